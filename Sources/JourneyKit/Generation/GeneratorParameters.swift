@@ -1,0 +1,115 @@
+/// Everything that defines a synthetic transaction history: the ground truth.
+///
+/// The process is a customer-base model in the spirit of Pareto/NBD (Schmittlein,
+/// Morrison & Colombo, 1987), made monthly and given the things real CRM data has:
+///
+/// ```
+/// acquisition month m      ~ weights (1 + trend * years since start) * (1 + a_s cos(2 pi (month - peak) / 12))
+/// lead first?              ~ Bernoulli(leadShare); a lead converts with leadConversion after Exp(mean delay) days
+/// purchase rate lambda     ~ Gamma(shape k, mean purchaseRateMeanPerMonth)          (per customer)
+/// monthly dropout hazard mu ~ Beta(dropoutAlpha, dropoutBeta)                         (per customer)
+/// purchases while alive    ~ Poisson process, rate lambda/month * purchase seasonality
+/// spend per purchase       ~ LogNormal(m_c, spendSigma), m_c ~ Normal(log(spendMedian), spendBetweenSigma)
+/// refund of a purchase     ~ Bernoulli(refundRate), 1-30 days later, full amount
+/// after the launch date    dropout hazard * (1 + launch churn), lead conversion * (1 + launch conversion),
+///                          purchase rate * (1 + launch frequency), spend * (1 + launch spend)
+/// ```
+public struct GeneratorParameters: Codable, Equatable, Sendable {
+  /// People who enter the base (leads and direct buyers); every one appears in the output.
+  public var customers: Int = 10_000
+  /// First day of the simulated span.
+  public var start: CalendarDay = CalendarDay(year: 2023, month: 1, day: 1)!
+  /// Length of the span in calendar months.
+  public var months: Int = 36
+  public var seed: UInt64 = 1
+
+  /// Growth of monthly acquisitions per year (0.2 = 20% more per year).
+  public var acquisitionTrendPerYear: Double = 0.15
+  /// Relative amplitude of the seasonal acquisition cycle.
+  public var acquisitionSeasonality: Double = 0.25
+  /// Month of peak acquisition (1-12).
+  public var acquisitionPeakMonth: Int = 11
+
+  public var purchaseRateShape: Double = 1.5
+  public var purchaseRateMeanPerMonth: Double = 0.6
+  /// Relative amplitude of the purchase seasonality; peak in December.
+  public var purchaseSeasonality: Double = 0.2
+
+  public var dropoutAlpha: Double = 1.2
+  public var dropoutBeta: Double = 18
+
+  public var spendMedian: Double = 40
+  public var spendBetweenSigma: Double = 0.5
+  public var spendSigma: Double = 0.6
+
+  public var leadShare: Double = 0.3
+  public var leadConversion: Double = 0.55
+  public var leadConversionDelayDays: Double = 21
+
+  public var refundRate: Double = 0.02
+
+  /// A CRM launch after which behaviour changes by the effects below; nil for none.
+  public var launch: CalendarDay? = nil
+  /// Relative change of the dropout hazard after launch (-0.2 = 20% less churn).
+  public var launchChurn: Double = 0
+  /// Relative change of the lead conversion probability after launch.
+  public var launchConversion: Double = 0
+  /// Relative change of the purchase rate after launch.
+  public var launchFrequency: Double = 0
+  /// Relative change of spend per purchase after launch.
+  public var launchSpend: Double = 0
+
+  public init() {}
+
+  /// The first day after the span.
+  public var end: CalendarDay { start.adding(months: months) }
+
+  /// Whether the output has an `event` column (it does when leads or refunds occur).
+  public var hasEvents: Bool { leadShare > 0 || refundRate > 0 }
+
+  /// Checks that the parameters describe a process that can be simulated.
+  ///
+  /// - Throws: `GeneratorError.invalid` naming the parameter and what was expected.
+  public func validate() throws(GeneratorError) {
+    func require(_ ok: Bool, _ name: String, _ value: CustomStringConvertible, _ expected: String) throws(GeneratorError) {
+      if !ok { throw .invalid(parameter: name, value: String(describing: value), expected: expected) }
+    }
+    try require(customers >= 1 && customers <= 100_000_000, "customers", customers, "a whole number from 1 to 100000000")
+    try require(months >= 1 && months <= 600, "months", months, "a whole number from 1 to 600")
+    try require(purchaseRateShape > 0, "purchase-rate-shape", purchaseRateShape, "a positive number")
+    try require(purchaseRateMeanPerMonth > 0 && purchaseRateMeanPerMonth <= 100, "purchase-rate", purchaseRateMeanPerMonth, "purchases per month, above 0 and at most 100")
+    try require(dropoutAlpha > 0 && dropoutBeta > 0, "dropout", "\(dropoutAlpha),\(dropoutBeta)", "positive Beta parameters")
+    try require(spendMedian > 0, "spend-median", spendMedian, "a positive amount")
+    try require(spendSigma >= 0 && spendBetweenSigma >= 0, "spend-sigma", spendSigma, "a non-negative spread")
+    try require((0...1).contains(leadShare), "lead-share", leadShare, "a share from 0 to 1")
+    try require((0...1).contains(leadConversion), "lead-conversion", leadConversion, "a probability from 0 to 1")
+    try require(leadConversionDelayDays > 0, "lead-delay", leadConversionDelayDays, "a positive number of days")
+    try require((0...1).contains(refundRate), "refund-rate", refundRate, "a share from 0 to 1")
+    try require((0...1).contains(acquisitionSeasonality), "acquisition-seasonality", acquisitionSeasonality, "an amplitude from 0 to 1")
+    try require((0...1).contains(purchaseSeasonality), "purchase-seasonality", purchaseSeasonality, "an amplitude from 0 to 1")
+    try require(acquisitionTrendPerYear > -1 && acquisitionTrendPerYear <= 10, "acquisition-trend", acquisitionTrendPerYear, "a yearly growth above -100% and at most 1000%")
+    try require((1...12).contains(acquisitionPeakMonth), "acquisition-peak-month", acquisitionPeakMonth, "a month from 1 to 12")
+    try require(launchChurn >= -1, "launch-churn", launchChurn, "a change of -100% or more")
+    try require(launchConversion >= -1, "launch-conversion", launchConversion, "a change of -100% or more")
+    try require(launchFrequency >= -1, "launch-frequency", launchFrequency, "a change of -100% or more")
+    try require(launchSpend > -1, "launch-spend", launchSpend, "a change above -100%")
+    if let launch {
+      try require(launch > start && launch < end, "launch", launch, "a date inside the span \(start) to \(end.adding(days: -1))")
+    } else {
+      try require(launchChurn == 0 && launchConversion == 0 && launchFrequency == 0 && launchSpend == 0,
+        "launch", "none", "a --launch date when launch effects are given")
+    }
+  }
+}
+
+/// Generator parameters that cannot be simulated.
+public enum GeneratorError: Error, Equatable, CustomStringConvertible {
+  case invalid(parameter: String, value: String, expected: String)
+
+  public var description: String {
+    switch self {
+    case let .invalid(parameter, value, expected):
+      return "--\(parameter): '\(value)' is not valid; expected \(expected)"
+    }
+  }
+}

@@ -1,0 +1,323 @@
+import Dispatch
+import Foundation
+
+/// The kind of a transaction row.
+public enum TransactionEvent: UInt8, Sendable, CaseIterable, Codable {
+  case purchase = 0
+  case lead = 1
+  case refund = 2
+
+  /// The word used in the `event` column.
+  public var name: String {
+    switch self {
+    case .purchase: "purchase"
+    case .lead: "lead"
+    case .refund: "refund"
+    }
+  }
+}
+
+/// A generated transaction history, in columns, sorted by day (as real exports
+/// usually are), plus the counts that make up its known truth.
+public struct SyntheticHistory: Sendable {
+  public var parameters: GeneratorParameters
+  /// Per row: customer number (0-based, in order of acquisition).
+  public var customer: [Int32]
+  public var day: [Int32]
+  public var amountCents: [Int64]
+  public var event: [TransactionEvent]
+  public var truth: GeneratorTruth
+
+  public var rowCount: Int { customer.count }
+}
+
+/// What the generator knows that an analysis has to recover.
+public struct GeneratorTruth: Codable, Sendable, Equatable {
+  public struct Counts: Codable, Sendable, Equatable {
+    /// Rows in the CSV.
+    public var rows: Int
+    /// Distinct customer ids in the CSV (leads included).
+    public var customers: Int
+    /// Customers with at least one purchase.
+    public var buyers: Int
+    public var leads: Int
+    public var convertedLeads: Int
+    public var purchaseRows: Int
+    /// Distinct (customer, day) pairs with a purchase: what ingest counts after merging same-day rows.
+    public var purchaseOccasions: Int
+    public var refundRows: Int
+    public var revenue: Double
+    public var refunded: Double
+  }
+  public struct Effects: Codable, Sendable, Equatable {
+    public var launch: CalendarDay?
+    /// Multiplier of the monthly dropout hazard from the launch day on.
+    public var dropoutHazardMultiplier: Double
+    /// Multiplier of the lead conversion probability, for leads that arrive on or after the launch day.
+    public var leadConversionMultiplier: Double
+    /// Multiplier of the purchase rate from the launch day on.
+    public var purchaseRateMultiplier: Double
+    /// Multiplier of spend per purchase from the launch day on.
+    public var spendMultiplier: Double
+  }
+  public var format = "journey-generator-truth/1"
+  public var parameters: GeneratorParameters
+  public var counts: Counts
+  public var effects: Effects
+  /// Mean monthly dropout hazard across customers, E[mu] = alpha / (alpha + beta), before any launch.
+  public var meanMonthlyDropoutHazard: Double
+  /// New entrants (leads and direct buyers) per calendar month of the span.
+  public var acquisitionsPerMonth: [Int]
+}
+
+/// Generates a `SyntheticHistory` deterministically from its parameters.
+///
+/// Each customer draws from its own random stream (`RandomSource(seed:stream:)`),
+/// so the output does not depend on how the work is split across threads:
+/// the same seed gives the same bytes on every run.
+public enum SyntheticHistoryGenerator {
+  static let daysPerMonth = 30.4375
+
+  /// - Throws: `GeneratorError` when the parameters are invalid.
+  /// - Complexity: O(rows), in parallel across the machine's cores.
+  public static func generate(_ parameters: GeneratorParameters) throws(GeneratorError) -> SyntheticHistory {
+    try parameters.validate()
+    let p = parameters
+    let startDay = Int(p.start.dayNumber)
+    let endDay = Int(p.end.dayNumber)
+    let launchDay = p.launch.map { Int($0.dayNumber) } ?? Int.max
+
+    // Month boundaries and acquisitions per month (largest-remainder rounding keeps the total exact).
+    let monthStarts = (0...p.months).map { Int(p.start.adding(months: $0).dayNumber) }
+    let weights = (0..<p.months).map { m -> Double in
+      let years = Double(m) / 12
+      let calendarMonth = p.start.adding(months: m).month
+      let season = 1 + p.acquisitionSeasonality * cos(2 * Double.pi * Double(calendarMonth - p.acquisitionPeakMonth) / 12)
+      return max(1e-9, (1 + p.acquisitionTrendPerYear * years) * season)
+    }
+    let acquisitions = apportion(p.customers, weights: weights)
+    var customerMonth = [Int32](repeating: 0, count: p.customers)
+    var next = 0
+    for (m, count) in acquisitions.enumerated() {
+      for _ in 0..<count {
+        customerMonth[next] = Int32(m)
+        next += 1
+      }
+    }
+
+    // Purchase seasonality per day of the span, peak in December.
+    let seasonByDay = (startDay..<endDay).map { d -> Double in
+      let month = CalendarDay(dayNumber: Int32(d)).month
+      return 1 + p.purchaseSeasonality * cos(2 * Double.pi * Double(month - 12) / 12)
+    }
+
+    let context = Context(
+      p: p, startDay: startDay, endDay: endDay, launchDay: launchDay, monthStarts: monthStarts,
+      customerMonth: customerMonth, seasonByDay: seasonByDay)
+
+    let chunkCount = max(1, min(64, p.customers / 2_000))
+    let chunkSize = (p.customers + chunkCount - 1) / chunkCount
+    let results = ChunkResults(count: chunkCount)
+    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+      let lower = chunk * chunkSize
+      let upper = min(p.customers, lower + chunkSize)
+      var rows = RowBuffer()
+      if lower < upper {
+        for c in lower..<upper { context.simulateCustomer(c, into: &rows) }
+      }
+      results.store(rows, at: chunk)
+    }
+    let chunks = results.all()
+
+    // Stable counting sort by day: within a day, rows stay in customer order.
+    let spanDays = endDay - startDay
+    var dayCounts = [Int](repeating: 0, count: spanDays + 1)
+    var stats = GeneratorTruth.Counts(
+      rows: 0, customers: p.customers, buyers: 0, leads: 0, convertedLeads: 0, purchaseRows: 0,
+      purchaseOccasions: 0, refundRows: 0, revenue: 0, refunded: 0)
+    for chunk in chunks {
+      for d in chunk.day { dayCounts[Int(d) - startDay + 1] += 1 }
+      stats.buyers += chunk.buyers
+      stats.leads += chunk.leads
+      stats.convertedLeads += chunk.convertedLeads
+      stats.purchaseOccasions += chunk.purchaseOccasions
+    }
+    for i in 1..<dayCounts.count { dayCounts[i] += dayCounts[i - 1] }
+    let total = dayCounts[spanDays]
+    var customer = [Int32](repeating: 0, count: total)
+    var day = [Int32](repeating: 0, count: total)
+    var amount = [Int64](repeating: 0, count: total)
+    var event = [TransactionEvent](repeating: .purchase, count: total)
+    for chunk in chunks {
+      for r in 0..<chunk.day.count {
+        let slot = Int(chunk.day[r]) - startDay
+        let position = dayCounts[slot]
+        dayCounts[slot] += 1
+        customer[position] = chunk.customer[r]
+        day[position] = chunk.day[r]
+        amount[position] = chunk.amountCents[r]
+        event[position] = chunk.event[r]
+        switch chunk.event[r] {
+        case .purchase:
+          stats.purchaseRows += 1
+          stats.revenue += Double(chunk.amountCents[r]) / 100
+        case .refund:
+          stats.refundRows += 1
+          stats.refunded -= Double(chunk.amountCents[r]) / 100
+        case .lead: break
+        }
+      }
+    }
+    stats.rows = total
+    stats.revenue = (stats.revenue * 100).rounded() / 100
+    stats.refunded = (stats.refunded * 100).rounded() / 100
+
+    let truth = GeneratorTruth(
+      parameters: p, counts: stats,
+      effects: .init(
+        launch: p.launch, dropoutHazardMultiplier: 1 + p.launchChurn,
+        leadConversionMultiplier: 1 + p.launchConversion, purchaseRateMultiplier: 1 + p.launchFrequency,
+        spendMultiplier: 1 + p.launchSpend),
+      meanMonthlyDropoutHazard: p.dropoutAlpha / (p.dropoutAlpha + p.dropoutBeta),
+      acquisitionsPerMonth: acquisitions)
+    return SyntheticHistory(parameters: p, customer: customer, day: day, amountCents: amount, event: event, truth: truth)
+  }
+
+  /// Splits `total` into whole parts proportional to `weights` (largest remainder method).
+  static func apportion(_ total: Int, weights: [Double]) -> [Int] {
+    let sum = weights.reduce(0, +)
+    let exact = weights.map { Double(total) * $0 / sum }
+    var parts = exact.map { Int($0.rounded(.down)) }
+    let remainders = exact.enumerated().map { ($0.offset, $0.element - Double(parts[$0.offset])) }
+      .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+    var missing = total - parts.reduce(0, +)
+    for (i, _) in remainders where missing > 0 {
+      parts[i] += 1
+      missing -= 1
+    }
+    return parts
+  }
+}
+
+/// Rows and counters of one chunk of customers.
+struct RowBuffer {
+  var customer: [Int32] = []
+  var day: [Int32] = []
+  var amountCents: [Int64] = []
+  var event: [TransactionEvent] = []
+  var buyers = 0
+  var leads = 0
+  var convertedLeads = 0
+  var purchaseOccasions = 0
+
+  mutating func append(_ c: Int, _ d: Int, _ cents: Int64, _ e: TransactionEvent) {
+    customer.append(Int32(c))
+    day.append(Int32(d))
+    amountCents.append(cents)
+    event.append(e)
+  }
+}
+
+/// Per-chunk results written from concurrent workers, each to its own slot.
+private final class ChunkResults: @unchecked Sendable {
+  private var slots: [RowBuffer]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: RowBuffer(), count: count) }
+  func store(_ rows: RowBuffer, at index: Int) {
+    lock.lock()
+    slots[index] = rows
+    lock.unlock()
+  }
+  func all() -> [RowBuffer] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots
+  }
+}
+
+private struct Context: Sendable {
+  let p: GeneratorParameters
+  let startDay: Int
+  let endDay: Int
+  let launchDay: Int
+  let monthStarts: [Int]
+  let customerMonth: [Int32]
+  let seasonByDay: [Double]
+
+  func simulateCustomer(_ c: Int, into rows: inout RowBuffer) {
+    var rng = RandomSource(seed: p.seed, stream: UInt64(c))
+    let month = Int(customerMonth[c])
+    let monthLength = monthStarts[month + 1] - monthStarts[month]
+    let acquisitionDay = monthStarts[month] + Int(rng.uniform() * Double(monthLength))
+
+    // Latent traits are drawn for everyone, leads included, so that a
+    // customer's stream does not shift with the lead decision.
+    let rate = rng.gamma(shape: p.purchaseRateShape) * p.purchaseRateMeanPerMonth / p.purchaseRateShape
+    let hazard = rng.beta(p.dropoutAlpha, p.dropoutBeta)
+    let spendLocation = log(p.spendMedian) + p.spendBetweenSigma * rng.normal()
+
+    var firstPurchaseDay = acquisitionDay
+    if rng.uniform() < p.leadShare {
+      rows.leads += 1
+      rows.append(c, acquisitionDay, 0, .lead)
+      let multiplier = acquisitionDay >= launchDay ? 1 + p.launchConversion : 1
+      let converts = rng.uniform() < min(1, p.leadConversion * multiplier)
+      let delay = 1 + Int(rng.exponential() * p.leadConversionDelayDays)
+      guard converts, acquisitionDay + delay < endDay else { return }
+      rows.convertedLeads += 1
+      firstPurchaseDay = acquisitionDay + delay
+    }
+    rows.buyers += 1
+
+    // Death time under a piecewise-constant hazard that changes at the launch.
+    let dailyHazard = -log1p(-min(hazard, 1 - 1e-12)) / SyntheticHistoryGenerator.daysPerMonth
+    let postHazard = dailyHazard * (1 + p.launchChurn)
+    let budget = rng.exponential()
+    let start = Double(firstPurchaseDay)
+    var deathTime: Double
+    if Double(launchDay) <= start {
+      deathTime = postHazard > 0 ? start + budget / postHazard : .infinity
+    } else {
+      let preDays = Double(launchDay) - start
+      if budget < dailyHazard * preDays {
+        deathTime = start + budget / dailyHazard
+      } else {
+        let rest = budget - dailyHazard * preDays
+        deathTime = postHazard > 0 ? Double(launchDay) + rest / postHazard : .infinity
+      }
+    }
+    let stop = min(deathTime, Double(endDay))
+
+    // Purchases: the first at firstPurchaseDay, then a thinned Poisson process.
+    let dailyRate = rate / SyntheticHistoryGenerator.daysPerMonth
+    let maxRate = dailyRate * (1 + p.purchaseSeasonality) * max(1, 1 + p.launchFrequency)
+    var lastPurchaseDay = -1
+    var t = start
+    var isFirst = true
+    while true {
+      let d = Int(t)
+      if d >= endDay || (!isFirst && t >= stop) { break }
+      var accept = isFirst
+      if !isFirst {
+        let seasonal = seasonByDay[d - startDay]
+        let launchFactor = d >= launchDay ? 1 + p.launchFrequency : 1
+        accept = rng.uniform() * maxRate < dailyRate * seasonal * launchFactor
+      }
+      if accept {
+        let spendFactor = d >= launchDay ? 1 + p.launchSpend : 1
+        let amount = exp(spendLocation + p.spendSigma * rng.normal()) * spendFactor
+        let cents = max(1, Int64((amount * 100).rounded()))
+        rows.append(c, d, cents, .purchase)
+        if d != lastPurchaseDay { rows.purchaseOccasions += 1 }
+        lastPurchaseDay = d
+        if rng.uniform() < p.refundRate {
+          let refundDay = d + 1 + Int(rng.uniform() * 30)
+          if refundDay < endDay { rows.append(c, refundDay, -cents, .refund) }
+        }
+      }
+      isFirst = false
+      guard maxRate > 0 else { break }
+      t += rng.exponential() / maxRate
+    }
+  }
+}

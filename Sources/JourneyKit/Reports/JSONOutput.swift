@@ -1,0 +1,20 @@
+import Foundation
+
+/// JSON the way Journey writes it: sorted keys, pretty, stable across runs.
+public enum JSONOutput {
+  public static func encode<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+  }
+}
+
+/// Where files derived from an input go.
+public enum GeneratedFiles {
+  /// `data/a.csv` -> `data/a.truth.json`.
+  public static func truthPath(forCSV path: String) -> String {
+    let base = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+    return base + ".truth.json"
+  }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// SplitMix64 (Steele, Lea & Flood, 2014): a tiny generator used to expand one
+/// seed into independent streams. Every random computation in Journey starts
+/// from a `--seed` through this, so runs are reproducible bit for bit.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  public var state: UInt64
+
+  public init(seed: UInt64) { state = seed }
+
+  @inline(__always)
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// xoshiro256** (Blackman & Vigna, 2018): the workhorse generator. Fast, 256
+/// bits of state, passes BigCrush. Seeded through SplitMix64 as its authors advise.
+public struct RandomSource: RandomNumberGenerator, Sendable {
+  private var s0, s1, s2, s3: UInt64
+
+  /// A generator for `seed`; `stream` selects an independent sub-stream (for
+  /// example one per customer), so work can be split without changing results.
+  public init(seed: UInt64, stream: UInt64 = 0) {
+    var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+    // Mix the stream in twice so that nearby seeds and streams do not overlap.
+    _ = mixer.next()
+    s0 = mixer.next()
+    s1 = mixer.next()
+    s2 = mixer.next()
+    s3 = mixer.next()
+    if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+  }
+
+  @inline(__always)
+  public mutating func next() -> UInt64 {
+    let result = rotl(s1 &* 5, 7) &* 9
+    let t = s1 << 17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = rotl(s3, 45)
+    return result
+  }
+
+  @inline(__always)
+  private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+  /// Uniform in [0, 1) with 53 random bits.
+  @inline(__always)
+  public mutating func uniform() -> Double {
+    Double(next() >> 11) * 0x1.0p-53
+  }
+
+  /// Uniform in (0, 1): safe to take the logarithm of.
+  @inline(__always)
+  public mutating func uniformOpen() -> Double {
+    (Double(next() >> 11) + 0.5) * 0x1.0p-53
+  }
+
+  /// Standard exponential, rate 1.
+  @inline(__always)
+  public mutating func exponential() -> Double {
+    -Foundation.log(uniformOpen())
+  }
+
+  /// Standard normal by the Marsaglia polar method (one value per call; the
+  /// second of the pair is dropped to keep the generator stateless apart from
+  /// its bits, which keeps streams easy to reason about).
+  public mutating func normal() -> Double {
+    while true {
+      let u = 2 * uniform() - 1
+      let v = 2 * uniform() - 1
+      let s = u * u + v * v
+      if s > 0 && s < 1 { return u * Foundation.sqrt(-2 * Foundation.log(s) / s) }
+    }
+  }
+
+  /// Gamma(shape, scale 1) by Marsaglia & Tsang (2000); shape < 1 via the
+  /// boost `G(a) = G(a + 1) U^(1/a)`.
+  public mutating func gamma(shape: Double) -> Double {
+    precondition(shape > 0, "gamma shape must be positive")
+    if shape < 1 {
+      return gamma(shape: shape + 1) * Foundation.pow(uniformOpen(), 1 / shape)
+    }
+    let d = shape - 1.0 / 3.0
+    let c = 1 / Foundation.sqrt(9 * d)
+    while true {
+      var x: Double
+      var v: Double
+      repeat {
+        x = normal()
+        v = 1 + c * x
+      } while v <= 0
+      v = v * v * v
+      let u = uniformOpen()
+      if u < 1 - 0.0331 * x * x * x * x { return d * v }
+      if Foundation.log(u) < 0.5 * x * x + d * (1 - v + Foundation.log(v)) { return d * v }
+    }
+  }
+
+  /// Beta(a, b) as a ratio of gammas.
+  public mutating func beta(_ a: Double, _ b: Double) -> Double {
+    let x = gamma(shape: a)
+    let y = gamma(shape: b)
+    return x / (x + y)
+  }
+
+  /// Poisson(mean): inversion for small means, normal approximation with
+  /// continuity correction beyond 500 (where its error is far below Monte Carlo noise).
+  public mutating func poisson(mean: Double) -> Int {
+    precondition(mean >= 0, "Poisson mean must not be negative")
+    if mean == 0 { return 0 }
+    if mean > 500 {
+      return Swift.max(0, Int((mean + Foundation.sqrt(mean) * normal() + 0.5).rounded(.down)))
+    }
+    // Multiply uniforms until the product falls below e^-mean, in chunks so
+    // that large means do not underflow.
+    var count = 0
+    var remaining = mean
+    while remaining > 0 {
+      let step = Swift.min(remaining, 30)
+      remaining -= step
+      let limit = Foundation.exp(-step)
+      var product = uniform()
+      while product > limit {
+        count += 1
+        product *= uniform()
+      }
+    }
+    return count
+  }
+}

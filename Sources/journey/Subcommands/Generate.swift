@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import JourneyKit
+
+extension JourneyCommand {
+  struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Generate a synthetic transaction history with a known ground truth.",
+      discussion: """
+        Writes CSV rows `customer_id,date,amount,event` (event is purchase, lead or refund)
+        sorted by date, and the truth (parameters, planted effects, exact counts) as JSON
+        beside it (`a.csv` -> `a.truth.json`). The same --seed gives the same bytes.
+
+        Example:
+          journey generate --customers 100000 --months 36 --seed 1 -o a.csv
+          journey generate --customers 5000 --launch 2025-03-01 --launch-churn -20% --launch-conversion +10% -o b.csv
+        """
+    )
+
+    @Option(parsing: .unconditional, help: "People entering the base over the span (leads and direct buyers).")
+    var customers: Int = 10_000
+
+    @Option(help: "First day of the span (YYYY-MM-DD).")
+    var start: String = "2023-01-01"
+
+    @Option(parsing: .unconditional, help: "Length of the span in months.")
+    var months: Int = 36
+
+    @Option(help: "Random seed; the same seed gives the same file.")
+    var seed: UInt64 = 1
+
+    @Option(parsing: .unconditional, help: "Mean purchases per customer per month while alive.")
+    var purchaseRate: Double = 0.6
+
+    @Option(parsing: .unconditional, help: "Share of entrants who start as leads (a lead event before any purchase).")
+    var leadShare: Double = 0.3
+
+    @Option(parsing: .unconditional, help: "Chance that a lead ever buys.")
+    var leadConversion: Double = 0.55
+
+    @Option(parsing: .unconditional, help: "Share of purchases refunded later.")
+    var refundRate: Double = 0.02
+
+    @Option(parsing: .unconditional, help: "Yearly growth of acquisitions, e.g. 15%.")
+    var acquisitionTrend: String = "15%"
+
+    @Option(help: "Date of a CRM launch after which behaviour changes (YYYY-MM-DD).")
+    var launch: String?
+
+    @Option(parsing: .unconditional, help: "Change of the churn (dropout) hazard after the launch, e.g. -20%.")
+    var launchChurn: String = "0%"
+
+    @Option(parsing: .unconditional, help: "Change of lead conversion after the launch, e.g. +10%.")
+    var launchConversion: String = "0%"
+
+    @Option(parsing: .unconditional, help: "Change of purchase frequency after the launch, e.g. +5%.")
+    var launchFrequency: String = "0%"
+
+    @Option(parsing: .unconditional, help: "Change of spend per purchase after the launch, e.g. +5%.")
+    var launchSpend: String = "0%"
+
+    @Option(name: [.short, .customLong("output")], help: "CSV file to write ('-' for standard output).")
+    var output: String
+
+    func validate() throws {
+      _ = try parameters()
+    }
+
+    func parameters() throws -> GeneratorParameters {
+      var p = GeneratorParameters()
+      p.customers = customers
+      p.months = months
+      p.seed = seed
+      p.purchaseRateMeanPerMonth = purchaseRate
+      p.leadShare = leadShare
+      p.leadConversion = leadConversion
+      p.refundRate = refundRate
+      p.start = try day(start, flag: "start")
+      p.launch = try launch.map { try day($0, flag: "launch") }
+      p.acquisitionTrendPerYear = try change(acquisitionTrend, flag: "acquisition-trend")
+      p.launchChurn = try change(launchChurn, flag: "launch-churn")
+      p.launchConversion = try change(launchConversion, flag: "launch-conversion")
+      p.launchFrequency = try change(launchFrequency, flag: "launch-frequency")
+      p.launchSpend = try change(launchSpend, flag: "launch-spend")
+      do {
+        try p.validate()
+      } catch {
+        throw ValidationError(error.description)
+      }
+      return p
+    }
+
+    func run() throws {
+      let history = try SyntheticHistoryGenerator.generate(parameters())
+      let csv = history.csvBytes()
+      let truthJSON = try JSONOutput.encode(history.truth)
+      if output == "-" {
+        FileHandle.standardOutput.write(Data(csv))
+        return
+      }
+      try AtomicFile.write(csv, to: output)
+      let truthPath = GeneratedFiles.truthPath(forCSV: output)
+      try AtomicFile.write(truthJSON, to: truthPath)
+      let counts = history.truth.counts
+      printError(
+        "wrote \(output): \(counts.rows) rows, \(counts.customers) customers (\(counts.buyers) buyers), "
+          + "\(history.parameters.start) to \(history.parameters.end.adding(days: -1)); truth in \(truthPath)")
+    }
+  }
+}
+
+func day(_ text: String, flag: String) throws -> CalendarDay {
+  guard let value = CalendarDay(iso: text) else {
+    throw ValidationError("--\(flag): '\(text)' is not a date; expected YYYY-MM-DD, e.g. 2025-03-01")
+  }
+  return value
+}
+
+func change(_ text: String, flag: String) throws -> Double {
+  guard let value = RelativeChange(parsing: text) else {
+    throw ValidationError("--\(flag): '\(text)' is not a relative change; expected a percentage such as -20% or +5%")
+  }
+  return value.value
+}
+
+/// Prints to standard error: progress and summaries, so standard output stays for data.
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Runs the built `journey` binary (it sits beside the test bundle) and captures its output.
+func runJourney(_ arguments: [String], currentDirectory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+  let process = Process()
+  process.executableURL = journeyBinary
+  process.arguments = arguments
+  if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  // Read before waiting, so a full pipe cannot block the child.
+  let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+  let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
+}
+
+let journeyBinary: URL = {
+  var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  // Under `swift test` the first argument is the .xctest bundle (or a file inside it).
+  while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("journey").path),
+    directory.path != "/"
+  {
+    directory.deleteLastPathComponent()
+  }
+  return directory.appendingPathComponent("journey")
+}()
+
+func temporaryDirectory() throws -> URL {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent("journey-tests-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+@Suite("journey command line")
+struct CLITests {
+  @Test func helpListsTheCommands() throws {
+    let r = try runJourney(["--help"])
+    #expect(r.status == 0)
+    for command in ["demo", "generate"] { #expect(r.stdout.contains(command), "\(command) missing from help") }
+  }
+
+  @Test(arguments: ["demo", "generate"])
+  func eachCommandHasHelpWithAnExample(command: String) throws {
+    let r = try runJourney([command, "--help"])
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("Example:"))
+    #expect(r.stdout.contains("journey \(command)"))
+  }
+
+  @Test func unknownSubcommandIsAUsageError() throws {
+    let r = try runJourney(["frobnicate"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("Usage:"))
+  }
+
+  @Test func unknownFlagIsAUsageError() throws {
+    let r = try runJourney(["generate", "--colour", "red", "-o", "x.csv"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--colour"))
+  }
+
+  @Test(arguments: [
+    (["--customers", "-5"], "--customers"),
+    (["--months", "0"], "--months"),
+    (["--start", "2024-13-01"], "--start"),
+    (["--launch", "2024-01-01", "--launch-churn", "abc"], "--launch-churn"),
+    (["--launch", "2024-01-01", "--launch-churn", "-120%"], "--launch-churn"),
+    (["--launch-churn", "-20%"], "--launch"),
+    (["--start", "2024-01-01", "--months", "12", "--launch", "2023-06-01"], "--launch"),
+  ])
+  func generateRejectsNonsenseNamingTheFlag(arguments: [String], flag: String) throws {
+    let r = try runJourney(["generate"] + arguments + ["-o", "/tmp/never-written.csv"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("Error: \(flag)"), "stderr: \(r.stderr)")
+  }
+
+  @Test func generateIsDeterministicAndWritesTheTruth() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let a = dir.appendingPathComponent("a.csv").path
+    let b = dir.appendingPathComponent("b.csv").path
+    for path in [a, b] {
+      let r = try runJourney(["generate", "--customers", "2000", "--months", "24", "--seed", "5", "-o", path])
+      #expect(r.status == 0, "\(r.stderr)")
+    }
+    #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b))
+    let truth = try #require(FileManager.default.contents(atPath: dir.appendingPathComponent("a.truth.json").path))
+    let json = try #require(try JSONSerialization.jsonObject(with: truth) as? [String: Any])
+    let counts = try #require(json["counts"] as? [String: Any])
+    #expect(counts["customers"] as? Int == 2000)
+  }
+
+  @Test func demoWritesSampleData() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let r = try runJourney(["demo", "--output", dir.path, "--customers", "500"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("transactions.csv").path))
+    #expect(r.stdout.contains("transactions.csv"))
+  }
+}
