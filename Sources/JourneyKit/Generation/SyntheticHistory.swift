@@ -117,7 +117,7 @@ public enum SyntheticHistoryGenerator {
 
     let chunkCount = max(1, min(64, p.customers / 2_000))
     let chunkSize = (p.customers + chunkCount - 1) / chunkCount
-    let results = ChunkResults(count: chunkCount)
+    let results = Partials<RowBuffer>(count: chunkCount)
     DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
       let lower = chunk * chunkSize
       let upper = min(p.customers, lower + chunkSize)
@@ -215,23 +215,6 @@ struct RowBuffer {
     day.append(Int32(d))
     amountCents.append(cents)
     event.append(e)
-  }
-}
-
-/// Per-chunk results written from concurrent workers, each to its own slot.
-private final class ChunkResults: @unchecked Sendable {
-  private var slots: [RowBuffer]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: RowBuffer(), count: count) }
-  func store(_ rows: RowBuffer, at index: Int) {
-    lock.lock()
-    slots[index] = rows
-    lock.unlock()
-  }
-  func all() -> [RowBuffer] {
-    lock.lock()
-    defer { lock.unlock() }
-    return slots
   }
 }
 

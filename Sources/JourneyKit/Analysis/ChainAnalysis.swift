@@ -1,0 +1,104 @@
+import Foundation
+
+/// What a fitted chain says about customers in each state.
+public struct ChainAnalysis: Codable, Sendable, Equatable {
+  /// Per state: expected periods until reaching a churned state (0 for churned states), from the
+  /// fundamental matrix of the chain with churned states made absorbing: `t = (I - Q)^-1 1`.
+  public var expectedPeriodsToChurn: [Double]?
+  /// Per state: the chance of reaching a loyal state before churning (1 for loyal states), when the
+  /// space has loyal states: `B = (I - Q)^-1 R` with loyal and churned absorbing.
+  public var probabilityOfReachingLoyal: [Double]?
+  /// Per state: expected purchase occasions before churning, `(I - Q)^-1 r_occasions`.
+  public var expectedPurchasesBeforeChurn: [Double]?
+  /// Per state: customer lifetime value, `v = (I - P/(1+d))^-1 r_revenue` (Pfeifer & Carraway, 2000).
+  public var lifetimeValue: [Double]
+  /// Discount rate per period used for the lifetime value.
+  public var discountPerPeriod: Double
+  /// Customer equity: the current base (customers per state at the last period) times `v`.
+  public var customerEquity: Double
+  /// Stationary distribution, when the chain has a unique one and no absorbing state.
+  public var stationaryDistribution: [Double]?
+  /// Why a quantity above is missing.
+  public var notes: [String]
+
+  /// The default discount: 10% a year, converted to the period.
+  public static func defaultDiscount(for period: PeriodKind) -> Double {
+    pow(1.10, 1 / Double(period.periodsPerYear)) - 1
+  }
+
+  /// - Parameters:
+  ///   - p: the transition matrix.
+  ///   - revenuePerPeriod: expected revenue of a customer-period in each state (the reward vector).
+  ///   - occasionsPerPeriod: expected purchase occasions of a customer-period in each state.
+  ///   - currentBase: customers per state now.
+  /// - Throws: `LinearAlgebraError` only if `I - P/(1+d)` is singular, which needs `d <= 0`.
+  public static func analyse(
+    p: Matrix, space: StateSpace, revenuePerPeriod: [Double], occasionsPerPeriod: [Double],
+    currentBase: [Double], discountPerPeriod d: Double
+  ) throws(LinearAlgebraError) -> ChainAnalysis {
+    let s = p.rowCount
+    var notes: [String] = []
+    // CLV: v = sum_t (P/(1+d))^t r, solved as one linear system rather than a truncated sum.
+    let system = Matrix.identity(s) - (1 / (1 + d)) * p
+    let v = try system.solve(vector: revenuePerPeriod)
+    let equity = zip(currentBase, v).reduce(0) { $0 + $1.0 * $1.1 }
+
+    let churned = Set(space.indices(in: .churned))
+    var toChurn: [Double]? = nil
+    var purchases: [Double]? = nil
+    if churned.isEmpty {
+      notes.append("the state space has no churned state: no time to churn")
+    } else {
+      let transient = (0..<s).filter { !churned.contains($0) }
+      let q = p.submatrix(rows: transient, columns: transient)
+      do {
+        let n = try q.fundamentalMatrix()
+        let t = n.multiplied(byColumnVector: Array(repeating: 1, count: transient.count))
+        let e = n.multiplied(byColumnVector: transient.map { occasionsPerPeriod[$0] })
+        var full = Array(repeating: 0.0, count: s)
+        var fullPurchases = Array(repeating: 0.0, count: s)
+        for (k, i) in transient.enumerated() {
+          full[i] = t[k]
+          fullPurchases[i] = e[k]
+        }
+        toChurn = full
+        purchases = fullPurchases
+      } catch {
+        notes.append("expected time to churn is infinite for some state (it can never churn): \(error)")
+      }
+    }
+
+    var reachLoyal: [Double]? = nil
+    let loyal = Set(space.indices(in: .loyal))
+    if !loyal.isEmpty && !churned.isEmpty {
+      let targets = loyal.union(churned)
+      let transient = (0..<s).filter { !targets.contains($0) }
+      let loyalList = loyal.sorted()
+      let q = p.submatrix(rows: transient, columns: transient)
+      let r = p.submatrix(rows: transient, columns: loyalList)
+      do {
+        let b = try (Matrix.identity(transient.count) - q).solve(r)
+        var full = Array(repeating: 0.0, count: s)
+        for i in loyalList { full[i] = 1 }
+        for (k, i) in transient.enumerated() { full[i] = min(1, max(0, b.row(k).reduce(0, +))) }
+        reachLoyal = full
+      } catch {
+        notes.append("chance of reaching loyal is undefined: some states never reach loyal or churned")
+      }
+    }
+
+    var stationary: [Double]? = nil
+    if space.absorbingIndices.isEmpty {
+      do {
+        stationary = try p.stationaryDistribution()
+      } catch {
+        notes.append("no stationary distribution: \(error)")
+      }
+    } else {
+      notes.append("no stationary distribution reported: churned is absorbing, so in the long run every customer churns")
+    }
+    return ChainAnalysis(
+      expectedPeriodsToChurn: toChurn, probabilityOfReachingLoyal: reachLoyal, expectedPurchasesBeforeChurn: purchases,
+      lifetimeValue: v, discountPerPeriod: d, customerEquity: equity, stationaryDistribution: stationary, notes: notes)
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A fitted customer-journey model: what `journey fit` writes and every later command reads.
+///
+/// The JSON is versioned (`format`) and self-describing: the state definitions and frozen
+/// cut points let new data be scored exactly as the fit data was; the counts are the
+/// sufficient statistic, so the matrix, its uncertainty and the diagnostics can be
+/// recomputed from the file alone.
+public struct MarkovModel: Codable, Sendable {
+  public static let currentFormat = "journey-model/1"
+
+  /// A fingerprint of the input the model was fitted on.
+  public struct InputFingerprint: Codable, Sendable, Equatable {
+    public var source: String
+    public var rows: Int
+    public var customers: Int
+    public var firstDay: CalendarDay?
+    public var lastDay: CalendarDay?
+    /// FNV-1a over the table's columns (customer, day, amount, event), hex.
+    public var contentHash: String
+  }
+
+  /// Per-state rewards, the means a forecast multiplies by occupancy.
+  public struct StateRewards: Codable, Sendable, Equatable {
+    public var customerPeriods: Double
+    public var occasionsMean: Double
+    public var occasionsVariance: Double
+    public var revenueMean: Double
+    public var revenueVariance: Double
+  }
+
+  public var format: String = MarkovModel.currentFormat
+  public var input: InputFingerprint
+  public var window: FitWindow
+  public var stateSpace: StateSpace
+  public var estimator: EstimatorOptions
+  /// The transition matrix, rows summing to 1.
+  public var transitionMatrix: [[Double]]
+  /// Dirichlet posterior parameters per row (zero rows: absorbing or never left).
+  public var posterior: [[Double]]
+  /// Seasonal matrices (index = season of the from-period), when fitted.
+  public var seasonalMatrices: [[[Double]]]?
+  public var rewards: [StateRewards]
+  public var counts: TransitionCounts
+  /// Customers per state in the last period of the window: the base a forecast starts from.
+  public var currentBase: [Double]
+  public var analysis: ChainAnalysis
+  public var diagnostics: FitDiagnostics
+  public var warnings: [String]
+
+  public var matrix: Matrix { Matrix(rows: transitionMatrix) }
+  public var stateNames: [String] { stateSpace.states.map(\.name) }
+
+  /// Reads a model file.
+  /// - Throws: `ModelFileError` naming the file and what is wrong.
+  public static func load(path: String) throws(ModelFileError) -> MarkovModel {
+    guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
+    let model: MarkovModel
+    do {
+      let decoder = JSONDecoder()
+      decoder.keyDecodingStrategy = .convertFromSnakeCase
+      model = try decoder.decode(MarkovModel.self, from: data)
+    } catch let error as DecodingError {
+      throw .malformed(path: path, detail: describe(error))
+    } catch {
+      throw .malformed(path: path, detail: "\(error)")
+    }
+    guard model.format == currentFormat else { throw .unsupportedFormat(path: path, format: model.format) }
+    guard model.matrix.isRowStochastic(tolerance: 1e-9), model.transitionMatrix.count == model.stateSpace.count else {
+      throw .malformed(path: path, detail: "transition_matrix is not a square row-stochastic matrix over the model's states")
+    }
+    return model
+  }
+
+  /// The model as JSON text.
+  public func json() throws -> String { try JSONOutput.encode(self) }
+}
+
+/// A model file that cannot be used.
+public enum ModelFileError: Error, Equatable, CustomStringConvertible {
+  case unreadable(path: String)
+  case malformed(path: String, detail: String)
+  case unsupportedFormat(path: String, format: String)
+
+  public var description: String {
+    switch self {
+    case let .unreadable(path):
+      return "\(path): cannot read the model file; check the path (models are written by `journey fit ... -o model.json`)"
+    case let .malformed(path, detail):
+      return "\(path): not a Journey model: \(detail); refit with `journey fit`"
+    case let .unsupportedFormat(path, format):
+      return "\(path): model format '\(format)' is not supported (expected \(MarkovModel.currentFormat)); refit with this version of journey"
+    }
+  }
+}
+
+func describe(_ error: DecodingError) -> String {
+  func path(_ context: DecodingError.Context) -> String {
+    context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+  }
+  switch error {
+  case let .keyNotFound(key, context): return "missing key '\(key.stringValue)' at \(path(context))"
+  case let .typeMismatch(_, context): return "wrong type at \(path(context)): \(context.debugDescription)"
+  case let .valueNotFound(_, context): return "missing value at \(path(context))"
+  case let .dataCorrupted(context): return "\(context.debugDescription) at \(path(context))"
+  @unknown default: return "\(error)"
+  }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Everything `journey fit` is asked for.
+public struct FitOptions: Sendable {
+  public var period: PeriodKind = .month
+  public var stateSpace: StateSpaceKind = .lifecycle
+  public var asOf: CalendarDay? = nil
+  public var from: CalendarDay? = nil
+  public var churnAfterPeriods: Int? = nil
+  public var reactivation = false
+  /// `value`: the quantile of trailing spend where "more valuable" starts.
+  public var valueCutQuantile: Double = 0.8
+  public var splitBy: String? = nil
+  public var estimator = EstimatorOptions()
+  /// Discount per period for lifetime value; nil for 10% a year.
+  public var discountPerPeriod: Double? = nil
+  /// A name for the input, kept in the model.
+  public var source: String = "-"
+
+  public init() {}
+}
+
+/// The fit pipeline: table -> states -> counts -> estimate -> analysis, as one function.
+public enum ModelFitter {
+  /// - Throws: `FitError` when the data or options cannot give a model;
+  ///   `LinearAlgebraError` only for a discount of zero or less.
+  public static func fit(_ table: TransactionTable, options: FitOptions) throws -> MarkovModel {
+    let window = try FitWindow.make(table: table, period: options.period, asOf: options.asOf, from: options.from)
+    var rules = LifecycleRules.defaults(for: options.period)
+    if let c = options.churnAfterPeriods {
+      guard c >= 1 else { throw FitError.invalidOption(flag: "--churn-after", value: "\(c)", expected: "at least 1 period") }
+      rules = rules.withChurnAfter(c)
+    }
+    rules.reactivation = options.reactivation
+    if case let .custom(custom) = options.stateSpace, let w = custom.windowPeriods { rules.trailingWindowPeriods = w }
+    var splitLevels: [String] = []
+    if let split = options.splitBy {
+      guard let attribute = table.attributes[split] else {
+        throw FitError.unknownSplitColumn(name: split, available: table.attributes.keys.sorted())
+      }
+      splitLevels = attribute.levels
+    }
+    guard (0.01...0.99).contains(options.valueCutQuantile) else {
+      throw FitError.invalidOption(flag: "--value-cut", value: "\(options.valueCutQuantile)", expected: "a quantile between 0.01 and 0.99")
+    }
+    let space = StateSpace(
+      kind: options.stateSpace, period: options.period, rules: rules, valueCutQuantile: options.valueCutQuantile,
+      splitBy: options.splitBy, splitLevels: splitLevels)
+    let assignment = StateAssigner.assign(table, space: space, window: window)
+    let counts = assignment.counts
+    guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
+    let frozen = assignment.stateSpace
+    let estimate = Estimator.fit(counts, space: frozen, options: options.estimator)
+    let rewards = counts.rewards.map {
+      MarkovModel.StateRewards(
+        customerPeriods: $0.customerPeriods, occasionsMean: $0.occasionsMean, occasionsVariance: $0.occasionsVariance,
+        revenueMean: $0.revenueMean, revenueVariance: $0.revenueVariance)
+    }
+    let currentBase = counts.occupancy[counts.periodCount - 1]
+    let discount = options.discountPerPeriod ?? ChainAnalysis.defaultDiscount(for: options.period)
+    let analysis = try ChainAnalysis.analyse(
+      p: estimate.matrix, space: frozen, revenuePerPeriod: rewards.map(\.revenueMean),
+      occasionsPerPeriod: rewards.map(\.occasionsMean), currentBase: currentBase, discountPerPeriod: discount)
+    let diagnostics = FitDiagnostics.compute(counts: counts, p: estimate.matrix, space: frozen)
+    var warnings = estimate.warnings
+    if window.droppedIncompletePeriod {
+      warnings.append(
+        "the last period \(options.period.label(of: window.lastPeriod + 1)) is incomplete (data ends \(window.asOf)) and was left out")
+    }
+    let unvisited = frozen.states.indices.filter { counts.rewards[$0].customerPeriods == 0 }
+    if !unvisited.isEmpty && unvisited.count <= 20 {
+      warnings.append("never visited in the window: \(unvisited.map { frozen.states[$0].name }.joined(separator: ", "))")
+    } else if unvisited.count > 20 {
+      warnings.append("\(unvisited.count) of \(frozen.count) states were never visited in the window")
+    }
+    let rr = counts.reactivations.reduce(0) { $0 + $1.reduce(0, +) }
+    if rr > 0 {
+      warnings.append("\(Int(rr)) customers came back after churning; churned is absorbing, so they are kept as reactivation inflow (use --reactivation to estimate the way back)")
+    }
+    return MarkovModel(
+      input: fingerprint(table, source: options.source), window: window, stateSpace: frozen, estimator: options.estimator,
+      transitionMatrix: estimate.matrix.rows, posterior: estimate.posterior.rows,
+      seasonalMatrices: estimate.seasonal?.map(\.rows), rewards: rewards, counts: counts, currentBase: currentBase,
+      analysis: analysis, diagnostics: diagnostics, warnings: warnings)
+  }
+
+  /// FNV-1a (64-bit) over the columns: cheap, stable, and enough to tell inputs apart.
+  static func fingerprint(_ table: TransactionTable, source: String) -> MarkovModel.InputFingerprint {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    @inline(__always) func mix(_ value: UInt64) {
+      hash = (hash ^ value) &* 0x100_0000_01b3
+    }
+    for r in 0..<table.rowCount {
+      mix(UInt64(UInt32(bitPattern: table.customer[r])))
+      mix(UInt64(UInt32(bitPattern: table.day[r])))
+      mix(table.amount[r].bitPattern)
+      mix(UInt64(table.event[r].rawValue))
+    }
+    let range = table.dayRange
+    return .init(
+      source: source, rows: table.rowCount, customers: table.customerCount, firstDay: range?.lowerBound,
+      lastDay: range?.upperBound, contentHash: String(hash, radix: 16))
+  }
+}

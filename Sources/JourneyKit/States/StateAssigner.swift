@@ -1,0 +1,331 @@
+import Dispatch
+import Foundation
+
+/// The fit window: which periods the counts cover.
+public struct FitWindow: Codable, Sendable, Equatable {
+  public var period: PeriodKind
+  /// First period counted (absolute number).
+  public var firstPeriod: Int
+  /// Last period counted: the last complete period on or before `asOf`.
+  public var lastPeriod: Int
+  /// The day the data is considered to end.
+  public var asOf: CalendarDay
+  /// Whether a trailing incomplete period (the one holding `asOf`) was left out.
+  public var droppedIncompletePeriod: Bool
+
+  public var periodCount: Int { lastPeriod - firstPeriod + 1 }
+
+  /// The window for `table`: from `from` (default: the first period with data) to the last
+  /// complete period on or before `asOf` (default: the last day with data).
+  /// - Throws: `FitError.windowTooShort` when fewer than two complete periods remain.
+  public static func make(
+    table: TransactionTable, period: PeriodKind, asOf: CalendarDay? = nil, from: CalendarDay? = nil,
+    includeIncomplete: Bool = false
+  ) throws(FitError) -> FitWindow {
+    guard let range = table.dayRange else { throw .emptyData }
+    let asOfDay = asOf ?? range.upperBound
+    var last = period.index(of: asOfDay)
+    var dropped = false
+    if !includeIncomplete && period.end(of: last) != asOfDay {
+      last -= 1
+      dropped = true
+    }
+    let first = period.index(of: max(from ?? range.lowerBound, range.lowerBound))
+    guard last - first + 1 >= 2 else {
+      throw .windowTooShort(
+        periods: max(0, last - first + 1), period: period,
+        from: period.start(of: first), asOf: asOfDay)
+    }
+    return FitWindow(period: period, firstPeriod: first, lastPeriod: last, asOf: asOfDay, droppedIncompletePeriod: dropped)
+  }
+
+  /// `2023-01 .. 2025-11 (35 months)`.
+  public var description: String {
+    "\(period.label(of: firstPeriod)) .. \(period.label(of: lastPeriod)) (\(periodCount) \(period.rawValue)s)"
+  }
+}
+
+/// The result of assigning states to every customer-period.
+public struct Assignment: Sendable {
+  public var counts: TransitionCounts
+  /// Per customer: the state in the last period of the window, or -1 when not yet in the base.
+  public var finalState: [Int32]
+  /// The state space with its cut points frozen.
+  public var stateSpace: StateSpace
+}
+
+/// Assigns a state to every customer-period and counts transitions, occupancy,
+/// acquisitions and rewards in one pass over the customers (split across cores).
+public enum StateAssigner {
+  /// - Parameters:
+  ///   - space: the state space; cut points not yet frozen (`valueCut`, `rfmCuts`) are
+  ///     computed from the fit window first and frozen in the returned space.
+  /// - Complexity: O(customers x periods + rows), in parallel.
+  public static func assign(_ table: TransactionTable, space: StateSpace, window: FitWindow) -> Assignment {
+    var space = space
+    let walker = CustomerPeriodWalker(table: table, period: window.period, lastPeriod: window.lastPeriod, rules: space.rules)
+    if case .value = space.kind, space.valueCut == nil {
+      let values = collectFeatureSample(walker, window: window, space: space) { [$0.trailingSpend] }
+      let cut = quantile(values[0], space.valueCutQuantile)
+      space = StateSpace(
+        kind: .value, period: space.period, rules: space.rules, valueCut: cut, valueCutQuantile: space.valueCutQuantile,
+        splitBy: space.splitBy, splitLevels: space.splitLevels)
+    }
+    if case let .rfm(k) = space.kind, space.rfmCuts == nil {
+      let values = collectFeatureSample(walker, window: window, space: space) {
+        [Double($0.periodsSinceLastPurchase), Double($0.trailingOccasions), $0.trailingSpend]
+      }
+      let levels = (1..<k).map { Double($0) / Double(k) }
+      let cuts = RFMCuts(
+        recency: distinctCuts(levels.map { quantile(values[0], $0) }),
+        frequency: distinctCuts(levels.map { quantile(values[1], $0) }),
+        monetary: distinctCuts(levels.map { quantile(values[2], $0) }))
+      space = StateSpace(
+        kind: space.kind, period: space.period, rules: space.rules, rfmCuts: cuts,
+        splitBy: space.splitBy, splitLevels: space.splitLevels)
+    }
+
+    let s = space.count
+    let keepSecondOrder = s * s * s <= 2_000_000
+    let level = space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }
+    let chunkCount = max(1, min(16, table.customerCount / 20_000))
+    let chunkSize = (table.customerCount + chunkCount - 1) / max(1, chunkCount)
+    let partials = Partials<TransitionCounts>(count: chunkCount)
+    let finalStates = Partials<[Int32]>(count: chunkCount)
+    let frozenSpace = space
+    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+      let customers = (chunk * chunkSize)..<min(table.customerCount, (chunk + 1) * chunkSize)
+      var counter = TransitionCounter(
+        space: frozenSpace, window: window, level: level, keepSecondOrder: keepSecondOrder,
+        finalStateOffset: customers.lowerBound, customerCount: customers.count)
+      if !customers.isEmpty { walker.walk(customers, &counter) }
+      counter.finish()
+      partials.store(counter.counts, at: chunk)
+      finalStates.store(counter.finalState, at: chunk)
+    }
+    var total = TransitionCounts(stateCount: s, firstPeriod: window.firstPeriod, periodCount: window.periodCount, keepSecondOrder: keepSecondOrder)
+    for part in partials.all() { total.merge(part) }
+    return Assignment(counts: total, finalState: finalStates.all().flatMap { $0 }, stateSpace: space)
+  }
+
+  /// Feature values over the buyer customer-periods of the window that are neither lead nor churned,
+  /// for cut points. Every customer-period is used up to 4 million; beyond that a regular stride
+  /// of customers keeps it deterministic and bounded.
+  static func collectFeatureSample(
+    _ walker: CustomerPeriodWalker, window: FitWindow, space: StateSpace, _ features: @escaping (PeriodFeatures) -> [Double]
+  ) -> [[Double]] {
+    struct Sampler: CustomerPeriodVisitor {
+      let space: StateSpace
+      let firstPeriod: Int
+      let features: (PeriodFeatures) -> [Double]
+      var values: [[Double]] = []
+      mutating func beginCustomer(_ customer: Int) {}
+      mutating func visit(_ f: PeriodFeatures) {
+        guard f.period >= firstPeriod else { return }
+        let stage = space.lifecycleIndex(f)
+        guard stage != 0 && stage != 6 else { return }
+        let v = features(f)
+        if values.isEmpty { values = Array(repeating: [], count: v.count) }
+        for k in 0..<v.count { values[k].append(v[k]) }
+      }
+    }
+    let customers = walker.table.customerCount
+    let estimatedPeriods = customers * window.periodCount
+    let stride = max(1, estimatedPeriods / 4_000_000)
+    var sampler = Sampler(space: space, firstPeriod: window.firstPeriod, features: features)
+    if stride == 1 {
+      walker.walk(0..<customers, &sampler)
+    } else {
+      for c in Swift.stride(from: 0, to: customers, by: stride) { walker.walk(c..<(c + 1), &sampler) }
+    }
+    return sampler.values.isEmpty ? Array(repeating: [], count: 3) : sampler.values
+  }
+
+  /// The `q` quantile (type 7, as R's default) of `values`; 0 for none.
+  public static func quantile(_ values: [Double], _ q: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let h = Double(sorted.count - 1) * q
+    let lo = Int(h.rounded(.down))
+    let hi = min(sorted.count - 1, lo + 1)
+    return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+  }
+
+  /// Cut points with duplicates removed (ties in the data), ascending.
+  static func distinctCuts(_ cuts: [Double]) -> [Double] {
+    var out: [Double] = []
+    for c in cuts.sorted() where out.last.map({ c > $0 }) ?? true { out.append(c) }
+    return out
+  }
+}
+
+/// Counts one chunk of customers.
+private struct TransitionCounter: CustomerPeriodVisitor {
+  let space: StateSpace
+  let window: FitWindow
+  let level: [Int32]?
+  let baseCount: Int
+  let s: Int
+  let absorbing: [Bool]
+  var counts: TransitionCounts
+  var finalState: [Int32]
+  let finalStateOffset: Int
+  /// Per step dense counts while S^2 x steps stays small; sparse dictionaries otherwise.
+  var densePerPeriod: [Double]?
+  var sparsePerPeriod: [[Int: Double]]
+  var customer = 0
+  var previous = -1
+  var beforePrevious = -1
+  var previousPeriod = Int.min
+
+  init(space: StateSpace, window: FitWindow, level: [Int32]?, keepSecondOrder: Bool, finalStateOffset: Int, customerCount: Int) {
+    self.space = space
+    self.window = window
+    self.level = level
+    self.baseCount = space.baseCount
+    self.s = space.count
+    self.absorbing = space.states.map(\.isAbsorbing)
+    self.counts = TransitionCounts(stateCount: space.count, firstPeriod: window.firstPeriod, periodCount: window.periodCount, keepSecondOrder: keepSecondOrder)
+    self.finalState = Array(repeating: -1, count: customerCount)
+    self.finalStateOffset = finalStateOffset
+    let steps = max(0, window.periodCount - 1)
+    if s * s * steps <= 4_000_000 {
+      densePerPeriod = Array(repeating: 0, count: s * s * steps)
+      sparsePerPeriod = []
+    } else {
+      densePerPeriod = nil
+      sparsePerPeriod = Array(repeating: [:], count: steps)
+    }
+  }
+
+  mutating func beginCustomer(_ c: Int) {
+    customer = c
+    previous = -1
+    beforePrevious = -1
+    previousPeriod = Int.min
+  }
+
+  mutating func visit(_ f: PeriodFeatures) {
+    var state = space.baseState(f)
+    if let level { state += Int(level[customer]) * baseCount }
+    let t = f.period - window.firstPeriod
+    if t >= 0 {
+      counts.occupancy[t][state] += 1
+      counts.rewards[state].customerPeriods += 1
+      let o = Double(f.occasions)
+      counts.rewards[state].occasionsSum += o
+      counts.rewards[state].occasionsSumOfSquares += o * o
+      counts.rewards[state].revenueSum += f.revenue
+      counts.rewards[state].revenueSumOfSquares += f.revenue * f.revenue
+      if previous < 0 {
+        counts.acquisitions[t][state] += 1
+      } else if t >= 1 {
+        if absorbing[previous] && state != previous {
+          // The state is absorbing, so the way back is not a transition; keep it as inflow.
+          counts.reactivations[t][state] += 1
+        } else {
+          counts.pooled[previous * s + state] += 1
+          if densePerPeriod != nil {
+            densePerPeriod![((t - 1) * s + previous) * s + state] += 1
+          } else {
+            sparsePerPeriod[t - 1][previous * s + state, default: 0] += 1
+          }
+          if beforePrevious >= 0 && counts.secondOrder != nil {
+            counts.secondOrder![(beforePrevious * s + previous) * s + state] += 1
+          }
+        }
+      }
+    }
+    if absorbing[state] && previous == state {
+      // Staying in an absorbing state says nothing about second-order structure.
+      beforePrevious = -1
+    } else {
+      beforePrevious = previous
+    }
+    previous = state
+    if f.period == window.lastPeriod { finalState[customer - finalStateOffset] = Int32(state) }
+  }
+
+  /// Moves the per-period counts into sparse cells.
+  mutating func finish() {
+    let steps = max(0, window.periodCount - 1)
+    for t in 0..<steps {
+      var cells: [TransitionCounts.Cell] = []
+      if let dense = densePerPeriod {
+        let base = t * s * s
+        for k in 0..<(s * s) where dense[base + k] != 0 {
+          cells.append(.init(from: Int32(k / s), to: Int32(k % s), count: dense[base + k]))
+        }
+      } else {
+        for (k, v) in sparsePerPeriod[t].sorted(by: { $0.key < $1.key }) {
+          cells.append(.init(from: Int32(k / s), to: Int32(k % s), count: v))
+        }
+      }
+      counts.perPeriod[t] = cells
+    }
+  }
+}
+
+extension TransitionCounts {
+  /// Adds another chunk's counts (same states and window).
+  mutating func merge(_ other: TransitionCounts) {
+    precondition(stateCount == other.stateCount && periodCount == other.periodCount, "merging different count shapes")
+    for k in 0..<pooled.count { pooled[k] += other.pooled[k] }
+    for t in 0..<perPeriod.count { perPeriod[t] = mergeCells(perPeriod[t], other.perPeriod[t]) }
+    for t in 0..<periodCount {
+      for i in 0..<stateCount {
+        occupancy[t][i] += other.occupancy[t][i]
+        acquisitions[t][i] += other.acquisitions[t][i]
+        reactivations[t][i] += other.reactivations[t][i]
+      }
+    }
+    for i in 0..<stateCount { rewards[i].add(other.rewards[i]) }
+    if secondOrder != nil, let o = other.secondOrder {
+      for k in 0..<o.count { secondOrder![k] += o[k] }
+    }
+  }
+}
+
+/// Merges two cell lists sorted by (from, to).
+private func mergeCells(_ a: [TransitionCounts.Cell], _ b: [TransitionCounts.Cell]) -> [TransitionCounts.Cell] {
+  if a.isEmpty { return b }
+  if b.isEmpty { return a }
+  var out: [TransitionCounts.Cell] = []
+  out.reserveCapacity(a.count + b.count)
+  var i = 0
+  var j = 0
+  func key(_ c: TransitionCounts.Cell) -> Int64 { Int64(c.from) << 32 | Int64(c.to) }
+  while i < a.count || j < b.count {
+    if j == b.count || (i < a.count && key(a[i]) < key(b[j])) {
+      out.append(a[i])
+      i += 1
+    } else if i == a.count || key(b[j]) < key(a[i]) {
+      out.append(b[j])
+      j += 1
+    } else {
+      var c = a[i]
+      c.count += b[j].count
+      out.append(c)
+      i += 1
+      j += 1
+    }
+  }
+  return out
+}
+
+/// Results written by concurrent workers, each into its own slot.
+final class Partials<T>: @unchecked Sendable {
+  private var slots: [T?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func store(_ value: T, at index: Int) {
+    lock.lock()
+    slots[index] = value
+    lock.unlock()
+  }
+  func all() -> [T] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots.map { $0! }
+  }
+}
