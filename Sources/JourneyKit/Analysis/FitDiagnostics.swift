@@ -27,7 +27,7 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
     public var bicFirstOrder: Double
     public var bicSecondOrder: Double
     /// "first" or "second": the order BIC prefers.
-    public var preferredByBIC: String
+    public var preferredByBic: String
   }
   /// One-step-ahead check of the fitted matrix against the observed state counts.
   public struct PeriodFit: Codable, Sendable, Equatable {
@@ -127,7 +127,7 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
           logLikelihoodFirstOrder: ll1, logLikelihoodSecondOrder: ll2, parametersFirstOrder: k1, parametersSecondOrder: k2,
           transitions: total, likelihoodRatio: lr, pValue: ChiSquared.survival(lr, degreesOfFreedom: Double(k2 - k1)),
           aicFirstOrder: -2 * ll1 + 2 * Double(k1), aicSecondOrder: -2 * ll2 + 2 * Double(k2),
-          bicFirstOrder: bic1, bicSecondOrder: bic2, preferredByBIC: bic2 < bic1 ? "second" : "first")
+          bicFirstOrder: bic1, bicSecondOrder: bic2, preferredByBic: bic2 < bic1 ? "second" : "first")
       } else {
         notes.append("order not tested: too few transitions with a two-period history")
       }

@@ -9,6 +9,12 @@ public struct CustomStateRules: Codable, Sendable, Equatable {
   public var windowPeriods: Int?
   public var states: [CustomState]
 
+  public init(source: String, windowPeriods: Int?, states: [CustomState]) {
+    self.source = source
+    self.windowPeriods = windowPeriods
+    self.states = states
+  }
+
   /// The index of the first state whose conditions all hold; the catch-all guarantees one.
   @inline(__always)
   func firstMatch(_ f: PeriodFeatures) -> Int {
@@ -24,6 +30,13 @@ public struct CustomState: Codable, Sendable, Equatable {
   public var absorbing: Bool
   /// All must hold; empty for the catch-all (`when: always`).
   public var conditions: [StateCondition]
+
+  public init(name: String, stage: Stage, absorbing: Bool, conditions: [StateCondition]) {
+    self.name = name
+    self.stage = stage
+    self.absorbing = absorbing
+    self.conditions = conditions
+  }
 
   @inline(__always)
   func matches(_ f: PeriodFeatures) -> Bool {

@@ -36,13 +36,13 @@ func randomStochastic(_ n: Int, seed: UInt64) -> Matrix {
   return m
 }
 
-func expectClose(_ a: Matrix, _ b: Matrix, tolerance: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(_ a: Matrix, _ b: Matrix, tolerance: Double, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
   #expect(a.rowCount == b.rowCount && a.columnCount == b.columnCount, sourceLocation: sourceLocation)
   let difference = a.maxAbsoluteDifference(to: b)
   #expect(difference <= tolerance, "max |a - b| = \(difference) > \(tolerance)", sourceLocation: sourceLocation)
 }
 
-func expectClose(_ a: [Double], _ b: [Double], tolerance: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(_ a: [Double], _ b: [Double], tolerance: Double, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
   #expect(a.count == b.count, sourceLocation: sourceLocation)
   let difference = zip(a, b).map { abs($0 - $1) }.max() ?? 0
   #expect(difference <= tolerance, "max |a - b| = \(difference) > \(tolerance)", sourceLocation: sourceLocation)
