@@ -10,6 +10,7 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // OpenBLAS (cblas) and LAPACKE from the system; only JourneyKit/LinearAlgebra imports it.
@@ -20,7 +21,7 @@ let package = Package(
     ),
     .target(
       name: "JourneyKit",
-      dependencies: ["COpenBLAS"]
+      dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "journey",
