@@ -11,6 +11,14 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
     public var pValue: Double
     /// Holm-adjusted p-value across the rows tested.
     public var adjustedPValue: Double
+
+    public init(state: String, g: Double, degreesOfFreedom: Int, pValue: Double, adjustedPValue: Double) {
+      self.state = state
+      self.g = g
+      self.degreesOfFreedom = degreesOfFreedom
+      self.pValue = pValue
+      self.adjustedPValue = adjustedPValue
+    }
   }
   /// First- vs second-order chain, by likelihood ratio on the transitions that have a
   /// state two periods back.
@@ -74,7 +82,7 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
         let df = (usedRows - 1) * (usedColumns - 1)
         rows.append(.init(state: space.states[i].name, g: g, degreesOfFreedom: df, pValue: ChiSquared.survival(g, degreesOfFreedom: Double(df)), adjustedPValue: 1))
       }
-      holmAdjust(&rows)
+      rows = holmAdjusted(rows)
     } else {
       notes.append("homogeneity not tested: the window has fewer than 2 transition steps")
     }
@@ -157,7 +165,8 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
   }
 
   /// Holm's step-down adjustment (Holm, 1979), monotone.
-  static func holmAdjust(_ rows: inout [RowHomogeneity]) {
+  public static func holmAdjusted(_ tests: [RowHomogeneity]) -> [RowHomogeneity] {
+    var rows = tests
     let m = rows.count
     let order = rows.indices.sorted { rows[$0].pValue < rows[$1].pValue }
     var running = 0.0
@@ -165,5 +174,6 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
       running = max(running, min(1, Double(m - rank) * rows[index].pValue))
       rows[index].adjustedPValue = running
     }
+    return rows
   }
 }

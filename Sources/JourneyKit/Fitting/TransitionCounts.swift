@@ -41,6 +41,12 @@ public struct TransitionCounts: Codable, Sendable, Equatable {
     public var from: Int32
     public var to: Int32
     public var count: Double
+
+    public init(from: Int32, to: Int32, count: Double) {
+      self.from = from
+      self.to = to
+      self.count = count
+    }
   }
 
   public var stateCount: Int
