@@ -1,0 +1,114 @@
+import Foundation
+
+/// How many customers enter the base in each forecast period, and in which states.
+///
+/// The entry mix (how many arrive as leads, how many as first buyers) is always the
+/// historical one; the assumption sets the total.
+public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible {
+  /// The mean of the fit window's periods (the default).
+  case historical
+  /// A least-squares line through the window's totals, extrapolated (never below zero).
+  case trend
+  /// The mean of the same season (month of year, ...) in the window; the overall mean where a season has no data.
+  case seasonal
+  /// No new customers: the current base only.
+  case none
+  /// A fixed number of new entrants per period.
+  case perPeriod(Double)
+
+  /// Parses `historical`, `trend`, `seasonal`, `none` or a number.
+  public init?(parsing text: String) {
+    switch text.lowercased() {
+    case "historical": self = .historical
+    case "trend": self = .trend
+    case "seasonal": self = .seasonal
+    case "none": self = .none
+    default:
+      guard let n = Double(text.replacingOccurrences(of: "-per-period", with: "")), n >= 0, n.isFinite else { return nil }
+      self = .perPeriod(n)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .historical: "historical mean"
+    case .trend: "linear trend"
+    case .seasonal: "seasonal means"
+    case .none: "none"
+    case let .perPeriod(n): "\(Format.number(n)) per period"
+    }
+  }
+
+  /// Expected entrants per state for each of `horizon` periods after the model's window.
+  public func inflow(model: MarkovModel, horizon: Int) -> [[Double]] {
+    let counts = model.counts
+    let s = counts.stateCount
+    let periods = counts.periodCount
+    // The first period's entrants include everyone whose history starts there; skip it when
+    // the window has more, as it is not a typical period.
+    let used = periods > 2 ? Array(1..<periods) : Array(0..<periods)
+    let totals = used.map { counts.acquisitions[$0].reduce(0, +) }
+    var mix = [Double](repeating: 0, count: s)
+    for t in used { for j in 0..<s { mix[j] += counts.acquisitions[t][j] } }
+    let mixTotal = mix.reduce(0, +)
+    if mixTotal > 0 { mix = mix.map { $0 / mixTotal } }
+    let mean = totals.reduce(0, +) / Double(max(1, totals.count))
+    let period = model.window.period
+    func total(_ h: Int) -> Double {
+      switch self {
+      case .historical: return mean
+      case .none: return 0
+      case let .perPeriod(n): return n
+      case .trend:
+        let xs = used.map(Double.init)
+        let xMean = xs.reduce(0, +) / Double(xs.count)
+        let sxx = xs.reduce(0) { $0 + ($1 - xMean) * ($1 - xMean) }
+        let sxy = zip(xs, totals).reduce(0) { $0 + ($1.0 - xMean) * ($1.1 - mean) }
+        let slope = sxx > 0 ? sxy / sxx : 0
+        return max(0, mean + slope * (Double(periods - 1 + h) - xMean))
+      case .seasonal:
+        let season = period.seasonIndex(of: model.window.lastPeriod + h)
+        let same = zip(used, totals).filter { period.seasonIndex(of: counts.firstPeriod + $0.0) == season }.map(\.1)
+        return same.isEmpty ? mean : same.reduce(0, +) / Double(same.count)
+      }
+    }
+    return (0..<horizon).map { h in
+      let n = total(h + 1)
+      return (0..<s).map { mix[$0] * n }
+    }
+  }
+}
+
+extension MarkovModel {
+  /// The matrix forecasts run on: the fitted one, with the historical way back out of absorbing
+  /// (churned) states folded in when customers did come back in the window.
+  ///
+  /// Churned stays absorbing for the chain analysis (lifetime value, time to churn); a forecast
+  /// of totals, though, should not lose the customers who return. Their rate is
+  /// `reactivations into j / churned customer-periods` over the window, per split segment.
+  public func forecastMatrix(includingReactivations: Bool = true) -> Matrix {
+    var p = matrix
+    guard includingReactivations else { return p }
+    let s = stateSpace.count
+    let states = stateSpace.states
+    let absorbing = stateSpace.absorbingIndices
+    guard !absorbing.isEmpty else { return p }
+    for c in absorbing {
+      // Exposure: customer-periods in c that could move (all but the last period).
+      let exposure = (0..<max(0, counts.periodCount - 1)).reduce(0.0) { $0 + counts.occupancy[$1][c] }
+      guard exposure > 0 else { continue }
+      var leaving = 0.0
+      for j in 0..<s where j != c && states[j].segment == states[c].segment {
+        let peers = absorbing.filter { states[$0].segment == states[j].segment }
+        let peerExposure = peers.reduce(0.0) { total, k in total + (0..<max(0, counts.periodCount - 1)).reduce(0.0) { $0 + counts.occupancy[$1][k] } }
+        let returned = (0..<counts.periodCount).reduce(0.0) { $0 + counts.reactivations[$1][j] } * (peerExposure > 0 ? exposure / peerExposure : 0)
+        let rate = returned / exposure
+        p[c, j] = rate
+        leaving += rate
+      }
+      p[c, c] = max(0, 1 - leaving)
+      Estimator.normalizeRow(&p, c)
+    }
+    return p
+  }
+}

@@ -1,0 +1,75 @@
+/// Per-state results a score table looks up: computed once, used for every customer.
+public struct StateOutlook: Codable, Sendable {
+  public var horizon: Int
+  /// Per state: chance of being churned within `horizon` periods (churned made absorbing).
+  public var churnWithinHorizon: [Double]
+  /// Per state: expected purchase occasions over the next `horizon` periods.
+  public var expectedPurchases: [Double]
+  /// Per state: expected revenue over the next `horizon` periods (undiscounted).
+  public var expectedRevenue: [Double]
+  /// Per state: lifetime value (discounted, all future periods, the current one included).
+  public var lifetimeValue: [Double]
+
+  /// - Complexity: O(horizon S^2) through dgemv, plus one S^3 solve for the lifetime value.
+  public init(model: MarkovModel, horizon: Int) {
+    let p = model.matrix
+    let s = p.rowCount
+    let churned = model.stateSpace.indices(in: .churned)
+    // Hitting churned within the horizon: make churned absorbing, then push the indicator
+    // of the churned states back `horizon` steps: u_{t+1} = P_abs u_t.
+    var absorbing = p
+    for i in churned {
+      for j in 0..<s { absorbing[i, j] = i == j ? 1 : 0 }
+    }
+    var hit = [Double](repeating: 0, count: s)
+    for i in churned { hit[i] = 1 }
+    var purchases = [Double](repeating: 0, count: s)
+    var revenue = [Double](repeating: 0, count: s)
+    var occasionsAhead = model.rewards.map(\.occasionsMean)
+    var revenueAhead = model.rewards.map(\.revenueMean)
+    for _ in 0..<horizon {
+      hit = absorbing.multiplied(byColumnVector: hit)
+      occasionsAhead = p.multiplied(byColumnVector: occasionsAhead)
+      revenueAhead = p.multiplied(byColumnVector: revenueAhead)
+      for i in 0..<s {
+        purchases[i] += occasionsAhead[i]
+        revenue[i] += revenueAhead[i]
+      }
+    }
+    self.horizon = horizon
+    churnWithinHorizon = hit.map { min(1, max(0, $0)) }
+    expectedPurchases = purchases
+    expectedRevenue = revenue
+    lifetimeValue = model.analysis.lifetimeValue
+  }
+}
+
+/// A model's state space applied to new data: each customer's current state.
+public enum CustomerScorer {
+  /// Scores every customer of `table` as of its last complete period (or `asOf`).
+  ///
+  /// - Returns: per customer, the state index (-1 for customers not yet in the base then).
+  /// - Throws: `FitError` when the data window is too short, or split levels are unknown to the model.
+  public static func currentStates(_ table: TransactionTable, model: MarkovModel, asOf: CalendarDay? = nil) throws -> [Int32] {
+    let space = model.stateSpace
+    var data = table
+    if let split = space.splitBy {
+      guard let attribute = table.attributes[split] else {
+        throw FitError.unknownSplitColumn(name: split, available: table.attributes.keys.sorted())
+      }
+      // Renumber the data's levels in the model's order.
+      var position: [String: Int32] = [:]
+      for (k, level) in space.splitLevels.enumerated() { position[level] = Int32(k) }
+      let unknown = attribute.levels.filter { position[$0] == nil }
+      guard unknown.isEmpty else {
+        throw FitError.invalidOption(
+          flag: "--split-by \(split)", value: unknown.prefix(5).joined(separator: ", "),
+          expected: "levels the model was fitted with (\(space.splitLevels.prefix(8).joined(separator: ", "))\(space.splitLevels.count > 8 ? ", ..." : ""))")
+      }
+      data.attributes[split] = CustomerAttribute(
+        levels: space.splitLevels, levelOfCustomer: attribute.levelOfCustomer.map { position[attribute.levels[Int($0)]]! })
+    }
+    let window = try FitWindow.make(table: data, period: space.period, asOf: asOf)
+    return StateAssigner.assign(data, space: space, window: window).finalState
+  }
+}
