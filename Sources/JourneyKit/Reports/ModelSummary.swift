@@ -112,7 +112,7 @@ public struct ModelSummary: Codable, Sendable {
         + "; consider --half-life or a shorter --from")
     }
     if let o = diagnostics.orderTest {
-      out.append("  order: \(o.preferredByBic)-order preferred by BIC (LR \(Format.number(o.likelihoodRatio, decimals: 1)) on \(o.parametersSecondOrder - o.parametersFirstOrder) df, p = \(o.pValue < 1e-16 ? "< 1e-16" : String(format: "%.3g", o.pValue)))"
+      out.append("  order: \(o.preferredByBic)-order preferred by BIC (LR \(Format.number(o.likelihoodRatio, decimals: 1)) on \(o.parametersSecondOrder - o.parametersFirstOrder) df, p \(o.pValue < 1e-16 ? "< 1e-16" : "= " + String(format: "%.3g", o.pValue)))"
         + (o.preferredByBic == "second" ? "; the states do not carry all the history that matters (expected for lifecycle states built from recency)" : ""))
     }
     let errors = diagnostics.observedVersusExpected.map(\.relativeError)

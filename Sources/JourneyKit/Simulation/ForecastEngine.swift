@@ -81,8 +81,14 @@ public enum ForecastEngine {
     let flows = FlowKinds(space: space)
     let rewardsRevenue = model.rewards.map(\.revenueMean)
     let rewardsOccasions = model.rewards.map(\.occasionsMean)
+    // Equity uses lifetime values of the chain itself, with absorbing states absorbing again
+    // (as in `journey show`), so a scenario's equity compares with the model's.
+    var absorbingChain = p
+    for c in space.absorbingIndices {
+      for j in 0..<s { absorbingChain[c, j] = c == j ? 1 : 0 }
+    }
     let clv = try ChainAnalysis.analyse(
-      p: p, space: space, revenuePerPeriod: rewardsRevenue, occasionsPerPeriod: rewardsOccasions,
+      p: absorbingChain, space: space, revenuePerPeriod: rewardsRevenue, occasionsPerPeriod: rewardsOccasions,
       currentBase: model.currentBase, discountPerPeriod: d
     ).lifetimeValue
     let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon)

@@ -91,3 +91,4 @@ struct FlowKinds: Sendable {
     }
   }
 }
+extension KPI: CodingKeyRepresentable {}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Renders a forecast for people (terminal tables) and machines (JSON, CSV).
+public struct ForecastReport: Sendable {
+  public var forecast: Forecast
+  public var model: MarkovModel
+
+  public init(forecast: Forecast, model: MarkovModel) {
+    self.forecast = forecast
+    self.model = model
+  }
+
+  static func format(_ kpi: KPI, _ value: Double) -> String {
+    if kpi.isRate { return Format.percent(value) }
+    return Format.number(value, decimals: kpi == .averageOrderValue ? 2 : 0)
+  }
+
+  /// `12,400 (11,900-12,800)` when bands exist, else the expected value.
+  func cell(_ kpi: KPI, _ t: Int) -> String {
+    let value = Self.format(kpi, forecast.expected[kpi]![t])
+    guard let band = forecast.bands[kpi]?[t] else { return value }
+    return "\(value) (\(Self.format(kpi, band.p5))-\(Self.format(kpi, band.p95)))"
+  }
+
+  public func text() -> String {
+    let f = forecast
+    var out: [String] = []
+    out.append("Forecast from \(model.input.source): \(f.periods.count) \(model.window.period.rawValue)s after \(model.window.period.label(of: model.window.lastPeriod)), states \(model.stateSpace.kind.label)")
+    out.append("Acquisition: \(f.acquisition) (\(Format.number(f.inflowPerPeriod.first ?? 0)) entrants in the first period); discount \(Format.percent(f.discountPerPeriod, decimals: 2)) per \(model.window.period.rawValue)")
+    out.append(f.replicates > 0 ? "Expected values, with P5-P95 ranges from \(f.replicates) replicates (seed \(f.seed))" : "Expected values (no replicates)")
+    out.append("")
+    let hasTiers = model.stateSpace.states.contains { $0.tier != nil }
+    let tables: [(String, [KPI])] = [
+      ("Customer base", [.customers, .active, .newCustomers, .churned, .churnRate] + (hasTiers ? [.upgrades, .downgrades] : [])),
+      ("Conversion and money", [.leadConversion, .secondPurchaseConversion, .purchases, .revenue, .cumulativeRevenue]),
+    ]
+    for (title, kpis) in tables {
+      out.append("\(title):")
+      var t = TextTable(header: ["period"] + kpis.map(\.rawValue))
+      for p in 0..<f.periods.count { t.append([f.periods[p]] + kpis.map { cell($0, p) }) }
+      out.append(t.render())
+      out.append("")
+    }
+    let startLiving = KPIBookSummary.living(f.start, model)
+    let end = f.expected[.customers]!.last!
+    out.append("Living customers: \(Format.number(startLiving)) now -> \(Format.number(end)) after \(f.periods.count) \(model.window.period.rawValue)s (\(Format.percent(end / max(1, startLiving) - 1)))"
+      + (f.bands[.customers].map { " range \(Format.number($0.last!.p5))-\(Format.number($0.last!.p95))" } ?? ""))
+    return out.joined(separator: "\n")
+  }
+
+  /// One row per period and KPI: `period,kpi,expected,mean,p5,p50,p95`.
+  public func csv() -> String {
+    var lines = ["period,kpi,expected,mean,p5,p50,p95"]
+    for t in 0..<forecast.periods.count {
+      for kpi in KPI.allCases {
+        let e = forecast.expected[kpi]![t]
+        let b = forecast.bands[kpi]?[t]
+        let cells = [e, b?.mean, b?.p5, b?.p50, b?.p95].map { $0.map { String($0) } ?? "" }
+        lines.append("\(forecast.periods[t]),\(kpi.rawValue),\(cells.joined(separator: ","))")
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  public func json() throws -> String { try JSONOutput.encode(forecast) }
+}
+
+enum KPIBookSummary {
+  static func living(_ state: [Double], _ model: MarkovModel) -> Double {
+    zip(state, model.stateSpace.states).reduce(0) { $1.1.stage == .churned ? $0 : $0 + $1.0 }
+  }
+}
