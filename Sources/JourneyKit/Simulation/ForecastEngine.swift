@@ -97,18 +97,17 @@ public enum ForecastEngine {
     var x = model.currentBase
     var expectedStates: [[Double]] = []
     var expected = book.emptySeries()
-    let flowProbabilities = flows.rowProbabilities(p)
+    let beforeMove = book.beforeMoveWeights(flows.rowProbabilities(p))
     var cumulative = 0.0, discounted = 0.0
     for t in 0..<options.horizon {
-      let flowTotals = flowProbabilities.map { f in zip(x, f).reduce(0) { $0 + $1.0 * $1.1 } }
-      let sources = flows.sources.map { mask in zip(x, mask).reduce(0) { $1.1 ? $0 + $1.0 : $0 } }
+      let before = beforeMove.leftMultiplied(byRowVector: x)
       var next = p.leftMultiplied(byRowVector: x)
       for j in 0..<s { next[j] += inflow[t][j] }
       let purchases = zip(next, rewardsOccasions).reduce(0) { $0 + $1.0 * $1.1 }
       let revenue = zip(next, rewardsRevenue).reduce(0) { $0 + $1.0 * $1.1 }
       cumulative += revenue
       discounted += revenue / pow(1 + d, Double(t + 1))
-      book.record(&expected, t: t, state: next, flows: flowTotals, sources: sources, purchases: purchases, revenue: revenue, cumulative: cumulative, discounted: discounted)
+      book.record(&expected, t: t, before: before, after: book.afterMove(next, purchases: purchases, revenue: revenue), cumulative: cumulative, discounted: discounted)
       expectedStates.append(next)
       x = next
     }
@@ -117,7 +116,7 @@ public enum ForecastEngine {
     if options.replicates > 0 {
       let samples = simulate(model: model, p: p, options: options, inflow: inflow, book: book, d: d)
       for kpi in KPI.allCases {
-        bands[kpi] = (0..<options.horizon).map { t in band(samples[kpi.index][t]) }
+        bands[kpi] = (0..<options.horizon).map { t in band(samples.slice(kpi.index, t)) }
       }
     }
     let last = model.window.lastPeriod
@@ -128,15 +127,15 @@ public enum ForecastEngine {
       discountPerPeriod: d, inflowPerPeriod: inflow.map { $0.reduce(0, +) })
   }
 
-  /// KPI samples: [kpi][period][replicate].
+  /// KPI samples of every replicate.
   static func simulate(
     model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], book: KPIBook, d: Double
-  ) -> [[[Double]]] {
+  ) -> KPISamples {
     let s = p.rowCount
     let r = options.replicates
     let h = options.horizon
     let groups = options.parameterUncertainty ? max(1, min(r, options.parameterDraws)) : 1
-    let results = Partials<[[[Double]]]>(count: groups)
+    let results = Partials<KPISamples>(count: groups)
     let posterior = Matrix(rows: model.posterior)
     DispatchQueue.concurrentPerform(iterations: groups) { g in
       // Replicates of this group: g, g + groups, g + 2 groups, ...
@@ -157,12 +156,18 @@ public enum ForecastEngine {
         }
       }
       let flowProbabilities = book.flows.rowProbabilities(pg)
-      var samples = book.emptySamples(replicates: members.count)
+      var samples = KPISamples(horizon: h, replicates: members.count)
       if options.processNoise {
-        // Non-zero entries per row, largest first, so multinomial draws stop early.
-        let support: [[(Int, Double)]] = (0..<s).map { i in
-          (0..<s).compactMap { j in pg[i, j] > 0 ? (j, pg[i, j]) : nil }.sorted { $0.1 > $1.1 }
+        let rows = (0..<s).map { MultinomialRow(pg.row($0)) }
+        // Per (from, to): which flow kinds the move counts toward, as bits.
+        let flowBits: [[UInt8]] = rows.enumerated().map { i, row in
+          row.destinations.map { j in
+            var bits: UInt8 = 0
+            for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
+            return bits
+          }
         }
+        var moved = [Int](repeating: 0, count: s)
         for (k, replicate) in members.enumerated() {
           var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
           var x = model.currentBase.map { $0.rounded() }
@@ -173,19 +178,16 @@ public enum ForecastEngine {
             for f in 0..<flowTotals.count { flowTotals[f] = 0 }
             let sources = book.flows.sources.map { mask in zip(x, mask).reduce(0) { $1.1 ? $0 + $1.0 : $0 } }
             for i in 0..<s where x[i] > 0 {
-              var remaining = Int(x[i])
-              var mass = 1.0
-              let row = support[i]
-              for (position, (j, pij)) in row.enumerated() {
-                guard remaining > 0 else { break }
-                // Conditional binomials; the last destination takes whoever is left, so
-                // rounding in `mass` can never lose a customer.
-                let moved = position == row.count - 1 || mass <= pij ? remaining : rng.binomial(remaining, min(1, pij / mass))
-                mass -= pij
-                remaining -= moved
-                guard moved > 0 else { continue }
-                next[j] += Double(moved)
-                for f in 0..<flowTotals.count where book.flows.members[f][i * s + j] { flowTotals[f] += Double(moved) }
+              let row = rows[i]
+              for position in 0..<row.count { moved[position] = 0 }
+              row.draw(Int(x[i]), &rng, into: &moved)
+              for position in 0..<row.count where moved[position] > 0 {
+                let m = Double(moved[position])
+                next[row.destinations[position]] += m
+                let bits = flowBits[i][position]
+                if bits != 0 {
+                  for f in 0..<flowTotals.count where bits & (1 << UInt8(f)) != 0 { flowTotals[f] += m }
+                }
               }
             }
             for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
@@ -200,29 +202,34 @@ public enum ForecastEngine {
             revenue += rng.normal() * revenueVariance.squareRoot()
             cumulative += revenue
             discounted += revenue / pow(1 + d, Double(t + 1))
-            book.record(&samples, replicate: k, t: t, state: next, flows: flowTotals, sources: sources, purchases: purchases, revenue: revenue, cumulative: cumulative, discounted: discounted)
+            book.record(&samples, replicate: k, t: t, before: (flowTotals + sources)[...], after: book.afterMove(next, purchases: purchases, revenue: revenue)[...], cumulative: cumulative, discounted: discounted)
             x = next
           }
         }
       } else {
-        // All replicates of the group share P_g: one dgemm per period moves them all.
-        var x = Matrix(rowCount: members.count, columnCount: s)
-        for k in 0..<members.count { for j in 0..<s { x[k, j] = model.currentBase[j] } }
-        var cumulative = [Double](repeating: 0, count: members.count)
+        // All replicates of the group share P_g: one dgemm per period moves them all, and one
+        // more reads every KPI input off the states (flows, rate denominators, masks, rewards).
+        let k = members.count
+        var x = Matrix(rowCount: k, columnCount: s)
+        for row in 0..<k { for j in 0..<s { x[row, j] = model.currentBase[j] } }
+        let beforeMove = book.beforeMoveWeights(flowProbabilities)
+        let afterMove = book.afterMoveWeights(occasions: occasionsMean, revenue: revenueMean)
+        var cumulative = [Double](repeating: 0, count: k)
         var discounted = cumulative
         for t in 0..<h {
+          let before = x.multiplied(by: beforeMove)
           var next = pg.propagate(x)
-          for k in 0..<members.count {
-            let row = x.row(k)
-            let flowTotals = flowProbabilities.map { f in zip(row, f).reduce(0) { $0 + $1.0 * $1.1 } }
-            let sources = book.flows.sources.map { mask in zip(row, mask).reduce(0) { $1.1 ? $0 + $1.0 : $0 } }
-            for j in 0..<s { next[k, j] += inflow[t][j] }
-            let state = next.row(k)
-            let purchases = zip(state, occasionsMean).reduce(0) { $0 + $1.0 * $1.1 }
-            let revenue = zip(state, revenueMean).reduce(0) { $0 + $1.0 * $1.1 }
-            cumulative[k] += revenue
-            discounted[k] += revenue / pow(1 + d, Double(t + 1))
-            book.record(&samples, replicate: k, t: t, state: state, flows: flowTotals, sources: sources, purchases: purchases, revenue: revenue, cumulative: cumulative[k], discounted: discounted[k])
+          for row in 0..<k { for j in 0..<s { next[row, j] += inflow[t][j] } }
+          let after = next.multiplied(by: afterMove)
+          for row in 0..<k {
+            let revenue = after[row, KPIBook.AfterMove.revenue.rawValue]
+            cumulative[row] += revenue
+            discounted[row] += revenue / pow(1 + d, Double(t + 1))
+            book.record(
+              &samples, replicate: row, t: t,
+              before: before.elements[(row * before.columnCount)..<((row + 1) * before.columnCount)],
+              after: after.elements[(row * after.columnCount)..<((row + 1) * after.columnCount)],
+              cumulative: cumulative[row], discounted: discounted[row])
           }
           x = next
         }
@@ -231,26 +238,56 @@ public enum ForecastEngine {
     }
     // Interleave the groups back into replicate order.
     let parts = results.all()
-    var all = book.emptySamples(replicates: r)
+    var all = KPISamples(horizon: h, replicates: r)
     for (g, part) in parts.enumerated() {
-      for (k, replicate) in Swift.stride(from: g, to: r, by: groups).enumerated() {
-        for kpi in 0..<all.count { for t in 0..<h { all[kpi][t][replicate] = part[kpi][t][k] } }
+      for kpi in 0..<KPI.allCases.count {
+        for t in 0..<h {
+          let source = part.offset(kpi, t)
+          let target = all.offset(kpi, t)
+          for (k, replicate) in Swift.stride(from: g, to: r, by: groups).enumerated() {
+            all.values[target + replicate] = part.values[source + k]
+          }
+        }
       }
     }
     return all
   }
 
-  static func band(_ values: [Double]) -> Forecast.Band {
-    let finite = values.filter(\.isFinite)
-    guard !finite.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
-    return .init(
-      mean: finite.reduce(0, +) / Double(finite.count), p5: StateAssigner.quantile(finite, 0.05),
-      p50: StateAssigner.quantile(finite, 0.5), p95: StateAssigner.quantile(finite, 0.95))
+  static func band(_ values: ArraySlice<Double>) -> Forecast.Band {
+    let sorted = values.filter(\.isFinite).sorted()
+    guard !sorted.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
+    func quantile(_ q: Double) -> Double {
+      let h = Double(sorted.count - 1) * q
+      let lo = Int(h.rounded(.down))
+      let hi = min(sorted.count - 1, lo + 1)
+      return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+    }
+    return .init(mean: sorted.reduce(0, +) / Double(sorted.count), p5: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95))
   }
 }
 
 extension KPI {
   var index: Int { KPI.allCases.firstIndex(of: self)! }
+}
+
+/// KPI values of many replicates, flat: [kpi][period][replicate] in one array, so recording a
+/// replicate-period writes into place instead of through nested arrays.
+struct KPISamples: Sendable {
+  let horizon: Int
+  let replicates: Int
+  var values: [Double]
+
+  init(horizon: Int, replicates: Int) {
+    self.horizon = horizon
+    self.replicates = replicates
+    values = Array(repeating: 0, count: KPI.allCases.count * horizon * replicates)
+  }
+
+  @inline(__always)
+  func offset(_ kpi: Int, _ t: Int) -> Int { (kpi * horizon + t) * replicates }
+
+  /// The replicates' values of one KPI in one period.
+  func slice(_ kpi: Int, _ t: Int) -> ArraySlice<Double> { values[offset(kpi, t)..<(offset(kpi, t) + replicates)] }
 }
 
 /// Turns a period's state vector and flows into KPI values.
@@ -279,49 +316,99 @@ struct KPIBook: Sendable {
     Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0, [Double](repeating: 0, count: horizon)) })
   }
 
-  func emptySamples(replicates: Int) -> [[[Double]]] {
-    Array(repeating: Array(repeating: [Double](repeating: 0, count: replicates), count: horizon), count: KPI.allCases.count)
-  }
 
-  func values(state: [Double], flows f: [Double], sources: [Double], purchases: Double, revenue: Double, cumulative: Double, discounted: Double) -> [Double] {
-    var v = [Double](repeating: 0, count: KPI.allCases.count)
-    var customers = 0.0, active = 0.0, new = 0.0, leads = 0.0, equity = 0.0
-    for j in 0..<state.count {
-      let n = state[j]
-      if !isChurned[j] { customers += n }
-      if isPurchasing[j] { active += n }
-      if isNew[j] { new += n }
-      if isLead[j] { leads += n }
-      equity += n * clv[j]
+  /// Columns of the matrix that reads KPI inputs off the states before a move.
+  /// Column f < flow kinds: expected flow of kind f; then the rate denominators.
+  func beforeMoveWeights(_ flowProbabilities: [[Double]]) -> Matrix {
+    let s = isChurned.count
+    let kinds = flows.members.count
+    var w = Matrix(rowCount: s, columnCount: 2 * kinds)
+    for f in 0..<kinds {
+      for i in 0..<s {
+        w[i, f] = flowProbabilities[f][i]
+        w[i, kinds + f] = flows.sources[f][i] ? 1 : 0
+      }
     }
-    func rate(_ kind: FlowKinds.Kind) -> Double { sources[kind.rawValue] > 0 ? f[kind.rawValue] / sources[kind.rawValue] : 0 }
-    v[KPI.customers.index] = customers
-    v[KPI.active.index] = active
-    v[KPI.newCustomers.index] = new
-    v[KPI.leads.index] = leads
-    v[KPI.churned.index] = f[FlowKinds.Kind.churn.rawValue]
-    v[KPI.churnRate.index] = rate(.churn)
-    v[KPI.retentionRate.index] = 1 - rate(.churn)
-    v[KPI.leadConversion.index] = rate(.leadConversion)
-    v[KPI.secondPurchaseConversion.index] = rate(.secondPurchase)
-    v[KPI.upgrades.index] = f[FlowKinds.Kind.upgrade.rawValue]
-    v[KPI.downgrades.index] = f[FlowKinds.Kind.downgrade.rawValue]
-    v[KPI.purchases.index] = purchases
-    v[KPI.revenue.index] = revenue
-    v[KPI.averageOrderValue.index] = purchases > 0 ? revenue / purchases : 0
-    v[KPI.cumulativeRevenue.index] = cumulative
-    v[KPI.discountedRevenue.index] = discounted
-    v[KPI.equity.index] = equity
-    return v
+    return w
   }
 
-  func record(_ series: inout [KPI: [Double]], t: Int, state: [Double], flows f: [Double], sources: [Double], purchases: Double, revenue: Double, cumulative: Double, discounted: Double) {
-    let v = values(state: state, flows: f, sources: sources, purchases: purchases, revenue: revenue, cumulative: cumulative, discounted: discounted)
+  enum AfterMove: Int, CaseIterable { case living, active, new, leads, equity, purchases, revenue }
+
+  /// Columns of the matrix that reads KPI inputs off the states after a move.
+  func afterMoveWeights(occasions: [Double], revenue: [Double]) -> Matrix {
+    let s = isChurned.count
+    var w = Matrix(rowCount: s, columnCount: AfterMove.allCases.count)
+    for j in 0..<s {
+      w[j, AfterMove.living.rawValue] = isChurned[j] ? 0 : 1
+      w[j, AfterMove.active.rawValue] = isPurchasing[j] ? 1 : 0
+      w[j, AfterMove.new.rawValue] = isNew[j] ? 1 : 0
+      w[j, AfterMove.leads.rawValue] = isLead[j] ? 1 : 0
+      w[j, AfterMove.equity.rawValue] = clv[j]
+      w[j, AfterMove.purchases.rawValue] = occasions[j]
+      w[j, AfterMove.revenue.rawValue] = revenue[j]
+    }
+    return w
+  }
+
+  /// Records a replicate-period: `before` holds the flows and rate denominators (as the columns
+  /// of `beforeMoveWeights`), `after` the `AfterMove` inputs.
+  func record(_ samples: inout KPISamples, replicate: Int, t: Int, before: ArraySlice<Double>, after: ArraySlice<Double>, cumulative: Double, discounted: Double) {
+    let v = values(before: before, after: after, cumulative: cumulative, discounted: discounted)
+    for k in 0..<v.count { samples.values[samples.offset(k, t) + replicate] = v[k] }
+  }
+
+  /// Records a period of the expected path.
+  func record(_ series: inout [KPI: [Double]], t: Int, before: [Double], after: [Double], cumulative: Double, discounted: Double) {
+    let v = values(before: before[...], after: after[...], cumulative: cumulative, discounted: discounted)
     for kpi in KPI.allCases { series[kpi]![t] = v[kpi.index] }
   }
 
-  func record(_ samples: inout [[[Double]]], replicate: Int, t: Int, state: [Double], flows f: [Double], sources: [Double], purchases: Double, revenue: Double, cumulative: Double, discounted: Double) {
-    let v = values(state: state, flows: f, sources: sources, purchases: purchases, revenue: revenue, cumulative: cumulative, discounted: discounted)
-    for k in 0..<v.count { samples[k][t][replicate] = v[k] }
+  /// KPI values in `KPI.allCases` order; `before` and `after` may be rows of larger buffers.
+  func values(before b: ArraySlice<Double>, after a: ArraySlice<Double>, cumulative: Double, discounted: Double) -> [Double] {
+    var v = [Double](repeating: 0, count: KPI.allCases.count)
+    let before = b.startIndex
+    let after = a.startIndex
+    let kinds = flows.members.count
+    func rate(_ kind: FlowKinds.Kind) -> Double {
+      let denominator = b[before + kinds + kind.rawValue]
+      return denominator > 0 ? b[before + kind.rawValue] / denominator : 0
+    }
+    let purchases = a[after + AfterMove.purchases.rawValue]
+    let revenue = a[after + AfterMove.revenue.rawValue]
+    func put(_ kpi: KPI, _ value: Double) { v[kpi.index] = value }
+    put(.customers, a[after + AfterMove.living.rawValue])
+    put(.active, a[after + AfterMove.active.rawValue])
+    put(.newCustomers, a[after + AfterMove.new.rawValue])
+    put(.leads, a[after + AfterMove.leads.rawValue])
+    put(.churned, b[before + FlowKinds.Kind.churn.rawValue])
+    put(.churnRate, rate(.churn))
+    put(.retentionRate, 1 - rate(.churn))
+    put(.leadConversion, rate(.leadConversion))
+    put(.secondPurchaseConversion, rate(.secondPurchase))
+    put(.upgrades, b[before + FlowKinds.Kind.upgrade.rawValue])
+    put(.downgrades, b[before + FlowKinds.Kind.downgrade.rawValue])
+    put(.purchases, purchases)
+    put(.revenue, revenue)
+    put(.averageOrderValue, purchases > 0 ? revenue / purchases : 0)
+    put(.cumulativeRevenue, cumulative)
+    put(.discountedRevenue, discounted)
+    put(.equity, a[after + AfterMove.equity.rawValue])
+    return v
+  }
+
+  /// The inputs read off the states after a move, in `AfterMove` order (unbatched paths).
+  func afterMove(_ state: [Double], purchases: Double, revenue: Double) -> [Double] {
+    var v = [Double](repeating: 0, count: AfterMove.allCases.count)
+    for j in 0..<state.count {
+      let n = state[j]
+      if !isChurned[j] { v[AfterMove.living.rawValue] += n }
+      if isPurchasing[j] { v[AfterMove.active.rawValue] += n }
+      if isNew[j] { v[AfterMove.new.rawValue] += n }
+      if isLead[j] { v[AfterMove.leads.rawValue] += n }
+      v[AfterMove.equity.rawValue] += n * clv[j]
+    }
+    v[AfterMove.purchases.rawValue] = purchases
+    v[AfterMove.revenue.rawValue] = revenue
+    return v
   }
 }

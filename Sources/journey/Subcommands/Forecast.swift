@@ -36,6 +36,12 @@ extension JourneyCommand {
     @Option(help: "Random seed; the same seed gives the same ranges.")
     var seed: UInt64 = 1
 
+    @Flag(inversion: .prefixedNo, help: "Move whole customers at random in the replicates (multinomial); off: replicates differ by parameters only, batched through one dgemm per period.")
+    var processNoise = true
+
+    @Flag(inversion: .prefixedNo, help: "Draw transition rows and rewards from their posteriors in the replicates.")
+    var parameterUncertainty = true
+
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
@@ -61,6 +67,8 @@ extension JourneyCommand {
       options.acquisition = AcquisitionAssumption(parsing: acquisition)!
       options.replicates = replicates
       options.seed = seed
+      options.processNoise = processNoise
+      options.parameterUncertainty = parameterUncertainty
       options.discountPerPeriod = try discount.map { try change($0, flag: "discount") }
       let report = ForecastReport(forecast: try ForecastEngine.run(model: fitted, options: options), model: fitted)
       if let csv { try AtomicFile.write(report.csv(), to: csv) }

@@ -158,3 +158,27 @@ struct ForecastTests {
     #expect(d[1] == 0 && abs(d.reduce(0, +) - 1) < 1e-12)
   }
 }
+
+@Suite("Multinomial rows")
+struct MultinomialRowTests {
+  @Test(arguments: [3, 40, 5_000])
+  func drawsConserveCustomersAndMatchProbabilities(n: Int) {
+    // n = 3 and 40 use the alias table (n <= 12 x destinations), 5,000 the conditional binomials.
+    let p = [0.5, 0, 0.3, 0.15, 0.05]
+    let row = MultinomialRowProbe(p)
+    var rng = RandomSource(seed: UInt64(n))
+    var totals = [Double](repeating: 0, count: p.count)
+    let draws = 20_000
+    for _ in 0..<draws {
+      let moved = row.draw(n, &rng)
+      #expect(moved.reduce(0, +) == n)
+      #expect(moved[1] == 0)
+      for j in 0..<p.count { totals[j] += Double(moved[j]) }
+    }
+    for j in 0..<p.count {
+      let mean = totals[j] / Double(draws) / Double(n)
+      let se = (p[j] * (1 - p[j]) / Double(n * draws)).squareRoot()
+      #expect(abs(mean - p[j]) < 5 * se + 1e-12, "destination \(j): \(mean) vs \(p[j])")
+    }
+  }
+}
