@@ -1,0 +1,212 @@
+import Dispatch
+import Foundation
+
+/// Rows of one parsed part, in file order, as the reader hands them to the sort.
+final class RowBlock: @unchecked Sendable {
+  /// Customer numbers; overwritten in place by each row's destination during the sort.
+  var customer: [Int32]
+  var day: [Int32]
+  var amount: [Double]
+  var event: [UInt8]
+
+  init(customer: [Int32], day: [Int32], amount: [Double], event: [UInt8]) {
+    self.customer = customer
+    self.day = day
+    self.amount = amount
+    self.event = event
+  }
+}
+
+extension TransactionTable {
+  /// Sorts rows by customer then day and merges same-day purchases.
+  ///
+  /// A counting sort by customer (one histogram pass, one scatter per column), which
+  /// keeps file order within a customer; exports sorted by date therefore come out
+  /// sorted by day already, and only customers whose rows are out of order get a
+  /// (stable) sort of their own rows. Same-day purchases of a customer fold into the
+  /// first of them, amounts summed; leads and refunds are kept as they are.
+  ///
+  /// - Returns: the table without ids (`customerIDs` left empty strings) and the number of merged rows.
+  /// - Complexity: O(rows + customers); the blocks' columns are released as they are consumed,
+  ///   so peak memory is about twice the table.
+  static func assemble(
+    blocks: [RowBlock], customerCount: Int, customerIDs: [String], mergeSameDay: Bool
+  ) -> (table: TransactionTable, merged: Int) {
+    let rowCount = blocks.reduce(0) { $0 + $1.customer.count }
+    precondition(rowCount < Int(Int32.max), "more than 2^31 rows")
+
+    var marks: [(String, Double)] = [("start", debugClock())]
+    // Histogram and row offsets per customer.
+    var rowStart = [Int](repeating: 0, count: customerCount + 1)
+    rowStart.withUnsafeMutableBufferPointer { start in
+      for block in blocks {
+        block.customer.withUnsafeBufferPointer { customers in
+          for c in customers { start[Int(c) + 1] += 1 }
+        }
+      }
+      for c in 0..<customerCount { start[c + 1] += start[c] }
+    }
+
+    marks.append(("histogram", debugClock()))
+    // Each row's destination, written over its customer number.
+    var cursor = rowStart.map { Int32(truncatingIfNeeded: $0) }
+    cursor.withUnsafeMutableBufferPointer { next in
+      for block in blocks {
+        block.customer.withUnsafeMutableBufferPointer { rows in
+          for r in rows.indices {
+            let c = Int(rows[r])
+            rows[r] = next[c]
+            next[c] += 1
+          }
+        }
+      }
+    }
+    cursor = []
+
+    marks.append(("dest", debugClock()))
+    // Scatter the columns, two at a time in parallel; each block column is freed once moved.
+    let sinks = ScatterTargets()
+    DispatchQueue.concurrentPerform(iterations: 2) { job in
+      if job == 0 {
+        sinks.day = scatter(blocks, rowCount, \.day) { $0 }
+        sinks.event = scatter(blocks, rowCount, \.event) { TransactionEvent(rawValue: $0).unsafelyUnwrapped }
+      } else {
+        sinks.amount = scatter(blocks, rowCount, \.amount) { $0 }
+      }
+    }
+    var day = sinks.day
+    var amount = sinks.amount
+    var event = sinks.event
+    sinks.day = []
+    sinks.amount = []
+    sinks.event = []
+    for block in blocks { block.customer = [] }
+    marks.append(("scatter", debugClock()))
+
+    sortDaysWithinCustomers(rowStart: rowStart, day: &day, amount: &amount, event: &event)
+    marks.append(("sortcheck", debugClock()))
+    var customer = [Int32](repeating: 0, count: rowCount)
+    let merged = compact(
+      rowStart: &rowStart, customer: &customer, day: &day, amount: &amount, event: &event, mergeSameDay: mergeSameDay)
+    marks.append(("merge", debugClock()))
+    if getenv("JOURNEY_INGEST_TIMINGS") != nil {
+      print(zip(marks.dropFirst(), marks).map { "\($0.0.0) \(String(format: "%.3f", $0.0.1 - $0.1.1))" }.joined(separator: " "))
+    }
+    let table = TransactionTable(
+      customerIDs: customerIDs, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart)
+    return (table, merged)
+  }
+
+  private static func scatter<T, U>(
+    _ blocks: [RowBlock], _ count: Int, _ column: ReferenceWritableKeyPath<RowBlock, [T]>, _ convert: (T) -> U
+  ) -> [U] {
+    [U](unsafeUninitializedCapacity: count) { out, initialized in
+      for block in blocks {
+        block.customer.withUnsafeBufferPointer { destination in
+          block[keyPath: column].withUnsafeBufferPointer { values in
+            for r in values.indices { (out.baseAddress! + Int(destination[r])).initialize(to: convert(values[r])) }
+          }
+        }
+        block[keyPath: column] = []
+      }
+      initialized = count
+    }
+  }
+
+  /// Puts each customer's rows in day order (stable), where they are not already.
+  private static func sortDaysWithinCustomers(
+    rowStart: [Int], day: inout [Int32], amount: inout [Double], event: inout [TransactionEvent]
+  ) {
+    // Which customers are out of order: one sequential pass. Rows of different
+    // customers never compare, so a decrease at a customer's first row is fine.
+    var unsorted: [Int] = []
+    day.withUnsafeBufferPointer { days in
+      rowStart.withUnsafeBufferPointer { starts in
+        var c = 0
+        var nextStart = starts.count > 1 ? starts[1] : 0
+        for r in 1..<max(1, days.count) where days[r] < days[r - 1] {
+          while nextStart <= r - 1 {
+            c += 1
+            nextStart = starts[c + 1]
+          }
+          // Row r - 1 belongs to customer c; r is out of order only within the same customer.
+          if r < nextStart && unsorted.last != c { unsorted.append(c) }
+        }
+      }
+    }
+    for c in unsorted {
+      let lo = rowStart[c]
+      let hi = rowStart[c + 1]
+      let order = (lo..<hi).sorted { (day[$0], $0) < (day[$1], $1) }
+      let d = order.map { day[$0] }
+      let a = order.map { amount[$0] }
+      let e = order.map { event[$0] }
+      for k in 0..<order.count {
+        day[lo + k] = d[k]
+        amount[lo + k] = a[k]
+        event[lo + k] = e[k]
+      }
+    }
+  }
+
+  /// Fills the customer column and, when asked, folds each purchase into an earlier
+  /// purchase of the same customer on the same day; returns how many were folded.
+  private static func compact(
+    rowStart: inout [Int], customer: inout [Int32], day: inout [Int32], amount: inout [Double],
+    event: inout [TransactionEvent], mergeSameDay: Bool
+  ) -> Int {
+    let customerCount = rowStart.count - 1
+    let rowCount = day.count
+    var write = 0
+    customer.withUnsafeMutableBufferPointer { customer in
+      day.withUnsafeMutableBufferPointer { day in
+        amount.withUnsafeMutableBufferPointer { amount in
+          event.withUnsafeMutableBufferPointer { event in
+            rowStart.withUnsafeMutableBufferPointer { rowStart in
+              for c in 0..<customerCount {
+                let lo = rowStart[c]
+                let hi = rowStart[c + 1]
+                rowStart[c] = write
+                var purchaseSlot = -1
+                var purchaseDay = Int32.min
+                for r in lo..<hi {
+                  if mergeSameDay && event[r] == .purchase {
+                    if purchaseSlot >= 0 && day[r] == purchaseDay {
+                      amount[purchaseSlot] += amount[r]
+                      continue
+                    }
+                    purchaseSlot = write
+                    purchaseDay = day[r]
+                  }
+                  customer[write] = Int32(truncatingIfNeeded: c)
+                  if write != r {
+                    day[write] = day[r]
+                    amount[write] = amount[r]
+                    event[write] = event[r]
+                  }
+                  write += 1
+                }
+              }
+              rowStart[customerCount] = write
+            }
+          }
+        }
+      }
+    }
+    let merged = rowCount - write
+    if merged > 0 {
+      customer.removeLast(merged)
+      day.removeLast(merged)
+      amount.removeLast(merged)
+      event.removeLast(merged)
+    }
+    return merged
+  }
+}
+
+/// Results of the parallel scatter, each written by one job.
+private final class ScatterTargets: @unchecked Sendable {
+  var day: [Int32] = []
+  var amount: [Double] = []
+  var event: [TransactionEvent] = []
+}

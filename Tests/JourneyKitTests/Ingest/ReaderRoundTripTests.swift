@@ -1,0 +1,80 @@
+import Foundation
+@testable import JourneyKit
+import Testing
+
+/// Generated histories read back: the reader must recover the generator's exact counts.
+@Suite("TransactionReader round trips")
+struct ReaderRoundTripTests {
+  static func history(customers: Int, seed: UInt64) throws -> SyntheticHistory {
+    var p = GeneratorParameters()
+    p.customers = customers
+    p.seed = seed
+    return try SyntheticHistoryGenerator.generate(p)
+  }
+
+  static func options(blockBytes: Int = 32 << 20, threads: Int = 2) -> ReaderOptions {
+    var o = ReaderOptions()
+    o.latestDay = CalendarDay(year: 2030, month: 1, day: 1)!
+    o.blockBytes = blockBytes
+    o.maxRowBytes = 1024
+    o.threads = threads
+    return o
+  }
+
+  @Test(arguments: [(2_000, UInt64(1)), (5_000, UInt64(2)), (30_000, UInt64(3))])
+  func countsMatchTheTruth(customers: Int, seed: UInt64) throws {
+    let h = try Self.history(customers: customers, seed: seed)
+    let t = h.truth.counts
+    let result = try TransactionReader(options: Self.options()).read(bytes: h.csvBytes(), name: "gen.csv")
+    #expect(result.summary.rowsRead == t.rows, "seed \(seed)")
+    #expect(result.table.customerCount == t.customers, "seed \(seed)")
+    let occasions = result.table.event.filter { $0 == .purchase }.count
+    #expect(occasions == t.purchaseOccasions, "seed \(seed)")
+    #expect(result.summary.rowsMerged == t.purchaseRows - t.purchaseOccasions, "seed \(seed)")
+    #expect(result.summary.rowsRejected == 0)
+    #expect(result.table.event.filter { $0 == .refund }.count == t.refundRows)
+    let revenue = zip(result.table.event, result.table.amount).filter { $0.0 == .purchase }.map(\.1).reduce(0, +)
+    #expect(abs(revenue - t.revenue) < 1e-6 * max(1, t.revenue))
+    try checkInvariants(result.table)
+  }
+
+  /// Small blocks force rows to straddle block ends and parts to be split and re-checked.
+  @Test(arguments: [4_096, 70_001, 300_000])
+  func smallBlocksGiveTheSameTable(blockBytes: Int) throws {
+    let h = try Self.history(customers: 3_000, seed: 9)
+    let bytes = h.csvBytes()
+    let reference = try TransactionReader(options: Self.options(threads: 1)).read(bytes: bytes, name: "a.csv")
+    let blocked = try TransactionReader(options: Self.options(blockBytes: blockBytes, threads: 2)).read(bytes: bytes, name: "a.csv")
+    #expect(blocked.table.customerIDs == reference.table.customerIDs)
+    #expect(blocked.table.day == reference.table.day)
+    #expect(blocked.table.amount == reference.table.amount)
+    #expect(blocked.table.event == reference.table.event)
+    #expect(blocked.table.rowStart == reference.table.rowStart)
+    #expect(blocked.summary == reference.summary)
+  }
+
+  @Test func keepSameDayKeepsEveryRow() throws {
+    let h = try Self.history(customers: 2_000, seed: 4)
+    var o = Self.options()
+    o.keepSameDay = true
+    let result = try TransactionReader(options: o).read(bytes: h.csvBytes(), name: "gen.csv")
+    #expect(result.table.rowCount == h.truth.counts.rows)
+    #expect(result.summary.rowsMerged == 0)
+    #expect(result.table.event.filter { $0 == .purchase }.count == h.truth.counts.purchaseRows)
+    try checkInvariants(result.table)
+  }
+
+  /// Sorted by customer then day; rowStart consistent; ids distinct.
+  func checkInvariants(_ table: TransactionTable) throws {
+    #expect(table.rowStart.first == 0 && table.rowStart.last == table.rowCount)
+    for c in 0..<table.customerCount {
+      let rows = table.rows(of: c)
+      #expect(!rows.isEmpty)
+      for r in rows {
+        if table.customer[r] != Int32(c) { Issue.record("row \(r) belongs to \(table.customer[r]), not \(c)") }
+        if r > rows.lowerBound && table.day[r] < table.day[r - 1] { Issue.record("customer \(c) out of day order") }
+      }
+    }
+    #expect(Set(table.customerIDs).count == table.customerCount)
+  }
+}
