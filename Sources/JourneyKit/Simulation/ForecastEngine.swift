@@ -67,12 +67,46 @@ public struct Forecast: Codable, Sendable {
 /// results do not depend on threads, and scenarios compared with the same seed share their
 /// random numbers (common random numbers).
 public enum ForecastEngine {
-  public static func run(model: MarkovModel, options: ForecastOptions) throws -> Forecast {
-    try run(model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options)
+  /// Changes the matrix of forecast step t (0-based: from the model's last period + t to the
+  /// next) given the step's base matrix: the point estimate on the expected path, a posterior
+  /// draw in a replicate. Scenarios are adjustments; so are seasonal fits.
+  public typealias Adjustment = @Sendable (_ step: Int, _ base: Matrix) -> Matrix
+
+  public static func run(model: MarkovModel, options: ForecastOptions, adjustment: Adjustment? = nil) throws -> Forecast {
+    try run(
+      model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options,
+      adjustment: combine(seasonal(model), adjustment))
   }
 
-  /// Runs with a given transition matrix (a scenario's edit of the model's).
-  public static func run(model: MarkovModel, matrix p: Matrix, options: ForecastOptions) throws -> Forecast {
+  /// The model's seasonal pattern as an adjustment: the base matrix scaled entry by entry by
+  /// season / pooled, then renormalised, so posterior draws keep their spread.
+  static func seasonal(_ model: MarkovModel) -> Adjustment? {
+    guard let seasons = model.seasonalMatrices?.map({ Matrix(rows: $0) }) else { return nil }
+    let pooled = model.matrix
+    let period = model.window.period
+    let last = model.window.lastPeriod
+    return { step, base in
+      let season = seasons[period.seasonIndex(of: last + step)]
+      var m = base
+      for i in 0..<m.rowCount {
+        for j in 0..<m.columnCount where pooled[i, j] > 0 { m[i, j] = base[i, j] * season[i, j] / pooled[i, j] }
+        Estimator.normalizeRow(&m, i)
+      }
+      return m
+    }
+  }
+
+  static func combine(_ first: Adjustment?, _ second: Adjustment?) -> Adjustment? {
+    switch (first, second) {
+    case (nil, nil): return nil
+    case let (f?, nil): return f
+    case let (nil, g?): return g
+    case let (f?, g?): return { step, base in g(step, f(step, base)) }
+    }
+  }
+
+  /// Runs with a given base transition matrix and an optional per-step adjustment.
+  public static func run(model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: Adjustment? = nil) throws -> Forecast {
     precondition(options.horizon >= 1, "horizon must be at least 1")
     let s = p.rowCount
     let space = model.stateSpace
@@ -97,11 +131,11 @@ public enum ForecastEngine {
     var x = model.currentBase
     var expectedStates: [[Double]] = []
     var expected = book.emptySeries()
-    let beforeMove = book.beforeMoveWeights(flows.rowProbabilities(p))
     var cumulative = 0.0, discounted = 0.0
     for t in 0..<options.horizon {
-      let before = beforeMove.leftMultiplied(byRowVector: x)
-      var next = p.leftMultiplied(byRowVector: x)
+      let pt = adjustment.map { $0(t, p) } ?? p
+      let before = book.beforeMoveWeights(flows.rowProbabilities(pt)).leftMultiplied(byRowVector: x)
+      var next = pt.leftMultiplied(byRowVector: x)
       for j in 0..<s { next[j] += inflow[t][j] }
       let purchases = zip(next, rewardsOccasions).reduce(0) { $0 + $1.0 * $1.1 }
       let revenue = zip(next, rewardsRevenue).reduce(0) { $0 + $1.0 * $1.1 }
@@ -114,7 +148,7 @@ public enum ForecastEngine {
 
     var bands: [KPI: [Forecast.Band]] = [:]
     if options.replicates > 0 {
-      let samples = simulate(model: model, p: p, options: options, inflow: inflow, book: book, d: d)
+      let samples = simulate(model: model, p: p, options: options, inflow: inflow, book: book, d: d, adjustment: adjustment)
       for kpi in KPI.allCases {
         bands[kpi] = (0..<options.horizon).map { t in band(samples.slice(kpi.index, t)) }
       }
@@ -129,7 +163,8 @@ public enum ForecastEngine {
 
   /// KPI samples of every replicate.
   static func simulate(
-    model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], book: KPIBook, d: Double
+    model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], book: KPIBook, d: Double,
+    adjustment: Adjustment?
   ) -> KPISamples {
     let s = p.rowCount
     let r = options.replicates
@@ -155,16 +190,20 @@ public enum ForecastEngine {
           occasionsMean[i] = max(0, occasionsMean[i] + parameterRNG.normal() * (model.rewards[i].occasionsVariance / n).squareRoot())
         }
       }
-      let flowProbabilities = book.flows.rowProbabilities(pg)
+      // The group's matrix for each step: its draw, adjusted per step when asked.
+      let stepMatrices = adjustment.map { adjust in (0..<h).map { adjust($0, pg) } } ?? [pg]
+      func step(_ t: Int) -> Int { stepMatrices.count == 1 ? 0 : t }
       var samples = KPISamples(horizon: h, replicates: members.count)
       if options.processNoise {
-        let rows = (0..<s).map { MultinomialRow(pg.row($0)) }
-        // Per (from, to): which flow kinds the move counts toward, as bits.
-        let flowBits: [[UInt8]] = rows.enumerated().map { i, row in
-          row.destinations.map { j in
-            var bits: UInt8 = 0
-            for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
-            return bits
+        let stepRows = stepMatrices.map { m in (0..<s).map { MultinomialRow(m.row($0)) } }
+        // Per step, per (from, to): which flow kinds the move counts toward, as bits.
+        let stepFlowBits: [[[UInt8]]] = stepRows.map { rows in
+          rows.enumerated().map { i, row in
+            row.destinations.map { j in
+              var bits: UInt8 = 0
+              for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
+              return bits
+            }
           }
         }
         var moved = [Int](repeating: 0, count: s)
@@ -177,6 +216,8 @@ public enum ForecastEngine {
             var next = [Double](repeating: 0, count: s)
             for f in 0..<flowTotals.count { flowTotals[f] = 0 }
             let sources = book.flows.sources.map { mask in zip(x, mask).reduce(0) { $1.1 ? $0 + $1.0 : $0 } }
+            let rows = stepRows[step(t)]
+            let flowBits = stepFlowBits[step(t)]
             for i in 0..<s where x[i] > 0 {
               let row = rows[i]
               for position in 0..<row.count { moved[position] = 0 }
@@ -212,13 +253,13 @@ public enum ForecastEngine {
         let k = members.count
         var x = Matrix(rowCount: k, columnCount: s)
         for row in 0..<k { for j in 0..<s { x[row, j] = model.currentBase[j] } }
-        let beforeMove = book.beforeMoveWeights(flowProbabilities)
+        let stepBeforeMove = stepMatrices.map { book.beforeMoveWeights(book.flows.rowProbabilities($0)) }
         let afterMove = book.afterMoveWeights(occasions: occasionsMean, revenue: revenueMean)
         var cumulative = [Double](repeating: 0, count: k)
         var discounted = cumulative
         for t in 0..<h {
-          let before = x.multiplied(by: beforeMove)
-          var next = pg.propagate(x)
+          let before = x.multiplied(by: stepBeforeMove[step(t)])
+          var next = stepMatrices[step(t)].propagate(x)
           for row in 0..<k { for j in 0..<s { next[row, j] += inflow[t][j] } }
           let after = next.multiplied(by: afterMove)
           for row in 0..<k {

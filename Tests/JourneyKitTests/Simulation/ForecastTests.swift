@@ -182,3 +182,61 @@ struct MultinomialRowTests {
     }
   }
 }
+
+@Suite("Forecast adjustments")
+struct ForecastAdjustmentTests {
+  @Test func identityAdjustmentReproducesTheForecastExactly() throws {
+    var o = ForecastOptions()
+    o.replicates = 100
+    o.horizon = 6
+    let plain = try ForecastEngine.run(model: ForecastTests.model, options: o)
+    let same = try ForecastEngine.run(model: ForecastTests.model, options: o) { _, base in base }
+    #expect(plain.expected == same.expected)
+    #expect(plain.bands == same.bands)
+  }
+
+  @Test func removingChurnFromStepThreeOnLeavesNoChurn() throws {
+    let model = ForecastTests.model
+    let churned = model.stateSpace.indices(in: .churned)
+    var o = ForecastOptions()
+    o.replicates = 50
+    o.horizon = 6
+    let f = try ForecastEngine.run(model: model, options: o) { step, base in
+      guard step >= 2 else { return base }
+      var m = base
+      for i in 0..<m.rowCount where !churned.contains(i) {
+        for c in churned { m[i, c] = 0 }
+        var total = 0.0
+        for j in 0..<m.columnCount { total += m[i, j] }
+        for j in 0..<m.columnCount { m[i, j] /= total }
+      }
+      return m
+    }
+    #expect(f.expected[.churned]![0] > 0)
+    for t in 2..<6 {
+      #expect(f.expected[.churned]![t] == 0)
+      #expect(f.bands[.churned]![t].p95 == 0)
+    }
+  }
+
+  @Test func seasonalModelsForecastWithTheirSeasons() throws {
+    var g = GeneratorParameters()
+    g.customers = 4_000
+    g.seed = 11
+    var fit = FitOptions()
+    fit.estimator.seasonal = true
+    let model = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: fit)
+    var o = ForecastOptions()
+    o.replicates = 0
+    o.horizon = 12
+    let seasonal = try ForecastEngine.run(model: model, options: o)
+    var pooled = model
+    pooled.seasonalMatrices = nil
+    let flat = try ForecastEngine.run(model: pooled, options: o)
+    #expect(seasonal.expected[.active]! != flat.expected[.active]!)
+    let total = model.currentBase.reduce(0, +)
+    o.acquisition = .none
+    o.includeReactivations = false
+    for state in try ForecastEngine.run(model: model, options: o).expectedStates { #expect(abs(state.reduce(0, +) - total) < 1e-6) }
+  }
+}
