@@ -47,13 +47,55 @@ public struct Forecast: Codable, Sendable {
   public var discountPerPeriod: Double
   /// Expected entrants per period (all states).
   public var inflowPerPeriod: [Double]
+  /// Per KPI: every replicate's value in the last period (in replicate order, so two forecasts
+  /// with the same seed can be compared replicate by replicate). Not written to JSON.
+  public var finalSamples: [KPI: [Double]] = [:]
+
+  enum CodingKeys: String, CodingKey {
+    case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
+  }
 }
+
+/// What a scenario (or a seasonal fit) changes in a forecast, step by step. Step t is forecast
+/// period t + 1 (0-based steps).
+public struct ForecastAdjustment: Sendable {
+  /// The step's transition matrix from its base: the point estimate on the expected path, the
+  /// group's posterior draw in a replicate.
+  public var matrix: (@Sendable (_ step: Int, _ base: Matrix) -> Matrix)?
+  /// Per state: multiplier of revenue per customer-period in the step.
+  public var revenueMultiplier: (@Sendable (_ step: Int) -> [Double])?
+  /// Multiplier of the step's entrants.
+  public var inflowMultiplier: (@Sendable (_ step: Int) -> Double)?
+  /// The step's cost: per customer in each state at the start of the step (given the step's
+  /// matrix), plus a fixed amount.
+  public var cost: (@Sendable (_ step: Int, _ matrix: Matrix) -> (perCustomer: [Double], fixed: Double))?
+  /// Cost of each entrant above the baseline inflow.
+  public var costPerExtraEntrant: Double = 0
+  /// Gross margin: profit = margin x revenue - cost.
+  public var margin: Double = 1
+
+  public init() {}
+
+  /// Both adjustments' matrix edits, the first applied first; the second's other terms.
+  func after(_ first: ForecastAdjustment?) -> ForecastAdjustment {
+    guard let first, let firstMatrix = first.matrix else { return self }
+    var combined = self
+    if let secondMatrix = matrix {
+      combined.matrix = { step, base in secondMatrix(step, firstMatrix(step, base)) }
+    } else {
+      combined.matrix = firstMatrix
+    }
+    return combined
+  }
+}
+
 
 /// Runs a fitted chain forward: the expected path through BLAS, and Monte Carlo replicates.
 ///
 /// ```
-/// x[t+1] = x[t] P + a[t]            expected customers per state (one dgemv per period)
+/// x[t+1] = x[t] P_t + a[t]            expected customers per state (one dgemv per period)
 /// ```
+/// `P_t` is the model's matrix, adjusted per step by its seasons and by a scenario.
 /// Replicates add what the expected path leaves out:
 /// - parameter uncertainty: each transition row drawn from its Dirichlet posterior, each state's
 ///   revenue and purchases per customer-period from a normal posterior of its mean;
@@ -61,31 +103,28 @@ public struct Forecast: Codable, Sendable {
 ///   period revenue the sum of per-customer revenues (normal by the central limit theorem).
 ///
 /// Batching: replicates are grouped by parameter draw. Without process noise a group's next
-/// states are one dgemm, `X_g P_g` (replicates x S times S x S), which is where BLAS earns its
-/// keep; with process noise the multinomial draws dominate and are done per replicate over the
-/// non-zero entries of each row only. Replicate r always draws from stream r of the seed, so
-/// results do not depend on threads, and scenarios compared with the same seed share their
-/// random numbers (common random numbers).
+/// states are one dgemm, `X_g P_g` (replicates x S times S x S), and every KPI input is read off
+/// the states with one more dgemm; that is where BLAS earns its keep. With process noise the
+/// multinomial draws dominate and are done per replicate (alias tables for few customers,
+/// conditional binomials for many). Replicate r always draws from stream r of the seed, so
+/// results do not depend on threads, and scenarios run with the same seed share their random
+/// numbers (common random numbers), so their differences are not noise.
 public enum ForecastEngine {
-  /// Changes the matrix of forecast step t (0-based: from the model's last period + t to the
-  /// next) given the step's base matrix: the point estimate on the expected path, a posterior
-  /// draw in a replicate. Scenarios are adjustments; so are seasonal fits.
-  public typealias Adjustment = @Sendable (_ step: Int, _ base: Matrix) -> Matrix
-
-  public static func run(model: MarkovModel, options: ForecastOptions, adjustment: Adjustment? = nil) throws -> Forecast {
-    try run(
-      model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options,
-      adjustment: combine(seasonal(model), adjustment))
+  public static func run(model: MarkovModel, options: ForecastOptions, adjustment: ForecastAdjustment? = nil) throws -> Forecast {
+    var combined = adjustment ?? ForecastAdjustment()
+    combined = combined.after(seasonal(model))
+    return try run(model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options, adjustment: combined)
   }
 
   /// The model's seasonal pattern as an adjustment: the base matrix scaled entry by entry by
   /// season / pooled, then renormalised, so posterior draws keep their spread.
-  static func seasonal(_ model: MarkovModel) -> Adjustment? {
+  static func seasonal(_ model: MarkovModel) -> ForecastAdjustment? {
     guard let seasons = model.seasonalMatrices?.map({ Matrix(rows: $0) }) else { return nil }
     let pooled = model.matrix
     let period = model.window.period
     let last = model.window.lastPeriod
-    return { step, base in
+    var a = ForecastAdjustment()
+    a.matrix = { step, base in
       let season = seasons[period.seasonIndex(of: last + step)]
       var m = base
       for i in 0..<m.rowCount {
@@ -94,81 +133,79 @@ public enum ForecastEngine {
       }
       return m
     }
+    return a
   }
 
-  static func combine(_ first: Adjustment?, _ second: Adjustment?) -> Adjustment? {
-    switch (first, second) {
-    case (nil, nil): return nil
-    case let (f?, nil): return f
-    case let (nil, g?): return g
-    case let (f?, g?): return { step, base in g(step, f(step, base)) }
-    }
-  }
-
-  /// Runs with a given base transition matrix and an optional per-step adjustment.
-  public static func run(model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: Adjustment? = nil) throws -> Forecast {
+  /// Runs with a given base transition matrix and adjustment.
+  public static func run(model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: ForecastAdjustment = ForecastAdjustment()) throws -> Forecast {
     precondition(options.horizon >= 1, "horizon must be at least 1")
     let s = p.rowCount
     let space = model.stateSpace
     let d = options.discountPerPeriod ?? model.analysis.discountPerPeriod
-    let inflow = options.acquisition.inflow(model: model, horizon: options.horizon)
+    let baseInflow = options.acquisition.inflow(model: model, horizon: options.horizon)
+    let inflow = (0..<options.horizon).map { t in baseInflow[t].map { $0 * (adjustment.inflowMultiplier?(t) ?? 1) } }
     let flows = FlowKinds(space: space)
-    let rewardsRevenue = model.rewards.map(\.revenueMean)
-    let rewardsOccasions = model.rewards.map(\.occasionsMean)
     // Equity uses lifetime values of the chain itself, with absorbing states absorbing again
     // (as in `journey show`), so a scenario's equity compares with the model's.
-    var absorbingChain = p
+    var absorbingChain = adjustment.matrix?(0, p) ?? p
     for c in space.absorbingIndices {
       for j in 0..<s { absorbingChain[c, j] = c == j ? 1 : 0 }
     }
     let clv = try ChainAnalysis.analyse(
-      p: absorbingChain, space: space, revenuePerPeriod: rewardsRevenue, occasionsPerPeriod: rewardsOccasions,
-      currentBase: model.currentBase, discountPerPeriod: d
+      p: absorbingChain, space: space, revenuePerPeriod: model.rewards.map(\.revenueMean),
+      occasionsPerPeriod: model.rewards.map(\.occasionsMean), currentBase: model.currentBase, discountPerPeriod: d
     ).lifetimeValue
-    let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon)
+    let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon, margin: adjustment.margin)
+    let extraEntrantCost = (0..<options.horizon).map { t in
+      (inflow[t].reduce(0, +) - baseInflow[t].reduce(0, +)) * adjustment.costPerExtraEntrant
+    }
+    let steps = StepPlan(
+      adjustment: adjustment, horizon: options.horizon, book: book, extraEntrantCost: extraEntrantCost)
 
     // Expected path.
     var x = model.currentBase
     var expectedStates: [[Double]] = []
     var expected = book.emptySeries()
-    var cumulative = 0.0, discounted = 0.0
+    let revenue = model.rewards.map(\.revenueMean)
+    let occasions = model.rewards.map(\.occasionsMean)
+    var running = RunningTotals()
     for t in 0..<options.horizon {
-      let pt = adjustment.map { $0(t, p) } ?? p
-      let before = book.beforeMoveWeights(flows.rowProbabilities(pt)).leftMultiplied(byRowVector: x)
+      let pt = adjustment.matrix.map { $0(t, p) } ?? p
+      let before = steps.beforeMoveWeights(t, pt).leftMultiplied(byRowVector: x)
       var next = pt.leftMultiplied(byRowVector: x)
       for j in 0..<s { next[j] += inflow[t][j] }
-      let purchases = zip(next, rewardsOccasions).reduce(0) { $0 + $1.0 * $1.1 }
-      let revenue = zip(next, rewardsRevenue).reduce(0) { $0 + $1.0 * $1.1 }
-      cumulative += revenue
-      discounted += revenue / pow(1 + d, Double(t + 1))
-      book.record(&expected, t: t, before: before, after: book.afterMove(next, purchases: purchases, revenue: revenue), cumulative: cumulative, discounted: discounted)
+      let after = steps.afterMoveWeights(t, occasions: occasions, revenue: revenue).leftMultiplied(byRowVector: next)
+      let v = book.values(before: before[...], after: after[...], t: t, fixedCost: steps.fixedCost[t], running: &running)
+      for kpi in KPI.allCases { expected[kpi]![t] = v[kpi.index] }
       expectedStates.append(next)
       x = next
     }
 
     var bands: [KPI: [Forecast.Band]] = [:]
+    var finalSamples: [KPI: [Double]] = [:]
     if options.replicates > 0 {
-      let samples = simulate(model: model, p: p, options: options, inflow: inflow, book: book, d: d, adjustment: adjustment)
+      let samples = simulate(model: model, p: p, options: options, inflow: inflow, steps: steps)
       for kpi in KPI.allCases {
         bands[kpi] = (0..<options.horizon).map { t in band(samples.slice(kpi.index, t)) }
+        finalSamples[kpi] = Array(samples.slice(kpi.index, options.horizon - 1))
       }
     }
     let last = model.window.lastPeriod
-    return Forecast(
+    var forecast = Forecast(
       periods: (1...options.horizon).map { model.window.period.label(of: last + $0) }, stateNames: model.stateNames,
       start: model.currentBase, expectedStates: expectedStates, expected: expected, bands: bands,
       replicates: options.replicates, seed: options.seed, acquisition: options.acquisition.description,
       discountPerPeriod: d, inflowPerPeriod: inflow.map { $0.reduce(0, +) })
+    forecast.finalSamples = finalSamples
+    return forecast
   }
 
   /// KPI samples of every replicate.
-  static func simulate(
-    model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], book: KPIBook, d: Double,
-    adjustment: Adjustment?
-  ) -> KPISamples {
+  static func simulate(model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], steps: StepPlan) -> KPISamples {
     let s = p.rowCount
     let r = options.replicates
     let h = options.horizon
+    let book = steps.book
     let groups = options.parameterUncertainty ? max(1, min(r, options.parameterDraws)) : 1
     let results = Partials<KPISamples>(count: groups)
     let posterior = Matrix(rows: model.posterior)
@@ -191,8 +228,10 @@ public enum ForecastEngine {
         }
       }
       // The group's matrix for each step: its draw, adjusted per step when asked.
-      let stepMatrices = adjustment.map { adjust in (0..<h).map { adjust($0, pg) } } ?? [pg]
-      func step(_ t: Int) -> Int { stepMatrices.count == 1 ? 0 : t }
+      let stepMatrices = steps.adjustment.matrix.map { adjust in (0..<h).map { adjust($0, pg) } } ?? [pg]
+      func matrix(_ t: Int) -> Matrix { stepMatrices[stepMatrices.count == 1 ? 0 : t] }
+      let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0)) }
+      let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
       var samples = KPISamples(horizon: h, replicates: members.count)
       if options.processNoise {
         let stepRows = stepMatrices.map { m in (0..<s).map { MultinomialRow(m.row($0)) } }
@@ -206,18 +245,19 @@ public enum ForecastEngine {
             }
           }
         }
+        let kinds = book.flows.members.count
         var moved = [Int](repeating: 0, count: s)
         for (k, replicate) in members.enumerated() {
           var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
           var x = model.currentBase.map { $0.rounded() }
-          var cumulative = 0.0, discounted = 0.0
-          var flowTotals = [Double](repeating: 0, count: book.flows.members.count)
+          var running = RunningTotals()
           for t in 0..<h {
+            let rows = stepRows[stepRows.count == 1 ? 0 : t]
+            let flowBits = stepFlowBits[stepRows.count == 1 ? 0 : t]
+            // Expected inputs first (rate denominators, cost), then the realised flows over them.
+            var before = beforeMove[t].leftMultiplied(byRowVector: x)
+            for f in 0..<kinds { before[f] = 0 }
             var next = [Double](repeating: 0, count: s)
-            for f in 0..<flowTotals.count { flowTotals[f] = 0 }
-            let sources = book.flows.sources.map { mask in zip(x, mask).reduce(0) { $1.1 ? $0 + $1.0 : $0 } }
-            let rows = stepRows[step(t)]
-            let flowBits = stepFlowBits[step(t)]
             for i in 0..<s where x[i] > 0 {
               let row = rows[i]
               for position in 0..<row.count { moved[position] = 0 }
@@ -227,50 +267,43 @@ public enum ForecastEngine {
                 next[row.destinations[position]] += m
                 let bits = flowBits[i][position]
                 if bits != 0 {
-                  for f in 0..<flowTotals.count where bits & (1 << UInt8(f)) != 0 { flowTotals[f] += m }
+                  for f in 0..<kinds where bits & (1 << UInt8(f)) != 0 { before[f] += m }
                 }
               }
             }
             for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
-            var purchases = 0.0, revenue = 0.0, revenueVariance = 0.0, purchaseVariance = 0.0
+            var after = afterMove[t].leftMultiplied(byRowVector: next)
+            // Sums of per-customer purchases and revenue vary around their means.
+            var revenueVariance = 0.0, purchaseVariance = 0.0
+            let multiplier = steps.revenueMultipliers[t]
             for j in 0..<s where next[j] > 0 {
-              purchases += next[j] * occasionsMean[j]
-              revenue += next[j] * revenueMean[j]
-              revenueVariance += next[j] * model.rewards[j].revenueVariance
+              revenueVariance += next[j] * model.rewards[j].revenueVariance * multiplier[j] * multiplier[j]
               purchaseVariance += next[j] * model.rewards[j].occasionsVariance
             }
-            purchases = max(0, purchases + rng.normal() * purchaseVariance.squareRoot())
-            revenue += rng.normal() * revenueVariance.squareRoot()
-            cumulative += revenue
-            discounted += revenue / pow(1 + d, Double(t + 1))
-            book.record(&samples, replicate: k, t: t, before: (flowTotals + sources)[...], after: book.afterMove(next, purchases: purchases, revenue: revenue)[...], cumulative: cumulative, discounted: discounted)
+            after[KPIBook.AfterMove.purchases.rawValue] = max(0, after[KPIBook.AfterMove.purchases.rawValue] + rng.normal() * purchaseVariance.squareRoot())
+            after[KPIBook.AfterMove.revenue.rawValue] += rng.normal() * revenueVariance.squareRoot()
+            book.record(&samples, replicate: k, t: t, before: before[...], after: after[...], fixedCost: steps.fixedCost[t], running: &running)
             x = next
           }
         }
       } else {
-        // All replicates of the group share P_g: one dgemm per period moves them all, and one
-        // more reads every KPI input off the states (flows, rate denominators, masks, rewards).
-        let k = members.count
-        var x = Matrix(rowCount: k, columnCount: s)
-        for row in 0..<k { for j in 0..<s { x[row, j] = model.currentBase[j] } }
-        let stepBeforeMove = stepMatrices.map { book.beforeMoveWeights(book.flows.rowProbabilities($0)) }
-        let afterMove = book.afterMoveWeights(occasions: occasionsMean, revenue: revenueMean)
-        var cumulative = [Double](repeating: 0, count: k)
-        var discounted = cumulative
+        // All replicates of the group share P_g: one dgemm per step moves them all, and one
+        // more on each side reads every KPI input off the states.
+        let n = members.count
+        var x = Matrix(rowCount: n, columnCount: s)
+        for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
+        var running = [RunningTotals](repeating: RunningTotals(), count: n)
         for t in 0..<h {
-          let before = x.multiplied(by: stepBeforeMove[step(t)])
-          var next = stepMatrices[step(t)].propagate(x)
-          for row in 0..<k { for j in 0..<s { next[row, j] += inflow[t][j] } }
-          let after = next.multiplied(by: afterMove)
-          for row in 0..<k {
-            let revenue = after[row, KPIBook.AfterMove.revenue.rawValue]
-            cumulative[row] += revenue
-            discounted[row] += revenue / pow(1 + d, Double(t + 1))
+          let before = x.multiplied(by: beforeMove[t])
+          var next = matrix(t).propagate(x)
+          for row in 0..<n { for j in 0..<s { next[row, j] += inflow[t][j] } }
+          let after = next.multiplied(by: afterMove[t])
+          for row in 0..<n {
             book.record(
               &samples, replicate: row, t: t,
               before: before.elements[(row * before.columnCount)..<((row + 1) * before.columnCount)],
               after: after.elements[(row * after.columnCount)..<((row + 1) * after.columnCount)],
-              cumulative: cumulative[row], discounted: discounted[row])
+              fixedCost: steps.fixedCost[t], running: &running[row])
           }
           x = next
         }
@@ -311,6 +344,43 @@ extension KPI {
   var index: Int { KPI.allCases.firstIndex(of: self)! }
 }
 
+/// Sums carried from period to period within one path.
+struct RunningTotals {
+  var revenue = 0.0
+  var discountedRevenue = 0.0
+  var profit = 0.0
+  var discountedProfit = 0.0
+}
+
+/// What each step of one forecast needs besides its matrix: reward multipliers and costs.
+struct StepPlan: Sendable {
+  let adjustment: ForecastAdjustment
+  let book: KPIBook
+  let revenueMultipliers: [[Double]]
+  /// Fixed cost of each step, entrant costs included.
+  let fixedCost: [Double]
+
+  init(adjustment: ForecastAdjustment, horizon: Int, book: KPIBook, extraEntrantCost: [Double]) {
+    self.adjustment = adjustment
+    self.book = book
+    let s = book.isChurned.count
+    revenueMultipliers = (0..<horizon).map { adjustment.revenueMultiplier?($0) ?? [Double](repeating: 1, count: s) }
+    // The fixed part of a cost does not depend on the matrix; read it with the identity.
+    let identity = Matrix.identity(s)
+    fixedCost = (0..<horizon).map { t in (adjustment.cost?(t, identity).fixed ?? 0) + extraEntrantCost[t] }
+  }
+
+  /// Reads, from the states at the start of a step: expected flows, rate denominators, cost.
+  func beforeMoveWeights(_ t: Int, _ matrix: Matrix) -> Matrix {
+    book.beforeMoveWeights(book.flows.rowProbabilities(matrix), cost: adjustment.cost?(t, matrix).perCustomer)
+  }
+
+  /// Reads, from the states at the end of a step: base counts, equity, purchases, revenue.
+  func afterMoveWeights(_ t: Int, occasions: [Double], revenue: [Double]) -> Matrix {
+    book.afterMoveWeights(occasions: occasions, revenue: zip(revenue, revenueMultipliers[t]).map(*))
+  }
+}
+
 /// KPI values of many replicates, flat: [kpi][period][replicate] in one array, so recording a
 /// replicate-period writes into place instead of through nested arrays.
 struct KPISamples: Sendable {
@@ -342,7 +412,10 @@ struct KPIBook: Sendable {
   let isNew: [Bool]
   let isLead: [Bool]
 
-  init(space: StateSpace, flows: FlowKinds, clv: [Double], discount: Double, horizon: Int) {
+  let margin: Double
+
+  init(space: StateSpace, flows: FlowKinds, clv: [Double], discount: Double, horizon: Int, margin: Double = 1) {
+    self.margin = margin
     self.flows = flows
     self.clv = clv
     self.discount = discount
@@ -360,16 +433,18 @@ struct KPIBook: Sendable {
 
   /// Columns of the matrix that reads KPI inputs off the states before a move.
   /// Column f < flow kinds: expected flow of kind f; then the rate denominators.
-  func beforeMoveWeights(_ flowProbabilities: [[Double]]) -> Matrix {
+  /// The last column: cost per customer in each state.
+  func beforeMoveWeights(_ flowProbabilities: [[Double]], cost: [Double]?) -> Matrix {
     let s = isChurned.count
     let kinds = flows.members.count
-    var w = Matrix(rowCount: s, columnCount: 2 * kinds)
+    var w = Matrix(rowCount: s, columnCount: 2 * kinds + 1)
     for f in 0..<kinds {
       for i in 0..<s {
         w[i, f] = flowProbabilities[f][i]
         w[i, kinds + f] = flows.sources[f][i] ? 1 : 0
       }
     }
+    if let cost { for i in 0..<s { w[i, 2 * kinds] = cost[i] } }
     return w
   }
 
@@ -391,21 +466,15 @@ struct KPIBook: Sendable {
     return w
   }
 
-  /// Records a replicate-period: `before` holds the flows and rate denominators (as the columns
-  /// of `beforeMoveWeights`), `after` the `AfterMove` inputs.
-  func record(_ samples: inout KPISamples, replicate: Int, t: Int, before: ArraySlice<Double>, after: ArraySlice<Double>, cumulative: Double, discounted: Double) {
-    let v = values(before: before, after: after, cumulative: cumulative, discounted: discounted)
+  /// Records a replicate-period: `before` holds the flows, rate denominators and cost (as the
+  /// columns of `beforeMoveWeights`), `after` the `AfterMove` inputs.
+  func record(_ samples: inout KPISamples, replicate: Int, t: Int, before: ArraySlice<Double>, after: ArraySlice<Double>, fixedCost: Double, running: inout RunningTotals) {
+    let v = values(before: before, after: after, t: t, fixedCost: fixedCost, running: &running)
     for k in 0..<v.count { samples.values[samples.offset(k, t) + replicate] = v[k] }
   }
 
-  /// Records a period of the expected path.
-  func record(_ series: inout [KPI: [Double]], t: Int, before: [Double], after: [Double], cumulative: Double, discounted: Double) {
-    let v = values(before: before[...], after: after[...], cumulative: cumulative, discounted: discounted)
-    for kpi in KPI.allCases { series[kpi]![t] = v[kpi.index] }
-  }
-
   /// KPI values in `KPI.allCases` order; `before` and `after` may be rows of larger buffers.
-  func values(before b: ArraySlice<Double>, after a: ArraySlice<Double>, cumulative: Double, discounted: Double) -> [Double] {
+  func values(before b: ArraySlice<Double>, after a: ArraySlice<Double>, t: Int, fixedCost: Double, running: inout RunningTotals) -> [Double] {
     var v = [Double](repeating: 0, count: KPI.allCases.count)
     let before = b.startIndex
     let after = a.startIndex
@@ -416,6 +485,13 @@ struct KPIBook: Sendable {
     }
     let purchases = a[after + AfterMove.purchases.rawValue]
     let revenue = a[after + AfterMove.revenue.rawValue]
+    let cost = b[before + 2 * kinds] + fixedCost
+    let profit = margin * revenue - cost
+    let discountFactor = 1 / pow(1 + discount, Double(t + 1))
+    running.revenue += revenue
+    running.discountedRevenue += revenue * discountFactor
+    running.profit += profit
+    running.discountedProfit += profit * discountFactor
     func put(_ kpi: KPI, _ value: Double) { v[kpi.index] = value }
     put(.customers, a[after + AfterMove.living.rawValue])
     put(.active, a[after + AfterMove.active.rawValue])
@@ -431,8 +507,12 @@ struct KPIBook: Sendable {
     put(.purchases, purchases)
     put(.revenue, revenue)
     put(.averageOrderValue, purchases > 0 ? revenue / purchases : 0)
-    put(.cumulativeRevenue, cumulative)
-    put(.discountedRevenue, discounted)
+    put(.cumulativeRevenue, running.revenue)
+    put(.discountedRevenue, running.discountedRevenue)
+    put(.cost, cost)
+    put(.profit, profit)
+    put(.cumulativeProfit, running.profit)
+    put(.discountedProfit, running.discountedProfit)
     put(.equity, a[after + AfterMove.equity.rawValue])
     return v
   }

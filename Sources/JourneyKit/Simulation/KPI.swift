@@ -34,6 +34,14 @@ public enum KPI: String, CaseIterable, Codable, Sendable {
   case discountedRevenue = "discounted_revenue"
   /// Customer equity: customers per state times lifetime value per state.
   case equity
+  /// What a scenario's interventions and extra acquisition cost in the period.
+  case cost
+  /// margin x revenue - cost.
+  case profit
+  /// Profit summed from the first forecast period.
+  case cumulativeProfit = "cumulative_profit"
+  /// Profit discounted to the start of the forecast and summed (the net present value).
+  case discountedProfit = "discounted_profit"
 
   /// Whether the KPI is a rate (shown as a percentage).
   public var isRate: Bool {
@@ -42,7 +50,7 @@ public enum KPI: String, CaseIterable, Codable, Sendable {
 
   /// Whether the KPI is money.
   public var isMoney: Bool {
-    [.revenue, .averageOrderValue, .cumulativeRevenue, .discountedRevenue, .equity].contains(self)
+    [.revenue, .averageOrderValue, .cumulativeRevenue, .discountedRevenue, .equity, .cost, .profit, .cumulativeProfit, .discountedProfit].contains(self)
   }
 }
 

@@ -190,7 +190,9 @@ struct ForecastAdjustmentTests {
     o.replicates = 100
     o.horizon = 6
     let plain = try ForecastEngine.run(model: ForecastTests.model, options: o)
-    let same = try ForecastEngine.run(model: ForecastTests.model, options: o) { _, base in base }
+    var identity = ForecastAdjustment()
+    identity.matrix = { _, base in base }
+    let same = try ForecastEngine.run(model: ForecastTests.model, options: o, adjustment: identity)
     #expect(plain.expected == same.expected)
     #expect(plain.bands == same.bands)
   }
@@ -201,7 +203,8 @@ struct ForecastAdjustmentTests {
     var o = ForecastOptions()
     o.replicates = 50
     o.horizon = 6
-    let f = try ForecastEngine.run(model: model, options: o) { step, base in
+    var noChurn = ForecastAdjustment()
+    noChurn.matrix = { step, base in
       guard step >= 2 else { return base }
       var m = base
       for i in 0..<m.rowCount where !churned.contains(i) {
@@ -212,6 +215,7 @@ struct ForecastAdjustmentTests {
       }
       return m
     }
+    let f = try ForecastEngine.run(model: model, options: o, adjustment: noChurn)
     #expect(f.expected[.churned]![0] > 0)
     for t in 2..<6 {
       #expect(f.expected[.churned]![t] == 0)
