@@ -47,6 +47,14 @@ extension JourneyCommand {
       print("Journey demo")
       print("  sample data   \(csvPath)  (\(c.rows) rows, \(c.customers) customers, \(p.start) to \(p.end.adding(days: -1)))")
       print("  ground truth  \(truthPath)  (planted at \(p.launch!): churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
+
+      // Inspect: read the sample back as any export would be, and profile it.
+      let read = try TransactionReader().read(path: csvPath)
+      let profile = DataProfile(read, period: .month)
+      let profilePath = (output as NSString).appendingPathComponent("profile.json")
+      try AtomicFile.write(try JSONOutput.encode(profile), to: profilePath)
+      print("  data profile  \(profilePath)  (journey inspect \(csvPath))")
+      print(profile.shortText(), terminator: "")
     }
   }
 }

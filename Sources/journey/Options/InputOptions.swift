@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import JourneyKit
+
+/// The flags every command that reads transactions shares: the file, its columns and
+/// format, and what to do with bad rows.
+///
+/// Commands include it with `@OptionGroup var input: InputOptions` and call `read()`.
+struct InputOptions: ParsableArguments {
+  @Argument(help: ArgumentHelp("Transactions as CSV or TSV with a header row ('-' reads standard input).", valueName: "file"))
+  var file: String
+
+  @Option(help: "Header name of the customer id column (any case).")
+  var customerColumn = "customer_id"
+
+  @Option(help: "Header name of the date column.")
+  var dateColumn = "date"
+
+  @Option(help: "Header name of the amount column. Negative amounts are refunds.")
+  var amountColumn = "amount"
+
+  @Option(help: "Header name of the event column (purchase, lead, refund); without it, 'event' is used when present.")
+  var eventColumn: String?
+
+  @Option(help: ArgumentHelp("Field delimiter: ',', ';', 'tab' or '|'; detected from the header when not given.", valueName: "char"))
+  var delimiter: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Date layout, e.g. %d.%m.%Y, %m/%d/%Y, %Y%m%d (%Y %y %m %d %b %B; a time after the date is ignored). Default: ISO YYYY-MM-DD, with or without a time.",
+      valueName: "pattern"))
+  var dateFormat: String?
+
+  @Flag(help: "Amounts use a decimal comma (12,50).")
+  var decimalComma = false
+
+  @Option(help: "On a bad row: fail (collect up to 20 problems and stop) or skip (count and leave it out).")
+  var onError: ErrorPolicy = .fail
+
+  @Option(help: ArgumentHelp("With --on-error skip: write each rejected row verbatim, after a comment line with its reason.", valueName: "file"))
+  var rejects: String?
+
+  @Flag(help: "Keep same-day purchases of a customer as separate transactions instead of one purchase occasion.")
+  var keepSameDay = false
+
+  func validate() throws {
+    _ = try readerOptions()
+  }
+
+  /// The library's reader options for these flags.
+  ///
+  /// - Throws: `ValidationError` naming the flag for an unusable delimiter, date format or flag combination.
+  func readerOptions() throws -> ReaderOptions {
+    var options = ReaderOptions()
+    options.customerColumn = customerColumn
+    options.dateColumn = dateColumn
+    options.amountColumn = amountColumn
+    options.eventColumn = eventColumn
+    options.decimalComma = decimalComma
+    options.onError = onError
+    options.keepSameDay = keepSameDay
+    if let delimiter {
+      switch delimiter.lowercased() {
+      case ",", "comma": options.delimiter = UInt8(ascii: ",")
+      case ";", "semicolon": options.delimiter = UInt8(ascii: ";")
+      case "tab", "\\t", "\t": options.delimiter = 0x09
+      case "|", "pipe": options.delimiter = UInt8(ascii: "|")
+      default:
+        throw ValidationError("--delimiter: '\(delimiter)' is not supported; expected ',', ';', 'tab' or '|'")
+      }
+      if options.decimalComma && options.delimiter == UInt8(ascii: ",") {
+        // Allowed (amounts must then be quoted), but almost always a mistake.
+        printError("warning: --decimal-comma with a comma delimiter: amounts like 12,50 must be quoted")
+      }
+    }
+    if let dateFormat {
+      do {
+        options.dateFormat = try DateFormat(pattern: dateFormat)
+      } catch {
+        throw ValidationError(error.description)
+      }
+    }
+    if let rejects {
+      guard onError == .skip else {
+        throw ValidationError("--rejects: '\(rejects)' is only written with --on-error skip; add --on-error skip")
+      }
+      options.rejectsPath = rejects
+    }
+    return options
+  }
+
+  /// Reads the file. Bad input prints every problem found to standard error and exits with 65.
+  func read() throws -> IngestResult {
+    let reader = TransactionReader(options: try readerOptions())
+    let result: IngestResult
+    do {
+      result = try reader.read(path: file)
+    } catch {
+      printError(error.description)
+      throw ExitCode(65)
+    }
+    let summary = result.summary
+    if summary.rowsRejected > 0 {
+      let reasons = summary.rejectedByReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+      printError(
+        "skipped \(summary.rowsRejected) of \(summary.rowsRead) rows: \(reasons)"
+          + (rejects.map { "; written to \($0)" } ?? "; keep them with --rejects FILE"))
+    }
+    return result
+  }
+}
+
+extension ErrorPolicy: ExpressibleByArgument {}
