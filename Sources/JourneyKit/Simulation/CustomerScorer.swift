@@ -73,3 +73,51 @@ public enum CustomerScorer {
     return StateAssigner.assign(data, space: space, window: window).finalState
   }
 }
+
+/// One row per customer: the list a campaign team targets.
+public struct CustomerScores: Sendable {
+  public var horizon: Int
+  public var customerIDs: [String]
+  /// Per customer: state index, or -1 when the customer was not yet in the base at the as-of period.
+  public var states: [Int32]
+  public var outlook: StateOutlook
+  public var stateNames: [String]
+
+  /// Scores every customer of `table` with `model`.
+  public init(table: TransactionTable, model: MarkovModel, horizon: Int, asOf: CalendarDay? = nil) throws {
+    self.horizon = horizon
+    customerIDs = table.customerIDs
+    states = try CustomerScorer.currentStates(table, model: model, asOf: asOf)
+    outlook = StateOutlook(model: model, horizon: horizon)
+    stateNames = model.stateNames
+  }
+
+  public var scoredCount: Int { states.filter { $0 >= 0 }.count }
+
+  /// `customer_id,state,churn_probability,expected_purchases,expected_revenue,clv`, built in one
+  /// byte buffer (a million rows through string interpolation would dominate the run).
+  public func csvBytes() -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(customerIDs.count * 64)
+    out.append(contentsOf: Array("customer_id,state,churn_probability_\(horizon),expected_purchases_\(horizon),expected_revenue_\(horizon),clv\n".utf8))
+    // Per-state text computed once.
+    let tails: [[UInt8]] = stateNames.indices.map { i in
+      Array(",\(csvField(stateNames[i])),\(fixed(outlook.churnWithinHorizon[i], 4)),\(fixed(outlook.expectedPurchases[i], 3)),\(fixed(outlook.expectedRevenue[i], 2)),\(fixed(outlook.lifetimeValue[i], 2))\n".utf8)
+    }
+    for (c, state) in states.enumerated() where state >= 0 {
+      out.append(contentsOf: Array(csvField(customerIDs[c]).utf8))
+      out.append(contentsOf: tails[Int(state)])
+    }
+    return out
+  }
+}
+
+private func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+func csvField(_ text: String) -> String {
+  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+  return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+import Foundation

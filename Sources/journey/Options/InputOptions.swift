@@ -89,9 +89,12 @@ struct InputOptions: ParsableArguments {
     return options
   }
 
-  /// Reads the file. Bad input prints every problem found to standard error and exits with 65.
-  func read() throws -> IngestResult {
-    let reader = TransactionReader(options: try readerOptions())
+  /// Reads the file, keeping `attributeColumns` per customer (for `--split-by`). Bad input
+  /// prints every problem found to standard error and exits with 65.
+  func read(keeping attributeColumns: [String] = []) throws -> IngestResult {
+    var options = try readerOptions()
+    options.attributeColumns += attributeColumns
+    let reader = TransactionReader(options: options)
     let result: IngestResult
     do {
       result = try reader.read(path: file)

@@ -55,6 +55,83 @@ extension JourneyCommand {
       try AtomicFile.write(try JSONOutput.encode(profile), to: profilePath)
       print("  data profile  \(profilePath)  (journey inspect \(csvPath))")
       print(profile.shortText(), terminator: "")
+
+      // Fit: the lifecycle model, and the value model the loyalty scenario needs.
+      func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
+      var fitOptions = FitOptions()
+      fitOptions.source = csvPath
+      let model = try ModelFitter.fit(read.table, options: fitOptions)
+      try AtomicFile.write(try model.json(), to: path("model.json"))
+      fitOptions.stateSpace = .value
+      let valueModel = try ModelFitter.fit(read.table, options: fitOptions)
+      try AtomicFile.write(try valueModel.json(), to: path("model-value.json"))
+      let summary = ModelSummary(model: model)
+      print("")
+      print("  model         \(path("model.json"))  (journey fit \(csvPath) -o \(path("model.json")); journey show for the full table)")
+      print("                \(model.stateSpace.count) lifecycle states, \(model.window.description); customer equity \(Format.number(summary.customerEquity))")
+      for row in summary.states where row.customersNow > 0 && row.stage != .churned {
+        print("                \(row.state): \(Format.number(row.customersNow)) now, churn next month \(Format.percent(row.churnNext)), CLV \(Format.number(row.lifetimeValue, decimals: 2))")
+      }
+      print("  value model   \(path("model-value.json"))  (--states value)")
+
+      // Forecast 12 months with ranges.
+      var forecastOptions = ForecastOptions()
+      forecastOptions.horizon = 12
+      forecastOptions.seed = seed
+      let forecast = try ForecastEngine.run(model: model, options: forecastOptions)
+      let report = ForecastReport(forecast: forecast, model: model)
+      try AtomicFile.write(report.csv(), to: path("forecast.csv"))
+      try AtomicFile.write(try report.json(), to: path("forecast.json"))
+      let living = forecast.expected[.customers]!
+      let revenue = forecast.bands[.cumulativeRevenue]!.last!
+      print("")
+      print("  forecast      \(path("forecast.csv"))  (journey forecast --model \(path("model.json")) --horizon 12)")
+      print("                living customers \(Format.number(model.currentBase.enumerated().filter { model.stateSpace.states[$0.offset].stage != .churned }.map(\.element).reduce(0, +))) now -> \(Format.number(living.last!)) in \(forecast.periods.last!) (range \(Format.number(forecast.bands[.customers]!.last!.p5))-\(Format.number(forecast.bands[.customers]!.last!.p95)))")
+      print("                revenue over 12 months \(Format.number(forecast.expected[.cumulativeRevenue]!.last!)) (range \(Format.number(revenue.p5))-\(Format.number(revenue.p95)))")
+
+      // Score every customer.
+      let scores = try CustomerScores(table: read.table, model: model, horizon: 3)
+      try AtomicFile.write(scores.csvBytes(), to: path("scores.csv"))
+      print("  scores        \(path("scores.csv"))  (\(Format.number(Double(scores.scoredCount))) customers: state, churn risk in 3 months, expected purchases and revenue, CLV)")
+
+      // Compare the shipped strategies.
+      if let directory = Demo.scenarioDirectory() {
+        let names = ["baseline", "winback", "onboarding", "service-quality", "acquisition-push"]
+        let plans = try names.map { try ScenarioPlan(try Scenario.load(path: (directory as NSString).appendingPathComponent("\($0).yaml")), model: model) }
+        var compareOptions = ForecastOptions()
+        compareOptions.horizon = 12
+        compareOptions.replicates = 500
+        compareOptions.seed = seed
+        let comparison = try ScenarioComparison.run(model: model, plans: plans, options: compareOptions)
+        try AtomicFile.write(comparison.csv(), to: path("compare.csv"))
+        let loyalty = try ScenarioComparison.run(
+          model: valueModel,
+          plans: try ["baseline", "loyalty"].map { try ScenarioPlan(try Scenario.load(path: (directory as NSString).appendingPathComponent("\($0).yaml")), model: valueModel) },
+          options: compareOptions)
+        try AtomicFile.write(loyalty.csv(), to: path("compare-loyalty.csv"))
+        print("")
+        print("  strategies    \(path("compare.csv")), \(path("compare-loyalty.csv"))  (journey compare --model ... \(directory)/*.yaml)")
+        print(comparison.text())
+        print(loyalty.text())
+      } else {
+        print("  strategies    skipped: no scenarios/ folder found beside the working directory")
+      }
+
+      // The biggest levers.
+      let levers = try LeverAnalysis.analyse(model: model, horizon: 12, inflow: forecastOptions.acquisition.inflow(model: model, horizon: 12))
+      print("")
+      print("  levers        (journey levers --model \(path("model.json")))")
+      print(levers.text(top: 5, period: model.window.period))
+    }
+
+    /// The example scenarios: in the working directory, or in the source tree this was built from.
+    static func scenarioDirectory() -> String? {
+      let candidates = [
+        FileManager.default.currentDirectoryPath + "/scenarios",
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+          .deletingLastPathComponent().appendingPathComponent("scenarios").path,
+      ]
+      return candidates.first { FileManager.default.fileExists(atPath: $0 + "/baseline.yaml") }
     }
   }
 }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import JourneyKit
+
+/// How a model is fitted: the flags `fit` shares with commands that fit on the fly.
+struct ModelOptions: ParsableArguments {
+  @Option(help: "State space: lifecycle, value, rfm, rfm:K, or a YAML rules file.")
+  var states: String = "lifecycle"
+
+  @Option(help: "Period length: week, month or quarter.")
+  var period: PeriodKind = .month
+
+  @Option(help: "Treat data as ending on this day (YYYY-MM-DD); default: the last day with data.")
+  var asOf: String?
+
+  @Option(help: "First day of the fit window (YYYY-MM-DD); default: the first day with data.")
+  var from: String?
+
+  @Option(help: "Periods without a purchase after which a customer is churned (default: 6 months, 26 weeks, 2 quarters).")
+  var churnAfter: Int?
+
+  @Flag(help: "Let churned customers come back (estimated from the data) instead of churned being absorbing.")
+  var reactivation = false
+
+  @Option(help: "value states: the trailing-spend quantile where 'more valuable' starts.")
+  var valueCut: Double = 0.8
+
+  @Option(help: "Cross the states with a categorical column of the input (e.g. channel).")
+  var splitBy: String?
+
+  @Option(help: "Dirichlet pseudo-count added to each observed transition (0 = maximum likelihood).")
+  var prior: Double = 0.5
+
+  @Option(help: "Weigh recent periods more: counts halve in weight every N periods back.")
+  var halfLife: Double?
+
+  @Flag(help: "Fit one matrix per season (month of year, quarter, ISO week), shrunk toward the pooled one.")
+  var seasonal = false
+
+  @Option(help: "Discount rate per period for lifetime value, e.g. 0.8%; default 10% a year.")
+  var discount: String?
+
+  func validate() throws {
+    guard prior >= 0 && prior.isFinite else { throw ValidationError("--prior: '\(prior)' must be 0 or more") }
+    if let h = halfLife, !(h > 0 && h.isFinite) { throw ValidationError("--half-life: '\(h)' must be a positive number of periods") }
+    if let c = churnAfter, c < 1 { throw ValidationError("--churn-after: '\(c)' must be at least 1 period") }
+    guard (0.01...0.99).contains(valueCut) else { throw ValidationError("--value-cut: '\(valueCut)' must be a quantile between 0.01 and 0.99") }
+    if let d = discount {
+      let value = try change(d, flag: "discount")
+      guard value > 0 && value < 1 else { throw ValidationError("--discount: '\(d)' must be above 0% and below 100% per period") }
+    }
+    if let a = asOf { _ = try day(a, flag: "as-of") }
+    if let f = from { _ = try day(f, flag: "from") }
+  }
+
+  func fitOptions(source: String) throws -> FitOptions {
+    var o = FitOptions()
+    o.period = period
+    o.stateSpace = try StateSpaceKind.parse(states)
+    o.asOf = try asOf.map { try day($0, flag: "as-of") }
+    o.from = try from.map { try day($0, flag: "from") }
+    o.churnAfterPeriods = churnAfter
+    o.reactivation = reactivation
+    o.valueCutQuantile = valueCut
+    o.splitBy = splitBy
+    o.estimator.prior = prior
+    o.estimator.halfLifePeriods = halfLife
+    o.estimator.seasonal = seasonal
+    o.discountPerPeriod = try discount.map { try change($0, flag: "discount") }
+    o.source = source
+    return o
+  }
+}
+
