@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// fit, show, forecast, score, compare and levers run as a user runs them, on generated data.
+@Suite("Model commands", .serialized)
+struct ModelCommandTests {
+  /// A generated history and a fitted model, made once for the suite.
+  static let workspace: URL = {
+    let dir = try! temporaryDirectory()
+    let csv = dir.appendingPathComponent("data.csv").path
+    let g = try! runJourney(["generate", "--customers", "3000", "--months", "24", "--seed", "4", "-o", csv])
+    precondition(g.status == 0, g.stderr)
+    let f = try! runJourney(["fit", csv, "-o", dir.appendingPathComponent("model.json").path])
+    precondition(f.status == 0, f.stderr)
+    return dir
+  }()
+
+  var csv: String { Self.workspace.appendingPathComponent("data.csv").path }
+  var model: String { Self.workspace.appendingPathComponent("model.json").path }
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  @Test(arguments: ["fit", "show", "forecast", "score", "compare", "levers"])
+  func helpHasAnExample(command: String) throws {
+    let r = try runJourney([command, "--help"])
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("Example:") && r.stdout.contains("journey \(command)"))
+  }
+
+  @Test func fitWritesAModelAndShowReadsIt() throws {
+    let r = try runJourney(["show", model])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Transition matrix"))
+    #expect(r.stdout.contains("Customer equity of the current base"))
+    let json = try runJourney(["show", model, "--json"])
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    #expect((summary["states"] as? [Any])?.count == 7)
+  }
+
+  @Test(arguments: ["lifecycle", "value", "rfm:3", "scenarios/states-example.yaml"])
+  func fitEveryStateSpace(states: String) throws {
+    let spec = states.hasSuffix(".yaml") ? Self.repository.appendingPathComponent(states).path : states
+    let out = Self.workspace.appendingPathComponent("model-\(states.replacingOccurrences(of: "/", with: "_")).json").path
+    let r = try runJourney(["fit", csv, "--states", spec, "-o", out])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(FileManager.default.fileExists(atPath: out))
+  }
+
+  @Test func fitSplitByAColumnGivesThousandStates() throws {
+    // Add a region column with 150 levels to the generated file.
+    let text = try String(contentsOfFile: csv, encoding: .utf8)
+    var lines = text.split(separator: "\n").map(String.init)
+    lines[0] += ",region"
+    for k in 1..<lines.count {
+      let id = lines[k].prefix { $0 != "," }
+      lines[k] += ",R\(Int(id.dropFirst())! % 150)"
+    }
+    let split = Self.workspace.appendingPathComponent("split.csv").path
+    try (lines.joined(separator: "\n") + "\n").write(toFile: split, atomically: true, encoding: .utf8)
+    let out = Self.workspace.appendingPathComponent("model-split.json").path
+    let r = try runJourney(["fit", split, "--split-by", "region", "-o", out, "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect((summary["states"] as? [Any])?.count == 1_050)
+  }
+
+  @Test(arguments: [
+    (["--states", "lifecyle"], "--states: 'lifecyle' is not valid; expected lifecycle, value, rfm, rfm:K or a rules file ending in .yaml (did you mean 'lifecycle'?)"),
+    (["--states", "rfm:20"], "--states: 'rfm:20' is not valid; expected rfm:K with K from 2 to 10 (rfm:5 is the classic 125 cells)"),
+    (["--split-by", "region"], "data.csv:1:1: no column 'region' in header 'customer_id,date,amount,event'"),
+    (["--prior=-1"], "--prior: '-1.0' must be 0 or more"),
+    (["--period", "year"], "The value 'year' is invalid for '--period <period>'"),
+  ])
+  func fitRejectsBadOptions(arguments: [String], message: String) throws {
+    let r = try runJourney(["fit", csv, "-o", Self.workspace.appendingPathComponent("never.json").path] + arguments)
+    #expect(r.status != 0)
+    #expect(r.stderr.contains(message), "stderr: \(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: Self.workspace.appendingPathComponent("never.json").path))
+  }
+
+  @Test func showRejectsAFileThatIsNotAModel() throws {
+    let r = try runJourney(["show", csv])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("not a Journey model"))
+  }
+
+  @Test func forecastPrintsRangesAndWritesCSV() throws {
+    let out = Self.workspace.appendingPathComponent("forecast.csv").path
+    let r = try runJourney(["forecast", "--model", model, "--horizon", "6", "--replicates", "200", "--seed", "3", "--csv", out])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("P5-P95 ranges from 200 replicates (seed 3)"))
+    let csvText = try String(contentsOfFile: out, encoding: .utf8)
+    #expect(csvText.hasPrefix("period,kpi,expected,mean,p5,p50,p95\n"))
+    // Same seed, same output.
+    let again = try runJourney(["forecast", "--model", model, "--horizon", "6", "--replicates", "200", "--seed", "3"])
+    #expect(again.stdout == r.stdout)
+  }
+
+  @Test func scoreWritesOneRowPerCustomer() throws {
+    let out = Self.workspace.appendingPathComponent("scores.csv").path
+    let r = try runJourney(["score", csv, "--model", model, "-o", out, "--horizon", "3"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+    #expect(rows[0] == "customer_id,state,churn_probability_3,expected_purchases_3,expected_revenue_3,clv")
+    #expect(rows.count == 3_001)
+  }
+
+  @Test func compareShippedStrategies() throws {
+    let files = ["baseline", "winback", "onboarding", "service-quality", "acquisition-push"].map {
+      Self.repository.appendingPathComponent("scenarios/\($0).yaml").path
+    }
+    let r = try runJourney(["compare", "--model", model, "--replicates", "100"] + files)
+    #expect(r.status == 0, "\(r.stderr)")
+    for name in ["baseline", "win-back", "onboarding", "service quality", "acquisition push"] { #expect(r.stdout.contains(name)) }
+    #expect(r.stdout.contains("ROI"))
+  }
+
+  @Test func compareReportsAScenarioMistakeWithItsPath() throws {
+    let bad = Self.workspace.appendingPathComponent("bad.yaml").path
+    try "name: bad\ninterventions:\n  - targets: [at_rsk]\n    effects: {churn: -10%}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+    let r = try runJourney(["compare", "--model", model, bad])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("interventions[0].targets[0]: no state or stage 'at_rsk' in this model; did you mean 'at_risk'?"))
+  }
+
+  @Test func leversRanksTransitions() throws {
+    let r = try runJourney(["levers", "--model", model, "--top", "5"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Biggest lever: one point"))
+  }
+}
