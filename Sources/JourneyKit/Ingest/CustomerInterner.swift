@@ -56,7 +56,7 @@ struct CustomerKey {
 
 /// Interns customer ids to dense numbers `0, 1, 2, ...` in order of first appearance.
 ///
-/// An open-addressing hash table (linear probing, power-of-two size, at most 60%
+/// An open-addressing hash table (linear probing, power-of-two size, at most 75%
 /// full) of 32-byte slots that hold the key's first 16 bytes inline. Keys are
 /// copied once into an arena in id order, which later becomes `customerIDs`.
 ///
@@ -87,7 +87,7 @@ final class CustomerInterner {
 
   init(expectedCustomers: Int = 1 << 14) {
     var size = 1 << 10
-    while size * 6 / 10 < expectedCustomers { size <<= 1 }
+    while size * 3 / 4 < expectedCustomers { size <<= 1 }
     capacity = size
     mask = size - 1
     slots = CustomerInterner.allocateTable(size)
@@ -213,7 +213,7 @@ final class CustomerInterner {
     arenaStarts.append(UInt32(arena.count))
     slots[index] = Slot(w0: w0, w1: w1, tag: tag, id: id, arenaOffset: offset)
     count += 1
-    if count * 10 > capacity * 6 { grow() }
+    if count * 4 > capacity * 3 { grow() }
     return Int32(bitPattern: id)
   }
 

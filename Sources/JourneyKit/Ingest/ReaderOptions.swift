@@ -43,9 +43,11 @@ public struct ReaderOptions: Sendable {
   /// Customer ids longer than this many bytes are rejected.
   public var maxCustomerIDBytes = 1024
   /// Bytes read per block. Memory for the raw text stays at about this size whatever the file size.
-  public var blockBytes = 32 << 20
+  public var blockBytes = 16 << 20
   /// Threads that parse a block in parallel.
   public var threads = ProcessInfo.processInfo.activeProcessorCount
+  /// Stretches of a block smaller than this are not split into parts (tests lower it to force cuts).
+  var minimumPartBytes = 1 << 16
 
   public init() {}
 

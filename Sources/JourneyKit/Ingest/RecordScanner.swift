@@ -455,9 +455,9 @@ struct RecordScanner {
     out.keyW1 = keyW1
     out.keyTag = keyTag
     out.keyLocation = keyLocations
-    out.day = days.finish()
-    out.amount = amounts.finish()
-    out.event = events.finish()
+    out.day = OwnedColumn(days)
+    out.amount = OwnedColumn(amounts)
+    out.event = OwnedColumn(events)
     out.attributeValues = attributeValues.finish()
     return out
   }
@@ -528,9 +528,9 @@ final class PartResult: @unchecked Sendable {
   var keyW1 = RawColumn<UInt64>(capacity: 1)
   var keyTag = RawColumn<UInt64>(capacity: 1)
   var keyLocation = RawColumn<UInt32>(capacity: 1)
-  var day: [Int32] = []
-  var amount: [Double] = []
-  var event: [UInt8] = []
+  var day = OwnedColumn<Int32>()
+  var amount = OwnedColumn<Double>()
+  var event = OwnedColumn<UInt8>()
   /// Per row and kept attribute: location << 32 | length.
   var attributeValues: [UInt64] = []
   /// Unescaped copies of quoted fields that contained `""`.
@@ -630,6 +630,21 @@ extension String {
     while s.last == " " { s.removeLast() }
     return String(s)
   }
+}
+
+/// A `RawColumn` owned by a class, so that parts and blocks can share it and the last
+/// owner frees it: the parsed day, amount and event columns go from parser to sort
+/// without a copy.
+final class OwnedColumn<Element>: @unchecked Sendable {
+  private var raw: RawColumn<Element>
+
+  init() { raw = RawColumn(capacity: 1) }
+  init(_ raw: RawColumn<Element>) { self.raw = raw }
+  deinit { raw.free() }
+
+  var count: Int { raw.count }
+  var pointer: UnsafePointer<Element> { raw.pointer }
+  subscript(_ index: Int) -> Element { raw.pointer[index] }
 }
 
 /// A growable column in manually managed memory, for the parser's inner loop.

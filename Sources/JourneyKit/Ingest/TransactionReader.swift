@@ -150,7 +150,7 @@ public struct TransactionReader: Sendable {
     // Data rows, block by block.
     let scanner = RecordScanner(plan: plan, options: options, file: name)
     let stage = InternStage(
-      interner: CustomerInterner(expectedCustomers: max(1 << 14, sizeHint / 200)),
+      interner: CustomerInterner(expectedCustomers: max(1 << 14, sizeHint / 256)),
       attributes: plan.attributes.isEmpty ? nil : AttributeCollector(plan: plan))
     var pending: (parts: [PartResult], buffer: SendablePointer)? = nil
     var lineBase = 2
@@ -161,8 +161,6 @@ public struct TransactionReader: Sendable {
     var records = 0
     var blankLines = 0
     var discardingLongRow = false
-    var debugParse = 0.0
-    var debugIntern = 0.0
     let keepRejectText = options.onError == .skip && options.rejectsPath != nil
 
     reading: while true {
@@ -181,18 +179,12 @@ public struct TransactionReader: Sendable {
         }
       }
       if position < filled && !discardingLongRow {
-        let t0 = debugClock()
         var job: (@Sendable () -> Void)? = nil
         if let (parts, bytes) = pending {
-          if getenv("JOURNEY_NO_OVERLAP") != nil {
-            stage.intern(parts, bytes)
-          } else {
-            job = { stage.intern(parts, bytes) }
-          }
+          job = { stage.intern(parts, bytes) }
           pending = nil
         }
         let parts = parseBlock(scanner, buffer, start: position, end: filled, atEOF: atEOF, alongside: job)
-        debugParse += debugClock() - t0
         for part in parts {
           records += part.records
           blankLines += part.blankLines
@@ -243,9 +235,7 @@ public struct TransactionReader: Sendable {
       try fill()
     }
     if let (parts, bytes) = pending, problems.isEmpty {
-      let t1 = debugClock()
       stage.intern(parts, bytes)
-      debugIntern += debugClock() - t1
     }
 
     if !problems.isEmpty {
@@ -273,17 +263,12 @@ public struct TransactionReader: Sendable {
       }
     }
 
-    let t2 = debugClock()
     stage.interner.releaseTable()
     let ids = stage.interner.strings()
-    let t3 = debugClock()
     let customerCount = stage.interner.count
     var (table, merged) = TransactionTable.assemble(
       blocks: stage.blocks, customerCount: customerCount, customerIDs: ids, mergeSameDay: !options.keepSameDay)
     stage.blocks = []
-    if getenv("JOURNEY_INGEST_TIMINGS") != nil {
-      print("parse \(debugParse) intern \(debugIntern) strings \(t3 - t2) assemble \(debugClock() - t3)")
-    }
     table.attributes = stage.attributes?.finish(customerCount: customerCount) ?? [:]
 
     let summary = IngestSummary(
@@ -296,9 +281,6 @@ public struct TransactionReader: Sendable {
       sameDayPurchasesMerged: !options.keepSameDay)
     return IngestResult(table: table, summary: summary)
   }
-
-  /// Parts below this size are not split further.
-  static let minimumPartBytes = 1 << 16
 
   /// Parses `start ..< end` in parts, in parallel, and returns them in order.
   ///
@@ -315,7 +297,7 @@ public struct TransactionReader: Sendable {
     let base = UnsafePointer(buffer)
     let size = end - start
     let wanted = options.threads * (job == nil || options.threads == 1 ? 1 : 3)
-    let count = max(1, min(wanted, size / TransactionReader.minimumPartBytes))
+    let count = max(1, min(wanted, size / options.minimumPartBytes))
     var starts = [start]
     for k in 1..<max(1, count) {
       var cut = start + size * k / count
@@ -495,10 +477,4 @@ private final class PartSlots: @unchecked Sendable {
 struct SendablePointer: @unchecked Sendable {
   let value: UnsafePointer<UInt8>
   init(_ value: UnsafePointer<UInt8>) { self.value = value }
-}
-
-func debugClock() -> Double {
-  var t = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &t)
-  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }

@@ -1,15 +1,14 @@
 import Dispatch
-import Foundation
 
 /// Rows of one parsed part, in file order, as the reader hands them to the sort.
 final class RowBlock: @unchecked Sendable {
   /// Customer numbers; overwritten in place by each row's destination during the sort.
   var customer: [Int32]
-  var day: [Int32]
-  var amount: [Double]
-  var event: [UInt8]
+  var day: OwnedColumn<Int32>
+  var amount: OwnedColumn<Double>
+  var event: OwnedColumn<UInt8>
 
-  init(customer: [Int32], day: [Int32], amount: [Double], event: [UInt8]) {
+  init(customer: [Int32], day: OwnedColumn<Int32>, amount: OwnedColumn<Double>, event: OwnedColumn<UInt8>) {
     self.customer = customer
     self.day = day
     self.amount = amount
@@ -35,7 +34,6 @@ extension TransactionTable {
     let rowCount = blocks.reduce(0) { $0 + $1.customer.count }
     precondition(rowCount < Int(Int32.max), "more than 2^31 rows")
 
-    var marks: [(String, Double)] = [("start", debugClock())]
     // Histogram and row offsets per customer.
     var rowStart = [Int](repeating: 0, count: customerCount + 1)
     rowStart.withUnsafeMutableBufferPointer { start in
@@ -47,7 +45,6 @@ extension TransactionTable {
       for c in 0..<customerCount { start[c + 1] += start[c] }
     }
 
-    marks.append(("histogram", debugClock()))
     // Each row's destination, written over its customer number.
     var cursor = rowStart.map { Int32(truncatingIfNeeded: $0) }
     cursor.withUnsafeMutableBufferPointer { next in
@@ -63,7 +60,6 @@ extension TransactionTable {
     }
     cursor = []
 
-    marks.append(("dest", debugClock()))
     // Scatter the columns, two at a time in parallel; each block column is freed once moved.
     let sinks = ScatterTargets()
     DispatchQueue.concurrentPerform(iterations: 2) { job in
@@ -81,33 +77,27 @@ extension TransactionTable {
     sinks.amount = []
     sinks.event = []
     for block in blocks { block.customer = [] }
-    marks.append(("scatter", debugClock()))
 
     sortDaysWithinCustomers(rowStart: rowStart, day: &day, amount: &amount, event: &event)
-    marks.append(("sortcheck", debugClock()))
     var customer = [Int32](repeating: 0, count: rowCount)
     let merged = compact(
       rowStart: &rowStart, customer: &customer, day: &day, amount: &amount, event: &event, mergeSameDay: mergeSameDay)
-    marks.append(("merge", debugClock()))
-    if getenv("JOURNEY_INGEST_TIMINGS") != nil {
-      print(zip(marks.dropFirst(), marks).map { "\($0.0.0) \(String(format: "%.3f", $0.0.1 - $0.1.1))" }.joined(separator: " "))
-    }
     let table = TransactionTable(
       customerIDs: customerIDs, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart)
     return (table, merged)
   }
 
   private static func scatter<T, U>(
-    _ blocks: [RowBlock], _ count: Int, _ column: ReferenceWritableKeyPath<RowBlock, [T]>, _ convert: (T) -> U
+    _ blocks: [RowBlock], _ count: Int, _ column: ReferenceWritableKeyPath<RowBlock, OwnedColumn<T>>,
+    _ convert: (T) -> U
   ) -> [U] {
     [U](unsafeUninitializedCapacity: count) { out, initialized in
       for block in blocks {
         block.customer.withUnsafeBufferPointer { destination in
-          block[keyPath: column].withUnsafeBufferPointer { values in
-            for r in values.indices { (out.baseAddress! + Int(destination[r])).initialize(to: convert(values[r])) }
-          }
+          let values = block[keyPath: column].pointer
+          for r in destination.indices { (out.baseAddress! + Int(destination[r])).initialize(to: convert(values[r])) }
         }
-        block[keyPath: column] = []
+        block[keyPath: column] = OwnedColumn()
       }
       initialized = count
     }

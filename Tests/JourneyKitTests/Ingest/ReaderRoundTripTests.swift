@@ -18,6 +18,7 @@ struct ReaderRoundTripTests {
     o.blockBytes = blockBytes
     o.maxRowBytes = 1024
     o.threads = threads
+    o.minimumPartBytes = 4_096
     return o
   }
 
