@@ -33,6 +33,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   case cannotOpen(path: String, reason: String)
   /// Reading failed part-way.
   case cannotRead(path: String, reason: String)
+  /// The rejects file could not be written.
+  case cannotWriteRejects(path: String, reason: String)
   /// Nothing at all, not even a header.
   case emptyFile(SourceLocation)
   /// A header, but no data rows after it.
@@ -79,7 +81,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// Where the problem is, when it is inside the data.
   public var location: SourceLocation? {
     switch self {
-    case .cannotOpen, .cannotRead: nil
+    case .cannotOpen, .cannotRead, .cannotWriteRejects: nil
     case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _),
       let .missingColumn(l, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
       let .invalidDate(l, _, _, _), let .impossibleDate(l, _, _), let .dateOutOfRange(l, _, _, _),
@@ -93,7 +95,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The short reason a row was rejected, for counts in `--on-error skip` summaries.
   public var reason: RejectReason {
     switch self {
-    case .cannotOpen, .cannotRead, .emptyFile, .headerOnly, .noValidRows, .wrongEncoding, .missingColumn,
+    case .cannotOpen, .cannotRead, .cannotWriteRejects, .emptyFile, .headerOnly, .noValidRows, .wrongEncoding, .missingColumn,
       .duplicateColumn:
       .fileStructure
     case .wrongFieldCount: .wrongFieldCount
@@ -135,6 +137,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
       return ("cannot open '\(path)': \(reason)", "a readable CSV file", "check the path; use '-' to read standard input")
     case let .cannotRead(path, reason):
       return ("cannot read '\(path)': \(reason)", "a readable CSV file", nil)
+    case let .cannotWriteRejects(path, reason):
+      return ("cannot write the rejects file '\(path)': \(reason)", "a writable path for --rejects", nil)
     case .emptyFile:
       return ("empty file", "a header row such as 'customer_id,date,amount'", nil)
     case .headerOnly:
@@ -225,7 +229,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The same problem at another place (used to turn chunk-relative lines into file lines).
   func relocated(_ transform: (SourceLocation) -> SourceLocation) -> InputError {
     switch self {
-    case .cannotOpen, .cannotRead: self
+    case .cannotOpen, .cannotRead, .cannotWriteRejects: self
     case let .emptyFile(l): .emptyFile(transform(l))
     case let .headerOnly(l): .headerOnly(transform(l))
     case let .noValidRows(l, n): .noValidRows(transform(l), rejected: n)

@@ -259,7 +259,10 @@ public struct TransactionReader: Sendable {
       do {
         try AtomicFile.write(text, to: rejectsPath)
       } catch {
-        throw InputFailure(.cannotOpen(path: rejectsPath, reason: "cannot write the rejects file: \(error)"))
+        if case let .cannotWrite(_, reason) = error {
+          throw InputFailure(.cannotWriteRejects(path: rejectsPath, reason: reason))
+        }
+        throw InputFailure(.cannotWriteRejects(path: rejectsPath, reason: "\(error)"))
       }
     }
 

@@ -251,6 +251,20 @@ struct InputErrorTests {
         """)
   }
 
+  @Test func unwritableRejectsFileIsAnError() throws {
+    var options = Self.options()
+    options.onError = .skip
+    options.rejectsPath = "/proc/journey-no-such-dir/rejects.csv"
+    do {
+      _ = try TransactionReader(options: options).read(text: Self.header + "C1,2024-01-01,5,purchase\nC2,x,5,purchase\n", name: "t.csv")
+      Issue.record("expected a failure")
+    } catch {
+      let message = try #require(error.problems.first?.message)
+      #expect(message.hasPrefix("cannot write the rejects file '/proc/journey-no-such-dir/rejects.csv': "))
+      #expect(message.hasSuffix(" — expected a writable path for --rejects"))
+    }
+  }
+
   @Test func skipWithEveryRowBadIsAnError() throws {
     var options = Self.options()
     options.onError = .skip
