@@ -169,9 +169,20 @@ private struct TransitionCounter: CustomerPeriodVisitor {
   let absorbing: [Bool]
   var counts: TransitionCounts
   var finalState: [Int32]
+  var pooled: [Double]
+  let keepSecondOrder: Bool
+  /// S^3, empty unless `keepSecondOrder`.
+  var secondOrder: [Double]
+  /// Periods x states, row-major.
+  var occupancy: [Double]
+  var acquisitions: [Double]
+  var reactivations: [Double]
+  /// Per state: customer-periods, occasions, occasions^2, revenue, revenue^2.
+  var rewards: [Double]
   let finalStateOffset: Int
-  /// Per step dense counts while S^2 x steps stays small; sparse dictionaries otherwise.
-  var densePerPeriod: [Double]?
+  /// Per step dense counts while S^2 x steps stays small (`isDense`); sparse dictionaries otherwise.
+  let isDense: Bool
+  var densePerPeriod: [Double]
   var sparsePerPeriod: [[Int: Double]]
   var customer = 0
   var previous = -1
@@ -185,17 +196,21 @@ private struct TransitionCounter: CustomerPeriodVisitor {
     self.baseCount = space.baseCount
     self.s = space.count
     self.absorbing = space.states.map(\.isAbsorbing)
-    self.counts = TransitionCounts(stateCount: space.count, firstPeriod: window.firstPeriod, periodCount: window.periodCount, keepSecondOrder: keepSecondOrder)
+    self.counts = TransitionCounts(stateCount: space.count, firstPeriod: window.firstPeriod, periodCount: window.periodCount, keepSecondOrder: false)
     self.finalState = Array(repeating: -1, count: customerCount)
+    let s = space.count
+    pooled = Array(repeating: 0, count: s * s)
+    self.keepSecondOrder = keepSecondOrder
+    secondOrder = keepSecondOrder ? Array(repeating: 0, count: s * s * s) : []
+    occupancy = Array(repeating: 0, count: window.periodCount * s)
+    acquisitions = occupancy
+    reactivations = occupancy
+    rewards = Array(repeating: 0, count: s * 5)
     self.finalStateOffset = finalStateOffset
     let steps = max(0, window.periodCount - 1)
-    if s * s * steps <= 4_000_000 {
-      densePerPeriod = Array(repeating: 0, count: s * s * steps)
-      sparsePerPeriod = []
-    } else {
-      densePerPeriod = nil
-      sparsePerPeriod = Array(repeating: [:], count: steps)
-    }
+    isDense = s * s * steps <= 4_000_000
+    densePerPeriod = isDense ? Array(repeating: 0, count: s * s * steps) : []
+    sparsePerPeriod = isDense ? [] : Array(repeating: [:], count: steps)
   }
 
   mutating func beginCustomer(_ c: Int) {
@@ -210,28 +225,30 @@ private struct TransitionCounter: CustomerPeriodVisitor {
     if let level { state += Int(level[customer]) * baseCount }
     let t = f.period - window.firstPeriod
     if t >= 0 {
-      counts.occupancy[t][state] += 1
-      counts.rewards[state].customerPeriods += 1
+      // Flat local arrays: this runs once per customer-period (tens of millions of times).
+      occupancy[t * s + state] += 1
       let o = Double(f.occasions)
-      counts.rewards[state].occasionsSum += o
-      counts.rewards[state].occasionsSumOfSquares += o * o
-      counts.rewards[state].revenueSum += f.revenue
-      counts.rewards[state].revenueSumOfSquares += f.revenue * f.revenue
+      let r = state * 5
+      rewards[r] += 1
+      rewards[r + 1] += o
+      rewards[r + 2] += o * o
+      rewards[r + 3] += f.revenue
+      rewards[r + 4] += f.revenue * f.revenue
       if previous < 0 {
-        counts.acquisitions[t][state] += 1
+        acquisitions[t * s + state] += 1
       } else if t >= 1 {
         if absorbing[previous] && state != previous {
           // The state is absorbing, so the way back is not a transition; keep it as inflow.
-          counts.reactivations[t][state] += 1
+          reactivations[t * s + state] += 1
         } else {
-          counts.pooled[previous * s + state] += 1
-          if densePerPeriod != nil {
-            densePerPeriod![((t - 1) * s + previous) * s + state] += 1
+          pooled[previous * s + state] += 1
+          if isDense {
+            densePerPeriod[((t - 1) * s + previous) * s + state] += 1
           } else {
             sparsePerPeriod[t - 1][previous * s + state, default: 0] += 1
           }
-          if beforePrevious >= 0 && counts.secondOrder != nil {
-            counts.secondOrder![(beforePrevious * s + previous) * s + state] += 1
+          if beforePrevious >= 0 && keepSecondOrder {
+            secondOrder[(beforePrevious * s + previous) * s + state] += 1
           }
         }
       }
@@ -249,12 +266,24 @@ private struct TransitionCounter: CustomerPeriodVisitor {
   /// Moves the per-period counts into sparse cells.
   mutating func finish() {
     let steps = max(0, window.periodCount - 1)
+    counts.pooled = pooled
+    counts.secondOrder = keepSecondOrder ? secondOrder : nil
+    for t in 0..<window.periodCount {
+      counts.occupancy[t] = Array(occupancy[(t * s)..<((t + 1) * s)])
+      counts.acquisitions[t] = Array(acquisitions[(t * s)..<((t + 1) * s)])
+      counts.reactivations[t] = Array(reactivations[(t * s)..<((t + 1) * s)])
+    }
+    for i in 0..<s {
+      counts.rewards[i] = .init(
+        customerPeriods: rewards[i * 5], occasionsSum: rewards[i * 5 + 1], occasionsSumOfSquares: rewards[i * 5 + 2],
+        revenueSum: rewards[i * 5 + 3], revenueSumOfSquares: rewards[i * 5 + 4])
+    }
     for t in 0..<steps {
       var cells: [TransitionCounts.Cell] = []
-      if let dense = densePerPeriod {
+      if isDense {
         let base = t * s * s
-        for k in 0..<(s * s) where dense[base + k] != 0 {
-          cells.append(.init(from: Int32(k / s), to: Int32(k % s), count: dense[base + k]))
+        for k in 0..<(s * s) where densePerPeriod[base + k] != 0 {
+          cells.append(.init(from: Int32(k / s), to: Int32(k % s), count: densePerPeriod[base + k]))
         }
       } else {
         for (k, v) in sparsePerPeriod[t].sorted(by: { $0.key < $1.key }) {
