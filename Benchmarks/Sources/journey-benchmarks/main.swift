@@ -5,15 +5,14 @@ import JourneyKit
   import Glibc
 #endif
 
-/// Ingest benchmark: read + parse + validate + sort + merge a generated history.
+/// Journey's benchmarks: release builds, deterministic inputs, results checked.
 ///
 /// Usage:
-///   journey-benchmarks [--customers N] [--seed N] [--runs N] [--cache DIR]
+///   journey-benchmarks [all|ingest|fit|propagate|forecast|compare|score] [--customers N] [--seed N] [--runs N] [--cache DIR]
 ///
-/// The input is generated once, deterministically, into the cache directory
-/// (outside the repository) by a child process, so that the peak memory reported
-/// here (VmHWM) is the reader's alone. Each run's result is checked against the
-/// generator's truth with `precondition`.
+/// The input history is generated once, deterministically, into the cache directory (outside
+/// the repository) by a child process. `all` (the default) runs each benchmark in a child
+/// process of its own, so each one's peak memory (VmHWM) is its own.
 
 setenv("OPENBLAS_NUM_THREADS", "1", 0)
 
@@ -22,7 +21,8 @@ var seed: UInt64 = 1
 var runs = 3
 var cache = "/tmp/journey-bench-cache"
 var arguments = Array(CommandLine.arguments.dropFirst())
-var mode = "ingest"
+var mode = "all"
+let benchmarks = ["ingest", "fit", "propagate", "forecast", "compare", "score"]
 while !arguments.isEmpty {
   let flag = arguments.removeFirst()
   switch flag {
@@ -30,105 +30,60 @@ while !arguments.isEmpty {
   case "--seed": seed = UInt64(arguments.removeFirst())!
   case "--runs": runs = Int(arguments.removeFirst())!
   case "--cache": cache = arguments.removeFirst()
-  case "generate": mode = "generate"
+  case "generate", "all": mode = flag
+  case let name where benchmarks.contains(name): mode = name
   default:
-    FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
+    FileHandle.standardError.write(Data("unknown argument \(flag); expected one of all, \(benchmarks.joined(separator: ", ")) and --customers, --seed, --runs, --cache\n".utf8))
     exit(64)
   }
 }
 
-var parameters = GeneratorParameters()
-parameters.customers = customers
-parameters.seed = seed
+/// The executable itself, to start children.
+let executable: URL = {
+  let url = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
+  return FileManager.default.fileExists(atPath: url.path) ? url : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+}()
 
-let csvPath = "\(cache)/history-c\(customers)-s\(seed).csv"
-let truthPath = GeneratedFiles.truthPath(forCSV: csvPath)
+@MainActor
+func runChild(_ arguments: [String]) throws {
+  fflush(nil)  // flush every stream: our own lines first, then the child's
+  let child = Process()
+  child.executableURL = executable
+  child.arguments = arguments + ["--customers", String(customers), "--seed", String(seed), "--runs", String(runs), "--cache", cache]
+  try child.run()
+  child.waitUntilExit()
+  precondition(child.terminationStatus == 0, "\(arguments.joined(separator: " ")) failed")
+}
+
+let input = BenchmarkInput(customers: customers, seed: seed, cache: cache)
 
 if mode == "generate" {
-  let history = try SyntheticHistoryGenerator.generate(parameters)
-  try AtomicFile.write(history.csvBytes(), to: csvPath)
-  try AtomicFile.write(try JSONOutput.encode(history.truth), to: truthPath)
+  try input.generate()
   exit(0)
 }
 
 if _isDebugAssertConfiguration() {
   print("warning: this is a debug build; numbers are meaningless. Use swift run -c release.")
 }
+if !FileManager.default.fileExists(atPath: input.truthPath) {
+  print("generating \(input.csvPath) (once) ...")
+  try runChild(["generate"])
+}
 
-if !FileManager.default.fileExists(atPath: truthPath) {
-  print("generating \(csvPath) (once) ...")
-  let child = Process()
-  child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
-  if !FileManager.default.fileExists(atPath: child.executableURL!.path) {
-    child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+switch mode {
+case "all":
+  print("OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset"), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+  for name in benchmarks {
+    print("")
+    print("== \(name)")
+    try runChild([name])
   }
-  child.arguments = ["generate", "--customers", String(customers), "--seed", String(seed), "--cache", cache]
-  try child.run()
-  child.waitUntilExit()
-  precondition(child.terminationStatus == 0, "generation failed")
+case "ingest": try benchmarkIngest(try input.load(), runs: runs)
+case "fit": try benchmarkFit(try input.load(), runs: runs)
+case "propagate": benchmarkPropagation(runs: runs)
+case "forecast": try benchmarkForecast(try input.load(), runs: runs)
+case "compare": try benchmarkCompare(try input.load(), runs: runs)
+case "score": try benchmarkScore(try input.load(), runs: runs)
+default: break
 }
-
-let truthData = try Data(contentsOf: URL(fileURLWithPath: truthPath))
-let truthJSON = try JSONSerialization.jsonObject(with: truthData) as! [String: Any]
-let counts = truthJSON["counts"] as! [String: Any]
-let truthRows = counts["rows"] as! Int
-let truthCustomers = counts["customers"] as! Int
-let truthOccasions = counts["purchase_occasions"] as! Int
-let fileBytes = (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as! NSNumber).intValue
-
-/// User plus system CPU time of this process so far.
-func cpuSeconds() -> Double {
-  var usage = rusage()
-  getrusage(RUSAGE_SELF.rawValue, &usage)
-  return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
-
-func wallSeconds() -> Double {
-  var t = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &t)
-  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
-
-/// Peak resident set size of this process so far, in bytes (VmHWM).
-func peakResidentBytes() -> Int {
-  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-  for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-    let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-    return kilobytes * 1024
-  }
-  return 0
-}
-
-var options = ReaderOptions()
-options.latestDay = CalendarDay(year: 2100, month: 1, day: 1)!
-let reader = TransactionReader(options: options)
-var times: [Double] = []
-var cpuTimes: [Double] = []
-var tableBytes = 0
-var blackHole = 0
-for run in 1...runs {
-  let start = wallSeconds()
-  let cpuStart = cpuSeconds()
-  let result = try reader.read(path: csvPath)
-  let seconds = wallSeconds() - start
-  let cpu = cpuSeconds() - cpuStart
-  times.append(seconds)
-  cpuTimes.append(cpu)
-  let table = result.table
-  precondition(result.summary.rowsRead == truthRows, "rows read \(result.summary.rowsRead) != truth \(truthRows)")
-  precondition(table.customerCount == truthCustomers, "customers \(table.customerCount) != truth \(truthCustomers)")
-  let occasions = table.event.lazy.filter { $0 == .purchase }.count
-  precondition(occasions == truthOccasions, "purchase occasions \(occasions) != truth \(truthOccasions)")
-  tableBytes = table.rowCount * (4 + 4 + 8 + 1) + (table.customerCount + 1) * 8
-    + table.customerIDs.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count : 0) }
-  blackHole &+= table.rowCount &+ Int(table.day[table.rowCount / 2])
-  print(String(format: "run %d: %.3f s wall, %.3f s CPU", run, seconds, cpu))
-}
-let median = times.sorted()[times.count / 2]
-let peak = peakResidentBytes()
-let mb = { (b: Int) in String(format: "%.0f MB", Double(b) / 1e6) }
-print("ingest \(truthRows) rows, \(truthCustomers) customers, \(mb(fileBytes)) file: \(csvPath)")
-print(String(format: "  median of %d: %.3f s wall  (%.1f M rows/s), %.3f s CPU", runs, median, Double(truthRows) / median / 1e6, cpuTimes.sorted()[runs / 2]))
-print("  peak RSS (VmHWM): \(mb(peak)); columnar table \(mb(tableBytes)); ratio \(String(format: "%.2f", Double(peak) / Double(tableBytes)))")
-print("  threads: \(options.threads) parse threads; OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
 if blackHole == 42 { print("") }

@@ -26,6 +26,12 @@ public struct ChainAnalysis: Codable, Sendable, Equatable {
     pow(1.10, 1 / Double(period.periodsPerYear)) - 1
   }
 
+  /// Lifetime value per state, `v = sum_t (P/(1+d))^t r`, solved as one linear system
+  /// `(I - P/(1+d)) v = r` (LAPACK dgesv) rather than a truncated sum.
+  public static func lifetimeValue(p: Matrix, revenuePerPeriod r: [Double], discountPerPeriod d: Double) throws(LinearAlgebraError) -> [Double] {
+    try (Matrix.identity(p.rowCount) - (1 / (1 + d)) * p).solve(vector: r)
+  }
+
   /// - Parameters:
   ///   - p: the transition matrix.
   ///   - revenuePerPeriod: expected revenue of a customer-period in each state (the reward vector).
@@ -38,9 +44,7 @@ public struct ChainAnalysis: Codable, Sendable, Equatable {
   ) throws(LinearAlgebraError) -> ChainAnalysis {
     let s = p.rowCount
     var notes: [String] = []
-    // CLV: v = sum_t (P/(1+d))^t r, solved as one linear system rather than a truncated sum.
-    let system = Matrix.identity(s) - (1 / (1 + d)) * p
-    let v = try system.solve(vector: revenuePerPeriod)
+    let v = try lifetimeValue(p: p, revenuePerPeriod: revenuePerPeriod, discountPerPeriod: d)
     let equity = zip(currentBase, v).reduce(0) { $0 + $1.0 * $1.1 }
 
     let churned = Set(space.indices(in: .churned))

@@ -151,10 +151,7 @@ public enum ForecastEngine {
     for c in space.absorbingIndices {
       for j in 0..<s { absorbingChain[c, j] = c == j ? 1 : 0 }
     }
-    let clv = try ChainAnalysis.analyse(
-      p: absorbingChain, space: space, revenuePerPeriod: model.rewards.map(\.revenueMean),
-      occasionsPerPeriod: model.rewards.map(\.occasionsMean), currentBase: model.currentBase, discountPerPeriod: d
-    ).lifetimeValue
+    let clv = try ChainAnalysis.lifetimeValue(p: absorbingChain, revenuePerPeriod: model.rewards.map(\.revenueMean), discountPerPeriod: d)
     let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon, margin: adjustment.margin)
     let extraEntrantCost = (0..<options.horizon).map { t in
       (inflow[t].reduce(0, +) - baseInflow[t].reduce(0, +)) * adjustment.costPerExtraEntrant
@@ -185,9 +182,17 @@ public enum ForecastEngine {
     var finalSamples: [KPI: [Double]] = [:]
     if options.replicates > 0 {
       let samples = simulate(model: model, p: p, options: options, inflow: inflow, steps: steps)
-      for kpi in KPI.allCases {
-        bands[kpi] = (0..<options.horizon).map { t in band(samples.slice(kpi.index, t)) }
-        finalSamples[kpi] = Array(samples.slice(kpi.index, options.horizon - 1))
+      // Quantiles sort every KPI-period's replicates: thousands of sorts, spread over the cores.
+      let kpis = KPI.allCases
+      let h = options.horizon
+      let computed = Partials<Forecast.Band>(count: kpis.count * h)
+      DispatchQueue.concurrentPerform(iterations: kpis.count * h) { k in
+        computed.store(band(samples.slice(k / h, k % h)), at: k)
+      }
+      let all = computed.all()
+      for (n, kpi) in kpis.enumerated() {
+        bands[kpi] = Array(all[(n * h)..<((n + 1) * h)])
+        finalSamples[kpi] = Array(samples.slice(kpi.index, h - 1))
       }
     }
     let last = model.window.lastPeriod
@@ -209,6 +214,8 @@ public enum ForecastEngine {
     let groups = options.parameterUncertainty ? max(1, min(r, options.parameterDraws)) : 1
     let results = Partials<KPISamples>(count: groups)
     let posterior = Matrix(rows: model.posterior)
+    // Per row, the posterior's support: draws touch only these entries.
+    let support: [[Int]] = (0..<s).map { i in (0..<s).filter { posterior[i, $0] > 0 } }
     DispatchQueue.concurrentPerform(iterations: groups) { g in
       // Replicates of this group: g, g + groups, g + 2 groups, ...
       let members = Array(Swift.stride(from: g, to: r, by: groups))
@@ -217,9 +224,16 @@ public enum ForecastEngine {
       var revenueMean = model.rewards.map(\.revenueMean)
       var occasionsMean = model.rewards.map(\.occasionsMean)
       if options.parameterUncertainty {
-        for i in 0..<s where posterior.row(i).reduce(0, +) > 0 {
-          let row = parameterRNG.dirichlet(posterior.row(i))
-          for j in 0..<s { pg[i, j] = row[j] }
+        for i in 0..<s {
+          // Gamma draws over the row's support only, normalised: a Dirichlet draw.
+          var total = 0.0
+          for j in support[i] {
+            let g = parameterRNG.gamma(shape: posterior[i, j])
+            pg[i, j] = g
+            total += g
+          }
+          guard total > 0 else { continue }  // absorbing or never left: keep the point row
+          for j in support[i] { pg[i, j] /= total }
         }
         for i in 0..<s where model.rewards[i].customerPeriods > 1 {
           let n = model.rewards[i].customerPeriods
@@ -230,7 +244,10 @@ public enum ForecastEngine {
       // The group's matrix for each step: its draw, adjusted per step when asked.
       let stepMatrices = steps.adjustment.matrix.map { adjust in (0..<h).map { adjust($0, pg) } } ?? [pg]
       func matrix(_ t: Int) -> Matrix { stepMatrices[stepMatrices.count == 1 ? 0 : t] }
-      let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0)) }
+      // Cost terms may change per step even when the matrix does not, so one weight matrix per step;
+      // the flow probabilities, the expensive part, once per distinct matrix.
+      let flowProbabilities = stepMatrices.map { book.flows.rowProbabilities($0) }
+      let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[stepMatrices.count == 1 ? 0 : $0]) }
       let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
       var samples = KPISamples(horizon: h, replicates: members.count)
       if options.processNoise {
@@ -293,9 +310,12 @@ public enum ForecastEngine {
         var x = Matrix(rowCount: n, columnCount: s)
         for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
         var running = [RunningTotals](repeating: RunningTotals(), count: n)
+        // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
+        let sparse = stepMatrices.map { SparseTransitions($0) }
+        let useSparse = sparse[0].density < SparseTransitions.maximumDensity
         for t in 0..<h {
           let before = x.multiplied(by: beforeMove[t])
-          var next = matrix(t).propagate(x)
+          var next = useSparse ? sparse[stepMatrices.count == 1 ? 0 : t].propagate(x) : matrix(t).propagate(x)
           for row in 0..<n { for j in 0..<s { next[row, j] += inflow[t][j] } }
           let after = next.multiplied(by: afterMove[t])
           for row in 0..<n {
@@ -371,8 +391,8 @@ struct StepPlan: Sendable {
   }
 
   /// Reads, from the states at the start of a step: expected flows, rate denominators, cost.
-  func beforeMoveWeights(_ t: Int, _ matrix: Matrix) -> Matrix {
-    book.beforeMoveWeights(book.flows.rowProbabilities(matrix), cost: adjustment.cost?(t, matrix).perCustomer)
+  func beforeMoveWeights(_ t: Int, _ matrix: Matrix, flowProbabilities: [[Double]]? = nil) -> Matrix {
+    book.beforeMoveWeights(flowProbabilities ?? book.flows.rowProbabilities(matrix), cost: adjustment.cost?(t, matrix).perCustomer)
   }
 
   /// Reads, from the states at the end of a step: base counts, equity, purchases, revenue.

@@ -61,6 +61,8 @@ struct FlowKinds: Sendable {
   }
   /// Per kind: the S x S 0/1 membership, row-major.
   let members: [[Bool]]
+  /// Per kind, per source state: the member destinations (the same membership, sparse).
+  let memberColumns: [[[Int]]]
   /// Per kind: the source states whose population is the rate's denominator.
   let sources: [[Bool]]
   let stateCount: Int
@@ -72,13 +74,14 @@ struct FlowKinds: Sendable {
     var members = Array(repeating: [Bool](repeating: false, count: s * s), count: Kind.allCases.count)
     var sources = Array(repeating: [Bool](repeating: false, count: s), count: Kind.allCases.count)
     for i in 0..<s {
-      for j in 0..<s {
+      // Customers never change split segment, so only same-segment pairs can flow.
+      for j in 0..<s where same(i, j) {
         let a = states[i], b = states[j]
         if a.stage != .churned && b.stage == .churned { members[Kind.churn.rawValue][i * s + j] = true }
         if a.stage == .lead && b.stage == .new { members[Kind.leadConversion.rawValue][i * s + j] = true }
         if a.stage == .new && (b.stage == .active || b.stage == .loyal) { members[Kind.secondPurchase.rawValue][i * s + j] = true }
-        if same(i, j), a.tier == "less_valuable" && b.tier == "more_valuable" { members[Kind.upgrade.rawValue][i * s + j] = true }
-        if same(i, j), a.tier == "more_valuable" && b.tier == "less_valuable" { members[Kind.downgrade.rawValue][i * s + j] = true }
+        if a.tier == "less_valuable" && b.tier == "more_valuable" { members[Kind.upgrade.rawValue][i * s + j] = true }
+        if a.tier == "more_valuable" && b.tier == "less_valuable" { members[Kind.downgrade.rawValue][i * s + j] = true }
       }
       sources[Kind.churn.rawValue][i] = states[i].stage != .churned
       sources[Kind.leadConversion.rawValue][i] = states[i].stage == .lead
@@ -87,15 +90,16 @@ struct FlowKinds: Sendable {
       sources[Kind.downgrade.rawValue][i] = states[i].tier == "more_valuable"
     }
     self.members = members
+    self.memberColumns = members.map { m in (0..<s).map { i in (0..<s).filter { m[i * s + $0] } } }
     self.sources = sources
     self.stateCount = s
   }
 
   /// Per kind: for each source state, the probability of a flow of that kind (`P` masked, row sums).
+  /// - Complexity: O(member pairs), not O(S^2) per kind: thousands of states stay cheap.
   func rowProbabilities(_ p: Matrix) -> [[Double]] {
-    let s = stateCount
-    return members.map { m in
-      (0..<s).map { i in (0..<s).reduce(0.0) { m[i * s + $1] ? $0 + p[i, $1] : $0 } }
+    memberColumns.map { columns in
+      columns.enumerated().map { i, js in js.reduce(0.0) { $0 + p[i, $1] } }
     }
   }
 }

@@ -244,3 +244,27 @@ struct ForecastAdjustmentTests {
     for state in try ForecastEngine.run(model: model, options: o).expectedStates { #expect(abs(state.reduce(0, +) - total) < 1e-6) }
   }
 }
+
+@Suite("Sparse propagation")
+struct SparsePropagationTests {
+  @Test func sparseRowsAgreeWithDgemm() {
+    var rng = RandomSource(seed: 8)
+    var p = Matrix(rowCount: 60, columnCount: 60)
+    for i in 0..<60 {
+      // Three destinations per row.
+      let js = [i, (i * 7 + 3) % 60, (i * 13 + 5) % 60]
+      var total = 0.0
+      for j in js {
+        let v = rng.uniform() + 0.1
+        p[i, j] += v
+        total += v
+      }
+      for j in 0..<60 { p[i, j] /= total }
+    }
+    var x = Matrix(rowCount: 9, columnCount: 60)
+    for k in 0..<x.elements.count { x.elements[k] = Double(rng.next() % 50) }
+    let sparse = SparseTransitionsProbe(p)
+    expectClose(sparse.propagate(x), p.propagate(x), tolerance: 1e-12)
+    #expect(sparse.density < 0.06)
+  }
+}

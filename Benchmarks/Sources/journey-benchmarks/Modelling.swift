@@ -1,0 +1,160 @@
+import Foundation
+import JourneyKit
+
+/// `journey fit` end to end on the 10M-row history: read, states, counts, estimate, analysis, model file.
+func benchmarkFit(_ input: BenchmarkInput, runs: Int) throws {
+  var options = ReaderOptions()
+  options.latestDay = CalendarDay(year: 2100, month: 1, day: 1)!
+  let reader = TransactionReader(options: options)
+  let modelPath = NSTemporaryDirectory() + "journey-bench-model.json"
+  var fitSeconds: [Double] = []
+  let times = try measure(runs: runs) {
+    let table = try reader.read(path: input.csvPath).table
+    let start = wallSeconds()
+    var fit = FitOptions()
+    fit.source = input.csvPath
+    let model = try ModelFitter.fit(table, options: fit)
+    try AtomicFile.write(try model.json(), to: modelPath)
+    fitSeconds.append(wallSeconds() - start)
+    precondition(model.matrix.isRowStochastic(tolerance: 1e-9), "rows must sum to 1")
+    precondition(model.input.customers == input.truthCustomers, "customers differ from the truth")
+    blackHole += model.analysis.customerEquity
+  }
+  print(String(format: "fit (lifecycle, monthly) end to end on %d rows: median %.3f s wall (of which states + counts + estimate + file %.3f s)", input.truthRows, median(times), median(fitSeconds)))
+  print("  runs: " + times.map { String(format: "%.3f", $0) }.joined(separator: ", ") + " s; peak RSS \(megabytes(peakResidentBytes()))")
+}
+
+/// Many distributions times one transition matrix: one dgemm against a naive Swift loop.
+func benchmarkPropagation(runs: Int) {
+  let r = 10_000, s = 125
+  var rng = RandomSource(seed: 3)
+  func stochastic(_ rows: Int) -> Matrix {
+    var m = Matrix(rowCount: rows, columnCount: s)
+    for i in 0..<rows {
+      var total = 0.0
+      for j in 0..<s {
+        m[i, j] = rng.uniform()
+        total += m[i, j]
+      }
+      for j in 0..<s { m[i, j] /= total }
+    }
+    return m
+  }
+  let p = stochastic(s)
+  let x = stochastic(r)
+  let flops = 2.0 * Double(r * s * s)
+  var blas = Matrix(rowCount: 0, columnCount: 0)
+  let blasTimes = measure(runs: max(runs, 20)) { blas = p.propagate(x) }
+  var naive = [Double](repeating: 0, count: r * s)
+  let naiveTimes = measure(runs: max(runs, 5)) {
+    naive = [Double](repeating: 0, count: r * s)
+    x.elements.withUnsafeBufferPointer { xs in
+      p.elements.withUnsafeBufferPointer { ps in
+        naive.withUnsafeMutableBufferPointer { out in
+          for i in 0..<r {
+            for k in 0..<s {
+              let a = xs[i * s + k]
+              for j in 0..<s { out[i * s + j] += a * ps[k * s + j] }
+            }
+          }
+        }
+      }
+    }
+  }
+  let worst = zip(blas.elements, naive).map { abs($0 - $1) }.max() ?? 0
+  precondition(worst < 1e-12, "BLAS and naive results differ by \(worst)")
+  blackHole += blas.elements[r * s / 2] + naive[r * s / 3]
+  print(String(format: "propagate 10,000 x 125 . 125 x 125: dgemm %.2f ms (%.1f GFLOP/s); naive Swift loop %.2f ms (%.1f GFLOP/s)",
+    median(blasTimes) * 1e3, flops / median(blasTimes) / 1e9, median(naiveTimes) * 1e3, flops / median(naiveTimes) / 1e9))
+}
+
+/// A table with a synthetic segment column, so `--split-by` can make thousands of states.
+func withSegments(_ table: TransactionTable, levels: Int) -> TransactionTable {
+  var t = table
+  t.attributes["segment"] = CustomerAttribute(
+    levels: (0..<levels).map { "S\($0)" }, levelOfCustomer: (0..<table.customerCount).map { Int32($0 % levels) })
+  return t
+}
+
+/// Forecasts: 125 states x 36 x 10,000 replicates; 2,000 states x 36 x 100 with parameter uncertainty.
+func benchmarkForecast(_ input: BenchmarkInput, runs: Int) throws {
+  let table = try input.table()
+  var fit = FitOptions()
+  fit.stateSpace = .rfm(levels: 5)
+  let rfm = try ModelFitter.fit(table, options: fit)
+  precondition(rfm.stateSpace.count == 127)
+  var o = ForecastOptions()
+  o.horizon = 36
+  o.replicates = 10_000
+  o.processNoise = false
+  var f: Forecast? = nil
+  let batched = try measure(runs: runs) { f = try ForecastEngine.run(model: rfm, options: o) }
+  precondition(f!.bands[.customers]!.count == 36)
+  blackHole += f!.expected[.revenue]!.last!
+  print(String(format: "forecast 127 states (rfm:5) x 36 periods x 10,000 replicates, parameter uncertainty, batched dgemm: median %.3f s", median(batched)))
+  // Process noise moves every customer at random: its cost grows with the base (1.5M here), so
+  // it is measured on 200 replicates and reported per replicate.
+  o.processNoise = true
+  o.replicates = 200
+  let noisy = try measure(runs: 1) { f = try ForecastEngine.run(model: rfm, options: o) }
+  blackHole += f!.bands[.revenue]!.last!.p50
+  print(String(format: "  with process noise (multinomial moves of %@ customers), 200 replicates: %.3f s (%.1f ms per replicate)", Format.number(rfm.currentBase.reduce(0, +)), median(noisy), median(noisy) / 200 * 1e3))
+
+  fit.stateSpace = .lifecycle
+  fit.splitBy = "segment"
+  let big = try ModelFitter.fit(withSegments(table, levels: 286), options: fit)
+  precondition(big.stateSpace.count == 2_002)
+  o.replicates = 100
+  o.processNoise = false
+  let large = try measure(runs: runs) { f = try ForecastEngine.run(model: big, options: o) }
+  blackHole += f!.bands[.revenue]!.last!.p50
+  print(String(format: "forecast 2,002 states (lifecycle x 286 segments) x 36 periods x 100 replicates, parameter uncertainty: median %.3f s", median(large)))
+}
+
+/// Six scenarios x 36 periods x 1,000 replicates on the 127-state model, common random numbers.
+func benchmarkCompare(_ input: BenchmarkInput, runs: Int) throws {
+  var fit = FitOptions()
+  fit.stateSpace = .rfm(levels: 5)
+  let model = try ModelFitter.fit(try input.table(), options: fit)
+  func scenario(_ name: String, _ yaml: String) throws -> ScenarioPlan {
+    try ScenarioPlan(try Scenario.load(yaml: "name: \(name)\nmargin: 35%\n" + yaml, source: "\(name).yaml"), model: model)
+  }
+  let plans = [
+    try scenario("baseline", "interventions: []\n"),
+    try scenario("win-back", "interventions:\n  - {targets: [at_risk, lapsed], reach: 60%, effects: {conversion: +20%, churn: -10%}, costs: {per_contact: 0.4}}\n"),
+    try scenario("retention", "interventions:\n  - {targets: [active], reach: 80%, ramp_up: 3, effects: {churn: -15%}, costs: {fixed_per_period: 5000}}\n"),
+    try scenario("spend", "interventions:\n  - {targets: [active], reach: 50%, effects: {spend: +5%}, costs: {per_contact: 0.2}}\n"),
+    try scenario("leads", "interventions:\n  - {targets: [lead], effects: {conversion: +25%}, costs: {per_conversion: 3}}\n"),
+    try scenario("acquisition", "interventions: []\nacquisition: {change: +20%, cost_per_customer: 30, duration: 12}\n"),
+  ]
+  var o = ForecastOptions()
+  o.horizon = 36
+  o.replicates = 1_000
+  o.processNoise = false
+  var c: ScenarioComparison? = nil
+  let times = try measure(runs: runs) { c = try ScenarioComparison.run(model: model, plans: plans, options: o) }
+  precondition(c!.rows.count == 6 && c!.rows[0].incrementalProfit.expected == 0)
+  blackHole += c!.rows[1].incrementalProfit.expected
+  print(String(format: "compare 6 scenarios x 36 periods x 1,000 replicates, 127 states, parameter uncertainty: median %.3f s", median(times)))
+  o.processNoise = true
+  o.replicates = 100
+  let noisy = try measure(runs: 1) { c = try ScenarioComparison.run(model: model, plans: plans, options: o) }
+  blackHole += c!.rows[2].incrementalProfit.expected
+  print(String(format: "  with process noise, 100 replicates: %.3f s", median(noisy)))
+}
+
+/// Scoring every customer of the 10M-row history (1.53M customers) with a fitted model.
+func benchmarkScore(_ input: BenchmarkInput, runs: Int) throws {
+  let table = try input.table()
+  let model = try ModelFitter.fit(table, options: FitOptions())
+  let out = NSTemporaryDirectory() + "journey-bench-scores.csv"
+  var scored = 0
+  let times = try measure(runs: runs) {
+    let scores = try CustomerScores(table: table, model: model, horizon: 12)
+    try AtomicFile.write(scores.csvBytes(), to: out)
+    scored = scores.scoredCount
+  }
+  precondition(scored == input.truthCustomers, "every customer is in the base at the end")
+  blackHole += Double(scored)
+  print(String(format: "score %@ customers (states, churn risk, expected purchases and revenue, CLV; CSV written): median %.3f s, after reading the file", Format.number(Double(scored)), median(times)))
+}
