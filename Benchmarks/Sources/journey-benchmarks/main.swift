@@ -14,7 +14,10 @@ import JourneyKit
 /// the repository) by a child process. `all` (the default) runs each benchmark in a child
 /// process of its own, so each one's peak memory (VmHWM) is its own.
 
+// One BLAS thread unless told otherwise: OpenBLAS read the environment when it loaded, so set
+// it for children and apply it to ourselves too.
 setenv("OPENBLAS_NUM_THREADS", "1", 0)
+BLASThreads.set(Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1") ?? 1)
 
 var customers = 1_530_000  // about 10 million rows with the generator's default parameters
 var seed: UInt64 = 1

@@ -111,3 +111,15 @@ extension Matrix {
     return result
   }
 }
+
+/// OpenBLAS's thread pool, for benchmarks that compare one core with all of them.
+public enum BLASThreads {
+  /// Threads OpenBLAS uses for one call now.
+  public static var count: Int { Int(openblas_get_num_threads()) }
+
+  /// Sets the threads OpenBLAS uses for one call (overrides OPENBLAS_NUM_THREADS).
+  public static func set(_ n: Int) {
+    precondition(n >= 1, "at least one thread")
+    openblas_set_num_threads(Int32(n))
+  }
+}
