@@ -7,7 +7,7 @@ struct JourneyCommand: ParsableCommand {
     commandName: "journey",
     abstract: "Customer journeys as Markov chains: fit, forecast and compare CRM strategies.",
     discussion: """
-      Journey reads a transaction history, learns how customers move between lifecycle
+      Journey reads a transaction history, learns how customers move between lifecycle \
       and value segments from period to period, and simulates that movement forward.
 
       Start with `journey demo`: it generates sample data and runs every analysis on it.

@@ -49,6 +49,11 @@ public struct MarkovModel: Codable, Sendable {
   public var warnings: [String]
 
   public var matrix: Matrix { Matrix(rows: transitionMatrix) }
+
+  /// Customers in the base and not churned at the model's last period (leads included).
+  public var livingCustomers: Double {
+    zip(currentBase, stateSpace.states).reduce(0) { $1.1.stage == .churned ? $0 : $0 + $1.0 }
+  }
   public var stateNames: [String] { stateSpace.states.map(\.name) }
 
   /// Reads a model file.

@@ -41,7 +41,7 @@ public struct ForecastReport: Sendable {
       out.append(t.render())
       out.append("")
     }
-    let startLiving = KPIBookSummary.living(f.start, model)
+    let startLiving = model.livingCustomers
     let end = f.expected[.customers]!.last!
     out.append("Living customers: \(Format.number(startLiving)) now -> \(Format.number(end)) after \(f.periods.count) \(model.window.period.rawValue)s (\(Format.percent(end / max(1, startLiving) - 1)))"
       + (f.bands[.customers].map { " range \(Format.number($0.last!.p5))-\(Format.number($0.last!.p95))" } ?? ""))
@@ -63,10 +63,4 @@ public struct ForecastReport: Sendable {
   }
 
   public func json() throws -> String { try JSONOutput.encode(forecast) }
-}
-
-enum KPIBookSummary {
-  static func living(_ state: [Double], _ model: MarkovModel) -> Double {
-    zip(state, model.stateSpace.states).reduce(0) { $1.1.stage == .churned ? $0 : $0 + $1.0 }
-  }
 }

@@ -7,7 +7,7 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Run every analysis on built-in sample data.",
       discussion: """
-        Generates a sample transaction history with a planted CRM launch effect, writes it
+        Generates a sample transaction history with a planted CRM launch effect, writes it \
         into the output folder and runs the analyses on it, printing what it wrote where.
 
         Example:
@@ -86,7 +86,7 @@ extension JourneyCommand {
       let revenue = forecast.bands[.cumulativeRevenue]!.last!
       print("")
       print("  forecast      \(path("forecast.csv"))  (journey forecast --model \(path("model.json")) --horizon 12)")
-      print("                living customers \(Format.number(model.currentBase.enumerated().filter { model.stateSpace.states[$0.offset].stage != .churned }.map(\.element).reduce(0, +))) now -> \(Format.number(living.last!)) in \(forecast.periods.last!) (range \(Format.number(forecast.bands[.customers]!.last!.p5))-\(Format.number(forecast.bands[.customers]!.last!.p95)))")
+      print("                living customers \(Format.number(model.livingCustomers)) now -> \(Format.number(living.last!)) in \(forecast.periods.last!) (range \(Format.number(forecast.bands[.customers]!.last!.p5))-\(Format.number(forecast.bands[.customers]!.last!.p95)))")
       print("                revenue over 12 months \(Format.number(forecast.expected[.cumulativeRevenue]!.last!)) (range \(Format.number(revenue.p5))-\(Format.number(revenue.p95)))")
 
       // Score every customer.

@@ -7,13 +7,13 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Generate a synthetic transaction history with a known ground truth.",
       discussion: """
-        Writes CSV rows `customer_id,date,amount,event` (event is purchase, lead or refund)
-        sorted by date, and the truth (parameters, planted effects, exact counts) as JSON
+        Writes CSV rows `customer_id,date,amount,event` (event is purchase, lead or refund) \
+        sorted by date, and the truth (parameters, planted effects, exact counts) as JSON \
         beside it (`a.csv` -> `a.truth.json`). The same --seed gives the same bytes.
 
         Example:
           journey generate --customers 100000 --months 36 --seed 1 -o a.csv
-          journey generate --customers 5000 --launch 2025-03-01 --launch-churn -20% --launch-conversion +10% -o b.csv
+          journey generate --customers 5000 --launch 2025-03-01 --launch-churn -20% -o b.csv
         """
     )
 

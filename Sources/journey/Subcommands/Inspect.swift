@@ -7,19 +7,19 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Profile a transaction history before modelling it.",
       discussion: """
-        Reads and validates the file, then shows rows read, merged and rejected; customers;
-        the date range; revenue and refunds; transactions, active and new customers per
-        period, with each first-purchase cohort's repeat rate; customers by number of
+        Reads and validates the file, then shows rows read, merged and rejected; customers; \
+        the date range; revenue and refunds; transactions, active and new customers per \
+        period, with each first-purchase cohort's repeat rate; customers by number of \
         purchase occasions; the days between purchases; and a suggested period length.
 
-        Same-day purchases of a customer count as one purchase occasion (amounts summed)
-        unless --keep-same-day is given. Bad rows stop the read with file:line:column
+        Same-day purchases of a customer count as one purchase occasion (amounts summed) \
+        unless --keep-same-day is given. Bad rows stop the read with file:line:column \
         messages (exit code 65), or are skipped and counted with --on-error skip.
 
         Example:
           journey inspect transactions.csv
-          journey inspect export.csv --delimiter ';' --date-format %d.%m.%Y --decimal-comma --period week
-          journey inspect transactions.csv --on-error skip --rejects rejects.csv --json > profile.json
+          journey inspect export.csv --delimiter ';' --date-format %d.%m.%Y --decimal-comma
+          journey inspect data.csv --on-error skip --rejects rejects.csv --json
         """
     )
 

@@ -7,13 +7,13 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Score every customer: current state, churn risk, expected purchases and revenue, CLV.",
       discussion: """
-        Assigns each customer's state at the data's last complete period with the model's frozen
-        state definitions, then looks up what the model expects from that state over the horizon.
+        Assigns each customer's state at the data's last complete period with the model's frozen \
+        state definitions, then looks up what the model expects from that state over the horizon. \
         Writes one CSV row per customer in the base.
 
         Example:
           journey score transactions.csv --model model.json -o scores.csv
-          journey score new-export.csv --model model.json --horizon 3 --as-of 2026-03-31 -o scores.csv
+          journey score export.csv --model model.json --horizon 3 -o scores.csv
         """
     )
 

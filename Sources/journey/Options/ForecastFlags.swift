@@ -1,0 +1,54 @@
+import ArgumentParser
+import JourneyKit
+
+/// The flags shared by the commands that run the chain forward: forecast, compare, levers.
+struct ForecastFlags: ParsableArguments {
+  @Option(help: "A model file written by `journey fit`.")
+  var model: String
+
+  @Option(help: "Periods to forecast.")
+  var horizon: Int = 12
+
+  @Option(help: "New customers: historical, trend, seasonal, none, or a number per period.")
+  var acquisition: String = "historical"
+
+  func validate() throws {
+    guard (1...600).contains(horizon) else { throw ValidationError("--horizon: '\(horizon)' must be from 1 to 600 periods") }
+    guard AcquisitionAssumption(parsing: acquisition) != nil else {
+      throw ValidationError("--acquisition: '\(acquisition)' is not historical, trend, seasonal, none or a number of new customers per period")
+    }
+  }
+
+  var acquisitionAssumption: AcquisitionAssumption { AcquisitionAssumption(parsing: acquisition)! }
+}
+
+/// Monte Carlo flags for forecast and compare.
+struct ReplicateFlags: ParsableArguments {
+  @Option(help: "Monte Carlo replicates for the ranges (0 for expected values only).")
+  var replicates: Int = 1_000
+
+  @Option(help: "Random seed; the same seed gives the same ranges.")
+  var seed: UInt64 = 1
+
+  @Flag(inversion: .prefixedNo, help: "Move whole customers at random in the replicates (multinomial); off: replicates differ by parameters only, batched through one dgemm per period.")
+  var processNoise = true
+
+  @Flag(inversion: .prefixedNo, help: "Draw transition rows and rewards from their posteriors in the replicates.")
+  var parameterUncertainty = true
+
+  func validate() throws {
+    guard (0...1_000_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 0 to 1000000") }
+  }
+
+  /// Forecast options for these flags and the shared forecast flags.
+  func options(_ forecast: ForecastFlags) -> ForecastOptions {
+    var o = ForecastOptions()
+    o.horizon = forecast.horizon
+    o.acquisition = forecast.acquisitionAssumption
+    o.replicates = replicates
+    o.seed = seed
+    o.processNoise = processNoise
+    o.parameterUncertainty = parameterUncertainty
+    return o
+  }
+}
