@@ -15,6 +15,8 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   case none
   /// A fixed number of new entrants per period.
   case perPeriod(Double)
+  /// Entrants per state for each period, as given (e.g. the acquisitions that actually happened).
+  case given([[Double]])
 
   /// Parses `historical`, `trend`, `seasonal`, `none` or a number.
   public init?(parsing text: String) {
@@ -36,11 +38,16 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     case .seasonal: "seasonal means"
     case .none: "none"
     case let .perPeriod(n): "\(Format.number(n)) per period"
+    case .given: "as observed"
     }
   }
 
   /// Expected entrants per state for each of `horizon` periods after the model's window.
   public func inflow(model: MarkovModel, horizon: Int) -> [[Double]] {
+    if case let .given(perPeriod) = self {
+      let zeros = [Double](repeating: 0, count: model.stateSpace.count)
+      return (0..<horizon).map { $0 < perPeriod.count ? perPeriod[$0] : zeros }
+    }
     let counts = model.counts
     let s = counts.stateCount
     let periods = counts.periodCount
@@ -59,6 +66,7 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
       case .historical: return mean
       case .none: return 0
       case let .perPeriod(n): return n
+      case .given: return 0  // handled above
       case .trend:
         let xs = used.map(Double.init)
         let xMean = xs.reduce(0, +) / Double(xs.count)

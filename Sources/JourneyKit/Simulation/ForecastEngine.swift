@@ -47,9 +47,12 @@ public struct Forecast: Codable, Sendable {
   public var discountPerPeriod: Double
   /// Expected entrants per period (all states).
   public var inflowPerPeriod: [Double]
-  /// Per KPI: every replicate's value in the last period (in replicate order, so two forecasts
-  /// with the same seed can be compared replicate by replicate). Not written to JSON.
-  public var finalSamples: [KPI: [Double]] = [:]
+  /// Per KPI, per period: every replicate's value (in replicate order, so two forecasts with the
+  /// same seed can be compared replicate by replicate). Not written to JSON.
+  public var samples: [KPI: [[Double]]] = [:]
+
+  /// Per KPI: every replicate's value in the last period.
+  public var finalSamples: [KPI: [Double]] { samples.mapValues { $0.last ?? [] } }
 
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
@@ -179,7 +182,7 @@ public enum ForecastEngine {
     }
 
     var bands: [KPI: [Forecast.Band]] = [:]
-    var finalSamples: [KPI: [Double]] = [:]
+    var replicateSamples: [KPI: [[Double]]] = [:]
     if options.replicates > 0 {
       let samples = simulate(model: model, p: p, options: options, inflow: inflow, steps: steps)
       // Quantiles sort every KPI-period's replicates: thousands of sorts, spread over the cores.
@@ -192,7 +195,7 @@ public enum ForecastEngine {
       let all = computed.all()
       for (n, kpi) in kpis.enumerated() {
         bands[kpi] = Array(all[(n * h)..<((n + 1) * h)])
-        finalSamples[kpi] = Array(samples.slice(kpi.index, h - 1))
+        replicateSamples[kpi] = (0..<h).map { Array(samples.slice(kpi.index, $0)) }
       }
     }
     let last = model.window.lastPeriod
@@ -201,7 +204,7 @@ public enum ForecastEngine {
       start: model.currentBase, expectedStates: expectedStates, expected: expected, bands: bands,
       replicates: options.replicates, seed: options.seed, acquisition: options.acquisition.description,
       discountPerPeriod: d, inflowPerPeriod: inflow.map { $0.reduce(0, +) })
-    forecast.finalSamples = finalSamples
+    forecast.samples = replicateSamples
     return forecast
   }
 

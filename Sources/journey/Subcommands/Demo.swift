@@ -117,6 +117,15 @@ extension JourneyCommand {
         print("  strategies    skipped: no scenarios/ folder found beside the working directory")
       }
 
+      // Judge the planted launch as a head of CRM would.
+      var evaluationOptions = EvaluationOptions(launch: p.launch!)
+      evaluationOptions.seed = seed
+      let evaluation = try RolloutEvaluation.run(read.table, options: evaluationOptions)
+      try AtomicFile.write(try JSONOutput.encode(evaluation), to: path("evaluation.json"))
+      print("")
+      print("  evaluation    \(path("evaluation.json"))  (journey evaluate \(csvPath) --launch \(p.launch!); the truth planted churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
+      print(evaluation.text())
+
       // The biggest levers.
       let levers = try LeverAnalysis.analyse(model: model, horizon: 12, inflow: forecastOptions.acquisition.inflow(model: model, horizon: 12))
       print("")

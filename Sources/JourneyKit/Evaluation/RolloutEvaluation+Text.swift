@@ -1,0 +1,72 @@
+extension RolloutEvaluation {
+  /// The terminal rendering.
+  public func text() -> String {
+    let confidence = Format.percent(1 - alpha, decimals: 0)
+    func show(_ kpi: String, _ v: Double) -> String {
+      kpi.hasSuffix("rate") || kpi.hasSuffix("conversion") ? Format.percent(v, decimals: 2)
+        : Format.number(v, decimals: kpi == "purchase_frequency" ? 3 : 2)
+    }
+    func interval(_ kpi: String, _ i: Interval?) -> String {
+      guard let i else { return "-" }
+      return "\(show(kpi, i.value)) (\(show(kpi, i.low))..\(show(kpi, i.high)))"
+    }
+    var out: [String] = []
+    out.append("Rollout on \(launch): before \(preWindow), after \(postWindow); \(launchPeriodNote).")
+    out.append("")
+    out.append("KPIs per window (\(confidence) intervals, bootstrap over customers):")
+    var t = TextTable(header: ["kpi", "before", "after", "change", "changed?"])
+    for k in kpis {
+      t.append([k.kpi, interval(k.kpi, k.pre), interval(k.kpi, k.post), k.note ?? interval(k.kpi, k.change), k.flagged ? "yes" : "no"])
+    }
+    out.append(t.render())
+    out.append("")
+    out.append("Against the counterfactual (the pre-launch model run over the post window, from the actual base at the launch, with the actual acquisitions):")
+    var l = TextTable(header: ["kpi", "actual", "without the rollout", "lift", "relative", "beyond the model?"])
+    for x in lifts {
+      l.append([x.kpi, show(x.kpi, x.actual), interval(x.kpi, x.counterfactual), interval(x.kpi, x.lift), RelativeChange(value: x.relativeLift).description, x.flagged ? "yes" : "no"])
+    }
+    out.append(l.render())
+    out.append("")
+    let changed = transitions.filter(\.flagged)
+    out.append("Transitions that changed (G-test per state, \(correction)-adjusted, at \(Format.percent(alpha, decimals: 0))): "
+      + (changed.isEmpty ? "none" : "\(changed.count) of \(transitions.count) states"))
+    for c in changed.sorted(by: { $0.g > $1.g }) {
+      let moves = c.largestChanges.map { "\(c.from) -> \($0.to) \(Format.percent($0.pre)) -> \(Format.percent($0.post))" }.joined(separator: "; ")
+      out.append("  \(c.from) (p = \(String(format: "%.2g", c.adjustedPValue))): \(moves)")
+    }
+    if !targets.isEmpty {
+      out.append("")
+      out.append("Targets:")
+      var g = TextTable(header: ["kpi", "goal", "actual", "result", "note"], leftAligned: [0, 1, 3, 4])
+      for r in targets {
+        g.append([r.kpi, r.goal, r.actual.map { show(r.kpi, $0) } ?? "-", r.passed.map { $0 ? "pass" : "fail" } ?? "n/a", r.note])
+      }
+      out.append(g.render())
+    }
+    if !warnings.isEmpty {
+      out.append("")
+      out.append("Warnings:")
+      for w in warnings { out.append("  - \(w)") }
+    }
+    return out.joined(separator: "\n")
+  }
+
+  /// One row per KPI and window, then the lifts.
+  public func csv() -> String {
+    var lines = ["section,kpi,value,low,high,flagged"]
+    func row(_ section: String, _ kpi: String, _ i: Interval?, _ flagged: Bool) {
+      guard let i else { return }
+      lines.append("\(section),\(kpi),\(i.value),\(i.low),\(i.high),\(flagged)")
+    }
+    for k in kpis {
+      row("before", k.kpi, k.pre, false)
+      row("after", k.kpi, k.post, false)
+      row("change", k.kpi, k.change, k.flagged)
+    }
+    for x in lifts {
+      row("counterfactual", x.kpi, x.counterfactual, false)
+      row("lift", x.kpi, x.lift, x.flagged)
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

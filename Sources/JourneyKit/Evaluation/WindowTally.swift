@@ -1,0 +1,104 @@
+/// Numerators and denominators of the rollout KPIs, summed per window and per bucket of
+/// customers, so a bootstrap over customers can resample buckets instead of millions of rows.
+struct WindowTally: Sendable {
+  enum Term: Int, CaseIterable {
+    case livingExposure, churnEvents, leadExposure, leadConversions, newExposure, secondPurchases
+    case purchasing, repeatPurchasing, occasions, revenue, livingPeriods
+    case lessExposure, upgrades, moreExposure, downgrades
+  }
+
+  /// Customers are spread over this many buckets by a hash of their number; the bootstrap
+  /// resamples buckets (a cluster bootstrap over customers).
+  static let buckets = 400
+
+  let windows: Int
+  /// [window][bucket][term]
+  var sums: [Double]
+
+  init(windows: Int) {
+    self.windows = windows
+    sums = Array(repeating: 0, count: windows * WindowTally.buckets * Term.allCases.count)
+  }
+
+  @inline(__always)
+  func offset(_ window: Int, _ bucket: Int) -> Int { (window * WindowTally.buckets + bucket) * Term.allCases.count }
+
+  /// Totals of one window with bucket weights (1 each for the data itself).
+  func totals(window: Int, weights: [Double]? = nil) -> [Double] {
+    var t = [Double](repeating: 0, count: Term.allCases.count)
+    for b in 0..<WindowTally.buckets {
+      let w = weights?[b] ?? 1
+      guard w != 0 else { continue }
+      let o = offset(window, b)
+      for k in 0..<t.count { t[k] += w * sums[o + k] }
+    }
+    return t
+  }
+
+  /// Tallies every customer-period of `table` whose period falls in one of `windows`
+  /// (half-open ranges of absolute period numbers), attributing a move t -> t+1 to the window of t+1.
+  static func tally(_ table: TransactionTable, space: StateSpace, lastPeriod: Int, windows: [Range<Int>]) -> WindowTally {
+    let walker = CustomerPeriodWalker(table: table, period: space.period, lastPeriod: lastPeriod, rules: space.rules)
+    var visitor = Visitor(space: space, windows: windows, tally: WindowTally(windows: windows.count), level: space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer })
+    walker.walk(0..<table.customerCount, &visitor)
+    return visitor.tally
+  }
+
+  private struct Visitor: CustomerPeriodVisitor {
+    let space: StateSpace
+    let windows: [Range<Int>]
+    var tally: WindowTally
+    let level: [Int32]?
+    var previous = -1
+    var bucket = 0
+
+    mutating func beginCustomer(_ customer: Int) {
+      previous = -1
+      customerLevelIndex = customer
+      // Fibonacci hashing spreads consecutive customer numbers over the buckets.
+      bucket = Int((UInt64(customer) &* 0x9E37_79B9_7F4A_7C15) >> 40) % WindowTally.buckets
+    }
+
+    mutating func visit(_ f: PeriodFeatures) {
+      var state = space.baseState(f)
+      if let level { state += Int(level[customerLevelIndex]) * space.baseCount }
+      defer { previous = state }
+      guard let w = windows.firstIndex(where: { $0.contains(f.period) }) else { return }
+      let o = tally.offset(w, bucket)
+      let now = space.states[state]
+      func add(_ term: Term, _ value: Double = 1) { tally.sums[o + term.rawValue] += value }
+      if now.stage.isPurchasing {
+        add(.purchasing)
+        if now.stage != .new { add(.repeatPurchasing) }
+      }
+      add(.occasions, Double(f.occasions))
+      add(.revenue, f.revenue)
+      if now.stage != .churned { add(.livingPeriods) }
+      guard previous >= 0 else { return }
+      let before = space.states[previous]
+      if before.stage != .churned {
+        add(.livingExposure)
+        if now.stage == .churned { add(.churnEvents) }
+      }
+      if before.stage == .lead {
+        add(.leadExposure)
+        if now.stage == .new { add(.leadConversions) }
+      }
+      if before.stage == .new {
+        add(.newExposure)
+        if now.stage == .active || now.stage == .loyal { add(.secondPurchases) }
+      }
+      if before.tier == "less_valuable" {
+        add(.lessExposure)
+        if now.tier == "more_valuable" { add(.upgrades) }
+      }
+      if before.tier == "more_valuable" {
+        add(.moreExposure)
+        if now.tier == "less_valuable" { add(.downgrades) }
+      }
+    }
+
+    /// The customer being walked, for its split level.
+    var customerLevelIndex = 0
+  }
+}
