@@ -32,5 +32,7 @@ func benchmarkIngest(_ input: BenchmarkInput, runs: Int) throws {
   print("ingest \(input.truthRows) rows, \(input.truthCustomers) customers, \(megabytes(input.fileBytes)) file: \(input.csvPath)")
   print(String(format: "  median of %d: %.3f s wall  (%.1f M rows/s), %.3f s CPU", runs, medianSeconds, Double(input.truthRows) / medianSeconds / 1e6, cpuTimes.sorted()[runs / 2]))
   print("  peak RSS (VmHWM): \(megabytes(peak)); columnar table \(megabytes(tableBytes)); ratio \(String(format: "%.2f", Double(peak) / Double(tableBytes)))")
+  result("read + parse + sort 10M rows", String(format: "%.2f s", medianSeconds), "<= 1.5 s")
+  result("peak memory, ingest", megabytes(peak), "<= 3x table (\(megabytes(tableBytes)))")
   print("  threads: \(options.threads) parse threads; OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset")")
 }

@@ -21,6 +21,8 @@ func benchmarkFit(_ input: BenchmarkInput, runs: Int) throws {
     blackHole += model.analysis.customerEquity
   }
   print(String(format: "fit (lifecycle, monthly) end to end on %d rows: median %.3f s wall (of which states + counts + estimate + file %.3f s)", input.truthRows, median(times), median(fitSeconds)))
+  result("fit end to end, \(input.truthRows / 1_000_000)M rows", String(format: "%.2f s", median(times)), "<= 2 s")
+  result("peak memory, fit", megabytes(peakResidentBytes()), "<= 400 MB")
   print("  runs: " + times.map { String(format: "%.3f", $0) }.joined(separator: ", ") + " s; peak RSS \(megabytes(peakResidentBytes()))")
 }
 
@@ -71,6 +73,7 @@ func benchmarkPropagation(runs: Int) {
   print(String(format: "propagate 10,000 x 125 . 125 x 125: dgemm %.2f ms (%.1f GFLOP/s) on %d thread(s), %.2f ms (%.1f GFLOP/s) on %d; naive Swift loop %.2f ms (%.1f GFLOP/s)",
     median(blasTimes) * 1e3, flops / median(blasTimes) / 1e9, pinned, median(allCoresTimes) * 1e3, flops / median(allCoresTimes) / 1e9,
     ProcessInfo.processInfo.activeProcessorCount, median(naiveTimes) * 1e3, flops / median(naiveTimes) / 1e9))
+  result("propagate 10,000x125 . 125x125 (1 core / all / naive)", String(format: "%.1f / %.1f / %.1f GFLOP/s", flops / median(blasTimes) / 1e9, flops / median(allCoresTimes) / 1e9, flops / median(naiveTimes) / 1e9), ">= 25 GFLOP/s")
 }
 
 /// A table with a synthetic segment column, so `--split-by` can make thousands of states.
@@ -97,6 +100,7 @@ func benchmarkForecast(_ input: BenchmarkInput, runs: Int) throws {
   precondition(f!.bands[.customers]!.count == 36)
   blackHole += f!.expected[.revenue]!.last!
   print(String(format: "forecast 127 states (rfm:5) x 36 periods x 10,000 replicates, parameter uncertainty, batched dgemm: median %.3f s", median(batched)))
+  result("forecast 127 states x 36 x 10,000", String(format: "%.2f s", median(batched)), "< 1 s")
   // Process noise moves every customer at random: its cost grows with the base (1.5M here), so
   // it is measured on 200 replicates and reported per replicate.
   o.processNoise = true
@@ -104,6 +108,7 @@ func benchmarkForecast(_ input: BenchmarkInput, runs: Int) throws {
   let noisy = try measure(runs: 1) { f = try ForecastEngine.run(model: rfm, options: o) }
   blackHole += f!.bands[.revenue]!.last!.p50
   print(String(format: "  with process noise (multinomial moves of %@ customers), 200 replicates: %.3f s (%.1f ms per replicate)", Format.number(rfm.currentBase.reduce(0, +)), median(noisy), median(noisy) / 200 * 1e3))
+  result("  the same with process noise", String(format: "%.1f ms per replicate", median(noisy) / 200 * 1e3), "(< 0.1 ms)")
 
   fit.stateSpace = .lifecycle
   fit.splitBy = "segment"
@@ -114,6 +119,7 @@ func benchmarkForecast(_ input: BenchmarkInput, runs: Int) throws {
   let large = try measure(runs: runs) { f = try ForecastEngine.run(model: big, options: o) }
   blackHole += f!.bands[.revenue]!.last!.p50
   print(String(format: "forecast 2,002 states (lifecycle x 286 segments) x 36 periods x 100 replicates, parameter uncertainty: median %.3f s", median(large)))
+  result("forecast 2,002 states x 36 x 100", String(format: "%.2f s", median(large)), "< 5 s")
 }
 
 /// Six scenarios x 36 periods x 1,000 replicates on the 127-state model, common random numbers.
@@ -141,6 +147,7 @@ func benchmarkCompare(_ input: BenchmarkInput, runs: Int) throws {
   precondition(c!.rows.count == 6 && c!.rows[0].incrementalProfit.expected == 0)
   blackHole += c!.rows[1].incrementalProfit.expected
   print(String(format: "compare 6 scenarios x 36 periods x 1,000 replicates, 127 states, parameter uncertainty: median %.3f s", median(times)))
+  result("compare 6 scenarios x 36 x 1,000", String(format: "%.2f s", median(times)), "< 3 s")
   o.processNoise = true
   o.replicates = 100
   let noisy = try measure(runs: 1) { c = try ScenarioComparison.run(model: model, plans: plans, options: o) }
@@ -162,4 +169,5 @@ func benchmarkScore(_ input: BenchmarkInput, runs: Int) throws {
   precondition(scored == input.truthCustomers, "every customer is in the base at the end")
   blackHole += Double(scored)
   print(String(format: "score %@ customers (states, churn risk, expected purchases and revenue, CLV; CSV written): median %.3f s, after reading the file", Format.number(Double(scored)), median(times)))
+  result("score \(Format.number(Double(scored))) customers", String(format: "%.2f s", median(times)), "< 2 s")
 }

@@ -47,3 +47,8 @@ func measure(runs: Int, _ body: () throws -> Void) rethrows -> [Double] {
 
 /// Keeps results alive so the optimizer cannot drop the work that made them.
 nonisolated(unsafe) var blackHole = 0.0
+
+/// One line of the summary table `all` prints: the work, the figure, the target.
+func result(_ work: String, _ measured: String, _ target: String) {
+  print("RESULT|\(work)|\(measured)|\(target)")
+}

@@ -47,15 +47,29 @@ let executable: URL = {
   return FileManager.default.fileExists(atPath: url.path) ? url : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
 }()
 
+/// Runs a benchmark in a child process, echoes its lines and returns its RESULT lines.
 @MainActor
-func runChild(_ arguments: [String]) throws {
+@discardableResult
+func runChild(_ arguments: [String]) throws -> [[String]] {
   fflush(nil)  // flush every stream: our own lines first, then the child's
   let child = Process()
   child.executableURL = executable
   child.arguments = arguments + ["--customers", String(customers), "--seed", String(seed), "--runs", String(runs), "--cache", cache]
+  let pipe = Pipe()
+  child.standardOutput = pipe
   try child.run()
+  let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
   child.waitUntilExit()
   precondition(child.terminationStatus == 0, "\(arguments.joined(separator: " ")) failed")
+  var results: [[String]] = []
+  for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+    if line.hasPrefix("RESULT|") {
+      results.append(line.split(separator: "|").dropFirst().map(String.init))
+    } else {
+      print(line)
+    }
+  }
+  return results
 }
 
 let input = BenchmarkInput(customers: customers, seed: seed, cache: cache)
@@ -76,10 +90,17 @@ if !FileManager.default.fileExists(atPath: input.truthPath) {
 switch mode {
 case "all":
   print("OPENBLAS_NUM_THREADS=\(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset"), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+  var table: [[String]] = []
   for name in benchmarks {
     print("")
     print("== \(name)")
-    try runChild([name])
+    table += try runChild([name])
+  }
+  print("")
+  print("Summary (medians of \(runs) runs):")
+  let widths = (0..<3).map { c in ([["work", "measured", "target"]] + table).map { $0.count > c ? $0[c].count : 0 }.max() ?? 0 }
+  for row in [["work", "measured", "target"]] + table {
+    print("  " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
   }
 case "ingest": try benchmarkIngest(try input.load(), runs: runs)
 case "fit": try benchmarkFit(try input.load(), runs: runs)
