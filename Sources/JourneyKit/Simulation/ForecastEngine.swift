@@ -228,15 +228,11 @@ public enum ForecastEngine {
       var occasionsMean = model.rewards.map(\.occasionsMean)
       if options.parameterUncertainty {
         for i in 0..<s {
-          // Gamma draws over the row's support only, normalised: a Dirichlet draw.
-          var total = 0.0
-          for j in support[i] {
-            let g = parameterRNG.gamma(shape: posterior[i, j])
-            pg[i, j] = g
-            total += g
-          }
-          guard total > 0 else { continue }  // absorbing or never left: keep the point row
-          for j in support[i] { pg[i, j] /= total }
+          // A Dirichlet draw over the row's support only; absorbing and never-left rows have
+          // no support and keep their point row.
+          guard !support[i].isEmpty else { continue }
+          let draw = parameterRNG.dirichlet(support[i].map { posterior[i, $0] })
+          for (k, j) in support[i].enumerated() { pg[i, j] = draw[k] }
         }
         for i in 0..<s where model.rewards[i].customerPeriods > 1 {
           let n = model.rewards[i].customerPeriods
