@@ -64,7 +64,7 @@ struct ModelCommandTests {
   }
 
   @Test(arguments: [
-    (["--states", "lifecyle"], "--states: 'lifecyle' is not valid; expected lifecycle, value, rfm, rfm:K or a rules file ending in .yaml (did you mean 'lifecycle'?)"),
+    (["--states", "lifecyle"], "--states: 'lifecyle' is not valid; expected lifecycle, value, rfm, rfm:K, rf, rf:K or a rules file ending in .yaml (did you mean 'lifecycle'?)"),
     (["--states", "rfm:20"], "--states: 'rfm:20' is not valid; expected rfm:K with K from 2 to 10 (rfm:5 is the classic 125 cells)"),
     (["--split-by", "region"], "data.csv:1:1: no column 'region' in header 'customer_id,date,amount,event'"),
     (["--prior=-1"], "--prior: '-1.0' must be 0 or more"),

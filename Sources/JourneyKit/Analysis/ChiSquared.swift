@@ -45,3 +45,49 @@ public enum ChiSquared {
     return max(0, min(1, exp(logPrefactor) * h))
   }
 }
+
+/// Student's t distribution, for the trend-adjusted tests of `journey evaluate`.
+public enum StudentT {
+  /// P(|T| >= |t|) for T ~ t(df): the regularized incomplete beta I_x(df/2, 1/2), x = df / (df + t^2).
+  public static func twoSidedP(_ t: Double, degreesOfFreedom df: Double) -> Double {
+    precondition(df > 0, "degrees of freedom must be positive")
+    guard t.isFinite else { return t.isNaN ? 1 : 0 }
+    return regularizedBeta(df / (df + t * t), df / 2, 0.5)
+  }
+
+  /// I_x(a, b) by Lentz's continued fraction (Numerical Recipes, 3rd ed., 6.4), using the
+  /// symmetry I_x(a, b) = 1 - I_(1-x)(b, a) where the fraction converges slowly.
+  static func regularizedBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {
+    if x <= 0 { return 0 }
+    if x >= 1 { return 1 }
+    let logBeta: Double = lgamma(a) + lgamma(b) - lgamma(a + b)
+    let logFront: Double = a * log(x) + b * log(1 - x) - logBeta
+    if x > (a + 1) / (a + b + 2) { return 1 - regularizedBeta(1 - x, b, a) }
+    let tiny = 1e-300
+    var c = 1.0
+    var d = 1 - (a + b) * x / (a + 1)
+    if abs(d) < tiny { d = tiny }
+    d = 1 / d
+    var h = d
+    for m in 1..<10_000 {
+      let m = Double(m)
+      var numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+      d = 1 + numerator * d
+      if abs(d) < tiny { d = tiny }
+      c = 1 + numerator / c
+      if abs(c) < tiny { c = tiny }
+      d = 1 / d
+      h *= d * c
+      numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+      d = 1 + numerator * d
+      if abs(d) < tiny { d = tiny }
+      c = 1 + numerator / c
+      if abs(c) < tiny { c = tiny }
+      d = 1 / d
+      let delta = d * c
+      h *= delta
+      if abs(delta - 1) < 1e-15 { break }
+    }
+    return max(0, min(1, exp(logFront) * h / a))
+  }
+}

@@ -14,24 +14,32 @@ extension RolloutEvaluation {
     out.append("Rollout on \(launch): before \(preWindow), after \(postWindow); \(launchPeriodNote).")
     out.append("")
     out.append("KPIs per window (\(confidence) intervals, bootstrap over customers):")
-    var t = TextTable(header: ["kpi", "before", "after", "change", "changed?"])
+    var t = TextTable(header: ["kpi", "before", "after", "change", "moved?"])
     for k in kpis {
       t.append([k.kpi, interval(k.kpi, k.pre), interval(k.kpi, k.post), k.note ?? interval(k.kpi, k.change), k.flagged ? "yes" : "no"])
     }
     out.append(t.render())
     out.append("")
-    out.append("Against the counterfactual (the pre-launch model run over the post window, from the actual base at the launch, with the actual acquisitions):")
-    var l = TextTable(header: ["kpi", "actual", "without the rollout", "lift", "relative", "beyond the model?"])
+    out.append("Before and after describe what moved, trend included. Against the counterfactual (the pre-launch model run over")
+    out.append("the post window from the actual base at the launch, with the actual acquisitions; simultaneous \(confidence) bands")
+    out.append("from its parameter and process uncertainty and its error on pre-launch periods it was not fitted on):")
+    var l = TextTable(header: ["kpi", "actual", "without the rollout", "lift", "relative", "model error", "beyond the model?"])
     for x in lifts {
-      l.append([x.kpi, show(x.kpi, x.actual), interval(x.kpi, x.counterfactual), interval(x.kpi, x.lift), RelativeChange(value: x.relativeLift).description, x.flagged ? "yes" : "no"])
+      l.append([
+        x.kpi, show(x.kpi, x.actual), interval(x.kpi, x.counterfactual), interval(x.kpi, x.lift),
+        RelativeChange(value: x.relativeLift).description, x.modelError.map { Format.percent($0) } ?? "-", x.flagged ? "yes" : "no",
+      ])
     }
     out.append(l.render())
+    if !counterfactualNotes.isEmpty { out.append("Pre-launch model: " + counterfactualNotes.joined(separator: "; ") + ".") }
     out.append("")
     let changed = transitions.filter(\.flagged)
-    out.append("Transitions that changed (G-test per state, \(correction)-adjusted, at \(Format.percent(alpha, decimals: 0))): "
+    out.append("Moves that changed beyond their pre-launch trend (t-test per move against the extrapolated trend, \(correction)-adjusted over states, at \(Format.percent(alpha, decimals: 0))): "
       + (changed.isEmpty ? "none" : "\(changed.count) of \(transitions.count) states"))
-    for c in changed.sorted(by: { $0.g > $1.g }) {
-      let moves = c.largestChanges.map { "\(c.from) -> \($0.to) \(Format.percent($0.pre)) -> \(Format.percent($0.post))" }.joined(separator: "; ")
+    for c in changed.sorted(by: { $0.t > $1.t }) {
+      let moves = c.largestChanges.map {
+        "\(c.from) -> \($0.to) \(Format.percent($0.pre)) before, \(Format.percent($0.expected)) on trend, \(Format.percent($0.post)) after"
+      }.joined(separator: "; ")
       out.append("  \(c.from) (p = \(String(format: "%.2g", c.adjustedPValue))): \(moves)")
     }
     if !targets.isEmpty {

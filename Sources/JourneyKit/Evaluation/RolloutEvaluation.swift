@@ -42,30 +42,39 @@ public struct RolloutEvaluation: Codable, Sendable {
 
   public struct TransitionChange: Codable, Sendable {
     public var from: String
-    public var g: Double
+    /// The largest |t| of the row's moves (post mean against the pre-launch trend).
+    public var t: Double
     public var degreesOfFreedom: Int
+    /// The row's smallest move p-value times the moves tested.
     public var pValue: Double
     /// Holm-adjusted across the states tested.
     public var adjustedPValue: Double
     public var flagged: Bool
-    /// The moves out of `from` that changed most: (to, pre probability, post probability).
+    /// The moves out of `from` that changed most against their trend.
     public var largestChanges: [MoveChange]
   }
 
   public struct MoveChange: Codable, Sendable {
     public var to: String
+    /// Share of the row in the pre window.
     public var pre: Double
+    /// The pre-launch trend extrapolated over the post window.
+    public var expected: Double
+    /// Share of the row in the post window.
     public var post: Double
   }
 
   public struct Lift: Codable, Sendable {
     public var kpi: String
     public var actual: Double
-    /// What the pre-launch model projects without the rollout, with its P(alpha/2)..P(1-alpha/2) band.
+    /// What the pre-launch model projects without the rollout, with a simultaneous band from its
+    /// parameter and process uncertainty and its own measured error.
     public var counterfactual: Interval
     /// actual - counterfactual, with the band from the pre-model's uncertainty.
     public var lift: Interval
     public var relativeLift: Double
+    /// The pre-launch model's relative error replaying the pre window (nil when too short to replay).
+    public var modelError: Double?
     /// The actual value lies outside the counterfactual band.
     public var flagged: Bool
   }
@@ -78,6 +87,8 @@ public struct RolloutEvaluation: Codable, Sendable {
   public var launchPeriodNote: String
   public var kpis: [KPIRow]
   public var correction = "Holm"
+  /// How the counterfactual's model was fitted.
+  public var counterfactualNotes: [String] = []
   public var transitions: [TransitionChange]
   public var lifts: [Lift]
   public var warnings: [String]
@@ -122,37 +133,47 @@ public struct RolloutEvaluation: Codable, Sendable {
     let tally = WindowTally.tally(table, space: space, lastPeriod: postWindow.upperBound - 1, windows: [preWindow, postWindow])
     let kpis = kpiRows(tally, space: space, options: options, periods: [pre, post])
 
-    // Which transitions changed: pre vs post counts per row, G-test of homogeneity, Holm.
-    let transitions = changedTransitions(full, preWindow: preWindow, postWindow: postWindow, alpha: options.alpha)
-
     // Counterfactual: the pre-launch model run over the post window from the actual base at the
-    // launch, with the acquisitions that actually happened.
-    var preOptions = options.fit
-    preOptions.asOf = period.end(of: preEnd)
-    let preModel = try ModelFitter.fit(table, options: preOptions)
-    let steps = postWindow.upperBound - 1 - preEnd
-    let lifts = try counterfactualLifts(
-      preModel: preModel, full: full, from: preEnd, steps: steps, compare: postWindow, tally: tally, options: options)
-
-    // Can the pre-launch model predict its own last pre-launch periods?
-    let check = min(3, pre - 2)
-    if check >= 1 {
-      var checkOptions = options.fit
-      checkOptions.asOf = period.end(of: preEnd - check)
-      if let checkModel = try? ModelFitter.fit(table, options: checkOptions) {
-        let checkTally = WindowTally.tally(table, space: space, lastPeriod: preEnd, windows: [(preEnd - check + 1)..<(preEnd + 1)])
-        let own = try counterfactualLifts(
-          preModel: checkModel, full: full, from: preEnd - check, steps: check, compare: (preEnd - check + 1)..<(preEnd + 1),
-          tally: checkTally, options: options, windowIndex: 0)
-        let missed = own.filter { $0.flagged || abs($0.relativeLift) > 0.1 }
-        if !missed.isEmpty {
-          warnings.append(
-            "the pre-launch model misses its own last \(check) pre-launch \(period.rawValue)s ("
-              + missed.map { "\($0.kpi) off by \(Format.percent($0.relativeLift))" }.joined(separator: ", ")
-              + "); the counterfactual is weak, read its lift with care")
-        }
+    // launch, with the acquisitions that actually happened; its band is widened by its own error
+    // replaying the pre window.
+    let (preModel, notes) = try Counterfactual.preLaunchModel(table, full: full, options: options, dataStart: firstPeriod, preEnd: preEnd)
+    let projection = try Counterfactual.project(
+      preModel, full: full, origin: preEnd, steps: postWindow.upperBound - 1 - preEnd, compare: postWindow, options: options)
+    // The model's own error: the same recipe fitted h periods earlier, projecting the last h
+    // pre-launch periods it has not seen (h as long as the post window while a year, or else 6
+    // periods, remains to fit on).
+    var modelError: [String: Double] = [:]
+    let fitStart = preModel.counts.firstPeriod
+    let fitted = preEnd - fitStart + 1
+    let placeboFit = fitted - period.seasonsPerYear >= 3 ? period.seasonsPerYear : 6
+    let placeboSteps = min(post, fitted - placeboFit)
+    if placeboSteps >= 2 {
+      let origin = preEnd - placeboSteps
+      let placebo = try Counterfactual.preLaunchModel(table, full: full, options: options, dataStart: firstPeriod, preEnd: origin).model
+      let window = (origin + 1)..<(preEnd + 1)
+      let replay = try Counterfactual.project(placebo, full: full, origin: origin, steps: placeboSteps, compare: window, options: options)
+      let actual = Counterfactual.actual(
+        WindowTally.tally(table, space: space, lastPeriod: preEnd, windows: [window]), window: 0, periods: placeboSteps)
+      for (kpi, e) in replay.expected where e.isFinite && e != 0 {
+        // A drifting model's error grows with the horizon: scaled up to the post window's length.
+        if let a = actual[kpi], a.isFinite { modelError[kpi] = (a / e - 1) * Double(post) / Double(placeboSteps) }
       }
+      let missed = Counterfactual.kpis.filter { abs(modelError[$0] ?? 0) > 0.1 }
+      if !missed.isEmpty {
+        warnings.append(
+          "fitted \(placeboSteps) \(period.rawValue)s earlier, the pre-launch model misses its last \(placeboSteps) pre-launch \(period.rawValue)s ("
+            + missed.map { "\($0) off by \(Format.percent(modelError[$0]!)) over \(post) \(period.rawValue)s" }.joined(separator: ", ")
+            + "); the counterfactual is weak and its band wide")
+      }
+    } else {
+      warnings.append("too few pre-launch periods to test the pre-launch model on periods it has not seen; the counterfactual band covers only its parameter and process uncertainty")
     }
+    // Which moves changed beyond their pre-launch trend and seasons (the trend is read from every
+    // period the pre-launch model was fitted on, the --pre window included).
+    let trendWindow = min(preWindow.lowerBound, fitStart)..<preWindow.upperBound
+    let transitions = TransitionTrends.changes(full, seasons: preModel, preWindow: trendWindow, postWindow: postWindow, alpha: options.alpha)
+    let lifts = Counterfactual.lifts(
+      projection, actual: Counterfactual.actual(tally, window: 1, periods: post), modelError: modelError, alpha: options.alpha)
     return RolloutEvaluation(
       launch: options.launch, period: period,
       preWindow: "\(period.label(of: preWindow.lowerBound)) .. \(period.label(of: preWindow.upperBound - 1)) (\(pre))",
@@ -160,7 +181,7 @@ public struct RolloutEvaluation: Codable, Sendable {
       launchPeriodNote: launchIsClean
         ? "the launch is on the first day of \(period.label(of: launchPeriod)), which opens the post window"
         : "the launch falls inside \(period.label(of: launchPeriod)), which belongs to neither window",
-      kpis: kpis, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha)
+      kpis: kpis, counterfactualNotes: notes, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha)
   }
 
   /// The KPI definitions over a tally's terms: value = numerator / denominator (x scale).
@@ -218,108 +239,6 @@ public struct RolloutEvaluation: Codable, Sendable {
         kpi: definitions[k].name, pre: interval(pre[k], preSamples[k]), post: interval(post[k], postSamples[k]), change: change,
         flagged: change.map { $0.low > 0 || $0.high < 0 } ?? false,
         note: missing ? "not computable: \(definitions[k].missing)\(pre[k] == nil && post[k] != nil ? " before the launch" : post[k] == nil && pre[k] != nil ? " after the launch" : "")" : nil)
-    }
-  }
-
-  static func changedTransitions(_ model: MarkovModel, preWindow: Range<Int>, postWindow: Range<Int>, alpha: Double) -> [TransitionChange] {
-    let c = model.counts
-    let s = c.stateCount
-    var pre = [Double](repeating: 0, count: s * s)
-    var post = pre
-    for (t, cells) in c.perPeriod.enumerated() {
-      let destination = c.firstPeriod + t + 1
-      for cell in cells {
-        let k = Int(cell.from) * s + Int(cell.to)
-        if preWindow.contains(destination) { pre[k] += cell.count }
-        if postWindow.contains(destination) { post[k] += cell.count }
-      }
-    }
-    var rows: [FitDiagnostics.RowHomogeneity] = []
-    var moves: [[MoveChange]] = []
-    for i in 0..<s where !model.stateSpace.states[i].isAbsorbing {
-      let a = (0..<s).map { pre[i * s + $0] }, b = (0..<s).map { post[i * s + $0] }
-      let na = a.reduce(0, +), nb = b.reduce(0, +)
-      let used = (0..<s).filter { a[$0] + b[$0] > 0 }
-      guard na > 0, nb > 0, used.count >= 2 else { continue }
-      var g = 0.0
-      let total = na + nb
-      for j in used {
-        let col = a[j] + b[j]
-        if a[j] > 0 { g += 2 * a[j] * log(a[j] / (na * col / total)) }
-        if b[j] > 0 { g += 2 * b[j] * log(b[j] / (nb * col / total)) }
-      }
-      let df = used.count - 1
-      rows.append(.init(state: model.stateSpace.states[i].name, g: g, degreesOfFreedom: df, pValue: ChiSquared.survival(g, degreesOfFreedom: Double(df)), adjustedPValue: 1))
-      moves.append(
-        used.map { MoveChange(to: model.stateSpace.states[$0].name, pre: a[$0] / na, post: b[$0] / nb) }
-          .sorted { abs($0.post - $0.pre) > abs($1.post - $1.pre) }.prefix(3).map { $0 })
-    }
-    let adjusted = FitDiagnostics.holmAdjusted(rows)
-    return adjusted.enumerated().map { k, r in
-      TransitionChange(
-        from: r.state, g: r.g, degreesOfFreedom: r.degreesOfFreedom, pValue: r.pValue, adjustedPValue: r.adjustedPValue,
-        flagged: r.adjustedPValue < alpha, largestChanges: moves[k])
-    }
-  }
-
-  /// Lifts of actual KPIs over the pre-model's projection from period `from` for `steps` periods,
-  /// compared over the periods in `compare` (the last ones of the projection).
-  static func counterfactualLifts(
-    preModel: MarkovModel, full: MarkovModel, from: Int, steps: Int, compare: Range<Int>, tally: WindowTally,
-    options: EvaluationOptions, windowIndex: Int = 1
-  ) throws -> [Lift] {
-    let s = full.stateSpace.count
-    // The acquisitions that happened, per projected period, in the full model's numbering.
-    let given = (1...steps).map { h -> [Double] in
-      let t = from + h - full.counts.firstPeriod
-      return t >= 0 && t < full.counts.periodCount ? full.counts.acquisitions[t] : [Double](repeating: 0, count: s)
-    }
-    var o = ForecastOptions()
-    o.horizon = steps
-    o.acquisition = .given(given)
-    o.replicates = options.replicates
-    o.seed = options.seed
-    let f = try ForecastEngine.run(model: preModel, options: o)
-    let used = (0..<steps).filter { compare.contains(from + 1 + $0) }
-    let actual = tally.totals(window: windowIndex)
-    // Per path: the KPI over the compared periods, computed as the tally computes it.
-    func aggregate(_ series: (KPI) -> [Double], start: [Double]) -> [String: Double] {
-      let living = series(.customers), churned = series(.churned), active = series(.active), revenue = series(.revenue)
-      let purchases = series(.purchases)
-      var livingBefore = 0.0, churnedSum = 0.0
-      for t in used {
-        livingBefore += t == 0 ? zip(start, preModel.stateSpace.states).reduce(0) { $1.1.stage == .churned ? $0 : $0 + $1.0 } : living[t - 1]
-        churnedSum += churned[t]
-      }
-      return [
-        "churn_rate": livingBefore > 0 ? churnedSum / livingBefore : .nan,
-        "active_base": used.reduce(0) { $0 + active[$1] } / Double(max(1, used.count)),
-        "revenue": used.reduce(0) { $0 + revenue[$1] },
-        "purchases": used.reduce(0) { $0 + purchases[$1] },
-      ]
-    }
-    let expected = aggregate({ f.expected[$0]! }, start: preModel.currentBase)
-    var replicates: [[String: Double]] = []
-    for r in 0..<options.replicates {
-      replicates.append(aggregate({ kpi in f.samples[kpi]!.map { $0[r] } }, start: preModel.currentBase))
-    }
-    let actualValues: [String: Double] = [
-      "churn_rate": actual[WindowTally.Term.livingExposure.rawValue] > 0
-        ? actual[WindowTally.Term.churnEvents.rawValue] / actual[WindowTally.Term.livingExposure.rawValue] : .nan,
-      "active_base": actual[WindowTally.Term.purchasing.rawValue] / Double(max(1, used.count)),
-      "revenue": actual[WindowTally.Term.revenue.rawValue],
-      "purchases": actual[WindowTally.Term.occasions.rawValue],
-    ]
-    let lo = options.alpha / 2, hi = 1 - options.alpha / 2
-    return ["active_base", "purchases", "revenue", "churn_rate"].compactMap { name in
-      guard let a = actualValues[name], a.isFinite, let e = expected[name], e.isFinite else { return nil }
-      let samples = replicates.compactMap { $0[name] }.filter(\.isFinite)
-      let low = samples.isEmpty ? e : StateAssigner.quantile(samples, lo)
-      let high = samples.isEmpty ? e : StateAssigner.quantile(samples, hi)
-      return Lift(
-        kpi: name, actual: a, counterfactual: Interval(value: e, low: low, high: high),
-        lift: Interval(value: a - e, low: a - high, high: a - low), relativeLift: e != 0 ? a / e - 1 : 0,
-        flagged: a < low || a > high)
     }
   }
 }

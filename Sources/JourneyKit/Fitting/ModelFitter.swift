@@ -16,6 +16,9 @@ public struct FitOptions: Sendable {
   public var discountPerPeriod: Double? = nil
   /// A name for the input, kept in the model.
   public var source: String = "-"
+  /// Assign exactly these states (cuts already frozen, e.g. another model's) instead of building
+  /// them from `stateSpace`, so two fits over different windows share one state numbering.
+  public var frozenStateSpace: StateSpace? = nil
 
   public init() {}
 }
@@ -43,7 +46,7 @@ public enum ModelFitter {
     guard (0.01...0.99).contains(options.valueCutQuantile) else {
       throw FitError.invalidOption(flag: "--value-cut", value: "\(options.valueCutQuantile)", expected: "a quantile between 0.01 and 0.99")
     }
-    let space = StateSpace(
+    let space = options.frozenStateSpace ?? StateSpace(
       kind: options.stateSpace, period: options.period, rules: rules, valueCutQuantile: options.valueCutQuantile,
       splitBy: options.splitBy, splitLevels: splitLevels)
     let assignment = StateAssigner.assign(table, space: space, window: window)

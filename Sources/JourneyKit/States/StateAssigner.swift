@@ -85,6 +85,16 @@ public enum StateAssigner {
         splitBy: space.splitBy, splitLevels: space.splitLevels)
     }
 
+    if case let .recencyFrequency(k) = space.kind, space.rfmCuts == nil {
+      let values = collectFeatureSample(walker, window: window, space: space) { [Double($0.trailingOccasions)] }
+      let levels = (1..<k).map { Double($0) / Double(k) }
+      let cuts = RFMCuts(recency: [], frequency: distinctCuts(levels.map { quantile(values[0], $0) }), monetary: [])
+      // Ties in the counts can merge levels; the space keeps only the levels that can occur.
+      space = StateSpace(
+        kind: .recencyFrequency(levels: cuts.frequency.count + 1), period: space.period, rules: space.rules, rfmCuts: cuts,
+        splitBy: space.splitBy, splitLevels: space.splitLevels)
+    }
+
     let s = space.count
     let keepSecondOrder = s * s * s <= 2_000_000
     let level = space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }

@@ -81,6 +81,16 @@ extension StateSpace {
         }
       }
       return [lead] + cells + [churned]
+    case let .recencyFrequency(k):
+      // Frequency levels may be fewer than asked when the trailing counts have few distinct values.
+      var cells: [StateDefinition] = []
+      for f in 1...k {
+        cells.append(state("bought|F\(f)", .active, "a repeat purchase in this period; frequency level \(f) of \(k) (purchases in the last \(rules.trailingWindowPeriods) \(unit))"))
+        for q in 1...c {
+          cells.append(state("quiet\(q)|F\(f)", q <= a ? .atRisk : .lapsed, "no purchase for exactly \(q) \(q == 1 ? period.rawValue : unit); frequency level \(f) of \(k)"))
+        }
+      }
+      return [lead, lifecycle[0]] + cells + [churned]
     case let .custom(rules):
       return rules.states.map { s in
         state(s.name, s.stage, s.describe(), absorbing: s.absorbing)
@@ -109,6 +119,14 @@ extension StateSpace {
       let fr = StateSpace.score(Double(f.trailingOccasions), cuts.frequency)
       let m = StateSpace.score(f.trailingSpend, cuts.monetary)
       return 1 + ((r - 1) * k + (fr - 1)) * k + (m - 1)
+    case let .recencyFrequency(k):
+      let stage = lifecycleIndex(f)
+      if stage <= 1 { return stage }
+      let c = rules.churnAfterPeriods
+      if stage == 6 { return 2 + k * (c + 1) }
+      let level = StateSpace.score(Double(f.trailingOccasions), rfmCuts!.frequency)
+      let quiet = f.occasions > 0 ? 0 : Int(f.periodsSinceLastPurchase)
+      return 2 + (level - 1) * (c + 1) + quiet
     case let .custom(rules):
       return rules.firstMatch(f)
     }

@@ -77,6 +77,11 @@ public enum StateSpaceKind: Codable, Sendable, Equatable {
   case rfm(levels: Int)
   /// Lifecycle crossed with two value tiers by trailing spend.
   case value
+  /// Exact periods since the last purchase (0 up to the churn threshold) crossed with
+  /// frequency levels 1...levels (purchase occasions in the trailing window), plus lead, new
+  /// and churned. Churn timing is exact: the last quiet state moves to churned unless the
+  /// customer buys.
+  case recencyFrequency(levels: Int)
   /// Named states with ordered rules, from a YAML file.
   case custom(CustomStateRules)
 
@@ -86,6 +91,7 @@ public enum StateSpaceKind: Codable, Sendable, Equatable {
     case .lifecycle: "lifecycle"
     case let .rfm(levels): "rfm:\(levels)"
     case .value: "value"
+    case let .recencyFrequency(levels): "rf:\(levels)"
     case let .custom(rules): "file:\(rules.source)"
     }
   }

@@ -50,6 +50,41 @@ struct EvaluationTests {
     #expect(lead.flagged && lead.change!.value > 0)
   }
 
+  static func generated(seed: UInt64, frequency: Double = 0) throws -> TransactionTable {
+    var g = GeneratorParameters()
+    g.customers = 20_000
+    g.seed = seed
+    if frequency != 0 {
+      g.launch = CalendarDay(year: 2025, month: 1, day: 1)
+      g.launchFrequency = frequency
+    }
+    return TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+  }
+
+  @Test func plantedFrequencyIsRecoveredInsideItsBand() throws {
+    // Purchase frequency +30% from the launch: purchases rise by 30% against what would have happened.
+    let e = try RolloutEvaluation.run(try Self.generated(seed: 5, frequency: 0.3), options: options("2025-01-01"))
+    let purchases = try #require(e.lifts.first { $0.kpi == "purchases" })
+    #expect(purchases.flagged)
+    let low = purchases.actual / purchases.counterfactual.high - 1, high = purchases.actual / purchases.counterfactual.low - 1
+    #expect(low < 0.3 && 0.3 < high, "relative lift band \(low)...\(high)")
+    #expect(e.transitions.contains { $0.flagged })
+  }
+
+  @Test func withNoEffectFlagsStayWithinTheErrorRate() throws {
+    // 20 histories with nothing planted, 20,000 customers each (large enough for the drift of a
+    // maturing base to show). Each family of flags (lifts, moves) is at 5% family-wise, so at
+    // most 3 of 20 seeds may flag (P(4 or more) = 1.6% for an exact 5% test).
+    var liftSeeds: [UInt64] = [], moveSeeds: [UInt64] = []
+    for seed in UInt64(101)...120 {
+      let e = try RolloutEvaluation.run(try Self.generated(seed: seed), options: options("2025-01-01"))
+      if e.lifts.contains { $0.flagged } { liftSeeds.append(seed) }
+      if e.transitions.contains { $0.flagged } { moveSeeds.append(seed) }
+    }
+    #expect(liftSeeds.count <= 3, "lifts flagged in seeds \(liftSeeds)")
+    #expect(moveSeeds.count <= 3, "moves flagged in seeds \(moveSeeds)")
+  }
+
   @Test func launchOutsideTheDataIsAClearError() throws {
     #expect(throws: EvaluationError.launchOutsideData(launch: day("2030-01-01"), first: day("2023-01-01"), last: day("2025-12-31"))) {
       try RolloutEvaluation.run(try Self.table(), options: options("2030-01-01"))
