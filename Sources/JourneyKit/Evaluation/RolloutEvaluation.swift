@@ -83,6 +83,8 @@ public struct RolloutEvaluation: Codable, Sendable {
   public var warnings: [String]
   public var targets: [TargetResult] = []
   public var alpha: Double
+  /// Per period, actual against the counterfactual (see `RolloutEvaluation+Path.swift`).
+  public var path: [PeriodPath] = []
 
   /// - Throws: `EvaluationError` for a launch outside the data or windows too short; `FitError`.
   public static func run(_ table: TransactionTable, options: EvaluationOptions) throws -> RolloutEvaluation {
@@ -153,6 +155,7 @@ public struct RolloutEvaluation: Codable, Sendable {
         }
       }
     }
+    let path = try periodPath(table, preModel: preModel, full: full, preWindow: preWindow, postWindow: postWindow, options: options)
     return RolloutEvaluation(
       launch: options.launch, period: period,
       preWindow: "\(period.label(of: preWindow.lowerBound)) .. \(period.label(of: preWindow.upperBound - 1)) (\(pre))",
@@ -160,7 +163,7 @@ public struct RolloutEvaluation: Codable, Sendable {
       launchPeriodNote: launchIsClean
         ? "the launch is on the first day of \(period.label(of: launchPeriod)), which opens the post window"
         : "the launch falls inside \(period.label(of: launchPeriod)), which belongs to neither window",
-      kpis: kpis, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha)
+      kpis: kpis, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha, path: path)
   }
 
   /// The KPI definitions over a tally's terms: value = numerator / denominator (x scale).

@@ -21,6 +21,7 @@ public enum AxisFormat: Sendable, Equatable {
     case .percent:
       return Self.trimmed(value * 100, decimals: Self.decimals(for: step * 100)) + "%"
     case .number:
+      if value == 0 { return "0" }
       let largest = max(magnitude ?? abs(value), step)
       let (divisor, suffix): (Double, String) =
         largest >= 1e9 ? (1e9, "B") : largest >= 1e6 ? (1e6, "M") : largest >= 1e4 ? (1e3, "k") : (1, "")

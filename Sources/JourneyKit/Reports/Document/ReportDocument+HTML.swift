@@ -82,7 +82,9 @@ extension ReportDocument {
     out.append("<thead><tr>" + table.columns.enumerated().map { "<th\(numeric[$0] && $0 > 0 ? " class=\"num\"" : "")>\(e($1))</th>" }.joined() + "</tr></thead>")
     out.append("<tbody>")
     for row in table.rows {
-      out.append("<tr>" + row.enumerated().map { "<td\(numeric[$0] && $0 > 0 ? " class=\"num\"" : "")>\(e($1.text))</td>" }.joined() + "</tr>")
+      out.append("<tr>" + row.enumerated().map { c, cell in
+        "<td\(numeric[c] && c > 0 ? " class=\"num\"" : "")>\(e(cell.text))\(cell.detail.map { "<span class=\"detail\">\(e($0))</span>" } ?? "")</td>"
+      }.joined() + "</tr>")
     }
     out.append("</tbody></table></div>")
     return out.joined(separator: "\n")
@@ -111,6 +113,8 @@ extension ReportDocument {
     th, td { padding: 4px 10px; border-bottom: 1px solid #E3E3E3; text-align: left; vertical-align: top; }
     thead th { border-bottom: 2px solid #999; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    td:first-child { white-space: nowrap; }
+    .detail { display: block; color: #666; font-size: 11px; }
     table.assumptions th { font-weight: 600; white-space: nowrap; }
     .appendix-title { border-bottom-color: #999; }
     footer { margin-top: 40px; color: #777; font-size: 13px; }

@@ -32,7 +32,7 @@ extension ReportDocument {
         out.append("")
         out.append("| " + table.columns.map(cell).joined(separator: " | ") + " |")
         out.append("|" + table.columns.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
-        for row in table.rows { out.append("| " + row.map { cell($0.text) }.joined(separator: " | ") + " |") }
+        for row in table.rows { out.append("| " + row.map { cell($0.fullText) }.joined(separator: " | ") + " |") }
       }
     }
     return out

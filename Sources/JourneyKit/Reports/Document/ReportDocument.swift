@@ -81,14 +81,20 @@ public enum ReportBlock: Sendable {
 /// A table for people (formatted cells) that is also a CSV for spreadsheets (raw numbers).
 public struct ReportTable: Sendable {
   public struct Cell: Sendable, Equatable {
-    /// As shown: `12,400 (11,900-12,800)`.
+    /// As shown: `12,400`.
     public var text: String
+    /// Shown smaller beside the text, e.g. its range `11,900-12,800`.
+    public var detail: String?
     /// As written to CSV: plain numbers, no separators or units.
     public var raw: String
-    public init(_ text: String, raw: String? = nil) {
+    public init(_ text: String, detail: String? = nil, raw: String? = nil) {
       self.text = text
+      self.detail = detail
       self.raw = raw ?? text
     }
+
+    /// The text with its detail in parentheses, for plain-text renderings.
+    public var fullText: String { detail.map { "\(text) (\($0))" } ?? text }
 
     /// A number shown with `display` and written in full to CSV.
     public static func number(_ value: Double?, _ display: (Double) -> String) -> Cell {
