@@ -96,7 +96,7 @@ extension ForecastReport {
     let mix = StackedAreaChart(
       title: "Segment mix of the living base", axis: axis, yTitle: "Share of customers not churned",
       series: living.map { k in StackedAreaChart.Series(name: groups.groups[k].name, values: perPeriod.map { $0[k] }) })
-    return ReportSection(title: "Segments", blocks: [
+    return ReportSection(title: "Segments and where customers go", blocks: [
       .paragraph("How the customers who have not churned split into segments in each forecast \(model.window.period.rawValue), and where today's customers are at the horizon."),
       .chart(mix),
       .chart(MigrationFlows(report: self, groups: groups).chart()),
@@ -164,7 +164,7 @@ extension ForecastReport {
     let stateTable = ReportTable(
       name: "states", title: "States now: churn next \(kind), time to churn, revenue and lifetime value per customer",
       columns: ["state", "customers now", "churn next \(kind)", "\(kind)s to churn", "revenue per \(kind)", "lifetime value"], rows: stateRows)
-    return ReportSection(title: "Tables", blocks: [.table(forecastTable), .table(stateTable)])
+    return ReportSection(title: "Forecast tables", blocks: [.table(forecastTable), .table(stateTable)])
   }
 }
 

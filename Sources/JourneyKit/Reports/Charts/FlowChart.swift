@@ -58,14 +58,14 @@ public struct FlowChart: Chart {
     canvas.text(leftTitle, x: leftX + nodeWidth / 2, y: 48, size: ChartFrame.labelSize, anchor: .middle, weight: "bold", fill: Palette.axis)
     canvas.text(rightTitle, x: rightX + nodeWidth / 2, y: 48, size: ChartFrame.labelSize, anchor: .middle, weight: "bold", fill: Palette.axis)
     let totals = [left, right].map { $0.reduce(0) { $0 + max(0, $1.value) } }
-    let gaps = Double(max(left.count, right.count) - 1) * gap
+    let gaps = Double(max(left.filter { $0.value > 0 }.count, right.filter { $0.value > 0 }.count) - 1) * gap
     let scale = (bottom - top - gaps) / max(totals[0], totals[1], 1e-12)
 
-    // Node tops, stacked with gaps.
+    // Node tops, stacked with gaps; empty nodes take no room and are not drawn.
     func stack(_ nodes: [Node]) -> [Double] {
       var y = top
       return nodes.map { n in
-        defer { y += max(0, n.value) * scale + gap }
+        defer { if n.value > 0 { y += n.value * scale + gap } }
         return y
       }
     }
@@ -90,7 +90,7 @@ public struct FlowChart: Chart {
     }
     for (nodes, tops, x, labels, anchor) in [(left, leftTops, leftX, leftLabels, SVGCanvas.Anchor.end), (right, rightTops, rightX, rightLabels, .start)] {
       var lastLabelY = -Double.infinity
-      for (k, node) in nodes.enumerated() {
+      for (k, node) in nodes.enumerated() where node.value > 0 {
         let h = max(0, node.value) * scale
         canvas.rect(x: x, y: tops[k], width: nodeWidth, height: max(1, h), fill: node.colour)
         // Labels of thin neighbours are pushed apart rather than drawn over each other.

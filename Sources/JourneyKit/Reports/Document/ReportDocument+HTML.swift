@@ -22,10 +22,10 @@ extension ReportDocument {
       out.append("</ol></nav>")
     }
     out.append("<section class=\"summary\"><h2>Summary</h2>")
-    if summary.isEmpty {
-      out.append("<p>There is nothing to summarise.</p>")
-    } else {
-      out.append("<ul>" + summary.map { "<li>\(e($0))</li>" }.joined() + "</ul>")
+    if summary.isEmpty { out.append("<p>There is nothing to summarise.</p>") }
+    for group in summaryGroups {
+      if let heading = group.heading { out.append("<h3>\(e(heading))</h3>") }
+      out.append("<ul>" + group.sentences.map { "<li>\(e($0))</li>" }.joined() + "</ul>")
     }
     out.append("</section>")
     if !warnings.isEmpty {
@@ -102,6 +102,7 @@ extension ReportDocument {
     nav a { color: #0072B2; }
     .summary ul { padding-left: 20px; }
     .summary li { margin: 6px 0; font-size: 16px; }
+    h3 { font-size: 16px; margin: 16px 0 4px; }
     .warnings { border-left: 4px solid #D55E00; padding: 0 12px; background: #FFF6EF; }
     .warnings h2 { border: none; }
     .note { border-left: 4px solid #E69F00; background: #FFF9EC; padding: 8px 12px; }
@@ -113,6 +114,7 @@ extension ReportDocument {
     th, td { padding: 4px 10px; border-bottom: 1px solid #E3E3E3; text-align: left; vertical-align: top; }
     thead th { border-bottom: 2px solid #999; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+    th.num { white-space: normal; }
     td:first-child { white-space: nowrap; }
     .detail { display: block; color: #666; font-size: 11px; }
     table.assumptions th { font-weight: 600; white-space: nowrap; }

@@ -2,7 +2,11 @@ extension ReportDocument {
   /// The summary, assumptions and tables as Markdown; charts are named, with a pointer to the HTML report.
   public func markdown() -> String {
     var out = ["# \(title)", "", subtitle, "", "## Summary", ""]
-    out += summary.isEmpty ? ["There is nothing to summarise."] : summary.map { "- \($0)" }
+    if summary.isEmpty { out.append("There is nothing to summarise.") }
+    for group in summaryGroups {
+      if let heading = group.heading { out += ["", "### \(heading)", ""] }
+      out += group.sentences.map { "- \($0)" }
+    }
     if !warnings.isEmpty {
       out += ["", "## Read with care", ""] + warnings.map { "- \($0)" }
     }

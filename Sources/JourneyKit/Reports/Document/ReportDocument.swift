@@ -10,11 +10,17 @@ public struct ReportDocument: Sendable {
     }
   }
 
+  /// Sentences of the summary under an optional heading (a combined report has one per part).
+  public struct SummaryGroup: Sendable, Equatable {
+    public var heading: String?
+    public var sentences: [String]
+  }
+
   public var title: String
   /// One line under the title: what was analysed.
   public var subtitle: String
   /// The executive summary: plain sentences with the key numbers and their ranges.
-  public var summary: [String]
+  public var summaryGroups: [SummaryGroup]
   public var assumptions: [Assumption]
   public var sections: [ReportSection]
   /// Data quality and method.
@@ -28,19 +34,22 @@ public struct ReportDocument: Sendable {
   ) {
     self.title = title
     self.subtitle = subtitle
-    self.summary = summary
+    self.summaryGroups = summary.isEmpty ? [] : [SummaryGroup(heading: nil, sentences: summary)]
     self.assumptions = assumptions
     self.sections = sections
     self.appendix = appendix
     self.warnings = warnings
   }
 
-  /// Several reports as one, in order: their summaries, sections and appendices one after
-  /// another; assumptions and warnings repeated by several parts appear once.
+  /// Every summary sentence, in order.
+  public var summary: [String] { summaryGroups.flatMap(\.sentences) }
+
+  /// Several reports as one, in order: their summaries (headed by each part's title), sections
+  /// and appendices one after another; assumptions and warnings repeated by several parts appear once.
   public static func combining(_ parts: [ReportDocument], title: String, subtitle: String) -> ReportDocument {
     var combined = ReportDocument(title: title, subtitle: subtitle)
     for part in parts {
-      combined.summary += part.summary
+      combined.summaryGroups.append(SummaryGroup(heading: part.title, sentences: part.summary))
       for a in part.assumptions where !combined.assumptions.contains(a) { combined.assumptions.append(a) }
       combined.sections += part.sections
       for s in part.appendix where !combined.appendix.contains(where: { $0.title == s.title }) { combined.appendix.append(s) }
