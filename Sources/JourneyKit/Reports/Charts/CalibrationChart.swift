@@ -37,7 +37,7 @@ public struct CalibrationChart: Chart {
     let legend = [LegendEntry("bins (area ~ customers)", colour: Palette.series(0), mark: .dot), LegendEntry("perfect calibration", colour: Palette.axis, mark: .dashedLine)]
     let provisional = LinearScale(covering: [0, extent], to: 0...1)
     // A square plot: both axes share the scale, so the diagonal is at 45 degrees.
-    var frame = ChartFrame(width: 560, height: 520, title: title, legend: legend, yTickLabels: AxisFormat.percent.labels(provisional.ticks, step: provisional.step))
+    var frame = ChartFrame(width: 560, height: 600, title: title, legend: legend, yTickLabels: AxisFormat.percent.labels(provisional.ticks, step: provisional.step))
     let side = min(frame.plotWidth, frame.plotHeight)
     let x = LinearScale(covering: [0, extent], to: frame.left...(frame.left + side))
     let y = LinearScale(covering: [0, extent], to: (frame.bottom - side)...frame.bottom, reversed: true)
