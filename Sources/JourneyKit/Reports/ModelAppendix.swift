@@ -63,7 +63,7 @@ struct ModelAppendix {
         name: "fit-one-step-ahead", title: "One-\(kind)-ahead error of the state counts",
         columns: [kind, "relative error"], rows: fits.map { [ReportTable.Cell($0.period), .number($0.relativeError) { Format.percent($0) }] })))
     }
-    for note in d.notes + model.analysis.notes { blocks.append(.paragraph(note)) }
+    for note in d.notes + model.analysis.notes { blocks.append(.paragraph(note.capitalizedFirst + (note.hasSuffix(".") ? "" : "."))) }
     return ReportSection(title: "Method and fit diagnostics", blocks: blocks)
   }
 }
