@@ -125,10 +125,13 @@ extension ReportDocument {
       body { background: #FFF; font-size: 11pt; }
       main { max-width: none; padding: 0; }
       nav { display: none; }
-      h2 { break-after: avoid; }
+      h2, h2 + p { break-after: avoid; }
       figure, tr, .note { break-inside: avoid; }
       .appendix { break-before: page; }
       .table { overflow: visible; }
+      table { font-size: 8.5pt; }
+      th, td { padding: 3px 6px; }
+      .detail { font-size: 7.5pt; }
     }
 
     """
