@@ -30,7 +30,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit"]),
+    // Chart snapshots are read by path from the source tree, not bundled.
+    .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit"], exclude: ["Reports/Snapshots"]),
     .testTarget(name: "JourneyCLITests", dependencies: ["journey"]),
   ]
 )

@@ -94,6 +94,8 @@ public struct RolloutEvaluation: Codable, Sendable {
   public var warnings: [String]
   public var targets: [TargetResult] = []
   public var alpha: Double
+  /// Per period, actual against the counterfactual (see `RolloutEvaluation+Path.swift`).
+  public var path: [PeriodPath] = []
 
   /// - Throws: `EvaluationError` for a launch outside the data or windows too short; `FitError`.
   public static func run(_ table: TransactionTable, options: EvaluationOptions) throws -> RolloutEvaluation {
@@ -174,6 +176,8 @@ public struct RolloutEvaluation: Codable, Sendable {
     let transitions = TransitionTrends.changes(full, seasons: preModel, preWindow: trendWindow, postWindow: postWindow, alpha: options.alpha)
     let lifts = Counterfactual.lifts(
       projection, actual: Counterfactual.actual(tally, window: 1, periods: post), modelError: modelError, alpha: options.alpha)
+    let path = try periodPath(
+      table, preModel: preModel, full: full, preWindow: preWindow, postWindow: postWindow, modelError: modelError, options: options)
     return RolloutEvaluation(
       launch: options.launch, period: period,
       preWindow: "\(period.label(of: preWindow.lowerBound)) .. \(period.label(of: preWindow.upperBound - 1)) (\(pre))",
@@ -181,7 +185,8 @@ public struct RolloutEvaluation: Codable, Sendable {
       launchPeriodNote: launchIsClean
         ? "the launch is on the first day of \(period.label(of: launchPeriod)), which opens the post window"
         : "the launch falls inside \(period.label(of: launchPeriod)), which belongs to neither window",
-      kpis: kpis, counterfactualNotes: notes, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha)
+      kpis: kpis, counterfactualNotes: notes, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha,
+      path: path)
   }
 
   /// The KPI definitions over a tally's terms: value = numerator / denominator (x scale).

@@ -14,6 +14,7 @@ extension JourneyCommand {
         Example:
           journey compare --model model.json scenarios/baseline.yaml scenarios/winback.yaml
           journey compare --model model.json scenarios/*.yaml --horizon 24 --csv c.csv
+          journey compare --model model.json scenarios/baseline.yaml scenarios/winback.yaml --report compare.html
         """
     )
 
@@ -29,6 +30,8 @@ extension JourneyCommand {
     @Option(help: "Also write one row per scenario as CSV to this file.")
     var csv: String?
 
+    @OptionGroup var report: ReportOption
+
     func validate() throws {
       guard !scenarios.isEmpty else { throw ValidationError("give at least one scenario file, e.g. scenarios/baseline.yaml") }
     }
@@ -38,6 +41,7 @@ extension JourneyCommand {
       let plans = try scenarios.map { try ScenarioPlan(try Scenario.load(path: $0), model: fitted) }
       let comparison = try ScenarioComparison.run(model: fitted, plans: plans, options: replicates.options(forecast))
       if let csv { try AtomicFile.write(comparison.csv(), to: csv) }
+      try report.write { ComparisonReport(comparison: comparison, model: fitted).document() }
       print(json ? try JSONOutput.encode(comparison) : comparison.text(), terminator: json ? "" : "\n")
     }
   }

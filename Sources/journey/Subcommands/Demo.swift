@@ -8,7 +8,9 @@ extension JourneyCommand {
       abstract: "Run every analysis on built-in sample data.",
       discussion: """
         Generates a sample transaction history with a planted CRM launch effect, writes it \
-        into the output folder and runs the analyses on it, printing what it wrote where.
+        into the output folder and runs the analyses on it, printing what it wrote where. \
+        report.html in the folder gathers the forecast, the strategies and the rollout \
+        evaluation on one page with charts.
 
         Example:
           journey demo
@@ -88,6 +90,8 @@ extension JourneyCommand {
       print("  forecast      \(path("forecast.csv"))  (journey forecast --model \(path("model.json")) --horizon 12)")
       print("                living customers \(Format.number(model.livingCustomers)) now -> \(Format.number(living.last!)) in \(forecast.periods.last!) (range \(Format.number(forecast.bands[.customers]!.last!.p5))-\(Format.number(forecast.bands[.customers]!.last!.p95)))")
       print("                revenue over 12 months \(Format.number(forecast.expected[.cumulativeRevenue]!.last!)) (range \(Format.number(revenue.p5))-\(Format.number(revenue.p95)))")
+      // The parts of the combined report, in reading order.
+      var reportParts = [report.document(ingest: read.summary)]
 
       // Score every customer.
       let scores = try CustomerScores(table: read.table, model: model, horizon: 3)
@@ -104,6 +108,7 @@ extension JourneyCommand {
         compareOptions.seed = seed
         let comparison = try ScenarioComparison.run(model: model, plans: plans, options: compareOptions)
         try AtomicFile.write(comparison.csv(), to: path("compare.csv"))
+        reportParts.append(ComparisonReport(comparison: comparison, model: model).document(ingest: read.summary))
         let loyalty = try ScenarioComparison.run(
           model: valueModel,
           plans: try ["baseline", "loyalty"].map { try ScenarioPlan(try Scenario.load(path: (directory as NSString).appendingPathComponent("\($0).yaml")), model: valueModel) },
@@ -125,12 +130,20 @@ extension JourneyCommand {
       print("")
       print("  evaluation    \(path("evaluation.json"))  (journey evaluate \(csvPath) --launch \(p.launch!); the truth planted churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
       print(evaluation.text())
+      reportParts.append(EvaluationReport(evaluation: evaluation, ingest: read.summary).document())
 
       // The biggest levers.
       let levers = try LeverAnalysis.analyse(model: model, horizon: 12, inflow: forecastOptions.acquisition.inflow(model: model, horizon: 12))
       print("")
       print("  levers        (journey levers --model \(path("model.json")))")
       print(levers.text(top: 5, period: model.window.period))
+
+      let combined = ReportDocument.combining(
+        reportParts, title: "Journey demo report",
+        subtitle: "Sample data with a CRM launch on \(p.launch!): forecast, strategies and the rollout, from \(csvPath)")
+      let written = try ReportWriter.write(combined, to: path("report.html"))
+      print("")
+      print("  report        \(path("report.html"))  (open in a browser; its tables are CSV files in \(ReportWriter.tablesFolder(forReport: path("report.html"))), \(written.count - 1) of them)")
     }
 
     /// The example scenarios: in the working directory, or in the source tree this was built from.

@@ -15,6 +15,7 @@ extension JourneyCommand {
         Example:
           journey evaluate transactions.csv --launch 2025-03-01
           journey evaluate data.csv --launch 2025-03-01 --pre 12 --post 6 --targets goals.yaml
+          journey evaluate transactions.csv --launch 2025-03-01 --report rollout.html
         """
     )
 
@@ -48,6 +49,8 @@ extension JourneyCommand {
     @Option(help: "Also write the KPIs and lifts as CSV to this file.")
     var csv: String?
 
+    @OptionGroup var report: ReportOption
+
     func validate() throws {
       _ = try day(launch, flag: "launch")
       guard pre >= 3 else { throw ValidationError("--pre: '\(pre)' must be at least 3 periods") }
@@ -72,6 +75,7 @@ extension JourneyCommand {
       var evaluation = try RolloutEvaluation.run(ingest.table, options: options)
       if let goals { evaluation.check(goals) }
       if let csv { try AtomicFile.write(evaluation.csv(), to: csv) }
+      try report.write { EvaluationReport(evaluation: evaluation, ingest: ingest.summary).document() }
       print(json ? try JSONOutput.encode(evaluation) : evaluation.text(), terminator: json ? "" : "\n")
     }
   }

@@ -15,6 +15,7 @@ extension JourneyCommand {
         Example:
           journey forecast --model model.json --horizon 12
           journey forecast --model model.json --acquisition trend --seed 7 --csv f.csv
+          journey forecast --model model.json --report forecast.html
         """
     )
 
@@ -30,6 +31,8 @@ extension JourneyCommand {
     @Option(help: "Also write every KPI per period as CSV to this file.")
     var csv: String?
 
+    @OptionGroup var report: ReportOption
+
     func validate() throws {
       if let d = discount {
         let value = try change(d, flag: "discount")
@@ -43,6 +46,7 @@ extension JourneyCommand {
       options.discountPerPeriod = try discount.map { try change($0, flag: "discount") }
       let report = ForecastReport(forecast: try ForecastEngine.run(model: fitted, options: options), model: fitted)
       if let csv { try AtomicFile.write(report.csv(), to: csv) }
+      try self.report.write { report.document() }
       print(json ? try report.json() : report.text(), terminator: json ? "" : "\n")
     }
   }

@@ -1,0 +1,12 @@
+extension ReportTable {
+  /// RFC 4180: a header, then one line per row; cells with commas, quotes or line breaks quoted.
+  public func csv() -> String {
+    let body = csvRows ?? rows.map { $0.map(\.raw) }
+    return ([csvColumns] + body).map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\n") + "\n"
+  }
+
+  static func quoted(_ cell: String) -> String {
+    guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+    return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}

@@ -1,0 +1,115 @@
+import Foundation
+@testable import JourneyKit
+import Testing
+
+@Suite("Report documents")
+struct ReportDocumentTests {
+  static func model(customers: Int, months: Int = 36) -> MarkovModel {
+    var g = GeneratorParameters()
+    g.customers = customers
+    g.months = months
+    g.seed = 5
+    return try! ModelFitter.fit(TransactionTable(history: try! SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+  }
+
+  static let demoModel = model(customers: 1_500)
+
+  static func forecastDocument(_ model: MarkovModel, horizon: Int) throws -> ReportDocument {
+    var o = ForecastOptions()
+    o.horizon = horizon
+    o.replicates = 100
+    return ForecastReport(forecast: try ForecastEngine.run(model: model, options: o), model: model).document()
+  }
+
+  @Test func htmlIsSelfContained() throws {
+    let html = try Self.forecastDocument(Self.demoModel, horizon: 12).html()
+    for reference in ["http://", "https://", "<script", "<link", "<img", "@import", "url(", "xmlns", "src="] {
+      #expect(!html.contains(reference), "the report holds '\(reference)'")
+    }
+    #expect(html.contains("@page { size: A4"))
+    #expect(html.contains("@media print"))
+    // Every chart is drawn: two fans, the mix, the flows and the matrix.
+    #expect(html.components(separatedBy: "<svg viewBox=").count - 1 == 5)
+    #expect(!html.contains("Too little data"))
+  }
+
+  @Test func summarySaysWhereTheBaseGoesWithRanges() throws {
+    let summary = try Self.forecastDocument(Self.demoModel, horizon: 12).summary
+    let active = try #require(summary.first)
+    #expect(active.hasPrefix("At current trends the active base (customers buying in a month) "))
+    #expect(active.contains(" by "))
+    #expect(active.contains("range "))
+    #expect(summary.contains { $0.hasPrefix("Revenue over the 12 months totals ") })
+  }
+
+  @Test func wordingFollowsTheDirectionOfChange() {
+    #expect(ReportWording.movement(from: 12_400, to: 10_900) == "falls from 12,400 to 10,900")
+    #expect(ReportWording.movement(from: 10_900, to: 12_400) == "rises from 10,900 to 12,400")
+    #expect(ReportWording.movement(from: 10_000, to: 10_020) == "stays at about 10,000")
+    #expect(ReportWording.changeInParentheses(from: 12_400, to: 10_900, low: 10_540, high: 11_284) == " (-12%, range -15% to -9%)")
+    #expect(ReportWording.signedPercent(0.004) == "+0.4%")
+    #expect(ReportWording.amount(1_234_567) == "1.23M")
+    #expect(ReportWording.amount(421_000) == "421k")
+  }
+
+  @Test func aTinyForecastSaysSoInsteadOfDrawing() throws {
+    let document = try Self.forecastDocument(Self.model(customers: 100, months: 4), horizon: 1)
+    let html = document.html()
+    #expect(html.contains("Too little data to draw \u{201C}Active customers per month\u{201D}: it has 1 period; a line needs at least 2."))
+    #expect(html.contains("Too little data to draw \u{201C}Revenue per month\u{201D}"))
+    #expect(html.contains("Too little data to draw \u{201C}Segment mix of the living base\u{201D}"))
+    let markdown = document.markdown()
+    #expect(markdown.contains("> Too little data to draw"))
+  }
+
+  @Test func markdownHasTheSummaryAndTables() throws {
+    let markdown = try Self.forecastDocument(Self.demoModel, horizon: 3).markdown()
+    #expect(markdown.hasPrefix("# Customer forecast\n"))
+    #expect(markdown.contains("## Summary\n\n- At current trends"))
+    #expect(markdown.contains("| month | customers | active |"))
+    #expect(markdown.contains("_Chart: Active customers per month (drawn in the HTML report)._"))
+  }
+
+  @Test func tablesBecomeCSVWithRawNumbers() {
+    let table = ReportTable(
+      name: "t", title: "T", columns: ["name", "value"],
+      rows: [[ReportTable.Cell("a, \"b\""), .number(1234.5) { Format.number($0) }], [ReportTable.Cell("c"), .number(nil) { Format.number($0) }]])
+    #expect(table.csv() == "name,value\n\"a, \"\"b\"\"\",1234.5\nc,\n")
+  }
+
+  @Test func combinedReportsKeepEachPartsSummaryUnderItsTitle() {
+    let a = ReportDocument(title: "Forecast", subtitle: "", summary: ["one"], assumptions: [.init("Data", "x")])
+    let b = ReportDocument(title: "Rollout", subtitle: "", summary: ["two"], assumptions: [.init("Data", "x"), .init("Launch", "y")])
+    let combined = ReportDocument.combining([a, b], title: "Both", subtitle: "")
+    #expect(combined.summaryGroups == [.init(heading: "Forecast", sentences: ["one"]), .init(heading: "Rollout", sentences: ["two"])])
+    #expect(combined.assumptions.map(\.label) == ["Data", "Launch"])
+    #expect(combined.html().contains("<h3>Rollout</h3>"))
+  }
+
+  @Test(arguments: ["report.pdf", "report", "report.html.txt"]) func unknownExtensionsAreRefused(_ path: String) {
+    #expect(throws: ReportPathError.unsupportedExtension(path: path)) { try ReportFormat(path: path) }
+  }
+
+  @Test func writerPutsTablesInAFolderBesideTheReport() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-report-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("out.md").path
+    let written = try ReportWriter.write(try Self.forecastDocument(Self.demoModel, horizon: 3), to: path)
+    #expect(written.first == path)
+    #expect(written.contains(folder.appendingPathComponent("out-tables/forecast-kpis.csv").path))
+    let csv = try String(contentsOfFile: folder.appendingPathComponent("out-tables/forecast-kpis.csv").path, encoding: .utf8)
+    #expect(csv.hasPrefix("period,customers,customers_p5,customers_p50,customers_p95,"))
+  }
+
+  @Test func backtestSectionDrawsBothChartsFromPlainArrays() {
+    let starts = (1...4).map { CalendarDay(year: 2025, month: $0, day: 1)! }
+    let input = BacktestReportInput(
+      period: .month, cutoff: CalendarDay(year: 2024, month: 12, day: 31)!,
+      series: [.init(name: "active customers", periods: zip(starts, [400.0, 410, 395, 420]).map { .init(start: $0, actual: $1, predicted: 405, low: 390, high: 420) })],
+      calibration: [.init(predicted: 0.02, observed: 0.03, customers: 500), .init(predicted: 0.1, observed: 0.09, customers: 200)])
+    let document = BacktestReport(input).document()
+    #expect(document.summary.first == "Active customers over 4 months after the cut-off: predictions were off by 2.1% on average; 4 of 4 actual values fell inside the predicted range.")
+    #expect(document.charts.count == 2 && document.charts.allSatisfy { $0.insufficientData == nil })
+    #expect(document.html().components(separatedBy: "<svg viewBox=").count - 1 == 2)
+  }
+}
