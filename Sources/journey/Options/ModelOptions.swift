@@ -3,7 +3,7 @@ import JourneyKit
 
 /// How a model is fitted: the flags `fit` shares with commands that fit on the fly.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "State space: lifecycle, value, rfm, rfm:K, or a YAML rules file.")
+  @Option(help: "State space: lifecycle, value, rfm, rfm:K, rf, rf:K (recency x frequency), or a YAML rules file.")
   var states: String = "lifecycle"
 
   @Option(help: "Period length: week, month or quarter.")
