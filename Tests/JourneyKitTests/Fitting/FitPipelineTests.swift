@@ -226,6 +226,30 @@ struct RecoveryTests {
     try? FileManager.default.removeItem(atPath: dir)
   }
 
+  @Test func recencyFrequencyStatesKeepChurnTimingExact() throws {
+    var g = GeneratorParameters()
+    g.customers = 4_000
+    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    var o = FitOptions()
+    o.stateSpace = try StateSpaceKind.parse("rf")
+    let m = try ModelFitter.fit(table, options: o)
+    guard case let .recencyFrequency(k) = m.stateSpace.kind else { Issue.record("not rf"); return }
+    let c = m.stateSpace.rules.churnAfterPeriods
+    #expect(m.stateSpace.count == 3 + k * (c + 1))
+    #expect(m.matrix.isRowStochastic(tolerance: 1e-9))
+    let names = m.stateNames
+    for (i, from) in names.enumerated() where from.hasPrefix("quiet") {
+      let q = Int(from.dropFirst(5).prefix { $0.isNumber })!
+      for (j, to) in names.enumerated() where m.transitionMatrix[i][j] > 0 {
+        // A quiet customer buys, goes one period quieter, or (only from the last quiet state) churns.
+        let allowed = to.hasPrefix("bought") || to.hasPrefix("quiet\(q + 1)|") || (q == c && to == "churned")
+        #expect(allowed, "\(from) -> \(to)")
+      }
+    }
+    #expect(throws: FitError.self) { try StateSpaceKind.parse("rf:1") }
+    #expect(try StateSpaceKind.parse("rf:3") == .recencyFrequency(levels: 3))
+  }
+
   @Test func splitByGivesThousandsOfStates() throws {
     // 7 lifecycle states x 150 regions = 1,050 states.
     var g = GeneratorParameters()
