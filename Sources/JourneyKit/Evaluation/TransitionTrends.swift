@@ -79,6 +79,7 @@ enum TransitionTrends {
         return test(to: j, pre: pre.map(adjusted), post: post.map(adjusted))
       }
       guard let strongest = results.min(by: { $0.pValue < $1.pValue }) else { continue }
+      // Holm works on RowHomogeneity rows; here their statistic carries the strongest |t|.
       rows.append(.init(
         state: model.stateSpace.states[i].name, g: abs(strongest.t), degreesOfFreedom: strongest.degreesOfFreedom,
         pValue: min(1, strongest.pValue * Double(results.count)), adjustedPValue: 1))
