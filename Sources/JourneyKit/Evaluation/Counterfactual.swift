@@ -14,6 +14,8 @@ struct Counterfactual {
   struct Projection {
     var expected: [String: Double]
     var replicates: [[String: Double]]
+    /// The forecast behind it, period by period (step h is period origin + 1 + h).
+    var forecast: Forecast
   }
 
   static let kpis = ["active_base", "purchases", "revenue", "churn_rate"]
@@ -84,7 +86,7 @@ struct Counterfactual {
     }
     return Projection(
       expected: aggregate { f.expected[$0]! },
-      replicates: (0..<options.replicates).map { r in aggregate { kpi in f.samples[kpi]!.map { $0[r] } } })
+      replicates: (0..<options.replicates).map { r in aggregate { kpi in f.samples[kpi]!.map { $0[r] } } }, forecast: f)
   }
 
   /// The same KPIs from a tally window of `periods` periods.
@@ -113,15 +115,21 @@ struct Counterfactual {
       let samples = projection.replicates.compactMap { $0[name] }.filter(\.isFinite)
       let low = samples.isEmpty ? e : StateAssigner.quantile(samples, a / 2)
       let high = samples.isEmpty ? e : StateAssigner.quantile(samples, 1 - a / 2)
-      let model = z * 1.25 * abs(modelError[name] ?? 0) * abs(e)
-      let band = RolloutEvaluation.Interval(
-        value: e, low: e - ((e - low) * (e - low) + model * model).squareRoot(),
-        high: e + ((high - e) * (high - e) + model * model).squareRoot())
+      let band = widened(expected: e, low: low, high: high, relativeError: modelError[name], z: z)
       return RolloutEvaluation.Lift(
         kpi: name, actual: value, counterfactual: band,
         lift: .init(value: value - e, low: value - band.high, high: value - band.low),
         relativeLift: e != 0 ? value / e - 1 : 0, modelError: modelError[name],
         flagged: value < band.low || value > band.high)
     }
+  }
+
+  /// A Monte Carlo band around `expected` widened by the model error: each side's half-width is
+  /// combined in quadrature with z x sd, sd = 1.25 x |relative error| x |expected|.
+  static func widened(expected e: Double, low: Double, high: Double, relativeError: Double?, z: Double) -> RolloutEvaluation.Interval {
+    let model = z * 1.25 * abs(relativeError ?? 0) * abs(e)
+    return .init(
+      value: e, low: e - ((e - low) * (e - low) + model * model).squareRoot(),
+      high: e + ((high - e) * (high - e) + model * model).squareRoot())
   }
 }

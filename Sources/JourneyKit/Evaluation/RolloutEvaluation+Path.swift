@@ -18,34 +18,22 @@ extension RolloutEvaluation {
   /// active customers and revenue, and after the launch the pre-launch model's projection
   /// from the base at the end of the pre window with the acquisitions that happened.
   static func periodPath(
-    _ table: TransactionTable, preModel: MarkovModel, full: MarkovModel, preWindow: Range<Int>, postWindow: Range<Int>,
+    _ table: TransactionTable, counterfactual f: Forecast, full: MarkovModel, preWindow: Range<Int>, postWindow: Range<Int>,
     modelError: [String: Double], options: EvaluationOptions
-  ) throws -> [PeriodPath] {
+  ) -> [PeriodPath] {
     let space = full.stateSpace
     let period = space.period
     let periods = Array(preWindow) + Array(postWindow)
     let tally = WindowTally.tally(table, space: space, lastPeriod: postWindow.upperBound - 1, windows: periods.map { $0..<($0 + 1) })
     let from = preWindow.upperBound - 1
     let steps = postWindow.upperBound - 1 - from
-    let s = space.count
-    var o = ForecastOptions()
-    o.horizon = steps
-    o.acquisition = .given((1...steps).map { h in
-      let t = from + h - full.counts.firstPeriod
-      return t >= 0 && t < full.counts.periodCount ? full.counts.acquisitions[t] : [Double](repeating: 0, count: s)
-    })
-    o.replicates = options.replicates
-    o.seed = options.seed
-    let f = try ForecastEngine.run(model: preModel, options: o)
     let z = Normal.quantile(1 - options.alpha / 2)
     func band(_ kpi: KPI, _ step: Int, error: Double?) -> Interval {
       let samples = f.samples[kpi]?[step].filter(\.isFinite) ?? []
       let e = f.expected[kpi]![step]
       guard !samples.isEmpty else { return Interval(value: e, low: e, high: e) }
       let low = StateAssigner.quantile(samples, options.alpha / 2), high = StateAssigner.quantile(samples, 1 - options.alpha / 2)
-      let model = z * 1.25 * abs(error ?? 0) * abs(e)
-      return Interval(
-        value: e, low: e - ((e - low) * (e - low) + model * model).squareRoot(), high: e + ((high - e) * (high - e) + model * model).squareRoot())
+      return Counterfactual.widened(expected: e, low: low, high: high, relativeError: error, z: z)
     }
     return periods.enumerated().map { w, p in
       let totals = tally.totals(window: w)

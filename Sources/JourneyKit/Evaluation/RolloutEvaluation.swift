@@ -176,8 +176,9 @@ public struct RolloutEvaluation: Codable, Sendable {
     let transitions = TransitionTrends.changes(full, seasons: preModel, preWindow: trendWindow, postWindow: postWindow, alpha: options.alpha)
     let lifts = Counterfactual.lifts(
       projection, actual: Counterfactual.actual(tally, window: 1, periods: post), modelError: modelError, alpha: options.alpha)
-    let path = try periodPath(
-      table, preModel: preModel, full: full, preWindow: preWindow, postWindow: postWindow, modelError: modelError, options: options)
+    let path = periodPath(
+      table, counterfactual: projection.forecast, full: full, preWindow: preWindow, postWindow: postWindow, modelError: modelError,
+      options: options)
     return RolloutEvaluation(
       launch: options.launch, period: period,
       preWindow: "\(period.label(of: preWindow.lowerBound)) .. \(period.label(of: preWindow.upperBound - 1)) (\(pre))",
