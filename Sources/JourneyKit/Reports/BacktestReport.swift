@@ -44,19 +44,38 @@ public struct BacktestReportInput: Sendable {
     }
   }
 
+  /// Customers grouped by repeat purchases before the cut-off: mean purchases after it.
+  public struct CustomerGroup: Sendable {
+    public var label: String
+    public var customers: Double
+    public var actualMean: Double
+    public var predictedMean: Double
+    public init(label: String, customers: Double, actualMean: Double, predictedMean: Double) {
+      self.label = label
+      self.customers = customers
+      self.actualMean = actualMean
+      self.predictedMean = predictedMean
+    }
+  }
+
   public var period: PeriodKind
   /// The last day of data the backtest's model saw.
   public var cutoff: CalendarDay
   public var series: [Series]
   public var calibration: [CalibrationBin]
+  public var customerGroups: [CustomerGroup] = []
   /// Anything the reader should know (how the bins were cut, what was left out).
   public var notes: [String]
 
-  public init(period: PeriodKind, cutoff: CalendarDay, series: [Series], calibration: [CalibrationBin] = [], notes: [String] = []) {
+  public init(
+    period: PeriodKind, cutoff: CalendarDay, series: [Series], calibration: [CalibrationBin] = [], customerGroups: [CustomerGroup] = [],
+    notes: [String] = []
+  ) {
     self.period = period
     self.cutoff = cutoff
     self.series = series
     self.calibration = calibration
+    self.customerGroups = customerGroups
     self.notes = notes
   }
 }
@@ -135,13 +154,26 @@ public struct BacktestReport: Sendable {
         csvColumns: ["period_start", "actual", "predicted", "predicted_low", "predicted_high"],
         csvRows: s.periods.map { p in [p.start.description, String(p.actual), String(p.predicted), p.low.map { String($0) } ?? "", p.high.map { String($0) } ?? ""] })))
     }
-    blocks.append(.paragraph("Customers grouped by their predicted churn risk: a well-calibrated model puts each group on the dashed diagonal."))
-    blocks.append(.chart(CalibrationChart(
-      title: "Churn calibration: predicted against observed",
-      bins: input.calibration.map { .init(predicted: $0.predicted, observed: $0.observed, count: $0.customers) })))
-    blocks.append(.table(ReportTable(
-      name: "backtest-calibration", title: "Churn risk groups", columns: ["predicted", "observed", "customers"],
-      rows: input.calibration.map { b in [.number(b.predicted) { Format.percent($0) }, .number(b.observed) { Format.percent($0) }, .number(b.customers) { Format.number($0) }] })))
+    if !input.customerGroups.isEmpty {
+      blocks.append(.paragraph("Customers grouped by their repeat purchases before the cut-off: a model that ignores how often each customer buys predicts too little for heavy buyers and too much for one-time buyers."))
+      blocks.append(.table(ReportTable(
+        name: "backtest-customer-groups", title: "Purchases per customer after the cut-off, by repeat purchases before it",
+        columns: ["repeat purchases", "customers", "actual mean", "predicted mean", "error"],
+        rows: input.customerGroups.map { g in
+          [ReportTable.Cell(g.label), .number(g.customers) { Format.number($0) }, .number(g.actualMean) { Format.number($0, decimals: 2) },
+           .number(g.predictedMean) { Format.number($0, decimals: 2) },
+           .number(g.actualMean != 0 ? g.predictedMean / g.actualMean - 1 : nil) { ReportWording.signedPercent($0) }]
+        })))
+    }
+    if !input.calibration.isEmpty {
+      blocks.append(.paragraph("Customers grouped by their predicted churn risk: a well-calibrated model puts each group on the dashed diagonal."))
+      blocks.append(.chart(CalibrationChart(
+        title: "Churn calibration: predicted against observed",
+        bins: input.calibration.map { .init(predicted: $0.predicted, observed: $0.observed, count: $0.customers) })))
+      blocks.append(.table(ReportTable(
+        name: "backtest-calibration", title: "Churn risk groups", columns: ["predicted", "observed", "customers"],
+        rows: input.calibration.map { b in [.number(b.predicted) { Format.percent($0) }, .number(b.observed) { Format.percent($0) }, .number(b.customers) { Format.number($0) }] })))
+    }
     blocks += input.notes.map { .paragraph($0) }
     return ReportSection(title: "Backtest", blocks: blocks)
   }

@@ -3,8 +3,14 @@ import JourneyKit
 
 /// How a model is fitted: the flags `fit` shares with commands that fit on the fly.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "State space: lifecycle, value, rfm, rfm:K, rf, rf:K (recency x frequency), or a YAML rules file.")
+  @Option(help: "State space: lifecycle, value, rfm, rfm:K, rf, rf:K (recency x frequency), a YAML rules file, or auto (fit and backtest: chosen by rolling-origin validation).")
   var states: String = "lifecycle"
+
+  @Option(name: .customLong("candidate"), help: ArgumentHelp("With --states auto: also try this state space (a YAML rules file or a name); repeatable.", valueName: "states"))
+  var candidates: [String] = []
+
+  @Option(help: "With --states auto: periods each validation fold predicts.")
+  var validationPeriods: Int = 6
 
   @Option(help: "Period length: week, month or quarter.")
   var period: PeriodKind = .month
@@ -52,10 +58,31 @@ struct ModelOptions: ParsableArguments {
     if let f = from { _ = try day(f, flag: "from") }
   }
 
-  func fitOptions(source: String) throws -> FitOptions {
+  /// Whether `--states auto` asks for the state space to be chosen.
+  var autoStates: Bool { states.lowercased() == "auto" }
+
+  /// The candidates `--states auto` compares: the built-in ones and any `--candidate`.
+  func selectionOptions() throws -> StateSpaceSelection.Options {
+    guard validationPeriods >= 1 else { throw ValidationError("--validation-periods: '\(validationPeriods)' must be at least 1 period") }
+    var o = StateSpaceSelection.Options(horizon: validationPeriods)
+    for c in candidates {
+      let kind = try StateSpaceKind.parse(c)
+      if !o.candidates.contains(kind) { o.candidates.append(kind) }
+    }
+    return o
+  }
+
+  /// - Parameter allowAuto: whether the command chooses the state space itself for `--states auto`
+  ///   (the returned options then hold lifecycle until it has).
+  func fitOptions(source: String, allowAuto: Bool = false) throws -> FitOptions {
     var o = FitOptions()
     o.period = period
-    o.stateSpace = try StateSpaceKind.parse(states)
+    if autoStates {
+      guard allowAuto else { throw ValidationError("--states auto: only fit and backtest choose the state space; fit a model with --states auto and give its states here") }
+    } else {
+      guard candidates.isEmpty else { throw ValidationError("--candidate: '\(candidates[0])' is only used with --states auto") }
+    }
+    o.stateSpace = autoStates ? .lifecycle : try StateSpaceKind.parse(states)
     o.asOf = try asOf.map { try day($0, flag: "as-of") }
     o.from = try from.map { try day($0, flag: "from") }
     o.churnAfterPeriods = churnAfter

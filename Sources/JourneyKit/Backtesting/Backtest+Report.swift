@@ -1,0 +1,26 @@
+extension Backtest {
+  /// The report's view of this backtest.
+  public func reportInput() -> BacktestReportInput {
+    func series(_ name: String, _ kpi: String) -> BacktestReportInput.Series {
+      .init(name: name, periods: holdout.periods.map { r in
+        .init(
+          start: r.start, actual: Backtest.value(r.actual, kpi), predicted: Backtest.value(r.predicted, kpi),
+          low: r.predictedLow.map { Backtest.value($0, kpi) }, high: r.predictedHigh.map { Backtest.value($0, kpi) })
+      })
+    }
+    let customers = holdout.perCustomer
+    var notes = notes
+    if let customers {
+      notes.append("Per customer (\(Format.number(Double(customers.customers))) customers with a purchase before the cut-off): predicted purchases correlate \(customers.correlation.map { String(format: "%.2f", $0) } ?? "-") with actual ones; mean absolute error \(Format.number(customers.mae, decimals: 2)), against \(baselines.perCustomer.map { Format.number($0.runRate.mae, decimals: 2) } ?? "-") for each customer's own run rate.")
+      notes.append("Churn at the end of the holdout: Brier score \(String(format: "%.3f", customers.churn.brier)) against \(String(format: "%.3f", customers.churn.referenceBrier)) for the observed rate alone.")
+    }
+    return BacktestReportInput(
+      period: period, cutoff: period.end(of: period.index(of: holdout.periods[0].start) - 1),
+      series: [series("transactions", "transactions"), series("revenue", "revenue"), series("active customers", "active"), series("churned customers", "churned")],
+      calibration: customers?.churn.bins.map { .init(predicted: $0.predictedMean, observed: $0.observedRate, customers: Double($0.customers)) } ?? [],
+      customerGroups: customers?.byCalibrationRepeats.map {
+        .init(label: $0.repeats, customers: Double($0.customers), actualMean: $0.actualMean, predictedMean: $0.predictedMean)
+      } ?? [],
+      notes: notes)
+  }
+}

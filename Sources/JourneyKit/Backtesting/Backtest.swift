@@ -1,0 +1,348 @@
+import Foundation
+
+/// Everything `journey backtest` is asked for.
+public struct BacktestOptions: Sendable {
+  /// The last day the model may see; calibration ends with the last complete period on or before it.
+  public var calibrationEnd: CalendarDay
+  /// Periods after the calibration to predict (default: every complete period the data has).
+  public var holdoutPeriods: Int? = nil
+  /// How the model is fitted (its `asOf` is replaced by the calibration end).
+  public var fit = FitOptions()
+  /// Choose the state space first by rolling-origin validation inside the calibration window.
+  public var selection: StateSpaceSelection.Options? = nil
+  /// Also measure per-customer predictions and churn calibration.
+  public var perCustomer = false
+  /// Weigh each customer's prediction by its own purchase rate and spend (`OwnHistoryWeights`).
+  public var ownHistory = true
+  /// Periods the run-rate baselines average (default: the holdout length).
+  public var baselinePeriods: Int? = nil
+  /// Monte Carlo replicates for the per-period ranges (0 for expected values only).
+  public var replicates = 200
+  public var seed: UInt64 = 1
+
+  public init(calibrationEnd: CalendarDay) { self.calibrationEnd = calibrationEnd }
+}
+
+public enum BacktestError: Error, Equatable, CustomStringConvertible {
+  case noHoldout(calibrationEnd: CalendarDay, lastCompletePeriod: String)
+  case holdoutTooLong(asked: Int, available: Int, period: PeriodKind)
+  case invalidOption(flag: String, value: String, expected: String)
+
+  public var description: String {
+    switch self {
+    case let .noHoldout(end, last):
+      "error: --calibration-end \(end) leaves no complete period to predict: the data's last complete period is \(last)\n  hint: choose an earlier calibration end, e.g. 6 or 12 periods before the end of the data"
+    case let .holdoutTooLong(asked, available, period):
+      "error: --holdout-periods \(asked): the data has only \(available) complete \(period.rawValue)s after the calibration end\n  hint: use --holdout-periods \(available) or less, or an earlier --calibration-end"
+    case let .invalidOption(flag, value, expected):
+      "error: \(flag): '\(value)' is not valid; expected \(expected)"
+    }
+  }
+}
+
+/// A model fitted on the data up to a calibration end, set against what happened after it.
+///
+/// The aggregate forecast runs from the actual base at the calibration end and lets the customers
+/// who were actually acquired in each holdout period enter as new (as `evaluate` does), so it
+/// judges how the model moves customers, not how well anyone guessed acquisition. The same
+/// forecast with the model's own acquisition assumption (the calibration mean) is reported
+/// beside it, as a planner would have made it.
+public struct Backtest: Encodable, Sendable {
+  /// One KPI set. In totals, `active` is the mean per period and the rest are sums.
+  public struct Measures: Codable, Sendable, Equatable {
+    public var transactions: Double
+    public var revenue: Double
+    public var active: Double
+    public var churned: Double
+  }
+
+  public struct PeriodRow: Codable, Sendable {
+    public var start: CalendarDay
+    public var label: String
+    public var actual: Measures
+    public var predicted: Measures
+    /// The Monte Carlo P5 and P95 of the prediction (parameter and process uncertainty).
+    public var predictedLow: Measures?
+    public var predictedHigh: Measures?
+    /// Customers actually acquired in the period and fed to the forecast.
+    public var acquired: Double
+  }
+
+  public struct Totals: Codable, Sendable {
+    public var actual: Measures
+    public var predicted: Measures
+    /// The forecast with the model's own acquisition assumption instead of the actual acquisitions.
+    public var predictedAssumedAcquisition: Measures
+  }
+
+  /// Accuracy of one KPI over the holdout periods.
+  public struct KPIAccuracy: Codable, Sendable {
+    public var kpi: String
+    /// predicted total / actual total - 1 (for active, of the means).
+    public var totalError: Double?
+    /// Mean over periods of |predicted - actual| / actual (periods with actual 0 left out).
+    public var mape: Double?
+    /// Mean over periods of predicted - actual, in the KPI's unit.
+    public var bias: Double
+  }
+
+  public struct Holdout: Codable, Sendable {
+    public var periods: [PeriodRow]
+    public var totals: Totals
+    public var accuracy: [KPIAccuracy]
+    public var perCustomer: CustomerAccuracy?
+  }
+
+  /// A naive aggregate forecast and its accuracy.
+  public struct AggregateBaseline: Codable, Sendable {
+    public var method: String
+    public var predicted: [Measures]
+    public var totals: Measures
+    public var accuracy: [KPIAccuracy]
+  }
+
+  public struct Baselines: Codable, Sendable {
+    /// The mean of the last k calibration periods, repeated.
+    public var runRate: AggregateBaseline
+    /// The same period a year earlier (when the calibration has a year).
+    public var seasonalNaive: AggregateBaseline?
+    public var perCustomer: CustomerBaselines?
+  }
+
+  /// The date asked for.
+  public var calibrationEnd: CalendarDay
+  public var calibrationPeriods: String
+  public var period: PeriodKind
+  public var states: String
+  public var stateCount: Int
+  public var holdout: Holdout
+  public var baselines: Baselines
+  public var stateSelection: StateSpaceSelection?
+  /// How the model was fitted and anything the reader should know.
+  public var notes: [String]
+
+  static let kpis = ["transactions", "revenue", "active", "churned"]
+
+  public static func run(_ table: TransactionTable, options: BacktestOptions) throws -> Backtest {
+    let period = options.fit.period
+    let calibration = try FitWindow.make(table: table, period: period, asOf: options.calibrationEnd, from: options.fit.from)
+    let data = try FitWindow.make(table: table, period: period)
+    let available = data.lastPeriod - calibration.lastPeriod
+    guard available >= 1 else {
+      throw BacktestError.noHoldout(calibrationEnd: options.calibrationEnd, lastCompletePeriod: period.label(of: data.lastPeriod))
+    }
+    let steps = options.holdoutPeriods ?? available
+    guard steps >= 1 else { throw BacktestError.invalidOption(flag: "--holdout-periods", value: "\(steps)", expected: "at least 1 period") }
+    guard steps <= available else { throw BacktestError.holdoutTooLong(asked: steps, available: available, period: period) }
+    let k = min(options.baselinePeriods ?? steps, calibration.periodCount)
+    guard k >= 1 else { throw BacktestError.invalidOption(flag: "--baseline-periods", value: "\(k)", expected: "at least 1 period") }
+
+    var fit = options.fit
+    var selection: StateSpaceSelection?
+    if let s = options.selection {
+      // The choice sees the calibration window only: the rows after it are cut off first.
+      let chosen = try StateSpaceSelection.run(
+        table.truncated(through: period.end(of: calibration.lastPeriod)), fit: fit, options: s)
+      fit.stateSpace = chosen.chosen
+      selection = chosen
+    }
+    let run = try HoldoutRun(table, fit: fit, calibrationLast: calibration.lastPeriod, steps: steps, replicates: options.replicates, seed: options.seed)
+    let origin = calibration.lastPeriod
+
+    // Actual KPIs per period: the holdout, and the calibration periods the baselines read.
+    let seasons = period.seasonsPerYear
+    let firstTallied = max(run.model.window.firstPeriod, origin - max(k, seasons) + 1)
+    let tallied = Array(firstTallied...(origin + steps))
+    let tally = WindowTally.tally(table, space: run.model.stateSpace, lastPeriod: origin + steps, windows: tallied.map { $0..<($0 + 1) })
+    func actual(_ p: Int) -> Measures {
+      let t = tally.totals(window: p - firstTallied)
+      return Measures(
+        transactions: t[WindowTally.Term.occasions.rawValue], revenue: t[WindowTally.Term.revenue.rawValue],
+        active: t[WindowTally.Term.purchasing.rawValue], churned: t[WindowTally.Term.churnEvents.rawValue])
+    }
+    let actuals = (1...steps).map { actual(origin + $0) }
+    let f = run.forecast
+    func measures(_ value: (KPI) -> Double) -> Measures {
+      Measures(transactions: value(.purchases), revenue: value(.revenue), active: value(.active), churned: value(.churned))
+    }
+    let predicted = (0..<steps).map { h in measures { f.expected[$0]![h] } }
+    let rows = (0..<steps).map { h in
+      PeriodRow(
+        start: period.start(of: origin + 1 + h), label: period.label(of: origin + 1 + h), actual: actuals[h], predicted: predicted[h],
+        predictedLow: f.replicates > 0 ? measures { f.bands[$0]![h].p5 } : nil,
+        predictedHigh: f.replicates > 0 ? measures { f.bands[$0]![h].p95 } : nil,
+        acquired: run.acquisitions[h].reduce(0, +))
+    }
+    let assumed = (0..<steps).map { h in measures { run.assumedForecast.expected[$0]![h] } }
+
+    // Baselines.
+    let recent = ((origin - k + 1)...origin).filter { $0 >= firstTallied }.map(actual)
+    let runRate = Array(repeating: mean(recent), count: steps)
+    var baselines = Baselines(
+      runRate: AggregateBaseline(
+        method: "mean of the last \(k) calibration \(period.rawValue)s", predicted: runRate, totals: total(runRate),
+        accuracy: accuracy(runRate, actuals)),
+      seasonalNaive: nil, perCustomer: nil)
+    if origin - seasons + 1 >= firstTallied && origin - seasons + 1 >= run.model.window.firstPeriod {
+      let naive = (1...steps).map { h in actual(origin + h - seasons * ((h + seasons - 1) / seasons)) }
+      baselines.seasonalNaive = AggregateBaseline(
+        method: "the same \(period.rawValue) a year earlier", predicted: naive, totals: total(naive), accuracy: accuracy(naive, actuals))
+    }
+
+    var perCustomer: CustomerAccuracy?
+    if options.perCustomer {
+      let history = CustomerHistory(
+        table, calibrationEnd: period.end(of: origin), recentFrom: period.start(of: origin - k + 1),
+        holdout: period.start(of: origin + 1)...period.end(of: origin + steps))
+      let (accuracy, customerBaselines) = CustomerAccuracy.measure(
+        history: history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
+        outlook: HorizonOutlook(model: run.model, steps: steps),
+        weights: options.ownHistory ? run.ownHistoryWeights(table) : nil, holdoutPeriods: steps, runRatePeriods: k)
+      perCustomer = accuracy
+      baselines.perCustomer = customerBaselines
+    }
+
+    var notes = run.notes
+    notes.append("customers actually acquired in each holdout \(period.rawValue) enter the forecast as new; 'assumed acquisition' uses the calibration mean instead")
+    if options.calibrationEnd != period.end(of: origin) {
+      notes.append("calibration ends with \(period.label(of: origin)), the last complete \(period.rawValue) on or before \(options.calibrationEnd)")
+    }
+    return Backtest(
+      calibrationEnd: options.calibrationEnd,
+      calibrationPeriods: "\(period.label(of: run.model.window.firstPeriod)) to \(period.label(of: origin))",
+      period: period, states: run.model.stateSpace.kind.label, stateCount: run.model.stateSpace.count,
+      holdout: Holdout(
+        periods: rows, totals: Totals(actual: total(actuals), predicted: total(predicted), predictedAssumedAcquisition: total(assumed)),
+        accuracy: accuracy(predicted, actuals), perCustomer: perCustomer),
+      baselines: baselines, stateSelection: selection, notes: notes)
+  }
+
+  static func mean(_ rows: [Measures]) -> Measures {
+    let n = Double(max(1, rows.count))
+    let t = total(rows)
+    return Measures(transactions: t.transactions / n, revenue: t.revenue / n, active: t.active, churned: t.churned / n)
+  }
+
+  /// Sums, except `active`, which is averaged per period.
+  static func total(_ rows: [Measures]) -> Measures {
+    var t = Measures(transactions: 0, revenue: 0, active: 0, churned: 0)
+    for r in rows {
+      t.transactions += r.transactions
+      t.revenue += r.revenue
+      t.active += r.active
+      t.churned += r.churned
+    }
+    t.active /= Double(max(1, rows.count))
+    return t
+  }
+
+  static func value(_ m: Measures, _ kpi: String) -> Double {
+    switch kpi {
+    case "transactions": m.transactions
+    case "revenue": m.revenue
+    case "active": m.active
+    default: m.churned
+    }
+  }
+
+  static func accuracy(_ predicted: [Measures], _ actual: [Measures]) -> [KPIAccuracy] {
+    kpis.map { kpi in
+      let p = predicted.map { value($0, kpi) }, a = actual.map { value($0, kpi) }
+      let pt = p.reduce(0, +), at = a.reduce(0, +)
+      let relative = zip(p, a).filter { $0.1 != 0 }.map { abs($0.0 / $0.1 - 1) }
+      return KPIAccuracy(
+        kpi: kpi, totalError: at != 0 ? pt / at - 1 : nil,
+        mape: relative.isEmpty ? nil : relative.reduce(0, +) / Double(relative.count),
+        bias: zip(p, a).reduce(0) { $0 + $1.0 - $1.1 } / Double(max(1, p.count)))
+    }
+  }
+}
+
+/// The model fitted up to a period, and its forecast over the next periods with the acquisitions
+/// that happened: the core that `Backtest` and `StateSpaceSelection` share.
+struct HoldoutRun {
+  var model: MarkovModel
+  var forecast: Forecast
+  var assumedForecast: Forecast
+  /// Per holdout period: the customers actually acquired, per state.
+  var acquisitions: [[Double]]
+  /// Per customer: state at the calibration end and at the holdout end (-1: not in the base).
+  var startStates: [Int32]
+  var endStates: [Int32]
+  var notes: [String]
+
+  init(_ table: TransactionTable, fit: FitOptions, calibrationLast origin: Int, steps: Int, replicates: Int, seed: UInt64) throws {
+    let period = fit.period
+    (model, notes) = try HoldoutRun.calibrationModel(table, fit: fit, through: origin)
+    let window = FitWindow(
+      period: period, firstPeriod: model.window.firstPeriod, lastPeriod: origin + steps, asOf: period.end(of: origin + steps),
+      droppedIncompletePeriod: false)
+    let after = StateAssigner.assign(table, space: model.stateSpace, window: window)
+    let offset = origin + 1 - window.firstPeriod
+    acquisitions = (0..<steps).map { after.counts.acquisitions[offset + $0] }
+    endStates = after.finalState
+    startStates = try CustomerScorer.currentStates(table, model: model, asOf: period.end(of: origin))
+    var o = ForecastOptions()
+    o.horizon = steps
+    o.acquisition = .given(acquisitions)
+    o.replicates = replicates
+    o.seed = seed
+    forecast = try ForecastEngine.run(model: model, options: o)
+    o.acquisition = .historical
+    o.replicates = 0
+    assumedForecast = try ForecastEngine.run(model: model, options: o)
+  }
+
+  /// Each customer's own-history weights at the calibration end.
+  func ownHistoryWeights(_ table: TransactionTable) -> OwnHistoryWeights {
+    OwnHistoryWeights(
+      table, states: startStates, stateCount: model.stateSpace.count, period: model.window.period,
+      through: model.window.period.end(of: model.window.lastPeriod))
+  }
+
+  /// The fit: the user's options up to the end of `origin`, with the recipe `evaluate` uses for
+  /// its pre-launch model. The first churn-after periods of the data are left out when at least 6
+  /// remain, because a state there lacks the history that defines it (at data start nobody can be
+  /// lapsed yet), which biases churn low. Seasons are fitted when a full year remains: without
+  /// them a holdout that starts in the peak season is predicted from a year's average.
+  static func calibrationModel(_ table: TransactionTable, fit: FitOptions, through origin: Int) throws -> (MarkovModel, [String]) {
+    var o = fit
+    let period = fit.period
+    o.asOf = period.end(of: origin)
+    var notes: [String] = []
+    var first = fit.from.map { period.index(of: $0) } ?? table.dayRange.map { period.index(of: $0.lowerBound) } ?? origin
+    if fit.from == nil {
+      let burnIn = fit.churnAfterPeriods ?? LifecycleRules.defaults(for: period).churnAfterPeriods
+      if origin - (first + burnIn) + 1 >= 6 {
+        o.from = period.start(of: first + burnIn)
+        notes.append("fitted from \(period.label(of: first + burnIn)), leaving out the first \(burnIn) \(period.rawValue)s of data, whose states lack history")
+        first += burnIn
+      }
+    }
+    if !o.estimator.seasonal && origin - first + 1 >= period.seasonsPerYear {
+      o.estimator.seasonal = true
+      notes.append("with one matrix per season (the calibration holds a full year)")
+    }
+    return (try ModelFitter.fit(table, options: o), notes)
+  }
+}
+
+extension TransactionTable {
+  /// The rows on or before `day`, every customer kept (some then have no rows).
+  public func truncated(through day: CalendarDay) -> TransactionTable {
+    var customer: [Int32] = [], days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var rowStart = [0]
+    rowStart.reserveCapacity(customerCount + 1)
+    for c in 0..<customerCount {
+      for r in rows(of: c) where self.day[r] <= day.dayNumber {
+        customer.append(self.customer[r])
+        days.append(self.day[r])
+        amount.append(self.amount[r])
+        event.append(self.event[r])
+      }
+      rowStart.append(customer.count)
+    }
+    return TransactionTable(
+      customerIDs: customerIDs, customer: customer, day: days, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
+  }
+}

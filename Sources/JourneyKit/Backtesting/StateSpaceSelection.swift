@@ -1,0 +1,185 @@
+import Foundation
+
+/// `--states auto`: candidate state spaces compared by rolling-origin validation.
+///
+/// For each origin (the calibration end minus 1, 2, ... folds of `horizon` periods) every
+/// candidate is fitted on the data up to the origin and predicts the next `horizon` periods, which
+/// all lie inside the data it is given. The caller hands over only the calibration data, so
+/// the holdout never takes part.
+///
+/// Score per fold, lower is better, 0 is perfect:
+///
+///     (RMSE_occasions / RMS_occasions + RMSE_revenue / RMS_revenue) / 2      per customer
+///   + (|total transactions error| + |total revenue error|) / 2             aggregate
+///
+/// The per-customer terms are the root mean squared error of each customer's predicted
+/// purchases and revenue over the horizon, relative to predicting zero for everyone (so 1 is
+/// no better than zero). They reward states that tell heavy from one-time buyers and big from
+/// small spenders. The aggregate terms are the relative errors of the totals, with the
+/// acquisitions that happened. The candidate with the lowest mean score wins; scores within 0.002
+/// of the best go to the one with fewer states.
+public struct StateSpaceSelection: Encodable, Sendable {
+  public struct Options: Sendable {
+    public var candidates: [StateSpaceKind]
+    /// Periods each fold predicts.
+    public var horizon: Int
+    /// Rolling origins, at most.
+    public var folds: Int
+    /// Score per-customer predictions weighted by each customer's own history, as the backtest does.
+    public var ownHistory = true
+
+    public static let builtInCandidates: [StateSpaceKind] = [.lifecycle, .value, .rfm(levels: 3), .rfm(levels: 5), .recencyFrequency(levels: 4)]
+
+    public init(candidates: [StateSpaceKind] = Options.builtInCandidates, horizon: Int = 6, folds: Int = 3) {
+      self.candidates = candidates
+      self.horizon = horizon
+      self.folds = folds
+    }
+  }
+
+  public struct Fold: Codable, Sendable {
+    public var origin: String
+    public var score: Double
+    public var occasionsRelativeRMSE: Double
+    public var revenueRelativeRMSE: Double
+    public var transactionsTotalError: Double
+    public var revenueTotalError: Double
+    /// Mean predicted and actual purchases of customers with 0 and with 7+ repeat purchases
+    /// before the origin: where a chain without frequency misses.
+    public var oneTimeBuyers: Pair?
+    public var heavyBuyers: Pair?
+  }
+
+  public struct Pair: Codable, Sendable {
+    public var predicted: Double
+    public var actual: Double
+  }
+
+  public struct Candidate: Codable, Sendable {
+    public var states: String
+    public var stateCount: Int
+    /// Mean over folds; nil when the candidate could not be fitted.
+    public var score: Double?
+    public var folds: [Fold]
+    public var error: String?
+  }
+
+  public var horizon: Int
+  public var origins: [String]
+  public var candidates: [Candidate]
+  public var chosenLabel: String
+  public var reason: String
+  /// The kind to fit with (encoded as its label, `chosen`).
+  public var chosen: StateSpaceKind
+
+  enum CodingKeys: String, CodingKey { case horizon, origins, candidates, chosenLabel = "chosen", reason }
+
+  init(horizon: Int, origins: [String], candidates: [Candidate], chosen: StateSpaceKind, reason: String) {
+    self.horizon = horizon
+    self.origins = origins
+    self.candidates = candidates
+    self.chosen = chosen
+    chosenLabel = chosen.label
+    self.reason = reason
+  }
+
+  /// Compares the candidates on `table` (which must hold only the data the choice may see) up to
+  /// its fit window's end (`fit.asOf` or the data's end).
+  /// - Throws: `BacktestError.invalidOption` when the window is too short for one fold.
+  public static func run(_ table: TransactionTable, fit: FitOptions, options: Options) throws -> StateSpaceSelection {
+    let period = fit.period
+    let window = try FitWindow.make(table: table, period: period, asOf: fit.asOf, from: fit.from)
+    guard options.horizon >= 1, options.folds >= 1, !options.candidates.isEmpty else {
+      throw BacktestError.invalidOption(flag: "--states auto", value: "horizon \(options.horizon), folds \(options.folds)", expected: "at least one candidate, fold and period")
+    }
+    // Every fold needs a fit window of a year (or 12 periods) before its origin.
+    let minimumTraining = max(12, (fit.churnAfterPeriods ?? LifecycleRules.defaults(for: period).churnAfterPeriods) + 6)
+    let origins = (1...options.folds).map { window.lastPeriod - $0 * options.horizon }
+      .filter { $0 - window.firstPeriod + 1 >= minimumTraining }
+    guard !origins.isEmpty else {
+      throw BacktestError.invalidOption(
+        flag: "--states auto", value: "\(window.periodCount) \(period.rawValue)s of data",
+        expected: "at least \(minimumTraining + options.horizon) \(period.rawValue)s before the end to validate on (a fit window of \(minimumTraining) and \(options.horizon) to predict); choose the states by name")
+    }
+    var candidates: [Candidate] = []
+    for kind in options.candidates {
+      var o = fit
+      o.stateSpace = kind
+      var folds: [Fold] = []
+      var stateCount = 0
+      do {
+        for origin in origins {
+          let (fold, count) = try evaluate(table, fit: o, origin: origin, steps: options.horizon, ownHistory: options.ownHistory)
+          folds.append(fold)
+          stateCount = count
+        }
+        candidates.append(Candidate(
+          states: kind.label, stateCount: stateCount, score: folds.reduce(0) { $0 + $1.score } / Double(folds.count), folds: folds, error: nil))
+      } catch {
+        candidates.append(Candidate(states: kind.label, stateCount: stateCount, score: nil, folds: folds, error: "\(error)"))
+      }
+    }
+    let scored = candidates.indices.filter { candidates[$0].score != nil }
+    guard let best = scored.min(by: { candidates[$0].score! < candidates[$1].score! }) else {
+      throw BacktestError.invalidOption(
+        flag: "--states auto", value: candidates.map(\.states).joined(separator: ", "),
+        expected: "at least one candidate that fits: \(candidates.compactMap(\.error).first ?? "")")
+    }
+    let bestScore = candidates[best].score!
+    let pick = scored.filter { candidates[$0].score! <= bestScore + 0.002 }
+      .min { (candidates[$0].stateCount, candidates[$0].score!) < (candidates[$1].stateCount, candidates[$1].score!) }!
+    var reason = "\(candidates[pick].states) has the lowest mean score (\(String(format: "%.3f", candidates[pick].score!))) over \(origins.count) rolling origin\(origins.count == 1 ? "" : "s") predicting \(options.horizon) \(period.rawValue)s each"
+    if pick != best {
+      reason = "\(candidates[pick].states) scores within 0.002 of \(candidates[best].states) with fewer states (\(candidates[pick].stateCount) against \(candidates[best].stateCount))"
+    }
+    if let runnerUp = scored.filter({ $0 != pick }).min(by: { candidates[$0].score! < candidates[$1].score! }) {
+      reason += "; next best \(candidates[runnerUp].states) at \(String(format: "%.3f", candidates[runnerUp].score!))"
+    }
+    return StateSpaceSelection(
+      horizon: options.horizon, origins: origins.sorted().map { period.label(of: $0) }, candidates: candidates,
+      chosen: options.candidates[pick], reason: reason)
+  }
+
+  /// One fold: fit up to `origin`, predict `steps` periods, score.
+  static func evaluate(_ table: TransactionTable, fit: FitOptions, origin: Int, steps: Int, ownHistory: Bool) throws -> (Fold, Int) {
+    let period = fit.period
+    let run = try HoldoutRun(table, fit: fit, calibrationLast: origin, steps: steps, replicates: 0, seed: 1)
+    let history = CustomerHistory(
+      table, calibrationEnd: period.end(of: origin), recentFrom: period.start(of: origin - steps + 1),
+      holdout: period.start(of: origin + 1)...period.end(of: origin + steps))
+    let (accuracy, baselines) = CustomerAccuracy.measure(
+      history: history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
+      outlook: HorizonOutlook(model: run.model, steps: steps), weights: ownHistory ? run.ownHistoryWeights(table) : nil,
+      holdoutPeriods: steps, runRatePeriods: steps)
+    let revenueRMS = revenueRootMeanSquare(history, states: run.startStates)
+    let occasionsRelative = baselines.allZero.rmse > 0 ? accuracy.rmse / baselines.allZero.rmse : 0
+    let revenueRelative = revenueRMS > 0 ? accuracy.revenueErrors.rmse / revenueRMS : 0
+    let tally = WindowTally.tally(table, space: run.model.stateSpace, lastPeriod: origin + steps, windows: [(origin + 1)..<(origin + steps + 1)])
+    let t = tally.totals(window: 0)
+    let actualTransactions = t[WindowTally.Term.occasions.rawValue], actualRevenue = t[WindowTally.Term.revenue.rawValue]
+    let predictedTransactions = run.forecast.expected[.purchases]!.reduce(0, +)
+    let predictedRevenue = run.forecast.expected[.revenue]!.reduce(0, +)
+    let transactionsError = actualTransactions > 0 ? predictedTransactions / actualTransactions - 1 : 0
+    let revenueError = actualRevenue != 0 ? predictedRevenue / actualRevenue - 1 : 0
+    func pair(_ repeats: String) -> Pair? {
+      accuracy.byCalibrationRepeats.first { $0.repeats == repeats }.map { Pair(predicted: $0.predictedMean, actual: $0.actualMean) }
+    }
+    let fold = Fold(
+      origin: period.label(of: origin),
+      score: (occasionsRelative + revenueRelative) / 2 + (abs(transactionsError) + abs(revenueError)) / 2,
+      occasionsRelativeRMSE: occasionsRelative, revenueRelativeRMSE: revenueRelative,
+      transactionsTotalError: transactionsError, revenueTotalError: revenueError,
+      oneTimeBuyers: pair("0"), heavyBuyers: pair("7+"))
+    return (fold, run.model.stateSpace.count)
+  }
+
+  /// Root mean square of holdout revenue over the customers `CustomerAccuracy` measures.
+  static func revenueRootMeanSquare(_ h: CustomerHistory, states: [Int32]) -> Double {
+    var sum = 0.0, n = 0
+    for c in states.indices where states[c] >= 0 && h.calibrationOccasions[c] > 0 {
+      sum += h.holdoutRevenue[c] * h.holdoutRevenue[c]
+      n += 1
+    }
+    return n > 0 ? (sum / Double(n)).squareRoot() : 0
+  }
+}
