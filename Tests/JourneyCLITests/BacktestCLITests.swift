@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// `journey backtest` as a user runs it: the text, the JSON's fixed shape, the report, and errors.
+@Suite("Backtest command", .serialized)
+struct BacktestCLITests {
+  static let workspace: URL = {
+    let dir = try! temporaryDirectory()
+    let g = try! runJourney(["generate", "--customers", "3000", "--seed", "8", "-o", dir.appendingPathComponent("data.csv").path])
+    precondition(g.status == 0, g.stderr)
+    return dir
+  }()
+
+  var csv: String { Self.workspace.appendingPathComponent("data.csv").path }
+
+  @Test func jsonHasTheDocumentedShape() throws {
+    let json = Self.workspace.appendingPathComponent("backtest.json").path
+    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--per-customer", "--json", json])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Accuracy over the holdout") && r.stdout.contains("By repeat purchases"))
+    let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+    #expect(root["calibration_end"] as? String == "2025-06-30")
+    #expect(root["period"] as? String == "month")
+    #expect(root["states"] as? String == "lifecycle")
+    let holdout = try #require(root["holdout"] as? [String: Any])
+    let periods = try #require(holdout["periods"] as? [[String: Any]])
+    #expect(periods.count == 6)
+    #expect(periods[0]["start"] as? String == "2025-07-01")
+    for side in ["actual", "predicted"] {
+      let values = try #require(periods[0][side] as? [String: Any])
+      for key in ["transactions", "revenue", "active"] { #expect(values[key] is Double, "\(side).\(key)") }
+    }
+    let totals = try #require(holdout["totals"] as? [String: Any])
+    for side in ["actual", "predicted"] {
+      let values = try #require(totals[side] as? [String: Any])
+      #expect(values["transactions"] is Double && values["revenue"] is Double)
+    }
+    let actualTransactions = periods.reduce(0.0) { $0 + (($1["actual"] as! [String: Any])["transactions"] as! Double) }
+    #expect((totals["actual"] as! [String: Any])["transactions"] as? Double == actualTransactions)
+    let perCustomer = try #require(holdout["per_customer"] as? [String: Any])
+    for key in ["mae", "rmse", "correlation"] { #expect(perCustomer[key] is Double, "\(key)") }
+    let groups = try #require(perCustomer["by_calibration_repeats"] as? [[String: Any]])
+    #expect(groups.first?["repeats"] as? String == "0")
+    #expect(groups.last?["repeats"] as? String == "7+")
+    #expect(groups[0]["customers"] is Int && groups[0]["actual_mean"] is Double && groups[0]["predicted_mean"] is Double)
+    let baselines = try #require(root["baselines"] as? [String: Any])
+    #expect(baselines["run_rate"] is [String: Any] && baselines["per_customer"] is [String: Any])
+  }
+
+  @Test func autoStatesExplainsItsChoice() throws {
+    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--states", "auto", "--replicates", "0"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("State spaces compared by rolling-origin validation"))
+    #expect(r.stdout.contains("Chosen: "))
+    for name in ["lifecycle", "value", "rfm:3", "rfm:5", "rf:4"] { #expect(r.stdout.contains(name)) }
+    let fit = try runJourney(["fit", csv, "--states", "auto", "-o", Self.workspace.appendingPathComponent("auto.json").path])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    #expect(fit.stdout.contains("Chosen: "))
+  }
+
+  @Test func reportHasTheBacktestCharts() throws {
+    let html = Self.workspace.appendingPathComponent("backtest.html").path
+    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--per-customer", "--report", html, "--replicates", "50"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let page = try String(contentsOfFile: html, encoding: .utf8)
+    #expect(page.contains("Churn calibration") && page.contains("Transactions: actual and predicted"))
+    #expect(page.contains("by repeat purchases before it"))
+  }
+
+  @Test(arguments: [
+    (["--calibration-end", "2025-12-31"], "leaves no complete period to predict"),
+    (["--calibration-end", "2025-06-30", "--holdout-periods", "8"], "hint: use --holdout-periods 6"),
+    (["--calibration-end", "2025-13-01"], "calibration-end"),
+    (["--calibration-end", "2025-06-30", "--candidate", "rf"], "only used with --states auto"),
+  ])
+  func badArgumentsFailClearly(arguments: [String], message: String) throws {
+    let r = try runJourney(["backtest", csv] + arguments)
+    #expect(r.status != 0)
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+  }
+
+  @Test func otherCommandsRefuseAutoStates() throws {
+    let r = try runJourney(["evaluate", csv, "--launch", "2025-03-01", "--states", "auto"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("only fit and backtest choose the state space"))
+  }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import JourneyKit
+
+@Suite("Backtest")
+struct BacktestTests {
+  static func history(customers: Int, seed: UInt64) throws -> SyntheticHistory {
+    var g = GeneratorParameters()
+    g.customers = customers
+    g.seed = seed
+    return try SyntheticHistoryGenerator.generate(g)
+  }
+
+  static let small: TransactionTable = TransactionTable(history: try! history(customers: 3_000, seed: 21))
+
+  func options(_ end: String, perCustomer: Bool = true) -> BacktestOptions {
+    var o = BacktestOptions(calibrationEnd: day(end))
+    o.perCustomer = perCustomer
+    o.replicates = 50
+    return o
+  }
+
+  /// The done-when bar: on generated data (seeds not used while building), the 6-month holdout
+  /// totals of transactions and revenue are within 5% of what happened.
+  @Test(arguments: [11, 12] as [UInt64])
+  func totalsWithinFivePercentOnGeneratedData(seed: UInt64) throws {
+    let table = TransactionTable(history: try Self.history(customers: 20_000, seed: seed))
+    let b = try Backtest.run(table, options: options("2025-06-30"))
+    #expect(b.holdout.periods.count == 6)
+    for kpi in ["transactions", "revenue", "active"] {
+      let error = try #require(b.holdout.accuracy.first { $0.kpi == kpi }?.totalError)
+      #expect(abs(error) < 0.05, "\(kpi) total error \(error)")
+    }
+    let c = try #require(b.holdout.perCustomer)
+    #expect((c.correlation ?? 0) > 0.5)
+    // The own-history weights beat the state alone and the all-zero baseline.
+    #expect(c.rmse < c.stateOnly.rmse)
+    #expect(c.rmse < b.baselines.perCustomer!.allZero.rmse)
+  }
+
+  @Test func actualsAreCountedFromTheRows() throws {
+    let table = Self.small
+    let b = try Backtest.run(table, options: options("2025-06-30"))
+    for row in b.holdout.periods {
+      let end = PeriodKind.month.end(of: PeriodKind.month.index(of: row.start))
+      var occasions = 0.0, revenue = 0.0
+      for r in 0..<table.rowCount where table.day[r] >= row.start.dayNumber && table.day[r] <= end.dayNumber {
+        if table.event[r] == .purchase { occasions += 1 }
+        if table.event[r] != .lead { revenue += table.amount[r] }
+      }
+      #expect(row.actual.transactions == occasions)
+      #expect(abs(row.actual.revenue - revenue) < 1e-6)
+    }
+    #expect(b.holdout.totals.actual.transactions == b.holdout.periods.reduce(0) { $0 + $1.actual.transactions })
+  }
+
+  @Test func perCustomerPredictionsAddUpToTheStatesOwn() throws {
+    let b = try Backtest.run(Self.small, options: options("2025-06-30"))
+    let c = try #require(b.holdout.perCustomer)
+    // Weights are normalised within each state, so the total is the chain's.
+    let stateOnly = c.byCalibrationRepeats.reduce(0) { $0 + $1.stateOnlyMean * Double($1.customers) }
+    #expect(abs(c.predictedTotal - stateOnly) < 1e-6 * stateOnly)
+    #expect(c.byCalibrationRepeats.map(\.repeats).first == "0")
+    #expect(c.byCalibrationRepeats.reduce(0) { $0 + $1.customers } == c.customers)
+  }
+
+  /// Per-state expectations use the forecast's step matrices: the base at the origin times the
+  /// outlook equals the forecast's expected purchases from that base, seasons included.
+  @Test func horizonOutlookAgreesWithTheForecast() throws {
+    var fit = FitOptions()
+    fit.estimator.seasonal = true
+    fit.asOf = day("2025-06-30")
+    let model = try ModelFitter.fit(Self.small, options: fit)
+    let outlook = HorizonOutlook(model: model, steps: 6)
+    var o = ForecastOptions()
+    o.horizon = 6
+    o.replicates = 0
+    o.acquisition = .given(Array(repeating: Array(repeating: 0, count: model.stateSpace.count), count: 6))
+    let f = try ForecastEngine.run(model: model, options: o)
+    let fromOutlook = zip(model.currentBase, outlook.occasions).reduce(0) { $0 + $1.0 * $1.1 }
+    let fromForecast = f.expected[.purchases]!.reduce(0, +)
+    #expect(abs(fromOutlook - fromForecast) < 1e-6 * fromForecast)
+    let revenue = zip(model.currentBase, outlook.revenue).reduce(0) { $0 + $1.0 * $1.1 }
+    #expect(abs(revenue - f.expected[.revenue]!.reduce(0, +)) < 1e-6 * revenue)
+  }
+
+  @Test func errorMeasuresByHand() {
+    let e = CustomerAccuracy.errors([1, 2, 3], [1, 3, 5])
+    #expect(e.mae == 1)
+    #expect(abs(e.rmse - (5.0 / 3).squareRoot()) < 1e-12)
+    #expect(abs(e.correlation! - 1) < 1e-12)
+    #expect(CustomerAccuracy.errors([0, 0, 0], [1, 3, 5]).correlation == nil)
+    let c = CustomerAccuracy.calibration([0.1, 0.1, 0.9, 0.9], [0, 1, 1, 1])
+    #expect(abs(c.brier - 0.21) < 1e-12)
+    #expect(abs(c.referenceBrier - 0.1875) < 1e-12)
+    #expect(c.bins.count == 2)
+    #expect(c.bins[0].customers == 2 && abs(c.bins[0].observedRate - 0.5) < 1e-12 && abs(c.bins[0].predictedMean - 0.1) < 1e-12)
+    #expect(c.bins[1].low == 0.9 && c.bins[1].observedRate == 1)
+  }
+
+  @Test func ownHistoryWeightsFavourHeavyBuyersAndAverageOneWithinAState() throws {
+    let table = Self.small
+    let model = try ModelFitter.fit(table, options: { var o = FitOptions(); o.asOf = day("2025-06-30"); return o }())
+    let states = try CustomerScorer.currentStates(table, model: model, asOf: day("2025-06-30"))
+    let w = OwnHistoryWeights(table, states: states, stateCount: model.stateSpace.count, period: .month, through: day("2025-06-30"))
+    #expect(w.rateShape != nil)
+    let purchases = (0..<table.customerCount).map { c in table.rows(of: c).filter { table.event[$0] == .purchase && table.day[$0] <= day("2025-06-30").dayNumber }.count }
+    for s in 0..<model.stateSpace.count {
+      let members = (0..<table.customerCount).filter { states[$0] == Int32(s) && purchases[$0] > 0 }
+      guard members.count > 20 else { continue }
+      let mean = members.reduce(0) { $0 + w.purchases[$1] } / Double(members.count)
+      #expect(abs(mean - 1) < 1e-9, "state \(model.stateNames[s])")
+      let heavy = members.filter { purchases[$0] >= 8 }, light = members.filter { purchases[$0] == 1 }
+      if heavy.count > 5 && light.count > 5 {
+        #expect(heavy.reduce(0) { $0 + w.purchases[$1] } / Double(heavy.count) > light.reduce(0) { $0 + w.purchases[$1] } / Double(light.count))
+      }
+    }
+  }
+
+  @Test func clearErrorsForAHoldoutTheDataDoesNotHave() throws {
+    #expect(throws: BacktestError.noHoldout(calibrationEnd: day("2025-12-31"), lastCompletePeriod: "2025-12")) {
+      try Backtest.run(Self.small, options: options("2025-12-31"))
+    }
+    var o = options("2025-06-30")
+    o.holdoutPeriods = 9
+    #expect(throws: BacktestError.holdoutTooLong(asked: 9, available: 6, period: .month)) { try Backtest.run(Self.small, options: o) }
+    #expect(BacktestError.holdoutTooLong(asked: 9, available: 6, period: .month).description.contains("hint: use --holdout-periods 6"))
+  }
+
+  /// The state space is chosen on the calibration window only: changing every row after the
+  /// calibration end (dropping half, tripling amounts, adding customers) leaves the choice and
+  /// every score as they were, while the holdout itself changes.
+  @Test func autoChoiceNeverSeesTheHoldout() throws {
+    let h = try Self.history(customers: 4_000, seed: 23)
+    let end = day("2024-12-31")
+    var records: [TransactionRecord] = []
+    var changed: [TransactionRecord] = []
+    for r in 0..<h.rowCount {
+      let record = TransactionRecord(h.customerID(Int(h.customer[r])), CalendarDay(dayNumber: h.day[r]), Double(h.amountCents[r]) / 100, h.event[r])
+      records.append(record)
+      if h.day[r] <= end.dayNumber {
+        changed.append(record)
+      } else if r % 2 == 0 {
+        changed.append(TransactionRecord(record.customerID, record.day, record.amount * 3, record.event))
+      }
+    }
+    for k in 0..<300 { changed.append(TransactionRecord("late-\(k)", day("2025-02-10").adding(days: k % 90), 25)) }
+    var o = options("2024-12-31", perCustomer: false)
+    o.holdoutPeriods = 6
+    o.selection = StateSpaceSelection.Options(horizon: 6)
+    let a = try Backtest.run(TransactionTable(records: records), options: o)
+    let b = try Backtest.run(TransactionTable(records: changed), options: o)
+    let sa = try #require(a.stateSelection), sb = try #require(b.stateSelection)
+    #expect(sa.chosenLabel == sb.chosenLabel)
+    #expect(sa.candidates.count == 5)
+    for (x, y) in zip(sa.candidates, sb.candidates) {
+      #expect(x.states == y.states)
+      #expect(abs((x.score ?? .nan) - (y.score ?? .nan)) < 1e-9)
+    }
+    #expect(a.holdout.totals.actual.revenue != b.holdout.totals.actual.revenue)
+    #expect(sa.reason.contains(sa.chosenLabel))
+  }
+}
