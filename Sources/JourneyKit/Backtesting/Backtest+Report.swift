@@ -10,6 +10,11 @@ extension Backtest {
     }
     let customers = holdout.perCustomer
     var notes = notes
+    for (i, a) in holdout.accuracy.enumerated() where a.kpi != "churned" {
+      let actual = Backtest.value(holdout.totals.actual, a.kpi), predicted = Backtest.value(holdout.totals.predicted, a.kpi)
+      let runRate = baselines.runRate.accuracy[i].totalError
+      notes.append("\(a.kpi.capitalizedFirst)\(a.kpi == "active" ? " customers per \(period.rawValue)" : "") over the holdout: predicted \(Format.number(predicted)) against \(Format.number(actual)) actual (\(a.totalError.map { ReportWording.signedPercent($0) } ?? "n/a")); the run-rate baseline (\(baselines.runRate.method)) was off by \(runRate.map { ReportWording.signedPercent($0) } ?? "n/a").")
+    }
     if let customers {
       notes.append("Per customer (\(Format.number(Double(customers.customers))) customers with a purchase before the cut-off): predicted purchases correlate \(customers.correlation.map { String(format: "%.2f", $0) } ?? "-") with actual ones; mean absolute error \(Format.number(customers.mae, decimals: 2)), against \(baselines.perCustomer.map { Format.number($0.runRate.mae, decimals: 2) } ?? "-") for each customer's own run rate.")
       notes.append("Churn at the end of the holdout: Brier score \(String(format: "%.3f", customers.churn.brier)) against \(String(format: "%.3f", customers.churn.referenceBrier)) for the observed rate alone.")

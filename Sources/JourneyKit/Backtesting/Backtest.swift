@@ -31,11 +31,11 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case let .noHoldout(end, last):
-      "error: --calibration-end \(end) leaves no complete period to predict: the data's last complete period is \(last)\n  hint: choose an earlier calibration end, e.g. 6 or 12 periods before the end of the data"
+      "--calibration-end \(end) leaves no complete period to predict: the data's last complete period is \(last)\n  hint: choose an earlier calibration end, e.g. 6 or 12 periods before the end of the data"
     case let .holdoutTooLong(asked, available, period):
-      "error: --holdout-periods \(asked): the data has only \(available) complete \(period.rawValue)s after the calibration end\n  hint: use --holdout-periods \(available) or less, or an earlier --calibration-end"
+      "--holdout-periods \(asked): the data has only \(available) complete \(period.rawValue)s after the calibration end\n  hint: use --holdout-periods \(available) or less, or an earlier --calibration-end"
     case let .invalidOption(flag, value, expected):
-      "error: \(flag): '\(value)' is not valid; expected \(expected)"
+      "\(flag): '\(value)' is not valid; expected \(expected)"
     }
   }
 }

@@ -9,8 +9,8 @@ extension JourneyCommand {
       discussion: """
         Generates a sample transaction history with a planted CRM launch effect, writes it \
         into the output folder and runs the analyses on it, printing what it wrote where. \
-        report.html in the folder gathers the forecast, the strategies and the rollout \
-        evaluation on one page with charts.
+        report.html in the folder gathers the forecast, the strategies, the rollout \
+        evaluation and a backtest of the last six months on one page with charts.
 
         Example:
           journey demo
@@ -132,6 +132,21 @@ extension JourneyCommand {
       print(evaluation.text())
       reportParts.append(EvaluationReport(evaluation: evaluation, ingest: read.summary).document())
 
+      // Backtest: fit on all but the last six months, choose the states on that part alone, and
+      // score the predictions of the six months it did not see.
+      let calibrationEnd = p.end.adding(months: -6).adding(days: -1)
+      var backtestOptions = BacktestOptions(calibrationEnd: calibrationEnd)
+      backtestOptions.perCustomer = true
+      backtestOptions.selection = StateSpaceSelection.Options()
+      backtestOptions.seed = seed
+      let backtest = try JourneyKit.Backtest.run(read.table, options: backtestOptions)
+      try AtomicFile.write(try JSONOutput.encode(backtest), to: path("backtest.json"))
+      print("")
+      print("  backtest      \(path("backtest.json"))  (journey backtest \(csvPath) --calibration-end \(calibrationEnd) --states auto --per-customer)")
+      print("                the planted launch (less churn from \(p.launch!)) is only in the last calibration months, so a model fitted mostly on the old behaviour should predict too few active customers")
+      print(backtest.text())
+      reportParts.append(BacktestReport(backtest.reportInput()).document())
+
       // The biggest levers.
       let levers = try LeverAnalysis.analyse(model: model, horizon: 12, inflow: forecastOptions.acquisition.inflow(model: model, horizon: 12))
       print("")
@@ -140,7 +155,7 @@ extension JourneyCommand {
 
       let combined = ReportDocument.combining(
         reportParts, title: "Journey demo report",
-        subtitle: "Sample data with a CRM launch on \(p.launch!): forecast, strategies and the rollout, from \(csvPath)")
+        subtitle: "Sample data with a CRM launch on \(p.launch!): forecast, strategies, the rollout and a backtest, from \(csvPath)")
       let written = try ReportWriter.write(combined, to: path("report.html"))
       print("")
       print("  report        \(path("report.html"))  (open in a browser; its tables are CSV files in \(ReportWriter.tablesFolder(forReport: path("report.html"))), \(written.count - 1) of them)")
