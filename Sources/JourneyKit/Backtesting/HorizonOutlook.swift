@@ -12,24 +12,27 @@ struct HorizonOutlook {
   /// Chance of being in a churned state at the end of the last step.
   var churnedAtEnd: [Double]
 
-  /// Backward recursion: with r the per-period rewards and P_h the matrix of step h,
-  /// E[sum of rewards] = P_0 (r + P_1 (r + ... + P_{H-1} r)), one dgemv per step and reward.
+  /// Backward recursion: with r_h the rewards of step h and P_h its matrix,
+  /// E[sum of rewards] = P_0 (r_0 + P_1 (r_1 + ... + P_{H-1} r_{H-1})), one dgemv per step and reward.
   init(model: MarkovModel, steps: Int) {
     precondition(steps >= 1)
     let base = model.forecastMatrix(includingReactivations: true)
     let seasonal = ForecastEngine.seasonal(model)
     let matrices = (0..<steps).map { seasonal?.matrix?($0, base) ?? base }
     let s = base.rowCount
-    func expectedSum(_ reward: [Double]) -> [Double] {
-      var w = reward
+    // The reward of step h (the period origin + 1 + h), seasons included.
+    func expectedSum(_ reward: @escaping (Int) -> [Double]) -> [Double] {
+      var w = reward(steps - 1)
       for h in stride(from: steps - 1, through: 1, by: -1) {
         let next = matrices[h].multiplied(byColumnVector: w)
-        w = (0..<s).map { reward[$0] + next[$0] }
+        let r = reward(h - 1)
+        w = (0..<s).map { r[$0] + next[$0] }
       }
       return matrices[0].multiplied(byColumnVector: w)
     }
-    occasions = expectedSum(model.rewards.map(\.occasionsMean))
-    revenue = expectedSum(model.rewards.map(\.revenueMean))
+    let occasionsMean = model.rewards.map(\.occasionsMean), revenueMean = model.rewards.map(\.revenueMean)
+    occasions = expectedSum { h in occasionsMean.map { $0 * (seasonal?.occasionsMultiplier?(h) ?? 1) } }
+    revenue = expectedSum { h in zip(revenueMean, seasonal?.revenueMultiplier?(h) ?? revenueMean.map { _ in 1 }).map(*) }
     var churned = [Double](repeating: 0, count: s)
     for i in model.stateSpace.indices(in: .churned) { churned[i] = 1 }
     for h in stride(from: steps - 1, through: 0, by: -1) { churned = matrices[h].multiplied(byColumnVector: churned) }

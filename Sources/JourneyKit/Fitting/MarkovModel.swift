@@ -29,6 +29,12 @@ public struct MarkovModel: Codable, Sendable {
     public var revenueVariance: Double
   }
 
+  /// Multipliers of purchases and revenue per customer-period in one season.
+  public struct SeasonalRewards: Codable, Sendable, Equatable {
+    public var occasions: Double
+    public var revenue: Double
+  }
+
   public var format: String = MarkovModel.currentFormat
   public var input: InputFingerprint
   public var window: FitWindow
@@ -41,6 +47,10 @@ public struct MarkovModel: Codable, Sendable {
   /// Seasonal matrices (index = season of the from-period), when fitted.
   public var seasonalMatrices: [[[Double]]]?
   public var rewards: [StateRewards]
+  /// Per season (index = season of the period the rewards fall in), when seasons are fitted:
+  /// multipliers of every state's purchases and revenue per customer-period. Buyers buy more
+  /// often in some months; the matrices alone only say who buys.
+  public var seasonalRewards: [SeasonalRewards]? = nil
   public var counts: TransitionCounts
   /// Customers per state in the last period of the window: the base a forecast starts from.
   public var currentBase: [Double]

@@ -83,8 +83,46 @@ public enum ModelFitter {
     return MarkovModel(
       input: fingerprint(table, source: options.source), window: window, stateSpace: frozen, estimator: options.estimator,
       transitionMatrix: estimate.matrix.rows, posterior: estimate.posterior.rows,
-      seasonalMatrices: estimate.seasonal?.map(\.rows), rewards: rewards, counts: counts, currentBase: currentBase,
+      seasonalMatrices: estimate.seasonal?.map(\.rows), rewards: rewards,
+      seasonalRewards: options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil,
+      counts: counts, currentBase: currentBase,
       analysis: analysis, diagnostics: diagnostics, warnings: warnings)
+  }
+
+  /// Per season: actual purchases (and revenue) in the window's periods of that season over what
+  /// the pooled per-state means give for the customers in each state then. Ratios of sums over the
+  /// whole window are 1 by construction, so the multipliers only move purchases between seasons.
+  static func seasonalRewards(_ table: TransactionTable, window: FitWindow, counts: TransitionCounts) -> [MarkovModel.SeasonalRewards] {
+    let period = window.period
+    let n = window.periodCount
+    var occasions = [Double](repeating: 0, count: n), revenue = [Double](repeating: 0, count: n)
+    let first = period.start(of: window.firstPeriod).dayNumber, last = period.end(of: window.lastPeriod).dayNumber
+    // Period of each day in the window, computed once.
+    let periodOfDay = (first...last).map { period.index(of: CalendarDay(dayNumber: $0)) - window.firstPeriod }
+    for r in 0..<table.rowCount where table.day[r] >= first && table.day[r] <= last && table.event[r] != .lead {
+      let t = periodOfDay[Int(table.day[r] - first)]
+      if table.event[r] == .purchase { occasions[t] += 1 }
+      revenue[t] += table.amount[r]
+    }
+    let seasons = period.seasonsPerYear
+    var sums = [(occasions: Double, expectedOccasions: Double, revenue: Double, expectedRevenue: Double)](repeating: (0, 0, 0, 0), count: seasons)
+    for t in 0..<n {
+      let k = period.seasonIndex(of: window.firstPeriod + t)
+      var eo = 0.0, er = 0.0
+      for (s, customers) in counts.occupancy[t].enumerated() where customers > 0 {
+        eo += customers * counts.rewards[s].occasionsMean
+        er += customers * counts.rewards[s].revenueMean
+      }
+      sums[k].occasions += occasions[t]
+      sums[k].expectedOccasions += eo
+      sums[k].revenue += revenue[t]
+      sums[k].expectedRevenue += er
+    }
+    return sums.map {
+      .init(
+        occasions: $0.expectedOccasions > 0 ? $0.occasions / $0.expectedOccasions : 1,
+        revenue: $0.expectedRevenue > 0 ? $0.revenue / $0.expectedRevenue : 1)
+    }
   }
 
   /// FNV-1a (64-bit) over the columns: cheap, stable, and enough to tell inputs apart.

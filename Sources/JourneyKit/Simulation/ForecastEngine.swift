@@ -67,6 +67,8 @@ public struct ForecastAdjustment: Sendable {
   public var matrix: (@Sendable (_ step: Int, _ base: Matrix) -> Matrix)?
   /// Per state: multiplier of revenue per customer-period in the step.
   public var revenueMultiplier: (@Sendable (_ step: Int) -> [Double])?
+  /// Multiplier of purchases per customer-period in the step (every state).
+  public var occasionsMultiplier: (@Sendable (_ step: Int) -> Double)?
   /// Multiplier of the step's entrants.
   public var inflowMultiplier: (@Sendable (_ step: Int) -> Double)?
   /// The step's cost: per customer in each state at the start of the step (given the step's
@@ -79,14 +81,31 @@ public struct ForecastAdjustment: Sendable {
 
   public init() {}
 
-  /// Both adjustments' matrix edits, the first applied first; the second's other terms.
+  /// Both adjustments' matrix edits, the first applied first, and the product of their reward
+  /// multipliers; the second's other terms.
   func after(_ first: ForecastAdjustment?) -> ForecastAdjustment {
-    guard let first, let firstMatrix = first.matrix else { return self }
+    guard let first else { return self }
     var combined = self
-    if let secondMatrix = matrix {
-      combined.matrix = { step, base in secondMatrix(step, firstMatrix(step, base)) }
-    } else {
-      combined.matrix = firstMatrix
+    if let firstMatrix = first.matrix {
+      if let secondMatrix = matrix {
+        combined.matrix = { step, base in secondMatrix(step, firstMatrix(step, base)) }
+      } else {
+        combined.matrix = firstMatrix
+      }
+    }
+    if let a = first.revenueMultiplier {
+      if let b = revenueMultiplier {
+        combined.revenueMultiplier = { step in zip(a(step), b(step)).map(*) }
+      } else {
+        combined.revenueMultiplier = a
+      }
+    }
+    if let a = first.occasionsMultiplier {
+      if let b = occasionsMultiplier {
+        combined.occasionsMultiplier = { step in a(step) * b(step) }
+      } else {
+        combined.occasionsMultiplier = a
+      }
     }
     return combined
   }
@@ -120,13 +139,19 @@ public enum ForecastEngine {
   }
 
   /// The model's seasonal pattern as an adjustment: the base matrix scaled entry by entry by
-  /// season / pooled, then renormalised, so posterior draws keep their spread.
+  /// season / pooled, then renormalised, so posterior draws keep their spread; purchases and
+  /// revenue per customer-period scaled by the season of the period they fall in.
   static func seasonal(_ model: MarkovModel) -> ForecastAdjustment? {
     guard let seasons = model.seasonalMatrices?.map({ Matrix(rows: $0) }) else { return nil }
     let pooled = model.matrix
     let period = model.window.period
     let last = model.window.lastPeriod
     var a = ForecastAdjustment()
+    if let rewards = model.seasonalRewards, rewards.count == period.seasonsPerYear {
+      let s = model.stateSpace.count
+      a.occasionsMultiplier = { step in rewards[period.seasonIndex(of: last + 1 + step)].occasions }
+      a.revenueMultiplier = { step in [Double](repeating: rewards[period.seasonIndex(of: last + 1 + step)].revenue, count: s) }
+    }
     a.matrix = { step, base in
       let season = seasons[period.seasonIndex(of: last + step)]
       var m = base
@@ -294,7 +319,7 @@ public enum ForecastEngine {
             let multiplier = steps.revenueMultipliers[t]
             for j in 0..<s where next[j] > 0 {
               revenueVariance += next[j] * model.rewards[j].revenueVariance * multiplier[j] * multiplier[j]
-              purchaseVariance += next[j] * model.rewards[j].occasionsVariance
+              purchaseVariance += next[j] * model.rewards[j].occasionsVariance * steps.occasionsMultipliers[t] * steps.occasionsMultipliers[t]
             }
             after[KPIBook.AfterMove.purchases.rawValue] = max(0, after[KPIBook.AfterMove.purchases.rawValue] + rng.normal() * purchaseVariance.squareRoot())
             after[KPIBook.AfterMove.revenue.rawValue] += rng.normal() * revenueVariance.squareRoot()
@@ -376,6 +401,7 @@ struct StepPlan: Sendable {
   let adjustment: ForecastAdjustment
   let book: KPIBook
   let revenueMultipliers: [[Double]]
+  let occasionsMultipliers: [Double]
   /// Fixed cost of each step, entrant costs included.
   let fixedCost: [Double]
 
@@ -384,6 +410,7 @@ struct StepPlan: Sendable {
     self.book = book
     let s = book.isChurned.count
     revenueMultipliers = (0..<horizon).map { adjustment.revenueMultiplier?($0) ?? [Double](repeating: 1, count: s) }
+    occasionsMultipliers = (0..<horizon).map { adjustment.occasionsMultiplier?($0) ?? 1 }
     // The fixed part of a cost does not depend on the matrix; read it with the identity.
     let identity = Matrix.identity(s)
     fixedCost = (0..<horizon).map { t in (adjustment.cost?(t, identity).fixed ?? 0) + extraEntrantCost[t] }
@@ -396,7 +423,7 @@ struct StepPlan: Sendable {
 
   /// Reads, from the states at the end of a step: base counts, equity, purchases, revenue.
   func afterMoveWeights(_ t: Int, occasions: [Double], revenue: [Double]) -> Matrix {
-    book.afterMoveWeights(occasions: occasions, revenue: zip(revenue, revenueMultipliers[t]).map(*))
+    book.afterMoveWeights(occasions: occasions.map { $0 * occasionsMultipliers[t] }, revenue: zip(revenue, revenueMultipliers[t]).map(*))
   }
 }
 
