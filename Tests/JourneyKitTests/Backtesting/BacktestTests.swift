@@ -161,3 +161,22 @@ struct BacktestTests {
     #expect(sa.reason.contains(sa.chosenLabel))
   }
 }
+
+@Suite("Seasonal rewards")
+struct SeasonalRewardTests {
+  /// The generator's purchase rate peaks in December (amplitude 0.2) and bottoms in June, so a
+  /// seasonal fit must give December more purchases per customer-period than June.
+  @Test func purchasesPerCustomerPeriodFollowTheGeneratorsSeason() throws {
+    var o = FitOptions()
+    o.estimator.seasonal = true
+    let model = try ModelFitter.fit(BacktestTests.small, options: o)
+    let rewards = try #require(model.seasonalRewards)
+    #expect(rewards.count == 12)
+    #expect(rewards[11].occasions > rewards[5].occasions * 1.15, "\(rewards.map(\.occasions))")
+    #expect(rewards[11].revenue > rewards[5].revenue * 1.15)
+    for r in rewards { #expect(r.occasions > 0.6 && r.occasions < 1.4) }
+    var plain = o
+    plain.estimator.seasonal = false
+    #expect(try ModelFitter.fit(BacktestTests.small, options: plain).seasonalRewards == nil)
+  }
+}
