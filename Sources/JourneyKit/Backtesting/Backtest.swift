@@ -138,6 +138,8 @@ public struct Backtest: Encodable, Sendable {
     guard k >= 1 else { throw BacktestError.invalidOption(flag: "--baseline-periods", value: "\(k)", expected: "at least 1 period") }
 
     var fit = options.fit
+    // The calibration end is the fit's as-of date, whatever else was asked.
+    fit.asOf = period.end(of: calibration.lastPeriod)
     var selection: StateSpaceSelection?
     if let s = options.selection {
       // The choice sees the calibration window only: the rows after it are cut off first.

@@ -2,7 +2,8 @@ import Foundation
 
 /// `--states auto`: candidate state spaces compared by rolling-origin validation.
 ///
-/// For each origin (the calibration end minus 1, 2, ... folds of `horizon` periods) every
+/// For each origin (the calibration end minus 1, 2, ... folds of `horizon` periods, each with a
+/// year and the churn threshold plus 6 periods of data before it) every
 /// candidate is fitted on the data up to the origin and predicts the next `horizon` periods, which
 /// all lie inside the data it is given. The caller hands over only the calibration data, so
 /// the holdout never takes part.
@@ -92,14 +93,14 @@ public struct StateSpaceSelection: Encodable, Sendable {
     guard options.horizon >= 1, options.folds >= 1, !options.candidates.isEmpty else {
       throw BacktestError.invalidOption(flag: "--states auto", value: "horizon \(options.horizon), folds \(options.folds)", expected: "at least one candidate, fold and period")
     }
-    // Every fold needs a fit window of a year (or 12 periods) before its origin.
-    let minimumTraining = max(12, (fit.churnAfterPeriods ?? LifecycleRules.defaults(for: period).churnAfterPeriods) + 6)
+    // Every fold needs a year, and 6 periods beyond the churn threshold (left out as burn-in), before its origin.
+    let minimumTraining = max(period.seasonsPerYear, (fit.churnAfterPeriods ?? LifecycleRules.defaults(for: period).churnAfterPeriods) + 6)
     let origins = (1...options.folds).map { window.lastPeriod - $0 * options.horizon }
       .filter { $0 - window.firstPeriod + 1 >= minimumTraining }
     guard !origins.isEmpty else {
       throw BacktestError.invalidOption(
         flag: "--states auto", value: "\(window.periodCount) \(period.rawValue)s of data",
-        expected: "at least \(minimumTraining + options.horizon) \(period.rawValue)s before the end to validate on (a fit window of \(minimumTraining) and \(options.horizon) to predict); choose the states by name")
+        expected: "at least \(minimumTraining + options.horizon) \(period.rawValue)s before the end to validate on (a fit window of \(minimumTraining) and \(options.horizon) to predict); use a shorter --validation-periods or choose the states by name")
     }
     var candidates: [Candidate] = []
     for kind in options.candidates {
