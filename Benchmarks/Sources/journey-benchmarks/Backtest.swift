@@ -23,6 +23,7 @@ func benchmarkBacktest(_ input: BenchmarkInput, runs: Int, automatic: Bool) thro
   let table = try input.table()
   let readPeak = peakResidentBytes()
   let reset = resetPeakResident()
+  let afterReset = peakResidentBytes()
   // Calibration ends 6 months before the end of the generated span (2025-06-30 by default).
   let calibrationEnd = input.parameters.start.adding(months: input.parameters.months - 6).adding(days: -1)
   var o = BacktestOptions(calibrationEnd: calibrationEnd)
@@ -58,7 +59,7 @@ func benchmarkBacktest(_ input: BenchmarkInput, runs: Int, automatic: Bool) thro
   print(String(format: "%@ on %@ customers (calibration to %@, 6 monthly holdout periods, per-customer, 200 replicates): median %.2f s of %d run%@, after reading the file",
     name, Format.number(Double(input.truthCustomers)), "\(calibrationEnd)", median(times), times.count, times.count == 1 ? "" : "s"))
   print("  runs: " + times.map { String(format: "%.2f", $0) }.joined(separator: ", ") + " s")
-  print("  peak RSS (VmHWM): \(megabytes(peak))" + (reset ? " during the backtest (table held; reset after reading, whose own peak was \(megabytes(readPeak)))" : " (including reading the file)"))
+  print("  peak RSS (VmHWM): \(megabytes(peak))" + (reset ? " during the backtest (reset after reading to \(megabytes(afterReset)), the table held; reading's own peak was \(megabytes(readPeak)))" : " (including reading the file)"))
   print("  states: \(bt.states) (\(bt.stateCount)), fitted on \(bt.calibrationPeriods)")
   if let s = bt.stateSelection {
     print("  chosen: \(s.chosenLabel); origins \(s.origins.joined(separator: ", ")); " + s.candidates.map { "\($0.states) \($0.score.map { String(format: "%.3f", $0) } ?? "failed")" }.joined(separator: ", "))
@@ -72,5 +73,5 @@ func benchmarkBacktest(_ input: BenchmarkInput, runs: Int, automatic: Bool) thro
 
   let label = automatic ? "backtest --states auto, \(Format.number(Double(input.truthCustomers))) customers" : "backtest \(Format.number(Double(input.truthCustomers))) customers, 6 months"
   result(label, String(format: "%.1f s", median(times)) + (times.count == 1 ? " (1 run)" : ""), automatic ? "(none yet)" : "< 10 s")
-  result(automatic ? "  peak memory, backtest --states auto" : "  peak memory, backtest", megabytes(peak), "")
+  result(automatic ? "  peak memory, backtest --states auto" : "  peak memory, backtest", megabytes(peak), "(none yet)")
 }
