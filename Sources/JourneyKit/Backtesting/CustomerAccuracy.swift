@@ -73,6 +73,8 @@ public struct CustomerAccuracy: Codable, Sendable {
 public struct CustomerBaselines: Codable, Sendable {
   /// Predict no purchases for anyone.
   public var allZero: CustomerAccuracy.Errors
+  /// Predict no revenue for anyone (its RMSE is the root mean square of holdout revenue).
+  public var allZeroRevenue: CustomerAccuracy.Errors
   /// Each customer's own rate over the last `periods` calibration periods, times the holdout length.
   public var runRate: CustomerAccuracy.Errors
   public var periods: Int
@@ -165,7 +167,8 @@ extension CustomerAccuracy {
       revenueErrors: errors(predictedRevenue, actualRevenue), byCalibrationRepeats: groups,
       churn: calibration(churnPredicted, churnObserved))
     let baselines = CustomerBaselines(
-      allZero: errors([Double](repeating: 0, count: actual.count), actual), runRate: errors(runRate, actual), periods: runRatePeriods)
+      allZero: errors([Double](repeating: 0, count: actual.count), actual),
+      allZeroRevenue: errors([Double](repeating: 0, count: actualRevenue.count), actualRevenue), runRate: errors(runRate, actual), periods: runRatePeriods)
     return (accuracy, baselines)
   }
 

@@ -152,7 +152,7 @@ public struct StateSpaceSelection: Encodable, Sendable {
       history: history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
       outlook: HorizonOutlook(model: run.model, steps: steps), weights: ownHistory ? run.ownHistoryWeights(table) : nil,
       holdoutPeriods: steps, runRatePeriods: steps)
-    let revenueRMS = revenueRootMeanSquare(history, states: run.startStates)
+    let revenueRMS = baselines.allZeroRevenue.rmse
     let occasionsRelative = baselines.allZero.rmse > 0 ? accuracy.rmse / baselines.allZero.rmse : 0
     let revenueRelative = revenueRMS > 0 ? accuracy.revenueErrors.rmse / revenueRMS : 0
     let tally = WindowTally.tally(table, space: run.model.stateSpace, lastPeriod: origin + steps, windows: [(origin + 1)..<(origin + steps + 1)])
@@ -172,15 +172,5 @@ public struct StateSpaceSelection: Encodable, Sendable {
       transactionsTotalError: transactionsError, revenueTotalError: revenueError,
       oneTimeBuyers: pair("0"), heavyBuyers: pair("7+"))
     return (fold, run.model.stateSpace.count)
-  }
-
-  /// Root mean square of holdout revenue over the customers `CustomerAccuracy` measures.
-  static func revenueRootMeanSquare(_ h: CustomerHistory, states: [Int32]) -> Double {
-    var sum = 0.0, n = 0
-    for c in states.indices where states[c] >= 0 && h.calibrationOccasions[c] > 0 {
-      sum += h.holdoutRevenue[c] * h.holdoutRevenue[c]
-      n += 1
-    }
-    return n > 0 ? (sum / Double(n)).squareRoot() : 0
   }
 }
