@@ -12,7 +12,8 @@ public struct BacktestOptions: Sendable {
   public var selection: StateSpaceSelection.Options? = nil
   /// Also measure per-customer predictions and churn calibration.
   public var perCustomer = false
-  /// Weigh each customer's prediction by its own purchase rate and spend (`OwnHistoryWeights`).
+  /// Forecast customers with a purchase one by one with the activity model (`ActivityModel`):
+  /// their own purchase rate, dormancy and return. Off: every customer gets its state's future.
   public var ownHistory = true
   /// Periods the run-rate baselines average (default: the holdout length).
   public var baselinePeriods: Int? = nil
@@ -167,13 +168,40 @@ public struct Backtest: Encodable, Sendable {
     func measures(_ value: (KPI) -> Double) -> Measures {
       Measures(transactions: value(.purchases), revenue: value(.revenue), active: value(.active), churned: value(.churned))
     }
-    let predicted = (0..<steps).map { h in measures { f.expected[$0]![h] } }
+    var predicted = (0..<steps).map { h in measures { f.expected[$0]![h] } }
+    var low: [Measures]? = f.replicates > 0 ? (0..<steps).map { h in measures { f.bands[$0]![h].p5 } } : nil
+    var high: [Measures]? = f.replicates > 0 ? (0..<steps).map { h in measures { f.bands[$0]![h].p95 } } : nil
+    var activity: HoldoutActivity?
+    if options.ownHistory, let individual = try run.activityForecast(table) {
+      activity = individual
+      let chain = individual.chainPart
+      for h in 0..<steps {
+        let m = individual.forecast
+        predicted[h].transactions = m.purchases[h] + chain.expected[.purchases]![h]
+        predicted[h].revenue = m.revenue[h] + chain.expected[.revenue]![h]
+        predicted[h].active = m.buying[h] + chain.expected[.active]![h]
+        if chain.replicates > 0 {
+          // The bought customers' totals are sums of many independent customers: normal, with the
+          // model error measured out of sample added to the count noise.
+          let spread = individual.relativeError
+          func band(_ mean: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
+            let sd = (mean + spread * spread * mean * mean).squareRoot()
+            return max(0, mean + z * sd) + chainBand.mean + (z < 0 ? chainBand.p5 - chainBand.mean : chainBand.p95 - chainBand.mean)
+          }
+          for (z, target) in [(-1.645, 0), (1.645, 1)] {
+            let value = Measures(
+              transactions: band(m.purchases[h], chain.bands[.purchases]![h], z),
+              revenue: band(m.revenue[h], chain.bands[.revenue]![h], z) ,
+              active: band(m.buying[h], chain.bands[.active]![h], z), churned: (target == 0 ? low : high)![h].churned)
+            if target == 0 { low![h] = value } else { high![h] = value }
+          }
+        }
+      }
+    }
     let rows = (0..<steps).map { h in
       PeriodRow(
         start: period.start(of: origin + 1 + h), label: period.label(of: origin + 1 + h), actual: actuals[h], predicted: predicted[h],
-        predictedLow: f.replicates > 0 ? measures { f.bands[$0]![h].p5 } : nil,
-        predictedHigh: f.replicates > 0 ? measures { f.bands[$0]![h].p95 } : nil,
-        acquired: run.acquisitions[h].reduce(0, +))
+        predictedLow: low?[h], predictedHigh: high?[h], acquired: run.acquisitions[h].reduce(0, +))
     }
     let assumed = (0..<steps).map { h in measures { run.assumedForecast.expected[$0]![h] } }
 
@@ -199,7 +227,7 @@ public struct Backtest: Encodable, Sendable {
       let (accuracy, customerBaselines) = CustomerAccuracy.measure(
         history: history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
         outlook: HorizonOutlook(model: run.model, steps: steps),
-        weights: options.ownHistory ? run.ownHistoryWeights(table) : nil, holdoutPeriods: steps, runRatePeriods: k)
+        individual: activity.map { ($0.forecast.customerPurchases, $0.forecast.customerRevenue) }, holdoutPeriods: steps, runRatePeriods: k)
       perCustomer = accuracy
       baselines.perCustomer = customerBaselines
     }
@@ -295,6 +323,35 @@ struct HoldoutRun {
     assumedForecast = try ForecastEngine.run(model: model, options: o)
   }
 
+  /// The customers with a purchase at the calibration end forecast one by one with the activity
+  /// model, and the chain's forecast of the rest (leads, and the customers acquired in the holdout).
+  func activityForecast(_ table: TransactionTable) throws -> HoldoutActivity? {
+    let period = model.window.period
+    let origin = model.window.lastPeriod
+    let through = period.end(of: origin)
+    let histories = PurchaseHistories(table, through: through)
+    guard let activity = ActivityModel.fit(histories) else { return nil }
+    let seasons = ForecastEngine.seasonal(model)
+    let steps = forecast.periods.count
+    let seasonal: ((Int) -> (occasions: Double, revenue: Double))? = seasons.map { s in
+      { step in (s.occasionsMultiplier?(step) ?? 1, s.revenueMultiplier?(step).first ?? 1) }
+    }
+    let individual = ActivityForecast(histories, model: activity, period: period, origin: origin, steps: steps, seasonal: seasonal)
+    // The chain forecasts only the customers the activity model does not: leads at the origin
+    // and the entrants.
+    var rest = model
+    for (i, state) in rest.stateSpace.states.enumerated() where state.stage != .lead { rest.currentBase[i] = 0 }
+    var o = ForecastOptions()
+    o.horizon = steps
+    o.acquisition = .given(acquisitions)
+    o.replicates = forecast.replicates
+    o.seed = forecast.seed
+    let chainPart = try ForecastEngine.run(model: rest, options: o)
+    return HoldoutActivity(
+      forecast: individual, chainPart: chainPart,
+      relativeError: ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: model.window.firstPeriod, steps: steps))
+  }
+
   /// Each customer's own-history weights at the calibration end.
   func ownHistoryWeights(_ table: TransactionTable) -> OwnHistoryWeights {
     OwnHistoryWeights(
@@ -327,6 +384,14 @@ struct HoldoutRun {
     }
     return (try ModelFitter.fit(table, options: o), notes)
   }
+}
+
+/// The activity model's part of a holdout forecast and the chain's part.
+struct HoldoutActivity {
+  var forecast: ActivityForecast
+  var chainPart: Forecast
+  /// The activity model's relative error per period, measured out of sample before the origin.
+  var relativeError: Double
 }
 
 extension TransactionTable {

@@ -121,7 +121,8 @@ extension CustomerAccuracy {
   ///     holdout end (-1 when not in the base then), in `space`.
   static func measure(
     history h: CustomerHistory, startState: [Int32], endState: [Int32], space: StateSpace, outlook: HorizonOutlook,
-    weights: OwnHistoryWeights?, holdoutPeriods: Int, runRatePeriods: Int
+    weights: OwnHistoryWeights? = nil, individual: (purchases: [Double], revenue: [Double])? = nil,
+    holdoutPeriods: Int, runRatePeriods: Int
   ) -> (CustomerAccuracy, CustomerBaselines) {
     var actual: [Double] = [], predicted: [Double] = [], stateOnly: [Double] = [], runRate: [Double] = []
     var actualRevenue: [Double] = [], predictedRevenue: [Double] = []
@@ -137,10 +138,10 @@ extension CustomerAccuracy {
       }
       actual.append(Double(h.holdoutOccasions[c]))
       stateOnly.append(outlook.occasions[state])
-      predicted.append(outlook.occasions[state] * (weights?.purchases[c] ?? 1))
+      predicted.append(individual?.purchases[c] ?? outlook.occasions[state] * (weights?.purchases[c] ?? 1))
       runRate.append(Double(h.recentOccasions[c]) * scale)
       actualRevenue.append(h.holdoutRevenue[c])
-      predictedRevenue.append(outlook.revenue[state] * (weights?.revenue[c] ?? 1))
+      predictedRevenue.append(individual?.revenue[c] ?? outlook.revenue[state] * (weights?.revenue[c] ?? 1))
       repeats.append(Int(h.calibrationOccasions[c]) - 1)
       if space.states[state].stage != .churned {
         churnPredicted.append(outlook.churnedAtEnd[state])
@@ -161,7 +162,7 @@ extension CustomerAccuracy {
     let model = errors(predicted, actual)
     let accuracy = CustomerAccuracy(
       customers: actual.count, leadsLeftOut: leads, mae: model.mae, rmse: model.rmse, correlation: model.correlation,
-      stateOnly: errors(stateOnly, actual), ownHistory: weights != nil,
+      stateOnly: errors(stateOnly, actual), ownHistory: weights != nil || individual != nil,
       actualTotal: actual.reduce(0, +), predictedTotal: predicted.reduce(0, +),
       actualRevenue: actualRevenue.reduce(0, +), predictedRevenue: predictedRevenue.reduce(0, +),
       revenueErrors: errors(predictedRevenue, actualRevenue), byCalibrationRepeats: groups,

@@ -1,0 +1,451 @@
+import Foundation
+
+/// Each customer's own purchase rate, dormancy and return: what a chain over segments cannot
+/// see, because it gives every customer of a segment the same future.
+///
+/// A customer is *active* (buying at rate `lambda` a day) or *dormant* (not buying). Active
+/// customers fall dormant at rate `mu` a day, dormant ones wake at rate `omega`:
+///
+/// ```
+///             mu                      generator Q = [ -mu    mu  ]     purchases: rate lambda
+///   active  ------>  dormant                        [ omega -omega ]   while active
+///           <------
+///            omega
+/// ```
+/// With `omega = 0` this is the Pareto/NBD (Schmittlein, Morrison & Colombo 1987): dormancy is
+/// death. Real bases show quiet customers coming back months later, so `omega` is estimated, one
+/// value for the base, by maximum likelihood.
+///
+/// Customers differ several-fold in `lambda` and `mu` (heterogeneity). Instead of assuming gamma
+/// mixing distributions, the mixing distribution is estimated nonparametrically on a fixed grid of
+/// (`lambda`, `mu`) points by EM (the Kiefer-Wolfowitz NPMLE): the weights say how much of the base
+/// buys and sleeps like each grid point.
+///
+/// Each customer's likelihood at a grid point, from its purchase days (gaps `g_k` between
+/// purchases, the first purchase starting active, `f` days from the last purchase to the end of
+/// observation):
+///
+/// ```
+/// L = prod_k lambda [exp(M g_k)]_AA  x  [exp(M f) 1]_A,      M = Q - diag(lambda, 0)
+/// ```
+/// (after each purchase the customer is known to be active, so the path probability is a product
+/// of scalars). The posterior over grid points, and the chance of being active at the end given
+/// each point, give every customer's expected purchases over any horizon:
+///
+/// ```
+/// E[purchases in (a, b] days ahead] = lambda [pi (b - a) + (v - pi)(e^-ra - e^-rb) / r],
+///        r = mu + omega, pi = omega / r, v = P(active at the end of observation)
+/// ```
+public struct ActivityModel: Codable, Sendable, Equatable {
+  /// Purchase rates of the grid, per day.
+  public var purchaseRates: [Double]
+  /// Rates of falling dormant of the grid, per day.
+  public var dormancyRates: [Double]
+  /// Weight of each (purchase rate, dormancy rate) grid point, purchase rate major; sums to 1.
+  public var weights: [Double]
+  /// Rate at which a dormant customer becomes active again, per day.
+  public var wakeRate: Double
+  /// Spend per purchase: the base's mean, and the purchases a customer needs before its own mean
+  /// counts half (nil: customers do not differ beyond noise, everyone gets the base's mean).
+  public var spendMean: Double
+  public var spendPseudoCount: Double?
+  /// The last day of the history the model was fitted on.
+  public var through: CalendarDay
+  /// Customers the mixing distribution was estimated from (a deterministic sample of large bases).
+  public var fittedCustomers: Int
+  /// Log-likelihood of the fitted customers at the estimate.
+  public var logLikelihood: Double
+
+  var gridCount: Int { purchaseRates.count * dormancyRates.count }
+  func rates(ofGridPoint g: Int) -> (lambda: Double, mu: Double) {
+    (purchaseRates[g / dormancyRates.count], dormancyRates[g % dormancyRates.count])
+  }
+}
+
+/// What the activity model reads of one customer: purchase days up to a day.
+public struct PurchaseHistories: Sendable {
+  /// Per customer: day numbers of purchase occasions (sorted, refunds and leads left out).
+  public var purchaseDays: [[Int32]]
+  /// Per customer: purchase occasions, net revenue (refunds included) and the sum of squared
+  /// purchase amounts, up to the day.
+  public var occasions: [Double]
+  public var revenue: [Double]
+  public var squaredAmounts: [Double]
+  /// The last day read.
+  public var through: CalendarDay
+
+  /// One pass over the table's rows on or before `through`.
+  public init(_ table: TransactionTable, through: CalendarDay) {
+    let n = table.customerCount
+    purchaseDays = Array(repeating: [], count: n)
+    occasions = Array(repeating: 0, count: n)
+    revenue = Array(repeating: 0, count: n)
+    squaredAmounts = Array(repeating: 0, count: n)
+    self.through = through
+    for c in 0..<n {
+      var days: [Int32] = []
+      for r in table.rows(of: c) where table.day[r] <= through.dayNumber {
+        switch table.event[r] {
+        case .purchase:
+          if days.last != table.day[r] { days.append(table.day[r]) }
+          occasions[c] += 1
+          revenue[c] += table.amount[r]
+          squaredAmounts[c] += table.amount[r] * table.amount[r]
+        case .refund:
+          revenue[c] += table.amount[r]
+        case .lead:
+          break
+        }
+      }
+      days.sort()
+      purchaseDays[c] = days
+    }
+  }
+
+  public var customerCount: Int { purchaseDays.count }
+}
+
+/// The matrix exponential of `M t` for the two-state process, in closed form.
+///
+/// `M = [[a, mu], [omega, d]]` with `a = -(mu + lambda)`, `d = -omega`. Its eigenvalues are
+/// real and `s2 <= min(a, d) <= max(a, d) <= s1 <= 0`, so every term below is non-negative; `s1`
+/// is taken from `s1 s2 = det` because `tr + disc` cancels when `omega` is small.
+struct TwoStateExponential {
+  let a: Double, d: Double, mu: Double, omega: Double
+  let s1: Double, s2: Double, disc: Double
+
+  init(lambda: Double, mu: Double, omega: Double) {
+    a = -(mu + lambda)
+    d = -omega
+    self.mu = mu
+    self.omega = omega
+    let tr = a + d
+    let det = a * d - mu * omega  // = lambda * omega
+    disc = max(1e-300, (tr * tr - 4 * det).squareRoot())
+    s2 = (tr - disc) / 2
+    s1 = det == 0 ? 0 : 2 * det / (tr - disc)
+  }
+
+  /// log [exp(Mt)]_AA and log([exp(Mt)]_AA + [exp(Mt)]_AD), and P(active | no purchase in t,
+  /// active at 0).
+  func fromActive(_ t: Double) -> (logStay: Double, logQuiet: Double, activeShare: Double) {
+    let tail = Foundation.exp((s2 - s1) * t)
+    let stay = (a - s2) + tail * (s1 - a)
+    let quiet = stay + mu * (1 - tail)
+    let base = s1 * t - Foundation.log(disc)
+    return (base + Foundation.log(max(stay, 1e-300)), base + Foundation.log(max(quiet, 1e-300)), stay / quiet)
+  }
+
+  /// P(no purchase in t) from active and from dormant.
+  func quiet(_ t: Double) -> (fromActive: Double, fromDormant: Double) {
+    let e1 = Foundation.exp(s1 * t), e2 = Foundation.exp(s2 * t)
+    let aa = (e1 * (a - s2) + e2 * (s1 - a)) / disc
+    let ad = mu * (e1 - e2) / disc
+    let da = omega * (e1 - e2) / disc
+    let dd = (e1 * (d - s2) + e2 * (s1 - d)) / disc
+    return (min(1, max(0, aa + ad)), min(1, max(0, da + dd)))
+  }
+}
+
+extension ActivityModel {
+  /// How the mixing distribution is estimated.
+  public struct FitOptions: Sendable {
+    /// Customers the EM reads at most; larger bases are sampled with a fixed stride, so the
+    /// estimate is deterministic. Every customer is still scored.
+    public var sampleLimit = 20_000
+    /// Grid of purchase rates per day (log-spaced) and of dormancy rates per day.
+    public var purchaseRates = ActivityModel.logSpaced(from: 1.0 / 5_000, to: 1, count: 22)
+    public var dormancyRates = ActivityModel.logSpaced(from: 1e-5, to: 0.1, count: 10)
+    /// Candidate wake rates per day; the one with the highest likelihood is refined by a
+    /// parabola through it and its neighbours on the log scale. 0 is the Pareto/NBD.
+    public var wakeRates: [Double] = [0] + ActivityModel.logSpaced(from: 1.0 / 3_000, to: 1.0 / 30, count: 9)
+    /// EM iterations per candidate wake rate, and for the final estimate.
+    public var searchIterations = 60
+    public var finalIterations = 400
+
+    public init() {}
+  }
+
+  static func logSpaced(from low: Double, to high: Double, count: Int) -> [Double] {
+    (0..<count).map { Foundation.exp(Foundation.log(low) + (Foundation.log(high) - Foundation.log(low)) * Double($0) / Double(count - 1)) }
+  }
+
+  /// Fits the mixing distribution and the wake rate to the customers with a purchase.
+  /// - Returns: nil when fewer than 2 customers have bought.
+  public static func fit(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
+    let buyers = (0..<histories.customerCount).filter { !histories.purchaseDays[$0].isEmpty }
+    guard buyers.count >= 2 else { return nil }
+    let stride = max(1, (buyers.count + options.sampleLimit - 1) / options.sampleLimit)
+    let sample = Swift.stride(from: 0, to: buyers.count, by: stride).map { buyers[$0] }
+    let groups = LikelihoodGroups(histories, customers: sample)
+    var model = ActivityModel(
+      purchaseRates: options.purchaseRates, dormancyRates: options.dormancyRates,
+      weights: Array(repeating: 1 / Double(options.purchaseRates.count * options.dormancyRates.count),
+                     count: options.purchaseRates.count * options.dormancyRates.count),
+      wakeRate: 0, spendMean: 0, spendPseudoCount: nil, through: histories.through, fittedCustomers: sample.count,
+      logLikelihood: -.infinity)
+
+    // Warm start at a middling wake rate, then compare candidates from there.
+    let start = options.wakeRates[options.wakeRates.count / 2]
+    model.wakeRate = start
+    model.runEM(groups, iterations: options.searchIterations * 2)
+    let warm = model.weights
+    var scores: [(omega: Double, logLikelihood: Double)] = []
+    for omega in options.wakeRates {
+      var candidate = model
+      candidate.weights = warm
+      candidate.wakeRate = omega
+      candidate.runEM(groups, iterations: options.searchIterations)
+      scores.append((omega, candidate.logLikelihood))
+    }
+    let best = scores.indices.max { scores[$0].logLikelihood < scores[$1].logLikelihood }!
+    var omega = scores[best].omega
+    // Parabola through the best candidate and its neighbours, in log omega, when all three are > 0.
+    if best > 0, best < scores.count - 1, scores[best - 1].omega > 0 {
+      let x = [Foundation.log(scores[best - 1].omega), Foundation.log(omega), Foundation.log(scores[best + 1].omega)]
+      let y = [scores[best - 1].logLikelihood, scores[best].logLikelihood, scores[best + 1].logLikelihood]
+      let denominator = (x[0] - x[1]) * (x[0] - x[2]) * (x[1] - x[2])
+      let a = (x[2] * (y[1] - y[0]) + x[1] * (y[0] - y[2]) + x[0] * (y[2] - y[1])) / denominator
+      let b = (x[2] * x[2] * (y[0] - y[1]) + x[1] * x[1] * (y[2] - y[0]) + x[0] * x[0] * (y[1] - y[2])) / denominator
+      if a < 0 { omega = Foundation.exp(min(x[2], max(x[0], -b / (2 * a)))) }
+    }
+    model.weights = warm
+    model.wakeRate = omega
+    model.runEM(groups, iterations: options.finalIterations)
+    (model.spendMean, model.spendPseudoCount) = spendShrinkage(histories, customers: buyers)
+    return model
+  }
+
+  /// EM on the grid weights with the wake rate fixed: w_g <- w_g mean_i (L_ig / sum_h L_ih w_h).
+  mutating func runEM(_ groups: LikelihoodGroups, iterations: Int) {
+    let (likelihood, rowScale) = groups.likelihoodMatrix(self)
+    let total = groups.multiplicity.reduce(0, +)
+    var w = weights
+    var logLikelihood = -Double.infinity
+    for _ in 0..<iterations {
+      let mixture = likelihood.multiplied(byColumnVector: w)
+      var ratio = [Double](repeating: 0, count: mixture.count)
+      var ll = 0.0
+      for i in mixture.indices {
+        let m = max(mixture[i], 1e-300)
+        ratio[i] = groups.multiplicity[i] / m
+        ll += groups.multiplicity[i] * (Foundation.log(m) + rowScale[i])
+      }
+      let back = likelihood.leftMultiplied(byRowVector: ratio)
+      for g in w.indices { w[g] *= back[g] / total }
+      let change = ll - logLikelihood
+      logLikelihood = ll
+      if change.isFinite && change < 1e-7 * abs(ll) { break }
+    }
+    weights = w
+    self.logLikelihood = logLikelihood
+  }
+
+  /// Spend per purchase by empirical Bayes (normal-normal, by moments): a customer's mean is
+  /// pulled toward the base's mean by `k` pseudo-purchases, `k` = within variance / between
+  /// variance. Refunds count against the purchases they follow.
+  static func spendShrinkage(_ h: PurchaseHistories, customers: [Int]) -> (mean: Double, pseudoCount: Double?) {
+    let buyers = customers.filter { h.occasions[$0] > 0 }
+    let mean = buyers.reduce(0) { $0 + h.revenue[$1] } / max(1, buyers.reduce(0) { $0 + h.occasions[$1] })
+    let repeaters = buyers.filter { h.occasions[$0] >= 2 }
+    guard repeaters.count >= 30 else { return (mean, nil) }
+    var within = 0.0, degrees = 0.0
+    for c in repeaters {
+      within += max(0, h.squaredAmounts[c] - h.revenue[c] * h.revenue[c] / h.occasions[c])
+      degrees += h.occasions[c] - 1
+    }
+    within /= max(1, degrees)
+    let means = buyers.map { h.revenue[$0] / h.occasions[$0] }
+    let grand = means.reduce(0, +) / Double(means.count)
+    let between = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(1, means.count - 1))
+      - within * buyers.reduce(0) { $0 + 1 / h.occasions[$1] } / Double(buyers.count)
+    return (mean, between > 0 ? within / between : nil)
+  }
+}
+
+/// Customers with identical likelihoods (same gaps between purchases, same quiet time at the end)
+/// counted once: a base's one-time buyers differ only in when they bought.
+struct LikelihoodGroups {
+  /// Per group: gaps in days between consecutive purchases, and days from the last purchase to
+  /// the end of observation.
+  var gaps: [[Int32]]
+  var quiet: [Int32]
+  var multiplicity: [Double]
+
+  init(_ h: PurchaseHistories, customers: [Int]) {
+    var index: [[Int32]: Int] = [:]
+    gaps = []
+    quiet = []
+    multiplicity = []
+    for c in customers {
+      let days = h.purchaseDays[c]
+      guard let last = days.last else { continue }
+      var key = [h.through.dayNumber + 1 - last]
+      for k in days.indices.dropFirst() { key.append(days[k] - days[k - 1]) }
+      key[1...].sort()
+      if let g = index[key] {
+        multiplicity[g] += 1
+      } else {
+        index[key] = gaps.count
+        quiet.append(key[0])
+        gaps.append(Array(key[1...]))
+        multiplicity.append(1)
+      }
+    }
+  }
+
+  /// Per group and grid point, the likelihood divided by the group's largest (`rowScale` is the
+  /// log of that divisor), so that EM's sums do not underflow.
+  func likelihoodMatrix(_ model: ActivityModel) -> (Matrix, [Double]) {
+    let table = ActivityTables(model, gapLengths: Set(gaps.joined()).union(quiet))
+    let g = model.gridCount
+    var m = Matrix(rowCount: gaps.count, columnCount: g)
+    var scale = [Double](repeating: 0, count: gaps.count)
+    var row = [Double](repeating: 0, count: g)
+    for i in gaps.indices {
+      table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
+      let top = row.max() ?? 0
+      scale[i] = top
+      for k in 0..<g { m[i, k] = Foundation.exp(row[k] - top) }
+    }
+    return (m, scale)
+  }
+}
+
+/// Per grid point, the log terms of every gap length that occurs, computed once.
+struct ActivityTables {
+  let gridCount: Int
+  let logRate: [Double]
+  /// gap length -> per grid point: log lambda + log [exp(M g)]_AA.
+  var purchaseGap: [Int32: [Double]] = [:]
+  /// quiet length -> per grid point: log [exp(M f) 1]_A and P(active at the end).
+  var quietEnd: [Int32: [Double]] = [:]
+  var activeAtEnd: [Int32: [Double]] = [:]
+
+  init(_ model: ActivityModel, gapLengths: Set<Int32>) {
+    gridCount = model.gridCount
+    let exponentials = (0..<model.gridCount).map { g in
+      let (lambda, mu) = model.rates(ofGridPoint: g)
+      return TwoStateExponential(lambda: lambda, mu: mu, omega: model.wakeRate)
+    }
+    logRate = (0..<model.gridCount).map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
+    for t in gapLengths {
+      var gap = [Double](repeating: 0, count: gridCount), end = gap, active = gap
+      for g in 0..<gridCount {
+        let e = exponentials[g].fromActive(Double(t))
+        gap[g] = logRate[g] + e.logStay
+        end[g] = e.logQuiet
+        active[g] = e.activeShare
+      }
+      purchaseGap[t] = gap
+      quietEnd[t] = end
+      activeAtEnd[t] = active
+    }
+  }
+
+  func logLikelihood(gaps: [Int32], quiet: Int32, into row: inout [Double]) {
+    let end = quietEnd[quiet]!
+    for k in 0..<gridCount { row[k] = end[k] }
+    for gap in gaps {
+      let terms = purchaseGap[gap]!
+      for k in 0..<gridCount { row[k] += terms[k] }
+    }
+  }
+}
+
+/// Every customer's future under the activity model, from the end of its history.
+public struct CustomerActivityOutlook: Sendable {
+  /// Per customer: whether it has a purchase to read (leads and customers not yet acquired do not).
+  public var hasHistory: [Bool]
+  /// Per customer: chance of being active (not dormant) at the end of the history.
+  public var activeProbability: [Double]
+  /// Per customer, per interval: expected purchase occasions.
+  public var purchases: [[Double]]
+  /// Per customer, per interval: chance of at least one purchase.
+  public var buying: [[Double]]
+  /// Per customer: expected net revenue per purchase (shrunk toward the base's mean).
+  public var spendPerPurchase: [Double]
+
+  /// Expected revenue of a customer in an interval.
+  public func revenue(_ c: Int, _ interval: Int) -> Double { purchases[c][interval] * spendPerPurchase[c] }
+}
+
+extension ActivityModel {
+  /// Each customer's expectations over day intervals after `histories.through`, given as
+  /// (from, to) day offsets: (0, 30) is the 30 days after the last day of history.
+  ///
+  /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
+  /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.
+  public func outlook(_ h: PurchaseHistories, intervals: [(from: Double, to: Double)]) -> CustomerActivityOutlook {
+    let n = h.customerCount, grid = gridCount, k = intervals.count
+    // Tables: purchases = A + B v, buying = C + D v, per grid point and interval.
+    var a = Matrix(rowCount: grid, columnCount: k), b = a, c = a, d = a
+    for g in 0..<grid {
+      let (lambda, mu) = rates(ofGridPoint: g)
+      let r = mu + wakeRate, pi = wakeRate / r
+      let e = TwoStateExponential(lambda: lambda, mu: mu, omega: wakeRate)
+      for (i, interval) in intervals.enumerated() {
+        let length = interval.to - interval.from
+        let decay = (Foundation.exp(-r * interval.from) - Foundation.exp(-r * interval.to)) / r
+        a[g, i] = lambda * pi * length - lambda * pi * decay
+        b[g, i] = lambda * decay
+        let q = e.quiet(length), atStart = Foundation.exp(-r * interval.from)
+        // buying = 1 - qD - (qA - qD) P(active at from),  P(active at from) = pi + (v - pi) atStart
+        c[g, i] = 1 - q.fromDormant - (q.fromActive - q.fromDormant) * pi * (1 - atStart)
+        d[g, i] = -(q.fromActive - q.fromDormant) * atStart
+      }
+    }
+    var lengths = Set<Int32>()
+    for days in h.purchaseDays {
+      guard let last = days.last else { continue }
+      lengths.insert(h.through.dayNumber + 1 - last)
+      for j in days.indices.dropFirst() { lengths.insert(days[j] - days[j - 1]) }
+    }
+    let tables = ActivityTables(self, gapLengths: lengths)
+    let logWeights = weights.map { $0 > 0 ? Foundation.log($0) : -Double.infinity }
+    var out = CustomerActivityOutlook(
+      hasHistory: h.purchaseDays.map { !$0.isEmpty }, activeProbability: Array(repeating: 0, count: n),
+      purchases: Array(repeating: Array(repeating: 0, count: k), count: n),
+      buying: Array(repeating: Array(repeating: 0, count: k), count: n), spendPerPurchase: Array(repeating: spendMean, count: n))
+    let block = 2_048
+    var row = [Double](repeating: 0, count: grid)
+    for first in Swift.stride(from: 0, to: n, by: block) {
+      let members = (first..<min(n, first + block)).filter { out.hasHistory[$0] }
+      guard !members.isEmpty else { continue }
+      var posterior = Matrix(rowCount: members.count, columnCount: grid), posteriorActive = posterior
+      for (m, customer) in members.enumerated() {
+        let days = h.purchaseDays[customer]
+        let quiet = h.through.dayNumber + 1 - days.last!
+        var gaps: [Int32] = []
+        for j in days.indices.dropFirst() { gaps.append(days[j] - days[j - 1]) }
+        tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
+        var top = -Double.infinity
+        for g in 0..<grid { row[g] += logWeights[g]; top = max(top, row[g]) }
+        var sum = 0.0
+        for g in 0..<grid { row[g] = Foundation.exp(row[g] - top); sum += row[g] }
+        let active = tables.activeAtEnd[quiet]!
+        var activeProbability = 0.0
+        for g in 0..<grid {
+          let p = row[g] / sum
+          posterior[m, g] = p
+          posteriorActive[m, g] = p * active[g]
+          activeProbability += p * active[g]
+        }
+        out.activeProbability[customer] = activeProbability
+      }
+      let purchases = posterior * a + posteriorActive * b
+      let buying = posterior * c + posteriorActive * d
+      for (m, customer) in members.enumerated() {
+        out.purchases[customer] = (0..<k).map { max(0, purchases[m, $0]) }
+        out.buying[customer] = (0..<k).map { min(1, max(0, buying[m, $0])) }
+      }
+    }
+    for customer in 0..<n where h.occasions[customer] > 0 {
+      let own = h.revenue[customer] / h.occasions[customer]
+      if let pseudo = spendPseudoCount {
+        out.spendPerPurchase[customer] = max(0, (pseudo * spendMean + h.occasions[customer] * own) / (pseudo + h.occasions[customer]))
+      }
+    }
+    return out
+  }
+}
