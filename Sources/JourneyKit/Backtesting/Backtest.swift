@@ -330,13 +330,9 @@ struct HoldoutRun {
     let origin = model.window.lastPeriod
     let through = period.end(of: origin)
     let histories = PurchaseHistories(table, through: through)
-    guard let activity = ActivityModel.fit(histories) else { return nil }
-    let seasons = ForecastEngine.seasonal(model)
+    guard let activity = model.activity ?? ActivityModel.fit(histories, period: period) else { return nil }
     let steps = forecast.periods.count
-    let seasonal: ((Int) -> (occasions: Double, revenue: Double))? = seasons.map { s in
-      { step in (s.occasionsMultiplier?(step) ?? 1, s.revenueMultiplier?(step).first ?? 1) }
-    }
-    let individual = ActivityForecast(histories, model: activity, period: period, origin: origin, steps: steps, seasonal: seasonal)
+    let individual = ActivityForecast(histories, model: activity, period: period, origin: origin, steps: steps)
     // The chain forecasts only the customers the activity model does not: leads at the origin
     // and the entrants.
     var rest = model

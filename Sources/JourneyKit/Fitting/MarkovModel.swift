@@ -57,6 +57,9 @@ public struct MarkovModel: Codable, Sendable {
   public var analysis: ChainAnalysis
   public var diagnostics: FitDiagnostics
   public var warnings: [String]
+  /// Each bought customer's own purchase rate, dormancy and return (`ActivityModel`): `score`
+  /// forecasts customers with a purchase with it. Nil in models fitted without it.
+  public var activity: ActivityModel? = nil
 
   public var matrix: Matrix { Matrix(rows: transitionMatrix) }
 

@@ -19,6 +19,8 @@ public struct FitOptions: Sendable {
   /// Assign exactly these states (cuts already frozen, e.g. another model's) instead of building
   /// them from `stateSpace`, so two fits over different windows share one state numbering.
   public var frozenStateSpace: StateSpace? = nil
+  /// Also fit the activity model (`ActivityModel`) on the purchases up to the window's end.
+  public var activity = false
 
   public init() {}
 }
@@ -86,7 +88,8 @@ public enum ModelFitter {
       seasonalMatrices: estimate.seasonal?.map(\.rows), rewards: rewards,
       seasonalRewards: options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil,
       counts: counts, currentBase: currentBase,
-      analysis: analysis, diagnostics: diagnostics, warnings: warnings)
+      analysis: analysis, diagnostics: diagnostics, warnings: warnings,
+      activity: options.activity ? ActivityModel.fit(PurchaseHistories(table, through: options.period.end(of: window.lastPeriod)), period: options.period) : nil)
   }
 
   /// Per season: actual purchases (and revenue) in the window's periods of that season over what

@@ -20,14 +20,13 @@ public struct ActivityForecast: Sendable {
 
   /// - Parameters:
   ///   - origin: the last period of history; the forecast covers the `steps` periods after it.
-  ///   - seasonal: per step, multipliers of purchases and revenue (a seasonal chain's), if any.
-  public init(
-    _ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int,
-    seasonal: ((Int) -> (occasions: Double, revenue: Double))? = nil
-  ) {
-    let next = Double(histories.through.dayNumber) + 1
+  ///   Seasons come in through the model's clock.
+  public init(_ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int) {
+    let next = histories.through.dayNumber + 1
+    let clock = model.clock(from: histories.firstDay, through: period.end(of: origin + steps).dayNumber + 1)
     let intervals = (1...steps).map { h in
-      (from: Double(period.start(of: origin + h).dayNumber) - next, to: Double(period.end(of: origin + h).dayNumber) + 1 - next)
+      (from: clock.days(from: next, to: period.start(of: origin + h).dayNumber),
+       to: clock.days(from: next, to: period.end(of: origin + h).dayNumber + 1))
     }
     let outlook = model.outlook(histories, intervals: intervals)
     purchases = Array(repeating: 0, count: steps)
@@ -36,14 +35,13 @@ public struct ActivityForecast: Sendable {
     let n = histories.customerCount
     customerPurchases = Array(repeating: 0, count: n)
     customerRevenue = customerPurchases
-    let multipliers: [(occasions: Double, revenue: Double)] = (0..<steps).map { seasonal?($0) ?? (1, 1) }
     for c in 0..<n where outlook.hasHistory[c] {
       for h in 0..<steps {
-        let p = outlook.purchases[c][h] * multipliers[h].occasions
-        let r = outlook.purchases[c][h] * outlook.spendPerPurchase[c] * multipliers[h].revenue
+        let p = outlook.purchases[c][h]
+        let r = outlook.purchases[c][h] * outlook.spendPerPurchase[c]
         purchases[h] += p
         revenue[h] += r
-        buying[h] += min(1, outlook.buying[c][h] * multipliers[h].occasions)
+        buying[h] += outlook.buying[c][h]
         customerPurchases[c] += p
         customerRevenue[c] += r
       }
@@ -65,7 +63,7 @@ extension ActivityModel {
     guard v >= 1 else { return 0.1 }
     let inner = origin - v
     let histories = PurchaseHistories(table, through: period.end(of: inner))
-    guard let model = ActivityModel.fit(histories) else { return 0.1 }
+    guard let model = ActivityModel.fit(histories, period: period) else { return 0.1 }
     let forecast = ActivityForecast(histories, model: model, period: period, origin: inner, steps: v)
     var actual = [Double](repeating: 0, count: v)
     let start = period.start(of: inner + 1).dayNumber, end = period.end(of: origin).dayNumber
@@ -79,5 +77,45 @@ extension ActivityModel {
     let errors = (0..<v).filter { actual[$0] > 0 }.map { forecast.purchases[$0] / actual[$0] - 1 }
     guard !errors.isEmpty else { return 0.1 }
     return (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot()
+  }
+}
+
+extension ActivityModel {
+  /// Purchases per season relative to the year's level, by ratio to a centred moving average of
+  /// the repeat purchase occasions per period (the classical decomposition): the activity model itself is
+  /// flat in calendar time, so a December peak must come from here. Nil with less than two years
+  /// of periods, where each season would rest on one value or none.
+  public static func seasonalIndex(_ h: PurchaseHistories, period: PeriodKind) -> [Double]? {
+    let seasons = period.seasonsPerYear
+    guard seasons > 1 else { return nil }
+    var first = Int.max, last = period.index(of: h.through)
+    if period.end(of: last) != h.through { last -= 1 }
+    for days in h.purchaseDays { if let d = days.first { first = min(first, period.index(of: CalendarDay(dayNumber: d))) } }
+    guard first <= last, last - first + 1 >= 2 * seasons else { return nil }
+    // Repeat purchases only: first purchases follow acquisition campaigns, not the base's buying.
+    var counts = [Double](repeating: 0, count: last - first + 1)
+    for days in h.purchaseDays {
+      for d in days.dropFirst() {
+        let t = period.index(of: CalendarDay(dayNumber: d)) - first
+        if t < counts.count { counts[t] += 1 }
+      }
+    }
+    // Centred moving average over a year: an even year length averages two offset windows.
+    var ratios = [[Double]](repeating: [], count: seasons)
+    let half = seasons / 2
+    for t in half..<(counts.count - half) {
+      var average: Double
+      if seasons % 2 == 0 {
+        let window = counts[(t - half)...(t + half)]
+        average = (window.reduce(0, +) - (counts[t - half] + counts[t + half]) / 2) / Double(seasons)
+      } else {
+        average = counts[(t - half)...(t + half)].reduce(0, +) / Double(seasons)
+      }
+      if average > 0 { ratios[period.seasonIndex(of: first + t)].append(counts[t] / average) }
+    }
+    guard ratios.allSatisfy({ !$0.isEmpty }) else { return nil }
+    let index = ratios.map { $0.reduce(0, +) / Double($0.count) }
+    let mean = index.reduce(0, +) / Double(seasons)
+    return index.map { $0 / mean }
   }
 }

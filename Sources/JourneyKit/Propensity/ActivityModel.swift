@@ -55,6 +55,16 @@ public struct ActivityModel: Codable, Sendable, Equatable {
   public var fittedCustomers: Int
   /// Log-likelihood of the fitted customers at the estimate.
   public var logLikelihood: Double
+  /// Purchases per season relative to the year (`seasonalIndex(_:period:)`), when the history
+  /// holds two years; index = the period's season.
+  public var seasonalIndex: [Double]? = nil
+  /// The period kind whose seasons `seasonalIndex` follows.
+  public var seasonalPeriod: PeriodKind? = nil
+
+  /// The clock the model runs on (calendar days when there are no seasons).
+  func clock(from first: Int32, through last: Int32) -> ActivityClock {
+    ActivityClock(index: seasonalIndex, period: seasonalPeriod, from: first, through: last)
+  }
 
   var gridCount: Int { purchaseRates.count * dormancyRates.count }
   func rates(ofGridPoint g: Int) -> (lambda: Double, mu: Double) {
@@ -103,6 +113,8 @@ public struct PurchaseHistories: Sendable {
   }
 
   public var customerCount: Int { purchaseDays.count }
+  /// The earliest purchase day (the last day read when there is none).
+  public var firstDay: Int32 { purchaseDays.compactMap(\.first).min() ?? through.dayNumber }
 }
 
 /// The matrix exponential of `M t` for the two-state process, in closed form.
@@ -170,14 +182,29 @@ extension ActivityModel {
     (0..<count).map { Foundation.exp(Foundation.log(low) + (Foundation.log(high) - Foundation.log(low)) * Double($0) / Double(count - 1)) }
   }
 
+  /// Fits the mixing distribution and the wake rate to the customers with a purchase, and the
+  /// seasonal index of `period` when the history holds two years.
+  /// - Returns: nil when fewer than 2 customers have bought.
+  public static func fit(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions = FitOptions()) -> ActivityModel? {
+    let index = seasonalIndex(histories, period: period)
+    return fit(histories, options: options, clock: { ActivityClock(index: index, period: period, from: $0, through: $1) })
+      .map { var m = $0; m.seasonalIndex = index; m.seasonalPeriod = index == nil ? nil : period; return m }
+  }
+
   /// Fits the mixing distribution and the wake rate to the customers with a purchase.
   /// - Returns: nil when fewer than 2 customers have bought.
   public static func fit(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
+    fit(histories, options: options, clock: { ActivityClock(index: nil, period: nil, from: $0, through: $1) })
+  }
+
+  static func fit(
+    _ histories: PurchaseHistories, options: FitOptions, clock makeClock: (Int32, Int32) -> ActivityClock
+  ) -> ActivityModel? {
     let buyers = (0..<histories.customerCount).filter { !histories.purchaseDays[$0].isEmpty }
     guard buyers.count >= 2 else { return nil }
     let stride = max(1, (buyers.count + options.sampleLimit - 1) / options.sampleLimit)
     let sample = Swift.stride(from: 0, to: buyers.count, by: stride).map { buyers[$0] }
-    let groups = LikelihoodGroups(histories, customers: sample)
+    let groups = LikelihoodGroups(histories, customers: sample, clock: makeClock(histories.firstDay, histories.through.dayNumber + 1))
     var model = ActivityModel(
       purchaseRates: options.purchaseRates, dormancyRates: options.dormancyRates,
       weights: Array(repeating: 1 / Double(options.purchaseRates.count * options.dormancyRates.count),
@@ -266,13 +293,13 @@ extension ActivityModel {
 /// Customers with identical likelihoods (same gaps between purchases, same quiet time at the end)
 /// counted once: a base's one-time buyers differ only in when they bought.
 struct LikelihoodGroups {
-  /// Per group: gaps in days between consecutive purchases, and days from the last purchase to
-  /// the end of observation.
+  /// Per group: gaps in clock ticks between consecutive purchases, and ticks from the last
+  /// purchase to the end of observation.
   var gaps: [[Int32]]
   var quiet: [Int32]
   var multiplicity: [Double]
 
-  init(_ h: PurchaseHistories, customers: [Int]) {
+  init(_ h: PurchaseHistories, customers: [Int], clock: ActivityClock) {
     var index: [[Int32]: Int] = [:]
     gaps = []
     quiet = []
@@ -280,8 +307,8 @@ struct LikelihoodGroups {
     for c in customers {
       let days = h.purchaseDays[c]
       guard let last = days.last else { continue }
-      var key = [h.through.dayNumber + 1 - last]
-      for k in days.indices.dropFirst() { key.append(days[k] - days[k - 1]) }
+      var key = [clock.ticks(from: last, to: h.through.dayNumber + 1)]
+      for k in days.indices.dropFirst() { key.append(clock.ticks(from: days[k - 1], to: days[k])) }
       key[1...].sort()
       if let g = index[key] {
         multiplicity[g] += 1
@@ -332,7 +359,7 @@ struct ActivityTables {
     for t in gapLengths {
       var gap = [Double](repeating: 0, count: gridCount), end = gap, active = gap
       for g in 0..<gridCount {
-        let e = exponentials[g].fromActive(Double(t))
+        let e = exponentials[g].fromActive(Double(t) / ActivityClock.ticksPerDay)
         gap[g] = logRate[g] + e.logStay
         end[g] = e.logQuiet
         active[g] = e.activeShare
@@ -371,8 +398,9 @@ public struct CustomerActivityOutlook: Sendable {
 }
 
 extension ActivityModel {
-  /// Each customer's expectations over day intervals after `histories.through`, given as
-  /// (from, to) day offsets: (0, 30) is the 30 days after the last day of history.
+  /// Each customer's expectations over intervals after `histories.through`, given as (from, to)
+  /// offsets in days of the model's clock (`ActivityClock.days(from:to:)`): (0, 30) is the 30
+  /// days after the last day of history when the model has no seasons.
   ///
   /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
   /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.
@@ -395,11 +423,12 @@ extension ActivityModel {
         d[g, i] = -(q.fromActive - q.fromDormant) * atStart
       }
     }
+    let clock = self.clock(from: h.firstDay, through: h.through.dayNumber + 1)
     var lengths = Set<Int32>()
     for days in h.purchaseDays {
       guard let last = days.last else { continue }
-      lengths.insert(h.through.dayNumber + 1 - last)
-      for j in days.indices.dropFirst() { lengths.insert(days[j] - days[j - 1]) }
+      lengths.insert(clock.ticks(from: last, to: h.through.dayNumber + 1))
+      for j in days.indices.dropFirst() { lengths.insert(clock.ticks(from: days[j - 1], to: days[j])) }
     }
     let tables = ActivityTables(self, gapLengths: lengths)
     let logWeights = weights.map { $0 > 0 ? Foundation.log($0) : -Double.infinity }
@@ -415,9 +444,9 @@ extension ActivityModel {
       var posterior = Matrix(rowCount: members.count, columnCount: grid), posteriorActive = posterior
       for (m, customer) in members.enumerated() {
         let days = h.purchaseDays[customer]
-        let quiet = h.through.dayNumber + 1 - days.last!
+        let quiet = clock.ticks(from: days.last!, to: h.through.dayNumber + 1)
         var gaps: [Int32] = []
-        for j in days.indices.dropFirst() { gaps.append(days[j] - days[j - 1]) }
+        for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j])) }
         tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
         var top = -Double.infinity
         for g in 0..<grid { row[g] += logWeights[g]; top = max(top, row[g]) }
@@ -447,5 +476,48 @@ extension ActivityModel {
       }
     }
     return out
+  }
+}
+
+/// Operational time: calendar days weighted by the seasonal index of their period, so that a base
+/// that buys more in December is a steady process on this clock. Without an index it is the
+/// calendar. Likelihoods read it in ticks of a quarter day, so equal spans share their terms.
+public struct ActivityClock: Sendable {
+  static let ticksPerDay = 4.0
+  let first: Int32
+  /// Operational days from `first` to the start of each day `first + i`.
+  let cumulative: [Double]?
+
+  init(index: [Double]?, period: PeriodKind?, from first: Int32, through last: Int32) {
+    self.first = first
+    guard let index, let period else {
+      cumulative = nil
+      return
+    }
+    var c = [0.0]
+    c.reserveCapacity(Int(max(0, last - first)) + 2)
+    var day = first
+    while day <= last {
+      c.append(c.last! + index[period.seasonIndex(of: period.index(of: CalendarDay(dayNumber: day)))])
+      day += 1
+    }
+    cumulative = c
+  }
+
+  /// Operational days from the start of day `a` to the start of day `b` (`a <= b`, both within
+  /// the clock's range, or calendar days beyond it).
+  public func days(from a: Int32, to b: Int32) -> Double {
+    guard let cumulative else { return Double(b - a) }
+    func at(_ d: Int32) -> Double {
+      let i = Int(d - first)
+      if i < 0 { return Double(i) }
+      if i >= cumulative.count { return cumulative.last! + Double(i - cumulative.count + 1) }
+      return cumulative[i]
+    }
+    return at(b) - at(a)
+  }
+
+  func ticks(from a: Int32, to b: Int32) -> Int32 {
+    Int32((days(from: a, to: b) * ActivityClock.ticksPerDay).rounded())
   }
 }

@@ -82,6 +82,8 @@ public struct CustomerScores: Sendable {
   public var states: [Int32]
   public var outlook: StateOutlook
   public var stateNames: [String]
+  /// The customers with a purchase forecast one by one, when the model has an activity model.
+  public var activity: ActivityForecast?
 
   /// Scores every customer of `table` with `model`.
   public init(table: TransactionTable, model: MarkovModel, horizon: Int, asOf: CalendarDay? = nil) throws {
@@ -90,6 +92,26 @@ public struct CustomerScores: Sendable {
     states = try CustomerScorer.currentStates(table, model: model, asOf: asOf)
     outlook = StateOutlook(model: model, horizon: horizon)
     stateNames = model.stateNames
+    if let activityModel = model.activity {
+      let period = model.stateSpace.period
+      let window = try FitWindow.make(table: table, period: period, asOf: asOf)
+      let histories = PurchaseHistories(table, through: period.end(of: window.lastPeriod))
+      activity = ActivityForecast(histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon)
+    }
+  }
+
+  /// A customer's expected purchases and revenue over the horizon, and lifetime value: its own
+  /// (activity model) when it has bought, its state's otherwise. The lifetime value is the state's
+  /// scaled by the customer's expected revenue over the state's.
+  public func expectations(_ c: Int) -> (purchases: Double, revenue: Double, lifetimeValue: Double, activeProbability: Double?) {
+    let s = Int(states[c])
+    guard let activity, activity.hasHistory[c] else {
+      return (outlook.expectedPurchases[s], outlook.expectedRevenue[s], outlook.lifetimeValue[s], nil)
+    }
+    let revenue = activity.customerRevenue[c]
+    let stateRevenue = outlook.expectedRevenue[s]
+    let value = stateRevenue > 0 ? outlook.lifetimeValue[s] * revenue / stateRevenue : outlook.lifetimeValue[s]
+    return (activity.customerPurchases[c], revenue, value, activity.activeProbability[c])
   }
 
   public var scoredCount: Int { states.filter { $0 >= 0 }.count }
@@ -99,7 +121,16 @@ public struct CustomerScores: Sendable {
   public func csvBytes() -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(customerIDs.count * 64)
-    out.append(contentsOf: Array("customer_id,state,churn_probability_\(horizon),expected_purchases_\(horizon),expected_revenue_\(horizon),clv\n".utf8))
+    out.append(contentsOf: Array("customer_id,state,churn_probability_\(horizon),expected_purchases_\(horizon),expected_revenue_\(horizon),clv\(activity == nil ? "" : ",active_probability")\n".utf8))
+    if activity != nil {
+      for (c, state) in states.enumerated() where state >= 0 {
+        let e = expectations(c)
+        let s = Int(state)
+        let line = "\(csvField(customerIDs[c])),\(csvField(stateNames[s])),\(fixed(outlook.churnWithinHorizon[s], 4)),\(fixed(e.purchases, 3)),\(fixed(e.revenue, 2)),\(fixed(e.lifetimeValue, 2)),\(e.activeProbability.map { fixed($0, 4) } ?? "")\n"
+        out.append(contentsOf: Array(line.utf8))
+      }
+      return out
+    }
     // Per-state text computed once.
     let tails: [[UInt8]] = stateNames.indices.map { i in
       Array(",\(csvField(stateNames[i])),\(fixed(outlook.churnWithinHorizon[i], 4)),\(fixed(outlook.expectedPurchases[i], 3)),\(fixed(outlook.expectedRevenue[i], 2)),\(fixed(outlook.lifetimeValue[i], 2))\n".utf8)

@@ -47,6 +47,7 @@ extension JourneyCommand {
         let text = selection.text(period: options.period) + "\n"
         if json { printError(text) } else { print(text) }
       }
+      options.activity = true
       let fitted = try ModelFitter.fit(ingest.table, options: options)
       try AtomicFile.write(try fitted.json(), to: output)
       let summary = ModelSummary(model: fitted)

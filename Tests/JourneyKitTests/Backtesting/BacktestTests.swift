@@ -54,12 +54,18 @@ struct BacktestTests {
     #expect(b.holdout.totals.actual.transactions == b.holdout.periods.reduce(0) { $0 + $1.actual.transactions })
   }
 
-  @Test func perCustomerPredictionsAddUpToTheStatesOwn() throws {
+  /// The customers who have bought are forecast one by one by the activity model: their
+  /// per-customer predictions add up to that model's forecast made directly, and the aggregate
+  /// adds the chain's forecast of leads and entrants on top.
+  @Test func perCustomerPredictionsAddUpToTheActivityForecast() throws {
     let b = try Backtest.run(Self.small, options: options("2025-06-30"))
     let c = try #require(b.holdout.perCustomer)
-    // Weights are normalised within each state, so the total is the chain's.
-    let stateOnly = c.byCalibrationRepeats.reduce(0) { $0 + $1.stateOnlyMean * Double($1.customers) }
-    #expect(abs(c.predictedTotal - stateOnly) < 1e-6 * stateOnly)
+    let through = day("2025-06-30")
+    let histories = PurchaseHistories(Self.small, through: through)
+    let model = try #require(ActivityModel.fit(histories, period: .month))
+    let direct = ActivityForecast(histories, model: model, period: .month, origin: PeriodKind.month.index(of: through), steps: 6)
+    #expect(abs(c.predictedTotal - direct.purchases.reduce(0, +)) < 1e-6 * c.predictedTotal)
+    #expect(b.holdout.totals.predicted.transactions > c.predictedTotal)
     #expect(c.byCalibrationRepeats.map(\.repeats).first == "0")
     #expect(c.byCalibrationRepeats.reduce(0) { $0 + $1.customers } == c.customers)
   }
