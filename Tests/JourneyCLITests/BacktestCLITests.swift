@@ -15,7 +15,7 @@ struct BacktestCLITests {
 
   @Test func jsonHasTheDocumentedShape() throws {
     let json = Self.workspace.appendingPathComponent("backtest.json").path
-    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--per-customer", "--json", json])
+    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--states", "lifecycle", "--per-customer", "--json", json])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("Accuracy over the holdout") && r.stdout.contains("By repeat purchases"))
     let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -47,13 +47,14 @@ struct BacktestCLITests {
     #expect(baselines["run_rate"] is [String: Any] && baselines["per_customer"] is [String: Any])
   }
 
+  /// Without --states the state space is chosen (auto is the default), and the output says which and why.
   @Test func autoStatesExplainsItsChoice() throws {
-    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--states", "auto", "--replicates", "0"])
+    let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--replicates", "0"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("State spaces compared by rolling-origin validation"))
     #expect(r.stdout.contains("Chosen: "))
     for name in ["lifecycle", "value", "rfm:3", "rfm:5", "rf:4"] { #expect(r.stdout.contains(name)) }
-    let fit = try runJourney(["fit", csv, "--states", "auto", "-o", Self.workspace.appendingPathComponent("auto.json").path])
+    let fit = try runJourney(["fit", csv, "-o", Self.workspace.appendingPathComponent("auto.json").path])
     #expect(fit.status == 0, "\(fit.stderr)")
     #expect(fit.stdout.contains("Chosen: "))
   }
@@ -71,7 +72,7 @@ struct BacktestCLITests {
     (["--calibration-end", "2025-12-31"], "leaves no complete period to predict"),
     (["--calibration-end", "2025-06-30", "--holdout-periods", "8"], "hint: use --holdout-periods 6"),
     (["--calibration-end", "2025-13-01"], "calibration-end"),
-    (["--calibration-end", "2025-06-30", "--candidate", "rf"], "only used with --states auto"),
+    (["--calibration-end", "2025-06-30", "--states", "lifecycle", "--candidate", "rf"], "only used with --states auto"),
   ])
   func badArgumentsFailClearly(arguments: [String], message: String) throws {
     let r = try runJourney(["backtest", csv] + arguments)
@@ -79,9 +80,21 @@ struct BacktestCLITests {
     #expect(r.stderr.contains(message), "\(r.stderr)")
   }
 
-  @Test func otherCommandsRefuseAutoStates() throws {
-    let r = try runJourney(["evaluate", csv, "--launch", "2025-03-01", "--states", "auto"])
-    #expect(r.status != 0)
-    #expect(r.stderr.contains("only fit and backtest choose the state space"))
+  /// evaluate chooses its states on the data before the launch only, and says so.
+  @Test func evaluateChoosesStatesBeforeTheLaunch() throws {
+    let r = try runJourney(["evaluate", csv, "--launch", "2025-03-01", "--replicates", "50", "--bootstrap", "50"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("chosen on the data before the launch"))
+  }
+
+  /// Six months of data: too short for the standard folds (a year plus burn-in), yet the choice
+  /// validates on a shorter fold instead of refusing.
+  @Test func autoChoiceWorksOnSixMonths() throws {
+    let short = Self.workspace.appendingPathComponent("short.csv").path
+    let g = try runJourney(["generate", "--customers", "2000", "--months", "7", "--seed", "3", "-o", short])
+    #expect(g.status == 0, "\(g.stderr)")
+    let r = try runJourney(["backtest", short, "--calibration-end", "2023-06-30", "--per-customer", "--replicates", "0"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Chosen: ") && r.stdout.contains("one fold of"))
   }
 }

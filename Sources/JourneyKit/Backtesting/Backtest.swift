@@ -233,6 +233,11 @@ public struct Backtest: Encodable, Sendable {
     }
 
     var notes = run.notes
+    if let activity {
+      notes.append(String(
+        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error of %.1f%% per %@",
+        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons", 100 * activity.relativeError, period.rawValue))
+    }
     notes.append("customers actually acquired in each holdout \(period.rawValue) enter the forecast as new; 'assumed acquisition' uses the calibration mean instead")
     if options.calibrationEnd != period.end(of: origin) {
       notes.append("calibration ends with \(period.label(of: origin)), the last complete \(period.rawValue) on or before \(options.calibrationEnd)")
@@ -391,6 +396,30 @@ struct HoldoutActivity {
 }
 
 extension TransactionTable {
+  /// Every `stride`-th customer with all its rows: a deterministic sample.
+  public func sampled(every stride: Int) -> TransactionTable {
+    precondition(stride >= 1)
+    var ids: [String] = [], customer: [Int32] = [], days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var rowStart = [0]
+    var kept: [Int] = []
+    for c in Swift.stride(from: 0, to: customerCount, by: stride) {
+      for r in rows(of: c) {
+        customer.append(Int32(ids.count))
+        days.append(day[r])
+        amount.append(self.amount[r])
+        event.append(self.event[r])
+      }
+      ids.append(customerIDs[c])
+      kept.append(c)
+      rowStart.append(customer.count)
+    }
+    let sampledAttributes = attributes.mapValues { a in
+      CustomerAttribute(levels: a.levels, levelOfCustomer: kept.map { a.levelOfCustomer[$0] })
+    }
+    return TransactionTable(
+      customerIDs: ids, customer: customer, day: days, amount: amount, event: event, rowStart: rowStart, attributes: sampledAttributes)
+  }
+
   /// The rows on or before `day`, every customer kept (some then have no rows).
   public func truncated(through day: CalendarDay) -> TransactionTable {
     var customer: [Int32] = [], days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []

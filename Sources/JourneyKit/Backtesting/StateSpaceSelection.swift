@@ -26,8 +26,10 @@ public struct StateSpaceSelection: Encodable, Sendable {
     public var horizon: Int
     /// Rolling origins, at most.
     public var folds: Int
-    /// Score per-customer predictions weighted by each customer's own history, as the backtest does.
+    /// Score per-customer predictions weighted by each customer's own history.
     public var ownHistory = true
+    /// Customers the validation reads at most (a fixed-stride sample of larger bases).
+    public var customerLimit = 50_000
 
     public static let builtInCandidates: [StateSpaceKind] = [.lifecycle, .value, .rfm(levels: 3), .rfm(levels: 5), .recencyFrequency(levels: 4)]
 
@@ -86,21 +88,35 @@ public struct StateSpaceSelection: Encodable, Sendable {
 
   /// Compares the candidates on `table` (which must hold only the data the choice may see) up to
   /// its fit window's end (`fit.asOf` or the data's end).
-  /// - Throws: `BacktestError.invalidOption` when the window is too short for one fold.
+  /// Never refuses a window that can be fitted: short histories validate on one shorter fold, and
+  /// when nothing can be validated the choice is lifecycle, with the reason.
+  /// - Throws: `FitError` when the window cannot be formed; `BacktestError.invalidOption` for
+  ///   options without a horizon, fold or candidate.
   public static func run(_ table: TransactionTable, fit: FitOptions, options: Options) throws -> StateSpaceSelection {
     let period = fit.period
     let window = try FitWindow.make(table: table, period: period, asOf: fit.asOf, from: fit.from)
     guard options.horizon >= 1, options.folds >= 1, !options.candidates.isEmpty else {
       throw BacktestError.invalidOption(flag: "--states auto", value: "horizon \(options.horizon), folds \(options.folds)", expected: "at least one candidate, fold and period")
     }
-    // Every fold needs a year, and 6 periods beyond the churn threshold (left out as burn-in), before its origin.
+    // Large bases: the choice reads a fixed-stride sample of customers; which segments generalise
+    // does not need every customer, and the fit afterwards reads them all.
+    let table = table.customerCount > options.customerLimit ? table.sampled(every: (table.customerCount + options.customerLimit - 1) / options.customerLimit) : table
+    // Standard folds need a year, and 6 periods beyond the churn threshold (left out as burn-in),
+    // before their origin. Shorter histories validate on one shorter fold at the end of the
+    // window (a third of it, at least one period); the choice never refuses while a fold fits.
     let minimumTraining = max(period.seasonsPerYear, (fit.churnAfterPeriods ?? LifecycleRules.defaults(for: period).churnAfterPeriods) + 6)
-    let origins = (1...options.folds).map { window.lastPeriod - $0 * options.horizon }
+    var horizon = options.horizon
+    var origins = (1...options.folds).map { window.lastPeriod - $0 * options.horizon }
       .filter { $0 - window.firstPeriod + 1 >= minimumTraining }
+    var shortHistory = false
+    if origins.isEmpty {
+      horizon = max(1, min(options.horizon, window.periodCount / 3))
+      let origin = window.lastPeriod - horizon
+      if origin - window.firstPeriod + 1 >= 2 { origins = [origin] }
+      shortHistory = true
+    }
     guard !origins.isEmpty else {
-      throw BacktestError.invalidOption(
-        flag: "--states auto", value: "\(window.periodCount) \(period.rawValue)s of data",
-        expected: "at least \(minimumTraining + options.horizon) \(period.rawValue)s before the end to validate on (a fit window of \(minimumTraining) and \(options.horizon) to predict); use a shorter --validation-periods or choose the states by name")
+      return fallback(options: options, reason: "\(window.periodCount) \(period.rawValue)s of data are too few to validate on; lifecycle, the simplest segments, is used")
     }
     var candidates: [Candidate] = []
     for kind in options.candidates {
@@ -110,7 +126,7 @@ public struct StateSpaceSelection: Encodable, Sendable {
       var stateCount = 0
       do {
         for origin in origins {
-          let (fold, count) = try evaluate(table, fit: o, origin: origin, steps: options.horizon, ownHistory: options.ownHistory)
+          let (fold, count) = try evaluate(table, fit: o, origin: origin, steps: horizon, ownHistory: options.ownHistory)
           folds.append(fold)
           stateCount = count
         }
@@ -122,23 +138,31 @@ public struct StateSpaceSelection: Encodable, Sendable {
     }
     let scored = candidates.indices.filter { candidates[$0].score != nil }
     guard let best = scored.min(by: { candidates[$0].score! < candidates[$1].score! }) else {
-      throw BacktestError.invalidOption(
-        flag: "--states auto", value: candidates.map(\.states).joined(separator: ", "),
-        expected: "at least one candidate that fits: \(candidates.compactMap(\.error).first ?? "")")
+      return fallback(
+        options: options,
+        reason: "no candidate could be validated (\(candidates.compactMap(\.error).first ?? "no folds")); lifecycle, the simplest segments, is used")
     }
     let bestScore = candidates[best].score!
     let pick = scored.filter { candidates[$0].score! <= bestScore + 0.002 }
       .min { (candidates[$0].stateCount, candidates[$0].score!) < (candidates[$1].stateCount, candidates[$1].score!) }!
-    var reason = "\(candidates[pick].states) has the lowest mean score (\(String(format: "%.3f", candidates[pick].score!))) over \(origins.count) rolling origin\(origins.count == 1 ? "" : "s") predicting \(options.horizon) \(period.rawValue)s each"
+    var reason = "\(candidates[pick].states) has the lowest mean score (\(String(format: "%.3f", candidates[pick].score!))) over \(origins.count) rolling origin\(origins.count == 1 ? "" : "s") predicting \(horizon) \(period.rawValue)s each"
     if pick != best {
       reason = "\(candidates[pick].states) scores within 0.002 of \(candidates[best].states) with fewer states (\(candidates[pick].stateCount) against \(candidates[best].stateCount))"
     }
     if let runnerUp = scored.filter({ $0 != pick }).min(by: { candidates[$0].score! < candidates[$1].score! }) {
       reason += "; next best \(candidates[runnerUp].states) at \(String(format: "%.3f", candidates[runnerUp].score!))"
     }
+    if shortHistory {
+      reason += " (the history is shorter than a year plus the churn threshold and 6 periods, so one fold of \(horizon) validates)"
+    }
     return StateSpaceSelection(
-      horizon: options.horizon, origins: origins.sorted().map { period.label(of: $0) }, candidates: candidates,
+      horizon: horizon, origins: origins.sorted().map { period.label(of: $0) }, candidates: candidates,
       chosen: options.candidates[pick], reason: reason)
+  }
+
+  /// The choice when nothing can be validated: lifecycle, said plainly.
+  static func fallback(options: Options, reason: String) -> StateSpaceSelection {
+    StateSpaceSelection(horizon: options.horizon, origins: [], candidates: [], chosen: .lifecycle, reason: reason)
   }
 
   /// One fold: fit up to `origin`, predict `steps` periods, score.

@@ -3,8 +3,8 @@ import JourneyKit
 
 /// How a model is fitted: the flags `fit` shares with commands that fit on the fly.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "State space: lifecycle, value, rfm, rfm:K, rf, rf:K (recency x frequency), a YAML rules file, or auto (fit and backtest: chosen by rolling-origin validation).")
-  var states: String = "lifecycle"
+  @Option(help: "State space: auto (the default: the candidate that predicts best in rolling-origin validation on the data before the fit's end), lifecycle, value, rfm, rfm:K, rf, rf:K (recency x frequency) or a YAML rules file.")
+  var states: String = "auto"
 
   @Option(name: .customLong("candidate"), help: ArgumentHelp("With --states auto: also try this state space (a YAML rules file or a name); repeatable.", valueName: "states"))
   var candidates: [String] = []
@@ -78,7 +78,7 @@ struct ModelOptions: ParsableArguments {
     var o = FitOptions()
     o.period = period
     if autoStates {
-      guard allowAuto else { throw ValidationError("--states auto: only fit and backtest choose the state space; fit a model with --states auto and give its states here") }
+      guard allowAuto else { throw ValidationError("--states auto: this command does not choose the state space; give the states by name") }
     } else {
       guard candidates.isEmpty else { throw ValidationError("--candidate: '\(candidates[0])' is only used with --states auto") }
     }

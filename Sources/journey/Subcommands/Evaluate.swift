@@ -63,7 +63,7 @@ extension JourneyCommand {
       var options = EvaluationOptions(launch: try day(launch, flag: "launch"))
       options.prePeriods = pre
       options.postPeriods = post
-      options.fit = try model.fitOptions(source: input.file)
+      options.fit = try model.fitOptions(source: input.file, allowAuto: true)
       options.bootstrap = bootstrap
       options.replicates = replicates
       options.seed = seed
@@ -72,6 +72,13 @@ extension JourneyCommand {
         return try EvaluationTarget.load(yaml: String(decoding: data, as: UTF8.self), source: path)
       }
       let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
+      if model.autoStates {
+        // Chosen on the data before the launch only: the choice must not see the effect it judges.
+        let before = ingest.table.truncated(through: options.launch.adding(days: -1))
+        let selection = try StateSpaceSelection.run(before, fit: options.fit, options: model.selectionOptions())
+        options.fit.stateSpace = selection.chosen
+        printError("states: \(selection.chosenLabel), chosen on the data before the launch: \(selection.reason)")
+      }
       var evaluation = try RolloutEvaluation.run(ingest.table, options: options)
       if let goals { evaluation.check(goals) }
       if let csv { try AtomicFile.write(evaluation.csv(), to: csv) }
