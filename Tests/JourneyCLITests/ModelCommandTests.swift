@@ -100,8 +100,19 @@ struct ModelCommandTests {
     let r = try runJourney(["score", csv, "--model", model, "-o", out, "--horizon", "3"])
     #expect(r.status == 0, "\(r.stderr)")
     let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
-    #expect(rows[0] == "customer_id,state,churn_probability_3,expected_purchases_3,expected_revenue_3,clv")
+    #expect(rows[0] == "customer_id,state,churn_probability_3,expected_purchases_3,expected_revenue_3,clv,active_probability")
     #expect(rows.count == 3_001)
+    // Customers with a purchase get their own future (activity model): within one state the
+    // expected purchases differ and the chance of being active is a probability; leads get none.
+    let fields = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    var byState: [String: Set<String>] = [:]
+    for f in fields where !f[6].isEmpty {
+      let p = try #require(Double(f[6]))
+      #expect(p >= 0 && p <= 1)
+      byState[f[1], default: []].insert(f[3])
+    }
+    #expect(byState.values.contains { $0.count > 10 })
+    #expect(fields.contains { $0[1] == "lead" && $0[6].isEmpty })
   }
 
   @Test func compareShippedStrategies() throws {

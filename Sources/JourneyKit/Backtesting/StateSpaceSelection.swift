@@ -30,6 +30,8 @@ public struct StateSpaceSelection: Encodable, Sendable {
     public var ownHistory = true
     /// Customers the validation reads at most (a fixed-stride sample of larger bases).
     public var customerLimit = 50_000
+    /// Candidates with more states than this (after `--split-by`) are not tried.
+    public var stateLimit = 200
 
     public static let builtInCandidates: [StateSpaceKind] = [.lifecycle, .value, .rfm(levels: 3), .rfm(levels: 5), .recencyFrequency(levels: 4)]
 
@@ -119,9 +121,19 @@ public struct StateSpaceSelection: Encodable, Sendable {
       return fallback(options: options, reason: "\(window.periodCount) \(period.rawValue)s of data are too few to validate on; lifecycle, the simplest segments, is used")
     }
     var candidates: [Candidate] = []
+    let levels = fit.splitBy.flatMap { table.attributes[$0]?.levels } ?? []
     for kind in options.candidates {
       var o = fit
       o.stateSpace = kind
+      // Crossed with a split, big spaces grow with the levels: a candidate beyond the limit is not
+      // fitted (its rows would be too thin to validate anyway).
+      let size = StateSpace(kind: kind, period: period, rules: LifecycleRules.defaults(for: period), splitBy: fit.splitBy, splitLevels: levels).count
+      if size > options.stateLimit {
+        candidates.append(Candidate(
+          states: kind.label, stateCount: size, score: nil, folds: [],
+          error: "\(size) states with the split, more than the \(options.stateLimit) the choice tries"))
+        continue
+      }
       var folds: [Fold] = []
       var stateCount = 0
       do {
