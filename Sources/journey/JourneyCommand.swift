@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JourneyKit
 
 @main
@@ -15,4 +16,40 @@ struct JourneyCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Backtest.self]
   )
+
+  /// Runs the command; errors the library raises about input data exit with 65 (bad input data:
+  /// transactions, model files, scenario, state-rules and targets files), flag mistakes with 64,
+  /// anything else with 1. The README's "Exit codes" section lists them.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if let code = ExitCodes.dataError(error) {
+        printError((code == ExitCodes.usage ? "Error: " : "") + String(describing: error))
+        Foundation.exit(code)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+/// The exit codes of journey (sysexits.h), in one place.
+enum ExitCodes {
+  /// Misuse of flags: ArgumentParser's `ValidationError`, and flags the library rejects.
+  static let usage: Int32 = 64
+  /// Bad input data.
+  static let dataError: Int32 = 65
+
+  /// The exit code of a library error about input data, nil for anything else.
+  static func dataError(_ error: any Error) -> Int32? {
+    switch error {
+    case is InputError, is InputFailure, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
+      return dataError
+    case is OutputPathError:
+      return usage
+    default:
+      return nil
+    }
+  }
 }

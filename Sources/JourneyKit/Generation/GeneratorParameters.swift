@@ -74,7 +74,9 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     func require(_ ok: Bool, _ name: String, _ value: CustomStringConvertible, _ expected: String) throws(GeneratorError) {
       if !ok { throw .invalid(parameter: name, value: String(describing: value), expected: expected) }
     }
-    try require(customers >= 1 && customers <= 100_000_000, "customers", customers, "a whole number from 1 to 100000000")
+    try require(
+      customers >= 1 && customers <= Limits.generatedCustomers, "customers", customers,
+      "a whole number from 1 to \(Limits.generatedCustomers) (the limit: about 560 bytes of memory each); for more, generate several files with different --seed")
     try require(months >= 1 && months <= 600, "months", months, "a whole number from 1 to 600")
     try require(purchaseRateShape > 0, "purchase-rate-shape", purchaseRateShape, "a positive number")
     try require(purchaseRateMeanPerMonth > 0 && purchaseRateMeanPerMonth <= 100, "purchase-rate", purchaseRateMeanPerMonth, "purchases per month, above 0 and at most 100")

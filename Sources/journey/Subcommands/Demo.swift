@@ -21,10 +21,10 @@ extension JourneyCommand {
     @Option(name: [.short, .customLong("output")], help: "Folder for the sample data and results.")
     var output: String = "demo"
 
-    @Option(help: "People entering the sample base.")
+    @Option(parsing: .unconditional, help: "People entering the sample base.")
     var customers: Int = 5_000
 
-    @Option(help: "Random seed for the sample data.")
+    @Option(parsing: .unconditional, help: "Random seed for the sample data.")
     var seed: UInt64 = 7
 
     func validate() throws {

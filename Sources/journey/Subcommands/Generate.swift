@@ -26,7 +26,7 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Length of the span in months.")
     var months: Int = 36
 
-    @Option(help: "Random seed; the same seed gives the same file.")
+    @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same file.")
     var seed: UInt64 = 1
 
     @Option(parsing: .unconditional, help: "Mean purchases per customer per month while alive.")

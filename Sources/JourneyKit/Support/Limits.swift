@@ -1,0 +1,46 @@
+/// What the tool supports, checked before the work starts: each limit names itself and the
+/// way around it in the error, and the README lists them (section "Validation and limits").
+public enum Limits {
+  /// `generate --customers`: about 560 bytes of memory per customer while generating.
+  public static let generatedCustomers = 10_000_000
+  /// Periods a forecast, compare, levers or score runs forward.
+  public static let horizon = 600
+  /// Monte Carlo replicates.
+  public static let replicates = 1_000_000
+  /// Distinct values of a `--split-by` column: each one copies every state.
+  public static let splitValues = 200
+  /// States of a model (after `--split-by`): matrices, posteriors and counts grow with the square.
+  public static let states = 1_500
+  /// New customers per period (`--acquisition N`, a model's acquisitions).
+  public static let customersPerPeriod = 1e9
+  /// Customers in a model's base, in any state.
+  public static let customersInState = 1e12
+  /// Bytes read from standard input (a stream is held in memory; a file is mapped).
+  public static let standardInputBytes = 8 << 30
+}
+
+extension Double {
+  /// The whole number nearest below, or nil when it is not finite or does not fit an `Int`
+  /// (`Int(1e300)` traps; this does not).
+  @inlinable
+  public var checkedInt: Int? {
+    guard isFinite else { return nil }
+    let down = rounded(.towardZero)
+    guard down >= -9.2e18 && down <= 9.2e18 else { return nil }
+    return Int(down)
+  }
+}
+
+/// Adds finite values and reports the first running total that is no longer finite.
+///
+/// Sums of amounts are checked where they are made: a total of huge but finite amounts that
+/// overflows to infinity is an input error naming the row, not a silent `inf`.
+@inlinable
+public func checkedSum<S: Sequence>(_ values: S) -> (sum: Double, overflowAt: Int?) where S.Element == Double {
+  var sum = 0.0
+  for (k, v) in values.enumerated() {
+    sum += v
+    if !sum.isFinite { return (sum, k) }
+  }
+  return (sum, nil)
+}

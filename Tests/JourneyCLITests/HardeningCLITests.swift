@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// Bad input of every class ends in a clear error with its exit code, never a crash or a
+/// silent success (issue 15).
+@Suite("Hardening: bad input, exit codes and messages", .serialized)
+struct HardeningCLITests {
+  static let workspace: URL = {
+    let dir = try! temporaryDirectory()
+    let csv = dir.appendingPathComponent("data.csv").path
+    let g = try! runJourney(["generate", "--customers", "600", "--months", "18", "--seed", "9", "-o", csv])
+    precondition(g.status == 0, g.stderr)
+    let f = try! runJourney(["fit", csv, "-o", dir.appendingPathComponent("model.json").path])
+    precondition(f.status == 0, f.stderr)
+    return dir
+  }()
+
+  var dir: URL { Self.workspace }
+  var csv: String { dir.appendingPathComponent("data.csv").path }
+  var model: String { dir.appendingPathComponent("model.json").path }
+
+  func write(_ name: String, _ text: String) throws -> String {
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  // MARK: - Crashes
+
+  @Test(arguments: ["inspect", "fit"])
+  func aLongDigitRunInADateIsAnErrorNotACrash(command: String) throws {
+    let bad = try write("digits.csv", "customer_id,date,amount\na,2024-01-05,5\nb,1.2.99999999999999999999999,5\nc,99999999999999999999999/1/2,5\n")
+    let out = dir.appendingPathComponent("never.json").path
+    let r = try runJourney(command == "fit" ? ["fit", bad, "-o", out] : ["inspect", bad])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("digits.csv:3:3: date '1.2.99999999999999999999999' — expected a date as YYYY-MM-DD"), "\(r.stderr)")
+    let skip = try runJourney(["inspect", bad, "--on-error", "skip"])
+    #expect(skip.status == 0, "\(skip.stderr)")
+    #expect(skip.stderr.contains("skipped 2 of 3 rows: 2 invalid date"), "\(skip.stderr)")
+  }
+
+  @Test func aHugeAcquisitionIsAUsageError() throws {
+    let r = try runJourney(["forecast", "--model", model, "--acquisition", "1e300"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("Error: --acquisition: '1e300' must be from 0 to 1,000,000,000 new customers per period (the limit)"), "\(r.stderr)")
+  }
+
+  @Test(arguments: ["show", "forecast", "levers", "score"])
+  func aModelWithAShortBaseIsRefusedByEveryCommand(command: String) throws {
+    var tree = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as! [String: Any]
+    tree["current_base"] = Array((tree["current_base"] as! [Any]).prefix(2))
+    let bad = dir.appendingPathComponent("short-\(command).json").path
+    try JSONSerialization.data(withJSONObject: tree).write(to: URL(fileURLWithPath: bad))
+    let arguments: [String] =
+      switch command {
+      case "show": ["show", bad]
+      case "score": ["score", csv, "--model", bad, "-o", dir.appendingPathComponent("scores-never.csv").path]
+      default: [command, "--model", bad]
+      }
+    let r = try runJourney(arguments)
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("\(bad): not a Journey model: current_base: has 2 entries, expected 7 (one per state); refit with `journey fit`"), "\(r.stderr)")
+  }
+
+  // MARK: - Small
+
+  @Test func aNegativeHorizonSaysWhatIsExpected() throws {
+    let r = try runJourney(["forecast", "--model", model, "--horizon", "-1"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("Error: --horizon: '-1' must be from 1 to 600 periods (the limit)"), "\(r.stderr)")
+  }
+
+  @Test func aScenarioMistakeIsBadInputData() throws {
+    let bad = try write("broken.yaml", "name: x\ninterventions: [\n")
+    let r = try runJourney(["compare", "--model", model, bad])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("broken.yaml: not valid YAML"), "\(r.stderr)")
+  }
+
+  @Test func aStateRulesMistakeIsBadInputData() throws {
+    let bad = try write("rules.yaml", "states:\n  - name: a\n    when: {recency: \"<= x\"}\n")
+    let r = try runJourney(["fit", csv, "--states", bad, "-o", dir.appendingPathComponent("never.json").path])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("rules.yaml:3:21: at states[0].when.recency: '<= x' is not a condition"), "\(r.stderr)")
+  }
+
+  // MARK: - Data loss
+
+  @Test func outputsOverInputsAreRefusedBeforeAnyWork() throws {
+    let copy = try write("copy.csv", try String(contentsOfFile: csv, encoding: .utf8))
+    let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+    let link = dir.appendingPathComponent("link.csv").path
+    try? FileManager.default.removeItem(atPath: link)
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: copy)
+    let cases: [([String], String)] = [
+      (["fit", copy, "-o", copy], "Error: --output: '\(copy)' is the input '\(copy)'"),
+      (["score", link, "--model", model, "-o", dir.path + "/./copy.csv"], "Error: --output: '\(dir.path)/./copy.csv' is the input '\(link)'"),
+      (["inspect", copy, "--on-error", "skip", "--rejects", link], "Error: --rejects: '\(link)' is the input '\(copy)'"),
+      (["forecast", "--model", model, "--csv", model], "Error: --csv: '\(model)' is the input '\(model)'"),
+      (["forecast", "--model", model, "--csv", dir.appendingPathComponent("a.csv").path, "--report", dir.appendingPathComponent("a.csv").path + ".md"], ""),
+    ]
+    for (arguments, message) in cases where !message.isEmpty {
+      let r = try runJourney(arguments)
+      #expect(r.status == 64, "\(arguments): \(r.stderr)")
+      #expect(r.stderr.contains(message), "\(r.stderr)")
+      #expect(r.stderr.contains("writing it would replace the data it is made from"), "\(r.stderr)")
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+    let modelText = try String(contentsOfFile: model, encoding: .utf8)
+    #expect(modelText.contains("journey-model/1"))
+  }
+}
