@@ -16,6 +16,28 @@ public struct ModelValidationError: Error, Equatable, CustomStringConvertible {
 }
 
 extension MarkovModel {
+  /// Reads a model from the bytes of a model file: decodes, checks the schema version, validates.
+  /// - Throws: `ModelFileError` naming `path` and what is wrong.
+  public static func load(data: Data, path: String) throws(ModelFileError) -> MarkovModel {
+    let model: MarkovModel
+    do {
+      let decoder = JSONDecoder()
+      decoder.keyDecodingStrategy = .convertFromSnakeCase
+      model = try decoder.decode(MarkovModel.self, from: data)
+    } catch let error as DecodingError {
+      throw .malformed(path: path, detail: describe(error))
+    } catch {
+      throw .malformed(path: path, detail: "\(error)")
+    }
+    guard supportedFormats.contains(model.format) else { throw .unsupportedFormat(path: path, format: model.format) }
+    do {
+      try model.validate()
+    } catch {
+      throw .malformed(path: path, detail: error.description)
+    }
+    return model
+  }
+
   /// The model formats (`format`, the schema version) this version of journey reads.
   public static let supportedFormats: Set<String> = [currentFormat]
 

@@ -70,23 +70,7 @@ public struct MarkovModel: Codable, Sendable {
   /// - Throws: `ModelFileError` naming the file and what is wrong.
   public static func load(path: String) throws(ModelFileError) -> MarkovModel {
     guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
-    let model: MarkovModel
-    do {
-      let decoder = JSONDecoder()
-      decoder.keyDecodingStrategy = .convertFromSnakeCase
-      model = try decoder.decode(MarkovModel.self, from: data)
-    } catch let error as DecodingError {
-      throw .malformed(path: path, detail: describe(error))
-    } catch {
-      throw .malformed(path: path, detail: "\(error)")
-    }
-    guard supportedFormats.contains(model.format) else { throw .unsupportedFormat(path: path, format: model.format) }
-    do {
-      try model.validate()
-    } catch {
-      throw .malformed(path: path, detail: error.description)
-    }
-    return model
+    return try load(data: data, path: path)
   }
 
   /// The model as JSON text.

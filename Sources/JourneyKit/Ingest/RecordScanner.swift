@@ -451,6 +451,12 @@ struct RecordScanner {
     out.records = records
     out.blankLines = blankLines
     // Key columns only live until interning: they stay raw, never copied.
+    // Free the placeholders first: assigning over a RawColumn does not release its buffer
+    // (found by the CSV fuzzer's leak check).
+    out.keyW0.free()
+    out.keyW1.free()
+    out.keyTag.free()
+    out.keyLocation.free()
     out.keyW0 = keyW0
     out.keyW1 = keyW1
     out.keyTag = keyTag
@@ -459,6 +465,7 @@ struct RecordScanner {
     out.amount = OwnedColumn(amounts)
     out.event = OwnedColumn(events)
     out.attributeValues = attributeValues.finish()
+    attributeValues.free()
     return out
   }
 
@@ -693,10 +700,8 @@ struct RawColumn<Element> {
       buffer.baseAddress!.moveInitialize(from: base, count: count)
       initialized = count
     }
-    base.deallocate()
-    base = .allocate(capacity: 1)
+    // The buffer stays allocated (now empty) so that `free()` remains valid afterwards.
     count = 0
-    capacity = 1
     return result
   }
 }
