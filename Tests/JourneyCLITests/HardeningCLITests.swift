@@ -109,4 +109,59 @@ struct HardeningCLITests {
     let modelText = try String(contentsOfFile: model, encoding: .utf8)
     #expect(modelText.contains("journey-model/1"))
   }
+
+  // MARK: - Silent wrong answers
+
+  @Test func hugeAmountsAreRejectedAtTheirRowInsteadOfSummingToInfinity() throws {
+    let bad = try write("huge.csv", "customer_id,date,amount\na,2024-01-05,9e307\na,2024-01-05,9e307\nb,2024-01-06,5\n")
+    let r = try runJourney(["inspect", bad])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("huge.csv:2:14: amount '9e307' is too large — expected an amount from -1,000,000,000,000 to 1,000,000,000,000"), "\(r.stderr)")
+    #expect(!r.stdout.contains("inf"))
+    let skip = try runJourney(["inspect", bad, "--on-error", "skip", "--json"])
+    #expect(skip.status == 0, "\(skip.stderr)")
+    #expect(skip.stderr.contains("skipped 2 of 3 rows: 2 amount too large"), "\(skip.stderr)")
+    #expect(skip.stdout.contains("\"revenue\" : 5"), "\(skip.stdout)")
+  }
+
+  @Test func customerIDsAreTrimmedLikeAmounts() throws {
+    let ids = try write("ids.csv", "customer_id,date,amount\nabc,2024-01-05,5\nabc ,2024-02-05,5\n\" abc\",2024-03-05,5\n")
+    let r = try runJourney(["inspect", ids, "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("\"customers\" : 1,"), "\(r.stdout)")
+  }
+
+  @Test func compareRefusesAScenarioWithoutAMarginAgainstOneWithIt() throws {
+    let base = try write("nomargin.yaml", "name: plain\ninterventions: []\n")
+    let other = try write("margin.yaml", "name: with margin\nmargin: 35%\ninterventions: []\n")
+    let r = try runJourney(["compare", "--model", model, "--replicates", "0", base, other])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("\(base): margin: missing, so revenue counts as profit (100%), while 'with margin' has margin 35.0%"), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+  }
+
+  @Test func compareRefusesAnInterventionAfterTheHorizon() throws {
+    let late = try write("late.yaml", "name: late\nmargin: 35%\ninterventions:\n  - {name: late, targets: at_risk, start: 13, effects: {churn: -10%}}\n")
+    let r = try runJourney(["compare", "--model", model, "--replicates", "0", "--horizon", "12", late])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("late.yaml: interventions[0].start: period 13 is after the horizon of 12 periods, so 'late' would never act; forecast further with --horizon 13, or start it earlier"), "\(r.stderr)")
+  }
+
+  // MARK: - Limits
+
+  @Test func generateRefusesMoreCustomersThanTheLimit() throws {
+    let r = try runJourney(["generate", "--customers", "100000000", "-o", dir.appendingPathComponent("never.csv").path])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--customers: '100000000' is not valid; expected a whole number from 1 to 10000000 (the limit: about 560 bytes of memory each)"), "\(r.stderr)")
+  }
+
+  @Test func splitByWithTooManyValuesIsRefusedBeforeFitting() throws {
+    var text = "customer_id,date,amount,shop\n"
+    for k in 0..<250 { text += "c\(k),2024-01-0\(1 + k % 9),5,S\(k)\nc\(k),2024-03-0\(1 + k % 9),5,S\(k)\n" }
+    let wide = try write("wide.csv", text)
+    let r = try runJourney(["fit", wide, "--split-by", "shop", "-o", dir.appendingPathComponent("never.json").path])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("--split-by: column 'shop' has 250 values, and each one copies every state; the limit is 200 values"), "\(r.stderr)")
+    #expect(r.stderr.contains("hint: group rare values into one (e.g. 'other') before fitting"), "\(r.stderr)")
+  }
 }

@@ -346,6 +346,15 @@ struct RecordScanner {
             keyLocation = UInt32(offset) | PartResult.scratchFlag
             keyPointer = UnsafePointer(out.scratchPointer(offset))
           }
+          // Spaces around an id are not part of it, as around amounts and dates: 'abc ' is 'abc'.
+          while keyLength > 0, keyPointer[keyLength - 1] == 0x20 || keyPointer[keyLength - 1] == 0x09 { keyLength -= 1 }
+          var lead = 0
+          while lead < keyLength, keyPointer[lead] == 0x20 || keyPointer[lead] == 0x09 { lead += 1 }
+          if lead > 0 {
+            keyPointer += lead
+            keyLength -= lead
+            keyLocation &+= UInt32(lead)
+          }
           if keyLength == 0 {
             if reject(.emptyCustomerID(loc(fieldStart[c]))) { out.stop = .problemLimit; break rows }
             continue rows
@@ -404,6 +413,10 @@ struct RecordScanner {
           if let value = FieldParsing.amount(amountPointer, amountLength, decimalComma: decimalComma) {
             guard value.isFinite else {
               if reject(.nonFiniteAmount(loc(fieldStart[a]), value: text(a))) { out.stop = .problemLimit; break rows }
+              continue rows
+            }
+            guard abs(value) <= Limits.amount else {
+              if reject(.amountTooLarge(loc(fieldStart[a]), value: text(a), limit: Limits.amount)) { out.stop = .problemLimit; break rows }
               continue rows
             }
             amount = value

@@ -52,7 +52,10 @@ extension Scenario {
     var scenario = Scenario(name: name, source: source)
     scenario.description = top["description"]?.scalar?.string ?? ""
     scenario.requires = top["requires"]?.scalar?.string
-    if let m = top["margin"] { scenario.margin = try fraction(m, "margin", 0...1, "a margin from 0% to 100%, e.g. 35%", fail) }
+    if let m = top["margin"] {
+      scenario.margin = try fraction(m, "margin", 0...1, "a margin from 0% to 100%, e.g. 35%", fail)
+      scenario.marginIsExplicit = true
+    }
     if let list = top["interventions"] {
       guard let items = list.sequence else { throw fail(list, "interventions", "expected a list of interventions") }
       for (k, item) in items.enumerated() {

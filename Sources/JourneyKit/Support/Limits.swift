@@ -15,6 +15,9 @@ public enum Limits {
   public static let customersPerPeriod = 1e9
   /// Customers in a model's base, in any state.
   public static let customersInState = 1e12
+  /// The largest amount of one transaction (either sign): a billion rows of it still sum, and
+  /// their squares too, to finite numbers, so totals and variances never overflow to infinity.
+  public static let amount = 1e12
   /// Bytes read from standard input (a stream is held in memory; a file is mapped).
   public static let standardInputBytes = 8 << 30
 }
