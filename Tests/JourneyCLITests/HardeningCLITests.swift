@@ -164,4 +164,30 @@ struct HardeningCLITests {
     #expect(r.stderr.contains("--split-by: column 'shop' has 250 values, and each one copies every state; the limit is 200 values"), "\(r.stderr)")
     #expect(r.stderr.contains("hint: group rare values into one (e.g. 'other') before fitting"), "\(r.stderr)")
   }
+
+  // MARK: - Unsafe output
+
+  @Test func scoreGuardsIDsThatSpreadsheetsWouldRunAsFormulas() throws {
+    let text = try String(contentsOfFile: csv, encoding: .utf8).replacingOccurrences(of: "\nC", with: "\n=C")
+    let input = try write("formula.csv", text)
+    let out = dir.appendingPathComponent("formula-scores.csv").path
+    let r = try runJourney(["score", input, "--model", model, "-o", out])
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").dropFirst()
+    #expect(!rows.isEmpty)
+    #expect(rows.allSatisfy { $0.hasPrefix("'=") }, "\(rows.prefix(3))")
+  }
+
+  @Test func theMarkdownReportShowsHostileNamesAsText() throws {
+    let a = try write("tags-base.yaml", "name: <script>x</script>\nmargin: 35%\ninterventions: []\n")
+    let b = try write("tags-pipe.yaml", "name: a|b\nmargin: 35%\ninterventions:\n  - {targets: at_risk, effects: {churn: -10%}}\n")
+    let report = dir.appendingPathComponent("hostile.md").path
+    let r = try runJourney(["compare", "--model", model, "--replicates", "0", a, b, "--report", report])
+    #expect(r.status == 0, "\(r.stderr)")
+    let md = try String(contentsOfFile: report, encoding: .utf8)
+    #expect(!md.contains("<script>"))
+    #expect(md.contains("&lt;script&gt;x&lt;/script&gt;"))
+    #expect(md.contains("a\\|b"))
+    #expect(!md.contains("a|b"))
+  }
 }

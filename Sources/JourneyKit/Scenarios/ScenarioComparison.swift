@@ -142,7 +142,7 @@ public struct ScenarioComparison: Codable, Sendable {
     var lines = ["scenario,customers_end,revenue,revenue_p5,revenue_p95,cost,profit,profit_p5,profit_p95,discounted_profit,incremental_profit,incremental_profit_p5,incremental_profit_p95,roi,payback_period,probability_beats_baseline"]
     func n(_ v: Double?) -> String { v.map { String($0) } ?? "" }
     for r in rows {
-      let name = r.name.contains(",") || r.name.contains("\"") ? "\"\(r.name.replacingOccurrences(of: "\"", with: "\"\""))\"" : r.name
+      let name = OutputEscaping.csvField(r.name)
       lines.append([name, n(r.customers.expected), n(r.revenue.expected), n(r.revenue.p5), n(r.revenue.p95), n(r.cost), n(r.profit.expected), n(r.profit.p5), n(r.profit.p95), n(r.discountedProfit.expected), n(r.incrementalProfit.expected), n(r.incrementalProfit.p5), n(r.incrementalProfit.p95), n(r.roi), r.paybackPeriod.map(String.init) ?? "", n(r.probabilityBeatsBaseline)].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
