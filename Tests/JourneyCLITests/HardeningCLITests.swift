@@ -84,6 +84,18 @@ struct HardeningCLITests {
     #expect(r.stderr.contains("rules.yaml:3:21: at states[0].when.recency: '<= x' is not a condition"), "\(r.stderr)")
   }
 
+  @Test func crOnlyLineEndsAreReadAsLineBreaks() throws {
+    let cr = try write("cr.csv", "customer_id,date,amount\ra,2024-01-05,5\rb,2024-02-05,7\r")
+    let r = try runJourney(["inspect", cr, "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("\"rows_read\" : 2,"), "\(r.stdout)")
+    #expect(r.stdout.contains("\n  \"revenue\" : 12,"), "\(r.stdout)")
+    let bad = try write("cr-bad.csv", "customer_id,date,amount\ra,2024-01-05,5\rb,2024-02-35,7\r")
+    let e = try runJourney(["inspect", bad])
+    #expect(e.status == 65)
+    #expect(e.stderr.contains("cr-bad.csv:3:3: date '2024-02-35' does not exist"), "\(e.stderr)")
+  }
+
   // MARK: - Data loss
 
   @Test func outputsOverInputsAreRefusedBeforeAnyWork() throws {

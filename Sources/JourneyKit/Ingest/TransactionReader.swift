@@ -104,11 +104,20 @@ public struct TransactionReader: Sendable {
     var buffer = buffers[0]
     var filled = 0
     var atEOF = false
+    /// Old Mac files end lines with CR alone: read as they are meant, each CR is a line break.
+    var crOnly = false
+    var bytesRead = 0
     func fill() throws(InputFailure) {
       while !atEOF && filled < capacity {
         let n = try source.read(into: buffer + filled, count: capacity - filled, name: name)
         if n == 0 { atEOF = true }
+        if crOnly { for k in filled..<(filled + n) where buffer[k] == 0x0D { buffer[k] = 0x0A } }
         filled += n
+        bytesRead += n
+        if name == "<stdin>" && bytesRead > Limits.standardInputBytes {
+          throw InputFailure(.cannotRead(
+            path: name, reason: "more than \(Limits.standardInputBytes >> 30) GB on standard input (the limit); save the stream to a file and read that"))
+        }
       }
     }
 
@@ -126,6 +135,12 @@ public struct TransactionReader: Sendable {
       throw InputFailure(.wrongEncoding(at(1, 1), encoding: "UTF-16BE"))
     }
     if filled >= 3 && (buffer[0], buffer[1], buffer[2]) == (0xEF, 0xBB, 0xBF) { position = 3 }
+    if let firstBreak = (position..<filled).first(where: { buffer[$0] == 0x0D || buffer[$0] == 0x0A }), buffer[firstBreak] == 0x0D,
+      firstBreak + 1 < filled, buffer[firstBreak + 1] != 0x0A
+    {
+      crOnly = true
+      for k in position..<filled where buffer[k] == 0x0D { buffer[k] = 0x0A }
+    }
     if (position..<filled).allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains(buffer[$0]) }) {
       throw InputFailure(.emptyFile(at(1, 1)))
     }
