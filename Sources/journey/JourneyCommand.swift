@@ -21,6 +21,7 @@ struct JourneyCommand: ParsableCommand {
   /// transactions, model files, scenario, state-rules and targets files), flag mistakes with 64,
   /// anything else with 1. The README's "Exit codes" section lists them.
   static func main() {
+    Interruption.removeTemporaryFilesOnSignals()
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -50,6 +51,26 @@ enum ExitCodes {
       return usage
     default:
       return nil
+    }
+  }
+}
+
+/// Ctrl-C, kill and hang-up end the run without leaving temporary files or folders behind
+/// (`TemporaryFiles`): the signals are handled on a dispatch queue, which removes them and exits
+/// with 128 + the signal, as the shell reports a killed command.
+enum Interruption {
+  nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+
+  static func removeTemporaryFilesOnSignals() {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
+      signal(sig, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+      source.setEventHandler {
+        TemporaryFiles.removeAll()
+        Foundation.exit(128 + sig)
+      }
+      source.resume()
+      sources.append(source)
     }
   }
 }
