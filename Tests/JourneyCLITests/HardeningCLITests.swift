@@ -159,6 +159,24 @@ struct HardeningCLITests {
     #expect(r.stderr.contains("late.yaml: interventions[0].start: period 13 is after the horizon of 12 periods, so 'late' would never act; forecast further with --horizon 13, or start it earlier"), "\(r.stderr)")
   }
 
+  @Test func scoreWarnsWhenTheFitFileHasChangedSinceTheFit() throws {
+    let data = try write("changing.csv", try String(contentsOfFile: csv, encoding: .utf8))
+    let fitted = dir.appendingPathComponent("changing.json").path
+    #expect(try runJourney(["fit", data, "-o", fitted]).status == 0)
+    let out = dir.appendingPathComponent("changing-scores.csv").path
+    let same = try runJourney(["score", data, "--model", fitted, "-o", out])
+    #expect(same.status == 0)
+    #expect(!same.stderr.contains("warning"), "\(same.stderr)")
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: data))
+    handle.seekToEndOfFile()
+    handle.write(Data("Z9,2024-05-01,5,purchase\n".utf8))
+    try handle.close()
+    let changed = try runJourney(["score", data, "--model", fitted, "-o", out])
+    #expect(changed.status == 0)
+    #expect(changed.stderr.contains("warning: '\(data)' has changed since the model was fitted ("), "\(changed.stderr)")
+    #expect(changed.stderr.contains("refit with `journey fit`"))
+  }
+
   // MARK: - Limits
 
   @Test func generateRefusesMoreCustomersThanTheLimit() throws {

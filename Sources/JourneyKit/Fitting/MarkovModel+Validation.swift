@@ -271,3 +271,18 @@ struct ModelChecker {
     }
   }
 }
+
+extension MarkovModel {
+  /// The stored input fingerprint checked against data given with the model: when `source` is
+  /// the file the model was fitted on (same path, links resolved) but its content differs, a
+  /// sentence saying so; nil when it matches or is another file (scoring new data is normal).
+  public func inputChangedNote(table: TransactionTable, source: String) -> String? {
+    guard source != "-", input.source != "-",
+      OutputPaths.canonical(source) == OutputPaths.canonical(input.source)
+    else { return nil }
+    let now = ModelFitter.fingerprint(table, source: input.source)
+    guard now.contentHash != input.contentHash || now.rows != input.rows else { return nil }
+    return "'\(source)' has changed since the model was fitted (\(input.rows) rows and \(input.customers) customers then, "
+      + "\(now.rows) and \(now.customers) now); the model's states and rates describe the old data: refit with `journey fit`"
+  }
+}

@@ -40,6 +40,7 @@ extension JourneyCommand {
       try guardOutputs([("--output", output)] + input.outputs, inputs: [input.file, model])
       let fitted = try MarkovModel.load(path: model)
       let ingest = try input.read(keeping: fitted.stateSpace.splitBy.map { [$0] } ?? [])
+      if let note = fitted.inputChangedNote(table: ingest.table, source: input.file) { printError("warning: \(note)") }
       let scores = try CustomerScores(table: ingest.table, model: fitted, horizon: horizon, asOf: try asOf.map { try day($0, flag: "as-of") })
       try AtomicFile.write(scores.csvBytes(), to: output)
       let unscored = scores.states.count - scores.scoredCount
