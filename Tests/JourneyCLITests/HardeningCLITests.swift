@@ -96,6 +96,13 @@ struct HardeningCLITests {
     #expect(e.stderr.contains("cr-bad.csv:3:3: date '2024-02-35' does not exist"), "\(e.stderr)")
   }
 
+  @Test func aTargetsMistakeIsBadInputData() throws {
+    let bad = try write("goals.yaml", "targets:\n  - {kpi: churn_rat, direction: decrease, change: -10%}\n")
+    let r = try runJourney(["evaluate", csv, "--launch", "2024-01-01", "--targets", bad])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("goals.yaml:2:11: targets[0].kpi: unknown KPI 'churn_rat'; did you mean 'churn_rate'?"), "\(r.stderr)")
+  }
+
   // MARK: - Data loss
 
   @Test func outputsOverInputsAreRefusedBeforeAnyWork() throws {

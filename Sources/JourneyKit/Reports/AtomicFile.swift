@@ -44,11 +44,15 @@ public enum AtomicFile {
 /// A result that could not be written.
 public enum OutputError: Error, CustomStringConvertible, Equatable {
   case cannotWrite(path: String, reason: String)
+  /// A number JSON cannot hold (inf, NaN) in a result.
+  case nonFiniteValue(field: String, value: String)
 
   public var description: String {
     switch self {
     case let .cannotWrite(path, reason):
       return "cannot write '\(path)': \(reason); check that the directory exists and is writable"
+    case let .nonFiniteValue(field, value):
+      return "cannot write JSON: \(field) is \(value), not a finite number; the inputs are beyond what journey supports (see the README's limits)"
     }
   }
 }

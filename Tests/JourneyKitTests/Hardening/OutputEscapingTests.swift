@@ -1,3 +1,4 @@
+import Foundation
 import JourneyKit
 import Testing
 
@@ -33,5 +34,23 @@ struct OutputEscapingTests {
       name: "t", title: "T <b>", columns: ["name", "value"],
       rows: [[ReportTable.Cell("=1+1"), .number(-3.5) { Format.number($0) }]])
     #expect(table.csv() == "name,value\n'=1+1,-3.5\n")
+  }
+}
+
+@Suite("JSON output")
+struct JSONOutputTests {
+  struct Result: Encodable { var revenue: [Double] }
+
+  @Test func aNonFiniteNumberIsNamedNotARawEncodingError() {
+    #expect(throws: OutputError.nonFiniteValue(field: "revenue[1]", value: "inf")) {
+      _ = try JSONOutput.encode(Result(revenue: [1, .infinity]))
+    }
+  }
+
+  @Test func aFittedModelRoundTripsThroughItsFile() throws {
+    let model = ModelValidationTests.model
+    let text = try model.json()
+    let loaded = try MarkovModel.load(data: Data(text.utf8), path: "m.json")
+    #expect(try loaded.json() == text)
   }
 }
