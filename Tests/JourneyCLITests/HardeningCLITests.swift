@@ -62,6 +62,31 @@ struct HardeningCLITests {
     #expect(r.stderr.contains("\(bad): not a Journey model: current_base: has 2 entries, expected 7 (one per state); refit with `journey fit`"), "\(r.stderr)")
   }
 
+  @Test(arguments: [
+    (["fit", "DATA", "-o", "OUT", "--prior", "1e308"], "Error: --prior: '1e+308' is above the limit of 1,000,000 pseudo-counts"),
+    (["fit", "DATA", "-o", "OUT", "--as-of", "9999-12-31"], "Error: --as-of: '9999-12-31' is out of range; expected a date from 1900-01-01 to 2200-12-31"),
+    (["generate", "--customers", "10", "--months", "600", "--start", "9990-01-01", "-o", "OUT"],
+     "Error: --start: '9990-01-01' is out of range; expected a date from 1900-01-01 to 2200-12-31"),
+  ])
+  func extremeFlagValuesAreUsageErrorsNotCrashes(_ arguments: [String], _ message: String) throws {
+    let r = try runJourney(arguments.map { $0 == "DATA" ? csv : $0 == "OUT" ? dir.appendingPathComponent("never-\(UUID().uuidString)").path : $0 })
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+  }
+
+  @Test(arguments: [
+    ("duration: 9223372036854775807", "interventions[0].duration: '9223372036854775807' is above the limit of 10000 periods; forecasts run at most 600 periods"),
+    ("decay: 99999999999", "interventions[0].decay: '99999999999' is above the limit of 10000 periods"),
+    ("ramp_up: 99999999999", "interventions[0].ramp_up: '99999999999' is above the limit of 10000 periods"),
+    ("costs: {per_contact: 10000000000000000000000000}", "interventions[0].costs.per_contact: '10000000000000000000000000' is above the limit of 1,000,000,000,000"),
+  ])
+  func scenarioNumbersBeyondTheirLimitsAreErrorsNotCrashes(_ field: String, _ message: String) throws {
+    let file = try write("huge-\(field.prefix(5)).yaml", "name: a\nmargin: 35%\ninterventions:\n  - {targets: at_risk, \(field), effects: {churn: -10%}}\n")
+    let r = try runJourney(["compare", "--model", model, "--replicates", "0", "--horizon", "6", file])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+  }
+
   // MARK: - Small
 
   @Test func aNegativeHorizonSaysWhatIsExpected() throws {

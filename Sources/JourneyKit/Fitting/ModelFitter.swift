@@ -49,6 +49,9 @@ public enum ModelFitter {
           hint: "group rare values into one (e.g. 'other') before fitting, or split by a coarser column")
       }
     }
+    guard options.estimator.prior >= 0, options.estimator.prior <= Limits.prior else {
+      throw FitError.invalidOption(flag: "--prior", value: "\(options.estimator.prior)", expected: "a pseudo-count from 0 to \(Format.number(Limits.prior))")
+    }
     guard (0.01...0.99).contains(options.valueCutQuantile) else {
       throw FitError.invalidOption(flag: "--value-cut", value: "\(options.valueCutQuantile)", expected: "a quantile between 0.01 and 0.99")
     }

@@ -95,6 +95,9 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     try require(launchConversion >= -1, "launch-conversion", launchConversion, "a change of -100% or more")
     try require(launchFrequency >= -1, "launch-frequency", launchFrequency, "a change of -100% or more")
     try require(launchSpend > -1, "launch-spend", launchSpend, "a change above -100%")
+    try require(
+      Limits.days.contains(start) && end <= Limits.days.upperBound, "start", start,
+      "a first day from \(Limits.days.lowerBound) such that the span ends by \(Limits.days.upperBound)")
     if let launch {
       try require(launch > start && launch < end, "launch", launch, "a date inside the span \(start) to \(end.adding(days: -1))")
     } else {

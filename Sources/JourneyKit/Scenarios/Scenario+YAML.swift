@@ -166,12 +166,19 @@ extension Scenario {
   private static func amount(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Double {
     let text = node.scalar?.string ?? ""
     guard let value = number(text), value >= 0 else { throw fail(node, path, "'\(text)' is not an amount", "write a non-negative number, e.g. 0.50") }
+    guard value <= Limits.amount else {
+      throw fail(node, path, "'\(text)' is above the limit of \(Format.number(Limits.amount))", "check the number; costs are per customer or per period")
+    }
     return value
   }
 
   private static func whole(_ node: Node, _ path: String, _ minimum: Int, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Int {
     let text = node.scalar?.string ?? ""
     guard let value = Int(text), value >= minimum else { throw fail(node, path, "'\(text)' is not a whole number of periods", "expected \(minimum) or more") }
+    // Period arithmetic (start + duration + decay) must not overflow; no forecast runs this far.
+    guard value <= Limits.scenarioPeriods else {
+      throw fail(node, path, "'\(text)' is above the limit of \(Limits.scenarioPeriods) periods", "forecasts run at most \(Limits.horizon) periods")
+    }
     return value
   }
 

@@ -177,13 +177,17 @@ public struct ScenarioPlan: Sendable {
       throw ScenarioError(
         file: scenario.source, path: "interventions[\(k)].start",
         message: "period \(r.intervention.start) is after the horizon of \(horizon) periods, so '\(r.intervention.name)' would never act",
-        hint: "forecast further with --horizon \(r.intervention.start + max(0, (r.intervention.duration ?? 1) - 1)), or start it earlier")
+        hint: r.intervention.start <= Limits.horizon
+          ? "forecast further with --horizon \(r.intervention.start), or start it earlier"
+          : "start it earlier; forecasts run at most \(Limits.horizon) periods")
     }
     if let a = scenario.acquisition, a.start > horizon {
       throw ScenarioError(
         file: scenario.source, path: "acquisition.start",
         message: "period \(a.start) is after the horizon of \(horizon) periods, so the acquisition change would never act",
-        hint: "forecast further with --horizon \(a.start), or start it earlier")
+        hint: a.start <= Limits.horizon
+          ? "forecast further with --horizon \(a.start), or start it earlier"
+          : "start it earlier; forecasts run at most \(Limits.horizon) periods")
     }
   }
 

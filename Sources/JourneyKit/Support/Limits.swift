@@ -7,6 +7,8 @@ public enum Limits {
   public static let horizon = 600
   /// Monte Carlo replicates.
   public static let replicates = 1_000_000
+  /// Periods in a scenario's `start`, `duration`, `ramp_up` and `decay`.
+  public static let scenarioPeriods = 10_000
   /// Distinct values of a `--split-by` column: each one copies every state.
   public static let splitValues = 200
   /// States of a model (after `--split-by`): matrices, posteriors and counts grow with the square.
@@ -18,6 +20,11 @@ public enum Limits {
   /// The largest amount of one transaction (either sign): a billion rows of it still sum, and
   /// their squares too, to finite numbers, so totals and variances never overflow to infinity.
   public static let amount = 1e12
+  /// Days a date flag (`--as-of`, `--from`, `--launch`, `--start`, ...) may name, and a model may
+  /// cover: forecasts and labels beyond them would leave the calendar.
+  public static let days = CalendarDay(year: 1900, month: 1, day: 1)!...CalendarDay(year: 2200, month: 12, day: 31)!
+  /// The Dirichlet pseudo-count (`--prior`): beyond it the data no longer matters.
+  public static let prior = 1e6
   /// Bytes read from standard input (a stream is held in memory; a file is mapped).
   public static let standardInputBytes = 8 << 30
 }

@@ -47,6 +47,9 @@ struct ModelOptions: ParsableArguments {
 
   func validate() throws {
     guard prior >= 0 && prior.isFinite else { throw ValidationError("--prior: '\(prior)' must be 0 or more") }
+    guard prior <= Limits.prior else {
+      throw ValidationError("--prior: '\(prior)' is above the limit of \(Format.number(Limits.prior)) pseudo-counts; 0.5 (the default) or 1 lets the data speak")
+    }
     if let h = halfLife, !(h > 0 && h.isFinite) { throw ValidationError("--half-life: '\(h)' must be a positive number of periods") }
     if let c = churnAfter, c < 1 { throw ValidationError("--churn-after: '\(c)' must be at least 1 period") }
     guard (0.01...0.99).contains(valueCut) else { throw ValidationError("--value-cut: '\(valueCut)' must be a quantile between 0.01 and 0.99") }

@@ -113,6 +113,9 @@ func day(_ text: String, flag: String) throws -> CalendarDay {
   guard let value = CalendarDay(iso: text) else {
     throw ValidationError("--\(flag): '\(text)' is not a date; expected YYYY-MM-DD, e.g. 2025-03-01")
   }
+  guard Limits.days.contains(value) else {
+    throw ValidationError("--\(flag): '\(text)' is out of range; expected a date from \(Limits.days.lowerBound) to \(Limits.days.upperBound)")
+  }
   return value
 }
 
