@@ -335,7 +335,7 @@ struct RecordScanner {
             continue rows
           }
 
-          // Customer id: the exact text (quotes removed).
+          // Customer id: the text, quotes removed, spaces around it trimmed (below).
           let c = customerField
           var keyPointer = base + fieldStart[c]
           var keyLength = fieldEnd[c] - fieldStart[c]
