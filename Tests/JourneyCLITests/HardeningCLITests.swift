@@ -227,6 +227,29 @@ struct HardeningCLITests {
     #expect(r.stderr.contains("hint: group rare values into one (e.g. 'other') before fitting"), "\(r.stderr)")
   }
 
+  // MARK: - Mixed outputs
+
+  @Test func aFailedDemoLeavesThePreviousFolderAsItWas() throws {
+    let out = dir.appendingPathComponent("demo-failing")
+    try FileManager.default.createDirectory(at: out.appendingPathComponent("report.html"), withIntermediateDirectories: true)
+    try "old".write(to: out.appendingPathComponent("model.json"), atomically: true, encoding: .utf8)
+    let r = try runJourney(["demo", "--customers", "200", "-o", out.path])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("Error: cannot write '\(out.path)/report.html': it is a folder"), "\(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["model.json", "report.html"])
+    #expect(try String(contentsOf: out.appendingPathComponent("model.json"), encoding: .utf8) == "old")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") })
+  }
+
+  @Test func aReportThatCannotBeWrittenLeavesNoTables() throws {
+    let out = dir.appendingPathComponent("blocked")
+    try FileManager.default.createDirectory(at: out.appendingPathComponent("f.html"), withIntermediateDirectories: true)
+    let r = try runJourney(["forecast", "--model", model, "--replicates", "0", "--report", out.appendingPathComponent("f.html").path])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("it is a folder"), "\(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["f.html"])
+  }
+
   // MARK: - Unsafe output
 
   @Test func scoreGuardsIDsThatSpreadsheetsWouldRunAsFormulas() throws {
