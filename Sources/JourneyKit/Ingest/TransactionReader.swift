@@ -70,7 +70,7 @@ public struct TransactionReader: Sendable {
   /// - Throws: `InputFailure` with up to `maxProblems` problems, each naming file, line and column.
   public func read(path: String) throws(InputFailure) -> IngestResult {
     if path == "-" {
-      return try read(source: FileSource(descriptor: 0, closes: false), name: "<stdin>", sizeHint: 0)
+      return try read(source: FileSource(descriptor: 0, closes: false), name: "<stdin>", sizeHint: 0, isStream: true)
     }
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {
@@ -82,7 +82,8 @@ public struct TransactionReader: Sendable {
       throw InputFailure(.cannotOpen(path: path, reason: "it is a directory"))
     }
     let size = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
-    return try read(source: FileSource(descriptor: descriptor, closes: true), name: path, sizeHint: size)
+    let isStream = (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR || (info.st_mode & S_IFMT) == S_IFSOCK
+    return try read(source: FileSource(descriptor: descriptor, closes: true), name: path, sizeHint: size, isStream: isStream)
   }
 
   /// Reads CSV text from memory; `name` is used in messages.
@@ -95,7 +96,7 @@ public struct TransactionReader: Sendable {
     try read(bytes: Array(text.utf8), name: name)
   }
 
-  private func read(source: ByteSource, name: String, sizeHint: Int) throws(InputFailure) -> IngestResult {
+  private func read(source: ByteSource, name: String, sizeHint: Int, isStream: Bool = false) throws(InputFailure) -> IngestResult {
     let capacity = max(options.blockBytes, options.maxRowBytes * 2 + 64)
     // Two buffers: while the parts of one block are parsed, the ids of the block
     // before are interned from the other, whose bytes must stay put until then.
@@ -114,9 +115,9 @@ public struct TransactionReader: Sendable {
         if crOnly { for k in filled..<(filled + n) where buffer[k] == 0x0D { buffer[k] = 0x0A } }
         filled += n
         bytesRead += n
-        if name == "<stdin>" && bytesRead > Limits.standardInputBytes {
+        if isStream && bytesRead > options.maxStreamBytes {
           throw InputFailure(.cannotRead(
-            path: name, reason: "more than \(Limits.standardInputBytes >> 30) GB on standard input (the limit); save the stream to a file and read that"))
+            path: name, reason: "more than \(Format.number(Double(options.maxStreamBytes))) bytes from a stream (the limit); save the stream to a file and read that"))
         }
       }
     }

@@ -25,7 +25,7 @@ public enum Limits {
   public static let days = CalendarDay(year: 1900, month: 1, day: 1)!...CalendarDay(year: 2200, month: 12, day: 31)!
   /// The Dirichlet pseudo-count (`--prior`): beyond it the data no longer matters.
   public static let prior = 1e6
-  /// Bytes read from standard input (a stream is held in memory; a file is mapped).
+  /// Bytes read from standard input or a pipe (`ReaderOptions.maxStreamBytes`).
   public static let standardInputBytes = 8 << 30
 }
 

@@ -73,3 +73,30 @@ struct StagedOutputTests {
     #expect(entries(dir) == ["x.html"])
   }
 }
+
+@Suite("Stream limit")
+struct StreamLimitTests {
+  @Test func aStreamBeyondTheLimitStopsWithAMessage() throws {
+    let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString)").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    defer { unlink(fifo) }
+    let writer = Thread {
+      guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+      var text = "customer_id,date,amount\n"
+      for k in 0..<2_000 { text += "c\(k),2024-01-01,5\n" }  // about 40 KB: fits the pipe buffer, so the writer never blocks
+      try? handle.write(contentsOf: Data(text.utf8))
+      try? handle.close()
+    }
+    writer.start()
+    var options = ReaderOptions()
+    options.maxStreamBytes = 10_000
+    options.blockBytes = 4_096
+    options.maxRowBytes = 1_024
+    do {
+      _ = try TransactionReader(options: options).read(path: fifo)
+      Issue.record("a stream beyond the limit was read")
+    } catch {
+      #expect(error.description == "cannot read '\(fifo)': more than 10,000 bytes from a stream (the limit); save the stream to a file and read that — expected a readable CSV file")
+    }
+  }
+}
