@@ -28,6 +28,9 @@ struct JourneyCommand: ParsableCommand {
     } catch {
       if let code = ExitCodes.dataError(error) {
         printError((code == ExitCodes.usage ? "Error: " : "") + String(describing: error))
+        if code == ExitCodes.usage, let name = CommandLine.arguments.dropFirst().first, !name.hasPrefix("-") {
+          printError("  See 'journey \(name) --help' for the flags.")
+        }
         Foundation.exit(code)
       }
       exit(withError: error)
@@ -49,6 +52,12 @@ enum ExitCodes {
       return dataError
     case is OutputPathError:
       return usage
+    case let fit as FitError:
+      // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse.
+      switch fit {
+      case .invalidOption, .unknownSplitColumn: return usage
+      default: return nil
+      }
     default:
       return nil
     }

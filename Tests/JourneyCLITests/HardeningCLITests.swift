@@ -87,6 +87,13 @@ struct HardeningCLITests {
     #expect(r.stderr.contains(message), "\(r.stderr)")
   }
 
+  @Test func aStateSpaceNameTheLibraryRejectsIsAUsageError() throws {
+    let r = try runJourney(["fit", csv, "-o", dir.appendingPathComponent("never.json").path, "--states", "lifecyle"])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains("Error: --states: 'lifecyle' is not valid; expected lifecycle, value, rfm, rfm:K, rf, rf:K or a rules file ending in .yaml (did you mean 'lifecycle'?)"), "\(r.stderr)")
+    #expect(r.stderr.contains("See 'journey fit --help' for the flags."))
+  }
+
   // MARK: - Small
 
   @Test func aNegativeHorizonSaysWhatIsExpected() throws {
