@@ -70,8 +70,11 @@ struct ModelChecker {
     try estimator(m.estimator)
     try square(m.transitionMatrix, "transition_matrix", s, stochastic: true)
     try square(m.posterior, "posterior", s, stochastic: false)
+    let seasons = m.stateSpace.period.seasonsPerYear
     if let seasonal = m.seasonalMatrices {
-      guard seasonal.count <= 53 else { throw fail("seasonal_matrices", "has \(seasonal.count) seasons, expected at most 53") }
+      guard seasonal.count == seasons else {
+        throw fail("seasonal_matrices", "has \(seasonal.count) seasons, expected \(seasons) (one per \(m.stateSpace.period.rawValue) of the year)")
+      }
       for (k, matrix) in seasonal.enumerated() { try square(matrix, "seasonal_matrices[\(k)]", s, stochastic: true) }
     }
     try length(m.rewards.count, "rewards", s)
@@ -84,7 +87,9 @@ struct ModelChecker {
       try nonNegative(r.revenueVariance, "\(field).revenue_variance")
     }
     if let seasonal = m.seasonalRewards {
-      guard seasonal.count <= 53 else { throw fail("seasonal_rewards", "has \(seasonal.count) seasons, expected at most 53") }
+      guard seasonal.count == seasons else {
+        throw fail("seasonal_rewards", "has \(seasonal.count) seasons, expected \(seasons) (one per \(m.stateSpace.period.rawValue) of the year)")
+      }
       for (k, r) in seasonal.enumerated() {
         try nonNegative(r.occasions, "seasonal_rewards[\(k)].occasions")
         try nonNegative(r.revenue, "seasonal_rewards[\(k)].revenue")

@@ -89,6 +89,21 @@ struct ModelValidationTests {
     #expect(try Self.load(t) == nil)
   }
 
+  @Test func seasonalMatricesNeedOnePerSeason() throws {
+    var g = GeneratorParameters()
+    g.customers = 400
+    g.months = 14
+    g.seed = 2
+    var o = FitOptions()
+    o.estimator.seasonal = true
+    let seasonal = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: o)
+    try seasonal.validate()
+    var t = try JSONSerialization.jsonObject(with: Data(try seasonal.json().utf8)) as! [String: Any]
+    t["seasonal_matrices"] = Array((t["seasonal_matrices"] as! [Any]).prefix(5))
+    let message = try #require(try Self.load(t))
+    #expect(message.contains("not a Journey model: seasonal_matrices: has 5 seasons, expected 12 (one per month of the year)"), "\(message)")
+  }
+
   @Test func anotherSchemaVersionIsRefused() throws {
     var t = try Self.tree()
     t["format"] = "journey-model/9"
