@@ -137,8 +137,43 @@ struct ModelChecker {
       for (name, values) in [("recency", cuts.recency), ("frequency", cuts.frequency), ("monetary", cuts.monetary)] {
         for (k, v) in values.enumerated() { try finite(v, "state_space.rfm_cuts.\(name)[\(k)]") }
         guard values.count <= 100 else { throw fail("state_space.rfm_cuts.\(name)", "has \(values.count) cuts, expected at most 100") }
+        guard zip(values, values.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("state_space.rfm_cuts.\(name)", "cuts must ascend") }
       }
     }
+    // The states must be the ones the kind and its frozen cuts give: scoring new data assigns
+    // states by the kind's rules and indexes them by that layout.
+    var levels = 0
+    switch space.kind {
+    case let .rfm(k):
+      guard (2...10).contains(k) else { throw fail("state_space.kind", "rfm with \(k) levels; expected 2 to 10") }
+      levels = k
+    case let .recencyFrequency(k):
+      guard (1...8).contains(k) else { throw fail("state_space.kind", "rf with \(k) levels; expected 1 to 8") }
+      levels = k
+    case let .custom(rules):
+      guard (1...Limits.states).contains(rules.states.count) else {
+        throw fail("state_space.kind", "custom rules with \(rules.states.count) states; expected 1 to \(Limits.states)")
+      }
+    case .lifecycle, .value: break
+    }
+    if levels > 0, let cuts = space.rfmCuts {
+      for (name, values) in [("recency", cuts.recency), ("frequency", cuts.frequency), ("monetary", cuts.monetary)] where values.count > levels - 1 {
+        throw fail("state_space.rfm_cuts.\(name)", "has \(values.count) cuts for \(levels) levels; expected at most \(levels - 1)")
+      }
+    }
+    let expected = StateSpace(
+      kind: space.kind, period: space.period, rules: space.rules, valueCut: space.valueCut, valueCutQuantile: space.valueCutQuantile,
+      rfmCuts: space.rfmCuts, splitBy: space.splitBy, splitLevels: space.splitLevels)
+    func matches(_ a: StateDefinition, _ b: StateDefinition) -> Bool {
+      guard a.name == b.name, a.stage == b.stage, a.isAbsorbing == b.isAbsorbing else { return false }
+      return a.tier == b.tier && a.segment == b.segment
+    }
+    let pairs = Array(zip(expected.states, space.states))
+    if expected.count == s && pairs.allSatisfy({ matches($0.0, $0.1) }) { return }
+    let mismatch: Int? = pairs.firstIndex { !matches($0.0, $0.1) }
+    var detail = "\(s) states, expected \(expected.count)"
+    if let k = mismatch { detail = "states[\(k)] is '\(shown(space.states[k].name))', expected '\(expected.states[k].name)'" }
+    throw fail("state_space.states", "do not match the '\(space.kind.label)' state space: \(detail)")
   }
 
   /// Periods a model may cover: from 1900 to 2200, so that every forecast label is a real date.
