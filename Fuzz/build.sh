@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets: JourneyKit's sources (and Yams, which it reads YAML with)
 # compiled with -sanitize=fuzzer,address, linked with one harness per target.
-#   Fuzz/build.sh            -> Fuzz/.build/fuzz-<target>
+#   Fuzz/build.sh            -> Fuzz/.build/fuzz-<target>  (FUZZ_BUILD_DIR=dir for elsewhere)
 # Targets: csv, scenario, states, targets, model (see Fuzz/Harnesses/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-out="$root/Fuzz/.build"
+out="${FUZZ_BUILD_DIR:-$root/Fuzz/.build}"
 mkdir -p "$out/obj"
 
 # Yams comes from SwiftPM's checkout (swift package resolve fetches it).
@@ -43,5 +43,5 @@ for harness in "$root"/Fuzz/Harnesses/*.swift; do
     "$harness" "$out/libJourneyKit.a" "$out/libYams.a" "$out"/obj/*.o ${blas_libs} -llapacke \
     -o "$out/fuzz-$name" 2>&1 | grep -v "ld.gold: warning" || true
   test -x "$out/fuzz-$name" || { echo "failed to build fuzz-$name" >&2; exit 1; }
-  echo "built Fuzz/.build/fuzz-$name"
+  echo "built $out/fuzz-$name"
 done
