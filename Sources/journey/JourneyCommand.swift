@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JourneyKit
 
 @main
@@ -15,4 +16,70 @@ struct JourneyCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Backtest.self]
   )
+
+  /// Runs the command; errors the library raises about input data exit with 65 (bad input data:
+  /// transactions, model files, scenario, state-rules and targets files), flag mistakes with 64,
+  /// anything else with 1. The README's "Exit codes" section lists them.
+  static func main() {
+    Interruption.removeTemporaryFilesOnSignals()
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if let code = ExitCodes.dataError(error) {
+        printError((code == ExitCodes.usage ? "Error: " : "") + String(describing: error))
+        if code == ExitCodes.usage, let name = CommandLine.arguments.dropFirst().first, !name.hasPrefix("-") {
+          printError("  See 'journey \(name) --help' for the flags.")
+        }
+        Foundation.exit(code)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+/// The exit codes of journey (sysexits.h), in one place.
+enum ExitCodes {
+  /// Misuse of flags: ArgumentParser's `ValidationError`, and flags the library rejects.
+  static let usage: Int32 = 64
+  /// Bad input data.
+  static let dataError: Int32 = 65
+
+  /// The exit code of a library error about input data, nil for anything else.
+  static func dataError(_ error: any Error) -> Int32? {
+    switch error {
+    case is InputError, is InputFailure, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
+      return dataError
+    case is OutputPathError:
+      return usage
+    case let fit as FitError:
+      // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse.
+      switch fit {
+      case .invalidOption, .unknownSplitColumn: return usage
+      default: return nil
+      }
+    default:
+      return nil
+    }
+  }
+}
+
+/// Ctrl-C, kill and hang-up end the run without leaving temporary files or folders behind
+/// (`TemporaryFiles`): the signals are handled on a dispatch queue, which removes them and exits
+/// with 128 + the signal, as the shell reports a killed command.
+enum Interruption {
+  nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+
+  static func removeTemporaryFilesOnSignals() {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
+      signal(sig, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+      source.setEventHandler {
+        TemporaryFiles.removeAll()
+        Foundation.exit(128 + sig)
+      }
+      source.resume()
+      sources.append(source)
+    }
+  }
 }

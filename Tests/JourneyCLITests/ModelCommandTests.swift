@@ -79,7 +79,7 @@ struct ModelCommandTests {
 
   @Test func showRejectsAFileThatIsNotAModel() throws {
     let r = try runJourney(["show", csv])
-    #expect(r.status == 1)
+    #expect(r.status == 65)
     #expect(r.stderr.contains("not a Journey model"))
   }
 
@@ -129,7 +129,7 @@ struct ModelCommandTests {
     let bad = Self.workspace.appendingPathComponent("bad.yaml").path
     try "name: bad\ninterventions:\n  - targets: [at_rsk]\n    effects: {churn: -10%}\n".write(toFile: bad, atomically: true, encoding: .utf8)
     let r = try runJourney(["compare", "--model", model, bad])
-    #expect(r.status == 1)
+    #expect(r.status == 65)
     #expect(r.stderr.contains("interventions[0].targets[0]: no state or stage 'at_rsk' in this model; did you mean 'at_risk'?"))
   }
 

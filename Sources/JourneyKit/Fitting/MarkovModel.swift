@@ -73,21 +73,7 @@ public struct MarkovModel: Codable, Sendable {
   /// - Throws: `ModelFileError` naming the file and what is wrong.
   public static func load(path: String) throws(ModelFileError) -> MarkovModel {
     guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
-    let model: MarkovModel
-    do {
-      let decoder = JSONDecoder()
-      decoder.keyDecodingStrategy = .convertFromSnakeCase
-      model = try decoder.decode(MarkovModel.self, from: data)
-    } catch let error as DecodingError {
-      throw .malformed(path: path, detail: describe(error))
-    } catch {
-      throw .malformed(path: path, detail: "\(error)")
-    }
-    guard model.format == currentFormat else { throw .unsupportedFormat(path: path, format: model.format) }
-    guard model.matrix.isRowStochastic(tolerance: 1e-9), model.transitionMatrix.count == model.stateSpace.count else {
-      throw .malformed(path: path, detail: "transition_matrix is not a square row-stochastic matrix over the model's states")
-    }
-    return model
+    return try load(data: data, path: path)
   }
 
   /// The model as JSON text.
@@ -113,14 +99,40 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
 }
 
 func describe(_ error: DecodingError) -> String {
-  func path(_ context: DecodingError.Context) -> String {
-    context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+  /// The field as the file spells it: `counts.per_period[2][0].from`.
+  func field(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+    let keys = path + (last.map { [$0] } ?? [])
+    let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\(snakeCase($0.stringValue))" }.joined().drop { $0 == "." }
+    return text.isEmpty ? "(top level)" : String(text)
   }
   switch error {
-  case let .keyNotFound(key, context): return "missing key '\(key.stringValue)' at \(path(context))"
-  case let .typeMismatch(_, context): return "wrong type at \(path(context)): \(context.debugDescription)"
-  case let .valueNotFound(_, context): return "missing value at \(path(context))"
-  case let .dataCorrupted(context): return "\(context.debugDescription) at \(path(context))"
+  case let .keyNotFound(key, context): return "\(field(context.codingPath, key)): missing"
+  case let .typeMismatch(type, context): return "\(field(context.codingPath)): expected \(typeName(type))"
+  case let .valueNotFound(type, context): return "\(field(context.codingPath)): null where \(typeName(type)) is expected"
+  case let .dataCorrupted(context):
+    let detail = context.codingPath.isEmpty && context.underlyingError != nil ? "the file is not valid JSON" : context.debugDescription
+    return "\(field(context.codingPath)): \(detail)"
   @unknown default: return "\(error)"
   }
+}
+
+private func typeName(_ type: Any.Type) -> String {
+  switch type {
+  case is Int.Type, is Int32.Type, is Int64.Type: return "a whole number in range"
+  case is Double.Type: return "a number"
+  case is String.Type: return "a string"
+  case is Bool.Type: return "true or false"
+  default:
+    let name = "\(type)"
+    return name.hasPrefix("Array") ? "a list" : name.hasPrefix("Dictionary") ? "an object" : "a \(name)"
+  }
+}
+
+/// `currentBase` -> `current_base`, as the file spells keys.
+private func snakeCase(_ key: String) -> String {
+  var out = ""
+  for c in key {
+    if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+  }
+  return out
 }

@@ -44,6 +44,15 @@ public enum ModelFitter {
         throw FitError.unknownSplitColumn(name: split, available: table.attributes.keys.sorted())
       }
       splitLevels = attribute.levels
+      guard splitLevels.count <= Limits.splitValues else {
+        throw InputLimitError(
+          what: "--split-by: column '\(split)' has \(splitLevels.count) values, and each one copies every state",
+          limit: "\(Limits.splitValues) values",
+          hint: "group rare values into one (e.g. 'other') before fitting, or split by a coarser column")
+      }
+    }
+    guard options.estimator.prior >= 0, options.estimator.prior <= Limits.prior else {
+      throw FitError.invalidOption(flag: "--prior", value: "\(options.estimator.prior)", expected: "a pseudo-count from 0 to \(Format.number(Limits.prior))")
     }
     guard (0.01...0.99).contains(options.valueCutQuantile) else {
       throw FitError.invalidOption(flag: "--value-cut", value: "\(options.valueCutQuantile)", expected: "a quantile between 0.01 and 0.99")
@@ -51,6 +60,12 @@ public enum ModelFitter {
     let space = options.frozenStateSpace ?? StateSpace(
       kind: options.stateSpace, period: options.period, rules: rules, valueCutQuantile: options.valueCutQuantile,
       splitBy: options.splitBy, splitLevels: splitLevels)
+    guard space.count <= Limits.states else {
+      throw InputLimitError(
+        what: "the model would have \(space.count) states (\(space.baseCount) x \(max(1, space.splitLevels.count)) split values)",
+        limit: "\(Limits.states) states: matrices and model files grow with the square of the states",
+        hint: "use fewer states (e.g. rfm:4 instead of rfm:10), or fewer --split-by values")
+    }
     let assignment = StateAssigner.assign(table, space: space, window: window)
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }

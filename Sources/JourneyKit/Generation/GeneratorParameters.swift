@@ -74,7 +74,9 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     func require(_ ok: Bool, _ name: String, _ value: CustomStringConvertible, _ expected: String) throws(GeneratorError) {
       if !ok { throw .invalid(parameter: name, value: String(describing: value), expected: expected) }
     }
-    try require(customers >= 1 && customers <= 100_000_000, "customers", customers, "a whole number from 1 to 100000000")
+    try require(
+      customers >= 1 && customers <= Limits.generatedCustomers, "customers", customers,
+      "a whole number from 1 to \(Limits.generatedCustomers) (the limit: about 560 bytes of memory each); for more, generate several files with different --seed")
     try require(months >= 1 && months <= 600, "months", months, "a whole number from 1 to 600")
     try require(purchaseRateShape > 0, "purchase-rate-shape", purchaseRateShape, "a positive number")
     try require(purchaseRateMeanPerMonth > 0 && purchaseRateMeanPerMonth <= 100, "purchase-rate", purchaseRateMeanPerMonth, "purchases per month, above 0 and at most 100")
@@ -93,6 +95,9 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     try require(launchConversion >= -1, "launch-conversion", launchConversion, "a change of -100% or more")
     try require(launchFrequency >= -1, "launch-frequency", launchFrequency, "a change of -100% or more")
     try require(launchSpend > -1, "launch-spend", launchSpend, "a change above -100%")
+    try require(
+      Limits.days.contains(start) && end <= Limits.days.upperBound, "start", start,
+      "a first day from \(Limits.days.lowerBound) such that the span ends by \(Limits.days.upperBound)")
     if let launch {
       try require(launch > start && launch < end, "launch", launch, "a date inside the span \(start) to \(end.adding(days: -1))")
     } else {

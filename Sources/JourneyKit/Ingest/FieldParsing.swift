@@ -167,7 +167,8 @@ enum FieldParsing {
       let parts = text.split(separator: separator, omittingEmptySubsequences: false)
       guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else { continue }
       let s = String(separator)
-      let a = Int(parts[0])!, b = Int(parts[1])!
+      // No part of a date is longer than 4 digits; longer runs would overflow an Int below.
+      guard parts.allSatisfy({ $0.count <= 4 }), let a = Int(parts[0]), let b = Int(parts[1]) else { continue }
       if parts[0].count == 4 { return "%Y\(s)%m\(s)%d" }
       guard parts[2].count == 4 || parts[2].count == 2, parts[0].count <= 2, parts[1].count <= 2 else { continue }
       let year = parts[2].count == 4 ? "%Y" : "%y"

@@ -59,6 +59,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   case invalidAmount(SourceLocation, value: String, decimalComma: Bool)
   /// An amount that is NaN or infinite (or overflows to infinity).
   case nonFiniteAmount(SourceLocation, value: String)
+  /// An amount beyond ±`limit`: sums of such amounts would overflow to infinity (`Limits.amount`).
+  case amountTooLarge(SourceLocation, value: String, limit: Double)
   /// A lead row with a non-zero amount.
   case amountOnLead(SourceLocation, value: String)
   /// An `event` value other than purchase, lead or refund.
@@ -85,7 +87,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _),
       let .missingColumn(l, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
       let .invalidDate(l, _, _, _), let .impossibleDate(l, _, _), let .dateOutOfRange(l, _, _, _),
-      let .invalidAmount(l, _, _), let .nonFiniteAmount(l, _), let .amountOnLead(l, _), let .unknownEvent(l, _, _),
+      let .invalidAmount(l, _, _), let .nonFiniteAmount(l, _), let .amountTooLarge(l, _, _), let .amountOnLead(l, _), let .unknownEvent(l, _, _),
       let .emptyCustomerID(l), let .customerIDTooLong(l, _, _, _), let .invalidUTF8(l, _), let .nulByte(l),
       let .lineTooLong(l, _), let .unclosedQuote(l), let .textAfterQuote(l, _):
       l
@@ -104,6 +106,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case .dateOutOfRange: .dateOutOfRange
     case .invalidAmount: .invalidAmount
     case .nonFiniteAmount: .nonFiniteAmount
+    case .amountTooLarge: .amountTooLarge
     case .amountOnLead: .amountOnLead
     case .unknownEvent: .unknownEvent
     case .emptyCustomerID: .emptyCustomerID
@@ -196,6 +199,10 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
       return ("amount '\(shown(value))'", "a number such as \(decimalComma ? "12,50" : "12.50")", hint)
     case let .nonFiniteAmount(_, value):
       return ("amount '\(shown(value))' is not finite", "a finite number such as 12.50", nil)
+    case let .amountTooLarge(_, value, limit):
+      return (
+        "amount '\(shown(value))' is too large", "an amount from -\(Format.number(limit)) to \(Format.number(limit))",
+        "check the amount column mapping and the decimal mark; totals of such amounts overflow")
     case let .amountOnLead(_, value):
       return ("amount '\(shown(value))' on a lead", "0 or empty, since a lead is not a sale", "if this was a sale, set its event to purchase")
     case let .unknownEvent(_, value, suggestion):
@@ -242,6 +249,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .dateOutOfRange(l, v, e, la): .dateOutOfRange(transform(l), value: v, earliest: e, latest: la)
     case let .invalidAmount(l, v, d): .invalidAmount(transform(l), value: v, decimalComma: d)
     case let .nonFiniteAmount(l, v): .nonFiniteAmount(transform(l), value: v)
+    case let .amountTooLarge(l, v, li): .amountTooLarge(transform(l), value: v, limit: li)
     case let .amountOnLead(l, v): .amountOnLead(transform(l), value: v)
     case let .unknownEvent(l, v, s): .unknownEvent(transform(l), value: v, suggestion: s)
     case let .emptyCustomerID(l): .emptyCustomerID(transform(l))
@@ -264,6 +272,7 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable, Comparable {
   case dateOutOfRange = "date out of range"
   case invalidAmount = "invalid amount"
   case nonFiniteAmount = "non-finite amount"
+  case amountTooLarge = "amount too large"
   case amountOnLead = "amount on a lead"
   case unknownEvent = "unknown event"
   case emptyCustomerID = "empty customer id"

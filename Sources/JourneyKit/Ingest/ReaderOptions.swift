@@ -42,6 +42,8 @@ public struct ReaderOptions: Sendable {
   public var maxRowBytes = 1 << 20
   /// Customer ids longer than this many bytes are rejected.
   public var maxCustomerIDBytes = 1024
+  /// Bytes read from a stream (standard input, a pipe) before reading stops with an error.
+  public var maxStreamBytes = Limits.standardInputBytes
   /// Bytes read per block. Memory for the raw text stays at about this size whatever the file size.
   public var blockBytes = 16 << 20
   /// Threads that parse a block in parallel.

@@ -335,7 +335,7 @@ struct RecordScanner {
             continue rows
           }
 
-          // Customer id: the exact text (quotes removed).
+          // Customer id: the text, quotes removed, spaces around it trimmed (below).
           let c = customerField
           var keyPointer = base + fieldStart[c]
           var keyLength = fieldEnd[c] - fieldStart[c]
@@ -345,6 +345,15 @@ struct RecordScanner {
             keyLength = out.scratch.count - offset
             keyLocation = UInt32(offset) | PartResult.scratchFlag
             keyPointer = UnsafePointer(out.scratchPointer(offset))
+          }
+          // Spaces around an id are not part of it, as around amounts and dates: 'abc ' is 'abc'.
+          while keyLength > 0, keyPointer[keyLength - 1] == 0x20 || keyPointer[keyLength - 1] == 0x09 { keyLength -= 1 }
+          var lead = 0
+          while lead < keyLength, keyPointer[lead] == 0x20 || keyPointer[lead] == 0x09 { lead += 1 }
+          if lead > 0 {
+            keyPointer += lead
+            keyLength -= lead
+            keyLocation &+= UInt32(lead)
           }
           if keyLength == 0 {
             if reject(.emptyCustomerID(loc(fieldStart[c]))) { out.stop = .problemLimit; break rows }
@@ -406,6 +415,10 @@ struct RecordScanner {
               if reject(.nonFiniteAmount(loc(fieldStart[a]), value: text(a))) { out.stop = .problemLimit; break rows }
               continue rows
             }
+            guard abs(value) <= Limits.amount else {
+              if reject(.amountTooLarge(loc(fieldStart[a]), value: text(a), limit: Limits.amount)) { out.stop = .problemLimit; break rows }
+              continue rows
+            }
             amount = value
           } else if event == 1 && isBlank(amountPointer, amountLength) {
             amount = 0
@@ -451,6 +464,12 @@ struct RecordScanner {
     out.records = records
     out.blankLines = blankLines
     // Key columns only live until interning: they stay raw, never copied.
+    // Free the placeholders first: assigning over a RawColumn does not release its buffer
+    // (found by the CSV fuzzer's leak check).
+    out.keyW0.free()
+    out.keyW1.free()
+    out.keyTag.free()
+    out.keyLocation.free()
     out.keyW0 = keyW0
     out.keyW1 = keyW1
     out.keyTag = keyTag
@@ -459,6 +478,7 @@ struct RecordScanner {
     out.amount = OwnedColumn(amounts)
     out.event = OwnedColumn(events)
     out.attributeValues = attributeValues.finish()
+    attributeValues.free()
     return out
   }
 
@@ -693,10 +713,8 @@ struct RawColumn<Element> {
       buffer.baseAddress!.moveInitialize(from: base, count: count)
       initialized = count
     }
-    base.deallocate()
-    base = .allocate(capacity: 1)
+    // The buffer stays allocated (now empty) so that `free()` remains valid afterwards.
     count = 0
-    capacity = 1
     return result
   }
 }

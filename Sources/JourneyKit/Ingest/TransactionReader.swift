@@ -70,7 +70,7 @@ public struct TransactionReader: Sendable {
   /// - Throws: `InputFailure` with up to `maxProblems` problems, each naming file, line and column.
   public func read(path: String) throws(InputFailure) -> IngestResult {
     if path == "-" {
-      return try read(source: FileSource(descriptor: 0, closes: false), name: "<stdin>", sizeHint: 0)
+      return try read(source: FileSource(descriptor: 0, closes: false), name: "<stdin>", sizeHint: 0, isStream: true)
     }
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {
@@ -82,7 +82,8 @@ public struct TransactionReader: Sendable {
       throw InputFailure(.cannotOpen(path: path, reason: "it is a directory"))
     }
     let size = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
-    return try read(source: FileSource(descriptor: descriptor, closes: true), name: path, sizeHint: size)
+    let isStream = (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR || (info.st_mode & S_IFMT) == S_IFSOCK
+    return try read(source: FileSource(descriptor: descriptor, closes: true), name: path, sizeHint: size, isStream: isStream)
   }
 
   /// Reads CSV text from memory; `name` is used in messages.
@@ -95,7 +96,7 @@ public struct TransactionReader: Sendable {
     try read(bytes: Array(text.utf8), name: name)
   }
 
-  private func read(source: ByteSource, name: String, sizeHint: Int) throws(InputFailure) -> IngestResult {
+  private func read(source: ByteSource, name: String, sizeHint: Int, isStream: Bool = false) throws(InputFailure) -> IngestResult {
     let capacity = max(options.blockBytes, options.maxRowBytes * 2 + 64)
     // Two buffers: while the parts of one block are parsed, the ids of the block
     // before are interned from the other, whose bytes must stay put until then.
@@ -104,11 +105,20 @@ public struct TransactionReader: Sendable {
     var buffer = buffers[0]
     var filled = 0
     var atEOF = false
+    /// Old Mac files end lines with CR alone: read as they are meant, each CR is a line break.
+    var crOnly = false
+    var bytesRead = 0
     func fill() throws(InputFailure) {
       while !atEOF && filled < capacity {
         let n = try source.read(into: buffer + filled, count: capacity - filled, name: name)
         if n == 0 { atEOF = true }
+        if crOnly { for k in filled..<(filled + n) where buffer[k] == 0x0D { buffer[k] = 0x0A } }
         filled += n
+        bytesRead += n
+        if isStream && bytesRead > options.maxStreamBytes {
+          throw InputFailure(.cannotRead(
+            path: name, reason: "more than \(Format.number(Double(options.maxStreamBytes))) bytes from a stream (the limit); save the stream to a file and read that"))
+        }
       }
     }
 
@@ -126,6 +136,12 @@ public struct TransactionReader: Sendable {
       throw InputFailure(.wrongEncoding(at(1, 1), encoding: "UTF-16BE"))
     }
     if filled >= 3 && (buffer[0], buffer[1], buffer[2]) == (0xEF, 0xBB, 0xBF) { position = 3 }
+    if let firstBreak = (position..<filled).first(where: { buffer[$0] == 0x0D || buffer[$0] == 0x0A }), buffer[firstBreak] == 0x0D,
+      firstBreak + 1 < filled, buffer[firstBreak + 1] != 0x0A
+    {
+      crOnly = true
+      for k in position..<filled where buffer[k] == 0x0D { buffer[k] = 0x0A }
+    }
     if (position..<filled).allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains(buffer[$0]) }) {
       throw InputFailure(.emptyFile(at(1, 1)))
     }

@@ -34,7 +34,7 @@ public struct ComparisonReport: Sendable {
     let kind = model.window.period
     let over = "over \(ReportWording.periods(c.horizon, kind))"
     guard let base = c.rows.first else { return ["No scenario was compared."] }
-    var out = ["Under the baseline ('\(base.name)') profit \(over) is \(ReportWording.amount(base.profit.expected))\(range(base.profit))."]
+    var out = c.notes + ["Under the baseline ('\(base.name)') profit \(over) is \(ReportWording.amount(base.profit.expected))\(range(base.profit))."]
     guard !challengers.isEmpty else { return out + ["Only the baseline was forecast; give more scenario files to compare strategies."] }
     let best = challengers.max { $0.incrementalProfit.expected < $1.incrementalProfit.expected }!
     if best.incrementalProfit.expected > 0 {

@@ -6,7 +6,13 @@ public enum JSONOutput {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    do {
+      return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    } catch let EncodingError.invalidValue(bad, context) {
+      // JSON has no inf or NaN: name the field instead of a raw EncodingError.
+      let field = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }
+      throw OutputError.nonFiniteValue(field: String(field), value: "\(bad)")
+    }
   }
 }
 

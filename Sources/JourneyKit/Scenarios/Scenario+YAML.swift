@@ -52,7 +52,10 @@ extension Scenario {
     var scenario = Scenario(name: name, source: source)
     scenario.description = top["description"]?.scalar?.string ?? ""
     scenario.requires = top["requires"]?.scalar?.string
-    if let m = top["margin"] { scenario.margin = try fraction(m, "margin", 0...1, "a margin from 0% to 100%, e.g. 35%", fail) }
+    if let m = top["margin"] {
+      scenario.margin = try fraction(m, "margin", 0...1, "a margin from 0% to 100%, e.g. 35%", fail)
+      scenario.marginIsExplicit = true
+    }
     if let list = top["interventions"] {
       guard let items = list.sequence else { throw fail(list, "interventions", "expected a list of interventions") }
       for (k, item) in items.enumerated() {
@@ -163,12 +166,19 @@ extension Scenario {
   private static func amount(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Double {
     let text = node.scalar?.string ?? ""
     guard let value = number(text), value >= 0 else { throw fail(node, path, "'\(text)' is not an amount", "write a non-negative number, e.g. 0.50") }
+    guard value <= Limits.amount else {
+      throw fail(node, path, "'\(text)' is above the limit of \(Format.number(Limits.amount))", "check the number; costs are per customer or per period")
+    }
     return value
   }
 
   private static func whole(_ node: Node, _ path: String, _ minimum: Int, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Int {
     let text = node.scalar?.string ?? ""
     guard let value = Int(text), value >= minimum else { throw fail(node, path, "'\(text)' is not a whole number of periods", "expected \(minimum) or more") }
+    // Period arithmetic (start + duration + decay) must not overflow; no forecast runs this far.
+    guard value <= Limits.scenarioPeriods else {
+      throw fail(node, path, "'\(text)' is above the limit of \(Limits.scenarioPeriods) periods", "forecasts run at most \(Limits.horizon) periods")
+    }
     return value
   }
 

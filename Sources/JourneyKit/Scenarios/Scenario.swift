@@ -7,6 +7,8 @@ public struct Scenario: Sendable, Equatable {
   public var requires: String?
   /// Gross margin turning revenue into profit (1 = revenue is profit).
   public var margin: Double
+  /// Whether the file gave `margin:` (otherwise 1, revenue as profit).
+  public var marginIsExplicit = false
   public var interventions: [Intervention]
   public var acquisition: AcquisitionChange?
   /// The file it came from.

@@ -41,10 +41,14 @@ public struct ScenarioComparison: Codable, Sendable {
   public var replicates: Int
   public var seed: UInt64
   public var rows: [Row]
+  /// What a reader must know before the numbers (e.g. scenarios with different margins).
+  public var notes: [String] = []
 
   /// Forecasts every plan with the same options and seed; the first plan is the baseline.
   public static func run(model: MarkovModel, plans: [ScenarioPlan], options: ForecastOptions) throws -> ScenarioComparison {
     precondition(!plans.isEmpty, "compare needs at least one scenario")
+    let notes = try marginNotes(plans.map(\.scenario))
+    for plan in plans { try plan.checkTiming(horizon: options.horizon) }
     let forecasts = try plans.map { try ForecastEngine.run(model: model, options: options, adjustment: $0.adjustment) }
     let base = forecasts[0]
     let h = options.horizon
@@ -84,7 +88,25 @@ public struct ScenarioComparison: Codable, Sendable {
           cumulativeProfitPath: f.expected[.cumulativeProfit]!))
     }
     return ScenarioComparison(
-      baseline: plans[0].scenario.name, horizon: h, periods: base.periods, replicates: options.replicates, seed: options.seed, rows: rows)
+      baseline: plans[0].scenario.name, horizon: h, periods: base.periods, replicates: options.replicates, seed: options.seed, rows: rows,
+      notes: notes)
+  }
+
+  /// Profits are comparable only under one margin. A scenario that leaves `margin:` out (revenue
+  /// taken as profit) next to one that gives it is refused: one would "win" by the margin alone.
+  /// Different margins all given on purpose (a strategy that changes the margin) are stated first.
+  /// - Throws: `ScenarioError` naming the scenario without a margin.
+  static func marginNotes(_ scenarios: [Scenario]) throws -> [String] {
+    let margins = Set(scenarios.map(\.margin))
+    guard margins.count > 1 else { return [] }
+    if let implicit = scenarios.first(where: { !$0.marginIsExplicit }), let explicit = scenarios.first(where: { $0.marginIsExplicit }) {
+      throw ScenarioError(
+        file: implicit.source, path: "margin",
+        message: "missing, so revenue counts as profit (100%), while '\(explicit.name)' has margin \(Format.percent(explicit.margin, decimals: 1)); profits under different margins are not comparable",
+        hint: "add margin: \(Format.percent(explicit.margin, decimals: 0)) to '\(implicit.name)' (or the same margin to every scenario)")
+    }
+    let list = scenarios.map { "'\($0.name)' \(Format.percent($0.margin, decimals: 1))" }.joined(separator: ", ")
+    return ["The scenarios assume different margins (\(list)): part of each profit difference is the margin, not the strategy."]
   }
 
   /// The terminal rendering.
@@ -94,7 +116,8 @@ public struct ScenarioComparison: Codable, Sendable {
       guard let lo = r.p5, let hi = r.p95 else { return value }
       return "\(value) (\(Format.number(lo))..\(Format.number(hi)))"
     }
-    var out: [String] = []
+    var out: [String] = notes.map { "Note: \($0)" }
+    if !notes.isEmpty { out.append("") }
     out.append("Scenarios over \(horizon) periods (\(periods.first ?? "")..\(periods.last ?? "")), against '\(baseline)'"
       + (replicates > 0 ? "; ranges P5..P95 of \(replicates) replicates with common random numbers (seed \(seed))" : ""))
     out.append("")
@@ -119,7 +142,7 @@ public struct ScenarioComparison: Codable, Sendable {
     var lines = ["scenario,customers_end,revenue,revenue_p5,revenue_p95,cost,profit,profit_p5,profit_p95,discounted_profit,incremental_profit,incremental_profit_p5,incremental_profit_p95,roi,payback_period,probability_beats_baseline"]
     func n(_ v: Double?) -> String { v.map { String($0) } ?? "" }
     for r in rows {
-      let name = r.name.contains(",") || r.name.contains("\"") ? "\"\(r.name.replacingOccurrences(of: "\"", with: "\"\""))\"" : r.name
+      let name = OutputEscaping.csvField(r.name)
       lines.append([name, n(r.customers.expected), n(r.revenue.expected), n(r.revenue.p5), n(r.revenue.p95), n(r.cost), n(r.profit.expected), n(r.profit.p5), n(r.profit.p95), n(r.discountedProfit.expected), n(r.incrementalProfit.expected), n(r.incrementalProfit.p5), n(r.incrementalProfit.p95), n(r.roi), r.paybackPeriod.map(String.init) ?? "", n(r.probabilityBeatsBaseline)].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

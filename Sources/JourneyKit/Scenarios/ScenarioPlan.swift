@@ -11,7 +11,8 @@
 /// - an absolute move changes P[i][j] by c x reach x intensity and scales the rest of the row
 ///   by (1 - P'[i][j]) / (1 - P[i][j]).
 /// An effect that would push a probability above 1 or below 0 on the model's own matrix at full
-/// strength cannot be honoured and is rejected when the plan is made; on a posterior draw in a
+/// strength cannot be honoured and is rejected when the plan is made, alone and together with
+/// every other effect acting at the same time (`checkTogether`); on a posterior draw in a
 /// replicate, where it may just reach past a bound, it is clipped to the bound.
 public struct ScenarioPlan: Sendable {
   public let scenario: Scenario
@@ -116,6 +117,77 @@ public struct ScenarioPlan: Sendable {
             "a probability must stay between 0 and 1")
         }
       }
+    }
+    try checkTogether(p)
+  }
+
+  /// Checks the interventions together, as the forecast applies them: at the start of each
+  /// intervention, every intervention acting then (running or fading) is applied at full strength
+  /// in file order, and no probability may leave [0, 1] on the way. Effects that each fit alone
+  /// can push a row past 1 together (two churn cuts on at-risk customers, a churn and a
+  /// conversion effect on one row); those are rejected here instead of being clipped in silence.
+  func checkTogether(_ p: Matrix) throws(ScenarioError) {
+    func lastPeriod(_ i: Intervention) -> Int {
+      guard let d = i.duration else { return Int.max }
+      return i.start + d - 1 + i.decay
+    }
+    for start in Set(resolved.map(\.intervention.start)).sorted() {
+      let active = resolved.indices.filter { resolved[$0].intervention.start <= start && start <= lastPeriod(resolved[$0].intervention) }
+      var m = p
+      var applied: [Int] = []
+      for k in active {
+        let r = resolved[k]
+        let e = r.intervention.effects
+        let reach = r.intervention.reach
+        func fail(_ effect: String, _ what: String) -> ScenarioError {
+          let others = applied.map { "interventions[\($0)] '\(resolved[$0].intervention.name)'" }
+          let together = others.isEmpty ? "after its own earlier effects" : "together with \(others.joined(separator: ", "))"
+          return ScenarioError(
+            file: scenario.source, path: "interventions[\(k)].effects.\(effect)",
+            message: "\(together) in period \(start), \(what)",
+            hint: "effects on the same customers at the same time must fit together; make them smaller or let them run at different times")
+        }
+        for i in r.rows where !space.states[i].isAbsorbing {
+          for (name, effect, set) in [("churn", e.churn, churnward(i)), ("conversion", e.conversion, purchasing(i)), ("upgrade", e.upgrade, upgrades(i))] {
+            guard let effect else { continue }
+            let mass = set.reduce(0.0) { $0 + m[i, $1] }
+            let after = mass * (1 + effect * reach)
+            if after > 1 + 1e-9 {
+              throw fail(name, "\(RelativeChange(value: effect)) would give '\(space.states[i].name)' a \(Format.number(after, decimals: 2)) chance of moving \(name == "churn" ? "toward churn" : name == "conversion" ? "to a purchase" : "up")")
+            }
+            ScenarioPlan.scale(&m, row: i, set: set, by: effect * reach)
+          }
+        }
+        for (from, to, change) in r.moves where !space.states[from].isAbsorbing {
+          let after = m[from, to] + change * reach
+          if after < -1e-9 || after > 1 + 1e-9 {
+            throw fail("move", "\(space.states[from].name) -> \(space.states[to].name) would become \(Format.number(after, decimals: 3)) (a probability is from 0 to 1)")
+          }
+          ScenarioPlan.shift(&m, row: from, to: to, by: change * reach)
+        }
+        applied.append(k)
+      }
+    }
+  }
+
+  /// Checks that every intervention and acquisition change starts within `horizon` periods.
+  /// - Throws: `ScenarioError` for one that would never act.
+  public func checkTiming(horizon: Int) throws(ScenarioError) {
+    for (k, r) in resolved.enumerated() where r.intervention.start > horizon {
+      throw ScenarioError(
+        file: scenario.source, path: "interventions[\(k)].start",
+        message: "period \(r.intervention.start) is after the horizon of \(horizon) periods, so '\(r.intervention.name)' would never act",
+        hint: r.intervention.start <= Limits.horizon
+          ? "forecast further with --horizon \(r.intervention.start), or start it earlier"
+          : "start it earlier; forecasts run at most \(Limits.horizon) periods")
+    }
+    if let a = scenario.acquisition, a.start > horizon {
+      throw ScenarioError(
+        file: scenario.source, path: "acquisition.start",
+        message: "period \(a.start) is after the horizon of \(horizon) periods, so the acquisition change would never act",
+        hint: a.start <= Limits.horizon
+          ? "forecast further with --horizon \(a.start), or start it earlier"
+          : "start it earlier; forecasts run at most \(Limits.horizon) periods")
     }
   }
 

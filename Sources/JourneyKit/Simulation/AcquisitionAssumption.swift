@@ -26,9 +26,15 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     case "seasonal": self = .seasonal
     case "none": self = .none
     default:
-      guard let n = Double(text.replacingOccurrences(of: "-per-period", with: "")), n >= 0, n.isFinite else { return nil }
+      guard let n = AcquisitionAssumption.number(text), n >= 0, n <= Limits.customersPerPeriod else { return nil }
       self = .perPeriod(n)
     }
+  }
+
+  /// The number in `--acquisition N` (or `N-per-period`), when it is one and finite.
+  public static func number(_ text: String) -> Double? {
+    guard let n = Double(text.replacingOccurrences(of: "-per-period", with: "")), n.isFinite else { return nil }
+    return n
   }
 
   public var description: String {

@@ -145,10 +145,7 @@ public struct CustomerScores: Sendable {
 
 private func fixed(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
 
-/// Quotes a CSV field when it needs it (RFC 4180).
-func csvField(_ text: String) -> String {
-  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-  return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
+/// Quotes a CSV field when it needs it (RFC 4180), with the formula guard for ids and names.
+func csvField(_ text: String) -> String { OutputEscaping.csvField(text) }
 
 import Foundation

@@ -109,7 +109,7 @@ public struct StateCondition: Codable, Sendable, Equatable, CustomStringConverti
   }
 
   public var description: String {
-    let number = value == value.rounded() ? String(Int(value)) : String(value)
+    let number = value == value.rounded() ? value.checkedInt.map(String.init) ?? String(value) : String(value)
     return "\(feature.rawValue) \(comparison.rawValue) \(number)"
   }
 }

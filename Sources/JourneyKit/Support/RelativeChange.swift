@@ -31,7 +31,7 @@ public struct RelativeChange: Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     let percent = value * 100
     let rounded = (percent * 1000).rounded() / 1000
-    let text = rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    let text = rounded == rounded.rounded() ? rounded.checkedInt.map(String.init) ?? String(rounded) : String(rounded)
     return (value > 0 ? "+" : "") + text + "%"
   }
 }

@@ -6,14 +6,20 @@ struct ForecastFlags: ParsableArguments {
   @Option(help: "A model file written by `journey fit`.")
   var model: String
 
-  @Option(help: "Periods to forecast.")
+  @Option(parsing: .unconditional, help: "Periods to forecast.")
   var horizon: Int = 12
 
   @Option(help: "New customers: historical, trend, seasonal, none, or a number per period.")
   var acquisition: String = "historical"
 
   func validate() throws {
-    guard (1...600).contains(horizon) else { throw ValidationError("--horizon: '\(horizon)' must be from 1 to 600 periods") }
+    guard (1...Limits.horizon).contains(horizon) else {
+      throw ValidationError("--horizon: '\(horizon)' must be from 1 to \(Limits.horizon) periods (the limit); forecast further with a longer --period when fitting")
+    }
+    if let n = AcquisitionAssumption.number(acquisition), !(0...Limits.customersPerPeriod).contains(n) {
+      throw ValidationError(
+        "--acquisition: '\(acquisition)' must be from 0 to \(Format.number(Limits.customersPerPeriod)) new customers per period (the limit)")
+    }
     guard AcquisitionAssumption(parsing: acquisition) != nil else {
       throw ValidationError("--acquisition: '\(acquisition)' is not historical, trend, seasonal, none or a number of new customers per period")
     }
@@ -24,10 +30,10 @@ struct ForecastFlags: ParsableArguments {
 
 /// Monte Carlo flags for forecast and compare.
 struct ReplicateFlags: ParsableArguments {
-  @Option(help: "Monte Carlo replicates for the ranges (0 for expected values only).")
+  @Option(parsing: .unconditional, help: "Monte Carlo replicates for the ranges (0 for expected values only).")
   var replicates: Int = 1_000
 
-  @Option(help: "Random seed; the same seed gives the same ranges.")
+  @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same ranges.")
   var seed: UInt64 = 1
 
   @Flag(inversion: .prefixedNo, help: "Move whole customers at random in the replicates (multinomial); off: replicates differ by parameters only, batched through one dgemm per period.")
@@ -37,7 +43,9 @@ struct ReplicateFlags: ParsableArguments {
   var parameterUncertainty = true
 
   func validate() throws {
-    guard (0...1_000_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 0 to 1000000") }
+    guard (0...Limits.replicates).contains(replicates) else {
+      throw ValidationError("--replicates: '\(replicates)' must be from 0 to \(Limits.replicates) (the limit); ranges settle long before it, 1000 to 10000 is plenty")
+    }
   }
 
   /// Forecast options for these flags and the shared forecast flags.

@@ -9,7 +9,7 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .customLong("candidate"), help: ArgumentHelp("With --states auto: also try this state space (a YAML rules file or a name); repeatable.", valueName: "states"))
   var candidates: [String] = []
 
-  @Option(help: "With --states auto: periods each validation fold predicts.")
+  @Option(parsing: .unconditional, help: "With --states auto: periods each validation fold predicts.")
   var validationPeriods: Int = 6
 
   @Option(help: "Period length: week, month or quarter.")
@@ -21,22 +21,22 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "First day of the fit window (YYYY-MM-DD); default: the first day with data.")
   var from: String?
 
-  @Option(help: "Periods without a purchase after which a customer is churned (default: 6 months, 26 weeks, 2 quarters).")
+  @Option(parsing: .unconditional, help: "Periods without a purchase after which a customer is churned (default: 6 months, 26 weeks, 2 quarters).")
   var churnAfter: Int?
 
   @Flag(help: "Let churned customers come back (estimated from the data) instead of churned being absorbing.")
   var reactivation = false
 
-  @Option(help: "value states: the trailing-spend quantile where 'more valuable' starts.")
+  @Option(parsing: .unconditional, help: "value states: the trailing-spend quantile where 'more valuable' starts.")
   var valueCut: Double = 0.8
 
   @Option(help: "Cross the states with a categorical column of the input (e.g. channel).")
   var splitBy: String?
 
-  @Option(help: "Dirichlet pseudo-count added to each observed transition (0 = maximum likelihood).")
+  @Option(parsing: .unconditional, help: "Dirichlet pseudo-count added to each observed transition (0 = maximum likelihood).")
   var prior: Double = 0.5
 
-  @Option(help: "Weigh recent periods more: counts halve in weight every N periods back.")
+  @Option(parsing: .unconditional, help: "Weigh recent periods more: counts halve in weight every N periods back.")
   var halfLife: Double?
 
   @Flag(help: "Fit one matrix per season (month of year, quarter, ISO week), shrunk toward the pooled one.")
@@ -47,6 +47,9 @@ struct ModelOptions: ParsableArguments {
 
   func validate() throws {
     guard prior >= 0 && prior.isFinite else { throw ValidationError("--prior: '\(prior)' must be 0 or more") }
+    guard prior <= Limits.prior else {
+      throw ValidationError("--prior: '\(prior)' is above the limit of \(Format.number(Limits.prior)) pseudo-counts; 0.5 (the default) or 1 lets the data speak")
+    }
     if let h = halfLife, !(h > 0 && h.isFinite) { throw ValidationError("--half-life: '\(h)' must be a positive number of periods") }
     if let c = churnAfter, c < 1 { throw ValidationError("--churn-after: '\(c)' must be at least 1 period") }
     guard (0.01...0.99).contains(valueCut) else { throw ValidationError("--value-cut: '\(valueCut)' must be a quantile between 0.01 and 0.99") }

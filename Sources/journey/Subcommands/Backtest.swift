@@ -29,7 +29,7 @@ extension JourneyCommand {
     @Option(help: "Last day the model may see (YYYY-MM-DD); calibration ends with the last complete period on or before it.")
     var calibrationEnd: String
 
-    @Option(help: "Periods after the calibration to predict (default: every complete period the data has).")
+    @Option(parsing: .unconditional, help: "Periods after the calibration to predict (default: every complete period the data has).")
     var holdoutPeriods: Int?
 
     @Flag(help: "Also score each customer's predicted purchases and churn risk.")
@@ -38,13 +38,13 @@ extension JourneyCommand {
     @Flag(inversion: .prefixedNo, help: "Weigh each customer's prediction by its own purchase rate and spend (empirical Bayes); off: the state's prediction alone.")
     var ownHistory = true
 
-    @Option(help: "Periods the run-rate baselines average (default: the holdout length).")
+    @Option(parsing: .unconditional, help: "Periods the run-rate baselines average (default: the holdout length).")
     var baselinePeriods: Int?
 
-    @Option(help: "Monte Carlo replicates for the per-period ranges (0 for expected values only).")
+    @Option(parsing: .unconditional, help: "Monte Carlo replicates for the per-period ranges (0 for expected values only).")
     var replicates: Int = 200
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 1
 
     @Option(help: "Also write the results as JSON to this file.")
@@ -60,6 +60,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs([("--json", json), ("--report", report.report)] + input.outputs, inputs: [input.file] + model.inputs)
       var options = BacktestOptions(calibrationEnd: try day(calibrationEnd, flag: "calibration-end"))
       options.holdoutPeriods = holdoutPeriods
       options.fit = try model.fitOptions(source: input.file, allowAuto: true)

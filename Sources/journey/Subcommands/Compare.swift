@@ -37,6 +37,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs([("--csv", csv), ("--report", report.report)], inputs: [forecast.model] + scenarios)
       let fitted = try MarkovModel.load(path: forecast.model)
       let plans = try scenarios.map { try ScenarioPlan(try Scenario.load(path: $0), model: fitted) }
       let comparison = try ScenarioComparison.run(model: fitted, plans: plans, options: replicates.options(forecast))

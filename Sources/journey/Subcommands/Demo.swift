@@ -21,10 +21,10 @@ extension JourneyCommand {
     @Option(name: [.short, .customLong("output")], help: "Folder for the sample data and results.")
     var output: String = "demo"
 
-    @Option(help: "People entering the sample base.")
+    @Option(parsing: .unconditional, help: "People entering the sample base.")
     var customers: Int = 5_000
 
-    @Option(help: "Random seed for the sample data.")
+    @Option(parsing: .unconditional, help: "Random seed for the sample data.")
     var seed: UInt64 = 7
 
     func validate() throws {
@@ -41,32 +41,36 @@ extension JourneyCommand {
       p.launchChurn = -0.2
       p.launchConversion = 0.1
       let history = try SyntheticHistoryGenerator.generate(p)
-      let csvPath = (output as NSString).appendingPathComponent("transactions.csv")
-      try AtomicFile.write(history.csvBytes(), to: csvPath)
+      // Everything is written into a temporary folder and moved into place at the end, report.html
+      // last: a failed or killed demo leaves the previous outputs as they were, not a mix.
+      let stage = try StagedFolder(destination: output)
+      func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
+      let csvPath = path("transactions.csv")
+      let csvBytes = history.csvBytes()
+      try AtomicFile.write(csvBytes, to: stage.path("transactions.csv"))
       let truthPath = GeneratedFiles.truthPath(forCSV: csvPath)
-      try AtomicFile.write(try JSONOutput.encode(history.truth), to: truthPath)
+      try AtomicFile.write(try JSONOutput.encode(history.truth), to: stage.path((truthPath as NSString).lastPathComponent))
       let c = history.truth.counts
       print("Journey demo")
       print("  sample data   \(csvPath)  (\(c.rows) rows, \(c.customers) customers, \(p.start) to \(p.end.adding(days: -1)))")
       print("  ground truth  \(truthPath)  (planted at \(p.launch!): churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
 
       // Inspect: read the sample back as any export would be, and profile it.
-      let read = try TransactionReader().read(path: csvPath)
+      let read = try TransactionReader().read(bytes: csvBytes, name: csvPath)
       let profile = DataProfile(read, period: .month)
-      let profilePath = (output as NSString).appendingPathComponent("profile.json")
-      try AtomicFile.write(try JSONOutput.encode(profile), to: profilePath)
+      let profilePath = path("profile.json")
+      try AtomicFile.write(try JSONOutput.encode(profile), to: stage.path("profile.json"))
       print("  data profile  \(profilePath)  (journey inspect \(csvPath))")
       print(profile.shortText(), terminator: "")
 
       // Fit: the lifecycle model, and the value model the loyalty scenario needs.
-      func path(_ name: String) -> String { (output as NSString).appendingPathComponent(name) }
       var fitOptions = FitOptions()
       fitOptions.source = csvPath
       let model = try ModelFitter.fit(read.table, options: fitOptions)
-      try AtomicFile.write(try model.json(), to: path("model.json"))
+      try AtomicFile.write(try model.json(), to: stage.path("model.json"))
       fitOptions.stateSpace = .value
       let valueModel = try ModelFitter.fit(read.table, options: fitOptions)
-      try AtomicFile.write(try valueModel.json(), to: path("model-value.json"))
+      try AtomicFile.write(try valueModel.json(), to: stage.path("model-value.json"))
       let summary = ModelSummary(model: model)
       print("")
       print("  model         \(path("model.json"))  (journey fit \(csvPath) -o \(path("model.json")); journey show for the full table)")
@@ -82,8 +86,8 @@ extension JourneyCommand {
       forecastOptions.seed = seed
       let forecast = try ForecastEngine.run(model: model, options: forecastOptions)
       let report = ForecastReport(forecast: forecast, model: model)
-      try AtomicFile.write(report.csv(), to: path("forecast.csv"))
-      try AtomicFile.write(try report.json(), to: path("forecast.json"))
+      try AtomicFile.write(report.csv(), to: stage.path("forecast.csv"))
+      try AtomicFile.write(try report.json(), to: stage.path("forecast.json"))
       let living = forecast.expected[.customers]!
       let revenue = forecast.bands[.cumulativeRevenue]!.last!
       print("")
@@ -95,7 +99,7 @@ extension JourneyCommand {
 
       // Score every customer.
       let scores = try CustomerScores(table: read.table, model: model, horizon: 3)
-      try AtomicFile.write(scores.csvBytes(), to: path("scores.csv"))
+      try AtomicFile.write(scores.csvBytes(), to: stage.path("scores.csv"))
       print("  scores        \(path("scores.csv"))  (\(Format.number(Double(scores.scoredCount))) customers: state, churn risk in 3 months, expected purchases and revenue, CLV)")
 
       // Compare the shipped strategies.
@@ -107,13 +111,13 @@ extension JourneyCommand {
         compareOptions.replicates = 500
         compareOptions.seed = seed
         let comparison = try ScenarioComparison.run(model: model, plans: plans, options: compareOptions)
-        try AtomicFile.write(comparison.csv(), to: path("compare.csv"))
+        try AtomicFile.write(comparison.csv(), to: stage.path("compare.csv"))
         reportParts.append(ComparisonReport(comparison: comparison, model: model).document(ingest: read.summary))
         let loyalty = try ScenarioComparison.run(
           model: valueModel,
           plans: try ["baseline", "loyalty"].map { try ScenarioPlan(try Scenario.load(path: (directory as NSString).appendingPathComponent("\($0).yaml")), model: valueModel) },
           options: compareOptions)
-        try AtomicFile.write(loyalty.csv(), to: path("compare-loyalty.csv"))
+        try AtomicFile.write(loyalty.csv(), to: stage.path("compare-loyalty.csv"))
         print("")
         print("  strategies    \(path("compare.csv")), \(path("compare-loyalty.csv"))  (journey compare --model ... \(directory)/*.yaml)")
         print(comparison.text())
@@ -126,7 +130,7 @@ extension JourneyCommand {
       var evaluationOptions = EvaluationOptions(launch: p.launch!)
       evaluationOptions.seed = seed
       let evaluation = try RolloutEvaluation.run(read.table, options: evaluationOptions)
-      try AtomicFile.write(try JSONOutput.encode(evaluation), to: path("evaluation.json"))
+      try AtomicFile.write(try JSONOutput.encode(evaluation), to: stage.path("evaluation.json"))
       print("")
       print("  evaluation    \(path("evaluation.json"))  (journey evaluate \(csvPath) --launch \(p.launch!); the truth planted churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
       print(evaluation.text())
@@ -140,7 +144,7 @@ extension JourneyCommand {
       backtestOptions.selection = StateSpaceSelection.Options()
       backtestOptions.seed = seed
       let backtest = try JourneyKit.Backtest.run(read.table, options: backtestOptions)
-      try AtomicFile.write(try JSONOutput.encode(backtest), to: path("backtest.json"))
+      try AtomicFile.write(try JSONOutput.encode(backtest), to: stage.path("backtest.json"))
       print("")
       print("  backtest      \(path("backtest.json"))  (journey backtest \(csvPath) --calibration-end \(calibrationEnd) --states auto --per-customer)")
       print("                the planted launch (less churn from \(p.launch!)) is only in the last calibration months, so a model fitted mostly on the old behaviour should predict too few active customers")
@@ -156,7 +160,8 @@ extension JourneyCommand {
       let combined = ReportDocument.combining(
         reportParts, title: "Journey demo report",
         subtitle: "Sample data with a CRM launch on \(p.launch!): forecast, strategies, the rollout and a backtest, from \(csvPath)")
-      let written = try ReportWriter.write(combined, to: path("report.html"))
+      let written = try ReportWriter.write(combined, to: stage.path("report.html"))
+      try stage.commit(last: ["report.html"])
       print("")
       print("  report        \(path("report.html"))  (open in a browser; its tables are CSV files in \(ReportWriter.tablesFolder(forReport: path("report.html"))), \(written.count - 1) of them)")
     }

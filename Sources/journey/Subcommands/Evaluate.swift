@@ -25,19 +25,19 @@ extension JourneyCommand {
     @Option(help: "Launch date of the rollout (YYYY-MM-DD).")
     var launch: String
 
-    @Option(help: "Complete periods before the launch to compare.")
+    @Option(parsing: .unconditional, help: "Complete periods before the launch to compare.")
     var pre: Int = 12
 
-    @Option(help: "Complete periods after the launch (default: all the data has, at most 12).")
+    @Option(parsing: .unconditional, help: "Complete periods after the launch (default: all the data has, at most 12).")
     var post: Int?
 
-    @Option(help: "Bootstrap resamples for the KPI intervals.")
+    @Option(parsing: .unconditional, help: "Bootstrap resamples for the KPI intervals.")
     var bootstrap: Int = 500
 
-    @Option(help: "Counterfactual replicates.")
+    @Option(parsing: .unconditional, help: "Counterfactual replicates.")
     var replicates: Int = 500
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 1
 
     @Option(help: "A YAML file of targets: [{kpi, direction: increase|decrease, value | change, by}].")
@@ -60,6 +60,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs([("--csv", csv), ("--report", report.report)] + input.outputs, inputs: [input.file, targets] + model.inputs)
       var options = EvaluationOptions(launch: try day(launch, flag: "launch"))
       options.prePeriods = pre
       options.postPeriods = post

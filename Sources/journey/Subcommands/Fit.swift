@@ -38,6 +38,7 @@ extension JourneyCommand {
     var json = false
 
     func run() throws {
+      try guardOutputs([("--output", output)] + input.outputs, inputs: [input.file] + model.inputs)
       let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
       var options = try model.fitOptions(source: input.file, allowAuto: true)
       if model.autoStates {

@@ -41,6 +41,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs([("--csv", csv), ("--report", report.report)], inputs: [forecast.model])
       let fitted = try MarkovModel.load(path: forecast.model)
       var options = replicates.options(forecast)
       options.discountPerPeriod = try discount.map { try change($0, flag: "discount") }

@@ -26,7 +26,7 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Length of the span in months.")
     var months: Int = 36
 
-    @Option(help: "Random seed; the same seed gives the same file.")
+    @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same file.")
     var seed: UInt64 = 1
 
     @Option(parsing: .unconditional, help: "Mean purchases per customer per month while alive.")
@@ -112,6 +112,9 @@ extension JourneyCommand {
 func day(_ text: String, flag: String) throws -> CalendarDay {
   guard let value = CalendarDay(iso: text) else {
     throw ValidationError("--\(flag): '\(text)' is not a date; expected YYYY-MM-DD, e.g. 2025-03-01")
+  }
+  guard Limits.days.contains(value) else {
+    throw ValidationError("--\(flag): '\(text)' is out of range; expected a date from \(Limits.days.lowerBound) to \(Limits.days.upperBound)")
   }
   return value
 }

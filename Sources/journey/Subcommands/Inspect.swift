@@ -28,7 +28,7 @@ extension JourneyCommand {
     @Option(help: "Period length for the per-period table.")
     var period: PeriodKind = .month
 
-    @Option(help: ArgumentHelp("Show only the latest N periods in the terminal table.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Show only the latest N periods in the terminal table.", valueName: "n"))
     var lastPeriods: Int?
 
     @Flag(help: "Print the profile as JSON instead of tables.")
@@ -41,6 +41,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs(input.outputs, inputs: [input.file])
       let profile = DataProfile(try input.read(), period: period)
       if json {
         print(try JSONOutput.encode(profile), terminator: "")

@@ -19,7 +19,7 @@ extension JourneyCommand {
 
     @OptionGroup var forecast: ForecastFlags
 
-    @Option(help: "Rows to show.")
+    @Option(parsing: .unconditional, help: "Rows to show.")
     var top: Int = 15
 
     @Flag(help: "Print JSON instead of a table.")

@@ -22,7 +22,7 @@ extension JourneyCommand {
     @Option(help: "A model file written by `journey fit`.")
     var model: String
 
-    @Option(help: "Periods ahead for churn risk, purchases and revenue.")
+    @Option(parsing: .unconditional, help: "Periods ahead for churn risk, purchases and revenue.")
     var horizon: Int = 12
 
     @Option(help: "Score as of this day (YYYY-MM-DD); default: the last day with data.")
@@ -37,8 +37,10 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs([("--output", output)] + input.outputs, inputs: [input.file, model])
       let fitted = try MarkovModel.load(path: model)
       let ingest = try input.read(keeping: fitted.stateSpace.splitBy.map { [$0] } ?? [])
+      if let note = fitted.inputChangedNote(table: ingest.table, source: input.file) { printError("warning: \(note)") }
       let scores = try CustomerScores(table: ingest.table, model: fitted, horizon: horizon, asOf: try asOf.map { try day($0, flag: "as-of") })
       try AtomicFile.write(scores.csvBytes(), to: output)
       let unscored = scores.states.count - scores.scoredCount

@@ -34,7 +34,7 @@ public struct SVGCanvas: Sendable {
   /// `12.0` -> `12`, `3.14159` -> `3.1`: fixed precision, no locale.
   static func coordinate(_ value: Double) -> String {
     let rounded = (value * 10).rounded() / 10
-    if rounded == rounded.rounded() { return String(Int(rounded)) }
+    if rounded == rounded.rounded(), let whole = rounded.checkedInt { return String(whole) }
     return String(format: "%.1f", rounded)
   }
 

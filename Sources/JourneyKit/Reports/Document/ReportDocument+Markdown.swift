@@ -1,14 +1,15 @@
 extension ReportDocument {
   /// The summary, assumptions and tables as Markdown; charts are named, with a pointer to the HTML report.
   public func markdown() -> String {
-    var out = ["# \(title)", "", subtitle, "", "## Summary", ""]
+    let md = OutputEscaping.markdown
+    var out = ["# \(md(title))", "", md(subtitle), "", "## Summary", ""]
     if summary.isEmpty { out.append("There is nothing to summarise.") }
     for group in summaryGroups {
-      if let heading = group.heading { out += ["", "### \(heading)", ""] }
-      out += group.sentences.map { "- \($0)" }
+      if let heading = group.heading { out += ["", "### \(md(heading))", ""] }
+      out += group.sentences.map { "- \(md($0))" }
     }
     if !warnings.isEmpty {
-      out += ["", "## Read with care", ""] + warnings.map { "- \($0)" }
+      out += ["", "## Read with care", ""] + warnings.map { "- \(md($0))" }
     }
     if !assumptions.isEmpty {
       out += ["", "## Assumptions", "", "| assumption | value |", "|---|---|"]
@@ -23,16 +24,17 @@ extension ReportDocument {
   }
 
   static func markdown(_ section: ReportSection, level: String) -> [String] {
-    var out = ["", "\(level) \(section.title)"]
+    let md = OutputEscaping.markdown
+    var out = ["", "\(level) \(md(section.title))"]
     for block in section.blocks {
       out.append("")
       switch block {
-      case let .paragraph(text): out.append(text)
-      case let .note(text): out.append("> \(text)")
+      case let .paragraph(text): out.append(md(text))
+      case let .note(text): out.append("> \(md(text))")
       case let .chart(chart):
-        out.append(chart.insufficientDataSentence.map { "> \($0)" } ?? "_Chart: \(chart.title) (drawn in the HTML report)._")
+        out.append(chart.insufficientDataSentence.map { "> \(md($0))" } ?? "_Chart: \(md(chart.title)) (drawn in the HTML report)._")
       case let .table(table):
-        out.append("**\(table.title)**")
+        out.append("**\(md(table.title))**")
         out.append("")
         out.append("| " + table.columns.map(cell).joined(separator: " | ") + " |")
         out.append("|" + table.columns.indices.map { $0 == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
@@ -42,8 +44,6 @@ extension ReportDocument {
     return out
   }
 
-  /// Pipes would end the cell; line breaks would end the row.
-  static func cell(_ text: String) -> String {
-    text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-  }
+  /// Pipes would end the cell; line breaks would end the row; HTML would run.
+  static func cell(_ text: String) -> String { OutputEscaping.markdown(text) }
 }

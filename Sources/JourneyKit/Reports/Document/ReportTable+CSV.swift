@@ -5,8 +5,6 @@ extension ReportTable {
     return ([csvColumns] + body).map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\n") + "\n"
   }
 
-  static func quoted(_ cell: String) -> String {
-    guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
-    return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-  }
+  /// RFC 4180 quoting, and the formula guard for text (`OutputEscaping.csvField`).
+  static func quoted(_ cell: String) -> String { OutputEscaping.csvField(cell) }
 }

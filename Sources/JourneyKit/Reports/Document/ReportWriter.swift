@@ -33,7 +33,15 @@ public enum ReportWriter {
   @discardableResult
   public static func write(_ document: ReportDocument, to path: String) throws -> [String] {
     let format = try ReportFormat(path: path)
+    // Rendered before anything is written: nothing is left behind if rendering fails.
+    let text = format == .html ? document.html() : document.markdown()
     let folder = tablesFolder(forReport: path)
+    let parent = (path as NSString).deletingLastPathComponent
+    // The report and its tables are written into a temporary folder beside them and moved into
+    // place together, the report last: a failed run leaves neither new tables nor a new report.
+    let stage = try StagedFolder(destination: parent.isEmpty ? "." : parent)
+    let tablesName = (folder as NSString).lastPathComponent
+    let reportName = (path as NSString).lastPathComponent
     var written: [String] = []
     var used: Set<String> = []
     for table in document.tables {
@@ -44,12 +52,11 @@ public enum ReportWriter {
         k += 1
       }
       used.insert(name)
-      let csvPath = (folder as NSString).appendingPathComponent(name + ".csv")
-      try AtomicFile.write(table.csv(), to: csvPath)
-      written.append(csvPath)
+      try AtomicFile.write(table.csv(), to: stage.path("\(tablesName)/\(name).csv"))
+      written.append((folder as NSString).appendingPathComponent(name + ".csv"))
     }
-    // The report last, so a reader who sees it finds its tables already there.
-    try AtomicFile.write(format == .html ? document.html() : document.markdown(), to: path)
+    try AtomicFile.write(text, to: stage.path(reportName))
+    try stage.commit(last: [reportName])
     return [path] + written
   }
 

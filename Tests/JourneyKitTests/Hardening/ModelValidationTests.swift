@@ -1,0 +1,116 @@
+import Foundation
+import JourneyKit
+import Testing
+
+/// Model files that decode but are wrong: each fails on load with the field and the reason.
+@Suite("Model file validation")
+struct ModelValidationTests {
+  static let model: MarkovModel = {
+    var g = GeneratorParameters()
+    g.customers = 800
+    g.months = 18
+    g.seed = 5
+    return try! ModelFitter.fit(TransactionTable(history: try! SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+  }()
+
+  /// The model's JSON as a mutable tree.
+  static func tree() throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(try model.json().utf8)) as! [String: Any]
+  }
+
+  /// Writes `tree` and loads it; the error's description, or nil when it loads.
+  static func load(_ tree: [String: Any]) throws -> String? {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).json")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try JSONSerialization.data(withJSONObject: tree).write(to: url)
+    do {
+      _ = try MarkovModel.load(path: url.path)
+      return nil
+    } catch {
+      return error.description.replacingOccurrences(of: url.path, with: "model.json")
+    }
+  }
+
+  struct Case: CustomTestStringConvertible, Sendable {
+    var name: String
+    var edit: @Sendable (inout [String: Any]) -> Void
+    var message: String
+    var testDescription: String { name }
+  }
+
+  static func nested(_ tree: inout [String: Any], _ key: String, _ edit: (inout [String: Any]) -> Void) {
+    var inner = tree[key] as! [String: Any]
+    edit(&inner)
+    tree[key] = inner
+  }
+
+  static let cases: [Case] = [
+    Case(name: "short current_base", edit: { t in t["current_base"] = Array((t["current_base"] as! [Any]).prefix(3)) },
+      message: "current_base: has 3 entries, expected 7 (one per state)"),
+    Case(name: "negative base", edit: { t in var b = t["current_base"] as! [Double]; b[1] = -5; t["current_base"] = b },
+      message: "current_base[1]: '-5.0' must be a finite number of 0 or more customers"),
+    Case(name: "short posterior", edit: { t in t["posterior"] = Array((t["posterior"] as! [Any]).prefix(2)) },
+      message: "posterior: has 2 entries, expected 7 (one per state)"),
+    Case(name: "short rewards", edit: { t in t["rewards"] = Array((t["rewards"] as! [Any]).prefix(1)) },
+      message: "rewards: has 1 entry, expected 7 (one per state)"),
+    Case(name: "empty acquisitions", edit: { t in nested(&t, "counts") { $0["acquisitions"] = [[Double]]() } },
+      message: "counts.acquisitions: has 0 entries, expected 18 (one per period)"),
+    Case(name: "huge acquisitions", edit: { t in nested(&t, "counts") { c in var a = c["acquisitions"] as! [[Double]]; a[2][0] = 1e300; c["acquisitions"] = a } },
+      message: "counts.acquisitions[2][0]: '1e+300' customers is above the limit of 1,000,000,000"),
+    Case(name: "negative discount", edit: { t in nested(&t, "analysis") { $0["discount_per_period"] = -0.5 } },
+      message: "analysis.discount_per_period: '-0.5' must be from 0 to below 1 (0% to 100% per period)"),
+    Case(name: "negative state count", edit: { t in nested(&t, "counts") { $0["state_count"] = -3 } },
+      message: "counts.state_count: '-3' differs from the 7 states of state_space"),
+    Case(name: "absurd last period", edit: { t in nested(&t, "window") { $0["last_period"] = 1_000_000_000_000_000 } },
+      message: "window.last_period: '1000000000000000' is not a month from 1900 to 2200"),
+    Case(name: "no states", edit: { t in nested(&t, "state_space") { $0["states"] = [Any]() } },
+      message: "state_space.states: is empty; a model has at least one state"),
+    Case(name: "row not summing to 1", edit: { t in var p = t["transition_matrix"] as! [[Double]]; p[0][0] += 0.1; t["transition_matrix"] = p },
+      message: "transition_matrix[0]: sums to 1.1, not 1; each row of a transition matrix is a probability distribution"),
+    Case(name: "renamed state", edit: { t in nested(&t, "state_space") { sp in var st = sp["states"] as! [[String: Any]]; st[2]["name"] = "vip"; sp["states"] = st } },
+      message: "state_space.states: do not match the 'lifecycle' state space: states[2] is 'vip', expected 'active'"),
+    Case(name: "rfm with a million levels", edit: { t in nested(&t, "state_space") { $0["kind"] = ["rfm": ["levels": 1_000_000]] } },
+      message: "state_space.kind: rfm with 1000000 levels; expected 2 to 10"),
+    Case(name: "missing rewards", edit: { t in t["rewards"] = nil }, message: "not a Journey model: rewards: missing"),
+    Case(name: "wrong type", edit: { t in t["current_base"] = "many" }, message: "not a Journey model: current_base: expected a list"),
+    Case(name: "cell out of range", edit: { t in nested(&t, "counts") { c in var pp = c["per_period"] as! [[[String: Any]]]; pp[0][0]["to"] = 99; c["per_period"] = pp } },
+      message: "counts.per_period[0][0]: names state"),
+  ]
+
+  @Test(arguments: cases)
+  func rejected(_ c: Case) throws {
+    var t = try Self.tree()
+    c.edit(&t)
+    let message = try #require(try Self.load(t), "loaded")
+    #expect(message.hasPrefix("model.json: not a Journey model: "), "\(message)")
+    #expect(message.contains(c.message), "\(message)")
+  }
+
+  @Test func theFittedModelValidatesAndUnknownFieldsAreIgnored() throws {
+    try Self.model.validate()
+    var t = try Self.tree()
+    t["a_field_from_a_later_version"] = ["x": 1]
+    #expect(try Self.load(t) == nil)
+  }
+
+  @Test func seasonalMatricesNeedOnePerSeason() throws {
+    var g = GeneratorParameters()
+    g.customers = 400
+    g.months = 14
+    g.seed = 2
+    var o = FitOptions()
+    o.estimator.seasonal = true
+    let seasonal = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: o)
+    try seasonal.validate()
+    var t = try JSONSerialization.jsonObject(with: Data(try seasonal.json().utf8)) as! [String: Any]
+    t["seasonal_matrices"] = Array((t["seasonal_matrices"] as! [Any]).prefix(5))
+    let message = try #require(try Self.load(t))
+    #expect(message.contains("not a Journey model: seasonal_matrices: has 5 seasons, expected 12 (one per month of the year)"), "\(message)")
+  }
+
+  @Test func anotherSchemaVersionIsRefused() throws {
+    var t = try Self.tree()
+    t["format"] = "journey-model/9"
+    #expect(try Self.load(t) == "model.json: model format 'journey-model/9' is not supported (expected journey-model/1); refit with this version of journey")
+  }
+}
