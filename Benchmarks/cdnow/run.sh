@@ -51,7 +51,8 @@ import json, sys
 d = json.loads(sys.stdin.read())
 t = d["predicted_transactions"] / d["actual_transactions"] - 1
 r = d["predicted_revenue"] / d["actual_revenue"] - 1
-print(f"| BG/NBD + Gamma-Gamma (lifetimes) | {100*t:+.1f}% | {100*r:+.1f}% | {d[\"rmse\"]:.3f} | {d[\"correlation\"]:.3f} | - |")'
+rmse, correlation = d["rmse"], d["correlation"]
+print(f"| BG/NBD + Gamma-Gamma (lifetimes) | {100*t:+.1f}% | {100*r:+.1f}% | {rmse:.3f} | {correlation:.3f} | - |")'
 }
 json="$(mktemp)"
 trap 'rm -f "$json"' EXIT
@@ -64,9 +65,9 @@ for protocol in "1997-09-30 month" "1997-06-30 month" "1997-12-31 month" "1998-0
   echo "|---|---|---|---|---|---|"
   "$journey" backtest "$data" --calibration-end "$1" --period "$2" --per-customer --json "$json" >/dev/null
   summarise "journey backtest (default)" "$json"
-  "$journey" backtest "$data" --calibration-end "$1" --period "$2" --per-customer --no-own-history --json "$json" >/dev/null
-  summarise "journey backtest --no-own-history (chain alone, lifecycle)" "$json"
-  "$journey" backtest "$data" --calibration-end "$1" --period "$2" --per-customer --no-own-history --states rf --json "$json" >/dev/null
-  summarise "journey backtest --no-own-history --states rf" "$json"
+  for states in auto lifecycle rf rfm:3; do
+    "$journey" backtest "$data" --calibration-end "$1" --period "$2" --per-customer --no-own-history --states "$states" --json "$json" >/dev/null
+    summarise "chain alone: --no-own-history --states $states" "$json"
+  done
   bgnbd "$1" 1998-06-30
 done

@@ -87,16 +87,19 @@ extension ActivityModel {
   /// of periods, where each season would rest on one value or none.
   public static func seasonalIndex(_ h: PurchaseHistories, period: PeriodKind) -> [Double]? {
     let seasons = period.seasonsPerYear
-    guard seasons > 1 else { return nil }
-    var first = Int.max, last = period.index(of: h.through)
+    guard seasons > 1, !h.purchaseDays.days.isEmpty else { return nil }
+    let firstDay = h.firstDay
+    let first = period.index(of: CalendarDay(dayNumber: firstDay))
+    var last = period.index(of: h.through)
     if period.end(of: last) != h.through { last -= 1 }
-    for days in h.purchaseDays { if let d = days.first { first = min(first, period.index(of: CalendarDay(dayNumber: d))) } }
     guard first <= last, last - first + 1 >= 2 * seasons else { return nil }
+    // Period of each day of the span, computed once (not once per purchase).
+    let periodOfDay = (firstDay...h.through.dayNumber).map { period.index(of: CalendarDay(dayNumber: $0)) - first }
     // Repeat purchases only: first purchases follow acquisition campaigns, not the base's buying.
     var counts = [Double](repeating: 0, count: last - first + 1)
     for days in h.purchaseDays {
       for d in days.dropFirst() {
-        let t = period.index(of: CalendarDay(dayNumber: d)) - first
+        let t = periodOfDay[Int(d - firstDay)]
         if t < counts.count { counts[t] += 1 }
       }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Each customer's own purchase rate, dormancy and return: what a chain over segments cannot
@@ -74,8 +75,9 @@ public struct ActivityModel: Codable, Sendable, Equatable {
 
 /// What the activity model reads of one customer: purchase days up to a day.
 public struct PurchaseHistories: Sendable {
-  /// Per customer: day numbers of purchase occasions (sorted, refunds and leads left out).
-  public var purchaseDays: [[Int32]]
+  /// Per customer: day numbers of purchase occasions (sorted, refunds and leads left out), one
+  /// flat array with offsets so that a million customers are not a million allocations.
+  public var purchaseDays: RaggedDays
   /// Per customer: purchase occasions, net revenue (refunds included) and the sum of squared
   /// purchase amounts, up to the day.
   public var occasions: [Double]
@@ -84,20 +86,22 @@ public struct PurchaseHistories: Sendable {
   /// The last day read.
   public var through: CalendarDay
 
-  /// One pass over the table's rows on or before `through`.
+  /// One pass over the table's rows on or before `through` (rows are in day order per customer).
   public init(_ table: TransactionTable, through: CalendarDay) {
     let n = table.customerCount
-    purchaseDays = Array(repeating: [], count: n)
     occasions = Array(repeating: 0, count: n)
     revenue = Array(repeating: 0, count: n)
     squaredAmounts = Array(repeating: 0, count: n)
     self.through = through
+    var days: [Int32] = []
+    days.reserveCapacity(table.rowCount)
+    var start = [Int](repeating: 0, count: n + 1)
     for c in 0..<n {
-      var days: [Int32] = []
+      let first = days.count
       for r in table.rows(of: c) where table.day[r] <= through.dayNumber {
         switch table.event[r] {
         case .purchase:
-          if days.last != table.day[r] { days.append(table.day[r]) }
+          if days.count == first || days[days.count - 1] != table.day[r] { days.append(table.day[r]) }
           occasions[c] += 1
           revenue[c] += table.amount[r]
           squaredAmounts[c] += table.amount[r] * table.amount[r]
@@ -107,14 +111,37 @@ public struct PurchaseHistories: Sendable {
           break
         }
       }
-      days.sort()
-      purchaseDays[c] = days
+      start[c + 1] = days.count
     }
+    purchaseDays = RaggedDays(days: days, start: start)
+  }
+
+  /// Histories from per-customer purchase days (tests).
+  init(purchaseDays lists: [[Int32]], through: CalendarDay) {
+    var days: [Int32] = [], start = [0]
+    for list in lists {
+      days.append(contentsOf: list.sorted())
+      start.append(days.count)
+    }
+    purchaseDays = RaggedDays(days: days, start: start)
+    occasions = lists.map { Double($0.count) }
+    revenue = lists.map { Double($0.count) * 10 }
+    squaredAmounts = lists.map { Double($0.count) * 100 }
+    self.through = through
   }
 
   public var customerCount: Int { purchaseDays.count }
   /// The earliest purchase day (the last day read when there is none).
-  public var firstDay: Int32 { purchaseDays.compactMap(\.first).min() ?? through.dayNumber }
+  public var firstDay: Int32 { purchaseDays.days.min() ?? through.dayNumber }
+}
+
+/// Per customer, a slice of one flat array of days.
+public struct RaggedDays: RandomAccessCollection, Sendable {
+  let days: [Int32]
+  let start: [Int]
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { start.count - 1 }
+  public subscript(c: Int) -> ArraySlice<Int32> { days[start[c]..<start[c + 1]] }
 }
 
 /// The matrix exponential of `M t` for the two-state process, in closed form.
@@ -164,7 +191,9 @@ extension ActivityModel {
   public struct FitOptions: Sendable {
     /// Customers the EM reads at most; larger bases are sampled with a fixed stride, so the
     /// estimate is deterministic. Every customer is still scored.
-    public var sampleLimit = 20_000
+    public var sampleLimit = 10_000
+    /// Customers the scan over wake rates reads at most (a stride sample of the sample).
+    public var searchSampleLimit = 10_000
     /// Grid of purchase rates per day (log-spaced) and of dormancy rates per day.
     public var purchaseRates = ActivityModel.logSpaced(from: 1.0 / 5_000, to: 1, count: 22)
     public var dormancyRates = ActivityModel.logSpaced(from: 1e-5, to: 0.1, count: 10)
@@ -172,8 +201,8 @@ extension ActivityModel {
     /// parabola through it and its neighbours on the log scale. 0 is the Pareto/NBD.
     public var wakeRates: [Double] = [0] + ActivityModel.logSpaced(from: 1.0 / 3_000, to: 1.0 / 30, count: 9)
     /// EM iterations per candidate wake rate, and for the final estimate.
-    public var searchIterations = 60
-    public var finalIterations = 400
+    public var searchIterations = 30
+    public var finalIterations = 120
 
     public init() {}
   }
@@ -204,7 +233,11 @@ extension ActivityModel {
     guard buyers.count >= 2 else { return nil }
     let stride = max(1, (buyers.count + options.sampleLimit - 1) / options.sampleLimit)
     let sample = Swift.stride(from: 0, to: buyers.count, by: stride).map { buyers[$0] }
-    let groups = LikelihoodGroups(histories, customers: sample, clock: makeClock(histories.firstDay, histories.through.dayNumber + 1))
+    let clock = makeClock(histories.firstDay, histories.through.dayNumber + 1)
+    let groups = LikelihoodGroups(histories, customers: sample, clock: clock)
+    let searchStride = max(1, (sample.count + options.searchSampleLimit - 1) / options.searchSampleLimit)
+    let searchGroups = searchStride == 1 ? groups : LikelihoodGroups(
+      histories, customers: Swift.stride(from: 0, to: sample.count, by: searchStride).map { sample[$0] }, clock: clock)
     var model = ActivityModel(
       purchaseRates: options.purchaseRates, dormancyRates: options.dormancyRates,
       weights: Array(repeating: 1 / Double(options.purchaseRates.count * options.dormancyRates.count),
@@ -215,16 +248,20 @@ extension ActivityModel {
     // Warm start at a middling wake rate, then compare candidates from there.
     let start = options.wakeRates[options.wakeRates.count / 2]
     model.wakeRate = start
-    model.runEM(groups, iterations: options.searchIterations * 2)
+    model.runEM(searchGroups, iterations: options.searchIterations)
     let warm = model.weights
-    var scores: [(omega: Double, logLikelihood: Double)] = []
-    for omega in options.wakeRates {
-      var candidate = model
+    // The candidates are independent: both cores take them.
+    let results = Partials<Double>(count: options.wakeRates.count)
+    let base = model
+    let search = searchGroups
+    DispatchQueue.concurrentPerform(iterations: options.wakeRates.count) { k in
+      var candidate = base
       candidate.weights = warm
-      candidate.wakeRate = omega
-      candidate.runEM(groups, iterations: options.searchIterations)
-      scores.append((omega, candidate.logLikelihood))
+      candidate.wakeRate = options.wakeRates[k]
+      candidate.runEM(search, iterations: options.searchIterations)
+      results.store(candidate.logLikelihood, at: k)
     }
+    let scores = zip(options.wakeRates, results.all()).map { (omega: $0, logLikelihood: $1) }
     let best = scores.indices.max { scores[$0].logLikelihood < scores[$1].logLikelihood }!
     var omega = scores[best].omega
     // Parabola through the best candidate and its neighbours, in log omega, when all three are > 0.
@@ -243,13 +280,18 @@ extension ActivityModel {
     return model
   }
 
-  /// EM on the grid weights with the wake rate fixed: w_g <- w_g mean_i (L_ig / sum_h L_ih w_h).
+  /// EM on the grid weights with the wake rate fixed: w_g <- w_g mean_i (L_ig / sum_h L_ih w_h),
+  /// accelerated by SQUAREM (Varadhan & Roland 2008): two EM steps give a direction, a step along
+  /// it is taken when it does not lower the likelihood, so each round costs three EM steps but
+  /// covers many. `iterations` counts EM steps.
   mutating func runEM(_ groups: LikelihoodGroups, iterations: Int) {
-    let (likelihood, rowScale) = groups.likelihoodMatrix(self)
+    // Grid points EM has already driven to (almost) nothing stay there: multiplicative updates
+    // cannot revive a zero, and leaving them out makes every step cheaper.
+    let columns = weights.indices.filter { weights[$0] > 1e-9 }
+    let (likelihood, rowScale) = groups.likelihoodMatrix(self, columns: columns)
     let total = groups.multiplicity.reduce(0, +)
-    var w = weights
-    var logLikelihood = -Double.infinity
-    for _ in 0..<iterations {
+    /// One EM step from `w`, and the log-likelihood at `w`.
+    func step(_ w: [Double]) -> ([Double], Double) {
       let mixture = likelihood.multiplied(byColumnVector: w)
       var ratio = [Double](repeating: 0, count: mixture.count)
       var ll = 0.0
@@ -259,13 +301,48 @@ extension ActivityModel {
         ll += groups.multiplicity[i] * (Foundation.log(m) + rowScale[i])
       }
       let back = likelihood.leftMultiplied(byRowVector: ratio)
-      for g in w.indices { w[g] *= back[g] / total }
-      let change = ll - logLikelihood
-      logLikelihood = ll
-      if change.isFinite && change < 1e-7 * abs(ll) { break }
+      return ((0..<w.count).map { w[$0] * back[$0] / total }, ll)
     }
-    weights = w
-    self.logLikelihood = logLikelihood
+    var w = columns.map { weights[$0] }
+    var logLikelihood = -Double.infinity
+    var used = 0
+    while used + 3 <= max(3, iterations) {
+      let (w1, ll0) = step(w)
+      let (w2, _) = step(w1)
+      used += 2
+      var r = [Double](repeating: 0, count: w.count), v = r
+      var rr = 0.0, vv = 0.0
+      for g in w.indices {
+        r[g] = w1[g] - w[g]
+        v[g] = w2[g] - w1[g] - r[g]
+        rr += r[g] * r[g]
+        vv += v[g] * v[g]
+      }
+      var candidate = w2
+      if vv > 0 {
+        let alpha = -max(1, (rr / vv).squareRoot())
+        var extrapolated = w.indices.map { max(0, w[$0] - 2 * alpha * r[$0] + alpha * alpha * v[$0]) }
+        let sum = extrapolated.reduce(0, +)
+        if sum > 0 {
+          for g in extrapolated.indices { extrapolated[g] /= sum }
+          candidate = extrapolated
+        }
+      }
+      // One stabilising EM step from the candidate; fall back to the plain steps if it lost ground.
+      var (next, llCandidate) = step(candidate)
+      used += 1
+      if llCandidate < ll0 {
+        (next, llCandidate) = step(w2)
+        used += 1
+      }
+      w = next
+      let change = llCandidate - logLikelihood
+      logLikelihood = llCandidate
+      if change.isFinite && change >= 0 && change < 1e-8 * abs(llCandidate) { break }
+    }
+    weights = Array(repeating: 0, count: gridCount)
+    for (j, k) in columns.enumerated() { weights[k] = w[j] }
+    self.logLikelihood = step(w).1
   }
 
   /// Spend per purchase by empirical Bayes (normal-normal, by moments): a customer's mean is
@@ -323,17 +400,17 @@ struct LikelihoodGroups {
 
   /// Per group and grid point, the likelihood divided by the group's largest (`rowScale` is the
   /// log of that divisor), so that EM's sums do not underflow.
-  func likelihoodMatrix(_ model: ActivityModel) -> (Matrix, [Double]) {
+  func likelihoodMatrix(_ model: ActivityModel, columns: [Int]) -> (Matrix, [Double]) {
     let table = ActivityTables(model, gapLengths: Set(gaps.joined()).union(quiet))
-    let g = model.gridCount
-    var m = Matrix(rowCount: gaps.count, columnCount: g)
+    var m = Matrix(rowCount: gaps.count, columnCount: columns.count)
     var scale = [Double](repeating: 0, count: gaps.count)
-    var row = [Double](repeating: 0, count: g)
+    var row = [Double](repeating: 0, count: model.gridCount)
     for i in gaps.indices {
       table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
-      let top = row.max() ?? 0
+      var top = -Double.infinity
+      for k in columns { top = max(top, row[k]) }
       scale[i] = top
-      for k in 0..<g { m[i, k] = Foundation.exp(row[k] - top) }
+      for (j, k) in columns.enumerated() { m[i, j] = Foundation.exp(row[k] - top) }
     }
     return (m, scale)
   }

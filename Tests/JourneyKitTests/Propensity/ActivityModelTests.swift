@@ -37,11 +37,26 @@ struct ActivityModelTests {
   }
 
   static func history(_ days: [[Int32]], through: Int32) -> PurchaseHistories {
-    var records: [TransactionRecord] = []
-    for (c, list) in days.enumerated() {
-      for d in list { records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: d), 10, .purchase)) }
-    }
-    return PurchaseHistories(TransactionTable(records: records), through: CalendarDay(dayNumber: through))
+    PurchaseHistories(purchaseDays: days, through: CalendarDay(dayNumber: through))
+  }
+
+  /// Histories read from a table: same-day purchases are one occasion, refunds count against
+  /// revenue, leads and rows after the day are not read.
+  @Test func historiesReadPurchaseOccasionsUpToTheDay() {
+    let table = TransactionTable(records: [
+      TransactionRecord("a", CalendarDay(dayNumber: 10), 20, .purchase),
+      TransactionRecord("a", CalendarDay(dayNumber: 10), 5, .purchase),
+      TransactionRecord("a", CalendarDay(dayNumber: 12), -5, .refund),
+      TransactionRecord("a", CalendarDay(dayNumber: 40), 7, .purchase),
+      TransactionRecord("a", CalendarDay(dayNumber: 90), 9, .purchase),
+      TransactionRecord("b", CalendarDay(dayNumber: 15), 0, .lead),
+    ])
+    let h = PurchaseHistories(table, through: CalendarDay(dayNumber: 60))
+    let a = table.customerIDs.firstIndex(of: "a")!, b = table.customerIDs.firstIndex(of: "b")!
+    #expect(Array(h.purchaseDays[a]) == [10, 40])
+    #expect(h.purchaseDays[b].isEmpty)
+    #expect(abs(h.revenue[a] - (25 - 5 + 7)) < 1e-9)
+    #expect(h.firstDay == 10)
   }
 
   static func singlePoint(lambda: Double, mu: Double, omega: Double, through: Int32) -> ActivityModel {
