@@ -100,6 +100,7 @@ struct GeneratorRegimeTests {
       return variance.squareRoot() / mean
     }
     let spreads = try [4.0, 1.5, 0.5, 0.2].map { try coefficientOfVariation(shape: $0) }
+    print("coefficient of variation of purchases per buyer at shapes 4, 1.5, 0.5, 0.2: \(spreads)")
     #expect(zip(spreads, spreads.dropFirst()).allSatisfy { $0 < $1 }, "coefficients of variation \(spreads)")
     #expect(spreads[2] > 1.2 * spreads[1], "coefficients of variation \(spreads)")
   }
@@ -132,6 +133,7 @@ struct GeneratorRegimeTests {
     // over the second: a ratio of 0.768. Without ageing the ratio is 1.
     let aged = try Self.secondYearToFirstYearRate(ageing: 0.5)
     let flat = try Self.secondYearToFirstYearRate(ageing: 0)
+    print("year 2 / year 1 repeat rate: ageing 0.5 \(aged), no ageing \(flat)")
     #expect(abs(aged - 0.768) < 0.04, "year 2 / year 1 rate with ageing 0.5: \(aged)")
     #expect(abs(flat - 1) < 0.04, "year 2 / year 1 rate without ageing: \(flat)")
   }
@@ -148,6 +150,7 @@ struct GeneratorRegimeTests {
     let base = Regime.base.parameters(customers: 6_000, seed: 34)
     let withReturns = try Self.shareReturningAfterSixQuietMonths(dormant)
     let without = try Self.shareReturningAfterSixQuietMonths(base)
+    print("share of buyers returning after 6+ quiet months: wake rate 0.004 \(withReturns), default \(without)")
     #expect(withReturns > 0.15, "share returning after 6+ quiet months: \(withReturns)")
     #expect(withReturns > 2 * without, "with dormancy \(withReturns), default \(without)")
     let h = try SyntheticHistoryGenerator.generate(dormant)
@@ -211,7 +214,7 @@ struct GeneratorRegimeTests {
   /// (transactions, revenue), for the cases that miss the 5% bar; filled in from the first run.
   static let knownMisses: [String: (transactions: Double, revenue: Double)] = [:]
 
-  static let accuracyCases: [(Regime, UInt64)] = Regime.allCases.flatMap { r in [(r, 101), (r, 102)] }
+  static let accuracyCases: [(Regime, UInt64)] = Regime.allCases.flatMap { r -> [(Regime, UInt64)] in [(r, 101), (r, 102)] }
 
   /// The bar for every regime: fit up to 6 months before the end and predict the 6-month
   /// holdout; totals of transactions and revenue within 5% of what happened. The model and the
