@@ -210,18 +210,36 @@ struct GeneratorRegimeTests {
 
   // MARK: - Backtest accuracy per regime
 
-  /// Holdout total errors measured on seeds 101 and 102 (not looked at while building), as
-  /// (transactions, revenue), for the cases that miss the 5% bar; filled in from the first run.
-  static let knownMisses: [String: (transactions: Double, revenue: Double)] = [:]
+  /// The seeds of the accuracy check: 101 (not looked at while building) by default, which keeps
+  /// the debug-build run near 2 minutes; `JOURNEY_REGIME_SEEDS=101,102` adds more.
+  static let accuracySeeds: [UInt64] =
+    ProcessInfo.processInfo.environment["JOURNEY_REGIME_SEEDS"].map { $0.split(separator: ",").compactMap { UInt64($0) } } ?? [101]
 
-  static let accuracyCases: [(Regime, UInt64)] = Regime.allCases.flatMap { r -> [(Regime, UInt64)] in [(r, 101), (r, 102)] }
+  static let accuracyCases: [(Regime, UInt64)] = Regime.allCases.flatMap { r -> [(Regime, UInt64)] in accuracySeeds.map { (r, $0) } }
+
+  /// Regimes whose holdout totals miss the 5% bar: the model over-forecasts them. Neither the model
+  /// nor the generator was tuned to pass; the figures are holdout total errors (transactions,
+  /// revenue) measured on seeds 101 and 102.
+  /// - real (CDNOW-like): +23.5%, +26.2% and +23.8%, +26.3% at 8,000 customers; +23.4%, +25.2% and
+  ///   +23.3%, +24.7% at 10,000. A clear miss, every time.
+  /// - closed cohort: +5.3%, +4.5% and +5.0%, +2.0% at 8,000; +6.5%, +6.7% and +6.8%, +5.3% at
+  ///   10,000. A bias of about +6% against sampling noise of about 2-3% at 8,000: intermittent.
+  /// - ageing: +4.0%, +3.3% and +10.0%, +10.9% at 8,000; +5.9%, +7.0% and +6.4%, +7.2% at 10,000.
+  ///   Intermittent likewise.
+  /// (base: -1.8%, -2.5% and +0.9%, +1.2%; heterogeneity: -0.5%, +1.3% and -2.2%, -0.5%;
+  /// dormancy: -2.5%, -2.7% and -1.7%, -1.7%, all at 8,000: within the bar.)
+  static let knownMisses: [Regime: (figures: String, intermittent: Bool)] = [
+    .real: ("+23% to +26% on transactions and revenue", false),
+    .closedCohort: ("+5% to +7% on transactions, +2% to +7% on revenue", true),
+    .ageing: ("+4% to +10% on transactions, +3% to +11% on revenue", true),
+  ]
 
   /// The issue's bar for every regime: fit up to 6 months before the end and predict the 6-month
   /// holdout; totals of transactions and revenue within 5% of what happened. The model and the
   /// generator are not tuned to pass: a case that misses is marked with its measured figures.
   @Test(arguments: accuracyCases)
   func holdoutTotalsWithinFivePercent(regime: Regime, seed: UInt64) throws {
-    let history = try SyntheticHistoryGenerator.generate(regime.parameters(customers: 10_000, seed: seed))
+    let history = try SyntheticHistoryGenerator.generate(regime.parameters(customers: 8_000, seed: seed))
     var o = BacktestOptions(calibrationEnd: regime.calibrationEnd)
     o.holdoutPeriods = 6
     // The totals are expected values, the same with or without per-customer measures and
@@ -237,8 +255,8 @@ struct GeneratorRegimeTests {
       #expect(abs(transactions) < 0.05, "\(regime.rawValue) seed \(seed): transactions total error \(transactions)")
       #expect(abs(revenue) < 0.05, "\(regime.rawValue) seed \(seed): revenue total error \(revenue)")
     }
-    if let miss = Self.knownMisses["\(regime.rawValue)-\(seed)"] {
-      withKnownIssue("measured: transactions \(miss.transactions), revenue \(miss.revenue) total error (issue 17, item 6)") {
+    if let miss = Self.knownMisses[regime] {
+      withKnownIssue("\(regime.rawValue): the model over-forecasts the holdout, measured \(miss.figures) (issue 17, item 6)", isIntermittent: miss.intermittent) {
         check()
       }
     } else {
