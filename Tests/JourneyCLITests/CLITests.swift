@@ -72,6 +72,12 @@ struct CLITests {
     (["--launch", "2024-01-01", "--launch-churn", "-120%"], "--launch-churn"),
     (["--launch-churn", "-20%"], "--launch"),
     (["--start", "2024-01-01", "--months", "12", "--launch", "2023-06-01"], "--launch"),
+    (["--acquisition-months", "-1"], "--acquisition-months"),
+    (["--months", "12", "--acquisition-months", "13"], "--acquisition-months"),
+    (["--regime", "real", "--acquisition-months", "19"], "--acquisition-months"),
+    (["--ageing", "-0.5"], "--ageing"),
+    (["--wake-rate", "-0.004"], "--wake-rate"),
+    (["--purchase-rate-shape", "0"], "--purchase-rate-shape"),
   ])
   func generateRejectsNonsenseNamingTheFlag(arguments: [String], flag: String) throws {
     let r = try runJourney(["generate"] + arguments + ["-o", "/tmp/never-written.csv"])
@@ -93,6 +99,32 @@ struct CLITests {
     let json = try #require(try JSONSerialization.jsonObject(with: truth) as? [String: Any])
     let counts = try #require(json["counts"] as? [String: Any])
     #expect(counts["customers"] as? Int == 2000)
+  }
+
+  @Test(arguments: [(["--wake-rate", "abc"], "--wake-rate"), (["--regime", "cdnow"], "--regime"), (["--ageing", "x"], "--ageing")])
+  func generateRejectsUnparsableRegimeValues(arguments: [String], flag: String) throws {
+    let r = try runJourney(["generate"] + arguments + ["-o", "/tmp/never-written.csv"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains(flag), "stderr: \(r.stderr)")
+  }
+
+  @Test func generateRealRegimeRecordsItsParametersInTheTruth() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("r.csv").path
+    let r = try runJourney(["generate", "--customers", "1000", "--regime", "real", "--ageing", "0.3", "-o", path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let truth = try #require(FileManager.default.contents(atPath: dir.appendingPathComponent("r.truth.json").path))
+    let json = try #require(try JSONSerialization.jsonObject(with: truth) as? [String: Any])
+    let p = try #require(json["parameters"] as? [String: Any])
+    #expect(p["regime"] as? String == "real")
+    #expect(p["months"] as? Int == 18)
+    #expect(p["acquisition_months"] as? Int == 3)
+    #expect(p["purchase_rate_shape"] as? Double == 0.5)
+    #expect(p["ageing"] as? Double == 0.3)  // the flag beside the preset wins
+    #expect(p["wake_rate_per_day"] as? Double == 0.004)
+    #expect(p["lead_share"] as? Double == 0)
+    #expect(json["mean_dormancy_days"] as? Double == 250)
   }
 
   @Test func demoWritesSampleData() throws {

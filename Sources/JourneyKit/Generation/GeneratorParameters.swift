@@ -14,9 +14,22 @@
 /// after the launch date    dropout hazard * (1 + launch churn), lead conversion * (1 + launch conversion),
 ///                          purchase rate * (1 + launch frequency), spend * (1 + launch spend)
 /// ```
+///
+/// Regimes with the traits of real customer bases (all off by default, which leaves the
+/// output byte-for-byte as before):
+///
+/// ```
+/// closed cohort            acquisitions only in the first `acquisitionMonths` months
+/// heterogeneity            a small purchaseRateShape (0.5: most buy rarely, a few very often)
+/// ageing                   purchase rate * (1 + tenure days / 365)^(-ageing), tenure from the first purchase
+/// dormancy with returns    a dropout starts a dormant spell of Exp(wakeRatePerDay) days; waking is a
+///                          purchase and starts a new alive spell with a new dropout time (same hazard)
+/// ```
 public struct GeneratorParameters: Codable, Equatable, Sendable {
   /// People who enter the base (leads and direct buyers); every one appears in the output.
   public var customers: Int = 10_000
+  /// The preset these parameters started from (a label recorded in the truth; `apply(_:)` sets it).
+  public var regime: GeneratorRegime = .base
   /// First day of the simulated span.
   public var start: CalendarDay = CalendarDay(year: 2023, month: 1, day: 1)!
   /// Length of the span in calendar months.
@@ -29,14 +42,22 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   public var acquisitionSeasonality: Double = 0.25
   /// Month of peak acquisition (1-12).
   public var acquisitionPeakMonth: Int = 11
+  /// Closed cohort: acquisitions only in the first this many months of the span; 0 for every month.
+  public var acquisitionMonths: Int = 0
 
   public var purchaseRateShape: Double = 1.5
   public var purchaseRateMeanPerMonth: Double = 0.6
   /// Relative amplitude of the purchase seasonality; peak in December.
   public var purchaseSeasonality: Double = 0.2
+  /// Ageing: each customer's purchase rate is multiplied by (1 + tenure days / 365)^(-ageing),
+  /// tenure counted from the first purchase; 0 for none.
+  public var ageing: Double = 0
 
   public var dropoutAlpha: Double = 1.2
   public var dropoutBeta: Double = 18
+  /// Dormancy with returns: a customer who drops out wakes again at this rate per day (mean
+  /// dormancy 1 / rate days), with a purchase, and is alive until a new dropout; 0 for a permanent dropout.
+  public var wakeRatePerDay: Double = 0
 
   public var spendMedian: Double = 40
   public var spendBetweenSigma: Double = 0.5
@@ -61,6 +82,36 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
 
   public init() {}
 
+  /// Parameters of a named regime (`.base` is the default generator).
+  public init(regime: GeneratorRegime) {
+    apply(regime)
+  }
+
+  /// Sets the parameters a regime stands for and records its name; other parameters stay.
+  public mutating func apply(_ regime: GeneratorRegime) {
+    self.regime = regime
+    switch regime {
+    case .base:
+      let base = GeneratorParameters()
+      months = base.months
+      acquisitionMonths = base.acquisitionMonths
+      purchaseRateShape = base.purchaseRateShape
+      ageing = base.ageing
+      wakeRatePerDay = base.wakeRatePerDay
+      leadShare = base.leadShare
+    case .real:
+      months = 18
+      acquisitionMonths = 3
+      purchaseRateShape = 0.5
+      ageing = 0.5
+      wakeRatePerDay = 0.004
+      leadShare = 0
+    }
+  }
+
+  /// Mean length of a dormant spell in days (nil when dropout is permanent).
+  public var meanDormancyDays: Double? { wakeRatePerDay > 0 ? 1 / wakeRatePerDay : nil }
+
   /// The first day after the span.
   public var end: CalendarDay { start.adding(months: months) }
 
@@ -78,7 +129,11 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
       customers >= 1 && customers <= Limits.generatedCustomers, "customers", customers,
       "a whole number from 1 to \(Limits.generatedCustomers) (the limit: about 560 bytes of memory each); for more, generate several files with different --seed")
     try require(months >= 1 && months <= 600, "months", months, "a whole number from 1 to 600")
-    try require(purchaseRateShape > 0, "purchase-rate-shape", purchaseRateShape, "a positive number")
+    try require(purchaseRateShape >= 0.01 && purchaseRateShape <= 1_000, "purchase-rate-shape", purchaseRateShape, "a gamma shape from 0.01 to 1000 (smaller: more different customers)")
+    try require(acquisitionMonths >= 0 && acquisitionMonths <= months, "acquisition-months", acquisitionMonths,
+      "a whole number of months from 1 to --months (\(months)), or 0 for every month")
+    try require(ageing >= 0 && ageing <= 10, "ageing", ageing, "an exponent from 0 to 10")
+    try require(wakeRatePerDay >= 0 && wakeRatePerDay <= 1, "wake-rate", wakeRatePerDay, "a rate per day from 0 to 1 (0: dropout is permanent)")
     try require(purchaseRateMeanPerMonth > 0 && purchaseRateMeanPerMonth <= 100, "purchase-rate", purchaseRateMeanPerMonth, "purchases per month, above 0 and at most 100")
     try require(dropoutAlpha > 0 && dropoutBeta > 0, "dropout", "\(dropoutAlpha),\(dropoutBeta)", "positive Beta parameters")
     try require(spendMedian > 0, "spend-median", spendMedian, "a positive amount")
@@ -105,6 +160,17 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
         "launch", "none", "a --launch date when launch effects are given")
     }
   }
+}
+
+/// A named combination of generator parameters.
+public enum GeneratorRegime: String, Codable, CaseIterable, Sendable {
+  /// The default generator: open acquisition over the span, moderate heterogeneity, no ageing,
+  /// permanent dropout.
+  case base
+  /// A CDNOW-like base: a closed cohort acquired in the first 3 months of an 18-month span, no
+  /// leads, strong heterogeneity (purchase-rate shape 0.5), ageing 0.5 and dormant spells with
+  /// returns (wake rate 0.004 per day, mean dormancy 250 days).
+  case real
 }
 
 /// Generator parameters that cannot be simulated.

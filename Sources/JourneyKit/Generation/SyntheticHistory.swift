@@ -48,6 +48,8 @@ public struct GeneratorTruth: Codable, Sendable, Equatable {
     public var refundRows: Int
     public var revenue: Double
     public var refunded: Double
+    /// Returns from dormancy inside the span (each is a purchase); 0 unless `wakeRatePerDay` > 0.
+    public var returns: Int = 0
   }
   public struct Effects: Codable, Sendable, Equatable {
     public var launch: CalendarDay?
@@ -66,6 +68,10 @@ public struct GeneratorTruth: Codable, Sendable, Equatable {
   public var effects: Effects
   /// Mean monthly dropout hazard across customers, E[mu] = alpha / (alpha + beta), before any launch.
   public var meanMonthlyDropoutHazard: Double
+  /// Mean length of a dormant spell in days, 1 / wake rate; nil when dropout is permanent.
+  public var meanDormancyDays: Double?
+  /// The months that receive acquisitions: all of the span unless the cohort is closed.
+  public var acquisitionMonths: Int
   /// New entrants (leads and direct buyers) per calendar month of the span.
   public var acquisitionsPerMonth: [Int]
 }
@@ -93,6 +99,8 @@ public enum SyntheticHistoryGenerator {
       let years = Double(m) / 12
       let calendarMonth = p.start.adding(months: m).month
       let season = 1 + p.acquisitionSeasonality * cos(2 * Double.pi * Double(calendarMonth - p.acquisitionPeakMonth) / 12)
+      // A closed cohort: no one enters after the first acquisitionMonths months.
+      if p.acquisitionMonths > 0 && m >= p.acquisitionMonths { return 0 }
       return max(1e-9, (1 + p.acquisitionTrendPerYear * years) * season)
     }
     let acquisitions = apportion(p.customers, weights: weights)
@@ -141,6 +149,7 @@ public enum SyntheticHistoryGenerator {
       stats.leads += chunk.leads
       stats.convertedLeads += chunk.convertedLeads
       stats.purchaseOccasions += chunk.purchaseOccasions
+      stats.returns += chunk.returns
     }
     for i in 1..<dayCounts.count { dayCounts[i] += dayCounts[i - 1] }
     let total = dayCounts[spanDays]
@@ -179,6 +188,8 @@ public enum SyntheticHistoryGenerator {
         leadConversionMultiplier: 1 + p.launchConversion, purchaseRateMultiplier: 1 + p.launchFrequency,
         spendMultiplier: 1 + p.launchSpend),
       meanMonthlyDropoutHazard: p.dropoutAlpha / (p.dropoutAlpha + p.dropoutBeta),
+      meanDormancyDays: p.meanDormancyDays,
+      acquisitionMonths: p.acquisitionMonths > 0 ? p.acquisitionMonths : p.months,
       acquisitionsPerMonth: acquisitions)
     return SyntheticHistory(parameters: p, customer: customer, day: day, amountCents: amount, event: event, truth: truth)
   }
@@ -209,6 +220,7 @@ struct RowBuffer {
   var leads = 0
   var convertedLeads = 0
   var purchaseOccasions = 0
+  var returns = 0
 
   mutating func append(_ c: Int, _ d: Int, _ cents: Int64, _ e: TransactionEvent) {
     customer.append(Int32(c))
@@ -255,36 +267,53 @@ private struct Context: Sendable {
     // Death time under a piecewise-constant hazard that changes at the launch.
     let dailyHazard = -log1p(-min(hazard, 1 - 1e-12)) / SyntheticHistoryGenerator.daysPerMonth
     let postHazard = dailyHazard * (1 + p.launchChurn)
-    let budget = rng.exponential()
-    let start = Double(firstPurchaseDay)
-    var deathTime: Double
-    if Double(launchDay) <= start {
-      deathTime = postHazard > 0 ? start + budget / postHazard : .infinity
-    } else {
+    func deathTime(from start: Double, budget: Double) -> Double {
+      if Double(launchDay) <= start {
+        return postHazard > 0 ? start + budget / postHazard : .infinity
+      }
       let preDays = Double(launchDay) - start
       if budget < dailyHazard * preDays {
-        deathTime = start + budget / dailyHazard
-      } else {
-        let rest = budget - dailyHazard * preDays
-        deathTime = postHazard > 0 ? Double(launchDay) + rest / postHazard : .infinity
+        return start + budget / dailyHazard
       }
+      let rest = budget - dailyHazard * preDays
+      return postHazard > 0 ? Double(launchDay) + rest / postHazard : .infinity
     }
-    let stop = min(deathTime, Double(endDay))
+    let budget = rng.exponential()
+    let start = Double(firstPurchaseDay)
+    var stop = min(deathTime(from: start, budget: budget), Double(endDay))
+    // Dormant spells draw from their own stream, so the first alive spell is the same as
+    // without them (and the default draws nothing more).
+    var spellRNG = RandomSource(seed: p.seed ^ 0x5EED_D0E5_CA11_BAC4, stream: UInt64(c))
 
     // Purchases: the first at firstPurchaseDay, then a thinned Poisson process.
+    // Ageing multiplies the rate by a factor <= 1, so maxRate stays a bound.
     let dailyRate = rate / SyntheticHistoryGenerator.daysPerMonth
     let maxRate = dailyRate * (1 + p.purchaseSeasonality) * max(1, 1 + p.launchFrequency)
+    let ageing = p.ageing
     var lastPurchaseDay = -1
     var t = start
     var isFirst = true
     while true {
-      let d = Int(t)
-      if d >= endDay || (!isFirst && t >= stop) { break }
+      var d = Int(t)
+      if d >= endDay { break }
+      if !isFirst && t >= stop {
+        // Dropout: permanent, or a dormant spell after which the customer returns with a purchase.
+        guard p.wakeRatePerDay > 0, stop < Double(endDay) else { break }
+        let wake = stop + spellRNG.exponential() / p.wakeRatePerDay
+        guard wake < Double(endDay) else { break }
+        stop = min(deathTime(from: wake, budget: spellRNG.exponential()), Double(endDay))
+        t = wake
+        d = Int(t)
+        isFirst = true
+        rows.returns += 1
+      }
       var accept = isFirst
       if !isFirst {
         let seasonal = seasonByDay[d - startDay]
         let launchFactor = d >= launchDay ? 1 + p.launchFrequency : 1
-        accept = rng.uniform() * maxRate < dailyRate * seasonal * launchFactor
+        var target = dailyRate * seasonal * launchFactor
+        if ageing > 0 { target *= pow(1 + (t - start) / 365, -ageing) }
+        accept = rng.uniform() * maxRate < target
       }
       if accept {
         let spendFactor = d >= launchDay ? 1 + p.launchSpend : 1

@@ -11,9 +11,16 @@ extension JourneyCommand {
         sorted by date, and the truth (parameters, planted effects, exact counts) as JSON \
         beside it (`a.csv` -> `a.truth.json`). The same --seed gives the same bytes.
 
+        Regimes with the traits of real customer bases (off by default): a closed cohort \
+        (--acquisition-months), strong heterogeneity (a small --purchase-rate-shape), ageing \
+        (--ageing) and dormant spells with returns (--wake-rate). --regime real turns on a \
+        CDNOW-like combination: 18 months, acquisitions in the first 3, no leads, shape 0.5, \
+        ageing 0.5, wake rate 0.004 per day; flags given beside it override its values.
+
         Example:
           journey generate --customers 100000 --months 36 --seed 1 -o a.csv
           journey generate --customers 5000 --launch 2025-03-01 --launch-churn -20% -o b.csv
+          journey generate --customers 20000 --regime real --seed 7 -o cdnow-like.csv
         """
     )
 
@@ -23,17 +30,32 @@ extension JourneyCommand {
     @Option(help: "First day of the span (YYYY-MM-DD).")
     var start: String = "2023-01-01"
 
-    @Option(parsing: .unconditional, help: "Length of the span in months.")
-    var months: Int = 36
+    @Option(parsing: .unconditional, help: "Length of the span in months (default: 36; 18 with --regime real).")
+    var months: Int?
 
     @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same file.")
     var seed: UInt64 = 1
 
+    @Option(help: "A preset: base (the default generator) or real (a CDNOW-like base: closed 3-month cohort, shape 0.5, ageing 0.5, wake rate 0.004, 18 months, no leads).")
+    var regime: GeneratorRegime = .base
+
     @Option(parsing: .unconditional, help: "Mean purchases per customer per month while alive.")
     var purchaseRate: Double = 0.6
 
-    @Option(parsing: .unconditional, help: "Share of entrants who start as leads (a lead event before any purchase).")
-    var leadShare: Double = 0.3
+    @Option(parsing: .unconditional, help: "Gamma shape of the customers' purchase rates; smaller is more heterogeneous (default: 1.5; 0.5 with --regime real).")
+    var purchaseRateShape: Double?
+
+    @Option(parsing: .unconditional, help: "Closed cohort: acquisitions only in the first N months of the span (default: 0, every month; 3 with --regime real).")
+    var acquisitionMonths: Int?
+
+    @Option(parsing: .unconditional, help: "Ageing: purchase rate times (1 + tenure days/365)^-X (default: 0, none; 0.5 with --regime real).")
+    var ageing: Double?
+
+    @Option(parsing: .unconditional, help: "Dormancy with returns: a dropped-out customer wakes with a purchase at this rate per day, mean dormancy 1/rate days (default: 0, dropout is permanent; 0.004 with --regime real).")
+    var wakeRate: Double?
+
+    @Option(parsing: .unconditional, help: "Share of entrants who start as leads, a lead event before any purchase (default: 0.3; 0 with --regime real).")
+    var leadShare: Double?
 
     @Option(parsing: .unconditional, help: "Chance that a lead ever buys.")
     var leadConversion: Double = 0.55
@@ -67,12 +89,16 @@ extension JourneyCommand {
     }
 
     func parameters() throws -> GeneratorParameters {
-      var p = GeneratorParameters()
+      var p = GeneratorParameters(regime: regime)
       p.customers = customers
-      p.months = months
+      if let months { p.months = months }
       p.seed = seed
       p.purchaseRateMeanPerMonth = purchaseRate
-      p.leadShare = leadShare
+      if let purchaseRateShape { p.purchaseRateShape = purchaseRateShape }
+      if let acquisitionMonths { p.acquisitionMonths = acquisitionMonths }
+      if let ageing { p.ageing = ageing }
+      if let wakeRate { p.wakeRatePerDay = wakeRate }
+      if let leadShare { p.leadShare = leadShare }
       p.leadConversion = leadConversion
       p.refundRate = refundRate
       p.start = try day(start, flag: "start")
@@ -108,6 +134,8 @@ extension JourneyCommand {
     }
   }
 }
+
+extension GeneratorRegime: ExpressibleByArgument {}
 
 func day(_ text: String, flag: String) throws -> CalendarDay {
   guard let value = CalendarDay(iso: text) else {
