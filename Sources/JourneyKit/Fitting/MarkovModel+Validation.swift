@@ -102,6 +102,35 @@ struct ModelChecker {
       throw fail("current_base", "holds '\(base)' customers, above the limit of \(Format.number(Limits.customersInState))")
     }
     try analysis(m.analysis, s)
+    if let a = m.activity { try activity(a) }
+  }
+
+  /// The activity model: a grid of positive rates, weights on it that are a distribution, a wake
+  /// rate and spend that are finite, a seasonal index with one positive value per season.
+  func activity(_ a: ActivityModel) throws(Failure) {
+    guard !a.purchaseRates.isEmpty, a.purchaseRates.count <= 1_000, !a.dormancyRates.isEmpty, a.dormancyRates.count <= 1_000 else {
+      throw fail("activity", "needs 1 to 1000 purchase rates and dormancy rates (has \(a.purchaseRates.count) and \(a.dormancyRates.count))")
+    }
+    for (i, r) in a.purchaseRates.enumerated() where !(r.isFinite && r > 0) {
+      throw fail("activity.purchase_rates[\(i)]", "'\(r)' must be a positive number per day")
+    }
+    for (i, r) in a.dormancyRates.enumerated() where !(r.isFinite && r > 0) {
+      throw fail("activity.dormancy_rates[\(i)]", "'\(r)' must be a positive number per day")
+    }
+    try length(a.weights.count, "activity.weights", a.purchaseRates.count * a.dormancyRates.count, per: "pair of purchase and dormancy rates")
+    for (i, w) in a.weights.enumerated() { try nonNegative(w, "activity.weights[\(i)]") }
+    let total = a.weights.reduce(0, +)
+    guard abs(total - 1) < 1e-6 else { throw fail("activity.weights", "sum to '\(total)', expected 1") }
+    try nonNegative(a.wakeRate, "activity.wake_rate")
+    try finite(a.spendMean, "activity.spend_mean")
+    if let k = a.spendPseudoCount { try nonNegative(k, "activity.spend_pseudo_count") }
+    if let index = a.seasonalIndex {
+      guard let period = a.seasonalPeriod else { throw fail("activity.seasonal_period", "is missing beside a seasonal index") }
+      try length(index.count, "activity.seasonal_index", period.seasonsPerYear, per: "\(period.rawValue) of the year")
+      for (i, v) in index.enumerated() where !(v.isFinite && v > 0) {
+        throw fail("activity.seasonal_index[\(i)]", "'\(v)' must be a positive number")
+      }
+    }
   }
 
   // MARK: - Parts

@@ -86,6 +86,34 @@ struct ModelValidationTests {
     #expect(message.contains(c.message), "\(message)")
   }
 
+  /// A corrupted activity section fails on load, field by field, instead of crashing `score`.
+  @Test func activitySectionIsValidated() throws {
+    var g = GeneratorParameters()
+    g.customers = 800
+    g.months = 26
+    g.seed = 5
+    var options = FitOptions()
+    options.activity = true
+    let fitted = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: options)
+    let activity = try #require(fitted.activity)
+    try fitted.validate()
+    #expect(activity.seasonalIndex?.count == 12)
+    let original = try JSONSerialization.jsonObject(with: Data(try fitted.json().utf8)) as! [String: Any]
+    let edits: [(String, (inout [String: Any]) -> Void)] = [
+      ("activity.weights: has 3 entries, expected 220", { $0["weights"] = [0.2, 0.3, 0.5] }),
+      ("activity.weights: sum to '2.0', expected 1", { a in a["weights"] = (a["weights"] as! [Double]).map { $0 * 2 } }),
+      ("activity.wake_rate: '-1.0' must be a finite number of 0 or more", { $0["wake_rate"] = -1.0 }),
+      ("activity.purchase_rates[0]: '0.0' must be a positive number per day", { a in var r = a["purchase_rates"] as! [Double]; r[0] = 0; a["purchase_rates"] = r }),
+      ("activity.seasonal_index: has 2 entries, expected 12", { $0["seasonal_index"] = [1.0, 1.0] }),
+    ]
+    for (message, edit) in edits {
+      var t = original
+      Self.nested(&t, "activity", edit)
+      let error = try #require(try Self.load(t), "loaded with \(message)")
+      #expect(error.contains("not a Journey model: " + message), "\(error)")
+    }
+  }
+
   @Test func theFittedModelValidatesAndUnknownFieldsAreIgnored() throws {
     try Self.model.validate()
     var t = try Self.tree()
