@@ -129,7 +129,7 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
       customers >= 1 && customers <= Limits.generatedCustomers, "customers", customers,
       "a whole number from 1 to \(Limits.generatedCustomers) (the limit: about 560 bytes of memory each); for more, generate several files with different --seed")
     try require(months >= 1 && months <= 600, "months", months, "a whole number from 1 to 600")
-    try require(purchaseRateShape >= 0.01 && purchaseRateShape <= 1_000, "purchase-rate-shape", purchaseRateShape, "a gamma shape from 0.01 to 1000 (smaller: more different customers)")
+    try require(purchaseRateShape >= 0.01 && purchaseRateShape <= 1e7, "purchase-rate-shape", purchaseRateShape, "a gamma shape from 0.01 to 10000000 (smaller: more different customers; very large: all alike)")
     try require(acquisitionMonths >= 0 && acquisitionMonths <= months, "acquisition-months", acquisitionMonths,
       "a whole number of months from 1 to --months (\(months)), or 0 for every month")
     try require(ageing >= 0 && ageing <= 10, "ageing", ageing, "an exponent from 0 to 10")

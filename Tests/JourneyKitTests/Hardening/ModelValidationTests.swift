@@ -101,7 +101,7 @@ struct ModelValidationTests {
     let original = try JSONSerialization.jsonObject(with: Data(try fitted.json().utf8)) as! [String: Any]
     let edits: [(String, (inout [String: Any]) -> Void)] = [
       ("activity.weights: has 3 entries, expected 220", { $0["weights"] = [0.2, 0.3, 0.5] }),
-      ("activity.weights: sum to '2.0', expected 1", { a in a["weights"] = (a["weights"] as! [Double]).map { $0 * 2 } }),
+      ("activity.weights: sum to '2.0', expected 1", { a in var w = (a["weights"] as! [Double]).map { _ in 0.0 }; w[0] = 2; a["weights"] = w }),
       ("activity.wake_rate: '-1.0' must be a finite number of 0 or more", { $0["wake_rate"] = -1.0 }),
       ("activity.purchase_rates[0]: '0.0' must be a positive number per day", { a in var r = a["purchase_rates"] as! [Double]; r[0] = 0; a["purchase_rates"] = r }),
       ("activity.seasonal_index: has 2 entries, expected 12", { $0["seasonal_index"] = [1.0, 1.0] }),
