@@ -61,13 +61,13 @@ private func signedPercent(_ fraction: Double) -> String {
 extension CustomerAccuracy {
   func text(baselines: CustomerBaselines?, unit: String, periods: Int) -> String {
     var out: [String] = []
-    out.append("Per customer: purchase occasions over the \(periods) \(unit)s, predicted from each customer's state\(ownHistory ? " and own history" : "") at the calibration end (\(Format.number(Double(customers))) customers with a purchase before it; \(leadsLeftOut) leads left out):")
+    out.append("Per customer: purchase occasions over the \(periods) \(unit)s, predicted \(ownHistory ? "from each customer's own purchase history (the activity model)" : "from each customer's state") at the calibration end (\(Format.number(Double(customers))) customers with a purchase before it; \(leadsLeftOut) leads left out):")
     var t = TextTable(header: ["prediction", "MAE", "RMSE", "correlation", "total"])
     func row(_ name: String, _ e: Errors, _ total: String) {
       t.append([name, Format.number(e.mae, decimals: 3), Format.number(e.rmse, decimals: 3), e.correlation.map { String(format: "%.3f", $0) } ?? "-", total])
     }
-    row(ownHistory ? "model (state x own history)" : "model (state)", Errors(mae: mae, rmse: rmse, correlation: correlation), Format.number(predictedTotal))
-    if ownHistory { row("model (state only)", stateOnly, Format.number(predictedTotal)) }
+    row(ownHistory ? "model (own history)" : "model (state)", Errors(mae: mae, rmse: rmse, correlation: correlation), Format.number(predictedTotal))
+    if ownHistory { row("chain (state only)", stateOnly, "-") }
     if let baselines {
       row("run rate (last \(baselines.periods) \(unit)s)", baselines.runRate, "-")
       row("all zero", baselines.allZero, "0")

@@ -56,7 +56,8 @@ public struct CustomerAccuracy: Codable, Sendable {
   public var correlation: Double?
   /// The same measures for the state's prediction alone, without each customer's own history.
   public var stateOnly: Errors
-  /// Whether predictions are weighted by each customer's own history (`OwnHistoryWeights`).
+  /// Whether predictions come from each customer's own history: the activity model in a backtest,
+  /// `OwnHistoryWeights` in the state-space choice.
   public var ownHistory: Bool
   /// Holdout purchase occasions of these customers, actual and predicted (acquisitions excluded).
   public var actualTotal: Double
