@@ -182,17 +182,19 @@ public struct Backtest: Encodable, Sendable {
         predicted[h].active = m.buying[h] + chain.expected[.active]![h]
         if chain.replicates > 0 {
           // The bought customers' totals are sums of many independent customers: normal, with the
-          // model error measured out of sample added to the count noise.
+          // count noise (Poisson purchases; revenue as purchases times the mean spend) and the model
+          // error measured out of sample. The chain's part keeps its own Monte Carlo offsets.
           let spread = individual.relativeError
-          func band(_ mean: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
-            let sd = (mean + spread * spread * mean * mean).squareRoot()
+          let spend = m.purchases[h] > 0 ? m.revenue[h] / m.purchases[h] : 0
+          func band(_ mean: Double, noise: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
+            let sd = (noise + spread * spread * mean * mean).squareRoot()
             return max(0, mean + z * sd) + chainBand.mean + (z < 0 ? chainBand.p5 - chainBand.mean : chainBand.p95 - chainBand.mean)
           }
           for (z, target) in [(-1.645, 0), (1.645, 1)] {
             let value = Measures(
-              transactions: band(m.purchases[h], chain.bands[.purchases]![h], z),
-              revenue: band(m.revenue[h], chain.bands[.revenue]![h], z) ,
-              active: band(m.buying[h], chain.bands[.active]![h], z), churned: (target == 0 ? low : high)![h].churned)
+              transactions: band(m.purchases[h], noise: m.purchases[h], chain.bands[.purchases]![h], z),
+              revenue: band(m.revenue[h], noise: m.purchases[h] * spend * spend, chain.bands[.revenue]![h], z),
+              active: band(m.buying[h], noise: m.buying[h], chain.bands[.active]![h], z), churned: (target == 0 ? low : high)![h].churned)
             if target == 0 { low![h] = value } else { high![h] = value }
           }
         }
