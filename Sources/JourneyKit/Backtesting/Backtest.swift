@@ -319,11 +319,7 @@ struct HoldoutRun {
     acquisitions = (0..<steps).map { after.counts.acquisitions[offset + $0] }
     endStates = after.finalState
     startStates = try CustomerScorer.currentStates(table, model: model, asOf: period.end(of: origin))
-    var o = ForecastOptions()
-    o.horizon = steps
-    o.acquisition = .given(acquisitions)
-    o.replicates = replicates
-    o.seed = seed
+    var o = ForecastOptions(givenAcquisitions: acquisitions, replicates: replicates, seed: seed)
     forecast = try ForecastEngine.run(model: model, options: o)
     o.acquisition = .historical
     o.replicates = 0
@@ -344,12 +340,8 @@ struct HoldoutRun {
     // and the entrants.
     var rest = model
     for (i, state) in rest.stateSpace.states.enumerated() where state.stage != .lead { rest.currentBase[i] = 0 }
-    var o = ForecastOptions()
-    o.horizon = steps
-    o.acquisition = .given(acquisitions)
-    o.replicates = forecast.replicates
-    o.seed = forecast.seed
-    let chainPart = try ForecastEngine.run(model: rest, options: o)
+    let chainPart = try ForecastEngine.run(
+      model: rest, options: ForecastOptions(givenAcquisitions: acquisitions, replicates: forecast.replicates, seed: forecast.seed))
     return HoldoutActivity(
       forecast: individual, chainPart: chainPart,
       relativeError: ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: model.window.firstPeriod, steps: steps))

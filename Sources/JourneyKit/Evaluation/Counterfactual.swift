@@ -60,12 +60,7 @@ struct Counterfactual {
       let t = origin + h - full.counts.firstPeriod
       return t >= 0 && t < full.counts.periodCount ? full.counts.acquisitions[t] : [Double](repeating: 0, count: s)
     }
-    var o = ForecastOptions()
-    o.horizon = steps
-    o.acquisition = .given(given)
-    o.replicates = options.replicates
-    o.seed = options.seed
-    let f = try ForecastEngine.run(model: start, options: o)
+    let f = try ForecastEngine.run(model: start, options: ForecastOptions(givenAcquisitions: given, replicates: options.replicates, seed: options.seed))
     let used = (0..<steps).filter { compare.contains(origin + 1 + $0) }
     let livingAtOrigin = zip(start.currentBase, start.stateSpace.states).reduce(0) { $1.1.stage == .churned ? $0 : $0 + $1.0 }
     // The KPI over the compared periods, computed as the tally computes it.

@@ -20,6 +20,15 @@ public struct ForecastOptions: Sendable {
   public var includeReactivations = true
 
   public init() {}
+
+  /// A forecast over as many periods as `acquisitions` has, with exactly those entrants per
+  /// period and state: what actually happened, as backtests and counterfactuals replay it.
+  public init(givenAcquisitions acquisitions: [[Double]], replicates: Int, seed: UInt64) {
+    horizon = acquisitions.count
+    acquisition = .given(acquisitions)
+    self.replicates = replicates
+    self.seed = seed
+  }
 }
 
 /// A forecast: the expected path and, with replicates, P5 / P50 / P95 bands for every KPI.
