@@ -31,9 +31,12 @@ struct ModelCommandTests {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("Transition matrix"))
     #expect(r.stdout.contains("Customer equity of the current base"))
+    // The activity model that fit stores is said in plain words.
+    #expect(r.stdout.contains("Each customer's own future") && r.stdout.contains("coming back:") && r.stdout.contains("buying: while active"))
     let json = try runJourney(["show", model, "--json"])
     let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     #expect((summary["states"] as? [Any])?.count == 7)
+    #expect((summary["activity"] as? [String])?.count ?? 0 >= 4)
   }
 
   @Test(arguments: ["lifecycle", "value", "rfm:3", "scenarios/states-example.yaml"])

@@ -598,3 +598,33 @@ public struct ActivityClock: Sendable {
     Int32((days(from: a, to: b) * ActivityClock.ticksPerDay).rounded())
   }
 }
+
+extension ActivityModel {
+  /// What each part of the model means, in plain words, for `journey show` and reports.
+  public func plainWords() -> [String] {
+    /// The weighted quantile of a rate over the mixing distribution.
+    func quantile(_ rate: (Int) -> Double, _ q: Double) -> Double {
+      let points = (0..<gridCount).filter { weights[$0] > 0 }.sorted { rate($0) < rate($1) }
+      var cumulative = 0.0
+      for g in points {
+        cumulative += weights[g]
+        if cumulative >= q { return rate(g) }
+      }
+      return points.last.map(rate) ?? 0
+    }
+    func days(_ rate: Double) -> String { rate > 0 ? Format.number(1 / rate, decimals: 0) : "never" }
+    let lambda = { self.rates(ofGridPoint: $0).lambda }, mu = { self.rates(ofGridPoint: $0).mu }
+    var lines = [
+      "Each customer's own future (activity model, fitted on \(Format.number(Double(fittedCustomers))) customers with a purchase):",
+      "  buying: while active, the median customer buys about every \(days(quantile(lambda, 0.5))) days; the most frequent 10% every \(days(quantile(lambda, 0.9))) days or more often, the least frequent 10% every \(days(quantile(lambda, 0.1))) days or less",
+      "  going quiet: the median customer stays active about \(days(quantile(mu, 0.5))) days before a dormant spell (10% of customers under \(days(quantile(mu, 0.9))) days)",
+      wakeRate > 0
+        ? "  coming back: a dormant customer becomes active again after about \(days(wakeRate)) days on average, so quiet customers are not written off"
+        : "  coming back: none estimated; dormancy is permanent here (the Pareto/NBD)",
+    ]
+    if let index = seasonalIndex, let period = seasonalPeriod, let high = index.max(), let low = index.min(), low > 0 {
+      lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s")
+    }
+    return lines
+  }
+}

@@ -32,6 +32,8 @@ public struct ModelSummary: Codable, Sendable {
   public var diagnostics: FitDiagnostics
   public var notes: [String]
   public var warnings: [String]
+  /// The activity model in plain words, when the model has one.
+  public var activity: [String]?
 
   public init(model m: MarkovModel) {
     let p = m.matrix
@@ -60,6 +62,7 @@ public struct ModelSummary: Codable, Sendable {
     diagnostics = m.diagnostics
     notes = m.analysis.notes
     warnings = m.warnings
+    activity = m.activity?.plainWords()
   }
 
   /// The terminal rendering.
@@ -100,6 +103,10 @@ public struct ModelSummary: Codable, Sendable {
     out.append("")
     out.append("Customer equity of the current base: \(Format.number(customerEquity))")
     out.append("")
+    if let activity {
+      out.append(contentsOf: activity)
+      out.append("")
+    }
     out.append("Diagnostics:")
     let changed = diagnostics.homogeneity.filter { $0.adjustedPValue < 0.01 }
     if diagnostics.homogeneity.isEmpty {
