@@ -39,6 +39,8 @@ struct ReportCLITests {
     let markdown = try read(file("forecast.md"))
     #expect(markdown.hasPrefix("# Customer forecast\n"))
     #expect(markdown.contains("## Summary"))
+    // The method appendix says what the customer-level activity model has learnt.
+    #expect(markdown.contains("Each customer's own future") && markdown.contains("Coming back:"))
   }
 
   @Test(arguments: ["forecast", "compare", "evaluate"]) func anUnknownReportExtensionIsAMisuse(_ command: String) throws {

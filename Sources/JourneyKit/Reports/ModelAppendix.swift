@@ -64,6 +64,12 @@ struct ModelAppendix {
         columns: [kind, "relative error"], rows: fits.map { [ReportTable.Cell($0.period), .number($0.relativeError) { Format.percent($0) }] })))
     }
     for note in d.notes + model.analysis.notes { blocks.append(.paragraph(note.capitalizedFirst + (note.hasSuffix(".") ? "" : "."))) }
+    if let activity = model.activity {
+      // The lines `journey show` prints, as sentences: what the customer-level model has learnt.
+      let lines = activity.plainWords().map { $0.trimmingCharacters(in: .whitespaces) }
+      blocks.append(.paragraph(lines[0]))
+      for line in lines.dropFirst() { blocks.append(.paragraph(line.capitalizedFirst + ".")) }
+    }
     return ReportSection(title: "Method and fit diagnostics", blocks: blocks)
   }
 }
