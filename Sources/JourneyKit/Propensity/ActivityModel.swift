@@ -276,7 +276,8 @@ extension ActivityModel {
     model.weights = warm
     model.wakeRate = omega
     model.runEM(groups, iterations: options.finalIterations)
-    (model.spendMean, model.spendPseudoCount) = spendShrinkage(histories, customers: buyers)
+    (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
+      spend: histories.revenue, squares: histories.squaredAmounts, occasions: histories.occasions, customers: buyers)
     return model
   }
 
@@ -343,27 +344,6 @@ extension ActivityModel {
     weights = Array(repeating: 0, count: gridCount)
     for (j, k) in columns.enumerated() { weights[k] = w[j] }
     self.logLikelihood = step(w).1
-  }
-
-  /// Spend per purchase by empirical Bayes (normal-normal, by moments): a customer's mean is
-  /// pulled toward the base's mean by `k` pseudo-purchases, `k` = within variance / between
-  /// variance. Refunds count against the purchases they follow.
-  static func spendShrinkage(_ h: PurchaseHistories, customers: [Int]) -> (mean: Double, pseudoCount: Double?) {
-    let buyers = customers.filter { h.occasions[$0] > 0 }
-    let mean = buyers.reduce(0) { $0 + h.revenue[$1] } / max(1, buyers.reduce(0) { $0 + h.occasions[$1] })
-    let repeaters = buyers.filter { h.occasions[$0] >= 2 }
-    guard repeaters.count >= 30 else { return (mean, nil) }
-    var within = 0.0, degrees = 0.0
-    for c in repeaters {
-      within += max(0, h.squaredAmounts[c] - h.revenue[c] * h.revenue[c] / h.occasions[c])
-      degrees += h.occasions[c] - 1
-    }
-    within /= max(1, degrees)
-    let means = buyers.map { h.revenue[$0] / h.occasions[$0] }
-    let grand = means.reduce(0, +) / Double(means.count)
-    let between = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(1, means.count - 1))
-      - within * buyers.reduce(0) { $0 + 1 / h.occasions[$1] } / Double(buyers.count)
-    return (mean, between > 0 ? within / between : nil)
   }
 }
 
@@ -547,9 +527,8 @@ extension ActivityModel {
       }
     }
     for customer in 0..<n where h.occasions[customer] > 0 {
-      let own = h.revenue[customer] / h.occasions[customer]
       if let pseudo = spendPseudoCount {
-        out.spendPerPurchase[customer] = max(0, (pseudo * spendMean + h.occasions[customer] * own) / (pseudo + h.occasions[customer]))
+        out.spendPerPurchase[customer] = SpendShrinkage.shrunk(spend: h.revenue[customer], occasions: h.occasions[customer], mean: spendMean, pseudoCount: pseudo)
       }
     }
     return out

@@ -63,28 +63,11 @@ public struct OwnHistoryWeights: Sendable {
       for c in members { rate[c] = (a + repeats[c]) / (a / m + exposure[c]) }
     }
 
-    // Spend per purchase: within-customer variance from customers with 2+ purchases, between
-    // variance of customer means beyond what the within variance explains.
+    // Spend per purchase: empirical Bayes over the members' purchases.
     var spendPer = [Double](repeating: 1, count: n)
-    var pseudo: Double?
-    let buyers = members.filter { occasions[$0] > 0 }
-    let mu = buyers.reduce(0) { $0 + spend[$1] } / max(1, buyers.reduce(0) { $0 + occasions[$1] })
-    let repeaters = buyers.filter { occasions[$0] >= 2 }
-    if repeaters.count >= 30 && mu > 0 {
-      var within = 0.0, degrees = 0.0
-      for c in repeaters {
-        within += spendSquares[c] - spend[c] * spend[c] / occasions[c]
-        degrees += occasions[c] - 1
-      }
-      within /= degrees
-      let means = buyers.map { spend[$0] / occasions[$0] }
-      let grand = means.reduce(0, +) / Double(means.count)
-      let between = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(max(1, means.count - 1))
-        - within * buyers.reduce(0) { $0 + 1 / occasions[$1] } / Double(buyers.count)
-      if between > 0 { pseudo = within / between }
-    }
+    let (mu, pseudo) = SpendShrinkage.estimate(spend: spend, squares: spendSquares, occasions: occasions, customers: members)
     if let k = pseudo {
-      for c in buyers { spendPer[c] = max(0, (k * mu + spend[c]) / (k + occasions[c])) }
+      for c in members where occasions[c] > 0 { spendPer[c] = SpendShrinkage.shrunk(spend: spend[c], occasions: occasions[c], mean: mu, pseudoCount: k) }
     }
 
     // Normalise within each state.
