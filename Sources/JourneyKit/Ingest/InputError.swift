@@ -79,11 +79,14 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   case unclosedQuote(SourceLocation)
   /// Text between a closing quote and the next delimiter.
   case textAfterQuote(SourceLocation, value: String)
+  /// The file holds more than a documented limit allows (`Limits.rows`, `Limits.customers`,
+  /// `Limits.customerIDText`); `what` names the quantity, e.g. "rows".
+  case tooLarge(path: String, what: String, limit: Int)
 
   /// Where the problem is, when it is inside the data.
   public var location: SourceLocation? {
     switch self {
-    case .cannotOpen, .cannotRead, .cannotWriteRejects: nil
+    case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge: nil
     case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _),
       let .missingColumn(l, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
       let .invalidDate(l, _, _, _), let .impossibleDate(l, _, _), let .dateOutOfRange(l, _, _, _),
@@ -97,8 +100,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The short reason a row was rejected, for counts in `--on-error skip` summaries.
   public var reason: RejectReason {
     switch self {
-    case .cannotOpen, .cannotRead, .cannotWriteRejects, .emptyFile, .headerOnly, .noValidRows, .wrongEncoding, .missingColumn,
-      .duplicateColumn:
+    case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge, .emptyFile, .headerOnly, .noValidRows, .wrongEncoding,
+      .missingColumn, .duplicateColumn:
       .fileStructure
     case .wrongFieldCount: .wrongFieldCount
     case .invalidDate: .invalidDate
@@ -142,6 +145,12 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
       return ("cannot read '\(path)': \(reason)", "a readable CSV file", nil)
     case let .cannotWriteRejects(path, reason):
       return ("cannot write the rejects file '\(path)': \(reason)", "a writable path for --rejects", nil)
+    case let .tooLarge(path, what, limit):
+      return (
+        "'\(path)' has more than \(Format.number(Double(limit))) \(what), the limit of one run",
+        "at most \(Format.number(Double(limit))) \(what) (README, \"Validation, limits and exit codes\")",
+        "split the file by customer and fit a sample of customers (every customer's rows in one part), or aggregate in the database"
+      )
     case .emptyFile:
       return ("empty file", "a header row such as 'customer_id,date,amount'", nil)
     case .headerOnly:
@@ -236,7 +245,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The same problem at another place (used to turn chunk-relative lines into file lines).
   func relocated(_ transform: (SourceLocation) -> SourceLocation) -> InputError {
     switch self {
-    case .cannotOpen, .cannotRead, .cannotWriteRejects: self
+    case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge: self
     case let .emptyFile(l): .emptyFile(transform(l))
     case let .headerOnly(l): .headerOnly(transform(l))
     case let .noValidRows(l, n): .noValidRows(transform(l), rejected: n)

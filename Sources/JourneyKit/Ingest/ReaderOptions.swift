@@ -44,6 +44,12 @@ public struct ReaderOptions: Sendable {
   public var maxCustomerIDBytes = 1024
   /// Bytes read from a stream (standard input, a pipe) before reading stops with an error.
   public var maxStreamBytes = Limits.standardInputBytes
+  /// Rows read before reading stops with `InputError.tooLarge` (`Limits.rows`).
+  public var maxRows = Limits.rows
+  /// Distinct customers read before reading stops with `InputError.tooLarge` (`Limits.customers`).
+  public var maxCustomers = Limits.customers
+  /// Bytes of distinct customer ids read before reading stops with `InputError.tooLarge`.
+  public var maxCustomerIDText = Limits.customerIDText
   /// Bytes read per block. Memory for the raw text stays at about this size whatever the file size.
   public var blockBytes = 16 << 20
   /// Threads that parse a block in parallel.

@@ -178,6 +178,19 @@ public struct TransactionReader: Sendable {
     var blankLines = 0
     var discardingLongRow = false
     let keepRejectText = options.onError == .skip && options.rejectsPath != nil
+    /// The documented limits, checked after every block: a block adds far fewer rows, customers
+    /// and id bytes than the 32-bit numbering leaves room for beyond each limit.
+    func checkLimits() throws(InputFailure) {
+      if records > options.maxRows {
+        throw InputFailure(.tooLarge(path: name, what: "rows", limit: options.maxRows))
+      }
+      if stage.interner.count > options.maxCustomers {
+        throw InputFailure(.tooLarge(path: name, what: "customers", limit: options.maxCustomers))
+      }
+      if stage.interner.arena.count > options.maxCustomerIDText {
+        throw InputFailure(.tooLarge(path: name, what: "bytes of customer ids", limit: options.maxCustomerIDText))
+      }
+    }
 
     reading: while true {
       if discardingLongRow {
@@ -216,6 +229,7 @@ public struct TransactionReader: Sendable {
           }
           lineBase += part.lines
         }
+        try checkLimits()
         // Rows are only worth keeping while the read can still succeed.
         if problems.isEmpty || options.onError == .skip {
           pending = (parts, SendablePointer(buffer))
@@ -253,6 +267,7 @@ public struct TransactionReader: Sendable {
     if let (parts, bytes) = pending, problems.isEmpty {
       stage.intern(parts, bytes)
     }
+    try checkLimits()
 
     if !problems.isEmpty {
       throw InputFailure(problems: problems, stoppedAtLimit: stoppedAtLimit)

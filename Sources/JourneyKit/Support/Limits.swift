@@ -27,6 +27,15 @@ public enum Limits {
   public static let prior = 1e6
   /// Bytes read from standard input or a pipe (`ReaderOptions.maxStreamBytes`).
   public static let standardInputBytes = 8 << 30
+  /// Rows of one input file (`ReaderOptions.maxRows`): about 40 MB of memory per million rows
+  /// while reading, so the limit is about 40 GB; row numbers are 32-bit below it.
+  public static let rows = 1_000_000_000
+  /// Distinct customers of one input file (`ReaderOptions.maxCustomers`); customer numbers are
+  /// 32-bit below it.
+  public static let customers = 200_000_000
+  /// Bytes of distinct customer ids of one input file (`ReaderOptions.maxCustomerIDText`):
+  /// ids are stored once with 32-bit offsets below it.
+  public static let customerIDText = 3 << 30
 }
 
 extension Double {
