@@ -25,6 +25,14 @@ extension MarkovModel {
       decoder.keyDecodingStrategy = .convertFromSnakeCase
       model = try decoder.decode(MarkovModel.self, from: data)
     } catch let error as DecodingError {
+      // Foundation reports a number that does not fit an integer field (`1.5`, `-1e308` for a
+      // count) as invalid JSON at the top level; the text is valid JSON, so say what it is.
+      if case let .dataCorrupted(context) = error, context.codingPath.isEmpty,
+        (try? JSONSerialization.jsonObject(with: data)) != nil
+      {
+        throw .malformed(
+          path: path, detail: "(a number): a whole-number field (a count, a day, a period) holds a fraction, an exponent or a value out of range")
+      }
       throw .malformed(path: path, detail: describe(error))
     } catch {
       throw .malformed(path: path, detail: "\(error)")
@@ -107,28 +115,43 @@ struct ModelChecker {
 
   /// The activity model: a grid of positive rates, weights on it that are a distribution, a wake
   /// rate and spend that are finite, a seasonal index with one positive value per season.
+  ///
+  /// Rates are per day and at most `maximumDailyRate` (a thousand purchases, or a thousand
+  /// changes between active and dormant, a day): beyond it expected purchases over a horizon
+  /// leave the range where totals stay finite; no fit comes near it.
   func activity(_ a: ActivityModel) throws(Failure) {
+    let maximumDailyRate = 1_000.0
     guard !a.purchaseRates.isEmpty, a.purchaseRates.count <= 1_000, !a.dormancyRates.isEmpty, a.dormancyRates.count <= 1_000 else {
       throw fail("activity", "needs 1 to 1000 purchase rates and dormancy rates (has \(a.purchaseRates.count) and \(a.dormancyRates.count))")
     }
-    for (i, r) in a.purchaseRates.enumerated() where !(r.isFinite && r > 0) {
-      throw fail("activity.purchase_rates[\(i)]", "'\(r)' must be a positive number per day")
+    for (i, r) in a.purchaseRates.enumerated() where !(r.isFinite && r > 0 && r <= maximumDailyRate) {
+      throw fail("activity.purchase_rates[\(i)]", "'\(r)' must be a positive number per day of at most 1000")
     }
-    for (i, r) in a.dormancyRates.enumerated() where !(r.isFinite && r > 0) {
-      throw fail("activity.dormancy_rates[\(i)]", "'\(r)' must be a positive number per day")
+    for (i, r) in a.dormancyRates.enumerated() where !(r.isFinite && r > 0 && r <= maximumDailyRate) {
+      throw fail("activity.dormancy_rates[\(i)]", "'\(r)' must be a positive number per day of at most 1000")
     }
     try length(a.weights.count, "activity.weights", a.purchaseRates.count * a.dormancyRates.count, per: "pair of purchase and dormancy rates")
     for (i, w) in a.weights.enumerated() { try nonNegative(w, "activity.weights[\(i)]") }
     let total = a.weights.reduce(0, +)
     guard abs(total - 1) < 1e-6 else { throw fail("activity.weights", "sum to '\(total)', expected 1") }
-    try nonNegative(a.wakeRate, "activity.wake_rate")
-    try finite(a.spendMean, "activity.spend_mean")
-    if let k = a.spendPseudoCount { try nonNegative(k, "activity.spend_pseudo_count") }
+    guard a.wakeRate.isFinite && a.wakeRate >= 0 && a.wakeRate <= maximumDailyRate else {
+      throw fail("activity.wake_rate", "'\(a.wakeRate)' must be a number per day from 0 to 1000")
+    }
+    // Spend per purchase: purchases are positive amounts (refunds are their own rows).
+    guard a.spendMean.isFinite && a.spendMean >= 0 && a.spendMean <= Limits.amount else {
+      throw fail("activity.spend_mean", "'\(a.spendMean)' must be an amount from 0 to \(Format.number(Limits.amount))")
+    }
+    if let k = a.spendPseudoCount {
+      guard k.isFinite && k >= 0 && k <= Limits.prior else {
+        throw fail("activity.spend_pseudo_count", "'\(k)' must be a number of purchases from 0 to \(Format.number(Limits.prior))")
+      }
+    }
     if let index = a.seasonalIndex {
       guard let period = a.seasonalPeriod else { throw fail("activity.seasonal_period", "is missing beside a seasonal index") }
       try length(index.count, "activity.seasonal_index", period.seasonsPerYear, per: "\(period.rawValue) of the year")
-      for (i, v) in index.enumerated() where !(v.isFinite && v > 0) {
-        throw fail("activity.seasonal_index[\(i)]", "'\(v)' must be a positive number")
+      // An index averages 1 over the year, so no season can exceed the number of seasons.
+      for (i, v) in index.enumerated() where !(v.isFinite && v > 0 && v <= Double(period.seasonsPerYear)) {
+        throw fail("activity.seasonal_index[\(i)]", "'\(v)' must be a positive number of at most \(period.seasonsPerYear)")
       }
     }
   }

@@ -102,8 +102,15 @@ struct ModelValidationTests {
     let edits: [(String, (inout [String: Any]) -> Void)] = [
       ("activity.weights: has 3 entries, expected 220", { $0["weights"] = [0.2, 0.3, 0.5] }),
       ("activity.weights: sum to '2.0', expected 1", { a in var w = (a["weights"] as! [Double]).map { _ in 0.0 }; w[0] = 2; a["weights"] = w }),
-      ("activity.wake_rate: '-1.0' must be a finite number of 0 or more", { $0["wake_rate"] = -1.0 }),
+      ("activity.wake_rate: '-1.0' must be a number per day from 0 to 1000", { $0["wake_rate"] = -1.0 }),
+      ("activity.wake_rate: '1e+300' must be a number per day from 0 to 1000", { $0["wake_rate"] = 1e300 }),
       ("activity.purchase_rates[0]: '0.0' must be a positive number per day", { a in var r = a["purchase_rates"] as! [Double]; r[0] = 0; a["purchase_rates"] = r }),
+      ("activity.dormancy_rates[1]: '1e+300' must be a positive number per day of at most 1000",
+       { a in var r = a["dormancy_rates"] as! [Double]; r[1] = 1e300; a["dormancy_rates"] = r }),
+      ("activity.spend_mean: '-1e+308' must be an amount from 0 to 1,000,000,000,000", { $0["spend_mean"] = -1e308 }),
+      ("activity.spend_pseudo_count: '1e+200' must be a number of purchases from 0 to 1,000,000", { $0["spend_pseudo_count"] = 1e200 }),
+      ("activity.seasonal_index[3]: '13.0' must be a positive number of at most 12",
+       { a in var r = a["seasonal_index"] as! [Double]; r[3] = 13; a["seasonal_index"] = r }),
       ("activity.seasonal_index: has 2 entries, expected 12", { $0["seasonal_index"] = [1.0, 1.0] }),
     ]
     for (message, edit) in edits {
@@ -112,6 +119,17 @@ struct ModelValidationTests {
       let error = try #require(try Self.load(t), "loaded with \(message)")
       #expect(error.contains("not a Journey model: " + message), "\(error)")
     }
+  }
+
+  /// Foundation names no field when a number does not fit an integer; the message still says what it is.
+  @Test func aFractionInACountIsNamedAsSuch() throws {
+    var t = try Self.tree()
+    t["activity"] = nil
+    var input = try #require(t["input"] as? [String: Any])
+    input["customers"] = 1.5
+    t["input"] = input
+    let error = try #require(try Self.load(t))
+    #expect(error.contains("not a Journey model: (a number): a whole-number field (a count, a day, a period) holds a fraction"), "\(error)")
   }
 
   @Test func theFittedModelValidatesAndUnknownFieldsAreIgnored() throws {
