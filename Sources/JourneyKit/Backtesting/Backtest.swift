@@ -183,12 +183,17 @@ public struct Backtest: Encodable, Sendable {
         if chain.replicates > 0 {
           // The bought customers' totals are sums of many independent customers: normal, with the
           // count noise (Poisson purchases; revenue as purchases times the mean spend) and the model
-          // error measured out of sample. The chain's part keeps its own Monte Carlo offsets.
+          // error measured out of sample. The chain's part (leads, entrants) is independent of it:
+          // its Monte Carlo offsets, read as a normal's on each side, add in quadrature, not
+          // end to end (two P5s together are rarer than a P5).
           let spread = individual.relativeError
           let spend = m.purchases[h] > 0 ? m.revenue[h] / m.purchases[h] : 0
           func band(_ mean: Double, noise: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
-            let sd = (noise + spread * spread * mean * mean).squareRoot()
-            return max(0, mean + z * sd) + chainBand.mean + (z < 0 ? chainBand.p5 - chainBand.mean : chainBand.p95 - chainBand.mean)
+            let own = noise + spread * spread * mean * mean
+            let chainOffset = z < 0 ? chainBand.mean - chainBand.p5 : chainBand.p95 - chainBand.mean
+            let chainSD = max(0, chainOffset) / 1.645
+            let sd = (own + chainSD * chainSD).squareRoot()
+            return max(0, mean + chainBand.mean + z * sd)
           }
           for (z, target) in [(-1.645, 0), (1.645, 1)] {
             let value = Measures(

@@ -86,34 +86,66 @@ public struct PurchaseHistories: Sendable {
   /// The last day read.
   public var through: CalendarDay
 
-  /// One pass over the table's rows on or before `through` (rows are in day order per customer).
+  /// One pass over the table's rows on or before `through` (rows are in day order per customer),
+  /// split by customer between the cores for large tables.
   public init(_ table: TransactionTable, through: CalendarDay) {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    self.init(table, through: through, parts: table.customerCount >= 200_000 ? max(1, min(8, cores)) : 1)
+  }
+
+  init(_ table: TransactionTable, through: CalendarDay, parts: Int) {
     let n = table.customerCount
-    occasions = Array(repeating: 0, count: n)
-    revenue = Array(repeating: 0, count: n)
-    squaredAmounts = Array(repeating: 0, count: n)
-    self.through = through
+    let results = Partials<Part>(count: parts)
+    DispatchQueue.concurrentPerform(iterations: parts) { k in
+      results.store(Part(table, customers: (n * k / parts)..<(n * (k + 1) / parts), through: through), at: k)
+    }
+    let all = results.all()
+    occasions = all.flatMap(\.occasions)
+    revenue = all.flatMap(\.revenue)
+    squaredAmounts = all.flatMap(\.squaredAmounts)
     var days: [Int32] = []
-    days.reserveCapacity(table.rowCount)
-    var start = [Int](repeating: 0, count: n + 1)
-    for c in 0..<n {
-      let first = days.count
-      for r in table.rows(of: c) where table.day[r] <= through.dayNumber {
-        switch table.event[r] {
-        case .purchase:
-          if days.count == first || days[days.count - 1] != table.day[r] { days.append(table.day[r]) }
-          occasions[c] += 1
-          revenue[c] += table.amount[r]
-          squaredAmounts[c] += table.amount[r] * table.amount[r]
-        case .refund:
-          revenue[c] += table.amount[r]
-        case .lead:
-          break
-        }
-      }
-      start[c + 1] = days.count
+    days.reserveCapacity(all.reduce(0) { $0 + $1.days.count })
+    var start = [0]
+    start.reserveCapacity(n + 1)
+    for part in all {
+      let offset = days.count
+      days.append(contentsOf: part.days)
+      start.append(contentsOf: part.start.dropFirst().map { $0 + offset })
     }
     purchaseDays = RaggedDays(days: days, start: start)
+    self.through = through
+  }
+
+  /// The histories of a range of customers.
+  private struct Part {
+    var days: [Int32] = []
+    var start = [0]
+    var occasions: [Double], revenue: [Double], squaredAmounts: [Double]
+
+    init(_ table: TransactionTable, customers: Range<Int>, through: CalendarDay) {
+      occasions = Array(repeating: 0, count: customers.count)
+      revenue = occasions
+      squaredAmounts = occasions
+      start.reserveCapacity(customers.count + 1)
+      let last = through.dayNumber
+      for (i, c) in customers.enumerated() {
+        let first = days.count
+        for r in table.rows(of: c) where table.day[r] <= last {
+          switch table.event[r] {
+          case .purchase:
+            if days.count == first || days[days.count - 1] != table.day[r] { days.append(table.day[r]) }
+            occasions[i] += 1
+            revenue[i] += table.amount[r]
+            squaredAmounts[i] += table.amount[r] * table.amount[r]
+          case .refund:
+            revenue[i] += table.amount[r]
+          case .lead:
+            break
+          }
+        }
+        start.append(days.count)
+      }
+    }
   }
 
   /// Histories from per-customer purchase days (tests).

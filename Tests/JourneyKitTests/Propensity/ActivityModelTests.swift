@@ -59,6 +59,20 @@ struct ActivityModelTests {
     #expect(h.firstDay == 10)
   }
 
+  /// Histories read in parts (as large tables are, one part per core) are the histories read whole.
+  @Test func historiesReadInPartsAreTheSame() throws {
+    var g = GeneratorParameters()
+    g.customers = 500
+    g.seed = 8
+    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    let through = CalendarDay(year: 2024, month: 6, day: 30)!
+    let whole = PurchaseHistories(table, through: through, parts: 1)
+    let parts = PurchaseHistories(table, through: through, parts: 3)
+    #expect(whole.purchaseDays.count == 500)
+    #expect(whole.purchaseDays.map(Array.init) == parts.purchaseDays.map(Array.init))
+    #expect(whole.occasions == parts.occasions && whole.revenue == parts.revenue && whole.squaredAmounts == parts.squaredAmounts)
+  }
+
   static func singlePoint(lambda: Double, mu: Double, omega: Double, through: Int32) -> ActivityModel {
     ActivityModel(
       purchaseRates: [lambda], dormancyRates: [mu], weights: [1], wakeRate: omega, spendMean: 10, spendPseudoCount: nil,
