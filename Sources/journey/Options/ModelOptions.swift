@@ -68,6 +68,7 @@ struct ModelOptions: ParsableArguments {
   func selectionOptions() throws -> StateSpaceSelection.Options {
     guard validationPeriods >= 1 else { throw ValidationError("--validation-periods: '\(validationPeriods)' must be at least 1 period") }
     var o = StateSpaceSelection.Options(horizon: validationPeriods)
+    o.progress = TerminalProgress.reporter("choosing states (--states auto)")
     for c in candidates {
       let kind = try StateSpaceKind.parse(c)
       if !o.candidates.contains(kind) { o.candidates.append(kind) }

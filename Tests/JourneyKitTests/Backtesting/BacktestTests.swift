@@ -154,9 +154,18 @@ struct BacktestTests {
     var o = options("2024-12-31", perCustomer: false)
     o.holdoutPeriods = 6
     o.selection = StateSpaceSelection.Options(horizon: 6)
+    let told = ProgressLog()
+    o.selection?.progress = { done, total, next in told.append((done, total, next)) }
     let a = try Backtest.run(TransactionTable(records: records), options: o)
+    o.selection?.progress = nil
     let b = try Backtest.run(TransactionTable(records: changed), options: o)
     let sa = try #require(a.stateSelection), sb = try #require(b.stateSelection)
+    // Progress: told before each of the 5 x origins folds, counting up, then once at the end.
+    let folds = 5 * sa.origins.count
+    #expect(told.entries.map(\.0) == Array(0...folds))
+    #expect(told.entries.allSatisfy { $0.1 == folds })
+    #expect(told.entries.first?.2 == "lifecycle, fold 1 of \(sa.origins.count)")
+    #expect(told.entries.last?.2 == "done")
     #expect(sa.chosenLabel == sb.chosenLabel)
     #expect(sa.candidates.count == 5)
     for (x, y) in zip(sa.candidates, sb.candidates) {
@@ -166,6 +175,14 @@ struct BacktestTests {
     #expect(a.holdout.totals.actual.revenue != b.holdout.totals.actual.revenue)
     #expect(sa.reason.contains(sa.chosenLabel))
   }
+}
+
+/// What a progress callback was told, from any thread.
+final class ProgressLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: [(Int, Int, String)] = []
+  func append(_ entry: (Int, Int, String)) { lock.lock(); stored.append(entry); lock.unlock() }
+  var entries: [(Int, Int, String)] { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
 @Suite("Seasonal rewards")
