@@ -48,11 +48,50 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     }
   }
 
+  /// The trailing periods of the model's window in which nobody entered, when they are enough to
+  /// call the base a closed cohort (a quarter of a year's periods, at least 2: 3 months, 13
+  /// weeks, 2 quarters) and the window had entrants before them; nil otherwise.
+  ///
+  /// A base acquired once (a launch cohort, a bought list, the CDNOW panel) has no entrants to
+  /// extrapolate: the means of its window would invent a flow that stopped.
+  public static func closedCohortPeriods(_ model: MarkovModel) -> Int? {
+    let acquisitions = model.counts.acquisitions
+    var quiet = 0
+    for t in acquisitions.indices.reversed() {
+      if acquisitions[t].reduce(0, +) > 0 { break }
+      quiet += 1
+    }
+    return quiet >= max(2, model.window.period.seasonsPerYear / 4) && quiet < acquisitions.count ? quiet : nil
+  }
+
+  /// What the assumption means for this model, for outputs: its description, and for a closed
+  /// cohort under an assumption read from the window, that none are assumed and why.
+  public func description(for model: MarkovModel) -> String {
+    switch self {
+    case .historical, .trend, .seasonal:
+      guard let quiet = Self.closedCohortPeriods(model) else { return description }
+      return "none: a closed cohort (nobody entered in the last \(quiet) \(model.window.period.rawValue)s of the data), so no new customers are assumed; give --acquisition N to add some"
+    case .none, .perPeriod, .given:
+      return description
+    }
+  }
+
   /// Expected entrants per state for each of `horizon` periods after the model's window.
+  ///
+  /// Assumptions read from the window (`historical`, `trend`, `seasonal`) give no entrants to a
+  /// closed cohort (`closedCohortPeriods`).
   public func inflow(model: MarkovModel, horizon: Int) -> [[Double]] {
     if case let .given(perPeriod) = self {
       let zeros = [Double](repeating: 0, count: model.stateSpace.count)
       return (0..<horizon).map { $0 < perPeriod.count ? perPeriod[$0] : zeros }
+    }
+    switch self {
+    case .historical, .trend, .seasonal:
+      if Self.closedCohortPeriods(model) != nil {
+        return Array(repeating: Array(repeating: 0, count: model.stateSpace.count), count: horizon)
+      }
+    case .none, .perPeriod, .given:
+      break
     }
     let counts = model.counts
     let s = counts.stateCount

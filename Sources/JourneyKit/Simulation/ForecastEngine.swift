@@ -236,7 +236,7 @@ public enum ForecastEngine {
     var forecast = Forecast(
       periods: (1...options.horizon).map { model.window.period.label(of: last + $0) }, stateNames: model.stateNames,
       start: model.currentBase, expectedStates: expectedStates, expected: expected, bands: bands,
-      replicates: options.replicates, seed: options.seed, acquisition: options.acquisition.description,
+      replicates: options.replicates, seed: options.seed, acquisition: options.acquisition.description(for: model),
       discountPerPeriod: d, inflowPerPeriod: inflow.map { $0.reduce(0, +) })
     forecast.samples = replicateSamples
     return forecast
