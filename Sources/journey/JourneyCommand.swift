@@ -58,6 +58,13 @@ enum ExitCodes {
       case .invalidOption, .unknownSplitColumn: return usage
       default: return nil
       }
+    case let evaluation as EvaluationError:
+      // Who is in the control group is data; a group column that is not there is a flag mistake.
+      switch evaluation {
+      case .unknownControlIDs, .emptyGroup: return dataError
+      case let .badGroupColumn(_, problem, _): return problem == "not in the data" ? usage : dataError
+      default: return nil
+      }
     default:
       return nil
     }

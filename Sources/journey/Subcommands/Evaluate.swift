@@ -16,6 +16,13 @@ extension JourneyCommand {
           journey evaluate transactions.csv --launch 2025-03-01
           journey evaluate data.csv --launch 2025-03-01 --pre 12 --post 6 --targets goals.yaml
           journey evaluate transactions.csv --launch 2025-03-01 --report rollout.html
+
+        With a control group (--control FILE of held-out customer ids, or --group COLUMN \
+        saying control or treated per customer) the rollout is judged by difference in \
+        differences per KPI and per move of the chain, with a verdict that controls the false \
+        discoveries across all of them, and its effect rolled out to everyone in money:
+          journey evaluate held.csv --launch 2025-01-01 --control held.control.txt
+          journey evaluate held.csv --launch 2025-01-01 --group group --write-scenario measured.yaml
         """
     )
 
@@ -40,6 +47,15 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 1
 
+    @Option(help: "A file of control-group customer ids, one a line (everyone else is treated).")
+    var control: String?
+
+    @Option(help: "A column saying control or treated per customer (read from the customer's first row).")
+    var group: String?
+
+    @Option(help: "With a control group: write the measured effect as a scenario YAML for `journey compare`.")
+    var writeScenario: String?
+
     @Option(help: "A YAML file of targets: [{kpi, direction: increase|decrease, value | change, by}].")
     var targets: String?
 
@@ -57,6 +73,12 @@ extension JourneyCommand {
       if let post, post < 1 { throw ValidationError("--post: '\(post)' must be at least 1 period") }
       guard (50...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap: '\(bootstrap)' must be from 50 to 100000") }
       guard (50...100_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 50 to 100000") }
+      if control != nil && group != nil {
+        throw ValidationError("--control and --group: give one way of saying who is in the control group, not both")
+      }
+      if writeScenario != nil && control == nil && group == nil {
+        throw ValidationError("--write-scenario: needs a control group (--control FILE or --group COLUMN); without one the effect is not measured")
+      }
     }
 
     func run() throws {
@@ -72,6 +94,9 @@ extension JourneyCommand {
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--targets: cannot read '\(path)'") }
         return try EvaluationTarget.load(yaml: String(decoding: data, as: UTF8.self), source: path)
       }
+      if control != nil || group != nil {
+        return try runControlled(options)
+      }
       let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
       if model.autoStates {
         // Chosen on the data before the launch only: the choice must not see the effect it judges.
@@ -84,6 +109,35 @@ extension JourneyCommand {
       if let goals { evaluation.check(goals) }
       if let csv { try AtomicFile.write(evaluation.csv(), to: csv) }
       try report.write { EvaluationReport(evaluation: evaluation, ingest: ingest.summary).document() }
+      print(json ? try JSONOutput.encode(evaluation) : evaluation.text(), terminator: json ? "" : "\n")
+    }
+
+    /// Difference in differences against a control group.
+    func runControlled(_ options: EvaluationOptions) throws {
+      try guardOutputs([("--write-scenario", writeScenario)], inputs: [input.file, control])
+      if targets != nil || report.report != nil {
+        throw ValidationError("--targets and --report: not yet available with a control group; run without --control/--group for them")
+      }
+      var options = options
+      let ingest = try input.read(keeping: (model.splitBy.map { [$0] } ?? []) + (group.map { [$0] } ?? []))
+      if model.autoStates {
+        let before = ingest.table.truncated(through: options.launch.adding(days: -1))
+        let selection = try StateSpaceSelection.run(before, fit: options.fit, options: model.selectionOptions())
+        options.fit.stateSpace = selection.chosen
+        printError("states: \(selection.chosenLabel), chosen on the data before the launch: \(selection.reason)")
+      }
+      let groups: [RolloutGroup]
+      if let control {
+        guard let data = FileManager.default.contents(atPath: control) else {
+          throw ValidationError("--control: cannot read '\(control)'; expected a file of customer ids, one a line")
+        }
+        groups = try RolloutGroup.fromControlList(String(decoding: data, as: UTF8.self), source: control, table: ingest.table)
+      } else {
+        groups = try RolloutGroup.fromColumn(group!, table: ingest.table)
+      }
+      let evaluation = try ControlledEvaluation.run(ingest.table, groups: groups, options: options)
+      if let csv { try AtomicFile.write(evaluation.csv(), to: csv) }
+      if let writeScenario, let yaml = evaluation.rollout?.scenarioYAML { try AtomicFile.write(yaml, to: writeScenario) }
       print(json ? try JSONOutput.encode(evaluation) : evaluation.text(), terminator: json ? "" : "\n")
     }
   }
