@@ -80,6 +80,8 @@ public struct ControlledEvaluation: Codable, Sendable {
   public var flagged: [Estimate] { estimates.filter(\.flagged) }
 
   /// KPIs compared between the groups: rates and means, not counts (the groups differ in size).
+  /// `active_share` (purchasing customer-periods per customer-period of everyone who has bought,
+  /// churned included) answers at once to anything that keeps customers buying.
   static let kpiNames: Set<String> = [
     "churn_rate", "lead_conversion", "second_purchase_conversion", "repeat_purchase_rate", "purchase_frequency",
     "average_order_value", "revenue_per_active_customer", "upgrade_rate", "downgrade_rate",
@@ -95,11 +97,6 @@ public struct ControlledEvaluation: Codable, Sendable {
   public static func run(_ table: TransactionTable, groups: [RolloutGroup], options: EvaluationOptions) throws -> ControlledEvaluation {
     precondition(groups.count == table.customerCount, "one group per customer")
     let w = try EvaluationWindows(table, options: options)
-    let period = options.fit.period
-    var fullOptions = options.fit
-    fullOptions.asOf = period.end(of: w.post.upperBound - 1)
-    let full = try ModelFitter.fit(table, options: fullOptions)
-    let space = full.stateSpace
 
     // Groups must both have customers before the launch: a difference needs a before.
     let launchDay = Int32(options.launch.dayNumber)
@@ -117,6 +114,11 @@ public struct ControlledEvaluation: Codable, Sendable {
       warnings.append("the control group has \(before[1]) customers before the launch; intervals are wide and only large effects can show")
     }
 
+    let period = options.fit.period
+    var fullOptions = options.fit
+    fullOptions.asOf = period.end(of: w.post.upperBound - 1)
+    let full = try ModelFitter.fit(table, options: fullOptions)
+    let space = full.stateSpace
     let tally = WindowTally.tally(
       table, space: space, lastPeriod: w.post.upperBound - 1, windows: [w.pre, w.post], groupOfCustomer: groups.map(\.rawValue),
       groups: 2, countingMoves: true)
@@ -131,7 +133,9 @@ public struct ControlledEvaluation: Codable, Sendable {
           let t = g * 2 + window
           let totals = tally.totals(window: t, weights: weights?[g])
           let values = RolloutEvaluation.kpiValues(totals, periods: periods[window])
-          kpis.append(kpiIndices.map { values[$0] })
+          let buyerPeriods = totals[WindowTally.Term.buyerPeriods.rawValue]
+          let activeShare = buyerPeriods > 0 ? totals[WindowTally.Term.purchasing.rawValue] / buyerPeriods : nil
+          kpis.append([activeShare] + kpiIndices.map { values[$0] })
           let m = tally.moveTotals(window: t, weights: weights?[g])
           var rowTotals = [Double](repeating: 0, count: s)
           for i in 0..<s { rowTotals[i] = m[(i * s)..<((i + 1) * s)].reduce(0, +) }
@@ -143,17 +147,21 @@ public struct ControlledEvaluation: Codable, Sendable {
     }
     let observed = measures(nil)
     // Moves tested: common enough in the pooled data, in rows with enough customer-periods everywhere.
+    // Rows out of lead and new are the KPIs lead_conversion and second_purchase_conversion
+    // already; a row with two moves tests one (the other is its complement). Every test spent on
+    // a repeat costs the others power under the false-discovery control.
     var testedMoves: [(from: Int, to: Int)] = []
-    for i in 0..<s where !space.states[i].isAbsorbing {
+    for i in 0..<s where !space.states[i].isAbsorbing && ![Stage.lead, .new].contains(space.states[i].stage) {
       guard observed.rows.allSatisfy({ $0[i] >= minimumRowCount }) else { continue }
       let pooledRow = observed.rows.reduce(0) { $0 + $1[i] }
-      for j in 0..<s {
-        let pooled = (0..<4).reduce(0.0) { $0 + observed.moves[$1][i * s + j] * observed.rows[$1][i] }
-        if pooled / pooledRow >= minimumMoveShare { testedMoves.append((i, j)) }
+      let common = (0..<s).filter { j in
+        (0..<4).reduce(0.0) { $0 + observed.moves[$1][i * s + j] * observed.rows[$1][i] } / pooledRow >= minimumMoveShare
       }
+      let kept = common.count == 2 ? common.filter { $0 != i }.prefix(1).map { $0 } : common
+      testedMoves += kept.map { (i, $0) }
     }
     func differences(_ m: (kpis: [[Double?]], moves: [[Double]], rows: [[Double]])) -> [Double?] {
-      let k: [Double?] = kpiIndices.indices.map { k in
+      let k: [Double?] = (0...kpiIndices.count).map { k in
         guard let a = m.kpis[0][k], let b = m.kpis[1][k], let c = m.kpis[2][k], let d = m.kpis[3][k] else { return nil }
         return (b - a) - (d - c)
       }
@@ -180,25 +188,26 @@ public struct ControlledEvaluation: Codable, Sendable {
     }
 
     // Effects, p-values, then Benjamini-Hochberg over every measure that could be computed.
-    let names = kpiIndices.map { RolloutEvaluation.definitions[$0].name }
+    let kpiCount = kpiIndices.count + 1
+    let names = ["active_share"] + kpiIndices.map { RolloutEvaluation.definitions[$0].name }
       + testedMoves.map { "\(space.states[$0.from].name) -> \(space.states[$0.to].name)" }
     let rules = space.rules
     var estimates: [Estimate] = []
     for k in point.indices {
       guard let value = point[k], samples[k].count > 1 else { continue }
-      let isMove = k >= kpiIndices.count
+      let isMove = k >= kpiCount
       let mean = samples[k].reduce(0, +) / Double(samples[k].count)
       let se = (samples[k].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples[k].count - 1)).squareRoot()
       let z = se > 0 ? abs(value) / se : (value == 0 ? 0 : .infinity)
       let lag: Int
       if isMove {
-        lag = lagPeriods(to: space.states[testedMoves[k - kpiIndices.count].to].stage, rules: rules)
+        lag = lagPeriods(to: space.states[testedMoves[k - kpiCount].to].stage, rules: rules)
       } else {
         lag = names[k] == "churn_rate" ? rules.churnAfterPeriods + 1 : 0
       }
       let values: [Double] =
         isMove
-        ? (0..<4).map { observed.moves[$0][testedMoves[k - kpiIndices.count].from * s + testedMoves[k - kpiIndices.count].to] }
+        ? (0..<4).map { observed.moves[$0][testedMoves[k - kpiCount].from * s + testedMoves[k - kpiCount].to] }
         : (0..<4).map { observed.kpis[$0][k] ?? .nan }
       estimates.append(
         Estimate(

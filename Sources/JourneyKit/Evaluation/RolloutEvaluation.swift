@@ -77,6 +77,9 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var modelError: Double?
     /// The actual value lies outside the counterfactual band.
     public var flagged: Bool
+    /// The smallest relative lift this band finds with 80% power: (z + z_0.8) / z x the band's
+    /// larger half-width / |counterfactual| (nil when the counterfactual is 0).
+    public var minimumDetectableEffect: Double? = nil
   }
 
   public var launch: CalendarDay

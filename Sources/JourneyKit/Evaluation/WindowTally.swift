@@ -5,6 +5,8 @@ struct WindowTally: Sendable {
     case livingExposure, churnEvents, leadExposure, leadConversions, newExposure, secondPurchases
     case purchasing, repeatPurchasing, occasions, revenue, livingPeriods
     case lessExposure, upgrades, moreExposure, downgrades
+    /// Customer-periods of customers who have bought (any state but lead, churned included).
+    case buyerPeriods
   }
 
   /// Customers are spread over this many buckets by a hash of their number; the bootstrap
@@ -112,6 +114,7 @@ struct WindowTally: Sendable {
         if now != .new { add(.repeatPurchasing) }
       }
       add(.occasions, Double(f.occasions))
+      if now != .lead { add(.buyerPeriods) }
       add(.revenue, f.revenue)
       if now != .churned { add(.livingPeriods) }
       guard previous >= 0 else { return }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The acceptance study of issue 18: does `journey evaluate` find a planted rollout effect against a
+# control group, cover it with its intervals, and stay quiet when nothing was planted?
+#
+#   Benchmarks/rollout/study.sh [FIRST_SEED [SEEDS]]     (default: seeds 9101 to 9120)
+#
+# Per seed: 20,000 customers over 36 months (2023-01 .. 2025-12), launch 2025-01-01 (12 post
+# months), 10% random control.
+#   planted  dropout hazard -20% on the treated from the launch;
+#   null     the same seed with nothing planted (same customers, same control group);
+#   alone    nothing planted, evaluated without a control group (before/after and counterfactual).
+# The planted change of each move is the treated group's after-launch share with the effect minus
+# the same without it (the generator gives every customer one random stream, so the two histories
+# differ only by the effect): the truth the difference in differences has to cover.
+# Runs the release build (swift build -c release --product journey). Takes about 20 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+first=${1:-9101}
+count=${2:-20}
+export OPENBLAS_NUM_THREADS=1
+bin=.build/release/journey
+[ -x "$bin" ] || swift build -c release --product journey
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for ((seed = first; seed < first + count; seed++)); do
+  for arm in planted null; do
+    churn=$([ $arm = planted ] && echo -20% || echo 0%)
+    "$bin" generate --customers 20000 --months 36 --seed $seed --launch 2025-01-01 --launch-churn=$churn \
+      --control 10% -o "$work/$arm.csv" 2>/dev/null
+    "$bin" evaluate "$work/$arm.csv" --states lifecycle --launch 2025-01-01 --control "$work/$arm.control.txt" \
+      --seed $seed --json >"$work/$arm-$seed.json" 2>/dev/null
+  done
+  "$bin" evaluate "$work/null.csv" --states lifecycle --launch 2025-01-01 --seed $seed --json >"$work/alone-$seed.json" 2>/dev/null
+  echo "seed $seed done" >&2
+done
+python3 - "$work" "$first" "$count" <<'PY'
+import json, sys
+work, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+# The moves the dropout hazard acts on: leaving at_risk and lapsed (a customer who dropped out
+# never buys again, so fewer dropouts mean more returns and fewer moves on toward churn).
+acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
+found = acted = null_flags = alone_flags = 0
+covered = pairs = seeds_all_covered = 0
+for seed in range(first, first + count):
+    p = json.load(open(f"{work}/planted-{seed}.json"))
+    n = json.load(open(f"{work}/null-{seed}.json"))
+    a = json.load(open(f"{work}/alone-{seed}.json"))
+    flagged = [e["measure"] for e in p["estimates"] if e["flagged"]]
+    found += bool(flagged)
+    acted += any(acts(m) or m == "churn_rate" for m in flagged)
+    null_flagged = [e["measure"] for e in n["estimates"] if e["flagged"]]
+    null_flags += bool(null_flagged)
+    alone = [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
+    alone_flags += bool(alone)
+    truth = {e["measure"]: e["treatedAfter"] for e in n["estimates"]}
+    all_in = True
+    for e in p["estimates"]:
+        if not e["isMove"] or not acts(e["measure"]) or e["measure"] not in truth: continue
+        planted = e["treatedAfter"] - truth[e["measure"]]
+        inside = e["effect"]["low"] <= planted <= e["effect"]["high"]
+        covered += inside; pairs += 1; all_in &= inside
+    seeds_all_covered += all_in
+    print(f"seed {seed}: planted flags {flagged or '-'}; null flags {null_flagged or '-'}; without control flags {alone or '-'}")
+print()
+print(f"planted dropout -20%, 10% control: verdict flags something in {found}/{count} seeds; "
+      f"flags a measure the dropout acts on in {acted}/{count}")
+print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
+      f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
+print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
+print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
+PY
