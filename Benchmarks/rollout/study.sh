@@ -31,6 +31,10 @@ for ((seed = first; seed < first + count; seed++)); do
       --seed $seed --json >"$work/$arm-$seed.json" 2>/dev/null
   done
   "$bin" evaluate "$work/null.csv" --states lifecycle --launch 2025-01-01 --seed $seed --json >"$work/alone-$seed.json" 2>/dev/null
+  # The design, as a planner would run it before the launch: on the data up to the launch.
+  awk -F, 'NR == 1 || $2 < "2025-01-01"' "$work/null.csv" >"$work/before.csv"
+  "$bin" design --data "$work/before.csv" --lever churn --effect -20% --horizon 12 --control 10% --seed $seed \
+    --json >"$work/design-$seed.json" 2>/dev/null
   echo "seed $seed done" >&2
 done
 python3 - "$work" "$first" "$count" <<'PY'
@@ -39,7 +43,8 @@ work, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 # The moves the dropout hazard acts on: leaving at_risk and lapsed (a customer who dropped out
 # never buys again, so fewer dropouts mean more returns and fewer moves on toward churn).
 acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
-found = acted = null_flags = alone_flags = 0
+found = acted = null_flags = alone_flags = active_found = 0
+design_power = []
 covered = pairs = seeds_all_covered = 0
 for seed in range(first, first + count):
     p = json.load(open(f"{work}/planted-{seed}.json"))
@@ -47,6 +52,8 @@ for seed in range(first, first + count):
     a = json.load(open(f"{work}/alone-{seed}.json"))
     flagged = [e["measure"] for e in p["estimates"] if e["flagged"]]
     found += bool(flagged)
+    active_found += "active_share" in flagged
+    design_power.append(json.load(open(f"{work}/design-{seed}.json"))["power"])
     acted += any(acts(m) or m == "churn_rate" for m in flagged)
     null_flagged = [e["measure"] for e in n["estimates"] if e["flagged"]]
     null_flags += bool(null_flagged)
@@ -66,6 +73,8 @@ print(f"planted dropout -20%, 10% control: verdict flags something in {found}/{c
       f"flags a measure the dropout acts on in {acted}/{count}")
 print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
       f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
+print(f"active_share flagged in {active_found}/{count}; design power on active_share (churn -20%, 10% held out, chain): "
+      f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
 print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
 print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
 PY

@@ -61,7 +61,7 @@ enum ExitCodes {
     case let evaluation as EvaluationError:
       // Who is in the control group is data; a group column that is not there is a flag mistake.
       switch evaluation {
-      case .unknownControlIDs, .emptyGroup: return dataError
+      case .unknownControlIDs, .emptyGroup, .badLaunches: return dataError
       case let .badGroupColumn(_, problem, _): return problem == "not in the data" ? usage : dataError
       default: return nil
       }

@@ -79,18 +79,6 @@ public struct ControlledEvaluation: Codable, Sendable {
   /// Measures tested: the flagged ones are the verdict.
   public var flagged: [Estimate] { estimates.filter(\.flagged) }
 
-  /// KPIs compared between the groups: rates and means, not counts (the groups differ in size).
-  /// `active_share` (purchasing customer-periods per customer-period of everyone who has bought,
-  /// churned included) answers at once to anything that keeps customers buying.
-  static let kpiNames: Set<String> = [
-    "churn_rate", "lead_conversion", "second_purchase_conversion", "repeat_purchase_rate", "purchase_frequency",
-    "average_order_value", "revenue_per_active_customer", "upgrade_rate", "downgrade_rate",
-  ]
-  /// A move is tested when it takes at least this share of its row and the row has this many
-  /// customer-periods in every group and window.
-  static let minimumMoveShare = 0.02
-  static let minimumRowCount = 200.0
-
   /// - Parameters:
   ///   - groups: per customer of `table`, treated or control.
   /// - Throws: `EvaluationError` for a launch outside the data, short windows, or an empty group; `FitError`.
@@ -122,57 +110,20 @@ public struct ControlledEvaluation: Codable, Sendable {
     let tally = WindowTally.tally(
       table, space: space, lastPeriod: w.post.upperBound - 1, windows: [w.pre, w.post], groupOfCustomer: groups.map(\.rawValue),
       groups: 2, countingMoves: true)
-    let periods = [w.preCount, w.postCount]
-    // The measures of one resample (bucket weights per group; nil for the data itself).
-    let kpiIndices = RolloutEvaluation.definitions.indices.filter { kpiNames.contains(RolloutEvaluation.definitions[$0].name) }
-    let s = space.count
-    func measures(_ weights: [[Double]]?) -> (kpis: [[Double?]], moves: [[Double]], rows: [[Double]]) {
-      var kpis: [[Double?]] = [], moves: [[Double]] = [], rows: [[Double]] = []
-      for g in 0..<2 {
-        for window in 0..<2 {
-          let t = g * 2 + window
-          let totals = tally.totals(window: t, weights: weights?[g])
-          let values = RolloutEvaluation.kpiValues(totals, periods: periods[window])
-          let buyerPeriods = totals[WindowTally.Term.buyerPeriods.rawValue]
-          let activeShare = buyerPeriods > 0 ? totals[WindowTally.Term.purchasing.rawValue] / buyerPeriods : nil
-          kpis.append([activeShare] + kpiIndices.map { values[$0] })
-          let m = tally.moveTotals(window: t, weights: weights?[g])
-          var rowTotals = [Double](repeating: 0, count: s)
-          for i in 0..<s { rowTotals[i] = m[(i * s)..<((i + 1) * s)].reduce(0, +) }
-          moves.append(m.indices.map { rowTotals[$0 / s] > 0 ? m[$0] / rowTotals[$0 / s] : .nan })
-          rows.append(rowTotals)
-        }
-      }
-      return (kpis, moves, rows)
-    }
-    let observed = measures(nil)
-    // Moves tested: common enough in the pooled data, in rows with enough customer-periods everywhere.
-    // Rows out of lead and new are the KPIs lead_conversion and second_purchase_conversion
-    // already; a row with two moves tests one (the other is its complement). Every test spent on
-    // a repeat costs the others power under the false-discovery control.
-    var testedMoves: [(from: Int, to: Int)] = []
-    for i in 0..<s where !space.states[i].isAbsorbing && ![Stage.lead, .new].contains(space.states[i].stage) {
-      guard observed.rows.allSatisfy({ $0[i] >= minimumRowCount }) else { continue }
-      let pooledRow = observed.rows.reduce(0) { $0 + $1[i] }
-      let common = (0..<s).filter { j in
-        (0..<4).reduce(0.0) { $0 + observed.moves[$1][i * s + j] * observed.rows[$1][i] } / pooledRow >= minimumMoveShare
-      }
-      let kept = common.count == 2 ? common.filter { $0 != i }.prefix(1).map { $0 } : common
-      testedMoves += kept.map { (i, $0) }
-    }
-    func differences(_ m: (kpis: [[Double?]], moves: [[Double]], rows: [[Double]])) -> [Double?] {
-      let k: [Double?] = (0...kpiIndices.count).map { k in
-        guard let a = m.kpis[0][k], let b = m.kpis[1][k], let c = m.kpis[2][k], let d = m.kpis[3][k] else { return nil }
+    let catalogue = MeasureCatalogue(space: space, tally: tally, groups: 2, windows: 2)
+    // The difference in differences of every measure, for one resample (nil: the data itself).
+    func differences(_ weights: [[Double]]?) -> (effects: [Double?], values: [[Double?]]) {
+      let t = catalogue.totals(weights)
+      // treated before, treated after, control before, control after
+      let v = [(0, 0), (0, 1), (1, 0), (1, 1)].map { catalogue.values(t, groups: [$0.0], windows: $0.1..<($0.1 + 1)) }
+      let effects: [Double?] = (0..<catalogue.count).map { k in
+        guard let a = v[0][k], let b = v[1][k], let c = v[2][k], let d = v[3][k] else { return nil }
         return (b - a) - (d - c)
       }
-      let v: [Double?] = testedMoves.map { move in
-        let x = move.from * s + move.to
-        let values = (0..<4).map { m.moves[$0][x] }
-        return values.allSatisfy(\.isFinite) ? (values[1] - values[0]) - (values[3] - values[2]) : nil
-      }
-      return k + v
+      return (effects, v)
     }
-    let point = differences(observed)
+    let observed = differences(nil)
+    let point = observed.effects
     var samples = Array(repeating: [Double](), count: point.count)
     var moveSamples: [[Double]] = []
     var rng = RandomSource(seed: options.seed, stream: 0xD1D)
@@ -182,42 +133,28 @@ public struct ControlledEvaluation: Codable, Sendable {
         for _ in 0..<WindowTally.buckets { w[Int(rng.next() % UInt64(WindowTally.buckets))] += 1 }
         return w
       }
-      let d = differences(measures(weights))
+      let d = differences(weights).effects
       for k in d.indices { if let x = d[k], x.isFinite { samples[k].append(x) } }
-      moveSamples.append(d.suffix(testedMoves.count).map { $0 ?? 0 })
+      moveSamples.append(d.suffix(catalogue.moves.count).map { $0 ?? 0 })
     }
 
     // Effects, p-values, then Benjamini-Hochberg over every measure that could be computed.
-    let kpiCount = kpiIndices.count + 1
-    let names = ["active_share"] + kpiIndices.map { RolloutEvaluation.definitions[$0].name }
-      + testedMoves.map { "\(space.states[$0.from].name) -> \(space.states[$0.to].name)" }
-    let rules = space.rules
     var estimates: [Estimate] = []
     for k in point.indices {
       guard let value = point[k], samples[k].count > 1 else { continue }
-      let isMove = k >= kpiCount
       let mean = samples[k].reduce(0, +) / Double(samples[k].count)
       let se = (samples[k].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples[k].count - 1)).squareRoot()
       let z = se > 0 ? abs(value) / se : (value == 0 ? 0 : .infinity)
-      let lag: Int
-      if isMove {
-        lag = lagPeriods(to: space.states[testedMoves[k - kpiCount].to].stage, rules: rules)
-      } else {
-        lag = names[k] == "churn_rate" ? rules.churnAfterPeriods + 1 : 0
-      }
-      let values: [Double] =
-        isMove
-        ? (0..<4).map { observed.moves[$0][testedMoves[k - kpiCount].from * s + testedMoves[k - kpiCount].to] }
-        : (0..<4).map { observed.kpis[$0][k] ?? .nan }
+      let values = observed.values.map { $0[k] ?? .nan }
       estimates.append(
         Estimate(
-          measure: names[k], isMove: isMove, treatedBefore: values[0], treatedAfter: values[1], controlBefore: values[2],
-          controlAfter: values[3],
+          measure: catalogue.names[k], isMove: catalogue.isMove(k), treatedBefore: values[0], treatedAfter: values[1],
+          controlBefore: values[2], controlAfter: values[3],
           effect: Interval(
             value: value, low: StateAssigner.quantile(samples[k], options.alpha / 2),
             high: StateAssigner.quantile(samples[k], 1 - options.alpha / 2)),
-          standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: lag,
-          respondsInTime: w.postCount > lag))
+          standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: catalogue.lag(k),
+          respondsInTime: w.postCount > catalogue.lag(k)))
     }
     let adjusted = benjaminiHochberg(estimates.map(\.pValue))
     for k in estimates.indices {
@@ -244,8 +181,8 @@ public struct ControlledEvaluation: Codable, Sendable {
 
     // The measured moves rolled out to everyone, from the base at the launch on the pre-launch
     // model, over a year of periods.
-    let moveNames = testedMoves.map { (space.states[$0.from].name, space.states[$0.to].name) }
-    let pointMoves = point.suffix(testedMoves.count).map { $0 ?? 0 }
+    let moveNames = catalogue.moves.map { (space.states[$0.from].name, space.states[$0.to].name) }
+    let pointMoves = point.suffix(catalogue.moves.count).map { $0 ?? 0 }
     evaluation.rollout = try rolloutValue(
       table, full: full, window: w, options: options, moves: moveNames, point: pointMoves, draws: moveSamples)
     return evaluation

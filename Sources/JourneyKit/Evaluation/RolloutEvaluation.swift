@@ -244,6 +244,8 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
   case unknownControlIDs(file: String, missing: Int, listed: Int, examples: [String])
   /// The group column is missing or has values other than a treated and a control label.
   case badGroupColumn(column: String, problem: String, hint: String)
+  /// A launches file that is not `value,YYYY-MM-DD` lines.
+  case badLaunches(file: String, line: Int?, problem: String, hint: String)
 
   public var description: String {
     switch self {
@@ -259,6 +261,8 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
         + "expected ids as in the customer_id column, one a line; check that the file belongs to this data and that the ids are spelled the same"
     case let .badGroupColumn(column, problem, hint):
       return "group column '\(column)': \(problem); \(hint)"
+    case let .badLaunches(file, line, problem, hint):
+      return "\(file)\(line.map { ":\($0)" } ?? ""): \(problem); \(hint)"
     }
   }
 }

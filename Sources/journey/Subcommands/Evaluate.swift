@@ -29,8 +29,8 @@ extension JourneyCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "Launch date of the rollout (YYYY-MM-DD).")
-    var launch: String
+    @Option(help: "Launch date of the rollout (YYYY-MM-DD); with --launches, the dates come from the file.")
+    var launch: String?
 
     @Option(parsing: .unconditional, help: "Complete periods before the launch to compare.")
     var pre: Int = 12
@@ -53,6 +53,9 @@ extension JourneyCommand {
     @Option(help: "A column saying control or treated per customer (read from the customer's first row).")
     var group: String?
 
+    @Option(help: "Staggered launches: a file of `value,YYYY-MM-DD` lines, a launch date per value of a column (a header `region,launch` names the column, or give --group).")
+    var launches: String?
+
     @Option(help: "With a control group: write the measured effect as a scenario YAML for `journey compare`.")
     var writeScenario: String?
 
@@ -68,7 +71,10 @@ extension JourneyCommand {
     @OptionGroup var report: ReportOption
 
     func validate() throws {
-      _ = try day(launch, flag: "launch")
+      if let launch { _ = try day(launch, flag: "launch") }
+      if (launch == nil) == (launches == nil) {
+        throw ValidationError(launch == nil ? "--launch: missing; give the launch date (YYYY-MM-DD), or --launches FILE for a staggered rollout" : "--launch and --launches: give one date for everyone or a file of dates per group, not both")
+      }
       guard pre >= 3 else { throw ValidationError("--pre: '\(pre)' must be at least 3 periods") }
       if let post, post < 1 { throw ValidationError("--post: '\(post)' must be at least 1 period") }
       guard (50...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap: '\(bootstrap)' must be from 50 to 100000") }
@@ -76,14 +82,18 @@ extension JourneyCommand {
       if control != nil && group != nil {
         throw ValidationError("--control and --group: give one way of saying who is in the control group, not both")
       }
-      if writeScenario != nil && control == nil && group == nil {
+      if launches != nil && control != nil {
+        throw ValidationError("--launches and --control: a staggered rollout compares groups not yet launched; give one of them")
+      }
+      if writeScenario != nil && (control == nil && group == nil || launches != nil) {
         throw ValidationError("--write-scenario: needs a control group (--control FILE or --group COLUMN); without one the effect is not measured")
       }
     }
 
     func run() throws {
       try guardOutputs([("--csv", csv), ("--report", report.report)] + input.outputs, inputs: [input.file, targets] + model.inputs)
-      var options = EvaluationOptions(launch: try day(launch, flag: "launch"))
+      // A staggered rollout reads its launches from the file; the options' launch is unused there.
+      var options = EvaluationOptions(launch: try launch.map { try day($0, flag: "launch") } ?? CalendarDay(year: 2000, month: 1, day: 1)!)
       options.prePeriods = pre
       options.postPeriods = post
       options.fit = try model.fitOptions(source: input.file, allowAuto: true)
@@ -93,6 +103,9 @@ extension JourneyCommand {
       let goals = try targets.map { path -> [EvaluationTarget] in
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--targets: cannot read '\(path)'") }
         return try EvaluationTarget.load(yaml: String(decoding: data, as: UTF8.self), source: path)
+      }
+      if let launches {
+        return try runStaggered(options, launchesFile: launches)
       }
       if control != nil || group != nil {
         return try runControlled(options)
@@ -109,6 +122,32 @@ extension JourneyCommand {
       if let goals { evaluation.check(goals) }
       if let csv { try AtomicFile.write(evaluation.csv(), to: csv) }
       try report.write { EvaluationReport(evaluation: evaluation, ingest: ingest.summary).document() }
+      print(json ? try JSONOutput.encode(evaluation) : evaluation.text(), terminator: json ? "" : "\n")
+    }
+
+    /// Each group against the groups not yet launched.
+    func runStaggered(_ options: EvaluationOptions, launchesFile: String) throws {
+      try guardOutputs([], inputs: [input.file, launchesFile])
+      if targets != nil || report.report != nil {
+        throw ValidationError("--targets and --report: not yet available with --launches; run without it for them")
+      }
+      guard let data = FileManager.default.contents(atPath: launchesFile) else {
+        throw ValidationError("--launches: cannot read '\(launchesFile)'; expected lines `value,YYYY-MM-DD`")
+      }
+      let parsed = try StaggeredEvaluation.parseLaunches(String(decoding: data, as: UTF8.self), source: launchesFile)
+      guard let column = group ?? parsed.column else {
+        throw ValidationError("--launches: '\(launchesFile)' has no header naming the column; add one (e.g. `region,launch`) or give --group COLUMN")
+      }
+      var options = options
+      let ingest = try input.read(keeping: (model.splitBy.map { [$0] } ?? []) + [column])
+      if model.autoStates {
+        let first = parsed.launches.values.min()!
+        let before = ingest.table.truncated(through: first.adding(days: -1))
+        let selection = try StateSpaceSelection.run(before, fit: options.fit, options: model.selectionOptions())
+        options.fit.stateSpace = selection.chosen
+        printError("states: \(selection.chosenLabel), chosen on the data before the first launch: \(selection.reason)")
+      }
+      let evaluation = try StaggeredEvaluation.run(ingest.table, column: column, launches: parsed.launches, source: launchesFile, options: options)
       print(json ? try JSONOutput.encode(evaluation) : evaluation.text(), terminator: json ? "" : "\n")
     }
 

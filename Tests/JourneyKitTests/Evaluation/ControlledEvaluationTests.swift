@@ -135,3 +135,48 @@ struct ControlledEvaluationTests {
     }
   }
 }
+
+@Suite("Holdout test design")
+struct RolloutDesignTests {
+  static func model() throws -> MarkovModel {
+    var g = GeneratorParameters()
+    g.customers = 3_000
+    g.months = 24
+    g.seed = 4
+    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    return try ModelFitter.fit(table, options: FitOptions())
+  }
+
+  @Test func aMovesChangeIsTheChainsChange() throws {
+    // In a Markov chain a move's probability does not depend on who is in the row, so the
+    // expected difference in differences of `at_risk -> lapsed` under churn -20% is the scenario
+    // rule's change of that cell: lapsed and churned are the row's churnward set, scaled by 0.8.
+    let m = try Self.model()
+    let space = m.stateSpace
+    let i = try #require(space.index(of: "at_risk")), j = try #require(space.index(of: "lapsed"))
+    let expected = -0.2 * m.transitionMatrix[i][j]
+    var o = RolloutDesignOptions()
+    o.measure = "at_risk -> lapsed"
+    o.effect = -0.2
+    o.controlShare = 0.3
+    o.replicates = 60
+    let d = try RolloutDesign.run(model: m, options: o)
+    // The mean of 60 replicates is off by about sd / sqrt(60).
+    #expect(abs(d.expectedChange - expected) < 4 * d.standardError / 60.0.squareRoot() + 1e-4, "\(d.expectedChange) vs \(expected)")
+    #expect(d.power >= 0 && d.power <= 1)
+    // Power grows with the holdout up to half the base, and the recommendation has the target power.
+    #expect(zip(d.powerByShare, d.powerByShare.dropFirst()).allSatisfy { $0.power <= $1.power + 1e-12 })
+    if let r = d.recommendedControlShare {
+      #expect(d.powerByShare.first { $0.controlShare == r }!.power >= 0.8)
+    }
+  }
+
+  @Test func unknownMeasureIsNamed() throws {
+    var o = RolloutDesignOptions()
+    o.measure = "at_rsk -> lapsed"
+    o.replicates = 20
+    #expect(throws: RolloutDesignError.unknownMeasure("at_rsk -> lapsed", hint: "no state 'at_rsk'; did you mean 'at_risk'?")) {
+      try RolloutDesign.run(model: try Self.model(), options: o)
+    }
+  }
+}
