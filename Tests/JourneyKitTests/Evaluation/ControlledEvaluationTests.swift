@@ -82,7 +82,7 @@ struct ControlledEvaluationTests {
     #expect(ControlledEvaluation.lagPeriods(to: .active, rules: rules) == 0)
   }
 
-  static let errorCases: [(String, () throws -> Void, String)] = [
+  static let errorCases: [(String, @Sendable () throws -> Void, String)] = [
     (
       "control ids not in the data",
       { _ = try RolloutGroup.fromControlList("customer_id\nC0000001\nX1\nX2\n", source: "held.txt", table: try small()) },
