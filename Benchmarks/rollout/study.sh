@@ -8,7 +8,10 @@
 # months), 10% random control.
 #   planted  dropout hazard -20% on the treated from the launch;
 #   null     the same seed with nothing planted (same customers, same control group);
-#   alone    nothing planted, evaluated without a control group (before/after and counterfactual).
+#   alone    nothing planted, evaluated without a control group (before/after and counterfactual);
+#   design   `journey design` on the data before the launch, for the planted setting;
+#   staggered 4 regions launching 3 months apart from 2024-07-01, dropout hazard $STAGGERED_CHURN
+#            (default -40%) and nothing, each region against those not yet launched.
 # The planted change of each move is the treated group's after-launch share with the effect minus
 # the same without it (the generator gives every customer one random stream, so the two histories
 # differ only by the effect): the truth the difference in differences has to cover.
@@ -17,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 first=${1:-9101}
 count=${2:-20}
+staggered_churn=${STAGGERED_CHURN:--40%}
 export OPENBLAS_NUM_THREADS=1
 bin=.build/release/journey
 [ -x "$bin" ] || swift build -c release --product journey
@@ -35,11 +39,20 @@ for ((seed = first; seed < first + count; seed++)); do
   awk -F, 'NR == 1 || $2 < "2025-01-01"' "$work/null.csv" >"$work/before.csv"
   "$bin" design --data "$work/before.csv" --lever churn --effect -20% --horizon 12 --control 10% --seed $seed \
     --json >"$work/design-$seed.json" 2>/dev/null
+  printf 'region,launch\nR1,2024-07-01\nR2,2024-10-01\nR3,2025-01-01\nR4,2025-04-01\n' >"$work/launches.csv"
+  for arm in staggered stagnull; do
+    churn=$([ $arm = staggered ] && echo "$staggered_churn" || echo 0%)
+    "$bin" generate --customers 20000 --months 36 --seed $seed --launch 2024-07-01 --launch-churn=$churn \
+      --regions 4 --stagger-months 3 -o "$work/$arm.csv" 2>/dev/null
+    "$bin" evaluate "$work/$arm.csv" --states lifecycle --launches "$work/launches.csv" --seed $seed \
+      --json >"$work/$arm-$seed.json" 2>/dev/null
+  done
   echo "seed $seed done" >&2
 done
-python3 - "$work" "$first" "$count" <<'PY'
+python3 - "$work" "$first" "$count" "$staggered_churn" <<'PY'
 import json, sys
-work, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, first, count, staggered_churn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+stag_found = stag_null = 0
 # The moves the dropout hazard acts on: leaving at_risk and lapsed (a customer who dropped out
 # never buys again, so fewer dropouts mean more returns and fewer moves on toward churn).
 acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
@@ -59,14 +72,18 @@ for seed in range(first, first + count):
     null_flags += bool(null_flagged)
     alone = [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
     alone_flags += bool(alone)
-    truth = {e["measure"]: e["treatedAfter"] for e in n["estimates"]}
+    truth = {e["measure"]: e["treated_after"] for e in n["estimates"]}
     all_in = True
     for e in p["estimates"]:
-        if not e["isMove"] or not acts(e["measure"]) or e["measure"] not in truth: continue
-        planted = e["treatedAfter"] - truth[e["measure"]]
+        if not e["is_move"] or not acts(e["measure"]) or e["measure"] not in truth: continue
+        planted = e["treated_after"] - truth[e["measure"]]
         inside = e["effect"]["low"] <= planted <= e["effect"]["high"]
         covered += inside; pairs += 1; all_in &= inside
     seeds_all_covered += all_in
+    sp = [e["measure"] for e in json.load(open(f"{work}/staggered-{seed}.json"))["estimates"] if e["flagged"]]
+    sn = [e["measure"] for e in json.load(open(f"{work}/stagnull-{seed}.json"))["estimates"] if e["flagged"]]
+    stag_found += bool(sp); stag_null += bool(sn)
+    print(f"seed {seed}: staggered flags {sp or '-'}; staggered null flags {sn or '-'}")
     print(f"seed {seed}: planted flags {flagged or '-'}; null flags {null_flagged or '-'}; without control flags {alone or '-'}")
 print()
 print(f"planted dropout -20%, 10% control: verdict flags something in {found}/{count} seeds; "
@@ -77,4 +94,5 @@ print(f"active_share flagged in {active_found}/{count}; design power on active_s
       f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
 print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
 print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
+print(f"staggered, dropout {staggered_churn}: verdict flags something in {stag_found}/{count} seeds; nothing planted: {stag_null}/{count}")
 PY

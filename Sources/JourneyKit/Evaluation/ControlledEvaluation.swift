@@ -75,6 +75,10 @@ public struct ControlledEvaluation: Codable, Sendable {
   public var verdict: String
   public var rollout: RolloutValue?
   public var warnings: [String]
+  /// `active_share`'s difference in differences per post period (each against the whole before
+  /// window), to show when the effect sets in; period starts are `eventPeriodStarts`.
+  public var activeShareByPeriod: [StaggeredEvaluation.EventTimeEffect] = []
+  public var eventPeriodStarts: [CalendarDay] = []
 
   /// Measures tested: the flagged ones are the verdict.
   public var flagged: [Estimate] { estimates.filter(\.flagged) }
@@ -179,6 +183,9 @@ public struct ControlledEvaluation: Codable, Sendable {
           + late.joined(separator: ", "))
     }
 
+    (evaluation.activeShareByPeriod, evaluation.eventPeriodStarts) = eventTime(
+      table, space: space, groups: groups, window: w, options: options)
+
     // The measured moves rolled out to everyone, from the base at the launch on the pre-launch
     // model, over a year of periods.
     let moveNames = catalogue.moves.map { (space.states[$0.from].name, space.states[$0.to].name) }
@@ -186,6 +193,48 @@ public struct ControlledEvaluation: Codable, Sendable {
     evaluation.rollout = try rolloutValue(
       table, full: full, window: w, options: options, moves: moveNames, point: pointMoves, draws: moveSamples)
     return evaluation
+  }
+
+  /// `active_share` per post period against the before window, with bootstrap intervals (at most
+  /// 200 resamples: it is a picture of when the effect sets in, not a test).
+  static func eventTime(
+    _ table: TransactionTable, space: StateSpace, groups: [RolloutGroup], window w: EvaluationWindows, options: EvaluationOptions
+  ) -> ([StaggeredEvaluation.EventTimeEffect], [CalendarDay]) {
+    let periods = Array(w.post)
+    let windows = [w.pre] + periods.map { $0..<($0 + 1) }
+    let tally = WindowTally.tally(
+      table, space: space, lastPeriod: w.post.upperBound - 1, windows: windows, groupOfCustomer: groups.map(\.rawValue), groups: 2)
+    let catalogue = MeasureCatalogue(space: space, tally: tally, groups: 2, windows: windows.count, windowSets: [])
+    func effects(_ weights: [[Double]]?) -> [Double?] {
+      let t = catalogue.totals(weights)
+      let treatedBefore = catalogue.values(t, groups: [0], windows: 0..<1)[0]
+      let controlBefore = catalogue.values(t, groups: [1], windows: 0..<1)[0]
+      return periods.indices.map { k in
+        guard let a = treatedBefore, let c = controlBefore, let b = catalogue.values(t, groups: [0], windows: (k + 1)..<(k + 2))[0],
+          let d = catalogue.values(t, groups: [1], windows: (k + 1)..<(k + 2))[0]
+        else { return nil }
+        return (b - a) - (d - c)
+      }
+    }
+    let point = effects(nil)
+    var samples = [[Double]](repeating: [], count: periods.count)
+    var rng = RandomSource(seed: options.seed, stream: 0xE7E7)
+    for _ in 0..<min(200, options.bootstrap) {
+      let weights = (0..<2).map { _ in
+        var w = [Double](repeating: 0, count: WindowTally.buckets)
+        for _ in 0..<WindowTally.buckets { w[Int(rng.next() % UInt64(WindowTally.buckets))] += 1 }
+        return w
+      }
+      for (k, x) in effects(weights).enumerated() { if let x, x.isFinite { samples[k].append(x) } }
+    }
+    let lo = options.alpha / 2, hi = 1 - options.alpha / 2
+    let series: [StaggeredEvaluation.EventTimeEffect] = periods.indices.compactMap { k in
+      guard let v = point[k], samples[k].count > 1 else { return nil }
+      return .init(
+        periodsSinceLaunch: k, effect: Interval(value: v, low: StateAssigner.quantile(samples[k], lo), high: StateAssigner.quantile(samples[k], hi)),
+        groups: 1)
+    }
+    return (series, periods.map { options.fit.period.start(of: $0) })
   }
 
   /// Periods of no purchase before a move into a state of `stage` can happen.

@@ -47,7 +47,8 @@ struct MeasureCatalogue {
     func rowCount(_ i: Int, group g: Int, _ set: Range<Int>) -> Double {
       set.reduce(0.0) { acc, w in acc + observed.moves[g][w][(i * s)..<((i + 1) * s)].reduce(0, +) }
     }
-    for i in 0..<s where !space.states[i].isAbsorbing && ![Stage.lead, .new].contains(space.states[i].stage) {
+    // A tally without moves gives the KPIs alone.
+    for i in 0..<s where tally.moveCells > 0 && !space.states[i].isAbsorbing && ![Stage.lead, .new].contains(space.states[i].stage) {
       guard (0..<groups).allSatisfy({ g in sets.allSatisfy { rowCount(i, group: g, $0) >= Self.minimumRowCount } }) else { continue }
       var row = [Double](repeating: 0, count: s)
       for g in 0..<groups { for w in 0..<windows { for j in 0..<s { row[j] += observed.moves[g][w][i * s + j] } } }
@@ -79,7 +80,7 @@ struct MeasureCatalogue {
     for g in groups {
       for w in windows {
         for k in terms.indices { terms[k] += t.terms[g][w][k] }
-        for k in moveCounts.indices where t.moves[g][w][k] != 0 { moveCounts[k] += t.moves[g][w][k] }
+        for k in t.moves[g][w].indices where t.moves[g][w][k] != 0 { moveCounts[k] += t.moves[g][w][k] }
       }
     }
     let kpis = RolloutEvaluation.kpiValues(terms, periods: max(1, windows.count))

@@ -153,9 +153,9 @@ extension JourneyCommand {
 
     /// Difference in differences against a control group.
     func runControlled(_ options: EvaluationOptions) throws {
-      try guardOutputs([("--write-scenario", writeScenario)], inputs: [input.file, control])
-      if targets != nil || report.report != nil {
-        throw ValidationError("--targets and --report: not yet available with a control group; run without --control/--group for them")
+      try guardOutputs([("--write-scenario", writeScenario), ("--csv", csv), ("--report", report.report)] + input.outputs, inputs: [input.file, control] + model.inputs)
+      if targets != nil {
+        throw ValidationError("--targets: not yet available with a control group; run without --control/--group for them")
       }
       var options = options
       let ingest = try input.read(keeping: (model.splitBy.map { [$0] } ?? []) + (group.map { [$0] } ?? []))
@@ -177,6 +177,7 @@ extension JourneyCommand {
       let evaluation = try ControlledEvaluation.run(ingest.table, groups: groups, options: options)
       if let csv { try AtomicFile.write(evaluation.csv(), to: csv) }
       if let writeScenario, let yaml = evaluation.rollout?.scenarioYAML { try AtomicFile.write(yaml, to: writeScenario) }
+      try report.write { ControlledEvaluationReport(evaluation: evaluation).document() }
       print(json ? try JSONOutput.encode(evaluation) : evaluation.text(), terminator: json ? "" : "\n")
     }
   }
