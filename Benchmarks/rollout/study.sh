@@ -21,6 +21,9 @@ cd "$(dirname "$0")/../.."
 first=${1:-9101}
 count=${2:-20}
 staggered_churn=${STAGGERED_CHURN:--40%}
+control=${CONTROL_SHARE:-10%}
+# CONTROLLED_ONLY=1 runs only the planted and null arms with a control group (e.g. at another CONTROL_SHARE).
+controlled_only=${CONTROLLED_ONLY:-0}
 export OPENBLAS_NUM_THREADS=1
 bin=.build/release/journey
 [ -x "$bin" ] || swift build -c release --product journey
@@ -30,15 +33,16 @@ for ((seed = first; seed < first + count; seed++)); do
   for arm in planted null; do
     churn=$([ $arm = planted ] && echo -20% || echo 0%)
     "$bin" generate --customers 20000 --months 36 --seed $seed --launch 2025-01-01 --launch-churn=$churn \
-      --control 10% -o "$work/$arm.csv" 2>/dev/null
+      --control "$control" -o "$work/$arm.csv" 2>/dev/null
     "$bin" evaluate "$work/$arm.csv" --states lifecycle --launch 2025-01-01 --control "$work/$arm.control.txt" \
       --seed $seed --json >"$work/$arm-$seed.json" 2>/dev/null
   done
-  "$bin" evaluate "$work/null.csv" --states lifecycle --launch 2025-01-01 --seed $seed --json >"$work/alone-$seed.json" 2>/dev/null
   # The design, as a planner would run it before the launch: on the data up to the launch.
   awk -F, 'NR == 1 || $2 < "2025-01-01"' "$work/null.csv" >"$work/before.csv"
-  "$bin" design --data "$work/before.csv" --lever churn --effect -20% --horizon 12 --control 10% --seed $seed \
+  "$bin" design --data "$work/before.csv" --lever churn --effect -20% --horizon 12 --control "$control" --seed $seed \
     --json >"$work/design-$seed.json" 2>/dev/null
+  if [ "$controlled_only" = 1 ]; then echo "seed $seed done" >&2; continue; fi
+  "$bin" evaluate "$work/null.csv" --states lifecycle --launch 2025-01-01 --seed $seed --json >"$work/alone-$seed.json" 2>/dev/null
   printf 'region,launch\nR1,2024-07-01\nR2,2024-10-01\nR3,2025-01-01\nR4,2025-04-01\n' >"$work/launches.csv"
   for arm in staggered stagnull; do
     churn=$([ $arm = staggered ] && echo "$staggered_churn" || echo 0%)
@@ -49,9 +53,9 @@ for ((seed = first; seed < first + count; seed++)); do
   done
   echo "seed $seed done" >&2
 done
-python3 - "$work" "$first" "$count" "$staggered_churn" <<'PY'
+python3 - "$work" "$first" "$count" "$staggered_churn" "$control" "$controlled_only" <<'PY'
 import json, sys
-work, first, count, staggered_churn = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+work, first, count, staggered_churn, control, controlled_only = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6] == "1"
 stag_found = stag_null = 0
 # The moves the dropout hazard acts on: leaving at_risk and lapsed (a customer who dropped out
 # never buys again, so fewer dropouts mean more returns and fewer moves on toward churn).
@@ -62,7 +66,7 @@ covered = pairs = seeds_all_covered = 0
 for seed in range(first, first + count):
     p = json.load(open(f"{work}/planted-{seed}.json"))
     n = json.load(open(f"{work}/null-{seed}.json"))
-    a = json.load(open(f"{work}/alone-{seed}.json"))
+    a = None if controlled_only else json.load(open(f"{work}/alone-{seed}.json"))
     flagged = [e["measure"] for e in p["estimates"] if e["flagged"]]
     found += bool(flagged)
     active_found += "active_share" in flagged
@@ -70,7 +74,7 @@ for seed in range(first, first + count):
     acted += any(acts(m) or m == "churn_rate" for m in flagged)
     null_flagged = [e["measure"] for e in n["estimates"] if e["flagged"]]
     null_flags += bool(null_flagged)
-    alone = [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
+    alone = [] if a is None else [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
     alone_flags += bool(alone)
     truth = {e["measure"]: e["treated_after"] for e in n["estimates"]}
     all_in = True
@@ -80,19 +84,23 @@ for seed in range(first, first + count):
         inside = e["effect"]["low"] <= planted <= e["effect"]["high"]
         covered += inside; pairs += 1; all_in &= inside
     seeds_all_covered += all_in
-    sp = [e["measure"] for e in json.load(open(f"{work}/staggered-{seed}.json"))["estimates"] if e["flagged"]]
-    sn = [e["measure"] for e in json.load(open(f"{work}/stagnull-{seed}.json"))["estimates"] if e["flagged"]]
-    stag_found += bool(sp); stag_null += bool(sn)
-    print(f"seed {seed}: staggered flags {sp or '-'}; staggered null flags {sn or '-'}")
+    if not controlled_only:
+        sp = [e["measure"] for e in json.load(open(f"{work}/staggered-{seed}.json"))["estimates"] if e["flagged"]]
+        sn = [e["measure"] for e in json.load(open(f"{work}/stagnull-{seed}.json"))["estimates"] if e["flagged"]]
+        stag_found += bool(sp); stag_null += bool(sn)
+        print(f"seed {seed}: staggered flags {sp or '-'}; staggered null flags {sn or '-'}")
     print(f"seed {seed}: planted flags {flagged or '-'}; null flags {null_flagged or '-'}; without control flags {alone or '-'}")
 print()
-print(f"planted dropout -20%, 10% control: verdict flags something in {found}/{count} seeds; "
+print(f"planted dropout -20%, {control} control: verdict flags something in {found}/{count} seeds; "
       f"flags a measure the dropout acts on in {acted}/{count}")
 print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
       f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
-print(f"active_share flagged in {active_found}/{count}; design power on active_share (churn -20%, 10% held out, chain): "
-      f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
+print(f"active_share flagged in {active_found}/{count}")
+if design_power:
+    print(f"design power on active_share (churn -20%, {control} held out, chain): "
+          f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
 print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
-print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
-print(f"staggered, dropout {staggered_churn}: verdict flags something in {stag_found}/{count} seeds; nothing planted: {stag_null}/{count}")
+if not controlled_only:
+    print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
+    print(f"staggered, dropout {staggered_churn}: verdict flags something in {stag_found}/{count} seeds; nothing planted: {stag_null}/{count}")
 PY
