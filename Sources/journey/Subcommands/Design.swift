@@ -7,14 +7,14 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Plan a holdout test before the launch: power, smallest detectable effect, control share.",
       discussion: """
-        Simulates the rollout's test from a fitted chain (a model file, or a lifecycle model \\
-        fitted on the data): every customer of the base, and the entrants the history brings, \\
-        walks a before and an after window; treated customers move with the lever pulled from \\
-        the launch. The difference in differences of the measure, tested as `journey evaluate \\
-        --control` tests it (against --measures-tested measures), gives the power, the \\
+        Simulates the rollout's test from a fitted chain (a model file, or a lifecycle model \
+        fitted on the data): every customer of the base, and the entrants the history brings, \
+        walks a before and an after window; treated customers move with the lever pulled from \
+        the launch. The difference in differences of the measure, tested as `journey evaluate \
+        --control` tests it (against --measures-tested measures), gives the power, the \
         minimum detectable effect and the smallest control share with the target power.
 
-        The chain has no customers who buy more or less often than their state says, so real \\
+        The chain has no customers who buy more or less often than their state says, so real \
         data is noisier: take the power as an upper bound.
 
         Example:

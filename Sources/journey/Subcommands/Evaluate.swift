@@ -23,6 +23,11 @@ extension JourneyCommand {
         discoveries across all of them, and its effect rolled out to everyone in money:
           journey evaluate held.csv --launch 2025-01-01 --control held.control.txt
           journey evaluate held.csv --launch 2025-01-01 --group group --write-scenario measured.yaml
+
+        A staggered rollout (--launches FILE: `region,launch` then a line `value,YYYY-MM-DD` \
+        per group) compares each group, by time since its launch, with the groups not yet \
+        launched:
+          journey evaluate staggered.csv --launches launches.csv
         """
     )
 
