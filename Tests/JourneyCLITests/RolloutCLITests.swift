@@ -88,6 +88,24 @@ struct RolloutCLITests {
     #expect(r.stdout.contains("cannot be told from noise without a control group"))
   }
 
+  @Test func launchFlagsAreMisusedClearly() throws {
+    let dir = try Self.generated()
+    let launches = dir.appendingPathComponent("launches.csv")
+    try "region,launch\nR1,2024-07-01\nR2,2024-10-01\n".write(to: launches, atomically: true, encoding: .utf8)
+    let csv = dir.appendingPathComponent("held.csv").path
+    let both = try runJourney(["evaluate", csv, "--launch", "2024-07-01", "--launches", launches.path])
+    #expect(both.status == 64)
+    #expect(both.stderr.contains("--launch and --launches: give one date for everyone or a file of dates per group, not both"), "\(both.stderr)")
+    let neither = try runJourney(["evaluate", csv])
+    #expect(neither.status == 64)
+    #expect(neither.stderr.contains("--launch: missing"), "\(neither.stderr)")
+    let bad = dir.appendingPathComponent("bad.csv")
+    try "region,launch\nR1,2024-07-01\nR2,someday\n".write(to: bad, atomically: true, encoding: .utf8)
+    let r = try runJourney(["evaluate", csv, "--states", "lifecycle", "--launches", bad.path])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("bad.csv:3: 'someday' is not a date; write it as YYYY-MM-DD, e.g. 2024-07-01"), "\(r.stderr)")
+  }
+
   @Test func designNeedsAModelOrData() throws {
     let r = try runJourney(["design", "--effect", "-20%"])
     #expect(r.status == 64)
