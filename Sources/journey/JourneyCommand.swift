@@ -14,7 +14,7 @@ struct JourneyCommand: ParsableCommand {
       Start with `journey demo`: it generates sample data and runs every analysis on it.
       """,
     version: "0.1.0",
-    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Backtest.self]
+    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Design.self, Backtest.self]
   )
 
   /// Runs the command; errors the library raises about input data exit with 65 (bad input data:
@@ -56,6 +56,13 @@ enum ExitCodes {
       // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse.
       switch fit {
       case .invalidOption, .unknownSplitColumn: return usage
+      default: return nil
+      }
+    case let evaluation as EvaluationError:
+      // Who is in the control group is data; a group column that is not there is a flag mistake.
+      switch evaluation {
+      case .unknownControlIDs, .emptyGroup, .badLaunches: return dataError
+      case let .badGroupColumn(_, problem, _): return problem == "not in the data" ? usage : dataError
       default: return nil
       }
     default:

@@ -111,11 +111,15 @@ struct Counterfactual {
       let low = samples.isEmpty ? e : StateAssigner.quantile(samples, a / 2)
       let high = samples.isEmpty ? e : StateAssigner.quantile(samples, 1 - a / 2)
       let band = widened(expected: e, low: low, high: high, relativeError: modelError[name], z: z)
+      // A lift is found when it leaves the band; it does so 80% of the time once it is
+      // (z + z_0.8) standard deviations away, the band's half-width being z of them.
+      let halfWidth = max(e - band.low, band.high - e)
       return RolloutEvaluation.Lift(
         kpi: name, actual: value, counterfactual: band,
         lift: .init(value: value - e, low: value - band.high, high: value - band.low),
         relativeLift: e != 0 ? value / e - 1 : 0, modelError: modelError[name],
-        flagged: value < band.low || value > band.high)
+        flagged: value < band.low || value > band.high,
+        minimumDetectableEffect: e != 0 ? halfWidth * (z + Normal.quantile(0.8)) / z / abs(e) : nil)
     }
   }
 

@@ -13,10 +13,11 @@ extension RolloutEvaluation {
     var out: [String] = []
     out.append("Rollout on \(launch): before \(preWindow), after \(postWindow); \(launchPeriodNote).")
     out.append("")
-    out.append("KPIs per window (\(confidence) intervals, bootstrap over customers):")
-    var t = TextTable(header: ["kpi", "before", "after", "change", "moved?"])
+    out.append("KPIs per window, descriptive only (\(confidence) intervals, bootstrap over customers): trend, seasons and the base's")
+    out.append("changing mix are all in the change, so it says what moved, not what the rollout did; a control group can say that:")
+    var t = TextTable(header: ["kpi", "before", "after", "change"])
     for k in kpis {
-      t.append([k.kpi, interval(k.kpi, k.pre), interval(k.kpi, k.post), k.note ?? interval(k.kpi, k.change), k.flagged ? "yes" : "no"])
+      t.append([k.kpi, interval(k.kpi, k.pre), interval(k.kpi, k.post), k.note ?? interval(k.kpi, k.change)])
     }
     out.append(t.render())
     out.append("")
@@ -32,6 +33,11 @@ extension RolloutEvaluation {
     }
     out.append(l.render())
     if !counterfactualNotes.isEmpty { out.append("Pre-launch model: " + counterfactualNotes.joined(separator: "; ") + ".") }
+    let detectable = lifts.compactMap { x in x.minimumDetectableEffect.map { "\(x.kpi) smaller than \(Format.percent($0, decimals: 1))" } }
+    if !detectable.isEmpty {
+      out.append("With this base and this model error, effects (either way, 80% power) on " + detectable.joined(separator: ", ")
+        + " cannot be told from noise without a control group.")
+    }
     out.append("")
     let changed = transitions.filter(\.flagged)
     out.append("Moves that changed beyond their pre-launch trend (t-test per move against the extrapolated trend, \(correction)-adjusted over states, at \(Format.percent(alpha, decimals: 0))): "

@@ -77,6 +77,9 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var modelError: Double?
     /// The actual value lies outside the counterfactual band.
     public var flagged: Bool
+    /// The smallest relative lift this band finds with 80% power: (z + z_0.8) / z x the band's
+    /// larger half-width / |counterfactual| (nil when the counterfactual is 0).
+    public var minimumDetectableEffect: Double? = nil
   }
 
   public var launch: CalendarDay
@@ -100,30 +103,10 @@ public struct RolloutEvaluation: Codable, Sendable {
   /// - Throws: `EvaluationError` for a launch outside the data or windows too short; `FitError`.
   public static func run(_ table: TransactionTable, options: EvaluationOptions) throws -> RolloutEvaluation {
     let period = options.fit.period
-    guard let range = table.dayRange else { throw FitError.emptyData }
-    guard options.launch > range.lowerBound && options.launch <= range.upperBound else {
-      throw EvaluationError.launchOutsideData(launch: options.launch, first: range.lowerBound, last: range.upperBound)
-    }
-    // The launch period: a launch on its first day opens the post window; otherwise the period
-    // is mixed and belongs to neither window.
-    let launchPeriod = period.index(of: options.launch)
-    let launchIsClean = period.start(of: launchPeriod) == options.launch
-    let postStart = launchIsClean ? launchPeriod : launchPeriod + 1
-    let preEnd = launchPeriod - 1
-    var lastComplete = period.index(of: range.upperBound)
-    if period.end(of: lastComplete) != range.upperBound { lastComplete -= 1 }
-    let available = lastComplete - postStart + 1
-    guard available >= 1 else { throw EvaluationError.windowTooShort(window: "post", periods: max(0, available), needed: 1, hint: "the data ends \(range.upperBound); evaluate once a full \(period.rawValue) after the launch is in") }
-    let post = min(options.postPeriods ?? 12, available)
-    let firstPeriod = period.index(of: range.lowerBound)
-    let pre = min(options.prePeriods, preEnd - firstPeriod + 1)
-    guard pre >= 3 else { throw EvaluationError.windowTooShort(window: "pre", periods: max(0, pre), needed: 3, hint: "the data starts \(range.lowerBound); a pre-launch model needs at least 3 periods before the launch") }
-    let preWindow = (preEnd - pre + 1)..<(preEnd + 1)
-    let postWindow = postStart..<(postStart + post)
-    var warnings: [String] = []
-    if let asked = options.postPeriods, asked > available {
-      warnings.append("only \(available) complete \(period.rawValue)s after the launch; the post window has \(post)")
-    }
+    let w = try EvaluationWindows(table, options: options)
+    let launchPeriod = w.launchPeriod, launchIsClean = w.launchIsClean, preEnd = w.preEnd
+    let preWindow = w.pre, postWindow = w.post, pre = w.preCount, post = w.postCount, firstPeriod = w.firstPeriod
+    var warnings = w.warnings
 
     // One model over both windows: its frozen states classify every customer-period.
     var fullOptions = options.fit
@@ -181,8 +164,7 @@ public struct RolloutEvaluation: Codable, Sendable {
       options: options)
     return RolloutEvaluation(
       launch: options.launch, period: period,
-      preWindow: "\(period.label(of: preWindow.lowerBound)) .. \(period.label(of: preWindow.upperBound - 1)) (\(pre))",
-      postWindow: "\(period.label(of: postWindow.lowerBound)) .. \(period.label(of: postWindow.upperBound - 1)) (\(post))",
+      preWindow: w.preLabel, postWindow: w.postLabel,
       launchPeriodNote: launchIsClean
         ? "the launch is on the first day of \(period.label(of: launchPeriod)), which opens the post window"
         : "the launch falls inside \(period.label(of: launchPeriod)), which belongs to neither window",
@@ -205,16 +187,19 @@ public struct RolloutEvaluation: Codable, Sendable {
     ("active_base", .purchasing, nil, false, "no purchases"),
   ]
 
-  static func kpiRows(_ tally: WindowTally, space: StateSpace, options: EvaluationOptions, periods: [Int]) -> [KPIRow] {
-    func values(_ totals: [Double], window: Int) -> [Double?] {
-      definitions.map { d in
-        let n = totals[d.numerator.rawValue]
-        guard let den = d.denominator else { return n / Double(periods[window]) }
-        let m = totals[den.rawValue]
-        guard m > 0 else { return nil }
-        return d.complement ? 1 - n / m : n / m
-      }
+  /// The KPIs of `definitions` from a window's tally totals (nil where the denominator is 0).
+  static func kpiValues(_ totals: [Double], periods: Int) -> [Double?] {
+    definitions.map { d in
+      let n = totals[d.numerator.rawValue]
+      guard let den = d.denominator else { return n / Double(periods) }
+      let m = totals[den.rawValue]
+      guard m > 0 else { return nil }
+      return d.complement ? 1 - n / m : n / m
     }
+  }
+
+  static func kpiRows(_ tally: WindowTally, space: StateSpace, options: EvaluationOptions, periods: [Int]) -> [KPIRow] {
+    func values(_ totals: [Double], window: Int) -> [Double?] { kpiValues(totals, periods: periods[window]) }
     let pre = values(tally.totals(window: 0), window: 0)
     let post = values(tally.totals(window: 1), window: 1)
     // Cluster bootstrap: resample buckets of customers with replacement, the same in both windows.
@@ -253,6 +238,14 @@ public struct RolloutEvaluation: Codable, Sendable {
 public enum EvaluationError: Error, Equatable, CustomStringConvertible {
   case launchOutsideData(launch: CalendarDay, first: CalendarDay, last: CalendarDay)
   case windowTooShort(window: String, periods: Int, needed: Int, hint: String)
+  /// A group with no customer who entered before the launch.
+  case emptyGroup(group: String, customers: Int, launch: CalendarDay)
+  /// Control ids that no row of the data has.
+  case unknownControlIDs(file: String, missing: Int, listed: Int, examples: [String])
+  /// The group column is missing or has values other than a treated and a control label.
+  case badGroupColumn(column: String, problem: String, hint: String)
+  /// A launches file that is not `value,YYYY-MM-DD` lines.
+  case badLaunches(file: String, line: Int?, problem: String, hint: String)
 
   public var description: String {
     switch self {
@@ -260,6 +253,64 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
       return "--launch: '\(launch)' is outside the data (\(first) to \(last)); give a launch date inside it, with data before and after"
     case let .windowTooShort(window, periods, needed, hint):
       return "the \(window)-launch window has \(periods) complete period(s), at least \(needed) needed; \(hint)"
+    case let .emptyGroup(group, customers, launch):
+      return "the \(group) group has no customers before the launch \(launch) (\(customers) in all); "
+        + "a difference in differences needs both groups before and after; check that the control ids or group labels cover customers who bought before the launch"
+    case let .unknownControlIDs(file, missing, listed, examples):
+      return "\(file): \(missing) of \(listed) control ids are not in the data (e.g. \(examples.joined(separator: ", "))); "
+        + "expected ids as in the customer_id column, one a line; check that the file belongs to this data and that the ids are spelled the same"
+    case let .badGroupColumn(column, problem, hint):
+      return "group column '\(column)': \(problem); \(hint)"
+    case let .badLaunches(file, line, problem, hint):
+      return "\(file)\(line.map { ":\($0)" } ?? ""): \(problem); \(hint)"
     }
+  }
+}
+
+/// The windows compared around a launch, in periods.
+struct EvaluationWindows {
+  var range: ClosedRange<CalendarDay>
+  var firstPeriod: Int
+  var launchPeriod: Int
+  /// Whether the launch is on the first day of its period (which then opens the post window).
+  var launchIsClean: Bool
+  var preEnd: Int
+  var pre: Range<Int>
+  var post: Range<Int>
+  var warnings: [String] = []
+  var preCount: Int { pre.count }
+  var postCount: Int { post.count }
+  var preLabel: String
+  var postLabel: String
+
+  /// - Throws: `EvaluationError` for a launch outside the data or windows too short; `FitError.emptyData`.
+  init(_ table: TransactionTable, options: EvaluationOptions) throws {
+    let period = options.fit.period
+    guard let range = table.dayRange else { throw FitError.emptyData }
+    guard options.launch > range.lowerBound && options.launch <= range.upperBound else {
+      throw EvaluationError.launchOutsideData(launch: options.launch, first: range.lowerBound, last: range.upperBound)
+    }
+    self.range = range
+    // The launch period: a launch on its first day opens the post window; otherwise the period
+    // is mixed and belongs to neither window.
+    launchPeriod = period.index(of: options.launch)
+    launchIsClean = period.start(of: launchPeriod) == options.launch
+    let postStart = launchIsClean ? launchPeriod : launchPeriod + 1
+    preEnd = launchPeriod - 1
+    var lastComplete = period.index(of: range.upperBound)
+    if period.end(of: lastComplete) != range.upperBound { lastComplete -= 1 }
+    let available = lastComplete - postStart + 1
+    guard available >= 1 else { throw EvaluationError.windowTooShort(window: "post", periods: max(0, available), needed: 1, hint: "the data ends \(range.upperBound); evaluate once a full \(period.rawValue) after the launch is in") }
+    let postCount = min(options.postPeriods ?? 12, available)
+    firstPeriod = period.index(of: range.lowerBound)
+    let preCount = min(options.prePeriods, preEnd - firstPeriod + 1)
+    guard preCount >= 3 else { throw EvaluationError.windowTooShort(window: "pre", periods: max(0, preCount), needed: 3, hint: "the data starts \(range.lowerBound); a pre-launch model needs at least 3 periods before the launch") }
+    pre = (preEnd - preCount + 1)..<(preEnd + 1)
+    post = postStart..<(postStart + postCount)
+    if let asked = options.postPeriods, asked > available {
+      warnings.append("only \(available) complete \(period.rawValue)s after the launch; the post window has \(postCount)")
+    }
+    preLabel = "\(period.label(of: pre.lowerBound)) .. \(period.label(of: pre.upperBound - 1)) (\(preCount))"
+    postLabel = "\(period.label(of: post.lowerBound)) .. \(period.label(of: post.upperBound - 1)) (\(postCount))"
   }
 }

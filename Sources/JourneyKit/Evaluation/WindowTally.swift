@@ -5,6 +5,8 @@ struct WindowTally: Sendable {
     case livingExposure, churnEvents, leadExposure, leadConversions, newExposure, secondPurchases
     case purchasing, repeatPurchasing, occasions, revenue, livingPeriods
     case lessExposure, upgrades, moreExposure, downgrades
+    /// Customer-periods of customers who have bought (any state but lead, churned included).
+    case buyerPeriods
   }
 
   /// Customers are spread over this many buckets by a hash of their number; the bootstrap
@@ -14,10 +16,27 @@ struct WindowTally: Sendable {
   let windows: Int
   /// [window][bucket][term]
   var sums: [Double]
+  /// Moves between states when asked for: [window][bucket][from * states + to] (empty otherwise).
+  var moves: [Double]
+  let moveCells: Int
 
-  init(windows: Int) {
+  init(windows: Int, moveCells: Int = 0) {
     self.windows = windows
+    self.moveCells = moveCells
     sums = Array(repeating: 0, count: windows * WindowTally.buckets * Term.allCases.count)
+    moves = Array(repeating: 0, count: windows * WindowTally.buckets * moveCells)
+  }
+
+  /// Move counts of one window with bucket weights: [from * states + to].
+  func moveTotals(window: Int, weights: [Double]? = nil) -> [Double] {
+    var t = [Double](repeating: 0, count: moveCells)
+    for b in 0..<WindowTally.buckets {
+      let w = weights?[b] ?? 1
+      guard w != 0 else { continue }
+      let o = (window * WindowTally.buckets + b) * moveCells
+      for k in 0..<moveCells where moves[o + k] != 0 { t[k] += w * moves[o + k] }
+    }
+    return t
   }
 
   @inline(__always)
@@ -37,11 +56,19 @@ struct WindowTally: Sendable {
 
   /// Tallies every customer-period of `table` whose period falls in one of `windows`
   /// (half-open ranges of absolute period numbers), attributing a move t -> t+1 to the window of t+1.
-  static func tally(_ table: TransactionTable, space: StateSpace, lastPeriod: Int, windows: [Range<Int>]) -> WindowTally {
+  ///
+  /// With `groupOfCustomer` (a group number per customer, -1 to leave a customer out), each group
+  /// gets its own copy of the windows: group g's window w is tally window `g * windows.count + w`.
+  /// With `countingMoves`, the moves between states are counted as well (`moveTotals`).
+  static func tally(
+    _ table: TransactionTable, space: StateSpace, lastPeriod: Int, windows: [Range<Int>], groupOfCustomer: [Int8]? = nil,
+    groups: Int = 1, countingMoves: Bool = false
+  ) -> WindowTally {
     let walker = CustomerPeriodWalker(table: table, period: space.period, lastPeriod: lastPeriod, rules: space.rules)
     var visitor = Visitor(
       space: space, stages: space.states.map(\.stage), tiers: space.states.map { Tier($0.tier) }, windows: windows,
-      tally: WindowTally(windows: windows.count), level: space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer })
+      tally: WindowTally(windows: windows.count * groups, moveCells: countingMoves ? space.count * space.count : 0),
+      level: space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }, groupOfCustomer: groupOfCustomer)
     walker.walk(0..<table.customerCount, &visitor)
     return visitor.tally
   }
@@ -59,12 +86,16 @@ struct WindowTally: Sendable {
     let windows: [Range<Int>]
     var tally: WindowTally
     let level: [Int32]?
+    let groupOfCustomer: [Int8]?
     var previous = -1
     var bucket = 0
+    /// Offset of the customer's group among the tally's windows; -1 to skip the customer.
+    var groupWindows = 0
 
     mutating func beginCustomer(_ customer: Int) {
       previous = -1
       customerLevelIndex = customer
+      groupWindows = groupOfCustomer.map { g in g[customer] < 0 ? -1 : Int(g[customer]) * windows.count } ?? 0
       // Fibonacci hashing spreads consecutive customer numbers over the buckets.
       bucket = Int((UInt64(customer) &* 0x9E37_79B9_7F4A_7C15) >> 40) % WindowTally.buckets
     }
@@ -73,7 +104,8 @@ struct WindowTally: Sendable {
       var state = space.baseState(f)
       if let level { state += Int(level[customerLevelIndex]) * space.baseCount }
       defer { previous = state }
-      guard let w = windows.firstIndex(where: { $0.contains(f.period) }) else { return }
+      guard groupWindows >= 0, let window = windows.firstIndex(where: { $0.contains(f.period) }) else { return }
+      let w = groupWindows + window
       let o = tally.offset(w, bucket)
       let now = stages[state]
       func add(_ term: Term, _ value: Double = 1) { tally.sums[o + term.rawValue] += value }
@@ -82,9 +114,13 @@ struct WindowTally: Sendable {
         if now != .new { add(.repeatPurchasing) }
       }
       add(.occasions, Double(f.occasions))
+      if now != .lead { add(.buyerPeriods) }
       add(.revenue, f.revenue)
       if now != .churned { add(.livingPeriods) }
       guard previous >= 0 else { return }
+      if tally.moveCells > 0 {
+        tally.moves[(w * WindowTally.buckets + bucket) * tally.moveCells + previous * space.count + state] += 1
+      }
       let before = stages[previous]
       if before != .churned {
         add(.livingExposure)

@@ -79,6 +79,15 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   public var launchFrequency: Double = 0
   /// Relative change of spend per purchase after launch.
   public var launchSpend: Double = 0
+  /// A random holdout: this share of customers is the control group and never gets the launch
+  /// effects; the output gains a `group` column (`control` or `treated`). Nil for no holdout.
+  public var controlShare: Double? = nil
+  /// Staggered launches: customers are spread evenly at random over this many regions (`R1`...),
+  /// and region k (0-based) launches `regionStaggerMonths * k` months after `launch`; the output
+  /// gains a `region` column. Nil for one launch for everyone.
+  public var regions: Int? = nil
+  /// Months between the launches of consecutive regions.
+  public var regionStaggerMonths: Int = 3
 
   public init() {}
 
@@ -108,6 +117,15 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
       leadShare = 0
     }
   }
+
+  /// The launch day of region `region` (0-based): `launch` plus the stagger times the region number.
+  public func launchDay(region: Int) -> CalendarDay {
+    guard let launch else { preconditionFailure("launchDay(region:) needs a launch") }
+    return launch.adding(months: regionStaggerMonths * region)
+  }
+
+  /// The name written in the `region` column for region number `region` (0-based).
+  public static func regionName(_ region: Int) -> String { "R\(region + 1)" }
 
   /// Mean length of a dormant spell in days (nil when dropout is permanent).
   public var meanDormancyDays: Double? { wakeRatePerDay > 0 ? 1 / wakeRatePerDay : nil }
@@ -153,8 +171,22 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     try require(
       Limits.days.contains(start) && end <= Limits.days.upperBound, "start", start,
       "a first day from \(Limits.days.lowerBound) such that the span ends by \(Limits.days.upperBound)")
+    if let controlShare {
+      try require(controlShare > 0 && controlShare < 1, "control", controlShare, "a share of customers held out, above 0% and below 100%, e.g. 10%")
+      try require(launch != nil, "control", controlShare, "a --launch date as well (the control group is held out of a launch)")
+    }
+    if let regions {
+      try require((2...26).contains(regions), "regions", regions, "a whole number of regions from 2 to 26")
+      try require(regionStaggerMonths >= 1 && regionStaggerMonths <= months, "stagger-months", regionStaggerMonths, "a whole number of months from 1 to --months (\(months))")
+      try require(launch != nil, "regions", regions, "a --launch date as well (the first region's launch)")
+    }
     if let launch {
       try require(launch > start && launch < end, "launch", launch, "a date inside the span \(start) to \(end.adding(days: -1))")
+      if let regions {
+        let last = launchDay(region: regions - 1)
+        try require(last < end, "stagger-months", regionStaggerMonths,
+          "launches inside the span: region R\(regions) would launch \(last), after its end \(end.adding(days: -1)); use fewer regions, a shorter stagger or an earlier --launch")
+      }
     } else {
       try require(launchChurn == 0 && launchConversion == 0 && launchFrequency == 0 && launchSpend == 0,
         "launch", "none", "a --launch date when launch effects are given")

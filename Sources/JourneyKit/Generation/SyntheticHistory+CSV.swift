@@ -4,6 +4,11 @@ extension SyntheticHistory {
     "C" + String(repeating: "0", count: max(0, idWidth - String(index + 1).count)) + String(index + 1)
   }
 
+  /// The ids of the control group, one a line (the file `journey evaluate --control` reads).
+  public func controlIDs() -> String {
+    isControl.indices.filter { isControl[$0] }.map { customerID($0) + "\n" }.joined()
+  }
+
   private var idWidth: Int { max(7, String(parameters.customers).count) }
 
   /// The history as CSV bytes: `customer_id,date,amount[,event]`, one row per line, `\n` endings.
@@ -21,7 +26,13 @@ extension SyntheticHistory {
     let withEvents = parameters.hasEvents
     var out = [UInt8]()
     out.reserveCapacity(rowCount * (width + 30) + 64)
-    out.append(contentsOf: Array((withEvents ? "customer_id,date,amount,event\n" : "customer_id,date,amount\n").utf8))
+    // Per-customer columns of a holdout or staggered launch (absent by default, so the default
+    // output stays as it was).
+    let groupNames = [Array(",treated".utf8), Array(",control".utf8)]
+    let regionNames = (0..<(parameters.regions ?? 0)).map { Array(("," + GeneratorParameters.regionName($0)).utf8) }
+    let header = "customer_id,date,amount" + (withEvents ? ",event" : "") + (isControl.isEmpty ? "" : ",group")
+      + (region.isEmpty ? "" : ",region") + "\n"
+    out.append(contentsOf: Array(header.utf8))
     var digits = [UInt8](repeating: 0, count: 24)
     for r in 0..<rowCount {
       // customer id
@@ -66,6 +77,8 @@ extension SyntheticHistory {
         out.append(UInt8(ascii: ","))
         out.append(contentsOf: eventNames[Int(event[r].rawValue)])
       }
+      if !isControl.isEmpty { out.append(contentsOf: groupNames[isControl[Int(customer[r])] ? 1 : 0]) }
+      if !region.isEmpty { out.append(contentsOf: regionNames[Int(region[Int(customer[r])])]) }
       out.append(UInt8(ascii: "\n"))
     }
     return out

@@ -26,6 +26,10 @@ public struct SyntheticHistory: Sendable {
   public var day: [Int32]
   public var amountCents: [Int64]
   public var event: [TransactionEvent]
+  /// Per customer: held out of the launch (empty unless `controlShare` is set).
+  public var isControl: [Bool] = []
+  /// Per customer: region number, 0-based (empty unless `regions` is set).
+  public var region: [UInt8] = []
   public var truth: GeneratorTruth
 
   public var rowCount: Int { customer.count }
@@ -61,6 +65,17 @@ public struct GeneratorTruth: Codable, Sendable, Equatable {
     public var purchaseRateMultiplier: Double
     /// Multiplier of spend per purchase from the launch day on.
     public var spendMultiplier: Double
+    /// Share of customers drawn into the control group, who never get the effects (nil: no holdout).
+    public var controlShare: Double? = nil
+    /// Customers in the control group (the `group` column says `control`).
+    public var controlCustomers: Int? = nil
+    /// Staggered launches: each region's launch day and customers (nil: one launch).
+    public var launches: [RegionLaunch]? = nil
+  }
+  public struct RegionLaunch: Codable, Sendable, Equatable {
+    public var region: String
+    public var launch: CalendarDay
+    public var customers: Int
   }
   public var format = "journey-generator-truth/1"
   public var parameters: GeneratorParameters
@@ -119,9 +134,27 @@ public enum SyntheticHistoryGenerator {
       return 1 + p.purchaseSeasonality * cos(2 * Double.pi * Double(month - 12) / 12)
     }
 
+    // Control group and regions draw from streams of their own, so every customer's behaviour
+    // stream is the same with and without them: a treated customer's history differs from the
+    // same seed without a holdout only by the effects.
+    let isControl: [Bool] = p.controlShare.map { share in
+      (0..<p.customers).map { c in
+        var rng = RandomSource(seed: p.seed ^ 0xC0A7_1201_6B0C_0001, stream: UInt64(c))
+        return rng.uniform() < share
+      }
+    } ?? []
+    let region: [UInt8] = p.regions.map { count in
+      (0..<p.customers).map { c in
+        var rng = RandomSource(seed: p.seed ^ 0x4E61_0A5C_0FF5_E7D2, stream: UInt64(c))
+        return UInt8(min(count - 1, Int(rng.uniform() * Double(count))))
+      }
+    } ?? []
+    let regionLaunchDays = p.regions.map { (0..<$0).map { Int(p.launchDay(region: $0).dayNumber) } } ?? []
+
     let context = Context(
       p: p, startDay: startDay, endDay: endDay, launchDay: launchDay, monthStarts: monthStarts,
-      customerMonth: customerMonth, seasonByDay: seasonByDay)
+      customerMonth: customerMonth, seasonByDay: seasonByDay, isControl: isControl, region: region,
+      regionLaunchDays: regionLaunchDays)
 
     let chunkCount = max(1, min(64, p.customers / 2_000))
     let chunkSize = (p.customers + chunkCount - 1) / chunkCount
@@ -181,17 +214,31 @@ public enum SyntheticHistoryGenerator {
     stats.revenue = (stats.revenue * 100).rounded() / 100
     stats.refunded = (stats.refunded * 100).rounded() / 100
 
+    var effects = GeneratorTruth.Effects(
+      launch: p.launch, dropoutHazardMultiplier: 1 + p.launchChurn,
+      leadConversionMultiplier: 1 + p.launchConversion, purchaseRateMultiplier: 1 + p.launchFrequency,
+      spendMultiplier: 1 + p.launchSpend)
+    if let share = p.controlShare {
+      effects.controlShare = share
+      effects.controlCustomers = isControl.filter { $0 }.count
+    }
+    if let regions = p.regions {
+      var counts = [Int](repeating: 0, count: regions)
+      for r in region { counts[Int(r)] += 1 }
+      effects.launches = (0..<regions).map {
+        .init(region: GeneratorParameters.regionName($0), launch: p.launchDay(region: $0), customers: counts[$0])
+      }
+    }
     let truth = GeneratorTruth(
       parameters: p, counts: stats,
-      effects: .init(
-        launch: p.launch, dropoutHazardMultiplier: 1 + p.launchChurn,
-        leadConversionMultiplier: 1 + p.launchConversion, purchaseRateMultiplier: 1 + p.launchFrequency,
-        spendMultiplier: 1 + p.launchSpend),
+      effects: effects,
       meanMonthlyDropoutHazard: p.dropoutAlpha / (p.dropoutAlpha + p.dropoutBeta),
       meanDormancyDays: p.meanDormancyDays,
       acquisitionMonths: p.acquisitionMonths > 0 ? p.acquisitionMonths : p.months,
       acquisitionsPerMonth: acquisitions)
-    return SyntheticHistory(parameters: p, customer: customer, day: day, amountCents: amount, event: event, truth: truth)
+    return SyntheticHistory(
+      parameters: p, customer: customer, day: day, amountCents: amount, event: event, isControl: isControl, region: region,
+      truth: truth)
   }
 
   /// Splits `total` into whole parts proportional to `weights` (largest remainder method).
@@ -231,15 +278,31 @@ struct RowBuffer {
 }
 
 private struct Context: Sendable {
-  let p: GeneratorParameters
+  var p: GeneratorParameters
   let startDay: Int
   let endDay: Int
   let launchDay: Int
   let monthStarts: [Int]
   let customerMonth: [Int32]
   let seasonByDay: [Double]
+  let isControl: [Bool]
+  let region: [UInt8]
+  let regionLaunchDays: [Int]
 
   func simulateCustomer(_ c: Int, into rows: inout RowBuffer) {
+    // A control customer never gets the effects; a region's customers get them from its launch.
+    if !isControl.isEmpty && isControl[c] {
+      var untreated = self
+      untreated.p.launchChurn = 0
+      untreated.p.launchConversion = 0
+      untreated.p.launchFrequency = 0
+      untreated.p.launchSpend = 0
+      return untreated.simulateBehaviour(c, launchDay: launchDay, into: &rows)
+    }
+    simulateBehaviour(c, launchDay: region.isEmpty ? launchDay : regionLaunchDays[Int(region[c])], into: &rows)
+  }
+
+  private func simulateBehaviour(_ c: Int, launchDay: Int, into rows: inout RowBuffer) {
     var rng = RandomSource(seed: p.seed, stream: UInt64(c))
     let month = Int(customerMonth[c])
     let monthLength = monthStarts[month + 1] - monthStarts[month]

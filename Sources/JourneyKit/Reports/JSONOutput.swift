@@ -23,4 +23,10 @@ public enum GeneratedFiles {
     let base = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
     return base + ".truth.json"
   }
+
+  /// `data/a.csv` -> `data/a.control.txt`: the control group's ids, one a line.
+  public static func controlPath(forCSV path: String) -> String {
+    let base = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+    return base + ".control.txt"
+  }
 }

@@ -40,6 +40,11 @@ extension JourneyCommand {
       p.launch = CalendarDay(year: 2025, month: 3, day: 1)
       p.launchChurn = -0.2
       p.launchConversion = 0.1
+      // Buying more often shows within months; less churn alone is too slow and too small for a
+      // holdout of a few thousand customers to see (journey design says so).
+      p.launchFrequency = 0.15
+      // A random 30% of customers is held out of the launch, as a real rollout would be judged.
+      p.controlShare = 0.3
       let history = try SyntheticHistoryGenerator.generate(p)
       // Everything is written into a temporary folder and moved into place at the end, report.html
       // last: a failed or killed demo leaves the previous outputs as they were, not a mix.
@@ -50,10 +55,12 @@ extension JourneyCommand {
       try AtomicFile.write(csvBytes, to: stage.path("transactions.csv"))
       let truthPath = GeneratedFiles.truthPath(forCSV: csvPath)
       try AtomicFile.write(try JSONOutput.encode(history.truth), to: stage.path((truthPath as NSString).lastPathComponent))
+      let controlPath = GeneratedFiles.controlPath(forCSV: csvPath)
+      try AtomicFile.write(history.controlIDs(), to: stage.path((controlPath as NSString).lastPathComponent))
       let c = history.truth.counts
       print("Journey demo")
       print("  sample data   \(csvPath)  (\(c.rows) rows, \(c.customers) customers, \(p.start) to \(p.end.adding(days: -1)))")
-      print("  ground truth  \(truthPath)  (planted at \(p.launch!): churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
+      print("  ground truth  \(truthPath)  (planted at \(p.launch!): churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)), purchase frequency \(RelativeChange(value: p.launchFrequency)), on the treated; \(Format.percent(p.controlShare!, decimals: 0)) held out in \(controlPath))")
 
       // Inspect: read the sample back as any export would be, and profile it.
       let read = try TransactionReader().read(bytes: csvBytes, name: csvPath)
@@ -132,9 +139,19 @@ extension JourneyCommand {
       let evaluation = try RolloutEvaluation.run(read.table, options: evaluationOptions)
       try AtomicFile.write(try JSONOutput.encode(evaluation), to: stage.path("evaluation.json"))
       print("")
-      print("  evaluation    \(path("evaluation.json"))  (journey evaluate \(csvPath) --launch \(p.launch!); the truth planted churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)))")
+      print("  evaluation    \(path("evaluation.json"))  (journey evaluate \(csvPath) --launch \(p.launch!); the truth planted churn \(RelativeChange(value: p.launchChurn)), lead conversion \(RelativeChange(value: p.launchConversion)), purchase frequency \(RelativeChange(value: p.launchFrequency)) on the treated)")
       print(evaluation.text())
       reportParts.append(EvaluationReport(evaluation: evaluation, ingest: read.summary).document())
+
+      // The same launch against its control group: the difference in differences finds the effect.
+      let groups = try RolloutGroup.fromControlList(history.controlIDs(), source: controlPath, table: read.table)
+      let controlled = try ControlledEvaluation.run(read.table, groups: groups, options: evaluationOptions)
+      try AtomicFile.write(try JSONOutput.encode(controlled), to: stage.path("evaluation-control.json"))
+      if let yaml = controlled.rollout?.scenarioYAML { try AtomicFile.write(yaml, to: stage.path("measured-rollout.yaml")) }
+      print("")
+      print("  controlled    \(path("evaluation-control.json")), \(path("measured-rollout.yaml"))  (journey evaluate \(csvPath) --launch \(p.launch!) --control \(controlPath) --write-scenario \(path("measured-rollout.yaml")))")
+      print(controlled.text())
+      reportParts.append(ControlledEvaluationReport(evaluation: controlled).document())
 
       // Backtest: fit on all but the last six months, choose the states on that part alone, and
       // score the predictions of the six months it did not see.

@@ -21,6 +21,14 @@ extension JourneyCommand {
           journey generate --customers 100000 --months 36 --seed 1 -o a.csv
           journey generate --customers 5000 --launch 2025-03-01 --launch-churn -20% -o b.csv
           journey generate --customers 20000 --regime real --seed 7 -o cdnow-like.csv
+
+        A holdout (--control 10%) keeps the effects off a random control group: the CSV gains \
+        a `group` column (control or treated) and the control ids go to `a.control.txt`. \
+        Staggered launches (--regions 4 --stagger-months 3) spread customers over regions R1..R4 \
+        (a `region` column), region k launching 3 x (k-1) months after --launch. The truth JSON \
+        records the holdout and each region's launch.
+          journey generate --customers 20000 --launch 2025-01-01 --launch-churn -20% --control 10% -o held.csv
+          journey generate --customers 20000 --launch 2024-07-01 --launch-churn -20% --regions 4 -o staggered.csv
         """
     )
 
@@ -81,6 +89,15 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Change of spend per purchase after the launch, e.g. +5%.")
     var launchSpend: String = "0%"
 
+    @Option(parsing: .unconditional, help: "Share of customers held out of the launch as a control group, e.g. 10% (adds a group column).")
+    var control: String?
+
+    @Option(parsing: .unconditional, help: "Staggered launches: spread customers over this many regions (adds a region column).")
+    var regions: Int?
+
+    @Option(parsing: .unconditional, help: "Months between consecutive regions' launches (with --regions).")
+    var staggerMonths: Int = 3
+
     @Option(name: [.short, .customLong("output")], help: "CSV file to write ('-' for standard output).")
     var output: String
 
@@ -108,6 +125,14 @@ extension JourneyCommand {
       p.launchConversion = try change(launchConversion, flag: "launch-conversion")
       p.launchFrequency = try change(launchFrequency, flag: "launch-frequency")
       p.launchSpend = try change(launchSpend, flag: "launch-spend")
+      if let control {
+        guard let share = RelativeChange(parsing: control) else {
+          throw ValidationError("--control: '\(control)' is not a share; expected a percentage such as 10%")
+        }
+        p.controlShare = share.value
+      }
+      p.regions = regions
+      p.regionStaggerMonths = staggerMonths
       do {
         try p.validate()
       } catch {
@@ -127,6 +152,9 @@ extension JourneyCommand {
       try AtomicFile.write(csv, to: output)
       let truthPath = GeneratedFiles.truthPath(forCSV: output)
       try AtomicFile.write(truthJSON, to: truthPath)
+      if history.parameters.controlShare != nil {
+        try AtomicFile.write(history.controlIDs(), to: GeneratedFiles.controlPath(forCSV: output))
+      }
       let counts = history.truth.counts
       printError(
         "wrote \(output): \(counts.rows) rows, \(counts.customers) customers (\(counts.buyers) buyers), "

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The acceptance study of issue 18: does `journey evaluate` find a planted rollout effect against a
+# control group, cover it with its intervals, and stay quiet when nothing was planted?
+#
+#   Benchmarks/rollout/study.sh [FIRST_SEED [SEEDS]]     (default: seeds 9101 to 9120)
+#
+# Per seed: 20,000 customers over 36 months (2023-01 .. 2025-12), launch 2025-01-01 (12 post
+# months), 10% random control.
+#   planted  dropout hazard -20% on the treated from the launch;
+#   null     the same seed with nothing planted (same customers, same control group);
+#   alone    nothing planted, evaluated without a control group (before/after and counterfactual);
+#   design   `journey design` on the data before the launch, for the planted setting;
+#   staggered 4 regions launching 3 months apart from 2024-07-01, dropout hazard $STAGGERED_CHURN
+#            (default -40%) and nothing, each region against those not yet launched.
+# The planted change of each move is the treated group's after-launch share with the effect minus
+# the same without it (the generator gives every customer one random stream, so the two histories
+# differ only by the effect): the truth the difference in differences has to cover.
+# Runs the release build (swift build -c release --product journey). Takes about 20 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+first=${1:-9101}
+count=${2:-20}
+staggered_churn=${STAGGERED_CHURN:--40%}
+control=${CONTROL_SHARE:-10%}
+# CONTROLLED_ONLY=1 runs only the planted and null arms with a control group (e.g. at another CONTROL_SHARE).
+controlled_only=${CONTROLLED_ONLY:-0}
+export OPENBLAS_NUM_THREADS=1
+bin=.build/release/journey
+[ -x "$bin" ] || swift build -c release --product journey
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for ((seed = first; seed < first + count; seed++)); do
+  for arm in planted null; do
+    churn=$([ $arm = planted ] && echo -20% || echo 0%)
+    "$bin" generate --customers 20000 --months 36 --seed $seed --launch 2025-01-01 --launch-churn=$churn \
+      --control "$control" -o "$work/$arm.csv" 2>/dev/null
+    "$bin" evaluate "$work/$arm.csv" --states lifecycle --launch 2025-01-01 --control "$work/$arm.control.txt" \
+      --seed $seed --json >"$work/$arm-$seed.json" 2>/dev/null
+  done
+  # The design, as a planner would run it before the launch: on the data up to the launch.
+  awk -F, 'NR == 1 || $2 < "2025-01-01"' "$work/null.csv" >"$work/before-$seed.csv"
+  "$bin" design --data "$work/before-$seed.csv" --lever churn --effect -20% --horizon 12 --control "$control" --seed $seed \
+    --json >"$work/design-$seed.json" 2>/dev/null
+  if [ "$controlled_only" = 1 ]; then echo "seed $seed done" >&2; continue; fi
+  "$bin" evaluate "$work/null.csv" --states lifecycle --launch 2025-01-01 --seed $seed --json >"$work/alone-$seed.json" 2>/dev/null
+  printf 'region,launch\nR1,2024-07-01\nR2,2024-10-01\nR3,2025-01-01\nR4,2025-04-01\n' >"$work/launches.csv"
+  for arm in staggered stagnull; do
+    churn=$([ $arm = staggered ] && echo "$staggered_churn" || echo 0%)
+    "$bin" generate --customers 20000 --months 36 --seed $seed --launch 2024-07-01 --launch-churn=$churn \
+      --regions 4 --stagger-months 3 -o "$work/$arm.csv" 2>/dev/null
+    "$bin" evaluate "$work/$arm.csv" --states lifecycle --launches "$work/launches.csv" --seed $seed \
+      --json >"$work/$arm-$seed.json" 2>/dev/null
+  done
+  echo "seed $seed done" >&2
+done
+# The planted dropout cut as the chain sees it: the mean relative change of the moves the churn
+# lever acts on (at_risk -> lapsed, lapsed -> churned) in the treated group, planted against
+# nothing planted. The design, asked about that effect, predicts the power the study measures.
+chain_effect=$(python3 - "$work" "$first" "$count" <<'PY'
+import json, sys
+work, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+changes = []
+for seed in range(first, first + count):
+    p = {e["measure"]: e["treated_after"] for e in json.load(open(f"{work}/planted-{seed}.json"))["estimates"]}
+    n = {e["measure"]: e["treated_after"] for e in json.load(open(f"{work}/null-{seed}.json"))["estimates"]}
+    for m in ["at_risk -> lapsed", "lapsed -> churned"]:
+        if m in p and m in n and n[m] > 0: changes.append(p[m] / n[m] - 1)
+print(f"{100 * sum(changes) / len(changes):.1f}%")
+PY
+)
+for ((seed = first; seed < first + count; seed++)); do
+  "$bin" design --data "$work/before-$seed.csv" --lever churn --effect="$chain_effect" --horizon 12 --control "$control" \
+    --seed $seed --json >"$work/design-chain-$seed.json" 2>/dev/null
+done
+python3 - "$work" "$first" "$count" "$staggered_churn" "$control" "$controlled_only" "$chain_effect" <<'PY'
+import json, sys
+work, first, count, staggered_churn, control, controlled_only = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6] == "1"
+chain_effect = sys.argv[7]
+chain_power = [json.load(open(f"{work}/design-chain-{seed}.json"))["power"] for seed in range(first, first + count)]
+stag_found = stag_null = 0
+# The moves the dropout hazard acts on: leaving at_risk and lapsed (a customer who dropped out
+# never buys again, so fewer dropouts mean more returns and fewer moves on toward churn).
+acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
+found = acted = null_flags = alone_flags = active_found = 0
+design_power = []
+covered = pairs = seeds_all_covered = 0
+for seed in range(first, first + count):
+    p = json.load(open(f"{work}/planted-{seed}.json"))
+    n = json.load(open(f"{work}/null-{seed}.json"))
+    a = None if controlled_only else json.load(open(f"{work}/alone-{seed}.json"))
+    flagged = [e["measure"] for e in p["estimates"] if e["flagged"]]
+    found += bool(flagged)
+    active_found += "active_share" in flagged
+    design_power.append(json.load(open(f"{work}/design-{seed}.json"))["power"])
+    acted += any(acts(m) or m == "churn_rate" for m in flagged)
+    null_flagged = [e["measure"] for e in n["estimates"] if e["flagged"]]
+    null_flags += bool(null_flagged)
+    alone = [] if a is None else [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
+    alone_flags += bool(alone)
+    truth = {e["measure"]: e["treated_after"] for e in n["estimates"]}
+    all_in = True
+    for e in p["estimates"]:
+        if not e["is_move"] or not acts(e["measure"]) or e["measure"] not in truth: continue
+        planted = e["treated_after"] - truth[e["measure"]]
+        inside = e["effect"]["low"] <= planted <= e["effect"]["high"]
+        covered += inside; pairs += 1; all_in &= inside
+    seeds_all_covered += all_in
+    if not controlled_only:
+        sp = [e["measure"] for e in json.load(open(f"{work}/staggered-{seed}.json"))["estimates"] if e["flagged"]]
+        sn = [e["measure"] for e in json.load(open(f"{work}/stagnull-{seed}.json"))["estimates"] if e["flagged"]]
+        stag_found += bool(sp); stag_null += bool(sn)
+        print(f"seed {seed}: staggered flags {sp or '-'}; staggered null flags {sn or '-'}")
+    print(f"seed {seed}: planted flags {flagged or '-'}; null flags {null_flagged or '-'}; without control flags {alone or '-'}")
+print()
+print(f"planted dropout -20%, {control} control: verdict flags something in {found}/{count} seeds; "
+      f"flags a measure the dropout acts on in {acted}/{count}")
+print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
+      f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
+print(f"active_share flagged in {active_found}/{count}")
+if design_power:
+    print(f"design power on active_share, asked about churn -20% (the chain's churnward moves -20%), {control} held out: "
+          f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
+print(f"the planted dropout -20% as the chain sees it: churnward moves {chain_effect}; design power on active_share for that: "
+      f"mean {100*sum(chain_power)/len(chain_power):.0f}% (from {100*min(chain_power):.0f}% to {100*max(chain_power):.0f}%)")
+print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
+if not controlled_only:
+    print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
+    print(f"staggered, dropout {staggered_churn}: verdict flags something in {stag_found}/{count} seeds; nothing planted: {stag_null}/{count}")
+PY

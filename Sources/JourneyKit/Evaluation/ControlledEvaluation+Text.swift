@@ -1,0 +1,59 @@
+import Foundation
+
+extension ControlledEvaluation {
+  /// The terminal rendering.
+  public func text() -> String {
+    let confidence = Format.percent(1 - alpha, decimals: 0)
+    func show(_ e: Estimate, _ v: Double) -> String {
+      guard v.isFinite else { return "-" }
+      let share = e.isMove || e.measure.hasSuffix("rate") || e.measure.hasSuffix("conversion")
+      return share ? Format.percent(v, decimals: 2) : Format.number(v, decimals: e.measure == "purchase_frequency" ? 3 : 2)
+    }
+    func points(_ e: Estimate, _ v: Double) -> String {
+      let share = e.isMove || e.measure.hasSuffix("rate") || e.measure.hasSuffix("conversion")
+      return share ? String(format: "%+.2f pt", v * 100) : (v >= 0 ? "+" : "") + Format.number(v, decimals: 3)
+    }
+    var out: [String] = []
+    out.append("Rollout on \(launch) against its control group: before \(preWindow), after \(postWindow).")
+    out.append("Treated \(treatedCustomers) customers, control \(controlCustomers).")
+    out.append("")
+    out.append("Verdict: \(verdict).")
+    out.append("")
+    out.append("Difference in differences ((treated after - before) - (control after - before)), \(confidence) intervals from a bootstrap over customers;")
+    out.append("\(correction)-adjusted p-values over all \(estimates.count) measures; 'responds' says whether the measure can move within the post window:")
+    var t = TextTable(header: ["measure", "treated before", "treated after", "control before", "control after", "effect", "interval", "adjusted p", "changed", "responds"])
+    for e in estimates {
+      t.append([
+        e.measure, show(e, e.treatedBefore), show(e, e.treatedAfter), show(e, e.controlBefore), show(e, e.controlAfter),
+        points(e, e.effect.value), "\(points(e, e.effect.low)) .. \(points(e, e.effect.high))",
+        String(format: "%.2g", e.adjustedPValue), e.flagged ? "yes" : "no",
+        e.respondsInTime ? (e.lagPeriods == 0 ? "at once" : "after \(e.lagPeriods)") : "too late (\(e.lagPeriods))",
+      ])
+    }
+    out.append(t.render())
+    if let r = rollout {
+      out.append("")
+      out.append(
+        "Rolled out to everyone (the measured move changes on the pre-launch model, from the base at the launch): "
+          + "\(signed(r.incrementalRevenue.value)) revenue over \(r.horizonPeriods) \(period.rawValue)s, range \(signed(r.incrementalRevenue.low)) to \(signed(r.incrementalRevenue.high)) (5% to 95% over the moves' bootstrap).")
+    }
+    if !warnings.isEmpty {
+      out.append("")
+      out.append("Warnings:")
+      for w in warnings { out.append("  - \(w)") }
+    }
+    return out.joined(separator: "\n")
+  }
+
+  private func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + Format.number(v, decimals: 0) }
+
+  /// One row per measure.
+  public func csv() -> String {
+    var lines = ["measure,treated_before,treated_after,control_before,control_after,effect,low,high,p_value,adjusted_p_value,changed,lag_periods"]
+    for e in estimates {
+      lines.append(
+        "\"\(e.measure)\",\(e.treatedBefore),\(e.treatedAfter),\(e.controlBefore),\(e.controlAfter),\(e.effect.value),\(e.effect.low),\(e.effect.high),\(e.pValue),\(e.adjustedPValue),\(e.flagged),\(e.lagPeriods)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

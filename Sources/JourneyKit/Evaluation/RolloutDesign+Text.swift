@@ -1,0 +1,30 @@
+extension RolloutDesign {
+  /// The terminal rendering.
+  public func text(period: PeriodKind) -> String {
+    let unit = period.rawValue + "s"
+    let isShare = true  // every measure the chain gives is a share of customer-periods
+    func change(_ v: Double) -> String { isShare ? String(format: "%+.2f pt", v * 100) : Format.number(v, decimals: 3) }
+    func size(_ v: Double) -> String { isShare ? String(format: "%.2f pt", v * 100) : Format.number(v, decimals: 3) }
+    var out: [String] = []
+    out.append(
+      "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) after \(horizonPeriods) \(unit), "
+        + "\(Format.percent(controlShare, decimals: 0)) held out, about \(Format.number(Double(customers), decimals: 0)) customers (\(replicates) simulated replicates from the chain):")
+    out.append("  expected change of \(measure): \(change(expectedChange)) (standard error \(size(standardError)))")
+    out.append("  power: \(Format.percent(power, decimals: 0)) (flagged when |change| > \(String(format: "%.2f", criticalZ)) standard errors, the first step of the verdict's false-discovery control)")
+    out.append(
+      "  minimum detectable effect at \(Format.percent(targetPower, decimals: 0)) power: \(size(minimumDetectableChange)) either way on \(measure)"
+        + (minimumDetectableEffect.map { ", \(RelativeChange(value: ((effect < 0 ? -$0 : $0) * 1000).rounded() / 1000)) on \(lever)" } ?? ""))
+    out.append("")
+    var t = TextTable(header: ["control share", "power"])
+    for row in powerByShare { t.append([Format.percent(row.controlShare, decimals: 0), Format.percent(row.power, decimals: 0)]) }
+    out.append(t.render())
+    out.append("")
+    if let r = recommendedControlShare {
+      out.append("Recommended: hold out \(Format.percent(r, decimals: 0)) of customers (the smallest share with \(Format.percent(targetPower, decimals: 0)) power).")
+    } else {
+      out.append("No control share up to 50% reaches \(Format.percent(targetPower, decimals: 0)) power: run longer, judge on a faster measure, or expect only a larger effect to show.")
+    }
+    out.append("The chain knows no customers who buy more or less often than their state says; real data is noisier, so take the power as an upper bound.")
+    return out.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+@Suite("journey generate --control, evaluate --control/--group, design")
+struct RolloutCLITests {
+  /// A small history with a 30% holdout: `held.csv`, `held.control.txt`, `held.truth.json`.
+  static func generated() throws -> URL {
+    let dir = try temporaryDirectory()
+    let r = try runJourney([
+      "generate", "--customers", "1500", "--months", "24", "--seed", "3", "--launch", "2024-07-01", "--launch-churn", "-20%",
+      "--control", "30%", "-o", dir.appendingPathComponent("held.csv").path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    return dir
+  }
+
+  @Test func generatorWritesTheGroupColumnAndTheControlIDs() throws {
+    let dir = try Self.generated()
+    let csv = try String(contentsOf: dir.appendingPathComponent("held.csv"), encoding: .utf8)
+    #expect(csv.hasPrefix("customer_id,date,amount,event,group\n"))
+    let ids = try String(contentsOf: dir.appendingPathComponent("held.control.txt"), encoding: .utf8).split(separator: "\n")
+    let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("held.truth.json"))) as! [String: Any]
+    let effects = truth["effects"] as! [String: Any]
+    #expect((effects["control_customers"] ?? effects["controlCustomers"]) as? Int == ids.count, "\(effects)")
+    // Every row of a listed customer says control, and no other row does.
+    let listed = Set(ids.map(String.init))
+    for line in csv.split(separator: "\n").dropFirst() {
+      let fields = line.split(separator: ",")
+      #expect((fields[4] == "control") == listed.contains(String(fields[0])), "\(line)")
+    }
+  }
+
+  @Test func controlAndGroupTogetherAreMisuse() throws {
+    let dir = try Self.generated()
+    let r = try runJourney([
+      "evaluate", dir.appendingPathComponent("held.csv").path, "--launch", "2024-07-01", "--control",
+      dir.appendingPathComponent("held.control.txt").path, "--group", "group",
+    ])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--control and --group: give one way of saying who is in the control group, not both"), "\(r.stderr)")
+  }
+
+  @Test func unknownControlIDsAreADataError() throws {
+    let dir = try Self.generated()
+    let list = dir.appendingPathComponent("wrong.txt")
+    try "C0000001\nNOBODY\n".write(to: list, atomically: true, encoding: .utf8)
+    let r = try runJourney(["evaluate", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "--launch", "2024-07-01", "--control", list.path])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("wrong.txt: 1 of 2 control ids are not in the data (e.g. NOBODY)"), "\(r.stderr)")
+  }
+
+  @Test func missingGroupColumnIsNamed() throws {
+    let dir = try Self.generated()
+    let r = try runJourney(["evaluate", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "--launch", "2024-07-01", "--group", "arm"])
+    // The reader stops first: the column is not in the file's header.
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("no column 'arm' in header 'customer_id,date,amount,event,group'"), "\(r.stderr)")
+  }
+
+  @Test func groupColumnEvaluationWritesAScenarioCompareReads() throws {
+    let dir = try Self.generated()
+    let scenario = dir.appendingPathComponent("measured.yaml").path
+    let r = try runJourney([
+      "evaluate", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "--launch", "2024-07-01", "--group", "group",
+      "--bootstrap", "60", "--write-scenario", scenario,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Verdict: "))
+    #expect(r.stdout.contains("Rolled out to everyone"))
+    let model = dir.appendingPathComponent("model.json").path
+    #expect(try runJourney(["fit", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "-o", model]).status == 0)
+    let baseline = dir.appendingPathComponent("baseline.yaml")
+    try "name: baseline\ninterventions: []\n".write(to: baseline, atomically: true, encoding: .utf8)
+    let compare = try runJourney(["compare", "--model", model, baseline.path, scenario, "--replicates", "100"])
+    #expect(compare.status == 0, "\(compare.stderr)")
+    #expect(compare.stdout.contains("rollout as measured"))
+  }
+
+  @Test func withoutAControlTheTableIsDescriptive() throws {
+    let dir = try Self.generated()
+    let r = try runJourney([
+      "evaluate", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "--launch", "2024-07-01", "--bootstrap", "60",
+      "--replicates", "60",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("descriptive only"))
+    #expect(!r.stdout.contains("moved?"))
+    #expect(r.stdout.contains("cannot be told from noise without a control group"))
+  }
+
+  @Test func launchFlagsAreMisusedClearly() throws {
+    let dir = try Self.generated()
+    let launches = dir.appendingPathComponent("launches.csv")
+    try "region,launch\nR1,2024-07-01\nR2,2024-10-01\n".write(to: launches, atomically: true, encoding: .utf8)
+    let csv = dir.appendingPathComponent("held.csv").path
+    let both = try runJourney(["evaluate", csv, "--launch", "2024-07-01", "--launches", launches.path])
+    #expect(both.status == 64)
+    #expect(both.stderr.contains("--launch and --launches: give one date for everyone or a file of dates per group, not both"), "\(both.stderr)")
+    let neither = try runJourney(["evaluate", csv])
+    #expect(neither.status == 64)
+    #expect(neither.stderr.contains("--launch: missing"), "\(neither.stderr)")
+    let bad = dir.appendingPathComponent("bad.csv")
+    try "region,launch\nR1,2024-07-01\nR2,someday\n".write(to: bad, atomically: true, encoding: .utf8)
+    let r = try runJourney(["evaluate", csv, "--states", "lifecycle", "--launches", bad.path])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("bad.csv:3: 'someday' is not a date; write it as YYYY-MM-DD, e.g. 2024-07-01"), "\(r.stderr)")
+  }
+
+  @Test func designNeedsAModelOrData() throws {
+    let r = try runJourney(["design", "--effect", "-20%"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("give one of --model FILE and --data FILE"), "\(r.stderr)")
+  }
+}
