@@ -220,9 +220,13 @@ public struct WorkspacePage: Sendable {
   // MARK: Style and script
 
   static let stylesheet = """
-    main.workspace { max-width: 1500px; padding: 16px 24px 40px; }
+    main.workspace { max-width: 1500px; padding: 8px 24px 40px; }
+    main.workspace header h1 { font-size: 22px; margin: 4px 0 0; }
+    main.workspace .subtitle { font-size: 13px; margin: 2px 0 4px; }
+    main.workspace > nav { font-size: 14px; margin-bottom: 4px; }
+    .columns > * { min-width: 0; }
     nav a { margin-right: 14px; }
-    .columns { display: grid; grid-template-columns: minmax(420px, 5fr) 6fr; gap: 24px; align-items: start; }
+    .columns { display: grid; grid-template-columns: minmax(400px, 5fr) 7fr; gap: 24px; align-items: start; }
     #editor { max-height: calc(100vh - 24px); overflow-y: auto; position: sticky; top: 12px; padding-right: 6px; }
     .hint, .help { color: #555; }
     .help { display: block; font-size: 11px; line-height: 1.3; }

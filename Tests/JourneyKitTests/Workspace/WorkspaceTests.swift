@@ -157,7 +157,7 @@ struct WorkspaceTests {
     edited[2].form.fields["interventions[0].targets"] = "at_rsik"
     let update = workspace.update(edited)
     #expect(update.compared == [0, 1, 3])
-    #expect(update.errors[4]?["interventions[0].reach"] == "interventions[0].reach: '150%' is not valid; expected a share from 0% to 100%")
+    #expect(update.errors[4]?["interventions[0].reach"] == "interventions[0].reach: '150%' is not valid; expected a share from 0% to 100%, e.g. 60%")
     #expect(update.errors[2]?["interventions[0].targets"] == "interventions[0].targets[0]: no state or stage 'at_rsik' in this model; did you mean 'at_risk'?")
     #expect(update.comparison?.rows.map(\.name) == [0, 1, 3].map { edited[$0].form["name"] })
   }
