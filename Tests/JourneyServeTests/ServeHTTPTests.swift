@@ -258,6 +258,23 @@ struct ServeHTTPTests {
     #expect(statuses.allSatisfy { $0 == 404 || $0 == 429 })
   }
 
+  @Test func withDataTheEvaluationOpens() async throws {
+    let plain = try Server()
+    #expect(try await plain.request("GET", "/evaluation?launch=2024-01-01").status == 404)
+    let server = try Server(extra: ["--data", Self.setup.folder.appendingPathComponent("t.csv").path])
+    let page = try await server.page()
+    #expect(page.html.contains("action=\"/evaluation\""))
+    let evaluation = try await server.request("GET", "/evaluation?launch=2024-01-01")
+    #expect(evaluation.status == 200)
+    #expect(evaluation.body.contains("<title>Rollout evaluation</title>"))
+    let bad = try await server.request("GET", "/backtest?calibration_end=2024-13-01")
+    #expect(bad.status == 400)
+    #expect(bad.body.contains("calibration_end: '2024-13-01' is not a date; expected YYYY-MM-DD"))
+    let outside = try await server.request("GET", "/evaluation?launch=2031-01-01")
+    #expect(outside.status == 422)
+    #expect(outside.body.contains("'2031-01-01' is outside the data"))
+  }
+
   @Test func badStartsAreUsageErrors() throws {
     let s = Self.setup
     let folder = try Self.run(["serve", "--model", s.model, "--scenarios", s.folder.appendingPathComponent("missing").path, "--port", "0"])
