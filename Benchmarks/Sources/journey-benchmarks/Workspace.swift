@@ -22,7 +22,8 @@ func benchmarkWorkspace(_ input: BenchmarkInput, runs: Int) throws {
     "leads.yaml": "name: leads\nmargin: 35%\ninterventions:\n  - {targets: [lead], effects: {conversion: +25%}, costs: {per_conversion: 3}}\n",
   ]
   for (name, text) in files { try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
-  for processNoise in [false, true] {
+  let noise = ProcessInfo.processInfo.environment["JOURNEY_BENCH_WORKSPACE_NOISE"] == "0" ? [false] : [false, true]
+  for processNoise in noise {
     var o = ForecastOptions()
     o.horizon = 36
     o.replicates = 1_000
@@ -45,6 +46,10 @@ func benchmarkWorkspace(_ input: BenchmarkInput, runs: Int) throws {
         blackHole += Double(try WorkspaceForm.answer(update!, page: page).count)
       }
       precondition(update!.errors.isEmpty && update!.comparison!.rows.count == 5 && update!.comparison!.horizon == 36)
+    }
+    for scenario in 1...4 {
+      let own = latencies.indices.filter { $0 % 4 == scenario - 1 }.map { latencies[$0] }
+      print(String(format: "  changes to '%@': median %.0f ms", edited[scenario].form["name"] ?? "", median(own) * 1e3))
     }
     let sorted = latencies.sorted()
     let p95 = sorted[min(sorted.count - 1, Int((0.95 * Double(sorted.count)).rounded(.up)) - 1)]

@@ -303,6 +303,8 @@ public struct ScenarioPlan: Sendable {
     let plan = self
     if resolved.contains(where: { $0.intervention.effects.churn != nil || $0.intervention.effects.conversion != nil || $0.intervention.effects.upgrade != nil || !$0.moves.isEmpty }) {
       a.matrix = { step, base in plan.matrix(step: step, base: base) }
+      // `matrix(step:base:)` reads the step only through each intervention's strength.
+      a.matrixSignature = { step in plan.resolved.map { $0.intervention.intensity(period: step + 1) * $0.intervention.reach } }
     }
     if resolved.contains(where: { $0.intervention.effects.spend != nil }) {
       a.revenueMultiplier = { step in plan.revenueMultiplier(step: step) }

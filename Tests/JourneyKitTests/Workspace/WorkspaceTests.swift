@@ -181,6 +181,38 @@ struct WorkspaceTests {
     #expect(!FileManager.default.fileExists(atPath: folder.path + "/bad.yaml"))
   }
 
+  static let seasonal: MarkovModel = {
+    var g = GeneratorParameters()
+    g.customers = 3_000
+    g.seed = 21
+    var o = FitOptions()
+    o.estimator.seasonal = true
+    return try! ModelFitter.fit(TransactionTable(history: try! SyntheticHistoryGenerator.generate(g)), options: o)
+  }()
+
+  /// Steps that share a matrix (same intensities, same season) build it once; the forecast must
+  /// be the one that builds it in every step, replicate for replicate.
+  @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+  func sharedStepMatricesForecastExactlyAsOnePerStep(seasonal: Bool, processNoise: Bool) throws {
+    let model = seasonal ? Self.seasonal : Self.model
+    #expect((model.seasonalMatrices != nil) == seasonal)
+    let plan = try ScenarioPlan(try Scenario.load(path: Self.shipped.appendingPathComponent("winback.yaml").path), model: model)
+    var o = ForecastOptions()
+    o.horizon = 24
+    o.replicates = 60
+    o.seed = 5
+    o.processNoise = processNoise
+    var perStep = plan.adjustment
+    perStep.matrixSignature = nil
+    let shared = try ForecastEngine.run(model: model, options: o, adjustment: plan.adjustment)
+    let unshared = try ForecastEngine.run(model: model, options: o, adjustment: perStep)
+    #expect(MatrixSlots(adjustment: plan.adjustment, horizon: 24).firstSteps == [0, 1, 12, 13, 14])
+    for kpi in KPI.allCases {
+      #expect(shared.samples[kpi] == unshared.samples[kpi], "\(kpi)")
+      #expect(shared.expected[kpi] == unshared.expected[kpi], "\(kpi)")
+    }
+  }
+
   @Test func formBodiesDecode() {
     let pairs = WorkspaceForm.pairs("token=ab&s0.name=win+back&s0.interventions%5B0%5D.effects.churn=-15%25&s1.file=x.yaml&s13.name=ignored&bad=%ZZ")
     #expect(pairs.map(\.name) == ["token", "s0.name", "s0.interventions[0].effects.churn", "s1.file", "s13.name", "bad"])
