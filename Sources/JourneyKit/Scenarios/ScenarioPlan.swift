@@ -238,13 +238,24 @@ public struct ScenarioPlan: Sendable {
 
   /// Scales the mass of `set` in `row` by (1 + e), the rest of the row by what keeps the sum at 1.
   static func scale(_ m: inout Matrix, row i: Int, set: [Int], by e: Double) {
-    let inSet = Set(set)
     let mass = set.reduce(0.0) { $0 + m[i, $1] }
     guard mass > 0, e != 0 else { return }
     let target = min(1, max(0, mass * (1 + e)))
     let rest = 1 - mass
+    // The plan's destination sets are increasing: walk them beside the columns (no hashing,
+    // which was a large part of building a scenario's matrices); any other set through a Set.
+    let increasing = zip(set, set.dropFirst()).allSatisfy { $0 < $1 }
+    let inSet = increasing ? [] : Set(set)
+    var next = 0
     for j in 0..<m.columnCount {
-      if inSet.contains(j) {
+      let member: Bool
+      if increasing {
+        member = next < set.count && set[next] == j
+        if member { next += 1 }
+      } else {
+        member = inSet.contains(j)
+      }
+      if member {
         m[i, j] *= target / mass
       } else if rest > 1e-15 {
         m[i, j] *= (1 - target) / rest
