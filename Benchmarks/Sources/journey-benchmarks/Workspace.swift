@@ -37,14 +37,17 @@ func benchmarkWorkspace(_ input: BenchmarkInput, runs: Int) throws {
     // Changes: a planner tries reach 50%, 51%, ... on the four challengers in turn.
     let changes = processNoise ? 6 : 20 * max(1, runs)
     var latencies: [Double] = []
+    var cpuSeconds: [Double] = []
     for k in 0..<changes {
       let scenario = 1 + k % 4
       edited[scenario].form.fields["interventions[0].reach"] = "\(50 + k / 4 + (processNoise ? 40 : 0))%"
       var update: Workspace.Update? = nil
+      let cpuBefore = processCPUSeconds()
       latencies += try measure(runs: 1) {
         update = workspace.update(edited)
         blackHole += Double(try WorkspaceForm.answer(update!, page: page).count)
       }
+      cpuSeconds.append(processCPUSeconds() - cpuBefore)
       precondition(update!.errors.isEmpty && update!.comparison!.rows.count == 5 && update!.comparison!.horizon == 36)
     }
     for scenario in 1...4 {
@@ -55,6 +58,20 @@ func benchmarkWorkspace(_ input: BenchmarkInput, runs: Int) throws {
     let p95 = sorted[min(sorted.count - 1, Int((0.95 * Double(sorted.count)).rounded(.up)) - 1)]
     let label = processNoise ? "with process noise" : "parameter uncertainty"
     print(String(format: "workspace change -> comparison, 5 scenarios x 36 x 1,000, 127 states, %@: %d changes, median %.0f ms, p95 %.0f ms, max %.0f ms (first page, all 5 forecast: %.0f ms)", label, changes, median(latencies) * 1e3, p95 * 1e3, sorted.last! * 1e3, cold[0] * 1e3))
+    // CPU time (both cores together) says what the work costs when the host is busy with others.
+    print(String(format: "  CPU time per change (all threads): median %.0f ms; load average %@", median(cpuSeconds) * 1e3, loadAverage()))
     result(processNoise ? "  the same with process noise (p95)" : "workspace change -> comparison p95, 5 x 36 x 1,000", String(format: "%.0f ms", p95 * 1e3), processNoise ? "(< 200 ms)" : "< 200 ms")
   }
+}
+
+/// CPU time of this process so far, all threads.
+func processCPUSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// The host's 1-minute load average, as /proc/loadavg gives it.
+func loadAverage() -> String {
+  (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
 }
