@@ -54,6 +54,14 @@ func benchmarkWorkspace(_ input: BenchmarkInput, runs: Int) throws {
       let own = latencies.indices.filter { $0 % 4 == scenario - 1 }.map { latencies[$0] }
       print(String(format: "  changes to '%@': median %.0f ms", edited[scenario].form["name"] ?? "", median(own) * 1e3))
     }
+    // Where a change's time goes: forecasting the changed scenario, and the rest (checking the
+    // five, assembling the comparison, rendering the answer).
+    let plan = try ScenarioPlan(try edited[4].form.scenario(source: "winback.yaml"), model: model)
+    let forecastOnly = try measure(runs: 5) { blackHole += try ForecastEngine.run(model: model, options: o, adjustment: plan.adjustment).expected[.revenue]![0] }
+    let settled = workspace.update(edited)
+    let answerOnly = try measure(runs: 5) { blackHole += Double(try WorkspaceForm.answer(settled, page: page).count) }
+    let cachedUpdate = try measure(runs: 5) { blackHole += Double(workspace.update(edited).compared.count) }
+    print(String(format: "  of which: one scenario's forecast %.0f ms; checking and assembling the five (all cached) %.0f ms; rendering the answer %.0f ms (medians of 5)", median(forecastOnly) * 1e3, median(cachedUpdate) * 1e3, median(answerOnly) * 1e3))
     let sorted = latencies.sorted()
     let p95 = sorted[min(sorted.count - 1, Int((0.95 * Double(sorted.count)).rounded(.up)) - 1)]
     let label = processNoise ? "with process noise" : "parameter uncertainty"
