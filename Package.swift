@@ -11,6 +11,11 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // The workspace's web server (`journey serve`); only JourneyServe depends on it.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
   ],
   targets: [
     // OpenBLAS (cblas) and LAPACKE from the system; only JourneyKit/LinearAlgebra imports it.
@@ -23,15 +28,29 @@ let package = Package(
       name: "JourneyKit",
       dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")]
     ),
+    // `journey serve`: the planner's workspace over HTTP. The pages and the numbers are
+    // JourneyKit's (Workspace/); this target only routes, guards and limits requests.
+    .target(
+      name: "JourneyServe",
+      dependencies: [
+        "JourneyKit",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     .executableTarget(
       name: "journey",
       dependencies: [
         "JourneyKit",
+        "JourneyServe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Chart snapshots are read by path from the source tree, not bundled.
     .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit"], exclude: ["Reports/Snapshots"]),
     .testTarget(name: "JourneyCLITests", dependencies: ["journey"]),
+    .testTarget(name: "JourneyServeTests", dependencies: ["journey"]),
   ]
 )

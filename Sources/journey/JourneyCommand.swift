@@ -14,7 +14,7 @@ struct JourneyCommand: ParsableCommand {
       Start with `journey demo`: it generates sample data and runs every analysis on it.
       """,
     version: "0.1.0",
-    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Design.self, Backtest.self]
+    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Design.self, Backtest.self, Serve.self]
   )
 
   /// Runs the command; errors the library raises about input data exit with 65 (bad input data:

@@ -8,7 +8,7 @@ import JourneyKit
 /// Journey's benchmarks: release builds, deterministic inputs, results checked.
 ///
 /// Usage:
-///   journey-benchmarks [all|ingest|fit|propagate|forecast|compare|score|backtest|backtest-auto] [--customers N] [--seed N] [--runs N] [--cache DIR]
+///   journey-benchmarks [all|ingest|fit|propagate|forecast|compare|score|backtest|backtest-auto|workspace] [--customers N] [--seed N] [--runs N] [--cache DIR]
 ///
 /// The input history is generated once, deterministically, into the cache directory (outside
 /// the repository) by a child process. `all` (the default) runs each benchmark in a child
@@ -25,7 +25,7 @@ var runs = 3
 var cache = "/tmp/journey-bench-cache"
 var arguments = Array(CommandLine.arguments.dropFirst())
 var mode = "all"
-let benchmarks = ["ingest", "fit", "propagate", "forecast", "compare", "score", "backtest", "backtest-auto"]
+let benchmarks = ["ingest", "fit", "propagate", "forecast", "compare", "score", "backtest", "backtest-auto", "workspace"]
 while !arguments.isEmpty {
   let flag = arguments.removeFirst()
   switch flag {
@@ -110,6 +110,7 @@ case "compare": try benchmarkCompare(try input.load(), runs: runs)
 case "score": try benchmarkScore(try input.load(), runs: runs)
 case "backtest": try benchmarkBacktest(try input.load(), runs: runs, automatic: false)
 case "backtest-auto": try benchmarkBacktest(try input.load(), runs: runs, automatic: true)
+case "workspace": try benchmarkWorkspace(try input.load(), runs: runs)
 default: break
 }
 if blackHole == 42 { print("") }

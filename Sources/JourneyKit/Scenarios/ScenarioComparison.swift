@@ -47,9 +47,18 @@ public struct ScenarioComparison: Codable, Sendable {
   /// Forecasts every plan with the same options and seed; the first plan is the baseline.
   public static func run(model: MarkovModel, plans: [ScenarioPlan], options: ForecastOptions) throws -> ScenarioComparison {
     precondition(!plans.isEmpty, "compare needs at least one scenario")
-    let notes = try marginNotes(plans.map(\.scenario))
+    // Margins and timing are checked before any forecast runs.
+    _ = try marginNotes(plans.map(\.scenario))
     for plan in plans { try plan.checkTiming(horizon: options.horizon) }
     let forecasts = try plans.map { try ForecastEngine.run(model: model, options: options, adjustment: $0.adjustment) }
+    return try assemble(plans: plans, forecasts: forecasts, options: options)
+  }
+
+  /// The comparison of plans already forecast, each with `options` (the workspace keeps
+  /// forecasts of unchanged scenarios, so a change forecasts only the scenario that changed).
+  static func assemble(plans: [ScenarioPlan], forecasts: [Forecast], options: ForecastOptions) throws -> ScenarioComparison {
+    precondition(!plans.isEmpty && plans.count == forecasts.count, "one forecast per plan")
+    let notes = try marginNotes(plans.map(\.scenario))
     let base = forecasts[0]
     let h = options.horizon
     func ranged(_ f: Forecast, _ kpi: KPI) -> Ranged {

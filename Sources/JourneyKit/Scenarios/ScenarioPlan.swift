@@ -18,6 +18,13 @@ public struct ScenarioPlan: Sendable {
   public let scenario: Scenario
   let space: StateSpace
   let resolved: [ResolvedIntervention]
+  /// Per row, the destinations each relative effect acts on (see `churnward`, `purchasing`,
+  /// `upgrades`), found once: the forecast asks for them in every step of every parameter draw,
+  /// and finding them each time (a pass over the states comparing segment names) was most of
+  /// a scenario's forecast on a 127-state model.
+  let churnwardSets: [[Int]]
+  let purchasingSets: [[Int]]
+  let upgradeSets: [[Int]]
 
   struct ResolvedIntervention: Sendable {
     let intervention: Intervention
@@ -31,6 +38,15 @@ public struct ScenarioPlan: Sendable {
     self.scenario = scenario
     let space = model.stateSpace
     self.space = space
+    let states = space.states
+    func sameSegment(_ i: Int, _ j: Int) -> Bool { states[i].segment == states[j].segment }
+    churnwardSets = states.indices.map { i in
+      states.indices.filter { $0 != i && (states[$0].stage == .lapsed || states[$0].stage == .churned) && sameSegment(i, $0) }
+    }
+    purchasingSets = states.indices.map { i in states.indices.filter { states[$0].stage.isPurchasing && sameSegment(i, $0) } }
+    upgradeSets = states.indices.map { i in
+      states[i].tier == "less_valuable" ? states.indices.filter { states[$0].tier == "more_valuable" && sameSegment(i, $0) } : []
+    }
     func fail(_ path: String, _ message: String, _ hint: String?) -> ScenarioError {
       ScenarioError(file: scenario.source, path: path, message: message, hint: hint)
     }
@@ -191,23 +207,14 @@ public struct ScenarioPlan: Sendable {
     }
   }
 
-  /// Destinations toward churn from row i: lapsed and churned states other than i itself.
-  func churnward(_ i: Int) -> [Int] {
-    space.states.indices.filter { $0 != i && (space.states[$0].stage == .lapsed || space.states[$0].stage == .churned) && sameSegment(i, $0) }
-  }
+  /// Destinations toward churn from row i: lapsed and churned states of its segment other than i itself.
+  func churnward(_ i: Int) -> [Int] { churnwardSets[i] }
 
-  /// Destinations where the customer purchases: new, active and loyal states.
-  func purchasing(_ i: Int) -> [Int] {
-    space.states.indices.filter { space.states[$0].stage.isPurchasing && sameSegment(i, $0) }
-  }
+  /// Destinations where the customer purchases: new, active and loyal states of its segment.
+  func purchasing(_ i: Int) -> [Int] { purchasingSets[i] }
 
-  /// Destinations one tier up from a less valuable row.
-  func upgrades(_ i: Int) -> [Int] {
-    guard space.states[i].tier == "less_valuable" else { return [] }
-    return space.states.indices.filter { space.states[$0].tier == "more_valuable" && sameSegment(i, $0) }
-  }
-
-  private func sameSegment(_ i: Int, _ j: Int) -> Bool { space.states[i].segment == space.states[j].segment }
+  /// Destinations one tier up from a less valuable row, in its segment.
+  func upgrades(_ i: Int) -> [Int] { upgradeSets[i] }
 
   /// The scenario's transition matrix for forecast step `step` (period step + 1) from `base`.
   public func matrix(step: Int, base: Matrix) -> Matrix {
@@ -231,13 +238,24 @@ public struct ScenarioPlan: Sendable {
 
   /// Scales the mass of `set` in `row` by (1 + e), the rest of the row by what keeps the sum at 1.
   static func scale(_ m: inout Matrix, row i: Int, set: [Int], by e: Double) {
-    let inSet = Set(set)
     let mass = set.reduce(0.0) { $0 + m[i, $1] }
     guard mass > 0, e != 0 else { return }
     let target = min(1, max(0, mass * (1 + e)))
     let rest = 1 - mass
+    // The plan's destination sets are increasing: walk them beside the columns (no hashing,
+    // which was a large part of building a scenario's matrices); any other set through a Set.
+    let increasing = zip(set, set.dropFirst()).allSatisfy { $0 < $1 }
+    let inSet = increasing ? [] : Set(set)
+    var next = 0
     for j in 0..<m.columnCount {
-      if inSet.contains(j) {
+      let member: Bool
+      if increasing {
+        member = next < set.count && set[next] == j
+        if member { next += 1 }
+      } else {
+        member = inSet.contains(j)
+      }
+      if member {
         m[i, j] *= target / mass
       } else if rest > 1e-15 {
         m[i, j] *= (1 - target) / rest
@@ -296,6 +314,8 @@ public struct ScenarioPlan: Sendable {
     let plan = self
     if resolved.contains(where: { $0.intervention.effects.churn != nil || $0.intervention.effects.conversion != nil || $0.intervention.effects.upgrade != nil || !$0.moves.isEmpty }) {
       a.matrix = { step, base in plan.matrix(step: step, base: base) }
+      // `matrix(step:base:)` reads the step only through each intervention's strength.
+      a.matrixSignature = { step in plan.resolved.map { $0.intervention.intensity(period: step + 1) * $0.intervention.reach } }
     }
     if resolved.contains(where: { $0.intervention.effects.spend != nil }) {
       a.revenueMultiplier = { step in plan.revenueMultiplier(step: step) }

@@ -74,6 +74,10 @@ public struct ForecastAdjustment: Sendable {
   /// The step's transition matrix from its base: the point estimate on the expected path, the
   /// group's posterior draw in a replicate.
   public var matrix: (@Sendable (_ step: Int, _ base: Matrix) -> Matrix)?
+  /// What `matrix` depends on in a step, besides its base: steps with equal signatures get
+  /// equal matrices (a scenario's intensities, a season), so replicates build each distinct
+  /// matrix once instead of once per step. Nil: every step may differ.
+  public var matrixSignature: (@Sendable (_ step: Int) -> [Double])?
   /// Per state: multiplier of revenue per customer-period in the step.
   public var revenueMultiplier: (@Sendable (_ step: Int) -> [Double])?
   /// Multiplier of purchases per customer-period in the step (every state).
@@ -98,8 +102,14 @@ public struct ForecastAdjustment: Sendable {
     if let firstMatrix = first.matrix {
       if let secondMatrix = matrix {
         combined.matrix = { step, base in secondMatrix(step, firstMatrix(step, base)) }
+        if let a = first.matrixSignature, let b = matrixSignature {
+          combined.matrixSignature = { step in a(step) + b(step) }
+        } else {
+          combined.matrixSignature = nil
+        }
       } else {
         combined.matrix = firstMatrix
+        combined.matrixSignature = first.matrixSignature
       }
     }
     if let a = first.revenueMultiplier {
@@ -161,6 +171,7 @@ public enum ForecastEngine {
       a.occasionsMultiplier = { step in rewards[period.seasonIndex(of: last + 1 + step)].occasions }
       a.revenueMultiplier = { step in [Double](repeating: rewards[period.seasonIndex(of: last + 1 + step)].revenue, count: s) }
     }
+    a.matrixSignature = { step in [Double(period.seasonIndex(of: last + step))] }
     a.matrix = { step, base in
       let season = seasons[period.seasonIndex(of: last + step)]
       var m = base
@@ -251,6 +262,7 @@ public enum ForecastEngine {
     let groups = options.parameterUncertainty ? max(1, min(r, options.parameterDraws)) : 1
     let results = Partials<KPISamples>(count: groups)
     let posterior = Matrix(rows: model.posterior)
+    let slots = MatrixSlots(adjustment: steps.adjustment, horizon: h)
     // Per row, the posterior's support: draws touch only these entries.
     let support: [[Int]] = (0..<s).map { i in (0..<s).filter { posterior[i, $0] > 0 } }
     DispatchQueue.concurrentPerform(iterations: groups) { g in
@@ -274,13 +286,14 @@ public enum ForecastEngine {
           occasionsMean[i] = max(0, occasionsMean[i] + parameterRNG.normal() * (model.rewards[i].occasionsVariance / n).squareRoot())
         }
       }
-      // The group's matrix for each step: its draw, adjusted per step when asked.
-      let stepMatrices = steps.adjustment.matrix.map { adjust in (0..<h).map { adjust($0, pg) } } ?? [pg]
-      func matrix(_ t: Int) -> Matrix { stepMatrices[stepMatrices.count == 1 ? 0 : t] }
+      // The group's distinct matrices: its draw, adjusted per step when asked, built once for
+      // the steps that share it (`slots`).
+      let stepMatrices = steps.adjustment.matrix.map { adjust in slots.firstSteps.map { adjust($0, pg) } } ?? [pg]
+      func matrix(_ t: Int) -> Matrix { stepMatrices[slots.slot[t]] }
       // Cost terms may change per step even when the matrix does not, so one weight matrix per step;
       // the flow probabilities, the expensive part, once per distinct matrix.
       let flowProbabilities = stepMatrices.map { book.flows.rowProbabilities($0) }
-      let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[stepMatrices.count == 1 ? 0 : $0]) }
+      let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[slots.slot[$0]]) }
       let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
       var samples = KPISamples(horizon: h, replicates: members.count)
       if options.processNoise {
@@ -302,8 +315,8 @@ public enum ForecastEngine {
           var x = model.currentBase.map { $0.rounded() }
           var running = RunningTotals()
           for t in 0..<h {
-            let rows = stepRows[stepRows.count == 1 ? 0 : t]
-            let flowBits = stepFlowBits[stepRows.count == 1 ? 0 : t]
+            let rows = stepRows[slots.slot[t]]
+            let flowBits = stepFlowBits[slots.slot[t]]
             // Expected inputs first (rate denominators, cost), then the realised flows over them.
             var before = beforeMove[t].leftMultiplied(byRowVector: x)
             for f in 0..<kinds { before[f] = 0 }
@@ -348,7 +361,7 @@ public enum ForecastEngine {
         let useSparse = sparse[0].density < SparseTransitions.maximumDensity
         for t in 0..<h {
           let before = x.multiplied(by: beforeMove[t])
-          var next = useSparse ? sparse[stepMatrices.count == 1 ? 0 : t].propagate(x) : matrix(t).propagate(x)
+          var next = useSparse ? sparse[slots.slot[t]].propagate(x) : matrix(t).propagate(x)
           for row in 0..<n { for j in 0..<s { next[row, j] += inflow[t][j] } }
           let after = next.multiplied(by: afterMove[t])
           for row in 0..<n {
@@ -586,5 +599,42 @@ struct KPIBook: Sendable {
     v[AfterMove.purchases.rawValue] = purchases
     v[AfterMove.revenue.rawValue] = revenue
     return v
+  }
+}
+
+/// Which steps of a forecast share a transition matrix: one slot for all without a matrix
+/// adjustment, one per distinct signature with one, else one per step.
+struct MatrixSlots {
+  /// Per step, its slot.
+  let slot: [Int]
+  /// Per slot, the first step in it (its matrix is built for that step).
+  let firstSteps: [Int]
+
+  init(adjustment: ForecastAdjustment, horizon h: Int) {
+    guard adjustment.matrix != nil else {
+      slot = [Int](repeating: 0, count: h)
+      firstSteps = [0]
+      return
+    }
+    guard let signature = adjustment.matrixSignature else {
+      slot = Array(0..<h)
+      firstSteps = Array(0..<h)
+      return
+    }
+    var seen: [[Double]: Int] = [:]
+    var slot: [Int] = []
+    var firstSteps: [Int] = []
+    for t in 0..<h {
+      let key = signature(t)
+      if let k = seen[key] {
+        slot.append(k)
+      } else {
+        seen[key] = firstSteps.count
+        slot.append(firstSteps.count)
+        firstSteps.append(t)
+      }
+    }
+    self.slot = slot
+    self.firstSteps = firstSteps
   }
 }

@@ -181,6 +181,9 @@ extension JourneyCommand {
       try stage.commit(last: ["report.html"])
       print("")
       print("  report        \(path("report.html"))  (open in a browser; its tables are CSV files in \(ReportWriter.tablesFolder(forReport: path("report.html"))), \(written.count - 1) of them)")
+      let scenarios = Demo.scenarioDirectory() ?? "scenarios"
+      print("  workspace     journey serve --model \(path("model.json")) --scenarios \(scenarios)")
+      print("                then open http://127.0.0.1:8080/ to edit the strategies and watch the comparison change")
     }
 
     /// The example scenarios: in the working directory, or in the source tree this was built from.
