@@ -132,7 +132,22 @@ struct CLITests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let r = try runJourney(["demo", "--output", dir.path, "--customers", "500"])
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("transactions.csv").path))
-    #expect(r.stdout.contains("transactions.csv"))
+    // The sample holds the customers asked for, and the summary line says what the file holds.
+    let csv = try String(contentsOfFile: dir.appendingPathComponent("transactions.csv").path, encoding: .utf8)
+    let lines = csv.split(separator: "\n").dropFirst()
+    let customers = Set(lines.map { $0.prefix { $0 != "," } })
+    #expect(customers.count == 500)
+    #expect(r.stdout.contains("(\(lines.count) rows, 500 customers"), "\(r.stdout.prefix(400))")
+    // Every output is in the folder, non-empty, and listed (forecast.json goes with forecast.csv).
+    for name in ["transactions.csv", "profile.json", "model.json", "model-value.json", "forecast.csv", "forecast.json", "scores.csv", "evaluation.json"] {
+      let size = (try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.size] as? Int) ?? 0
+      #expect(size > 0, "\(name)")
+      if name != "forecast.json" { #expect(r.stdout.contains(dir.appendingPathComponent(name).path), "\(name) not listed") }
+    }
+    // The forecast covers 12 months and the scores one row per customer who entered.
+    let forecast = try String(contentsOfFile: dir.appendingPathComponent("forecast.csv").path, encoding: .utf8).split(separator: "\n")
+    #expect(Set(forecast.dropFirst().map { $0.prefix { $0 != "," } }).count == 12)
+    let scores = try String(contentsOfFile: dir.appendingPathComponent("scores.csv").path, encoding: .utf8).split(separator: "\n")
+    #expect(scores.count - 1 <= 500 && scores.count - 1 >= 450)
   }
 }

@@ -45,7 +45,16 @@ struct ModelCommandTests {
     let out = Self.workspace.appendingPathComponent("model-\(states.replacingOccurrences(of: "/", with: "_")).json").path
     let r = try runJourney(["fit", csv, "--states", spec, "-o", out])
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(FileManager.default.fileExists(atPath: out))
+    // The written model has the asked-for states (lifecycle 7; value 5 stages x 2 tiers + lead
+    // + churned = 12; rfm:3 27 cells + lead + churned = 29; the rules file names 8), rows that
+    // sum to 1, and a base that holds every customer in the file who entered before its end.
+    let model = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+    let matrix = try #require(model["transition_matrix"] as? [[Double]])
+    let expectedStates = ["lifecycle": 7, "value": 12, "rfm:3": 29, "scenarios/states-example.yaml": 8][states]!
+    #expect(matrix.count == expectedStates && matrix.allSatisfy { $0.count == expectedStates })
+    #expect(matrix.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-9 && $0.allSatisfy { $0 >= 0 } })
+    let base = try #require(model["current_base"] as? [Double])
+    #expect(base.count == expectedStates && base.reduce(0, +) >= 2_900 && base.reduce(0, +) <= 3_000)
   }
 
   @Test func fitSplitByAColumnGivesThousandStates() throws {
@@ -93,6 +102,21 @@ struct ModelCommandTests {
     #expect(r.stdout.contains("P5-P95 ranges from 200 replicates (seed 3)"))
     let csvText = try String(contentsOfFile: out, encoding: .utf8)
     #expect(csvText.hasPrefix("period,kpi,expected,mean,p5,p50,p95\n"))
+    // Six periods, each KPI once per period, ranges ordered around their median.
+    let rows = csvText.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    #expect(Set(rows.map { $0[0] }).count == 6)
+    let customers = rows.filter { $0[1] == "customers" }
+    #expect(customers.count == 6)
+    for row in rows where !row[4].isEmpty {
+      let (p5, p50, p95) = (Double(row[4])!, Double(row[5])!, Double(row[6])!)
+      #expect(p5 <= p50 && p50 <= p95, "\(row)")
+    }
+    // The expected path does not depend on the seed; the ranges do.
+    let other = Self.workspace.appendingPathComponent("forecast-other.csv").path
+    _ = try runJourney(["forecast", "--model", model, "--horizon", "6", "--replicates", "200", "--seed", "4", "--csv", other])
+    let otherRows = try String(contentsOfFile: other, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    #expect(otherRows.map { $0[2] } == rows.map { $0[2] })
+    #expect(otherRows.map { $0[4] } != rows.map { $0[4] })
     // Same seed, same output.
     let again = try runJourney(["forecast", "--model", model, "--horizon", "6", "--replicates", "200", "--seed", "3"])
     #expect(again.stdout == r.stdout)
@@ -108,14 +132,38 @@ struct ModelCommandTests {
     // Customers with a purchase get their own future (activity model): within one state the
     // expected purchases differ and the chance of being active is a probability; leads get none.
     let fields = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    var byState: [String: Set<String>] = [:]
     for f in fields where !f[6].isEmpty {
       let p = try #require(Double(f[6]))
       #expect(p >= 0 && p <= 1)
-      byState[f[1], default: []].insert(f[3])
     }
-    #expect(byState.values.contains { $0.count > 10 })
     #expect(fields.contains { $0[1] == "lead" && $0[6].isEmpty })
+    // Within one state, a customer who bought more often in the past is expected to buy more:
+    // the expected purchases rise with the purchase count read from the data file (Spearman
+    // correlation among active customers clearly positive; a state-level score would give 0).
+    var purchases: [String: Int] = [:]
+    for line in try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst() {
+      let f = line.split(separator: ",", omittingEmptySubsequences: false)
+      if f.count > 3 && f[3] == "purchase" || f.count == 3 { purchases[String(f[0]), default: 0] += 1 }
+    }
+    let active = fields.filter { $0[1] == "active" }
+    #expect(active.count > 100)
+    func ranks(_ v: [Double]) -> [Double] {
+      let order = v.indices.sorted { v[$0] < v[$1] }
+      var r = [Double](repeating: 0, count: v.count)
+      var k = 0
+      while k < order.count {
+        var e = k
+        while e + 1 < order.count && v[order[e + 1]] == v[order[k]] { e += 1 }
+        for m in k...e { r[order[m]] = Double(k + e) / 2 }
+        k = e + 1
+      }
+      return r
+    }
+    let a = ranks(active.map { Double(purchases[$0[0]] ?? 0) }), b = ranks(active.map { Double($0[3])! })
+    let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+    let cov = zip(a, b).reduce(0) { $0 + ($1.0 - ma) * ($1.1 - mb) }
+    let rho = cov / (a.reduce(0) { $0 + ($1 - ma) * ($1 - ma) } * b.reduce(0) { $0 + ($1 - mb) * ($1 - mb) }).squareRoot()
+    #expect(rho > 0.3, "Spearman rho \(rho)")
   }
 
   @Test func compareShippedStrategies() throws {

@@ -32,22 +32,94 @@ struct EvaluationTests {
     let mid = try RolloutEvaluation.run(try Self.table(), options: options("2025-03-15"))
     #expect(mid.postWindow.hasPrefix("2025-04"))
     #expect(mid.launchPeriodNote.contains("belongs to neither window"))
-    #expect(e.kpis.allSatisfy { k in [k.pre?.value, k.post?.value, k.change?.value].allSatisfy { $0 == nil || $0!.isFinite } })
   }
 
-  @Test func kpiIntervalsHoldTheirEstimates() throws {
-    let e = try RolloutEvaluation.run(try Self.table(), options: options("2025-03-01"))
-    for k in e.kpis {
-      for i in [k.pre, k.post, k.change].compactMap({ $0 }) { #expect(i.low <= i.value + 1e-12 && i.value <= i.high + 1e-12, "\(k.kpi)") }
+  /// Four customers, monthly, churned after more than 1 quiet month (at risk after 1), launch
+  /// 2024-04-01: pre window Jan-Mar, post Apr-May. Purchases of 10 (A's May one is 30):
+  ///
+  /// | customer | Jan | Feb     | Mar     | Apr     | May    |
+  /// |----------|-----|---------|---------|---------|--------|
+  /// | A        | new | active  | loyal   | loyal   | loyal  |
+  /// | B        | new | at_risk | churned | churned | churned|
+  /// | C        | new | at_risk | active  | at_risk | active |
+  /// | D        |     |         |         | new     | active |
+  static let handHistory = TransactionTable(records: [
+    .init("A", day("2024-01-03"), 10), .init("A", day("2024-02-03"), 10), .init("A", day("2024-03-03"), 10),
+    .init("A", day("2024-04-03"), 10), .init("A", day("2024-05-03"), 30),
+    .init("B", day("2024-01-10"), 10),
+    .init("C", day("2024-01-12"), 10), .init("C", day("2024-03-12"), 10), .init("C", day("2024-05-12"), 10),
+    .init("D", day("2024-04-20"), 10), .init("D", day("2024-05-31"), 10),
+  ])
+
+  @Test func kpisOfTheHandHistory() throws {
+    var o = options("2024-04-01")
+    o.fit.churnAfterPeriods = 1
+    let e = try RolloutEvaluation.run(Self.handHistory, options: o)
+    #expect(e.preWindow == "2024-01 .. 2024-03 (3)" && e.postWindow == "2024-04 .. 2024-05 (2)")
+    // (pre, post), each numerator / denominator counted from the table above; a move counts in
+    // the window of the month it arrives in.
+    let byHand: [String: (Double, Double)] = [
+      // buying customer-periods per month: Jan 3, Feb 1, Mar 2 | Apr 2, May 3
+      "active_base": (6.0 / 3, 5.0 / 2),
+      // moves from a living state: Feb 3, Mar 3 (B churns) | Apr 2 (A, C), May 3 (A, C, D)
+      "churn_rate": (1.0 / 6, 0),
+      "retention_rate": (5.0 / 6, 1),
+      // new -> active/loyal: Feb A of A, B, C | May D of D
+      "second_purchase_conversion": (1.0 / 3, 1),
+      // revenue / purchases: 60 / 6 | 70 / 5
+      "average_order_value": (10, 14),
+      // purchases / living customer-periods: 6 / 8 | 5 / 6
+      "purchase_frequency": (6.0 / 8, 5.0 / 6),
+      // repeat (not new) buying periods / buying periods: 3 / 6 | 4 / 5
+      "repeat_purchase_rate": (3.0 / 6, 4.0 / 5),
+      "revenue_per_active_customer": (60.0 / 6, 70.0 / 5),
+    ]
+    for (kpi, (pre, post)) in byHand {
+      let row = try #require(e.kpis.first { $0.kpi == kpi }, "\(kpi)")
+      #expect(abs((row.pre?.value ?? .nan) - pre) < 1e-12 && abs((row.post?.value ?? .nan) - post) < 1e-12, "\(kpi): \(String(describing: row.pre?.value)), \(String(describing: row.post?.value))")
+      #expect(abs((row.change?.value ?? .nan) - (post - pre)) < 1e-12, "\(kpi) change")
+    }
+    let lead = try #require(e.kpis.first { $0.kpi == "lead_conversion" })
+    #expect(lead.pre == nil && lead.post == nil && lead.note == "not computable: no leads in the data")
+  }
+
+  @Test func kpiIntervalsNarrowWithMoreCustomers() throws {
+    // The bootstrap resamples customers, so an interval's width relative to its value goes as
+    // 1 / sqrt(customers): four times the customers, half the relative width (allowing for the
+    // bootstrap's own noise). Rates keep their value; active_base, a count, doubles its width.
+    func widths(_ customers: Int) throws -> [String: Double] {
+      var o = options("2025-03-01")
+      o.bootstrap = 400
+      let e = try RolloutEvaluation.run(try Self.table(customers: customers), options: o)
+      var out: [String: Double] = [:]
+      for k in e.kpis {
+        guard let i = k.pre else { continue }
+        #expect(i.low <= i.value && i.value <= i.high, "\(k.kpi)")
+        out[k.kpi] = (i.high - i.low) / i.value
+      }
+      return out
+    }
+    let small = try widths(3_000), large = try widths(12_000)
+    for kpi in ["active_base", "churn_rate", "purchase_frequency", "second_purchase_conversion"] {
+      let ratio = try #require(small[kpi]) / (try #require(large[kpi]))
+      #expect(ratio > 1.5 && ratio < 2.7, "\(kpi): width ratio \(ratio)")
     }
   }
 
   @Test func plantedEffectShowsInTheTransitions() throws {
-    // Dropout -40% and lead conversion +30% after the launch: the lead row must be flagged.
+    // Dropout -40% and lead conversion +30% after the launch: churn falls, lead conversion rises,
+    // both flagged, and the lead row's moves into a first purchase rise against their trend.
     let e = try RolloutEvaluation.run(try Self.table(customers: 20_000, seed: 5, planted: true), options: options("2025-03-01"))
-    #expect(e.transitions.contains { $0.from == "lead" && $0.flagged })
+    let leadRow = try #require(e.transitions.first { $0.from == "lead" })
+    #expect(leadRow.flagged)
+    let toNew = try #require(leadRow.largestChanges.first { $0.to == "new" })
+    #expect(toNew.post > toNew.expected)
     let lead = try #require(e.kpis.first { $0.kpi == "lead_conversion" })
     #expect(lead.flagged && lead.change!.value > 0)
+    let churn = try #require(e.kpis.first { $0.kpi == "churn_rate" })
+    #expect(churn.flagged && churn.change!.high < 0, "churn change \(String(describing: churn.change))")
+    let retention = try #require(e.kpis.first { $0.kpi == "retention_rate" })
+    #expect(retention.flagged && retention.change!.low > 0)
   }
 
   static func generated(seed: UInt64, frequency: Double = 0) throws -> TransactionTable {
@@ -68,7 +140,15 @@ struct EvaluationTests {
     #expect(purchases.flagged)
     let low = purchases.actual / purchases.counterfactual.high - 1, high = purchases.actual / purchases.counterfactual.low - 1
     #expect(low < 0.3 && 0.3 < high, "relative lift band \(low)...\(high)")
-    #expect(e.transitions.contains { $0.flagged })
+    // More purchases means customers buy again more often: in every flagged row the moves into
+    // buying states together rose above their pre-launch trend.
+    let flagged = e.transitions.filter(\.flagged)
+    #expect(!flagged.isEmpty)
+    for row in flagged {
+      let buying = row.largestChanges.filter { ["new", "active", "loyal"].contains($0.to) }
+      let rise = buying.reduce(0.0) { $0 + $1.post - $1.expected }
+      #expect(!buying.isEmpty && rise > 0, "\(row.from): \(row.largestChanges)")
+    }
   }
 
   @Test func withNoEffectFlagsStayWithinTheErrorRate() throws {
@@ -119,14 +199,23 @@ struct EvaluationTests {
   }
 
   @Test func targetsPassAndFail() throws {
+    // Hand history: active_base 2 -> 2.5 (+25%), churn_rate 1/6 -> 0, average_order_value 10 -> 14.
+    // Each target sits just on either side of what happened.
     let targets = try EvaluationTarget.load(yaml: """
       targets:
-        - {kpi: active_base, direction: increase, change: +5%}
-        - {kpi: churn_rate, direction: decrease, value: 0.0001}
+        - {kpi: active_base, direction: increase, change: +24%}
+        - {kpi: active_base, direction: increase, change: +26%}
+        - {kpi: churn_rate, direction: decrease, value: 0}
+        - {kpi: average_order_value, direction: increase, value: 14.01}
+        - {kpi: average_order_value, direction: decrease, change: +41%}
+        - {kpi: lead_conversion, direction: increase, value: 0.1}
       """, source: "t.yaml")
-    var e = try RolloutEvaluation.run(try Self.table(), options: options("2025-03-01"))
+    var o = options("2024-04-01")
+    o.fit.churnAfterPeriods = 1
+    var e = try RolloutEvaluation.run(Self.handHistory, options: o)
     e.check(targets)
-    #expect(e.targets.map(\.passed) == [true, false])
+    #expect(e.targets.map(\.passed) == [true, false, true, false, true, nil])
+    #expect(e.targets[0].actual == 2.5 && e.targets[0].note == "change +25%")
     #expect(throws: ScenarioError.self) { try EvaluationTarget.load(yaml: "targets:\n  - {kpi: churn, direction: decrease, value: 1}\n", source: "t.yaml") }
   }
 }

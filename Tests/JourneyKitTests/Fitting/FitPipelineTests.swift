@@ -206,48 +206,118 @@ struct RecoveryTests {
   }
 
   @Test(arguments: ["lifecycle", "value", "rfm"])
-  func everySpaceFitsGeneratedDataWithStochasticRows(space: String) throws {
+  func everySpaceCountsEveryCustomerPeriodOnce(space: String) throws {
+    // Whatever the states, every customer is followed from entry to the end of the window:
+    // the occupancy of each period is the previous one plus that period's entrants, each step's
+    // transitions and comebacks leave from exactly the previous period's occupants, and the current
+    // base holds every customer who entered by the window's end (counted here from the rows).
     var g = GeneratorParameters()
     g.customers = 4_000
     let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
     var o = FitOptions()
     o.stateSpace = space == "value" ? .value : space == "rfm" ? .rfm(levels: 5) : .lifecycle
     let m = try ModelFitter.fit(table, options: o)
-    #expect(m.matrix.isRowStochastic(tolerance: 1e-9))
+    let c = m.counts
     #expect(m.stateSpace.count == (space == "value" ? 12 : space == "rfm" ? 127 : 7))
-    #expect(m.analysis.lifetimeValue.allSatisfy { $0.isFinite })
-    #expect(m.analysis.customerEquity > 0)
-    // The model survives a round trip through its JSON file.
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journey-model-\(space)-\(UUID().uuidString).json").path
-    try AtomicFile.write(try m.json(), to: dir)
-    let loaded = try MarkovModel.load(path: dir)
+    let endDay = m.window.period.end(of: m.window.lastPeriod).dayNumber
+    var entered = Set<Int>()
+    for r in 0..<table.rowCount where table.day[r] <= endDay && table.event[r] != .refund { entered.insert(Int(table.customer[r])) }
+    #expect(m.currentBase.reduce(0, +) == Double(entered.count))
+    #expect(c.occupancy[c.periodCount - 1] == m.currentBase)
+    for t in 1..<c.periodCount {
+      let before: Double = c.occupancy[t - 1].reduce(0, +)
+      let entrants: Double = c.acquisitions[t].reduce(0, +)
+      let now: Double = c.occupancy[t].reduce(0, +)
+      #expect(now == before + entrants, "period \(t)")
+      var leaving = [Double](repeating: 0, count: m.stateSpace.count)
+      for cell in c.perPeriod[t - 1] { leaving[Int(cell.from)] += cell.count }
+      let comebacks: Double = c.reactivations[t].reduce(0, +)
+      let moved: Double = leaving.reduce(0, +)
+      #expect(moved + comebacks == before, "step \(t)")
+    }
+    #expect(m.matrix.isRowStochastic(tolerance: 1e-9))
+    // The model survives a round trip through its JSON file, counts and base included.
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("journey-model-\(space)-\(UUID().uuidString).json").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try AtomicFile.write(try m.json(), to: path)
+    let loaded = try MarkovModel.load(path: path)
     #expect(loaded.transitionMatrix == m.transitionMatrix)
     #expect(loaded.stateSpace == m.stateSpace)
-    try? FileManager.default.removeItem(atPath: dir)
+    #expect(loaded.currentBase == m.currentBase && loaded.counts.pooled == m.counts.pooled)
+    #expect(loaded.analysis.customerEquity == m.analysis.customerEquity)
   }
 
-  @Test func recencyFrequencyStatesKeepChurnTimingExact() throws {
-    var g = GeneratorParameters()
-    g.customers = 4_000
-    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
-    var o = FitOptions()
-    o.stateSpace = try StateSpaceKind.parse("rf")
-    let m = try ModelFitter.fit(table, options: o)
-    guard case let .recencyFrequency(k) = m.stateSpace.kind else { Issue.record("not rf"); return }
-    let c = m.stateSpace.rules.churnAfterPeriods
-    #expect(m.stateSpace.count == 3 + k * (c + 1))
-    #expect(m.matrix.isRowStochastic(tolerance: 1e-9))
-    let names = m.stateNames
-    for (i, from) in names.enumerated() where from.hasPrefix("quiet") {
-      let q = Int(from.dropFirst(5).prefix { $0.isNumber })!
-      for (j, to) in names.enumerated() where m.transitionMatrix[i][j] > 0 {
-        // A quiet customer buys, goes one period quieter, or (only from the last quiet state) churns.
-        let allowed = to.hasPrefix("bought") || to.hasPrefix("quiet\(q + 1)|") || (q == c && to == "churned")
-        #expect(allowed, "\(from) -> \(to)")
+  @Test func frequencyAndRecencyFrequencyCutsFromTheHandHistory() throws {
+    // The hand-computed history of `HandComputedFitTests` (A, B, C, D; churn after 3 months).
+    // Buyer customer-periods (neither lead nor churned) and their purchases in the trailing
+    // 12 months: A Jan-Aug 1 2 3 3 3 4 4 4; B Mar-Jun 1 1 1 1; D Jul 2 (two days), Aug 3 (refund
+    // is not a purchase). Sorted: 1 x5, 2 x2, 3 x4, 4 x3 (14 values, type-7 quantiles):
+    // median: h = 6.5, between 2 and 3: 2.5. Thirds: h = 4.33 -> 1 + 1/3 (2 - 1); h = 8.67 -> 3.
+    let rf2 = try HandComputedFitTests().fit { $0.stateSpace = .recencyFrequency(levels: 2) }
+    let cuts2 = try #require(rf2.stateSpace.rfmCuts)
+    #expect(cuts2.frequency == [2.5] && cuts2.recency.isEmpty && cuts2.monetary.isEmpty)
+    let rf3 = try HandComputedFitTests().fit { $0.stateSpace = .recencyFrequency(levels: 3) }
+    let cuts3 = try #require(rf3.stateSpace.rfmCuts?.frequency)
+    expectClose(cuts3, [4.0 / 3, 3], tolerance: 1e-12)
+    #expect(rf3.stateSpace.count == 3 + 3 * 4)
+
+    // rf:2 paths (F1: 2 purchases or fewer in 12 months, F2: 3 or more):
+    // A new, bought|F1, bought|F2, quiet1|F2, quiet2|F2, bought|F2, quiet1|F2, quiet2|F2;
+    // B lead, lead, new, quiet1|F1, quiet2|F1, quiet3|F1, churned, churned;
+    // C lead x4, churned x3; D new, bought|F2.
+    #expect(rf2.stateNames == [
+      "lead", "new", "bought|F1", "quiet1|F1", "quiet2|F1", "quiet3|F1", "bought|F2", "quiet1|F2", "quiet2|F2", "quiet3|F2", "churned",
+    ])
+    let expected: [(String, String, Double)] = [
+      ("lead", "lead", 4), ("lead", "new", 1), ("lead", "churned", 1),
+      ("new", "bought|F1", 1), ("new", "quiet1|F1", 1), ("new", "bought|F2", 1),
+      ("bought|F1", "bought|F2", 1), ("bought|F2", "quiet1|F2", 2), ("quiet1|F2", "quiet2|F2", 2), ("quiet2|F2", "bought|F2", 1),
+      ("quiet1|F1", "quiet2|F1", 1), ("quiet2|F1", "quiet3|F1", 1), ("quiet3|F1", "churned", 1),
+      ("churned", "churned", 3),
+    ]
+    expectCounts(rf2, expected)
+  }
+
+  @Test func rfmCutsAndCellsFromTheHandHistory() throws {
+    // rfm:2 on the same customer-periods. Months since the last purchase: A 0 0 0 1 2 0 1 2,
+    // B 0 1 2 3, D 0 0: sorted 0 x7, 1 x3, 2 x3, 3 -> median between 0 and 1: 0.5.
+    // Spend in the trailing 12 months: A 10 30 60 60 60 100 100 100, B 50 x4, D 12, 102:
+    // sorted 10 12 30 50 50 50 50 | 60 60 60 100 100 100 102 -> median (50 + 60) / 2 = 55.
+    // Frequency as for rf: 2.5.
+    let m = try HandComputedFitTests().fit { $0.stateSpace = .rfm(levels: 2) }
+    let cuts = try #require(m.stateSpace.rfmCuts)
+    #expect(cuts.recency == [0.5])
+    #expect(cuts.frequency == [2.5])
+    #expect(cuts.monetary == [55])
+    // Cells (R2 = bought this month): A R2F1M1, R2F1M1, R2F2M2, R1F2M2, R1F2M2, R2F2M2, R1F2M2,
+    // R1F2M2; B lead, lead, R2F1M1, R1F1M1 x3, churned x2; C lead x4, churned x3;
+    // D R2F1M1, R2F2M2 (3 purchases, 102).
+    let expected: [(String, String, Double)] = [
+      ("lead", "lead", 4), ("lead", "R2F1M1", 1), ("lead", "churned", 1),
+      ("R2F1M1", "R2F1M1", 1), ("R2F1M1", "R2F2M2", 2), ("R2F1M1", "R1F1M1", 1),
+      ("R2F2M2", "R1F2M2", 2), ("R1F2M2", "R1F2M2", 2), ("R1F2M2", "R2F2M2", 1),
+      ("R1F1M1", "R1F1M1", 2), ("R1F1M1", "churned", 1),
+      ("churned", "churned", 3),
+    ]
+    expectCounts(m, expected)
+    #expect(m.currentBase[m.stateSpace.index(of: "R1F2M2")!] == 1 && m.currentBase[m.stateSpace.index(of: "R2F2M2")!] == 1)
+  }
+
+  func expectCounts(_ m: MarkovModel, _ expected: [(String, String, Double)], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    let s = m.stateSpace.count
+    var n = Matrix(rowCount: s, columnCount: s)
+    for (a, b, c) in expected { n[m.stateSpace.index(of: a)!, m.stateSpace.index(of: b)!] = c }
+    for i in 0..<s {
+      for j in 0..<s where m.counts.pooledMatrix[i, j] != n[i, j] {
+        Issue.record("\(m.stateNames[i]) -> \(m.stateNames[j]): counted \(m.counts.pooledMatrix[i, j]), by hand \(n[i, j])", sourceLocation: sourceLocation)
       }
     }
+  }
+
+  @Test func recencyFrequencyParsing() throws {
     #expect(throws: FitError.self) { try StateSpaceKind.parse("rf:1") }
     #expect(try StateSpaceKind.parse("rf:3") == .recencyFrequency(levels: 3))
+    #expect(try StateSpaceKind.parse("rf") == .recencyFrequency(levels: 4))
   }
 
   @Test func splitByGivesThousandsOfStates() throws {

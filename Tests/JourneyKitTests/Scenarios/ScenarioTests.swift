@@ -64,13 +64,22 @@ struct ScenarioTests {
       """
     let m = Self.lifecycle
     let plan = try ScenarioPlan(try Scenario.load(yaml: yaml, source: "c.yaml"), model: m)
-    var o = options(replicates: 0, horizon: 6)
-    o.includeReactivations = false
+    let o = options(replicates: 0, horizon: 6)
     let f = try ForecastEngine.run(model: m, options: o, adjustment: plan.adjustment)
     let lapsed = m.stateSpace.index(of: "lapsed")!
+    let churned = m.stateSpace.index(of: "churned")!
     var x = m.currentBase
-    let p = m.matrix
-    let inflow = o.acquisition.inflow(model: m, horizon: 6)
+    // The forecast matrix and the entrants, from their definitions (README "Forecast"): churned
+    // customers come back into j at (comebacks into j) / (churned customer-periods that could
+    // move); entrants are the mean of the window's periods after the first, in their mix.
+    let counts = m.counts
+    var p = m.matrix
+    let exposure = (0..<(counts.periodCount - 1)).reduce(0.0) { $0 + counts.occupancy[$1][churned] }
+    for j in 0..<p.columnCount { p[churned, j] = (1..<counts.periodCount).reduce(0.0) { $0 + counts.reactivations[$1][j] } / exposure }
+    p[churned, churned] = 1 - (0..<p.columnCount).filter { $0 != churned }.reduce(0.0) { $0 + p[churned, $1] }
+    #expect(p[churned, churned] < 1)
+    let entrants = (0..<p.columnCount).map { j in (1..<counts.periodCount).reduce(0.0) { $0 + counts.acquisitions[$1][j] } / Double(counts.periodCount - 1) }
+    let inflow = [[Double]](repeating: entrants, count: 6)
     var cumulativeProfit = 0.0
     for t in 0..<6 {
       let running = (1...3).contains(t)  // periods 2, 3, 4
@@ -153,9 +162,34 @@ struct ScenarioTests {
       let usable = scenarios.filter { $0.requires == nil || $0.requires == model.stateSpace.kind.label || ($0.requires == "lifecycle") }
       let baseline = usable.first { $0.name == "baseline" }!
       let plans = try ([baseline] + usable.filter { $0.name != "baseline" }).map { try ScenarioPlan($0, model: model) }
-      let c = try ScenarioComparison.run(model: model, plans: plans, options: options(replicates: 50))
+      let o = options(replicates: 0, horizon: 12)
+      let c = try ScenarioComparison.run(model: model, plans: plans, options: o)
       #expect(c.rows.count == plans.count)
-      #expect(c.rows.allSatisfy { $0.profit.expected.isFinite })
+      let base = c.rows[0]
+      let inflow = try ForecastEngine.run(model: model, options: o).inflowPerPeriod
+      func row(_ name: String) throws -> ScenarioComparison.Row { try #require(c.rows.first { $0.name == name }, "\(name)") }
+      // What each shipped strategy does, from its file: the direction of its effect and its cost.
+      // acquisition push: +20% entrants for 6 months at 30 each, nothing else.
+      let push = try row("acquisition push")
+      #expect(abs(push.cost - 30 * 0.2 * inflow.prefix(6).reduce(0, +)) < 1e-6 * push.cost)
+      #expect(push.customers.expected > base.customers.expected && push.incrementalRevenue.expected > 0)
+      // service quality: churn -10% for every buying stage, 6,000 a month for 12 months.
+      let service = try row("service quality")
+      #expect(abs(service.cost - 6_000 * 12) < 1e-6)
+      #expect(service.customers.expected > base.customers.expected && service.incrementalRevenue.expected > 0)
+      // win-back and onboarding: more purchases from their targets, so more revenue; win-back pays 1,500 a month at least.
+      let winback = try row("win-back")
+      #expect(winback.incrementalRevenue.expected > 0 && winback.cost > 1_500 * 12)
+      #expect(try row("onboarding").incrementalRevenue.expected > 0)
+      if model.stateSpace.kind == .value {
+        let loyalty = try row("loyalty programme")
+        #expect(loyalty.cost > 2_500 * 12 && loyalty.incrementalRevenue.expected > 0)
+      }
+      for r in c.rows.dropFirst() {
+        // ROI = incremental profit (already net of the cost) / cost.
+        #expect(abs(try #require(r.roi) - (r.profit.expected - base.profit.expected) / r.cost) < 1e-9, "\(r.name)")
+      }
+      #expect(base.roi == nil && base.incrementalProfit.expected == 0)
     }
     // The loyalty programme needs a value model.
     let loyalty = scenarios.first { $0.requires == "value" }!

@@ -64,20 +64,24 @@ struct ForecastTests {
     #expect(try ForecastEngine.run(model: Self.model, options: o2).bands[.revenue]! != a.bands[.revenue]!)
   }
 
-  @Test func parameterUncertaintyWidensTheBands() throws {
-    let base = options {
-      $0.replicates = 400
+  @Test func parameterUncertaintyDrawsRowsFromTheirPosterior() throws {
+    // 10,000 customers in lapsed, whose row was seen 3 times to lapsed and 3 times to churned
+    // (prior 0): without process noise the share still living after one month is the row's
+    // draw, Beta(3, 3), whose 5%, 50% and 95% quantiles are 0.18926, 0.5, 0.81074 (scipy
+    // beta.ppf). After two months it is the same draw squared (one draw per replicate, not per
+    // month): 0.03582 and 0.65731. Quantile SEs at 2,000 draws are below 0.007.
+    let n = 10_000.0
+    let f = try HandWorkedForecastTests.lapsedOnly(n, horizon: 2, replicates: 2_000) {
       $0.processNoise = false
-      $0.parameterUncertainty = false
+      $0.parameterUncertainty = true
+      $0.parameterDraws = 2_000
     }
-    let fixed = try ForecastEngine.run(model: Self.model, options: base)
-    var o = base
-    o.parameterUncertainty = true
-    let uncertain = try ForecastEngine.run(model: Self.model, options: o)
-    let last = base.horizon - 1
-    let width = { (f: Forecast) in f.bands[.active]![last].p95 - f.bands[.active]![last].p5 }
-    #expect(width(fixed) < 1e-6)
-    #expect(width(uncertain) > 1)
+    let one = f.bands[.customers]![0], two = f.bands[.customers]![1]
+    #expect(abs(one.p5 / n - 0.18926) < 0.03 && abs(one.p50 / n - 0.5) < 0.03 && abs(one.p95 / n - 0.81074) < 0.03, "\(one)")
+    #expect(abs(two.p5 / n - 0.03582) < 0.02 && abs(two.p95 / n - 0.65731) < 0.03, "\(two)")
+    // Without either source of noise every replicate is the expected path: half, then a quarter.
+    let fixed = try HandWorkedForecastTests.lapsedOnly(n, horizon: 2, replicates: 200) { $0.processNoise = false }
+    #expect(fixed.bands[.customers]!.map(\.p5) == [n / 2, n / 4] && fixed.bands[.customers]!.map(\.p95) == [n / 2, n / 4])
   }
 
   @Test func longHorizonAgreesWithTheAbsorptionAnalysis() throws {
@@ -99,14 +103,18 @@ struct ForecastTests {
     #expect(f.expected[.customers]!.last! < 1e-3 * livingNow)
   }
 
-  @Test func heldOutRevenueIsTracked() throws {
+  @Test func heldOutRevenueFallsInsideTheForecastRange() throws {
     // Fit on 30 months of a 36-month history, forecast the last 6 and compare with what happened.
-    // The generator's acquisitions grow 15% a year, hence the trend assumption. Measured when
-    // written: 9.6% under the actual, because held-out months 31-36 include the December peak of
-    // purchase seasonality, which per-state mean rewards do not carry.
+    // The generator is made stationary in what a Markov chain can carry (no purchase seasonality,
+    // no acquisition trend or cycle), so the held-out revenue must fall inside the forecast's own
+    // P5-P95 range and the expected value must be close to it: the range is the tolerance, not a
+    // figure read off a past run.
     var g = GeneratorParameters()
     g.customers = 8_000
     g.seed = 21
+    g.purchaseSeasonality = 0
+    g.acquisitionSeasonality = 0
+    g.acquisitionTrendPerYear = 0
     let history = try SyntheticHistoryGenerator.generate(g)
     let table = TransactionTable(history: history)
     var fit = FitOptions()
@@ -114,16 +122,15 @@ struct ForecastTests {
     let model = try ModelFitter.fit(table, options: fit)
     let f = try ForecastEngine.run(model: model, options: options {
       $0.horizon = 6
-      $0.replicates = 200
-      $0.acquisition = .trend
+      $0.replicates = 400
     })
     let cutoff = g.start.adding(months: 30).dayNumber
     var actual = 0.0
     for r in 0..<table.rowCount where table.day[r] >= cutoff && table.event[r] != .lead { actual += table.amount[r] }
-    let predicted = f.expected[.cumulativeRevenue]!.last!
-    #expect(abs(predicted - actual) / actual < 0.15, "predicted \(predicted), actual \(actual)")
     let band = f.bands[.cumulativeRevenue]!.last!
-    #expect(band.p5 < band.p50 && band.p50 < band.p95)
+    let predicted = f.expected[.cumulativeRevenue]!.last!
+    #expect(band.p5 < actual && actual < band.p95, "actual \(actual), range \(band.p5)...\(band.p95)")
+    #expect(abs(predicted - actual) < (band.p95 - band.p5) / 2, "predicted \(predicted), actual \(actual)")
   }
 
   @Test func scoreOutlookAgreesWithTheChain() throws {
@@ -224,24 +231,35 @@ struct ForecastAdjustmentTests {
   }
 
   @Test func seasonalModelsForecastWithTheirSeasons() throws {
+    // Each forecast step moves customers with the matrix of the calendar month it leaves: the
+    // step into 2026-01 uses December's matrix. Worked here from the model's seasonal matrices,
+    // month by month from the forecast's period labels.
     var g = GeneratorParameters()
     g.customers = 4_000
     g.seed = 11
     var fit = FitOptions()
     fit.estimator.seasonal = true
     let model = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: fit)
+    let seasons = try #require(model.seasonalMatrices).map { Matrix(rows: $0) }
+    #expect(seasons.count == 12)
     var o = ForecastOptions()
     o.replicates = 0
     o.horizon = 12
-    let seasonal = try ForecastEngine.run(model: model, options: o)
+    o.acquisition = AcquisitionAssumption.none
+    o.includeReactivations = false
+    let f = try ForecastEngine.run(model: model, options: o)
+    var x = model.currentBase
+    for t in 0..<12 {
+      let month = Int(f.periods[t].split(separator: "-")[1])!
+      let leaving = (month + 10) % 12  // the month before, 0 = January
+      x = seasons[leaving].leftMultiplied(byRowVector: x)
+      expectClose(f.expectedStates[t], x, tolerance: 1e-9 * model.currentBase.reduce(0, +))
+    }
+    // The pooled matrix would give another path (the seasons differ).
     var pooled = model
     pooled.seasonalMatrices = nil
     let flat = try ForecastEngine.run(model: pooled, options: o)
-    #expect(seasonal.expected[.active]! != flat.expected[.active]!)
-    let total = model.currentBase.reduce(0, +)
-    o.acquisition = .none
-    o.includeReactivations = false
-    for state in try ForecastEngine.run(model: model, options: o).expectedStates { #expect(abs(state.reduce(0, +) - total) < 1e-6) }
+    #expect(zip(flat.expected[.active]!, f.expected[.active]!).contains { abs($0 - $1) > 1 })
   }
 }
 
