@@ -282,10 +282,14 @@ extension ActivityModel {
     model.wakeRate = start
     model.runEM(searchGroups, iterations: options.searchIterations)
     let warm = model.weights
-    // The candidates are independent: both cores take them.
+    // The candidates are independent: the cores take them, one each. OpenBLAS's own threads would
+    // only compete with them for the same cores (and spin between calls), so it runs on one
+    // thread meanwhile.
     let results = Partials<Double>(count: options.wakeRates.count)
     let base = model
     let search = searchGroups
+    let blasThreads = BLASThreads.count
+    BLASThreads.set(1)
     DispatchQueue.concurrentPerform(iterations: options.wakeRates.count) { k in
       var candidate = base
       candidate.weights = warm
@@ -293,6 +297,7 @@ extension ActivityModel {
       candidate.runEM(search, iterations: options.searchIterations)
       results.store(candidate.logLikelihood, at: k)
     }
+    BLASThreads.set(blasThreads)
     let scores = zip(options.wakeRates, results.all()).map { (omega: $0, logLikelihood: $1) }
     let best = scores.indices.max { scores[$0].logLikelihood < scores[$1].logLikelihood }!
     var omega = scores[best].omega
