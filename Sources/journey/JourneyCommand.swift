@@ -14,7 +14,7 @@ struct JourneyCommand: ParsableCommand {
       Start with `journey demo`: it generates sample data and runs every analysis on it.
       """,
     version: "0.1.0",
-    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Backtest.self]
+    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, SQL.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Backtest.self]
   )
 
   /// Runs the command; errors the library raises about input data exit with 65 (bad input data:
@@ -48,7 +48,7 @@ enum ExitCodes {
   /// The exit code of a library error about input data, nil for anything else.
   static func dataError(_ error: any Error) -> Int32? {
     switch error {
-    case is InputError, is InputFailure, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
+    case is InputError, is InputFailure, is SummaryFormatError, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
       return dataError
     case is OutputPathError:
       return usage
