@@ -32,6 +32,6 @@ let package = Package(
     ),
     // Chart snapshots are read by path from the source tree, not bundled.
     .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit"], exclude: ["Reports/Snapshots"]),
-    .testTarget(name: "JourneyCLITests", dependencies: ["journey"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["journey", "JourneyKit"]),
   ]
 )

@@ -21,7 +21,7 @@ spark = (
 )
 spark.sparkContext.setLogLevel("ERROR")
 spark.read.csv(
-    source, header=True, schema="customer_id STRING, date DATE, amount DOUBLE, event STRING, channel STRING"
+    source, header=True, escape="\"", schema="customer_id STRING, date DATE, amount DOUBLE, event STRING, channel STRING"
 ).createOrReplaceTempView("transactions")
 for path in queries:
     with open(path) as f:

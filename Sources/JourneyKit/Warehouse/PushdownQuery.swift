@@ -64,7 +64,7 @@ public struct PushdownQuery: Sendable {
     let idOrder = engine == .postgres ? "customer_id COLLATE \"C\"" : "customer_id"
     return """
       -- \(TransactionSummary.format): one row per purchase occasion (same-day purchases merged), lead and
-      -- refund, grouped by customer; read it with `journey fit --summary FILE`.
+      -- refund, grouped by customer. Read it with `journey fit --summary FILE`.
       WITH source AS (
         SELECT
           \(cast(quote(customerColumn), text)) AS customer_id,
