@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyKit
+import JourneyPostgres
 
 @main
 struct JourneyCommand: ParsableCommand {
@@ -52,6 +53,8 @@ enum ExitCodes {
       return dataError
     case is OutputPathError:
       return usage
+    case let source as PostgresSourceError:
+      return source.exitCode
     case let fit as FitError:
       // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse.
       switch fit {

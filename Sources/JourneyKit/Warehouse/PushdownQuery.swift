@@ -40,6 +40,11 @@ public struct PushdownQuery: Sendable {
     self.table = table
   }
 
+  /// The table columns the query reads, for messages about a missing one.
+  public var columnNames: [String] {
+    [customerColumn, dateColumn, amountColumn] + [eventColumn, splitBy].compactMap { $0 }
+  }
+
   /// The query text, with a comment saying what it returns.
   ///
   /// - Throws: `PushdownQueryError` for an empty table or column name.

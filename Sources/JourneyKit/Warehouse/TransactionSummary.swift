@@ -78,7 +78,12 @@ public enum TransactionSummary {
   ///     format are the summary's own.
   /// - Throws: `SummaryFormatError` for a file that is not a summary; `InputFailure` for bad rows.
   public static func read(path: String, splitBy: String? = nil, options: ReaderOptions = ReaderOptions()) throws -> IngestResult {
-    let header = try firstLine(path: path)
+    try check(header: try firstLine(path: path), name: path, splitBy: splitBy)
+    return try TransactionReader(options: readerOptions(options, splitBy: splitBy)).read(path: path)
+  }
+
+  /// - Throws: `SummaryFormatError` unless `header` is a `journey-summary/1` header with the split column.
+  private static func check(header: String, name path: String, splitBy: String?) throws(SummaryFormatError) {
     let names = Array(header.utf8).withUnsafeBufferPointer { CSVHeader.fields($0, delimiter: UInt8(ascii: ",")) }.map(\.name)
     guard names.count >= 4, Array(names.prefix(4)) == columns, names.count <= 5 else {
       throw SummaryFormatError.unexpectedHeader(path: path, found: header)
@@ -86,6 +91,10 @@ public enum TransactionSummary {
     if let splitBy, names.count < 5 || names[4] != splitBy {
       throw SummaryFormatError.missingSplit(path: path, column: splitBy, found: names.count == 5 ? names[4] : nil)
     }
+  }
+
+  /// `options` with the summary's own columns and format.
+  private static func readerOptions(_ options: ReaderOptions, splitBy: String?) -> ReaderOptions {
     var o = options
     o.customerColumn = columns[0]
     o.dateColumn = columns[1]
@@ -96,17 +105,25 @@ public enum TransactionSummary {
     o.decimalComma = false
     o.keepSameDay = false
     o.attributeColumns = splitBy.map { [$0] } ?? []
-    return try TransactionReader(options: o).read(path: path)
+    return o
+  }
+
+  /// Reads a summary held in memory (rows a live source fetched); `name` is used in messages.
+  public static func read(bytes: [UInt8], name: String, splitBy: String? = nil, options: ReaderOptions = ReaderOptions()) throws -> IngestResult {
+    let header = String(decoding: bytes.prefix { $0 != 0x0A }, as: UTF8.self)
+    try check(header: header, name: name, splitBy: splitBy)
+    return try TransactionReader(options: readerOptions(options, splitBy: splitBy)).read(bytes: bytes, name: name)
   }
 
   /// Shortest text that reads back to the same `Double` (Swift's description, e.g. `19.9`, `1e-05`).
-  static func amountText(_ value: Double) -> String {
+  public static func amountText(_ value: Double) -> String {
     if value == 0 { return value.sign == .minus ? "-0" : "0" }
     return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
   }
 
-  /// A field quoted when it must be (RFC 4180).
-  static func quoted(_ field: String) -> String {
+  /// A field quoted when it must be (RFC 4180). Unlike report CSVs, no spreadsheet formula
+  /// guard: ids must read back exactly.
+  public static func quoted(_ field: String) -> String {
     guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return field }
     return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }

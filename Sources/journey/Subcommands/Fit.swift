@@ -25,6 +25,7 @@ extension JourneyCommand {
         Example:
           journey fit transactions.csv -o model.json
           journey fit --summary summary.csv --states rfm:4 -o model.json
+          PGPASSWORD=... journey fit --source postgres://crm@db:5432/shop --table sales.orders -o model.json
           journey fit transactions.csv --states value --period quarter -o model.json
           journey fit data.csv --states rfm:4 --split-by channel -o model.json
           journey fit data.csv --states scenarios/states-example.yaml -o m.json
@@ -39,6 +40,7 @@ extension JourneyCommand {
     var summary: String?
 
     @OptionGroup var input: InputFormatOptions
+    @OptionGroup var warehouse: SourceOptions
     @OptionGroup var model: ModelOptions
 
     @Option(name: [.short, .customLong("output")], help: "Model file to write (JSON).")
@@ -48,18 +50,19 @@ extension JourneyCommand {
     var json = false
 
     func validate() throws {
-      switch (file, summary) {
-      case (nil, nil): throw ValidationError("give a transaction file, or a summary with --summary FILE")
-      case (.some, .some): throw ValidationError("--summary: give either a transaction file or --summary, not both")
-      default: break
-      }
+      let given = [file, summary, warehouse.source].compactMap { $0 }.count
+      guard given > 0 else { throw ValidationError("give a transaction file, a summary (--summary FILE) or a table (--source URL --table NAME)") }
+      guard given == 1 else { throw ValidationError("give one input: a transaction file, --summary FILE or --source URL, not several") }
     }
 
     func run() throws {
-      let source = summary ?? file ?? "-"
-      try guardOutputs([("--output", output)] + input.outputs, inputs: [source] + model.inputs)
+      let postgres = try warehouse.postgres()
+      let source = postgres.map { "\($0.url.redacted) table \(warehouse.table!)" } ?? summary ?? file ?? "-"
+      try guardOutputs([("--output", output)] + input.outputs, inputs: postgres == nil ? [source] + model.inputs : model.inputs)
       let ingest =
-        if let summary {
+        if let postgres {
+          try warehouse.readSummary(postgres, format: input, splitBy: model.splitBy)
+        } else if let summary {
           try input.readSummary(path: summary, splitBy: model.splitBy)
         } else {
           try input.read(path: source, keeping: model.splitBy.map { [$0] } ?? [])
