@@ -15,7 +15,7 @@ struct TransactionSummaryTests {
   /// The raw history read as ingest reads it, and the same history through its summary.
   static let tables: (raw: TransactionTable, summary: TransactionTable, summaryText: String) = {
     let raw = folder.appendingPathComponent("raw.csv").path
-    try! WarehouseHistory.csv(customers: 1_500, seed: 19).write(toFile: raw, atomically: true, encoding: .utf8)
+    try! WarehouseHistory.csv(customers: 700, seed: 19).write(toFile: raw, atomically: true, encoding: .utf8)
     var options = ReaderOptions()
     options.attributeColumns = ["channel"]
     let table = try! TransactionReader(options: options).read(path: raw).table
