@@ -4,7 +4,8 @@
 #                              DIR/env (the JOURNEY_TEST_* variables the tests read)
 #   .ci/engines.sh stop DIR    stops the PostgreSQL server it started
 # PostgreSQL: Debian's server, initdb + pg_ctl in /tmp/journey-engines-pg-PORT on 127.0.0.1:$PORT (run as the postgres
-# user when we are root), a password-protected role `journey` and database `journey`.
+# user when we are root), a password-protected role `journey` owning database `journey`, and a
+# role `journey_reader` with the same password and no grants (for the permission test).
 # DuckDB: the CLI from PyPI (duckdb-cli); Spark: pyspark from PyPI with Java 17; both in DIR/venv.
 set -euo pipefail
 action=${1:?start or stop}
@@ -43,7 +44,8 @@ as_postgres "$bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg" start >/dev/null
 export PGPASSWORD=journey-secret
 psql -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-  -c "CREATE ROLE journey LOGIN PASSWORD 'journey-secret'" -c "CREATE DATABASE journey OWNER journey"
+  -c "CREATE ROLE journey LOGIN PASSWORD 'journey-secret'" -c "CREATE DATABASE journey OWNER journey" \
+  -c "CREATE ROLE journey_reader LOGIN PASSWORD 'journey-secret'"  # may connect, may read no table
 
 cat >"$dir/env" <<ENV
 export JOURNEY_TEST_POSTGRES=postgres://journey@127.0.0.1:$port/journey

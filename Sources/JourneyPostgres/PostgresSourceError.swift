@@ -11,6 +11,8 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
   case unreachable(url: String, reason: String)
   /// The server refused the user or the password, or the user may not read the table (exit 77).
   case authentication(url: String, user: String, message: String, passwordGiven: Bool)
+  /// The user may not read the table or write the scores table (exit 77).
+  case permissionDenied(table: String, message: String)
   /// TLS as `sslmode` asks is not possible (exit 76).
   case tls(url: String, mode: PostgresURL.SSLMode, reason: String)
   /// The database or the table does not exist (exit 66).
@@ -26,7 +28,7 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
     switch self {
     case .invalidURL, .passwordInURL: 64
     case .unreachable: 69
-    case .authentication: 77
+    case .authentication, .permissionDenied: 77
     case .tls: 76
     case .missingTable: 66
     case .missingColumn: 78
@@ -46,6 +48,8 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
     case let .authentication(url, user, message, passwordGiven):
       "\(url): the server refused user '\(user)': \(message)"
         + (passwordGiven ? "; check the password in PGPASSWORD or ~/.pgpass" : "; no password was found: set PGPASSWORD or add a line to ~/.pgpass")
+    case let .permissionDenied(table, message):
+      "table '\(table)': \(message); ask the table's owner for SELECT (and, for --scores-table, CREATE on the schema)"
     case let .tls(url, mode, reason):
       "\(url): sslmode=\(mode.rawValue): \(reason)"
         + (mode == .require || mode == .verifyCA || mode == .verifyFull ? "; the server must offer TLS, or use sslmode=prefer or disable on a trusted network" : "")
@@ -103,7 +107,7 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
     case "42P01", "3F000": return .missingTable(table: table, message: message)
     case "42703": return .missingColumn(table: table, columns: columns, message: message)
     case "57014": return .timeout(seconds: timeoutSeconds ?? 0)
-    case "42501": return .authentication(url: "", user: "", message: message, passwordGiven: true)
+    case "42501": return .permissionDenied(table: table, message: message)
     default: return .server(sqlState: state.isEmpty ? "none" : state, message: message)
     }
   }

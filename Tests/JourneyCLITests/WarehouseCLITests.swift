@@ -169,6 +169,8 @@ struct WarehouseCLITests {
         message: "postgres://journey@\(parsed.host!):\(parsed.port!)/journey: the server refused user 'journey': password authentication failed for user \"journey\"; check the password in PGPASSWORD or ~/.pgpass"),
       Failure(name: "no password", arguments: ["--source", url, "--table", "cli_transactions"], password: nil, status: 77,
         message: "no password was found: set PGPASSWORD or add a line to ~/.pgpass"),
+      Failure(name: "no permission on the table", arguments: ["--source", url.replacingOccurrences(of: "//journey@", with: "//journey_reader@"), "--table", "cli_transactions"],
+        password: password, status: 77, message: "table 'cli_transactions': permission denied for table cli_transactions; ask the table's owner for SELECT"),
       Failure(name: "missing table", arguments: ["--source", url, "--table", "no_such_table"], password: password, status: 66,
         message: "table 'no_such_table': relation \"no_such_table\" does not exist; check the name and schema"),
       Failure(name: "missing column", arguments: ["--source", url, "--table", "cli_transactions", "--customer-column", "client"], password: password, status: 78,

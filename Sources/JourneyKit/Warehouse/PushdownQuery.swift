@@ -57,7 +57,7 @@ public struct PushdownQuery: Sendable {
       throw .emptyName(what: what, value: name)
     }
     let from = parts.map(quote).joined(separator: ".")
-    let text = type(of: "text")
+    let text = textType
     let event = eventColumn.map { "\(cast(quote($0), text))" } ?? "CAST(NULL AS \(text))"
     let split = splitBy.map { "\(cast(quote($0), text))" } ?? "CAST(NULL AS \(text))"
     // Rows ingest certainly reads as purchases: only these are merged.
@@ -119,7 +119,8 @@ public struct PushdownQuery: Sendable {
     }
   }
 
-  private func type(of _: String) -> String {
+  /// The engine's name for a text column.
+  private var textType: String {
     switch engine {
     case .postgres: "TEXT"
     case .duckdb: "VARCHAR"
