@@ -14,8 +14,11 @@ let package = Package(
     // The workspace's web server (`journey serve`); only JourneyServe depends on it.
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
-    .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+    // The live PostgreSQL source (`fit/score --source`); only JourneyPostgres depends on it.
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // OpenBLAS (cblas) and LAPACKE from the system; only JourneyKit/LinearAlgebra imports it.
@@ -40,17 +43,29 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),
+    // The live PostgreSQL source (fit/score --source): the only code that talks to a database,
+    // kept out of JourneyKit so the library's core has no networking dependency.
+    .target(
+      name: "JourneyPostgres",
+      dependencies: [
+        "JourneyKit",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "journey",
       dependencies: [
         "JourneyKit",
         "JourneyServe",
+        "JourneyPostgres",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Chart snapshots are read by path from the source tree, not bundled.
     .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit"], exclude: ["Reports/Snapshots"]),
-    .testTarget(name: "JourneyCLITests", dependencies: ["journey"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["journey", "JourneyKit"]),
     .testTarget(name: "JourneyServeTests", dependencies: ["journey"]),
   ]
 )

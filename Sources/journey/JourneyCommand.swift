@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyKit
+import JourneyPostgres
 
 @main
 struct JourneyCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct JourneyCommand: ParsableCommand {
       Start with `journey demo`: it generates sample data and runs every analysis on it.
       """,
     version: "0.1.0",
-    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Design.self, Backtest.self, Serve.self]
+    subcommands: [Demo.self, Generate.self, Inspect.self, Fit.self, SQL.self, Show.self, Forecast.self, Score.self, Compare.self, Levers.self, Evaluate.self, Design.self, Backtest.self, Serve.self]
   )
 
   /// Runs the command; errors the library raises about input data exit with 65 (bad input data:
@@ -48,10 +49,12 @@ enum ExitCodes {
   /// The exit code of a library error about input data, nil for anything else.
   static func dataError(_ error: any Error) -> Int32? {
     switch error {
-    case is InputError, is InputFailure, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
+    case is InputError, is InputFailure, is SummaryFormatError, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
       return dataError
     case is OutputPathError:
       return usage
+    case let source as PostgresSourceError:
+      return source.exitCode
     case let fit as FitError:
       // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse.
       switch fit {

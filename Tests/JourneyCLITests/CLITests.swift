@@ -2,10 +2,11 @@ import Foundation
 import Testing
 
 /// Runs the built `journey` binary (it sits beside the test bundle) and captures its output.
-func runJourney(_ arguments: [String], currentDirectory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+func runJourney(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
   let process = Process()
   process.executableURL = journeyBinary
   process.arguments = arguments
+  if let environment { process.environment = environment }
   if let currentDirectory { process.currentDirectoryURL = currentDirectory }
   let out = Pipe()
   let err = Pipe()

@@ -10,6 +10,18 @@ struct InputOptions: ParsableArguments {
   @Argument(help: ArgumentHelp("Transactions as CSV or TSV with a header row ('-' reads standard input).", valueName: "file"))
   var file: String
 
+  @OptionGroup var format: InputFormatOptions
+
+  /// Reads the file, keeping `attributeColumns` per customer (for `--split-by`). Bad input
+  /// prints every problem found to standard error and exits with 65.
+  func read(keeping attributeColumns: [String] = []) throws -> IngestResult {
+    try format.read(path: file, keeping: attributeColumns)
+  }
+}
+
+/// How transactions are written and what to do with bad rows: `InputOptions` without the file,
+/// for commands whose input may also be a summary (`fit --summary`).
+struct InputFormatOptions: ParsableArguments {
   @Option(help: "Header name of the customer id column (any case).")
   var customerColumn = "customer_id"
 
@@ -89,19 +101,36 @@ struct InputOptions: ParsableArguments {
     return options
   }
 
-  /// Reads the file, keeping `attributeColumns` per customer (for `--split-by`). Bad input
-  /// prints every problem found to standard error and exits with 65.
-  func read(keeping attributeColumns: [String] = []) throws -> IngestResult {
+  /// Reads the file at `path`, keeping `attributeColumns` per customer (for `--split-by`).
+  /// Bad input prints every problem found to standard error and exits with 65.
+  func read(path: String, keeping attributeColumns: [String] = []) throws -> IngestResult {
     var options = try readerOptions()
     options.attributeColumns += attributeColumns
     let reader = TransactionReader(options: options)
     let result: IngestResult
     do {
-      result = try reader.read(path: file)
+      result = try reader.read(path: path)
     } catch {
       printError(error.description)
       throw ExitCode(65)
     }
+    return reportSkipped(result)
+  }
+
+  /// Reads a `journey-summary/1` file (`fit --summary`) with this command's bad-row policy.
+  func readSummary(path: String, splitBy: String?) throws -> IngestResult {
+    let result: IngestResult
+    do {
+      result = try TransactionSummary.read(path: path, splitBy: splitBy, options: try readerOptions())
+    } catch let error as InputFailure {
+      printError(error.description)
+      throw ExitCode(65)
+    }
+    return reportSkipped(result)
+  }
+
+  /// Says on standard error how many rows were skipped and why.
+  private func reportSkipped(_ result: IngestResult) -> IngestResult {
     let summary = result.summary
     if summary.rowsRejected > 0 {
       let reasons = summary.rejectedByReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }

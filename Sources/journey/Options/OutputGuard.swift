@@ -11,6 +11,10 @@ func guardOutputs(_ outputs: [(String, String?)], inputs: [String?]) throws {
 
 extension InputOptions {
   /// `--rejects`, the output every command reading transactions may write.
+  var outputs: [(String, String?)] { format.outputs }
+}
+
+extension InputFormatOptions {
   var outputs: [(String, String?)] { [("--rejects", rejects)] }
 }
 

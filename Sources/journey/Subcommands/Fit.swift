@@ -19,8 +19,13 @@ extension JourneyCommand {
         and any --candidate by rolling-origin validation (see journey backtest) and fits the best. \
         An incomplete last period is left out, and the output says so.
 
+        With --summary FILE the input is a journey-summary/1 file, the per-customer summary \
+        `journey sql` computes inside a warehouse; the model is the one the raw rows give.
+
         Example:
           journey fit transactions.csv -o model.json
+          journey fit --summary summary.csv --states rfm:4 -o model.json
+          PGPASSWORD=... journey fit --source postgres://crm@db:5432/shop --table sales.orders -o model.json
           journey fit transactions.csv --states value --period quarter -o model.json
           journey fit data.csv --states rfm:4 --split-by channel -o model.json
           journey fit data.csv --states scenarios/states-example.yaml -o m.json
@@ -28,7 +33,14 @@ extension JourneyCommand {
         """
     )
 
-    @OptionGroup var input: InputOptions
+    @Argument(help: ArgumentHelp("Transactions as CSV or TSV with a header row ('-' reads standard input).", valueName: "file"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("Fit from a journey-summary/1 file (what `journey sql` computes in a warehouse) instead of a transaction file.", valueName: "file"))
+    var summary: String?
+
+    @OptionGroup var input: InputFormatOptions
+    @OptionGroup var warehouse: SourceOptions
     @OptionGroup var model: ModelOptions
 
     @Option(name: [.short, .customLong("output")], help: "Model file to write (JSON).")
@@ -37,10 +49,25 @@ extension JourneyCommand {
     @Flag(help: "Print the model summary as JSON instead of tables.")
     var json = false
 
+    func validate() throws {
+      let given = [file, summary, warehouse.source].compactMap { $0 }.count
+      guard given > 0 else { throw ValidationError("give a transaction file, a summary (--summary FILE) or a table (--source URL --table NAME)") }
+      guard given == 1 else { throw ValidationError("give one input: a transaction file, --summary FILE or --source URL, not several") }
+    }
+
     func run() throws {
-      try guardOutputs([("--output", output)] + input.outputs, inputs: [input.file] + model.inputs)
-      let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
-      var options = try model.fitOptions(source: input.file, allowAuto: true)
+      let postgres = try warehouse.postgres()
+      let source = postgres.map { "\($0.url.redacted) table \(warehouse.table!)" } ?? summary ?? file ?? "-"
+      try guardOutputs([("--output", output)] + input.outputs, inputs: postgres == nil ? [source] + model.inputs : model.inputs)
+      let ingest =
+        if let postgres {
+          try warehouse.readSummary(postgres, format: input, splitBy: model.splitBy)
+        } else if let summary {
+          try input.readSummary(path: summary, splitBy: model.splitBy)
+        } else {
+          try input.read(path: source, keeping: model.splitBy.map { [$0] } ?? [])
+        }
+      var options = try model.fitOptions(source: source, allowAuto: true)
       if model.autoStates {
         let visible = options.asOf.map { ingest.table.truncated(through: $0) } ?? ingest.table
         let selection = try StateSpaceSelection.run(visible, fit: options, options: model.selectionOptions())
