@@ -225,7 +225,7 @@ extension ActivityModel {
     /// estimate is deterministic. Every customer is still scored.
     public var sampleLimit = 10_000
     /// Customers the scan over wake rates reads at most (a stride sample of the sample).
-    public var searchSampleLimit = 10_000
+    public var searchSampleLimit = 5_000
     /// Grid of purchase rates per day (log-spaced) and of dormancy rates per day.
     public var purchaseRates = ActivityModel.logSpaced(from: 1.0 / 5_000, to: 1, count: 22)
     public var dormancyRates = ActivityModel.logSpaced(from: 1e-5, to: 0.1, count: 10)
