@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 // The BLAS half of the only code that touches OpenBLAS pointers. Everything
 // here takes and returns `Matrix` values; pointers never escape.
@@ -122,4 +123,26 @@ public enum BLASThreads {
     precondition(n >= 1, "at least one thread")
     openblas_set_num_threads(Int32(n))
   }
+
+  /// Runs `body` with OpenBLAS on one thread: for work that already keeps every core busy with
+  /// its own threads (`DispatchQueue.concurrentPerform`), where OpenBLAS's threads would only
+  /// compete for the same cores and spin between calls. The setting is process-wide, so
+  /// overlapping calls share it: the first sets one thread, the last puts the count back.
+  public static func oneEach<T>(_ body: () throws -> T) rethrows -> T {
+    lock.lock()
+    if users == 0 { saved = count; set(1) }
+    users += 1
+    lock.unlock()
+    defer {
+      lock.lock()
+      users -= 1
+      if users == 0 { set(saved) }
+      lock.unlock()
+    }
+    return try body()
+  }
+
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var users = 0
+  nonisolated(unsafe) private static var saved = 1
 }

@@ -71,6 +71,40 @@ extension Matrix {
   }
 }
 
+extension Matrix {
+  /// A factor F with `self = F . F^T`, for a symmetric positive semi-definite matrix, through
+  /// LAPACKE `dpstrf` (Cholesky with complete pivoting, which stops at the numerical rank).
+  ///
+  /// F has n rows and as many columns as the rank: a covariance of n counts that sum to a
+  /// fixed total, or with states nobody can reach, is singular, and plain Cholesky would fail
+  /// on it. Normal vectors with that covariance are then `F . z` for z standard normal.
+  /// - Complexity: O(n^3).
+  public func positiveSemidefiniteFactor() -> Matrix {
+    precondition(isSquare, "only a square matrix has a Cholesky factor, got \(rowCount)x\(columnCount)")
+    let n = rowCount
+    if n == 0 { return self }
+    var a = elements
+    var pivots = [LapackInt](repeating: 0, count: n)
+    var rank: LapackInt = 0
+    let info = a.withUnsafeMutableBufferPointer { ap in
+      pivots.withUnsafeMutableBufferPointer { pp in
+        // A negative tolerance asks for LAPACK's default: n * eps * the largest diagonal entry.
+        LAPACKE_dpstrf(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "L")), lapackSize(n), ap.baseAddress, lapackSize(n), pp.baseAddress, &rank, -1)
+      }
+    }
+    precondition(info >= 0, "LAPACKE_dpstrf rejected argument \(-info): a bug in Journey")
+    // info > 0 only says the matrix is rank deficient: the first `rank` columns of L are the
+    // factor. P^T A P = L L^T, so A = (P L)(P L)^T: row k of L is row pivots[k] of F.
+    let r = Int(rank)
+    var factor = Matrix(rowCount: n, columnCount: r)
+    for k in 0..<n {
+      let row = Int(pivots[k]) - 1
+      for c in 0..<Swift.min(k + 1, r) { factor[row, c] = a[k * n + c] }
+    }
+    return factor
+  }
+}
+
 @inline(__always)
 private func lapackSize(_ n: Int) -> LapackInt {
   guard let value = LapackInt(exactly: n) else {

@@ -288,16 +288,15 @@ extension ActivityModel {
     let results = Partials<Double>(count: options.wakeRates.count)
     let base = model
     let search = searchGroups
-    let blasThreads = BLASThreads.count
-    BLASThreads.set(1)
-    DispatchQueue.concurrentPerform(iterations: options.wakeRates.count) { k in
-      var candidate = base
-      candidate.weights = warm
-      candidate.wakeRate = options.wakeRates[k]
-      candidate.runEM(search, iterations: options.searchIterations)
-      results.store(candidate.logLikelihood, at: k)
+    BLASThreads.oneEach {
+      DispatchQueue.concurrentPerform(iterations: options.wakeRates.count) { k in
+        var candidate = base
+        candidate.weights = warm
+        candidate.wakeRate = options.wakeRates[k]
+        candidate.runEM(search, iterations: options.searchIterations)
+        results.store(candidate.logLikelihood, at: k)
+      }
     }
-    BLASThreads.set(blasThreads)
     let scores = zip(options.wakeRates, results.all()).map { (omega: $0, logLikelihood: $1) }
     let best = scores.indices.max { scores[$0].logLikelihood < scores[$1].logLikelihood }!
     var omega = scores[best].omega

@@ -14,6 +14,11 @@ public struct ForecastOptions: Sendable {
   public var parameterUncertainty = true
   /// Move whole customers multinomially and draw entrants as Poisson (process noise).
   public var processNoise = true
+  /// From this many customers in the current base, a step's process noise is one multivariate
+  /// normal with the multinomial's covariance (`GaussianProcessNoise`, milliseconds per
+  /// forecast) instead of every customer moved (seconds on a million customers); below it the
+  /// counts are small enough for the normal to be a poor stand-in and the moves cheap.
+  public var gaussianNoiseMinimumBase = 50_000.0
   /// Distinct parameter draws; replicates share them in groups (see `ForecastEngine`).
   public var parameterDraws = 100
   /// Let churned customers come back at the window's historical rate (see `MarkovModel.forecastMatrix`).
@@ -265,116 +270,167 @@ public enum ForecastEngine {
     let slots = MatrixSlots(adjustment: steps.adjustment, horizon: h)
     // Per row, the posterior's support: draws touch only these entries.
     let support: [[Int]] = (0..<s).map { i in (0..<s).filter { posterior[i, $0] > 0 } }
-    DispatchQueue.concurrentPerform(iterations: groups) { g in
-      // Replicates of this group: g, g + groups, g + 2 groups, ...
-      let members = Array(Swift.stride(from: g, to: r, by: groups))
-      var parameterRNG = RandomSource(seed: options.seed, stream: 0x5EED_0000_0000 + UInt64(g))
-      var pg = p
-      var revenueMean = model.rewards.map(\.revenueMean)
-      var occasionsMean = model.rewards.map(\.occasionsMean)
-      if options.parameterUncertainty {
-        for i in 0..<s {
-          // A Dirichlet draw over the row's support only; absorbing and never-left rows have
-          // no support and keep their point row.
-          guard !support[i].isEmpty else { continue }
-          let draw = parameterRNG.dirichlet(support[i].map { posterior[i, $0] })
-          for (k, j) in support[i].enumerated() { pg[i, j] = draw[k] }
-        }
-        for i in 0..<s where model.rewards[i].customerPeriods > 1 {
-          let n = model.rewards[i].customerPeriods
-          revenueMean[i] += parameterRNG.normal() * (model.rewards[i].revenueVariance / n).squareRoot()
-          occasionsMean[i] = max(0, occasionsMean[i] + parameterRNG.normal() * (model.rewards[i].occasionsVariance / n).squareRoot())
-        }
-      }
-      // The group's distinct matrices: its draw, adjusted per step when asked, built once for
-      // the steps that share it (`slots`).
-      let stepMatrices = steps.adjustment.matrix.map { adjust in slots.firstSteps.map { adjust($0, pg) } } ?? [pg]
-      func matrix(_ t: Int) -> Matrix { stepMatrices[slots.slot[t]] }
-      // Cost terms may change per step even when the matrix does not, so one weight matrix per step;
-      // the flow probabilities, the expensive part, once per distinct matrix.
-      let flowProbabilities = stepMatrices.map { book.flows.rowProbabilities($0) }
-      let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[slots.slot[$0]]) }
-      let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
-      var samples = KPISamples(horizon: h, replicates: members.count)
-      if options.processNoise {
-        let stepRows = stepMatrices.map { m in (0..<s).map { MultinomialRow(m.row($0)) } }
-        // Per step, per (from, to): which flow kinds the move counts toward, as bits.
-        let stepFlowBits: [[[UInt8]]] = stepRows.map { rows in
-          rows.enumerated().map { i, row in
-            row.destinations.map { j in
-              var bits: UInt8 = 0
-              for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
-              return bits
-            }
+    let gaussianNoise: GaussianProcessNoise? =
+      options.processNoise && model.currentBase.reduce(0, +) >= options.gaussianNoiseMinimumBase
+      ? GaussianProcessNoise(
+        start: model.currentBase, matrix: { t in steps.adjustment.matrix?(t, p) ?? p }, inflow: inflow, flows: book.flows, horizon: h)
+      : nil
+    // The groups keep the cores busy; OpenBLAS threads inside them would only spin.
+    BLASThreads.oneEach {
+      DispatchQueue.concurrentPerform(iterations: groups) { g in
+        // Replicates of this group: g, g + groups, g + 2 groups, ...
+        let members = Array(Swift.stride(from: g, to: r, by: groups))
+        var parameterRNG = RandomSource(seed: options.seed, stream: 0x5EED_0000_0000 + UInt64(g))
+        var pg = p
+        var revenueMean = model.rewards.map(\.revenueMean)
+        var occasionsMean = model.rewards.map(\.occasionsMean)
+        if options.parameterUncertainty {
+          for i in 0..<s {
+            // A Dirichlet draw over the row's support only; absorbing and never-left rows have
+            // no support and keep their point row.
+            guard !support[i].isEmpty else { continue }
+            let draw = parameterRNG.dirichlet(support[i].map { posterior[i, $0] })
+            for (k, j) in support[i].enumerated() { pg[i, j] = draw[k] }
+          }
+          for i in 0..<s where model.rewards[i].customerPeriods > 1 {
+            let n = model.rewards[i].customerPeriods
+            revenueMean[i] += parameterRNG.normal() * (model.rewards[i].revenueVariance / n).squareRoot()
+            occasionsMean[i] = max(0, occasionsMean[i] + parameterRNG.normal() * (model.rewards[i].occasionsVariance / n).squareRoot())
           }
         }
-        let kinds = book.flows.members.count
-        var moved = [Int](repeating: 0, count: s)
-        for (k, replicate) in members.enumerated() {
-          var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
-          var x = model.currentBase.map { $0.rounded() }
-          var running = RunningTotals()
-          for t in 0..<h {
-            let rows = stepRows[slots.slot[t]]
-            let flowBits = stepFlowBits[slots.slot[t]]
-            // Expected inputs first (rate denominators, cost), then the realised flows over them.
-            var before = beforeMove[t].leftMultiplied(byRowVector: x)
-            for f in 0..<kinds { before[f] = 0 }
-            var next = [Double](repeating: 0, count: s)
-            for i in 0..<s where x[i] > 0 {
-              let row = rows[i]
-              for position in 0..<row.count { moved[position] = 0 }
-              row.draw(Int(x[i]), &rng, into: &moved)
-              for position in 0..<row.count where moved[position] > 0 {
-                let m = Double(moved[position])
-                next[row.destinations[position]] += m
-                let bits = flowBits[i][position]
-                if bits != 0 {
-                  for f in 0..<kinds where bits & (1 << UInt8(f)) != 0 { before[f] += m }
-                }
+        // The group's distinct matrices: its draw, adjusted per step when asked, built once for
+        // the steps that share it (`slots`).
+        let stepMatrices = steps.adjustment.matrix.map { adjust in slots.firstSteps.map { adjust($0, pg) } } ?? [pg]
+        func matrix(_ t: Int) -> Matrix { stepMatrices[slots.slot[t]] }
+        // Cost terms may change per step even when the matrix does not, so one weight matrix per step;
+        // the flow probabilities, the expensive part, once per distinct matrix.
+        let flowProbabilities = stepMatrices.map { book.flows.rowProbabilities($0) }
+        let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[slots.slot[$0]]) }
+        let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
+        var samples = KPISamples(horizon: h, replicates: members.count)
+        if options.processNoise && gaussianNoise == nil {
+          let stepRows = stepMatrices.map { m in (0..<s).map { MultinomialRow(m.row($0)) } }
+          // Per step, per (from, to): which flow kinds the move counts toward, as bits.
+          let stepFlowBits: [[[UInt8]]] = stepRows.map { rows in
+            rows.enumerated().map { i, row in
+              row.destinations.map { j in
+                var bits: UInt8 = 0
+                for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
+                return bits
               }
             }
-            for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
-            var after = afterMove[t].leftMultiplied(byRowVector: next)
-            // Sums of per-customer purchases and revenue vary around their means.
-            var revenueVariance = 0.0, purchaseVariance = 0.0
-            let multiplier = steps.revenueMultipliers[t]
-            for j in 0..<s where next[j] > 0 {
-              revenueVariance += next[j] * model.rewards[j].revenueVariance * multiplier[j] * multiplier[j]
-              purchaseVariance += next[j] * model.rewards[j].occasionsVariance * steps.occasionsMultipliers[t] * steps.occasionsMultipliers[t]
+          }
+          let kinds = book.flows.members.count
+          var moved = [Int](repeating: 0, count: s)
+          for (k, replicate) in members.enumerated() {
+            var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
+            var x = model.currentBase.map { $0.rounded() }
+            var running = RunningTotals()
+            for t in 0..<h {
+              let rows = stepRows[slots.slot[t]]
+              let flowBits = stepFlowBits[slots.slot[t]]
+              // Expected inputs first (rate denominators, cost), then the realised flows over them.
+              var before = beforeMove[t].leftMultiplied(byRowVector: x)
+              for f in 0..<kinds { before[f] = 0 }
+              var next = [Double](repeating: 0, count: s)
+              for i in 0..<s where x[i] > 0 {
+                let row = rows[i]
+                for position in 0..<row.count { moved[position] = 0 }
+                row.draw(Int(x[i]), &rng, into: &moved)
+                for position in 0..<row.count where moved[position] > 0 {
+                  let m = Double(moved[position])
+                  next[row.destinations[position]] += m
+                  let bits = flowBits[i][position]
+                  if bits != 0 {
+                    for f in 0..<kinds where bits & (1 << UInt8(f)) != 0 { before[f] += m }
+                  }
+                }
+              }
+              for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
+              var after = afterMove[t].leftMultiplied(byRowVector: next)
+              // Sums of per-customer purchases and revenue vary around their means.
+              var revenueVariance = 0.0, purchaseVariance = 0.0
+              let multiplier = steps.revenueMultipliers[t]
+              for j in 0..<s where next[j] > 0 {
+                revenueVariance += next[j] * model.rewards[j].revenueVariance * multiplier[j] * multiplier[j]
+                purchaseVariance += next[j] * model.rewards[j].occasionsVariance * steps.occasionsMultipliers[t] * steps.occasionsMultipliers[t]
+              }
+              after[KPIBook.AfterMove.purchases.rawValue] = max(0, after[KPIBook.AfterMove.purchases.rawValue] + rng.normal() * purchaseVariance.squareRoot())
+              after[KPIBook.AfterMove.revenue.rawValue] += rng.normal() * revenueVariance.squareRoot()
+              book.record(&samples, replicate: k, t: t, before: before[...], after: after[...], fixedCost: steps.fixedCost[t], running: &running)
+              x = next
             }
-            after[KPIBook.AfterMove.purchases.rawValue] = max(0, after[KPIBook.AfterMove.purchases.rawValue] + rng.normal() * purchaseVariance.squareRoot())
-            after[KPIBook.AfterMove.revenue.rawValue] += rng.normal() * revenueVariance.squareRoot()
-            book.record(&samples, replicate: k, t: t, before: before[...], after: after[...], fixedCost: steps.fixedCost[t], running: &running)
+          }
+        } else {
+          // All replicates of the group share P_g: one dgemm per step moves them all, and one
+          // more on each side reads every KPI input off the states. With Gaussian process noise,
+          // one more dgemm per step gives every replicate its noise.
+          let n = members.count
+          var x = Matrix(rowCount: n, columnCount: s)
+          for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
+          var running = [RunningTotals](repeating: RunningTotals(), count: n)
+          var random = members.map { RandomSource(seed: options.seed, stream: UInt64($0)) }
+          // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
+          let sparse = stepMatrices.map { SparseTransitions($0) }
+          let useSparse = sparse[0].density < SparseTransitions.maximumDensity
+          let entrantStates = inflow.map { step in step.indices.filter { step[$0] > 0 } }
+          // Per step and state: the variance of one customer's purchases (column 0) and revenue (1).
+          let rewardVarianceWeights: [Matrix] = (0..<(gaussianNoise == nil ? 0 : h)).map { t in
+            var w = Matrix(rowCount: s, columnCount: 2)
+            let m = steps.occasionsMultipliers[t]
+            for j in 0..<s {
+              w[j, 0] = model.rewards[j].occasionsVariance * m * m
+              w[j, 1] = model.rewards[j].revenueVariance * steps.revenueMultipliers[t][j] * steps.revenueMultipliers[t][j]
+            }
+            return w
+          }
+          for t in 0..<h {
+            var before = x.multiplied(by: beforeMove[t])
+            var next = useSparse ? sparse[slots.slot[t]].propagate(x) : matrix(t).propagate(x)
+            for row in 0..<n { for j in 0..<s { next[row, j] += inflow[t][j] } }
+            if let gaussianNoise {
+              // Element by element on the flat storage: these loops run for every replicate-step.
+              let noise = gaussianNoise.draw(step: t, random: &random)
+              let dimensions = gaussianNoise.dimensions[t]
+              let width = before.columnCount
+              for row in 0..<n {
+                for j in entrantStates[t] {
+                  next.elements[row * s + j] += Double(random[row].poisson(mean: inflow[t][j])) - inflow[t][j]
+                }
+                for (c, d) in dimensions.enumerated() {
+                  let e = noise.elements[row * dimensions.count + c]
+                  if d < s {
+                    next.elements[row * s + d] += e
+                  } else {
+                    before.elements[row * width + d - s] = max(0, before.elements[row * width + d - s] + e)
+                  }
+                }
+                for j in 0..<s { next.elements[row * s + j] = max(0, next.elements[row * s + j]) }
+              }
+            }
+            var after = next.multiplied(by: afterMove[t])
+            if gaussianNoise != nil {
+              // Sums of per-customer purchases and revenue vary around their means, as above:
+              // their variances are linear in the states, one more small product.
+              let variances = next.multiplied(by: rewardVarianceWeights[t])
+              let purchases = KPIBook.AfterMove.purchases.rawValue, revenue = KPIBook.AfterMove.revenue.rawValue
+              for row in 0..<n {
+                after[row, purchases] = max(0, after[row, purchases] + random[row].normal() * variances[row, 0].squareRoot())
+                after[row, revenue] += random[row].normal() * variances[row, 1].squareRoot()
+              }
+            }
+            for row in 0..<n {
+              book.record(
+                &samples, replicate: row, t: t,
+                before: before.elements[(row * before.columnCount)..<((row + 1) * before.columnCount)],
+                after: after.elements[(row * after.columnCount)..<((row + 1) * after.columnCount)],
+                fixedCost: steps.fixedCost[t], running: &running[row])
+            }
             x = next
           }
         }
-      } else {
-        // All replicates of the group share P_g: one dgemm per step moves them all, and one
-        // more on each side reads every KPI input off the states.
-        let n = members.count
-        var x = Matrix(rowCount: n, columnCount: s)
-        for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
-        var running = [RunningTotals](repeating: RunningTotals(), count: n)
-        // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
-        let sparse = stepMatrices.map { SparseTransitions($0) }
-        let useSparse = sparse[0].density < SparseTransitions.maximumDensity
-        for t in 0..<h {
-          let before = x.multiplied(by: beforeMove[t])
-          var next = useSparse ? sparse[slots.slot[t]].propagate(x) : matrix(t).propagate(x)
-          for row in 0..<n { for j in 0..<s { next[row, j] += inflow[t][j] } }
-          let after = next.multiplied(by: afterMove[t])
-          for row in 0..<n {
-            book.record(
-              &samples, replicate: row, t: t,
-              before: before.elements[(row * before.columnCount)..<((row + 1) * before.columnCount)],
-              after: after.elements[(row * after.columnCount)..<((row + 1) * after.columnCount)],
-              fixedCost: steps.fixedCost[t], running: &running[row])
-          }
-          x = next
-        }
+        results.store(samples, at: g)
       }
-      results.store(samples, at: g)
     }
     // Interleave the groups back into replicate order.
     let parts = results.all()
@@ -393,16 +449,22 @@ public enum ForecastEngine {
     return all
   }
 
+  /// Mean and the P5, P50, P95 quantiles (linear interpolation between order statistics, as
+  /// numpy's default) of the finite values.
   static func band(_ values: ArraySlice<Double>) -> Forecast.Band {
-    let sorted = values.filter(\.isFinite).sorted()
-    guard !sorted.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
+    var finite = values.filter(\.isFinite)
+    guard !finite.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
+    let mean = finite.reduce(0, +) / Double(finite.count)
+    // Six order statistics, not a sort: a forecast asks for thousands of bands.
+    var selector = OrderStatistics()
     func quantile(_ q: Double) -> Double {
-      let h = Double(sorted.count - 1) * q
+      let h = Double(finite.count - 1) * q
       let lo = Int(h.rounded(.down))
-      let hi = min(sorted.count - 1, lo + 1)
-      return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+      let hi = min(finite.count - 1, lo + 1)
+      let low = selector.select(lo, in: &finite)
+      return low + (h - Double(lo)) * (selector.select(hi, in: &finite) - low)
     }
-    return .init(mean: sorted.reduce(0, +) / Double(sorted.count), p5: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95))
+    return .init(mean: mean, p5: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95))
   }
 }
 
@@ -636,5 +698,43 @@ struct MatrixSlots {
     }
     self.slot = slot
     self.firstSteps = firstSteps
+  }
+}
+
+/// k-th smallest values of an array by quickselect (Hoare), each in expected O(n): the array
+/// is partly reordered in place, and every selection narrows the next one's range, so the six
+/// order statistics of a band cost about two passes instead of a sort.
+struct OrderStatistics {
+  /// Positions selected so far, with their values: the array is partitioned around each.
+  private var fixed: [(position: Int, value: Double)] = []
+
+  mutating func select(_ k: Int, in a: inout [Double]) -> Double {
+    // Earlier selections partition the array: position k lies between the nearest of them.
+    var low = 0, high = a.count - 1
+    for f in fixed {
+      if f.position == k { return f.value }
+      if f.position < k { low = max(low, f.position + 1) } else { high = min(high, f.position - 1) }
+    }
+    while low < high {
+      // Median of three as pivot, against sorted and reversed runs.
+      let mid = low + (high - low) / 2
+      if a[mid] < a[low] { a.swapAt(mid, low) }
+      if a[high] < a[low] { a.swapAt(high, low) }
+      if a[high] < a[mid] { a.swapAt(high, mid) }
+      let pivot = a[mid]
+      var i = low, j = high
+      while i <= j {
+        while a[i] < pivot { i += 1 }
+        while a[j] > pivot { j -= 1 }
+        if i <= j {
+          a.swapAt(i, j)
+          i += 1
+          j -= 1
+        }
+      }
+      if k <= j { high = j } else if k >= i { low = i } else { break }
+    }
+    fixed.append((k, a[k]))
+    return a[k]
   }
 }

@@ -82,6 +82,27 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
   }
 
+  /// Fills `values` with standard normals by the polar method, keeping both values of each
+  /// pair: half the logarithms of calling `normal()` for each, where millions are drawn.
+  public mutating func fillNormals(_ values: inout [Double]) {
+    fillNormals(&values, in: values.indices)
+  }
+
+  /// Fills `values[range]` with standard normals, as `fillNormals(_:)`.
+  public mutating func fillNormals(_ values: inout [Double], in range: Range<Int>) {
+    var k = range.lowerBound
+    while k < range.upperBound {
+      let u = 2 * uniform() - 1
+      let v = 2 * uniform() - 1
+      let s = u * u + v * v
+      guard s > 0 && s < 1 else { continue }
+      let scale = Foundation.sqrt(-2 * Foundation.log(s) / s)
+      values[k] = u * scale
+      if k + 1 < range.upperBound { values[k + 1] = v * scale }
+      k += 2
+    }
+  }
+
   /// Gamma(shape, scale 1) by Marsaglia & Tsang (2000); shape < 1 via the
   /// boost `G(a) = G(a + 1) U^(1/a)`.
   public mutating func gamma(shape: Double) -> Double {
@@ -112,28 +133,42 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     return x / (x + y)
   }
 
-  /// Poisson(mean): inversion for small means, normal approximation with
-  /// continuity correction beyond 500 (where its error is far below Monte Carlo noise).
+  /// Poisson(mean): multiplication of uniforms below a mean of 10; from 10 on, Hörmann's
+  /// transformed rejection with squeeze (PTRS, 1993), exact and a few uniforms per draw
+  /// whatever the mean (counting uniforms costs one per unit of the mean).
   public mutating func poisson(mean: Double) -> Int {
     precondition(mean >= 0, "Poisson mean must not be negative")
     if mean == 0 { return 0 }
-    if mean > 500 {
-      return Swift.max(0, Int((mean + Foundation.sqrt(mean) * normal() + 0.5).rounded(.down)))
-    }
-    // Multiply uniforms until the product falls below e^-mean, in chunks so
-    // that large means do not underflow.
+    if mean >= 10 { return poissonByRejection(mean: mean) }
+    let limit = Foundation.exp(-mean)
     var count = 0
-    var remaining = mean
-    while remaining > 0 {
-      let step = Swift.min(remaining, 30)
-      remaining -= step
-      let limit = Foundation.exp(-step)
-      var product = uniform()
-      while product > limit {
-        count += 1
-        product *= uniform()
-      }
+    var product = uniform()
+    while product > limit {
+      count += 1
+      product *= uniform()
     }
     return count
+  }
+
+  /// PTRS, as numpy's `random_poisson_ptrs` writes it.
+  private mutating func poissonByRejection(mean: Double) -> Int {
+    let logMean = Foundation.log(mean)
+    let b = 0.931 + 2.53 * Foundation.sqrt(mean)
+    let a = -0.059 + 0.02483 * b
+    let inverseAlpha = 1.1239 + 1.1328 / (b - 3.4)
+    let acceptAtOnce = 0.9277 - 3.6224 / (b - 2)
+    while true {
+      let u = uniform() - 0.5
+      let v = uniform()
+      let us = 0.5 - Swift.abs(u)
+      let k = ((2 * a / us + b) * u + mean + 0.43).rounded(.down)
+      if us >= 0.07 && v <= acceptAtOnce { return Int(k) }
+      if k < 0 || (us < 0.013 && v > us) { continue }
+      if Foundation.log(v) + Foundation.log(inverseAlpha) - Foundation.log(a / (us * us) + b)
+        <= -mean + k * logMean - Foundation.lgamma(k + 1)
+      {
+        return Int(k)
+      }
+    }
   }
 }

@@ -184,3 +184,29 @@ struct MarkovTests {
     #expect(!Matrix(rows: [[1.5, -0.5], [1, 0]]).isRowStochastic())
   }
 }
+
+@Suite("Positive semi-definite factor (LAPACKE dpstrf)")
+struct SemidefiniteFactorTests {
+  @Test func rankOneByHand() {
+    // [[4, 2], [2, 1]] = (2, 1)^T (2, 1): rank one, which plain Cholesky cannot factor.
+    let f = Matrix(rows: [[4, 2], [2, 1]]).positiveSemidefiniteFactor()
+    #expect(f.columnCount == 1)
+    let (a, b) = (f[0, 0], f[1, 0])
+    #expect(abs(abs(a) - 2) < 1e-12)
+    #expect(abs(abs(b) - 1) < 1e-12)
+    #expect(a * b > 0)
+  }
+
+  @Test func multinomialCovarianceIsRebuilt() {
+    // n (diag(p) - p p^T) for n = 100, p = (0.5, 0.3, 0.2, 0): rank 2 (the counts sum to n, and
+    // the last state cannot be reached). F F^T must give it back, whatever the pivoting did.
+    let p: [Double] = [0.5, 0.3, 0.2, 0]
+    var c = Matrix(rowCount: 4, columnCount: 4)
+    for i in 0..<4 {
+      for j in 0..<4 { c[i, j] = 100 * ((i == j ? p[i] : 0) - p[i] * p[j]) }
+    }
+    let f = c.positiveSemidefiniteFactor()
+    #expect(f.columnCount == 2)
+    expectClose(f.multiplied(by: f, transposingOther: true), c, tolerance: 1e-9)
+  }
+}
