@@ -374,13 +374,16 @@ public enum ForecastEngine {
           let sparse = stepMatrices.map { SparseTransitions($0) }
           let useSparse = sparse[0].density < SparseTransitions.maximumDensity
           let entrantStates = inflow.map { step in step.indices.filter { step[$0] > 0 } }
-          // Per step and state: the variance of one customer's purchases (column 0) and revenue (1).
-          let rewardVarianceWeights: [Matrix] = (0..<(gaussianNoise == nil ? 0 : h)).map { t in
-            var w = Matrix(rowCount: s, columnCount: 2)
+          // With Gaussian noise, two more columns read off the states the variances of the
+          // period's purchases and revenue (each state's per-customer variance, times its count).
+          let varianceColumn = KPIBook.AfterMove.allCases.count
+          let afterWeights: [Matrix] = gaussianNoise == nil ? afterMove : (0..<h).map { t in
+            var w = Matrix(rowCount: s, columnCount: varianceColumn + 2)
             let m = steps.occasionsMultipliers[t]
             for j in 0..<s {
-              w[j, 0] = model.rewards[j].occasionsVariance * m * m
-              w[j, 1] = model.rewards[j].revenueVariance * steps.revenueMultipliers[t][j] * steps.revenueMultipliers[t][j]
+              for c in 0..<varianceColumn { w[j, c] = afterMove[t][j, c] }
+              w[j, varianceColumn] = model.rewards[j].occasionsVariance * m * m
+              w[j, varianceColumn + 1] = model.rewards[j].revenueVariance * steps.revenueMultipliers[t][j] * steps.revenueMultipliers[t][j]
             }
             return w
           }
@@ -408,15 +411,13 @@ public enum ForecastEngine {
                 for j in 0..<s { next.elements[row * s + j] = max(0, next.elements[row * s + j]) }
               }
             }
-            var after = next.multiplied(by: afterMove[t])
+            var after = next.multiplied(by: afterWeights[t])
             if gaussianNoise != nil {
-              // Sums of per-customer purchases and revenue vary around their means, as above:
-              // their variances are linear in the states, one more small product.
-              let variances = next.multiplied(by: rewardVarianceWeights[t])
+              // Sums of per-customer purchases and revenue vary around their means, as above.
               let purchases = KPIBook.AfterMove.purchases.rawValue, revenue = KPIBook.AfterMove.revenue.rawValue
               for row in 0..<n {
-                after[row, purchases] = max(0, after[row, purchases] + random[row].normal() * variances[row, 0].squareRoot())
-                after[row, revenue] += random[row].normal() * variances[row, 1].squareRoot()
+                after[row, purchases] = max(0, after[row, purchases] + random[row].normal() * after[row, varianceColumn].squareRoot())
+                after[row, revenue] += random[row].normal() * after[row, varianceColumn + 1].squareRoot()
               }
             }
             for row in 0..<n {
