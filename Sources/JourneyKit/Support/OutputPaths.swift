@@ -43,9 +43,9 @@ public enum OutputPaths {
       }
       seen.append((output.flag, key))
       if output.flag == "--report", (try? ReportFormat(path: output.path)) != nil {
-        let folder = canonical(ReportWriter.tablesFolder(forReport: output.path))
+        let folder = canonical(ReportFormat.tablesFolder(forReport: output.path))
         if let input = ins.first(where: { canonical($0.path).hasPrefix(folder + "/") }) {
-          throw .tablesOverInput(flag: output.flag, folder: ReportWriter.tablesFolder(forReport: output.path), input: input.path)
+          throw .tablesOverInput(flag: output.flag, folder: ReportFormat.tablesFolder(forReport: output.path), input: input.path)
         }
       }
     }
