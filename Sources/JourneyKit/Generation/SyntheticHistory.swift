@@ -1,22 +1,6 @@
 import Dispatch
 import Foundation
 
-/// The kind of a transaction row.
-public enum TransactionEvent: UInt8, Sendable, CaseIterable, Codable {
-  case purchase = 0
-  case lead = 1
-  case refund = 2
-
-  /// The word used in the `event` column.
-  public var name: String {
-    switch self {
-    case .purchase: "purchase"
-    case .lead: "lead"
-    case .refund: "refund"
-    }
-  }
-}
-
 /// A generated transaction history, in columns, sorted by day (as real exports
 /// usually are), plus the counts that make up its known truth.
 public struct SyntheticHistory: Sendable {
