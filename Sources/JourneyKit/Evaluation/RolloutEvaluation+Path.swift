@@ -32,7 +32,7 @@ extension RolloutEvaluation {
       let samples = f.samples[kpi]?[step].filter(\.isFinite) ?? []
       let e = f.expected[kpi]![step]
       guard !samples.isEmpty else { return Interval(value: e, low: e, high: e) }
-      let low = StateAssigner.quantile(samples, options.alpha / 2), high = StateAssigner.quantile(samples, 1 - options.alpha / 2)
+      let low = Quantile.of(samples, options.alpha / 2), high = Quantile.of(samples, 1 - options.alpha / 2)
       return Counterfactual.widened(expected: e, low: low, high: high, relativeError: error, z: z)
     }
     return periods.enumerated().map { w, p in

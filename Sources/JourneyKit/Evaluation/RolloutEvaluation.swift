@@ -221,7 +221,7 @@ public struct RolloutEvaluation: Codable, Sendable {
     let lo = options.alpha / 2, hi = 1 - options.alpha / 2
     func interval(_ value: Double?, _ samples: [Double]) -> Interval? {
       guard let value, samples.count > 1 else { return nil }
-      return Interval(value: value, low: StateAssigner.quantile(samples, lo), high: StateAssigner.quantile(samples, hi))
+      return Interval(value: value, low: Quantile.of(samples, lo), high: Quantile.of(samples, hi))
     }
     return definitions.indices.map { k in
       let change = (pre[k] != nil && post[k] != nil) ? interval(post[k]! - pre[k]!, changeSamples[k]) : nil

@@ -396,13 +396,9 @@ public enum ForecastEngine {
   static func band(_ values: ArraySlice<Double>) -> Forecast.Band {
     let sorted = values.filter(\.isFinite).sorted()
     guard !sorted.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
-    func quantile(_ q: Double) -> Double {
-      let h = Double(sorted.count - 1) * q
-      let lo = Int(h.rounded(.down))
-      let hi = min(sorted.count - 1, lo + 1)
-      return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-    }
-    return .init(mean: sorted.reduce(0, +) / Double(sorted.count), p5: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95))
+    return .init(
+      mean: sorted.reduce(0, +) / Double(sorted.count), p5: Quantile.of(sorted: sorted, 0.05),
+      p50: Quantile.of(sorted: sorted, 0.5), p95: Quantile.of(sorted: sorted, 0.95))
   }
 }
 
