@@ -336,8 +336,8 @@ public struct ScenarioPlan: Sendable {
   }
 }
 
-/// The renormalisation rules, open to tests.
-public enum ScenarioPlanProbe {
-  public static func scale(_ m: inout Matrix, row: Int, set: [Int], by e: Double) { ScenarioPlan.scale(&m, row: row, set: set, by: e) }
-  public static func shift(_ m: inout Matrix, row: Int, to j: Int, by delta: Double) { ScenarioPlan.shift(&m, row: row, to: j, by: delta) }
+/// The renormalisation rules, open to tests (`@testable import`).
+enum ScenarioPlanProbe {
+  static func scale(_ m: inout Matrix, row: Int, set: [Int], by e: Double) { ScenarioPlan.scale(&m, row: row, set: set, by: e) }
+  static func shift(_ m: inout Matrix, row: Int, to j: Int, by delta: Double) { ScenarioPlan.shift(&m, row: row, to: j, by: delta) }
 }
