@@ -33,8 +33,9 @@ ATTRIBUTE_LINE = re.compile(r"^\s*@[\w.]+(\(.*\))?\s*$")
 LIBRARY_TARGETS = ["Sources/JourneyKit", "Sources/JourneyPostgres", "Sources/JourneyServe"]
 
 
-def is_public(line):
-    words = re.findall(r"[\w()]+", line.split("{")[0].split("=")[0])
+def is_public(match):
+    """Whether the modifiers before the declaration keyword include public or open."""
+    words = re.findall(r"[\w()]+", match.group(0)[: match.start(1) - match.start(0)])
     return "public" in words or "open" in words
 
 
@@ -68,7 +69,8 @@ def main(argv):
             folder = os.path.basename(target) + ("/" + parts[0] if len(parts) > 1 else "")
             count = totals.setdefault(folder, [0, 0])
             for i, code in enumerate(code_lines):
-                if not PUBLIC_DECLARATION.match(code) or not is_public(code):
+                match = PUBLIC_DECLARATION.match(code)
+                if not match or not is_public(match):
                     continue
                 count[0] += 1
                 if not documented(lines, i):

@@ -3,14 +3,18 @@ extension RolloutEvaluation {
   /// pre-launch model projected without the rollout. Reports draw it as the counterfactual band
   /// against the actual line.
   public struct PeriodPath: Codable, Sendable {
+    /// The period, as a label.
     public var period: String
+    /// The period's first day.
     public var start: CalendarDay
     /// Customers purchasing in the period.
     public var activeCustomers: Double
+    /// Revenue in the period.
     public var revenue: Double
     /// The pre-launch model's projection with its 1 - alpha band, widened by the model's own
     /// error as the lifts are (post-launch periods only).
     public var counterfactualActive: Interval?
+    /// The same for revenue.
     public var counterfactualRevenue: Interval?
   }
 
