@@ -3,14 +3,20 @@ import Yams
 
 /// A mistake in a scenario file, with its path, line and a hint.
 public struct ScenarioError: Error, Equatable, CustomStringConvertible {
+  /// The file as named.
   public var file: String
+  /// The line of the mistake, 1-based (nil when the file cannot be read or parsed at all).
   public var line: Int?
+  /// The column of the mistake, 1-based.
   public var column: Int?
   /// e.g. `interventions[1].effects.churn`.
   public var path: String
+  /// What is wrong.
   public var message: String
+  /// What to try, when there is something.
   public var hint: String?
 
+  /// `file:line:column: path: message; hint`.
   public var description: String {
     let place = line.map { "\(file):\($0):\(column ?? 1)" } ?? file
     return "\(place): \(path.isEmpty ? "" : "\(path): ")\(message)" + (hint.map { "; \($0)" } ?? "")
@@ -33,6 +39,8 @@ extension Scenario {
     return try load(yaml: String(decoding: data, as: UTF8.self), source: path)
   }
 
+  /// Reads a scenario from YAML text; `source` names it in errors and in the scenario.
+  /// - Throws: `ScenarioError` for the first mistake.
   public static func load(yaml: String, source: String) throws -> Scenario {
     func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> ScenarioError {
       ScenarioError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)

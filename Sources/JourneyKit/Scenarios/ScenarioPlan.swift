@@ -15,6 +15,7 @@
 /// every other effect acting at the same time (`checkTogether`); on a posterior draw in a
 /// replicate, where it may just reach past a bound, it is clipped to the bound.
 public struct ScenarioPlan: Sendable {
+  /// The scenario planned.
   public let scenario: Scenario
   let space: StateSpace
   let resolved: [ResolvedIntervention]

@@ -3,12 +3,15 @@ import Foundation
 
 /// What a forecast is asked for.
 public struct ForecastOptions: Sendable {
+  /// Periods to forecast.
   public var horizon = 12
   /// Discount per period; nil uses the model's.
   public var discountPerPeriod: Double? = nil
+  /// How many customers enter per period.
   public var acquisition: AcquisitionAssumption = .historical
   /// Monte Carlo replicates for the bands; 0 for the expected path only.
   public var replicates = 1_000
+  /// Seed of the replicates: the same seed gives the same bands, and scenarios share random numbers.
   public var seed: UInt64 = 1
   /// Draw transition rows and reward means from their posteriors (parameter uncertainty).
   public var parameterUncertainty = true
@@ -19,6 +22,7 @@ public struct ForecastOptions: Sendable {
   /// Let churned customers come back at the window's historical rate (see `MarkovModel.forecastMatrix`).
   public var includeReactivations = true
 
+  /// The defaults: 12 periods, historical acquisition, 1,000 replicates with both kinds of uncertainty.
   public init() {}
 
   /// A forecast over as many periods as `acquisitions` has, with exactly those entrants per
@@ -33,14 +37,20 @@ public struct ForecastOptions: Sendable {
 
 /// A forecast: the expected path and, with replicates, P5 / P50 / P95 bands for every KPI.
 public struct Forecast: Codable, Sendable {
+  /// One KPI in one period across replicates.
   public struct Band: Codable, Sendable, Equatable {
+    /// The mean.
     public var mean: Double
+    /// The 5th percentile.
     public var p5: Double
+    /// The median.
     public var p50: Double
+    /// The 95th percentile.
     public var p95: Double
   }
   /// Labels of the forecast periods (`2026-01`, ...), after the model's last period.
   public var periods: [String]
+  /// The state names, in model order.
   public var stateNames: [String]
   /// Customers per state at the start (the model's current base).
   public var start: [Double]
@@ -50,9 +60,13 @@ public struct Forecast: Codable, Sendable {
   public var expected: [KPI: [Double]]
   /// Per KPI, per period: the Monte Carlo bands (empty without replicates).
   public var bands: [KPI: [Band]]
+  /// Monte Carlo replicates run.
   public var replicates: Int
+  /// Seed of the replicates.
   public var seed: UInt64
+  /// The acquisition assumption, in words.
   public var acquisition: String
+  /// The discount rate per period of the discounted KPIs.
   public var discountPerPeriod: Double
   /// Expected entrants per period (all states).
   public var inflowPerPeriod: [Double]
@@ -92,6 +106,7 @@ public struct ForecastAdjustment: Sendable {
   /// Gross margin: profit = margin x revenue - cost.
   public var margin: Double = 1
 
+  /// No change: margin 1, no matrix or reward edits.
   public init() {}
 
   /// Both adjustments' matrix edits, the first applied first, and the product of their reward
@@ -151,6 +166,8 @@ public struct ForecastAdjustment: Sendable {
 /// results do not depend on threads, and scenarios run with the same seed share their random
 /// numbers (common random numbers), so their differences are not noise.
 public enum ForecastEngine {
+  /// Forecasts `model` with `options`, after the model's seasons and `adjustment` (a scenario's).
+  /// - Throws: `LinearAlgebraError` only when a discounted sum cannot be solved, which needs a discount <= 0.
   public static func run(model: MarkovModel, options: ForecastOptions, adjustment: ForecastAdjustment? = nil) throws -> Forecast {
     var combined = adjustment ?? ForecastAdjustment()
     combined = combined.after(seasonal(model))

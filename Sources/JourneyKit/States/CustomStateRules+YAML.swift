@@ -2,15 +2,20 @@ import Yams
 
 /// A mistake in a state-rules YAML file, with where it is.
 public struct StateRulesError: Error, Equatable, CustomStringConvertible {
+  /// The file as named.
   public var file: String
   /// 1-based line and column of the offending node, when known.
   public var line: Int?
+  /// (see `line`)
   public var column: Int?
   /// The YAML path, e.g. `states[2].when.recency`.
   public var path: String
+  /// What is wrong.
   public var message: String
+  /// What to try, when there is something.
   public var hint: String?
 
+  /// `file:line:column: path: message; hint`.
   public var description: String {
     let place = line.map { "\(file):\($0):\(column ?? 1)" } ?? file
     return "\(place): at \(path.isEmpty ? "top level" : path): \(message)" + (hint.map { "; \($0)" } ?? "")

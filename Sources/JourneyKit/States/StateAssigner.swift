@@ -3,6 +3,7 @@ import Foundation
 
 /// The fit window: which periods the counts cover.
 public struct FitWindow: Codable, Sendable, Equatable {
+  /// The period length.
   public var period: PeriodKind
   /// First period counted (absolute number).
   public var firstPeriod: Int
@@ -13,6 +14,7 @@ public struct FitWindow: Codable, Sendable, Equatable {
   /// Whether a trailing incomplete period (the one holding `asOf`) was left out.
   public var droppedIncompletePeriod: Bool
 
+  /// Periods in the window.
   public var periodCount: Int { lastPeriod - firstPeriod + 1 }
 
   /// The window for `table`: from `from` (default: the first period with data) to the last
@@ -47,6 +49,7 @@ public struct FitWindow: Codable, Sendable, Equatable {
 
 /// The result of assigning states to every customer-period.
 public struct Assignment: Sendable {
+  /// The transition, occupancy, acquisition and reward counts.
   public var counts: TransitionCounts
   /// Per customer: the state in the last period of the window, or -1 when not yet in the base.
   public var finalState: [Int32]

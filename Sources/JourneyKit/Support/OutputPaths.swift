@@ -9,6 +9,7 @@ public enum OutputPathError: Error, Equatable, CustomStringConvertible {
   /// A report's tables folder holds an input, which the report would overwrite.
   case tablesOverInput(flag: String, folder: String, input: String)
 
+  /// The message for the user: which flag's path and what it would overwrite.
   public var description: String {
     switch self {
     case let .overwritesInput(flag, output, input):

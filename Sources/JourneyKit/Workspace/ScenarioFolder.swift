@@ -2,9 +2,12 @@ import Foundation
 
 /// A file name the scenarios folder does not accept.
 public struct ScenarioFolderError: Error, Equatable, CustomStringConvertible {
+  /// The name given.
   public var name: String
+  /// Why it is refused.
   public var message: String
 
+  /// `'name': message`.
   public var description: String { "'\(name)': \(message)" }
 }
 

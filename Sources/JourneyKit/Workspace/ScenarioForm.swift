@@ -24,6 +24,7 @@ public struct ScenarioForm: Sendable, Equatable {
   /// Control values by scenario path; empty values count as absent.
   public var fields: [String: String]
 
+  /// A form with these control values.
   public init(fields: [String: String] = [:]) {
     self.fields = fields
   }

@@ -9,13 +9,17 @@ import Foundation
 /// then `ScenarioComparison.assemble` over them, exactly what `journey compare` computes from
 /// the same files with the same `--horizon`, `--replicates`, `--seed` and flags.
 public final class Workspace: @unchecked Sendable {
+  /// The model the page forecasts.
   public let model: MarkovModel
   /// Where the model was read from (shown on the page).
   public let modelPath: String
+  /// The folder scenarios are read from and saved to.
   public let scenarios: ScenarioFolder
+  /// The forecast options every comparison uses (`--horizon`, `--replicates`, `--seed`).
   public let options: ForecastOptions
   /// The transactions the model came from, when given (`--data`): evaluation and backtest open on them.
   public let data: IngestResult?
+  /// Where the transactions were read from (nil without `--data`).
   public let dataPath: String?
   /// The model's own forecast (`journey forecast` with the same options).
   public let baselineForecast: Forecast
@@ -44,7 +48,9 @@ public final class Workspace: @unchecked Sendable {
   public struct EditedScenario: Sendable, Equatable {
     /// File name in the scenarios folder (`winback.yaml`); empty for a scenario not saved yet.
     public var file: String
+    /// The editor's values for it.
     public var form: ScenarioForm
+    /// A scenario in the editor: its file and its form.
     public init(file: String, form: ScenarioForm) {
       self.file = file
       self.form = form
@@ -59,12 +65,14 @@ public final class Workspace: @unchecked Sendable {
 
   /// The comparison of the scenarios in the editor, or why some could not be compared.
   public struct Update: Sendable {
+    /// The scenarios in the editor, in order.
     public var scenarios: [EditedScenario]
     /// Per scenario (by its position in `scenarios`): messages by control name; the key "" holds
     /// a message about the scenario as a whole.
     public var errors: [Int: [String: String]]
     /// Positions of the scenarios in the comparison, in its order (the first is the baseline).
     public var compared: [Int]
+    /// The comparison (nil when no scenario could be compared).
     public var comparison: ScenarioComparison?
   }
 

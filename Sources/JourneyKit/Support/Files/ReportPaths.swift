@@ -19,9 +19,11 @@ public enum ReportFormat: String, Sendable {
   }
 }
 
+/// A `--report` path that names no report format.
 public enum ReportPathError: Error, Equatable, CustomStringConvertible {
   case unsupportedExtension(path: String)
 
+  /// The message for the user: the path and the extensions accepted.
   public var description: String {
     switch self {
     case let .unsupportedExtension(path):
