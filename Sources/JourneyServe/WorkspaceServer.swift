@@ -138,7 +138,7 @@ public struct WorkspaceServer: Sendable {
     var answer = Answer()
     do {
       answer.saved = try workspace.save(item)
-    } catch let e as ScenarioError {
+    } catch let e as YAMLFileError {
       let control = ScenarioForm.control(for: e.path, among: Array(item.form.fields.keys)) ?? ""
       answer.error = Workspace.message(e)
       answer.errors = ["s\(k).\(control)": Workspace.message(e)]

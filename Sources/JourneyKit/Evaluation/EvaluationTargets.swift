@@ -35,10 +35,10 @@ public struct TargetResult: Codable, Sendable {
 extension EvaluationTarget {
   /// Reads `targets:` from YAML: `- {kpi: churn_rate, direction: decrease, value: 0.04, by: 2026-01-01}`
   /// or with `change: -10%` instead of `value`.
-  /// - Throws: `ScenarioError` (the same path-and-hint errors as scenarios).
+  /// - Throws: `YAMLFileError` (the same path-and-hint errors as scenarios).
   public static func load(yaml: String, source: String) throws -> [EvaluationTarget] {
-    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> ScenarioError {
-      ScenarioError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)
+    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> YAMLFileError {
+      YAMLFileError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)
     }
     guard let root = try? Yams.compose(yaml: yaml), let map = root.mapping, let list = map["targets"]?.sequence else {
       throw fail(nil, "targets", "expected a list under 'targets:'", "e.g. targets: [{kpi: churn_rate, direction: decrease, change: -10%}]")

@@ -121,12 +121,12 @@ public struct ScenarioComparison: Codable, Sendable {
   /// Profits are comparable only under one margin. A scenario that leaves `margin:` out (revenue
   /// taken as profit) next to one that gives it is refused: one would "win" by the margin alone.
   /// Different margins all given on purpose (a strategy that changes the margin) are stated first.
-  /// - Throws: `ScenarioError` naming the scenario without a margin.
+  /// - Throws: `YAMLFileError` naming the scenario without a margin.
   static func marginNotes(_ scenarios: [Scenario]) throws -> [String] {
     let margins = Set(scenarios.map(\.margin))
     guard margins.count > 1 else { return [] }
     if let implicit = scenarios.first(where: { !$0.marginIsExplicit }), let explicit = scenarios.first(where: { $0.marginIsExplicit }) {
-      throw ScenarioError(
+      throw YAMLFileError(
         file: implicit.source, path: "margin",
         message: "missing, so revenue counts as profit (100%), while '\(explicit.name)' has margin \(Format.percent(explicit.margin, decimals: 1)); profits under different margins are not comparable",
         hint: "add margin: \(Format.percent(explicit.margin, decimals: 0)) to '\(implicit.name)' (or the same margin to every scenario)")
