@@ -18,9 +18,9 @@ public struct BacktestOptions: Sendable {
   /// Periods the run-rate baselines average (default: the holdout length).
   public var baselinePeriods: Int? = nil
   /// Monte Carlo replicates for the per-period ranges (0 for expected values only).
-  public var replicates = 200
+  public var replicates = MonteCarloDefaults.backtestReplicates
   /// Seed of the Monte Carlo replicates: the same seed gives the same ranges.
-  public var seed: UInt64 = 1
+  public var seed: UInt64 = MonteCarloDefaults.seed
 
   /// Options with every default and the calibration end given.
   public init(calibrationEnd: CalendarDay) { self.calibrationEnd = calibrationEnd }

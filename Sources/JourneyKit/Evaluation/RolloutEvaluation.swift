@@ -11,11 +11,11 @@ public struct EvaluationOptions: Sendable {
   /// How the models are fitted (the full fit and the pre-launch counterfactual).
   public var fit = FitOptions()
   /// Bootstrap resamples for the KPI intervals.
-  public var bootstrap = 500
+  public var bootstrap = MonteCarloDefaults.evaluationBootstrap
   /// Monte Carlo replicates of the counterfactual.
-  public var replicates = 500
+  public var replicates = MonteCarloDefaults.evaluationReplicates
   /// Seed of the bootstrap and the Monte Carlo counterfactual: the same seed gives the same intervals.
-  public var seed: UInt64 = 1
+  public var seed: UInt64 = MonteCarloDefaults.seed
   /// Two-sided error rate of every flag (intervals at 1 - alpha, tests at alpha after correction).
   public var alpha = 0.05
 

@@ -10,9 +10,9 @@ public struct ForecastOptions: Sendable {
   /// How many customers enter per period.
   public var acquisition: AcquisitionAssumption = .historical
   /// Monte Carlo replicates for the bands; 0 for the expected path only.
-  public var replicates = 1_000
+  public var replicates = MonteCarloDefaults.forecastReplicates
   /// Seed of the replicates: the same seed gives the same bands, and scenarios share random numbers.
-  public var seed: UInt64 = 1
+  public var seed: UInt64 = MonteCarloDefaults.seed
   /// Draw transition rows and reward means from their posteriors (parameter uncertainty).
   public var parameterUncertainty = true
   /// Move whole customers multinomially and draw entrants as Poisson (process noise).
