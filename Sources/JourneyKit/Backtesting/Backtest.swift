@@ -53,6 +53,18 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
 /// forecast with the model's own acquisition assumption (the calibration mean) is reported
 /// beside it, as a planner would have made it.
 public struct Backtest: Encodable, Sendable {
+  /// The KPIs a backtest scores: the keys of `Measures` and of the accuracy tables.
+  public enum Measure: String, Codable, Sendable, CaseIterable {
+    /// Purchase occasions.
+    case transactions
+    /// Revenue, in the data's currency.
+    case revenue
+    /// Customers active (with a purchase) in the period.
+    case active
+    /// Customers who churned in the period.
+    case churned
+  }
+
   /// One KPI set. In totals, `active` is the mean per period and the rest are sums.
   public struct Measures: Codable, Sendable, Equatable {
     /// Purchase occasions.
@@ -63,6 +75,16 @@ public struct Backtest: Encodable, Sendable {
     public var active: Double
     /// Customers who churned in the period.
     public var churned: Double
+
+    /// The value of one KPI.
+    public subscript(_ measure: Measure) -> Double {
+      switch measure {
+      case .transactions: transactions
+      case .revenue: revenue
+      case .active: active
+      case .churned: churned
+      }
+    }
   }
 
   /// One holdout period: what happened against what the model predicted.
@@ -95,8 +117,8 @@ public struct Backtest: Encodable, Sendable {
 
   /// Accuracy of one KPI over the holdout periods.
   public struct KPIAccuracy: Codable, Sendable {
-    /// The KPI's name: transactions, revenue, active or churned.
-    public var kpi: String
+    /// The KPI.
+    public var kpi: Measure
     /// predicted total / actual total - 1 (for active, of the means).
     public var totalError: Double?
     /// Mean over periods of |predicted - actual| / actual (periods with actual 0 left out).
@@ -158,7 +180,6 @@ public struct Backtest: Encodable, Sendable {
   /// How the model was fitted and anything the reader should know.
   public var notes: [String]
 
-  static let kpis = ["transactions", "revenue", "active", "churned"]
 
   /// Fits a model on the data up to `options.calibrationEnd` and scores its forecast of the periods after it.
   ///
@@ -318,18 +339,9 @@ public struct Backtest: Encodable, Sendable {
     return t
   }
 
-  static func value(_ m: Measures, _ kpi: String) -> Double {
-    switch kpi {
-    case "transactions": m.transactions
-    case "revenue": m.revenue
-    case "active": m.active
-    default: m.churned
-    }
-  }
-
   static func accuracy(_ predicted: [Measures], _ actual: [Measures]) -> [KPIAccuracy] {
-    kpis.map { kpi in
-      let p = predicted.map { value($0, kpi) }, a = actual.map { value($0, kpi) }
+    Measure.allCases.map { kpi in
+      let p = predicted.map { $0[kpi] }, a = actual.map { $0[kpi] }
       let pt = p.reduce(0, +), at = a.reduce(0, +)
       let relative = zip(p, a).filter { $0.1 != 0 }.map { abs($0.0 / $0.1 - 1) }
       return KPIAccuracy(
