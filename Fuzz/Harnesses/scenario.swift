@@ -1,5 +1,5 @@
 // Fuzz target: the scenario YAML loader, and binding a loaded scenario to a model (the plan
-// checks every effect against the matrix). Any text: a Scenario or a ScenarioError.
+// checks every effect against the matrix). Any text: a Scenario or a YAMLFileError.
 import Foundation
 import JourneyKit
 

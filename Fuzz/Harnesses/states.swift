@@ -1,4 +1,4 @@
-// Fuzz target: the state-rules YAML loader. Any text: rules or a StateRulesError.
+// Fuzz target: the state-rules YAML loader. Any text: rules or a YAMLFileError.
 import Foundation
 import JourneyKit
 

@@ -1,4 +1,4 @@
-// Fuzz target: the evaluation targets YAML loader. Any text: targets or a ScenarioError.
+// Fuzz target: the evaluation targets YAML loader. Any text: targets or a YAMLFileError.
 import Foundation
 import JourneyKit
 

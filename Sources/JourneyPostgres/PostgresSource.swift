@@ -12,6 +12,7 @@ import PostgresNIO
 /// as libpq reads them; a password inside the URL is refused, so it never lands in a shell
 /// history, a process list or a message. TLS follows `sslmode` (see `PostgresURL.SSLMode`).
 public struct PostgresSource: Sendable {
+  /// Where to connect, and how.
   public var url: PostgresURL
   /// Cancel a statement that runs longer than this; nil leaves the server's setting.
   public var statementTimeoutSeconds: Double?

@@ -24,6 +24,7 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
   /// Any other refusal by the server (exit 1).
   case server(sqlState: String, message: String)
 
+  /// The exit code for the CLI (sysexits: 64 usage, 69 unreachable, 77 permission, 76 TLS, 66 no table, 78 configuration, 75 timeout; 1 otherwise).
   public var exitCode: Int32 {
     switch self {
     case .invalidURL, .passwordInURL: 64
@@ -37,6 +38,7 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
     }
   }
 
+  /// The message for the user: what failed and what to try.
   public var description: String {
     switch self {
     case let .invalidURL(text, reason):

@@ -19,10 +19,15 @@ public struct PostgresURL: Sendable, Equatable {
     case verifyFull = "verify-full"
   }
 
+  /// The user to log in as.
   public var user: String
+  /// The server's host name or address.
   public var host: String
+  /// The server's port (5432 by default).
   public var port: Int
+  /// The database to connect to.
   public var database: String
+  /// How TLS is used.
   public var sslMode: SSLMode
 
   /// - Throws: `PostgresSourceError.invalidURL` or `.passwordInURL`.

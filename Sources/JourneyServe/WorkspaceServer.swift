@@ -17,8 +17,11 @@ import NIOCore
 ///   (`RequestRateLimiter`): beyond them the answer is 413 or 429, never a crash;
 /// - files are written only into the scenarios folder, by plain names (`ScenarioFolder`).
 public struct WorkspaceServer: Sendable {
+  /// The workspace served.
   public let workspace: Workspace
+  /// The address to listen on (127.0.0.1 by default: this machine only).
   public let host: String
+  /// The port to listen on.
   public let port: Int
   /// The run's token: random, 128 bits, hex.
   public let token: String
@@ -27,6 +30,7 @@ public struct WorkspaceServer: Sendable {
   /// Largest request body: the editor's form for a dozen scenarios is well under 100 KB.
   public static let maximumBodyBytes = 256 * 1024
 
+  /// A server for `workspace`; `token` defaults to a fresh random one, and each client may make `requestsPerSecond` requests (bursts up to `burst`).
   public init(workspace: Workspace, host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, requestsPerSecond: Double = 40, burst: Double = 80) {
     self.workspace = workspace
     self.host = host
@@ -134,7 +138,7 @@ public struct WorkspaceServer: Sendable {
     var answer = Answer()
     do {
       answer.saved = try workspace.save(item)
-    } catch let e as ScenarioError {
+    } catch let e as YAMLFileError {
       let control = ScenarioForm.control(for: e.path, among: Array(item.form.fields.keys)) ?? ""
       answer.error = Workspace.message(e)
       answer.errors = ["s\(k).\(control)": Workspace.message(e)]

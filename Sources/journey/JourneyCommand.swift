@@ -49,7 +49,7 @@ enum ExitCodes {
   /// The exit code of a library error about input data, nil for anything else.
   static func dataError(_ error: any Error) -> Int32? {
     switch error {
-    case is InputError, is InputFailure, is SummaryFormatError, is ModelFileError, is ScenarioError, is StateRulesError, is InputLimitError:
+    case is InputError, is InputFailure, is SummaryFormatError, is ModelFileError, is YAMLFileError, is InputLimitError:
       return dataError
     case is OutputPathError:
       return usage

@@ -44,10 +44,10 @@ func benchmarkBacktest(_ input: BenchmarkInput, runs: Int, automatic: Bool) thro
     if automatic && times.last! > 180 { break }
   }
   let bt = b!
-  func error(_ kpi: String) -> Double? { bt.holdout.accuracy.first { $0.kpi == kpi }?.totalError }
+  func error(_ kpi: Backtest.Measure) -> Double? { bt.holdout.accuracy.first { $0.kpi == kpi }?.totalError }
   precondition(bt.holdout.periods.count == 6, "6 holdout periods")
   precondition(bt.holdout.totals.actual.transactions > 0, "the holdout has transactions")
-  precondition(error("transactions")?.isFinite == true && error("revenue")?.isFinite == true, "total errors are finite")
+  precondition(error(.transactions)?.isFinite == true && error(.revenue)?.isFinite == true, "total errors are finite")
   precondition(bt.holdout.perCustomer?.correlation != nil, "per-customer correlation exists")
   precondition(!automatic || bt.stateSelection != nil, "--states auto chose a state space")
   blackHole += bt.holdout.totals.predicted.revenue + (bt.holdout.perCustomer?.correlation ?? 0)
@@ -64,7 +64,7 @@ func benchmarkBacktest(_ input: BenchmarkInput, runs: Int, automatic: Bool) thro
   if let s = bt.stateSelection {
     print("  chosen: \(s.chosenLabel); origins \(s.origins.joined(separator: ", ")); " + s.candidates.map { "\($0.states) \($0.score.map { String(format: "%.3f", $0) } ?? "failed")" }.joined(separator: ", "))
   }
-  print("  holdout total error: transactions \(pct(error("transactions"))), revenue \(pct(error("revenue"))), active \(pct(error("active"))), churned \(pct(error("churned")))"
+  print("  holdout total error: transactions \(pct(error(.transactions))), revenue \(pct(error(.revenue))), active \(pct(error(.active))), churned \(pct(error(.churned)))"
     + "; run rate: transactions \(pct(bt.baselines.runRate.accuracy[0].totalError)), revenue \(pct(bt.baselines.runRate.accuracy[1].totalError))")
   print("  per customer (\(Format.number(Double(pc.customers)))): correlation \(r(pc.correlation)) (state alone \(r(pc.stateOnly.correlation)), run rate \(r(bt.baselines.perCustomer?.runRate.correlation))); MAE \(r(pc.mae)), RMSE \(r(pc.rmse)); revenue correlation \(r(pc.revenueErrors.correlation)); churn Brier skill \(r(pc.churn.skill))")
   let report = NSTemporaryDirectory() + (automatic ? "journey-bench-backtest-auto.txt" : "journey-bench-backtest.txt")

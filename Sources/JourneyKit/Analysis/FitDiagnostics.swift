@@ -5,13 +5,18 @@ import Foundation
 public struct FitDiagnostics: Codable, Sendable, Equatable {
   /// G-test of homogeneity of one row across sub-windows of the fit window.
   public struct RowHomogeneity: Codable, Sendable, Equatable {
+    /// The row's state.
     public var state: String
+    /// The G statistic, 2 sum O ln(O / E) over the sub-window x destination table.
     public var g: Double
+    /// Degrees of freedom of the test.
     public var degreesOfFreedom: Int
+    /// The p-value of G under chi-squared.
     public var pValue: Double
     /// Holm-adjusted p-value across the rows tested.
     public var adjustedPValue: Double
 
+    /// A row's test result.
     public init(state: String, g: Double, degreesOfFreedom: Int, pValue: Double, adjustedPValue: Double) {
       self.state = state
       self.g = g
@@ -23,31 +28,48 @@ public struct FitDiagnostics: Codable, Sendable, Equatable {
   /// First- vs second-order chain, by likelihood ratio on the transitions that have a
   /// state two periods back.
   public struct OrderTest: Codable, Sendable, Equatable {
+    /// Log-likelihood of the first-order chain on these transitions.
     public var logLikelihoodFirstOrder: Double
+    /// Log-likelihood of the second-order chain on these transitions.
     public var logLikelihoodSecondOrder: Double
+    /// Free parameters of the first-order chain.
     public var parametersFirstOrder: Int
+    /// Free parameters of the second-order chain.
     public var parametersSecondOrder: Int
+    /// Transitions with a state two periods back (the test's sample).
     public var transitions: Double
+    /// 2 (second - first log-likelihood).
     public var likelihoodRatio: Double
+    /// The p-value of the likelihood ratio under chi-squared.
     public var pValue: Double
+    /// Akaike's criterion of the first-order chain.
     public var aicFirstOrder: Double
+    /// Akaike's criterion of the second-order chain.
     public var aicSecondOrder: Double
+    /// Bayesian criterion of the first-order chain.
     public var bicFirstOrder: Double
+    /// Bayesian criterion of the second-order chain.
     public var bicSecondOrder: Double
     /// "first" or "second": the order BIC prefers.
     public var preferredByBic: String
   }
   /// One-step-ahead check of the fitted matrix against the observed state counts.
   public struct PeriodFit: Codable, Sendable, Equatable {
+    /// The period predicted, as a label.
     public var period: String
     /// Sum over states of |observed - expected| / customers observed.
     public var relativeError: Double
   }
 
+  /// Parts of the fit window the homogeneity test compares.
   public var subWindows: Int
+  /// One test per row tested.
   public var homogeneity: [RowHomogeneity]
+  /// The order test (nil when too few transitions have two periods of history).
   public var orderTest: OrderTest?
+  /// One-step-ahead errors per period.
   public var observedVersusExpected: [PeriodFit]
+  /// Why a test was skipped, and other notes.
   public var notes: [String]
 
   /// - Parameter subWindows: how many equal parts of the window the homogeneity test compares.

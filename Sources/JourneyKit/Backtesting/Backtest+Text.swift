@@ -27,11 +27,11 @@ extension Backtest {
     out.append("Accuracy over the holdout (total error = predicted / actual - 1; MAPE over \(unit)s; bias = mean predicted - actual per \(unit)):")
     var a = TextTable(header: ["kpi", "actual", "predicted", "total error", "MAPE", "bias", "assumed acquisition", "run rate", "seasonal naive"])
     for (i, x) in holdout.accuracy.enumerated() {
-      let kpi = Backtest.kpis[i]
+      let kpi = x.kpi
       a.append([
-        kpi + (kpi == "active" ? " (mean)" : ""), Format.number(Backtest.value(holdout.totals.actual, kpi)),
-        Format.number(Backtest.value(holdout.totals.predicted, kpi)), percent(x.totalError), percent(x.mape, signed: false),
-        Format.number(x.bias, decimals: 1), percent(relative(Backtest.value(holdout.totals.predictedAssumedAcquisition, kpi), Backtest.value(holdout.totals.actual, kpi))),
+        kpi.rawValue + (kpi == .active ? " (mean)" : ""), Format.number(holdout.totals.actual[kpi]),
+        Format.number(holdout.totals.predicted[kpi]), percent(x.totalError), percent(x.mape, signed: false),
+        Format.number(x.bias, decimals: 1), percent(relative(holdout.totals.predictedAssumedAcquisition[kpi], holdout.totals.actual[kpi])),
         percent(baselines.runRate.accuracy[i].totalError), percent(baselines.seasonalNaive?.accuracy[i].totalError),
       ])
     }

@@ -18,17 +18,21 @@ public struct BacktestOptions: Sendable {
   /// Periods the run-rate baselines average (default: the holdout length).
   public var baselinePeriods: Int? = nil
   /// Monte Carlo replicates for the per-period ranges (0 for expected values only).
-  public var replicates = 200
-  public var seed: UInt64 = 1
+  public var replicates = MonteCarloDefaults.backtestReplicates
+  /// Seed of the Monte Carlo replicates: the same seed gives the same ranges.
+  public var seed: UInt64 = MonteCarloDefaults.seed
 
+  /// Options with every default and the calibration end given.
   public init(calibrationEnd: CalendarDay) { self.calibrationEnd = calibrationEnd }
 }
 
+/// Why a backtest cannot be run as asked.
 public enum BacktestError: Error, Equatable, CustomStringConvertible {
   case noHoldout(calibrationEnd: CalendarDay, lastCompletePeriod: String)
   case holdoutTooLong(asked: Int, available: Int, period: PeriodKind)
   case invalidOption(flag: String, value: String, expected: String)
 
+  /// The message for the user: what is wrong and what to try.
   public var description: String {
     switch self {
     case let .noHoldout(end, last):
@@ -49,28 +53,63 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
 /// forecast with the model's own acquisition assumption (the calibration mean) is reported
 /// beside it, as a planner would have made it.
 public struct Backtest: Encodable, Sendable {
-  /// One KPI set. In totals, `active` is the mean per period and the rest are sums.
-  public struct Measures: Codable, Sendable, Equatable {
-    public var transactions: Double
-    public var revenue: Double
-    public var active: Double
-    public var churned: Double
+  /// The KPIs a backtest scores: the keys of `Measures` and of the accuracy tables.
+  public enum Measure: String, Codable, Sendable, CaseIterable {
+    /// Purchase occasions.
+    case transactions
+    /// Revenue, in the data's currency.
+    case revenue
+    /// Customers active (with a purchase) in the period.
+    case active
+    /// Customers who churned in the period.
+    case churned
   }
 
+  /// One KPI set. In totals, `active` is the mean per period and the rest are sums.
+  public struct Measures: Codable, Sendable, Equatable {
+    /// Purchase occasions.
+    public var transactions: Double
+    /// Revenue, in the data's currency.
+    public var revenue: Double
+    /// Customers active (with a purchase) in the period.
+    public var active: Double
+    /// Customers who churned in the period.
+    public var churned: Double
+
+    /// The value of one KPI.
+    public subscript(_ measure: Measure) -> Double {
+      switch measure {
+      case .transactions: transactions
+      case .revenue: revenue
+      case .active: active
+      case .churned: churned
+      }
+    }
+  }
+
+  /// One holdout period: what happened against what the model predicted.
   public struct PeriodRow: Codable, Sendable {
+    /// The first day of the period.
     public var start: CalendarDay
+    /// The period as written in reports (`2025-07`).
     public var label: String
+    /// What the data shows.
     public var actual: Measures
+    /// The expected values of the model's forecast.
     public var predicted: Measures
     /// The Monte Carlo P5 and P95 of the prediction (parameter and process uncertainty).
     public var predictedLow: Measures?
+    /// The Monte Carlo P95 of the prediction.
     public var predictedHigh: Measures?
     /// Customers actually acquired in the period and fed to the forecast.
     public var acquired: Double
   }
 
+  /// The holdout summed over its periods.
   public struct Totals: Codable, Sendable {
+    /// What the data shows.
     public var actual: Measures
+    /// The model's forecast, with the actual acquisitions fed in.
     public var predicted: Measures
     /// The forecast with the model's own acquisition assumption instead of the actual acquisitions.
     public var predictedAssumedAcquisition: Measures
@@ -78,7 +117,8 @@ public struct Backtest: Encodable, Sendable {
 
   /// Accuracy of one KPI over the holdout periods.
   public struct KPIAccuracy: Codable, Sendable {
-    public var kpi: String
+    /// The KPI.
+    public var kpi: Measure
     /// predicted total / actual total - 1 (for active, of the means).
     public var totalError: Double?
     /// Mean over periods of |predicted - actual| / actual (periods with actual 0 left out).
@@ -87,43 +127,64 @@ public struct Backtest: Encodable, Sendable {
     public var bias: Double
   }
 
+  /// The periods after the calibration end that the model predicts.
   public struct Holdout: Codable, Sendable {
+    /// Actual against predicted, one row per holdout period.
     public var periods: [PeriodRow]
+    /// Actual against predicted over the whole holdout.
     public var totals: Totals
+    /// Accuracy per KPI.
     public var accuracy: [KPIAccuracy]
+    /// Per-customer accuracy and churn calibration (with `perCustomer`).
     public var perCustomer: CustomerAccuracy?
   }
 
   /// A naive aggregate forecast and its accuracy.
   public struct AggregateBaseline: Codable, Sendable {
+    /// How the baseline predicts, in words.
     public var method: String
+    /// The baseline's prediction for each holdout period.
     public var predicted: [Measures]
+    /// The prediction summed over the holdout (`active`: the mean).
     public var totals: Measures
+    /// Accuracy per KPI.
     public var accuracy: [KPIAccuracy]
   }
 
+  /// The naive forecasts the model is compared with.
   public struct Baselines: Codable, Sendable {
     /// The mean of the last k calibration periods, repeated.
     public var runRate: AggregateBaseline
     /// The same period a year earlier (when the calibration has a year).
     public var seasonalNaive: AggregateBaseline?
+    /// Per-customer baselines (with `perCustomer`).
     public var perCustomer: CustomerBaselines?
   }
 
   /// The date asked for.
   public var calibrationEnd: CalendarDay
+  /// The calibration window as period labels (`2023-01 to 2025-06`).
   public var calibrationPeriods: String
+  /// The period length of the fit.
   public var period: PeriodKind
+  /// The state space fitted (`lifecycle`, `rfm:3`, ...).
   public var states: String
+  /// The number of states.
   public var stateCount: Int
+  /// The model's predictions against the data after the calibration end.
   public var holdout: Holdout
+  /// The naive forecasts over the same periods.
   public var baselines: Baselines
+  /// How the state space was chosen (with `selection`).
   public var stateSelection: StateSpaceSelection?
   /// How the model was fitted and anything the reader should know.
   public var notes: [String]
 
-  static let kpis = ["transactions", "revenue", "active", "churned"]
 
+  /// Fits a model on the data up to `options.calibrationEnd` and scores its forecast of the periods after it.
+  ///
+  /// - Throws: `BacktestError` when no complete period follows the calibration end or the holdout asked for
+  ///   is longer than the data; `FitError` when the calibration window cannot be fitted.
   public static func run(_ table: TransactionTable, options: BacktestOptions) throws -> Backtest {
     let period = options.fit.period
     let calibration = try FitWindow.make(table: table, period: period, asOf: options.calibrationEnd, from: options.fit.from)
@@ -278,18 +339,9 @@ public struct Backtest: Encodable, Sendable {
     return t
   }
 
-  static func value(_ m: Measures, _ kpi: String) -> Double {
-    switch kpi {
-    case "transactions": m.transactions
-    case "revenue": m.revenue
-    case "active": m.active
-    default: m.churned
-    }
-  }
-
   static func accuracy(_ predicted: [Measures], _ actual: [Measures]) -> [KPIAccuracy] {
-    kpis.map { kpi in
-      let p = predicted.map { value($0, kpi) }, a = actual.map { value($0, kpi) }
+    Measure.allCases.map { kpi in
+      let p = predicted.map { $0[kpi] }, a = actual.map { $0[kpi] }
       let pt = p.reduce(0, +), at = a.reduce(0, +)
       let relative = zip(p, a).filter { $0.1 != 0 }.map { abs($0.0 / $0.1 - 1) }
       return KPIAccuracy(

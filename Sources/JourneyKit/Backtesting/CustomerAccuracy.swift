@@ -4,7 +4,9 @@ import Foundation
 public struct CustomerAccuracy: Codable, Sendable {
   /// Error measures of one predictor over the same customers.
   public struct Errors: Codable, Sendable {
+    /// Mean absolute error per customer.
     public var mae: Double
+    /// Root mean squared error per customer.
     public var rmse: Double
     /// Pearson correlation of predicted and actual; nil when either does not vary (all-zero).
     public var correlation: Double?
@@ -15,27 +17,38 @@ public struct CustomerAccuracy: Codable, Sendable {
   public struct Group: Codable, Sendable {
     /// "0", "1", ..., "6", "7+".
     public var repeats: String
+    /// Customers in the group.
     public var customers: Int
+    /// Mean holdout purchase occasions per customer, as observed.
     public var actualMean: Double
+    /// Mean holdout purchase occasions per customer, as predicted.
     public var predictedMean: Double
     /// The state's prediction alone (without the customer's own history), for comparison.
     public var stateOnlyMean: Double
     /// The per-customer run-rate baseline's mean, for comparison.
     public var runRateMean: Double
+    /// Mean absolute error per customer of the prediction.
     public var mae: Double
   }
 
   /// Predicted chance of being churned at the end of the holdout against what happened.
   public struct ChurnCalibration: Codable, Sendable {
+    /// Customers whose predicted probability falls in `low ..< high`.
     public struct Bin: Codable, Sendable {
+      /// Lower edge of the bin's predicted probability.
       public var low: Double
+      /// Upper edge of the bin's predicted probability.
       public var high: Double
+      /// Customers in the bin.
       public var customers: Int
+      /// The bin's mean predicted probability of being churned.
       public var predictedMean: Double
+      /// The share of the bin's customers who were churned at the end of the holdout.
       public var observedRate: Double
     }
     /// Customers not churned at the calibration end.
     public var customers: Int
+    /// The share of these customers churned at the end of the holdout.
     public var observedRate: Double
     /// Mean squared difference between predicted probability and outcome (0 or 1).
     public var brier: Double
@@ -51,8 +64,11 @@ public struct CustomerAccuracy: Codable, Sendable {
   public var customers: Int
   /// Customers in the base at the calibration end who had not purchased yet (leads), left out.
   public var leadsLeftOut: Int
+  /// Mean absolute error of predicted holdout purchase occasions per customer.
   public var mae: Double
+  /// Root mean squared error of predicted holdout purchase occasions per customer.
   public var rmse: Double
+  /// Pearson correlation of predicted and actual occasions; nil when either does not vary.
   public var correlation: Double?
   /// The same measures for the state's prediction alone, without each customer's own history.
   public var stateOnly: Errors
@@ -61,12 +77,17 @@ public struct CustomerAccuracy: Codable, Sendable {
   public var ownHistory: Bool
   /// Holdout purchase occasions of these customers, actual and predicted (acquisitions excluded).
   public var actualTotal: Double
+  /// Predicted holdout purchase occasions of these customers.
   public var predictedTotal: Double
   /// The same for revenue.
   public var actualRevenue: Double
+  /// Predicted holdout revenue of these customers.
   public var predictedRevenue: Double
+  /// Error measures of predicted holdout revenue per customer.
   public var revenueErrors: Errors
+  /// The errors by number of repeat purchases in calibration (`0` ... `7+`).
   public var byCalibrationRepeats: [Group]
+  /// Predicted chance of being churned at the holdout's end against what happened.
   public var churn: ChurnCalibration
 }
 
@@ -78,6 +99,7 @@ public struct CustomerBaselines: Codable, Sendable {
   public var allZeroRevenue: CustomerAccuracy.Errors
   /// Each customer's own rate over the last `periods` calibration periods, times the holdout length.
   public var runRate: CustomerAccuracy.Errors
+  /// The calibration periods the run-rate averages.
   public var periods: Int
 }
 

@@ -20,7 +20,9 @@ import Foundation
 /// acquisitions that happened. The candidate with the lowest mean score wins; scores within 0.002
 /// of the best go to the one with fewer states.
 public struct StateSpaceSelection: Encodable, Sendable {
+  /// What to compare and over how many periods and folds.
   public struct Options: Sendable {
+    /// The state spaces tried, in order (ties on score go to the one with fewer states).
     public var candidates: [StateSpaceKind]
     /// Periods each fold predicts.
     public var horizon: Int
@@ -37,8 +39,10 @@ public struct StateSpaceSelection: Encodable, Sendable {
     /// this on a terminal.
     public var progress: (@Sendable (_ done: Int, _ total: Int, _ next: String) -> Void)? = nil
 
+    /// lifecycle, value, rfm:3, rfm:5 and rf:4: the spaces `--states auto` tries.
     public static let builtInCandidates: [StateSpaceKind] = [.lifecycle, .value, .rfm(levels: 3), .rfm(levels: 5), .recencyFrequency(levels: 4)]
 
+    /// Options for `candidates`, each fold predicting `horizon` periods, over at most `folds` origins.
     public init(candidates: [StateSpaceKind] = Options.builtInCandidates, horizon: Int = 6, folds: Int = 3) {
       self.candidates = candidates
       self.horizon = horizon
@@ -46,37 +50,58 @@ public struct StateSpaceSelection: Encodable, Sendable {
     }
   }
 
+  /// One candidate's predictions from one origin, scored.
   public struct Fold: Codable, Sendable {
+    /// The origin: the last period the fold's model saw (`2024-12`).
     public var origin: String
+    /// The fold's score (formula above; lower is better, 0 is perfect).
     public var score: Double
+    /// RMSE of per-customer purchases over the horizon, relative to predicting zero for everyone.
     public var occasionsRelativeRMSE: Double
+    /// RMSE of per-customer revenue over the horizon, relative to predicting zero for everyone.
     public var revenueRelativeRMSE: Double
+    /// Predicted total transactions / actual - 1.
     public var transactionsTotalError: Double
+    /// Predicted total revenue / actual - 1.
     public var revenueTotalError: Double
     /// Mean predicted and actual purchases of customers with 0 and with 7+ repeat purchases
     /// before the origin: where a chain without frequency misses.
     public var oneTimeBuyers: Pair?
+    /// The same for customers with 7+ repeat purchases.
     public var heavyBuyers: Pair?
   }
 
+  /// Mean purchases per customer over the horizon, predicted and actual.
   public struct Pair: Codable, Sendable {
+    /// Predicted.
     public var predicted: Double
+    /// Actual.
     public var actual: Double
   }
 
+  /// One state space tried, with its score per fold.
   public struct Candidate: Codable, Sendable {
+    /// The state space's label (`rfm:3`).
     public var states: String
+    /// States in the space, after any split.
     public var stateCount: Int
     /// Mean over folds; nil when the candidate could not be fitted.
     public var score: Double?
+    /// One entry per origin.
     public var folds: [Fold]
+    /// Why the candidate could not be fitted (nil when it could).
     public var error: String?
   }
 
+  /// Periods each fold predicted.
   public var horizon: Int
+  /// The origins, as period labels, latest first.
   public var origins: [String]
+  /// Every candidate tried, in the order given.
   public var candidates: [Candidate]
+  /// The label of the space chosen.
   public var chosenLabel: String
+  /// Why it was chosen, in words.
   public var reason: String
   /// The kind to fit with (encoded as its label, `chosen`).
   public var chosen: StateSpaceKind

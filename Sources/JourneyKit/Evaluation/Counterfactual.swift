@@ -108,8 +108,8 @@ struct Counterfactual {
     return kpis.compactMap { name in
       guard let value = actual[name], value.isFinite, let e = projection.expected[name], e.isFinite else { return nil }
       let samples = projection.replicates.compactMap { $0[name] }.filter(\.isFinite)
-      let low = samples.isEmpty ? e : StateAssigner.quantile(samples, a / 2)
-      let high = samples.isEmpty ? e : StateAssigner.quantile(samples, 1 - a / 2)
+      let low = samples.isEmpty ? e : Quantile.of(samples, a / 2)
+      let high = samples.isEmpty ? e : Quantile.of(samples, 1 - a / 2)
       let band = widened(expected: e, low: low, high: high, relativeError: modelError[name], z: z)
       // A lift is found when it leaves the band; it does so 80% of the time once it is
       // (z + z_0.8) standard deviations away, the band's half-width being z of them.

@@ -4,32 +4,41 @@ import Yams
 /// A goal a strategy set itself: a KPI, a direction and a level (or a change against the
 /// pre-launch window), by a date.
 public struct EvaluationTarget: Sendable, Equatable {
+  /// Whether the goal is to raise or to lower the KPI.
   public enum Direction: String, Sendable, CaseIterable { case increase, decrease }
+  /// The KPI's name (`churn_rate`, `active`, ...).
   public var kpi: String
+  /// Up or down.
   public var direction: Direction
   /// Absolute level for the post window (e.g. churn_rate 0.04).
   public var value: Double?
   /// Relative change against the pre window (e.g. -10%).
   public var change: Double?
+  /// The day the goal is for (nil: the end of the post window).
   public var by: CalendarDay?
 }
 
 /// A target checked against the evaluation.
 public struct TargetResult: Codable, Sendable {
+  /// The KPI's name.
   public var kpi: String
+  /// The goal in words (`decrease to 0.04`).
   public var goal: String
+  /// The KPI's value over the post window (nil when it could not be computed).
   public var actual: Double?
+  /// Whether the goal was met (nil when it cannot be judged).
   public var passed: Bool?
+  /// Why, in words.
   public var note: String
 }
 
 extension EvaluationTarget {
   /// Reads `targets:` from YAML: `- {kpi: churn_rate, direction: decrease, value: 0.04, by: 2026-01-01}`
   /// or with `change: -10%` instead of `value`.
-  /// - Throws: `ScenarioError` (the same path-and-hint errors as scenarios).
+  /// - Throws: `YAMLFileError` (the same path-and-hint errors as scenarios).
   public static func load(yaml: String, source: String) throws -> [EvaluationTarget] {
-    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> ScenarioError {
-      ScenarioError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)
+    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> YAMLFileError {
+      YAMLFileError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)
     }
     guard let root = try? Yams.compose(yaml: yaml), let map = root.mapping, let list = map["targets"]?.sequence else {
       throw fail(nil, "targets", "expected a list under 'targets:'", "e.g. targets: [{kpi: churn_rate, direction: decrease, change: -10%}]")

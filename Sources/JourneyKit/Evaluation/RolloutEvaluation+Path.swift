@@ -3,14 +3,18 @@ extension RolloutEvaluation {
   /// pre-launch model projected without the rollout. Reports draw it as the counterfactual band
   /// against the actual line.
   public struct PeriodPath: Codable, Sendable {
+    /// The period, as a label.
     public var period: String
+    /// The period's first day.
     public var start: CalendarDay
     /// Customers purchasing in the period.
     public var activeCustomers: Double
+    /// Revenue in the period.
     public var revenue: Double
     /// The pre-launch model's projection with its 1 - alpha band, widened by the model's own
     /// error as the lifts are (post-launch periods only).
     public var counterfactualActive: Interval?
+    /// The same for revenue.
     public var counterfactualRevenue: Interval?
   }
 
@@ -32,7 +36,7 @@ extension RolloutEvaluation {
       let samples = f.samples[kpi]?[step].filter(\.isFinite) ?? []
       let e = f.expected[kpi]![step]
       guard !samples.isEmpty else { return Interval(value: e, low: e, high: e) }
-      let low = StateAssigner.quantile(samples, options.alpha / 2), high = StateAssigner.quantile(samples, 1 - options.alpha / 2)
+      let low = Quantile.of(samples, options.alpha / 2), high = Quantile.of(samples, 1 - options.alpha / 2)
       return Counterfactual.widened(expected: e, low: low, high: high, relativeError: error, z: z)
     }
     return periods.enumerated().map { w, p in

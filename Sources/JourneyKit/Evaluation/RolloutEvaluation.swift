@@ -2,35 +2,47 @@ import Foundation
 
 /// What `journey evaluate` is asked for.
 public struct EvaluationOptions: Sendable {
+  /// The first day of the CRM rollout.
   public var launch: CalendarDay
   /// Complete periods before the launch period (default 12).
   public var prePeriods = 12
   /// Complete periods after the launch (default: all the data has, at most 12).
   public var postPeriods: Int? = nil
+  /// How the models are fitted (the full fit and the pre-launch counterfactual).
   public var fit = FitOptions()
   /// Bootstrap resamples for the KPI intervals.
-  public var bootstrap = 500
+  public var bootstrap = MonteCarloDefaults.evaluationBootstrap
   /// Monte Carlo replicates of the counterfactual.
-  public var replicates = 500
-  public var seed: UInt64 = 1
+  public var replicates = MonteCarloDefaults.evaluationReplicates
+  /// Seed of the bootstrap and the Monte Carlo counterfactual: the same seed gives the same intervals.
+  public var seed: UInt64 = MonteCarloDefaults.seed
   /// Two-sided error rate of every flag (intervals at 1 - alpha, tests at alpha after correction).
   public var alpha = 0.05
 
+  /// Options with every default and the launch given.
   public init(launch: CalendarDay) { self.launch = launch }
 }
 
 /// Before and after a CRM rollout: KPIs per window with bootstrap intervals, which transitions
 /// changed, and the lift against what the pre-launch model says would have happened.
 public struct RolloutEvaluation: Codable, Sendable {
+  /// An estimate with its interval (at 1 - alpha unless said otherwise).
   public struct Interval: Codable, Sendable, Equatable {
+    /// The estimate.
     public var value: Double
+    /// The lower end of the interval.
     public var low: Double
+    /// The upper end of the interval.
     public var high: Double
   }
 
+  /// One KPI before and after the launch.
   public struct KPIRow: Codable, Sendable {
+    /// The KPI's name (`active`, `churn_rate`, ...).
     public var kpi: String
+    /// Its value over the pre-launch window, with a bootstrap interval.
     public var pre: Interval?
+    /// Its value over the post-launch window, with a bootstrap interval.
     public var post: Interval?
     /// post - pre, with its bootstrap interval (customers resampled together in both windows).
     public var change: Interval?
@@ -40,21 +52,27 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var note: String?
   }
 
+  /// One state's outgoing moves, tested against their pre-launch trend.
   public struct TransitionChange: Codable, Sendable {
+    /// The state the moves leave.
     public var from: String
     /// The largest |t| of the row's moves (post mean against the pre-launch trend).
     public var t: Double
+    /// Degrees of freedom of the t statistic.
     public var degreesOfFreedom: Int
     /// The row's smallest move p-value times the moves tested.
     public var pValue: Double
     /// Holm-adjusted across the states tested.
     public var adjustedPValue: Double
+    /// The adjusted p-value is below alpha.
     public var flagged: Bool
     /// The moves out of `from` that changed most against their trend.
     public var largestChanges: [MoveChange]
   }
 
+  /// One move out of a state: its share of the row before, expected and after.
   public struct MoveChange: Codable, Sendable {
+    /// The state moved to.
     public var to: String
     /// Share of the row in the pre window.
     public var pre: Double
@@ -64,14 +82,18 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var post: Double
   }
 
+  /// One KPI after the launch against what the pre-launch model projects without the rollout.
   public struct Lift: Codable, Sendable {
+    /// The KPI's name.
     public var kpi: String
+    /// What happened over the post-launch window.
     public var actual: Double
     /// What the pre-launch model projects without the rollout, with a simultaneous band from its
     /// parameter and process uncertainty and its own measured error.
     public var counterfactual: Interval
     /// actual - counterfactual, with the band from the pre-model's uncertainty.
     public var lift: Interval
+    /// actual / counterfactual - 1 (0 when the counterfactual is 0).
     public var relativeLift: Double
     /// The pre-launch model's relative error replaying the pre window (nil when too short to replay).
     public var modelError: Double?
@@ -82,20 +104,31 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var minimumDetectableEffect: Double? = nil
   }
 
+  /// The first day of the rollout.
   public var launch: CalendarDay
+  /// The period length of the evaluation.
   public var period: PeriodKind
+  /// The pre-launch window as period labels.
   public var preWindow: String
+  /// The post-launch window as period labels.
   public var postWindow: String
   /// How the launch period is handled.
   public var launchPeriodNote: String
+  /// KPIs before and after, with the change.
   public var kpis: [KPIRow]
+  /// The multiple-testing correction applied to the transition tests.
   public var correction = "Holm"
   /// How the counterfactual's model was fitted.
   public var counterfactualNotes: [String] = []
+  /// The states whose moves changed against their trend.
   public var transitions: [TransitionChange]
+  /// The lift of each KPI over the counterfactual.
   public var lifts: [Lift]
+  /// What the reader should know before trusting the numbers (short windows, thin data).
   public var warnings: [String]
+  /// The targets file's goals, met or not (empty without `--targets`).
   public var targets: [TargetResult] = []
+  /// The two-sided error rate of every flag.
   public var alpha: Double
   /// Per period, actual against the counterfactual (see `RolloutEvaluation+Path.swift`).
   public var path: [PeriodPath] = []
@@ -221,7 +254,7 @@ public struct RolloutEvaluation: Codable, Sendable {
     let lo = options.alpha / 2, hi = 1 - options.alpha / 2
     func interval(_ value: Double?, _ samples: [Double]) -> Interval? {
       guard let value, samples.count > 1 else { return nil }
-      return Interval(value: value, low: StateAssigner.quantile(samples, lo), high: StateAssigner.quantile(samples, hi))
+      return Interval(value: value, low: Quantile.of(samples, lo), high: Quantile.of(samples, hi))
     }
     return definitions.indices.map { k in
       let change = (pre[k] != nil && post[k] != nil) ? interval(post[k]! - pre[k]!, changeSamples[k]) : nil
@@ -247,6 +280,7 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
   /// A launches file that is not `value,YYYY-MM-DD` lines.
   case badLaunches(file: String, line: Int?, problem: String, hint: String)
 
+  /// The message for the user: what is wrong and what to try.
   public var description: String {
     switch self {
     case let .launchOutsideData(launch, first, last):

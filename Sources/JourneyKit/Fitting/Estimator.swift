@@ -12,6 +12,7 @@ public struct EstimatorOptions: Codable, Sendable, Equatable {
   /// Pseudo-transitions of the pooled matrix added to each seasonal row (the shrinkage strength).
   public var seasonalStrength: Double = 20
 
+  /// The defaults: prior 0.5, no half-life, no seasons.
   public init() {}
 }
 
@@ -27,6 +28,7 @@ public struct EstimatorOptions: Codable, Sendable, Equatable {
 /// A state that is never left (no outgoing transitions at all) cannot be estimated: it is
 /// given `P_ii = 1` and a warning names it. Absorbing states get `P_ii = 1` by definition.
 public enum Estimator {
+  /// The estimate of one fit.
   public struct Result: Sendable {
     /// The point estimate, rows summing to 1.
     public var matrix: Matrix
@@ -34,9 +36,11 @@ public enum Estimator {
     public var posterior: Matrix
     /// One matrix per season when asked for.
     public var seasonal: [Matrix]?
+    /// Rows that could not be estimated, and other cautions.
     public var warnings: [String]
   }
 
+  /// Estimates the matrix (and seasonal matrices when asked) from `counts`.
   public static func fit(_ counts: TransitionCounts, space: StateSpace, options: EstimatorOptions) -> Result {
     let s = counts.stateCount
     let steps = counts.perPeriod.count

@@ -4,8 +4,10 @@ import Foundation
 public struct ModelValidationError: Error, Equatable, CustomStringConvertible {
   /// e.g. `current_base[3]`, `transition_matrix[2]`.
   public var field: String
+  /// Why the value is not acceptable.
   public var reason: String
 
+  /// A problem with `field`.
   public init(field: String, reason: String) {
     self.field = field
     self.reason = reason

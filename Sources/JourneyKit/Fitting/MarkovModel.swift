@@ -7,14 +7,20 @@ import Foundation
 /// sufficient statistic, so the matrix, its uncertainty and the diagnostics can be
 /// recomputed from the file alone.
 public struct MarkovModel: Codable, Sendable {
+  /// The model file format this version writes and reads.
   public static let currentFormat = "journey-model/1"
 
   /// A fingerprint of the input the model was fitted on.
   public struct InputFingerprint: Codable, Sendable, Equatable {
+    /// The input's path (or a source description, for a warehouse or database).
     public var source: String
+    /// Rows read.
     public var rows: Int
+    /// Distinct customers.
     public var customers: Int
+    /// The first day in the input (nil when empty).
     public var firstDay: CalendarDay?
+    /// The last day in the input (nil when empty).
     public var lastDay: CalendarDay?
     /// FNV-1a over the table's columns (customer, day, amount, event), hex.
     public var contentHash: String
@@ -22,23 +28,35 @@ public struct MarkovModel: Codable, Sendable {
 
   /// Per-state rewards, the means a forecast multiplies by occupancy.
   public struct StateRewards: Codable, Sendable, Equatable {
+    /// Customer-periods spent in the state over the fit window: the sample size of the means below.
     public var customerPeriods: Double
+    /// Mean purchase occasions per customer-period in the state.
     public var occasionsMean: Double
+    /// Variance of purchase occasions per customer-period.
     public var occasionsVariance: Double
+    /// Mean revenue per customer-period in the state.
     public var revenueMean: Double
+    /// Variance of revenue per customer-period.
     public var revenueVariance: Double
   }
 
   /// Multipliers of purchases and revenue per customer-period in one season.
   public struct SeasonalRewards: Codable, Sendable, Equatable {
+    /// Purchase occasions in the season over what the states' means predict (1 = as predicted).
     public var occasions: Double
+    /// Revenue in the season over what the states' means predict (1 = as predicted).
     public var revenue: Double
   }
 
+  /// The file format (`currentFormat`).
   public var format: String = MarkovModel.currentFormat
+  /// The input the model was fitted on.
   public var input: InputFingerprint
+  /// The fit window: its period length and first and last periods.
   public var window: FitWindow
+  /// The states, with their definitions and frozen cut points.
   public var stateSpace: StateSpace
+  /// The estimator's settings (prior, smoothing).
   public var estimator: EstimatorOptions
   /// The transition matrix, rows summing to 1.
   public var transitionMatrix: [[Double]]
@@ -46,27 +64,34 @@ public struct MarkovModel: Codable, Sendable {
   public var posterior: [[Double]]
   /// Seasonal matrices (index = season of the from-period), when fitted.
   public var seasonalMatrices: [[[Double]]]?
+  /// Per state: purchases and revenue per customer-period.
   public var rewards: [StateRewards]
   /// Per season (index = season of the period the rewards fall in), when seasons are fitted:
   /// multipliers of every state's purchases and revenue per customer-period. Buyers buy more
   /// often in some months; the matrices alone only say who buys.
   public var seasonalRewards: [SeasonalRewards]? = nil
+  /// Transition, occupancy, acquisition and reward counts: the sufficient statistic.
   public var counts: TransitionCounts
   /// Customers per state in the last period of the window: the base a forecast starts from.
   public var currentBase: [Double]
+  /// Steady state, absorption, expected time to churn and CLV per state.
   public var analysis: ChainAnalysis
+  /// Goodness of fit: Markov-order and stationarity tests, sparse rows.
   public var diagnostics: FitDiagnostics
+  /// What the reader should know about the fit (thin rows, short windows).
   public var warnings: [String]
   /// Each bought customer's own purchase rate, dormancy and return (`ActivityModel`): `score`
   /// forecasts customers with a purchase with it. Nil in models fitted without it.
   public var activity: ActivityModel? = nil
 
+  /// The transition matrix as a `Matrix`.
   public var matrix: Matrix { Matrix(rows: transitionMatrix) }
 
   /// Customers in the base and not churned at the model's last period (leads included).
   public var livingCustomers: Double {
     zip(currentBase, stateSpace.states).reduce(0) { $1.1.stage == .churned ? $0 : $0 + $1.0 }
   }
+  /// The state names, in matrix order.
   public var stateNames: [String] { stateSpace.states.map(\.name) }
 
   /// Reads a model file.
@@ -86,6 +111,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
   case malformed(path: String, detail: String)
   case unsupportedFormat(path: String, format: String)
 
+  /// The message for the user: which file, what is wrong and what to do.
   public var description: String {
     switch self {
     case let .unreadable(path):

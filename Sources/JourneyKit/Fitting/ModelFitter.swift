@@ -2,15 +2,23 @@ import Foundation
 
 /// Everything `journey fit` is asked for.
 public struct FitOptions: Sendable {
+  /// The period length: week, month or quarter.
   public var period: PeriodKind = .month
+  /// The state space to fit.
   public var stateSpace: StateSpaceKind = .lifecycle
+  /// Treat the data as ending on this day (nil: the last day with data).
   public var asOf: CalendarDay? = nil
+  /// First day of the fit window (nil: the first day with data).
   public var from: CalendarDay? = nil
+  /// Periods without a purchase after which a customer is churned (nil: the period's default).
   public var churnAfterPeriods: Int? = nil
+  /// Let churned customers come back instead of churned being absorbing.
   public var reactivation = false
   /// `value`: the quantile of trailing spend where "more valuable" starts.
   public var valueCutQuantile: Double = 0.8
+  /// Cross the states with this categorical column of the input (e.g. channel).
   public var splitBy: String? = nil
+  /// How the transition probabilities are estimated.
   public var estimator = EstimatorOptions()
   /// Discount per period for lifetime value; nil for 10% a year.
   public var discountPerPeriod: Double? = nil
@@ -22,6 +30,7 @@ public struct FitOptions: Sendable {
   /// Also fit the activity model (`ActivityModel`) on the purchases up to the window's end.
   public var activity = false
 
+  /// The defaults: monthly lifecycle states over all the data.
   public init() {}
 }
 

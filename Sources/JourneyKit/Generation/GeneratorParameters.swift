@@ -34,6 +34,7 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   public var start: CalendarDay = CalendarDay(year: 2023, month: 1, day: 1)!
   /// Length of the span in calendar months.
   public var months: Int = 36
+  /// Seed of every random draw: the same parameters and seed give the same history.
   public var seed: UInt64 = 1
 
   /// Growth of monthly acquisitions per year (0.2 = 20% more per year).
@@ -45,7 +46,9 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   /// Closed cohort: acquisitions only in the first this many months of the span; 0 for every month.
   public var acquisitionMonths: Int = 0
 
+  /// Gamma shape of the customers' purchase rates (small: strong heterogeneity).
   public var purchaseRateShape: Double = 1.5
+  /// Mean purchase rate per month while active.
   public var purchaseRateMeanPerMonth: Double = 0.6
   /// Relative amplitude of the purchase seasonality; peak in December.
   public var purchaseSeasonality: Double = 0.2
@@ -53,20 +56,29 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   /// tenure counted from the first purchase; 0 for none.
   public var ageing: Double = 0
 
+  /// Beta alpha of the customers' monthly dropout hazards (mean alpha / (alpha + beta)).
   public var dropoutAlpha: Double = 1.2
+  /// Beta beta of the customers' monthly dropout hazards.
   public var dropoutBeta: Double = 18
   /// Dormancy with returns: a customer who drops out wakes again at this rate per day (mean
   /// dormancy 1 / rate days), with a purchase, and is alive until a new dropout; 0 for a permanent dropout.
   public var wakeRatePerDay: Double = 0
 
+  /// Median spend per purchase across customers.
   public var spendMedian: Double = 40
+  /// Log-scale spread of customers' typical spend around the median.
   public var spendBetweenSigma: Double = 0.5
+  /// Log-scale spread of one customer's purchases around their typical spend.
   public var spendSigma: Double = 0.6
 
+  /// Share of acquisitions that arrive as leads, not buyers.
   public var leadShare: Double = 0.3
+  /// Chance that a lead eventually buys.
   public var leadConversion: Double = 0.55
+  /// Mean delay in days from lead to first purchase.
   public var leadConversionDelayDays: Double = 21
 
+  /// Chance that a purchase is followed by a refund row.
   public var refundRate: Double = 0.02
 
   /// A CRM launch after which behaviour changes by the effects below; nil for none.
@@ -89,6 +101,7 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   /// Months between the launches of consecutive regions.
   public var regionStaggerMonths: Int = 3
 
+  /// The default generator (`.base`).
   public init() {}
 
   /// Parameters of a named regime (`.base` is the default generator).
@@ -209,6 +222,7 @@ public enum GeneratorRegime: String, Codable, CaseIterable, Sendable {
 public enum GeneratorError: Error, Equatable, CustomStringConvertible {
   case invalid(parameter: String, value: String, expected: String)
 
+  /// The message for the user: which parameter, its value and what is expected.
   public var description: String {
     switch self {
     case let .invalid(parameter, value, expected):

@@ -1,42 +1,33 @@
 import Dispatch
 import Foundation
 
-/// The kind of a transaction row.
-public enum TransactionEvent: UInt8, Sendable, CaseIterable, Codable {
-  case purchase = 0
-  case lead = 1
-  case refund = 2
-
-  /// The word used in the `event` column.
-  public var name: String {
-    switch self {
-    case .purchase: "purchase"
-    case .lead: "lead"
-    case .refund: "refund"
-    }
-  }
-}
-
 /// A generated transaction history, in columns, sorted by day (as real exports
 /// usually are), plus the counts that make up its known truth.
 public struct SyntheticHistory: Sendable {
+  /// The parameters the history was drawn from.
   public var parameters: GeneratorParameters
   /// Per row: customer number (0-based, in order of acquisition).
   public var customer: [Int32]
+  /// Per row: the day, as `CalendarDay.dayNumber`.
   public var day: [Int32]
+  /// Per row: the amount in cents (negative for refunds, 0 for leads).
   public var amountCents: [Int64]
+  /// Per row: purchase, lead or refund.
   public var event: [TransactionEvent]
   /// Per customer: held out of the launch (empty unless `controlShare` is set).
   public var isControl: [Bool] = []
   /// Per customer: region number, 0-based (empty unless `regions` is set).
   public var region: [UInt8] = []
+  /// What an analysis of this history should recover.
   public var truth: GeneratorTruth
 
+  /// Rows in the history.
   public var rowCount: Int { customer.count }
 }
 
 /// What the generator knows that an analysis has to recover.
 public struct GeneratorTruth: Codable, Sendable, Equatable {
+  /// Counts of what the CSV holds.
   public struct Counts: Codable, Sendable, Equatable {
     /// Rows in the CSV.
     public var rows: Int
@@ -44,18 +35,26 @@ public struct GeneratorTruth: Codable, Sendable, Equatable {
     public var customers: Int
     /// Customers with at least one purchase.
     public var buyers: Int
+    /// Customers with a lead event.
     public var leads: Int
+    /// Leads who later bought.
     public var convertedLeads: Int
+    /// Purchase rows (before same-day merging).
     public var purchaseRows: Int
     /// Distinct (customer, day) pairs with a purchase: what ingest counts after merging same-day rows.
     public var purchaseOccasions: Int
+    /// Refund rows.
     public var refundRows: Int
+    /// Sum of purchase amounts.
     public var revenue: Double
+    /// Sum of refunded amounts, as a positive number.
     public var refunded: Double
     /// Returns from dormancy inside the span (each is a purchase); 0 unless `wakeRatePerDay` > 0.
     public var returns: Int = 0
   }
+  /// The launch effects the generator applied (all 1 without a launch).
   public struct Effects: Codable, Sendable, Equatable {
+    /// The launch day (nil without a launch).
     public var launch: CalendarDay?
     /// Multiplier of the monthly dropout hazard from the launch day on.
     public var dropoutHazardMultiplier: Double
@@ -72,14 +71,22 @@ public struct GeneratorTruth: Codable, Sendable, Equatable {
     /// Staggered launches: each region's launch day and customers (nil: one launch).
     public var launches: [RegionLaunch]? = nil
   }
+  /// One region's launch in a staggered rollout.
   public struct RegionLaunch: Codable, Sendable, Equatable {
+    /// The region's name in the `region` column (`R1`, `R2`, ...).
     public var region: String
+    /// The day the region launches.
     public var launch: CalendarDay
+    /// Customers in the region.
     public var customers: Int
   }
+  /// The truth file's format.
   public var format = "journey-generator-truth/1"
+  /// The parameters the history was drawn from.
   public var parameters: GeneratorParameters
+  /// Counts of what the CSV holds.
   public var counts: Counts
+  /// The launch effects applied.
   public var effects: Effects
   /// Mean monthly dropout hazard across customers, E[mu] = alpha / (alpha + beta), before any launch.
   public var meanMonthlyDropoutHazard: Double

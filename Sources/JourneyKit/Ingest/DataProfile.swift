@@ -12,6 +12,7 @@
 /// print(profile.text())
 /// ```
 public struct DataProfile: Codable, Sendable, Equatable {
+  /// The profile's JSON format.
   public var format = "journey-data-profile/1"
   /// How the file was read: rows read, merged, rejected.
   public var ingest: IngestSummary
@@ -23,11 +24,15 @@ public struct DataProfile: Codable, Sendable, Equatable {
   public var leads: Int
   /// Leads who never bought.
   public var leadsWithoutPurchase: Int
+  /// The first day with a row.
   public var firstDay: CalendarDay
+  /// The last day with a row.
   public var lastDay: CalendarDay
   /// Days from the first to the last day, both included.
   public var spanDays: Int
+  /// Purchase occasions (rows after same-day merging).
   public var purchaseOccasions: Int
+  /// Refund rows.
   public var refundRows: Int
   /// Sum of purchase amounts.
   public var revenue: Double
@@ -35,18 +40,22 @@ public struct DataProfile: Codable, Sendable, Equatable {
   public var refunds: Double
   /// The period length of `periods` and `cohorts`.
   public var period: PeriodKind
+  /// One row per period from the first day to the last.
   public var periods: [PeriodRow]
   /// Customers by number of purchase occasions.
   public var occasionsPerCustomer: [CountBucket]
   /// Days between consecutive purchase occasions of the same customer; nil without repeat purchases.
   public var interPurchaseDays: Quantiles?
+  /// The period length that suits the data, and why.
   public var suggestion: PeriodSuggestion
 
   /// One period of the history.
   public struct PeriodRow: Codable, Sendable, Equatable {
     /// `2025-03`, `2025-Q1`, `2025-W09`.
     public var label: String
+    /// The period's first day.
     public var start: CalendarDay
+    /// The period's last day.
     public var end: CalendarDay
     /// True when the data starts after the period's first day or ends before its last.
     public var partial: Bool
@@ -58,32 +67,47 @@ public struct DataProfile: Codable, Sendable, Equatable {
     public var newCustomers: Int
     /// Of the cohort, how many bought again later (on another day).
     public var cohortRepeatBuyers: Int
+    /// Sum of purchase amounts in the period.
     public var revenue: Double
+    /// Sum of refunded amounts in the period, as a positive number.
     public var refunds: Double
   }
 
   /// Customers whose count falls in `lower ... upper` (upper nil: and above).
   public struct CountBucket: Codable, Sendable, Equatable {
+    /// As shown: `0`, `6-10`, `21+`.
     public var label: String
+    /// The smallest count in the bucket.
     public var lower: Int
+    /// The largest count in the bucket (nil: no upper end).
     public var upper: Int?
+    /// Customers in the bucket.
     public var customers: Int
   }
 
   /// Quantiles (nearest rank) of a set of whole numbers.
   public struct Quantiles: Codable, Sendable, Equatable {
+    /// How many values.
     public var count: Int
+    /// Their mean.
     public var mean: Double
+    /// 10th percentile.
     public var p10: Int
+    /// 25th percentile.
     public var p25: Int
+    /// Median.
     public var median: Int
+    /// 75th percentile.
     public var p75: Int
+    /// 90th percentile.
     public var p90: Int
   }
 
   /// The period length that suits the data, and why.
   public struct PeriodSuggestion: Codable, Sendable, Equatable {
+    /// The suggested period length.
     public var period: PeriodKind
+    /// Why, in words.
     public var reason: String
   }
 

@@ -7,9 +7,12 @@ import Foundation
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
   /// The file as the user named it (`<stdin>` for standard input).
   public var file: String
+  /// The line, 1-based.
   public var line: Int
+  /// The column in characters, 1-based.
   public var column: Int
 
+  /// The place `file:line:column`.
   public init(file: String, line: Int, column: Int) {
     self.file = file
     self.line = line
@@ -132,6 +135,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// What to try, if there is something.
   public var hint: String? { parts.hint }
 
+  /// The message, then the hint on its own line when there is one.
   public var description: String {
     guard let hint else { return message }
     return message + "\n  hint: " + hint
@@ -292,6 +296,7 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable, Comparable {
   case unclosedQuote = "unclosed quote"
   case textAfterQuote = "text after quote"
 
+  /// Orders reasons by their wording, for stable reports.
   public static func < (a: RejectReason, b: RejectReason) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -300,16 +305,19 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable, Comparable {
 /// With `--on-error fail` the reader collects up to `ReaderOptions.maxProblems`
 /// problems before it stops, so that one run shows everything that needs fixing.
 public struct InputFailure: Error, Sendable, CustomStringConvertible {
+  /// The problems found, in file order.
   public var problems: [InputError]
   /// True when reading stopped at the problem limit: more may follow.
   public var stoppedAtLimit: Bool
 
+  /// A failure with `problems` (at least one).
   public init(problems: [InputError], stoppedAtLimit: Bool = false) {
     precondition(!problems.isEmpty, "a failure needs at least one problem")
     self.problems = problems
     self.stoppedAtLimit = stoppedAtLimit
   }
 
+  /// A failure with one problem.
   public init(_ problem: InputError) { self.init(problems: [problem]) }
 
   /// Every problem, then a summary line when there is more than one.

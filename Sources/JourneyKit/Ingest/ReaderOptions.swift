@@ -57,6 +57,8 @@ public struct ReaderOptions: Sendable {
   /// Stretches of a block smaller than this are not split into parts (tests lower it to force cuts).
   var minimumPartBytes = 1 << 16
 
+  /// The defaults: `customer_id,date,amount[,event]`, the delimiter detected, ISO dates, and
+  /// failing on bad rows after reporting up to 20 of them.
   public init() {}
 
   /// Today in UTC.
@@ -147,14 +149,18 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
     self.init(pattern: pattern, tokens: tokens)
   }
 
+  /// The pattern as given (`%d.%m.%Y`).
   public var description: String { pattern }
 }
 
 /// A `--date-format` pattern that cannot be used.
 public struct DateFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The pattern as given.
   public var pattern: String
+  /// What is wrong with it.
   public var reason: String
 
+  /// The message for the user: the pattern, what is wrong and an example.
   public var description: String {
     "--date-format: '\(pattern)' is not a usable pattern: \(reason); e.g. %d.%m.%Y or %m/%d/%Y"
   }

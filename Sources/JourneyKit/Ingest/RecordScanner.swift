@@ -25,14 +25,15 @@ struct RecordScanner {
     self.latest = Int64(options.latestDay.dayNumber)
   }
 
-  /// Byte classes for the unquoted scan: 0 ordinary, 1 delimiter, 2 LF, 3 NUL, 4 quote, 5 non-ASCII.
-  private func classTable(quoted: Bool) -> [UInt8] {
-    var table = [UInt8](repeating: 0, count: 256)
-    for b in 0x80...0xFF { table[b] = 5 }
-    table[0x0A] = 2
-    table[0x00] = 3
-    table[0x22] = 4
-    if !quoted { table[Int(plan.delimiter)] = 1 }
+  /// What each byte means to the field scanners, one table entry per byte value. Inside quotes
+  /// the delimiter is data, so the quoted table has no `.delimiter`.
+  private func classTable(quoted: Bool) -> [ByteClass] {
+    var table = [ByteClass](repeating: .ordinary, count: 256)
+    for b in 0x80...0xFF { table[b] = .nonASCII }
+    table[0x0A] = .lineFeed
+    table[0x00] = .nul
+    table[0x22] = .quote
+    if !quoted { table[Int(plan.delimiter)] = .delimiter }
     return table
   }
 
@@ -124,7 +125,7 @@ struct RecordScanner {
               i += 1
               contentStart = i
               quoteLoop: while true {
-                while i < bufferEnd, qcls[Int(base[i])] == 0 { i += 1 }
+                while i < bufferEnd, qcls[Int(base[i])] == .ordinary { i += 1 }
                 if i == bufferEnd {
                   if !atEOF {
                     incomplete = true
@@ -139,7 +140,7 @@ struct RecordScanner {
                   break fieldLoop
                 }
                 switch qcls[Int(base[i])] {
-                case 4:
+                case .quote:
                   if i + 1 < bufferEnd, base[i + 1] == 0x22 {
                     escaped = true
                     i += 2
@@ -152,13 +153,13 @@ struct RecordScanner {
                   contentEnd = i
                   i += 1
                   break quoteLoop
-                case 2:
+                case .lineFeed:
                   innerLines += 1
                   i += 1
-                case 3:
+                case .nul:
                   if structural == nil { structural = (i, .nul) }
                   i += 1
-                default:
+                case .nonASCII, .ordinary, .delimiter:  // ordinary and delimiter bytes were skipped above
                   sawHigh = true
                   i += 1
                 }
@@ -208,7 +209,7 @@ struct RecordScanner {
                 }
                 i &+= 8
               }
-              while i < bufferEnd, ucls[Int(base[i])] == 0 { i += 1 }
+              while i < bufferEnd, ucls[Int(base[i])] == .ordinary { i += 1 }
               if i == bufferEnd {
                 if !atEOF {
                   incomplete = true
@@ -223,12 +224,12 @@ struct RecordScanner {
                 break fieldLoop
               }
               switch ucls[Int(base[i])] {
-              case 1:
+              case .delimiter:
                 store(fields, contentStart, i, escaped)
                 fields += 1
                 i += 1
                 continue fieldLoop
-              case 2:
+              case .lineFeed:
                 contentEnd = i
                 if contentEnd > contentStart, base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
                 store(fields, contentStart, contentEnd, escaped)
@@ -237,12 +238,12 @@ struct RecordScanner {
                 next = i + 1
                 endedWithNewline = true
                 break fieldLoop
-              case 3:
+              case .nul:
                 if structural == nil { structural = (i, .nul) }
                 i += 1
-              case 4:
+              case .quote:
                 i += 1  // a quote inside an unquoted field is kept as text
-              default:
+              case .nonASCII, .ordinary:  // ordinary bytes were skipped above
                 sawHigh = true
                 i += 1
               }
@@ -527,6 +528,23 @@ enum PartStop {
 struct RowProblem {
   var error: InputError
   var text: [UInt8]?
+}
+
+/// What a byte means to the field scanners (`RecordScanner.classTable`). One byte per entry, so
+/// a lookup costs what the bare integers it replaces did.
+enum ByteClass: UInt8 {
+  /// Part of a field: skipped in bulk.
+  case ordinary
+  /// The field delimiter (outside quotes only).
+  case delimiter
+  /// `\n`: ends a record (outside quotes), or a line inside a quoted field.
+  case lineFeed
+  /// A NUL byte: the row is rejected.
+  case nul
+  /// `"`: opens, closes or (doubled) escapes a quoted field.
+  case quote
+  /// 0x80-0xFF: part of a multi-byte character; the field's UTF-8 is checked once it is read.
+  case nonASCII
 }
 
 /// The rows of one part of a block, in columns, and what went wrong.

@@ -9,7 +9,9 @@ import Foundation
 
 /// What reading produced: the table and an account of every row.
 public struct IngestResult: Sendable {
+  /// The transactions read, sorted by customer and day.
   public var table: TransactionTable
+  /// How the rows were accounted for.
   public var summary: IngestSummary
 }
 
@@ -23,8 +25,11 @@ public struct IngestSummary: Sendable, Codable, Equatable {
   public var delimiter: String
   /// The header names used for customer, date, amount and event (nil when there is none).
   public var customerColumn: String
+  /// The date column's header name.
   public var dateColumn: String
+  /// The amount column's header name.
   public var amountColumn: String
+  /// The event column's header name (nil: none; rows are purchases, or refunds when negative).
   public var eventColumn: String?
   /// Data rows in the file, blank lines not counted.
   public var rowsRead: Int
@@ -38,6 +43,7 @@ public struct IngestSummary: Sendable, Codable, Equatable {
   public var rowsKept: Int
   /// Empty lines, which hold no data.
   public var blankLines: Int
+  /// Distinct customer ids in the table.
   public var customers: Int
   /// Whether same-day purchases were merged into one occasion.
   public var sameDayPurchasesMerged: Bool
@@ -59,8 +65,10 @@ public struct IngestSummary: Sendable, Codable, Equatable {
 /// - Complexity: O(bytes + rows + customers). Memory: the table, about twice over
 ///   while sorting, plus one block and the id hash table.
 public struct TransactionReader: Sendable {
+  /// How to read: delimiter, columns, date format, error policy, limits.
   public var options: ReaderOptions
 
+  /// A reader with `options`.
   public init(options: ReaderOptions = ReaderOptions()) {
     self.options = options
   }

@@ -1,12 +1,17 @@
 /// One transaction held in memory, for building small tables in code (tests, examples).
 public struct TransactionRecord: Sendable, Equatable {
+  /// The customer id as in the data.
   public var customerID: String
+  /// The transaction's day.
   public var day: CalendarDay
+  /// The amount (negative for refunds).
   public var amount: Double
+  /// Purchase, lead or refund.
   public var event: TransactionEvent
   /// Extra categorical columns (for `--split-by`).
   public var attributes: [String: String]
 
+  /// A transaction; with no event given, a purchase.
   public init(_ customerID: String, _ day: CalendarDay, _ amount: Double, _ event: TransactionEvent = .purchase, attributes: [String: String] = [:]) {
     self.customerID = customerID
     self.day = day

@@ -21,6 +21,7 @@ public struct TransactionTable: Sendable {
   /// Categorical columns kept per customer (for `--split-by`), by column name as given in the header.
   public var attributes: [String: CustomerAttribute]
 
+  /// A table from its columns; the rows must already be grouped by customer as `rowStart` says.
   public init(
     customerIDs: [String], customer: [Int32], day: [Int32], amount: [Double], event: [TransactionEvent],
     rowStart: [Int], attributes: [String: CustomerAttribute] = [:]
@@ -36,7 +37,9 @@ public struct TransactionTable: Sendable {
     self.attributes = attributes
   }
 
+  /// Rows in the table.
   public var rowCount: Int { customer.count }
+  /// Distinct customers in the table.
   public var customerCount: Int { customerIDs.count }
 
   /// The rows of customer `c`.
@@ -57,6 +60,7 @@ public struct CustomerAttribute: Sendable, Equatable {
   /// Per customer: an index into `levels`.
   public var levelOfCustomer: [Int32]
 
+  /// A column from its levels and each customer's level index.
   public init(levels: [String], levelOfCustomer: [Int32]) {
     self.levels = levels
     self.levelOfCustomer = levelOfCustomer

@@ -9,6 +9,7 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
   /// A chain has no unique stationary distribution (it is reducible).
   case noUniqueStationaryDistribution
 
+  /// The message: which operation failed and why.
   public var description: String {
     switch self {
     case let .singular(operation, pivot):

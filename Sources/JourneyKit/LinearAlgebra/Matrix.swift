@@ -56,8 +56,10 @@ public struct Matrix: Equatable, Sendable {
     self.init(rowCount: 1, columnCount: vector.count, elements: vector)
   }
 
+  /// Whether the matrix has as many rows as columns.
   public var isSquare: Bool { rowCount == columnCount }
 
+  /// The element at `row`, `column` (0-based), stored row-major.
   public subscript(row: Int, column: Int) -> Double {
     get {
       precondition(row >= 0 && row < rowCount && column >= 0 && column < columnCount, "index out of range")
@@ -122,6 +124,7 @@ public struct Matrix: Equatable, Sendable {
 }
 
 extension Matrix: CustomStringConvertible {
+  /// The rows, one a line, each element to six decimals.
   public var description: String {
     rows.map { row in row.map { String(format: "%10.6f", $0) }.joined(separator: " ") }.joined(separator: "\n")
   }

@@ -12,6 +12,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
   /// Days since 1970-01-01 (negative before it).
   public var dayNumber: Int32
 
+  /// The day `dayNumber` days after 1970-01-01.
   public init(dayNumber: Int32) { self.dayNumber = dayNumber }
 
   /// The day for a valid date; nil when the date does not exist (month 13, 30 February).
@@ -44,7 +45,9 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
     CalendarDay.civilFromDays(Int(dayNumber))
   }
 
+  /// The year.
   public var year: Int { components.year }
+  /// The month, 1-12.
   public var month: Int { components.month }
 
   /// ISO 8601 weekday: Monday 1 ... Sunday 7.
@@ -60,6 +63,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
     return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
   }
 
+  /// The day `days` later (earlier when negative).
   public func adding(days: Int) -> CalendarDay { CalendarDay(dayNumber: dayNumber + Int32(days)) }
 
   /// The same day-of-month `months` later, clamped to the month's last day.
@@ -78,10 +82,13 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
     return CalendarDay(year: y, month: m, day: 1)!
   }
 
+  /// Earlier days come first.
   public static func < (a: CalendarDay, b: CalendarDay) -> Bool { a.dayNumber < b.dayNumber }
 
+  /// Days from `b` to `a` (negative when `a` is earlier).
   public static func - (a: CalendarDay, b: CalendarDay) -> Int { Int(a.dayNumber) - Int(b.dayNumber) }
 
+  /// Decodes a `YYYY-MM-DD` string.
   public init(from decoder: any Decoder) throws {
     let text = try decoder.singleValueContainer().decode(String.self)
     guard let day = CalendarDay(iso: text) else {
@@ -91,13 +98,16 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
     self = day
   }
 
+  /// Encodes as a `YYYY-MM-DD` string.
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.singleValueContainer()
     try container.encode(description)
   }
 
+  /// Whether `year` is a Gregorian leap year.
   public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
 
+  /// Days in `month` (1-12) of `year`.
   public static func daysIn(year: Int, month: Int) -> Int {
     switch month {
     case 2: return isLeap(year) ? 29 : 28

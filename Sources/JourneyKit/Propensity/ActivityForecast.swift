@@ -8,14 +8,19 @@ public struct ActivityForecast: Sendable {
   /// Per period: expected purchase occasions, revenue and buying customers of the customers with
   /// a purchase at the origin.
   public var purchases: [Double]
+  /// Per period: expected revenue of those customers.
   public var revenue: [Double]
+  /// Per period: expected customers of them buying at least once.
   public var buying: [Double]
   /// Per customer: expected purchases and revenue over all the periods (0 without history).
   public var customerPurchases: [Double]
+  /// Per customer: expected revenue over all the periods (0 without history).
   public var customerRevenue: [Double]
   /// Per customer: chance of being active at the origin.
   public var activeProbability: [Double]
+  /// Per customer: whether it has purchases to read (forecast here rather than by the chain).
   public var hasHistory: [Bool]
+  /// The activity model the forecast comes from.
   public var model: ActivityModel
 
   /// - Parameters:

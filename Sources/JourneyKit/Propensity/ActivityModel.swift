@@ -49,6 +49,7 @@ public struct ActivityModel: Codable, Sendable, Equatable {
   /// Spend per purchase: the base's mean, and the purchases a customer needs before its own mean
   /// counts half (nil: customers do not differ beyond noise, everyone gets the base's mean).
   public var spendMean: Double
+  /// (see `spendMean`)
   public var spendPseudoCount: Double?
   /// The last day of the history the model was fitted on.
   public var through: CalendarDay
@@ -81,7 +82,9 @@ public struct PurchaseHistories: Sendable {
   /// Per customer: purchase occasions, net revenue (refunds included) and the sum of squared
   /// purchase amounts, up to the day.
   public var occasions: [Double]
+  /// Per customer: net revenue up to the day (refunds included).
   public var revenue: [Double]
+  /// Per customer: sum of squared purchase amounts up to the day.
   public var squaredAmounts: [Double]
   /// The last day read.
   public var through: CalendarDay
@@ -162,6 +165,7 @@ public struct PurchaseHistories: Sendable {
     self.through = through
   }
 
+  /// Customers read.
   public var customerCount: Int { purchaseDays.count }
   /// The earliest purchase day (the last day read when there is none).
   public var firstDay: Int32 { purchaseDays.days.min() ?? through.dayNumber }
@@ -171,8 +175,11 @@ public struct PurchaseHistories: Sendable {
 public struct RaggedDays: RandomAccessCollection, Sendable {
   let days: [Int32]
   let start: [Int]
+  /// 0: customers are numbered from 0.
   public var startIndex: Int { 0 }
+  /// The number of customers.
   public var endIndex: Int { start.count - 1 }
+  /// Customer `c`'s purchase days, ascending.
   public subscript(c: Int) -> ArraySlice<Int32> { days[start[c]..<start[c + 1]] }
 }
 
@@ -228,14 +235,17 @@ extension ActivityModel {
     public var searchSampleLimit = 5_000
     /// Grid of purchase rates per day (log-spaced) and of dormancy rates per day.
     public var purchaseRates = ActivityModel.logSpaced(from: 1.0 / 5_000, to: 1, count: 22)
+    /// (see `purchaseRates`)
     public var dormancyRates = ActivityModel.logSpaced(from: 1e-5, to: 0.1, count: 10)
     /// Candidate wake rates per day; the one with the highest likelihood is refined by a
     /// parabola through it and its neighbours on the log scale. 0 is the Pareto/NBD.
     public var wakeRates: [Double] = [0] + ActivityModel.logSpaced(from: 1.0 / 3_000, to: 1.0 / 30, count: 9)
     /// EM iterations per candidate wake rate, and for the final estimate.
     public var searchIterations = 30
+    /// (see `searchIterations`)
     public var finalIterations = 120
 
+    /// The defaults above.
     public init() {}
   }
 

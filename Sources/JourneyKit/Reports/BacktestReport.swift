@@ -3,12 +3,17 @@
 public struct BacktestReportInput: Sendable {
   /// One period after the cut-off.
   public struct Period: Sendable {
+    /// The first day of the period.
     public var start: CalendarDay
+    /// What the data shows.
     public var actual: Double
+    /// The model's prediction.
     public var predicted: Double
     /// The prediction's range (e.g. P5-P95), when the backtest simulated one.
     public var low: Double?
+    /// The top of the prediction's range.
     public var high: Double?
+    /// A period's actual and predicted values, with the prediction's range when there is one.
     public init(start: CalendarDay, actual: Double, predicted: Double, low: Double? = nil, high: Double? = nil) {
       self.start = start
       self.actual = actual
@@ -24,7 +29,9 @@ public struct BacktestReportInput: Sendable {
     public var name: String
     /// Fractions shown as percentages (`.percent`) or amounts (`.number`).
     public var format: AxisFormat
+    /// Actual against predicted, one per period after the cut-off.
     public var periods: [Period]
+    /// A KPI's series; `format` says how its axis writes numbers.
     public init(name: String, format: AxisFormat = .number, periods: [Period]) {
       self.name = name
       self.format = format
@@ -34,9 +41,13 @@ public struct BacktestReportInput: Sendable {
 
   /// Customers grouped by predicted churn risk: the mean prediction against the observed share.
   public struct CalibrationBin: Sendable {
+    /// The bin's mean predicted churn risk (a fraction).
     public var predicted: Double
+    /// The share of the bin's customers who actually churned.
     public var observed: Double
+    /// Customers in the bin.
     public var customers: Double
+    /// A calibration bin: mean prediction, observed share, customers.
     public init(predicted: Double, observed: Double, customers: Double) {
       self.predicted = predicted
       self.observed = observed
@@ -46,10 +57,15 @@ public struct BacktestReportInput: Sendable {
 
   /// Customers grouped by repeat purchases before the cut-off: mean purchases after it.
   public struct CustomerGroup: Sendable {
+    /// The group, as written in the report (`0 repeats`, `3+`).
     public var label: String
+    /// Customers in the group.
     public var customers: Double
+    /// Mean purchases per customer after the cut-off, as observed.
     public var actualMean: Double
+    /// Mean purchases per customer after the cut-off, as predicted.
     public var predictedMean: Double
+    /// A group of customers: its size and mean purchases, actual and predicted.
     public init(label: String, customers: Double, actualMean: Double, predictedMean: Double) {
       self.label = label
       self.customers = customers
@@ -58,15 +74,20 @@ public struct BacktestReportInput: Sendable {
     }
   }
 
+  /// The period length of the backtest.
   public var period: PeriodKind
   /// The last day of data the backtest's model saw.
   public var cutoff: CalendarDay
+  /// One series per KPI.
   public var series: [Series]
+  /// Churn-risk calibration bins (empty without per-customer scoring).
   public var calibration: [CalibrationBin]
+  /// Customers grouped by repeat purchases (empty without per-customer scoring).
   public var customerGroups: [CustomerGroup] = []
   /// Anything the reader should know (how the bins were cut, what was left out).
   public var notes: [String]
 
+  /// The report's input; everything but the period, cut-off and series may be left empty.
   public init(
     period: PeriodKind, cutoff: CalendarDay, series: [Series], calibration: [CalibrationBin] = [], customerGroups: [CustomerGroup] = [],
     notes: [String] = []
@@ -82,10 +103,13 @@ public struct BacktestReportInput: Sendable {
 
 /// A backtest as a report: actual against predicted per period, and the calibration plot.
 public struct BacktestReport: Sendable {
+  /// What the report shows.
   public var input: BacktestReportInput
 
+  /// The report of `input`.
   public init(_ input: BacktestReportInput) { self.input = input }
 
+  /// The report as a standalone document (HTML or Markdown).
   public func document() -> ReportDocument {
     ReportDocument(
       title: "Backtest", subtitle: "Predictions from data up to \(input.cutoff) against what happened after it",
@@ -127,6 +151,7 @@ public struct BacktestReport: Sendable {
     return out.isEmpty ? ["The backtest has no periods after the cut-off to compare."] : out
   }
 
+  /// The report as one section, to gather with others in one document.
   public func section() -> ReportSection {
     var blocks: [ReportBlock] = [
       .paragraph("A model fitted only on the data up to \(input.cutoff) predicts the \(input.period.rawValue)s after it; the black line is what happened.")

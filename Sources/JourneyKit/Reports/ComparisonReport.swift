@@ -1,14 +1,17 @@
 /// Scenarios compared, as a report: which strategy pays, by how much, how sure.
 public struct ComparisonReport: Sendable {
+  /// The comparison reported.
   public var comparison: ScenarioComparison
   /// The model the scenarios ran on: its periods date the axes, its diagnostics fill the appendix.
   public var model: MarkovModel
 
+  /// The report of `comparison`, run on `model`.
   public init(comparison: ScenarioComparison, model: MarkovModel) {
     self.comparison = comparison
     self.model = model
   }
 
+  /// The report as a document; `ingest` adds the data's account to the appendix.
   public func document(ingest: IngestSummary? = nil) -> ReportDocument {
     let c = comparison
     let kind = model.window.period

@@ -1,10 +1,13 @@
 /// A rollout judged against its control group, as a report: the verdict, the effect by month
 /// since the launch, every measure's difference in differences, and the effect in money.
 public struct ControlledEvaluationReport: Sendable {
+  /// The evaluation reported.
   public var evaluation: ControlledEvaluation
 
+  /// The report of `evaluation`.
   public init(evaluation: ControlledEvaluation) { self.evaluation = evaluation }
 
+  /// The report as a document.
   public func document() -> ReportDocument {
     let e = evaluation
     var summary = ["Verdict: \(e.verdict)."]

@@ -3,15 +3,18 @@
 /// Everything this report reads from `RolloutEvaluation` is here, so changes to the
 /// evaluation's internals meet the report in this one file.
 public struct EvaluationReport: Sendable {
+  /// The evaluation reported.
   public var evaluation: RolloutEvaluation
   /// How the transactions were read, for the appendix.
   public var ingest: IngestSummary?
 
+  /// The report of `evaluation`; `ingest` adds the data's account to the appendix.
   public init(evaluation: RolloutEvaluation, ingest: IngestSummary? = nil) {
     self.evaluation = evaluation
     self.ingest = ingest
   }
 
+  /// The report as a document.
   public func document() -> ReportDocument {
     let e = evaluation
     return ReportDocument(

@@ -2,9 +2,12 @@ import Foundation
 
 /// Renders a forecast for people (terminal tables) and machines (JSON, CSV).
 public struct ForecastReport: Sendable {
+  /// The forecast reported.
   public var forecast: Forecast
+  /// The model it was run on (states, window, diagnostics).
   public var model: MarkovModel
 
+  /// The report of `forecast`, run on `model`.
   public init(forecast: Forecast, model: MarkovModel) {
     self.forecast = forecast
     self.model = model
@@ -22,6 +25,7 @@ public struct ForecastReport: Sendable {
     return "\(value) (\(Self.format(kpi, band.p5))-\(Self.format(kpi, band.p95)))"
   }
 
+  /// The terminal rendering: KPIs per period with their P5-P95 ranges.
   public func text() -> String {
     let f = forecast
     var out: [String] = []
@@ -62,5 +66,6 @@ public struct ForecastReport: Sendable {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// The forecast as JSON (`JSONOutput`).
   public func json() throws -> String { try JSONOutput.encode(forecast) }
 }

@@ -1,8 +1,12 @@
 /// What `journey show` reports about a model, per state and overall; also its `--json` shape.
 public struct ModelSummary: Codable, Sendable {
+  /// One state of the model.
   public struct StateRow: Codable, Sendable {
+    /// The state's name.
     public var state: String
+    /// Its lifecycle stage.
     public var stage: Stage
+    /// Its rule, in words, as `journey show` prints it.
     public var rule: String
     /// Customers in the state in the last period of the window.
     public var customersNow: Double
@@ -10,31 +14,50 @@ public struct ModelSummary: Codable, Sendable {
     public var retention: Double
     /// Chance of moving to a churned state next period.
     public var churnNext: Double
+    /// Expected periods until churn (`ChainAnalysis.expectedPeriodsToChurn`).
     public var expectedPeriodsToChurn: Double?
+    /// Chance of reaching a loyal state before churning, when the space has loyal states.
     public var probabilityOfReachingLoyal: Double?
+    /// Expected purchase occasions before churning.
     public var expectedPurchasesBeforeChurn: Double?
+    /// Mean revenue per customer-period in the state.
     public var revenuePerPeriod: Double
+    /// Customer lifetime value of a customer in the state (discounted expected revenue).
     public var lifetimeValue: Double
     /// Transitions counted out of the state.
     public var transitionsObserved: Double
   }
 
+  /// The input the model was fitted on.
   public var source: String
+  /// The state space, with its split column if any (`rfm:3 split by region`).
   public var stateSpace: String
+  /// The period length.
   public var period: PeriodKind
+  /// The fit window, as periods.
   public var window: String
+  /// Rows in the input.
   public var rows: Int
+  /// Customers in the input.
   public var customers: Int
+  /// One row per state, in matrix order.
   public var states: [StateRow]
+  /// The transition matrix, rows summing to 1.
   public var matrix: [[Double]]
+  /// Customers now times their lifetime values, summed.
   public var customerEquity: Double
+  /// The discount rate per period of the lifetime values.
   public var discountPerPeriod: Double
+  /// Goodness-of-fit diagnostics.
   public var diagnostics: FitDiagnostics
+  /// Why a quantity is missing, and other notes of the analysis.
   public var notes: [String]
+  /// What the reader should know about the fit.
   public var warnings: [String]
   /// The activity model in plain words, when the model has one.
   public var activity: [String]?
 
+  /// The summary of model `m`.
   public init(model m: MarkovModel) {
     let p = m.matrix
     let churned = m.stateSpace.indices(in: .churned)

@@ -1,22 +1,6 @@
 import Foundation
 import Yams
 
-/// A mistake in a scenario file, with its path, line and a hint.
-public struct ScenarioError: Error, Equatable, CustomStringConvertible {
-  public var file: String
-  public var line: Int?
-  public var column: Int?
-  /// e.g. `interventions[1].effects.churn`.
-  public var path: String
-  public var message: String
-  public var hint: String?
-
-  public var description: String {
-    let place = line.map { "\(file):\($0):\(column ?? 1)" } ?? file
-    return "\(place): \(path.isEmpty ? "" : "\(path): ")\(message)" + (hint.map { "; \($0)" } ?? "")
-  }
-}
-
 extension Scenario {
   static let topKeys = ["name", "description", "requires", "margin", "interventions", "acquisition"]
   static let interventionKeys = ["name", "targets", "tier", "reach", "start", "duration", "ramp_up", "decay", "effects", "costs"]
@@ -24,24 +8,26 @@ extension Scenario {
   static let costKeys = ["per_contact", "fixed_per_period", "per_conversion"]
   static let acquisitionKeys = ["change", "cost_per_customer", "start", "duration"]
 
-  /// Reads a scenario file (see `scenarios/README.md` for the language). Throws only `ScenarioError`.
-  /// - Throws: `ScenarioError` for the first mistake, naming its path (`interventions[1].effects.churn`).
+  /// Reads a scenario file (see `scenarios/README.md` for the language). Throws only `YAMLFileError`.
+  /// - Throws: `YAMLFileError` for the first mistake, naming its path (`interventions[1].effects.churn`).
   public static func load(path: String) throws -> Scenario {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw ScenarioError(file: path, path: "", message: "cannot read the file", hint: "check the path")
+      throw YAMLFileError(file: path, path: "", message: "cannot read the file", hint: "check the path")
     }
     return try load(yaml: String(decoding: data, as: UTF8.self), source: path)
   }
 
+  /// Reads a scenario from YAML text; `source` names it in errors and in the scenario.
+  /// - Throws: `YAMLFileError` for the first mistake.
   public static func load(yaml: String, source: String) throws -> Scenario {
-    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> ScenarioError {
-      ScenarioError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)
+    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> YAMLFileError {
+      YAMLFileError(file: source, line: node?.mark?.line, column: node?.mark?.column, path: path, message: message, hint: hint)
     }
     let root: Node
     do {
       guard let parsed = try Yams.compose(yaml: yaml) else { throw fail(nil, "", "the file is empty", "start with `name:` and `interventions:`; see scenarios/README.md") }
       root = parsed
-    } catch let error as ScenarioError {
+    } catch let error as YAMLFileError {
       throw error
     } catch {
       throw fail(nil, "", "not valid YAML: \(error)")
@@ -75,7 +61,7 @@ extension Scenario {
     return scenario
   }
 
-  private static func intervention(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Intervention {
+  private static func intervention(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> YAMLFileError) throws -> Intervention {
     guard let map = node.mapping else { throw fail(node, path, "expected a mapping with targets and effects", nil) }
     try checkKeys(map, Scenario.interventionKeys, path, fail)
     guard let targetsNode = map["targets"] else { throw fail(node, "\(path).targets", "missing", "name the states or stages it acts on, e.g. targets: [at_risk, lapsed]") }
@@ -134,7 +120,7 @@ extension Scenario {
       effects: effects, costs: costs)
   }
 
-  private static func checkKeys(_ map: Node.Mapping, _ allowed: [String], _ path: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws {
+  private static func checkKeys(_ map: Node.Mapping, _ allowed: [String], _ path: String, _ fail: (Node?, String, String, String?) -> YAMLFileError) throws {
     for key in map.keys {
       let name = key.scalar?.string ?? ""
       guard !allowed.contains(name) else { continue }
@@ -144,7 +130,7 @@ extension Scenario {
   }
 
   /// A relative change: `-20%`, `+0.1`; at least -100%.
-  private static func relative(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Double {
+  private static func relative(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> YAMLFileError) throws -> Double {
     let text = node.scalar?.string ?? ""
     guard let change = RelativeChange(parsing: text) else {
       throw fail(node, path, "'\(text)' is not a relative change", "write a percentage such as -20% or +5%")
@@ -155,7 +141,7 @@ extension Scenario {
   }
 
   /// A share in `range`, written as a percentage or a fraction.
-  private static func fraction(_ node: Node, _ path: String, _ range: ClosedRange<Double>, _ expected: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Double {
+  private static func fraction(_ node: Node, _ path: String, _ range: ClosedRange<Double>, _ expected: String, _ fail: (Node?, String, String, String?) -> YAMLFileError) throws -> Double {
     let text = node.scalar?.string ?? ""
     guard let value = RelativeChange(parsing: text)?.value, range.contains(value) else {
       throw fail(node, path, "'\(text)' is not valid", "expected \(expected)")
@@ -163,7 +149,7 @@ extension Scenario {
     return value
   }
 
-  private static func amount(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Double {
+  private static func amount(_ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> YAMLFileError) throws -> Double {
     let text = node.scalar?.string ?? ""
     guard let value = number(text), value >= 0 else { throw fail(node, path, "'\(text)' is not an amount", "write a non-negative number, e.g. 0.50") }
     guard value <= Limits.amount else {
@@ -172,7 +158,7 @@ extension Scenario {
     return value
   }
 
-  private static func whole(_ node: Node, _ path: String, _ minimum: Int, _ fail: (Node?, String, String, String?) -> ScenarioError) throws -> Int {
+  private static func whole(_ node: Node, _ path: String, _ minimum: Int, _ fail: (Node?, String, String, String?) -> YAMLFileError) throws -> Int {
     let text = node.scalar?.string ?? ""
     guard let value = Int(text), value >= minimum else { throw fail(node, path, "'\(text)' is not a whole number of periods", "expected \(minimum) or more") }
     // Period arithmetic (start + duration + decay) must not overflow; no forecast runs this far.

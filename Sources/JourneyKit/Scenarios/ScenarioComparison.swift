@@ -4,26 +4,37 @@ import Foundation
 public struct ScenarioComparison: Codable, Sendable {
   /// A value with its P5-P95 range across replicates (nil without replicates).
   public struct Ranged: Codable, Sendable, Equatable {
+    /// The expected value.
     public var expected: Double
+    /// The 5th percentile across replicates.
     public var p5: Double?
+    /// The 95th percentile across replicates.
     public var p95: Double?
   }
 
+  /// One scenario's results over the horizon.
   public struct Row: Codable, Sendable {
+    /// The scenario's name.
     public var name: String
+    /// The file it came from.
     public var source: String
     /// At the horizon.
     public var customers: Ranged
+    /// Active customers at the horizon.
     public var active: Ranged
     /// Summed over the horizon.
     public var revenue: Ranged
+    /// Cost of the interventions and extra acquisition, summed over the horizon.
     public var cost: Double
+    /// Profit summed over the horizon: revenue times margin, minus cost.
     public var profit: Ranged
     /// Discounted profit (net present value of the horizon).
     public var discountedProfit: Ranged
     /// Against the baseline (zero for the baseline itself).
     public var incrementalRevenue: Ranged
+    /// Profit against the baseline.
     public var incrementalProfit: Ranged
+    /// Discounted profit against the baseline.
     public var incrementalDiscountedProfit: Ranged
     /// Incremental profit / cost; nil when the scenario costs nothing.
     public var roi: Double?
@@ -35,11 +46,17 @@ public struct ScenarioComparison: Codable, Sendable {
     public var cumulativeProfitPath: [Double]
   }
 
+  /// The name of the scenario the others are measured against.
   public var baseline: String
+  /// Periods forecast.
   public var horizon: Int
+  /// The forecast periods, as labels.
   public var periods: [String]
+  /// Monte Carlo replicates (0: expected values only).
   public var replicates: Int
+  /// Seed of the replicates; scenarios share random numbers for the same seed.
   public var seed: UInt64
+  /// One row per scenario, the baseline first.
   public var rows: [Row]
   /// What a reader must know before the numbers (e.g. scenarios with different margins).
   public var notes: [String] = []
@@ -104,12 +121,12 @@ public struct ScenarioComparison: Codable, Sendable {
   /// Profits are comparable only under one margin. A scenario that leaves `margin:` out (revenue
   /// taken as profit) next to one that gives it is refused: one would "win" by the margin alone.
   /// Different margins all given on purpose (a strategy that changes the margin) are stated first.
-  /// - Throws: `ScenarioError` naming the scenario without a margin.
+  /// - Throws: `YAMLFileError` naming the scenario without a margin.
   static func marginNotes(_ scenarios: [Scenario]) throws -> [String] {
     let margins = Set(scenarios.map(\.margin))
     guard margins.count > 1 else { return [] }
     if let implicit = scenarios.first(where: { !$0.marginIsExplicit }), let explicit = scenarios.first(where: { $0.marginIsExplicit }) {
-      throw ScenarioError(
+      throw YAMLFileError(
         file: implicit.source, path: "margin",
         message: "missing, so revenue counts as profit (100%), while '\(explicit.name)' has margin \(Format.percent(explicit.margin, decimals: 1)); profits under different margins are not comparable",
         hint: "add margin: \(Format.percent(explicit.margin, decimals: 0)) to '\(implicit.name)' (or the same margin to every scenario)")

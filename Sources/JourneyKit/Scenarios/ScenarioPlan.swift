@@ -15,6 +15,7 @@
 /// every other effect acting at the same time (`checkTogether`); on a posterior draw in a
 /// replicate, where it may just reach past a bound, it is clipped to the bound.
 public struct ScenarioPlan: Sendable {
+  /// The scenario planned.
   public let scenario: Scenario
   let space: StateSpace
   let resolved: [ResolvedIntervention]
@@ -32,7 +33,7 @@ public struct ScenarioPlan: Sendable {
     let moves: [(from: Int, to: Int, change: Double)]
   }
 
-  /// - Throws: `ScenarioError` for a state space the scenario does not fit, unknown targets
+  /// - Throws: `YAMLFileError` for a state space the scenario does not fit, unknown targets
   ///   (with "did you mean"), or an effect the model's matrix cannot honour.
   public init(_ scenario: Scenario, model: MarkovModel) throws {
     self.scenario = scenario
@@ -47,8 +48,8 @@ public struct ScenarioPlan: Sendable {
     upgradeSets = states.indices.map { i in
       states[i].tier == "less_valuable" ? states.indices.filter { states[$0].tier == "more_valuable" && sameSegment(i, $0) } : []
     }
-    func fail(_ path: String, _ message: String, _ hint: String?) -> ScenarioError {
-      ScenarioError(file: scenario.source, path: path, message: message, hint: hint)
+    func fail(_ path: String, _ message: String, _ hint: String?) -> YAMLFileError {
+      YAMLFileError(file: scenario.source, path: path, message: message, hint: hint)
     }
     if let requires = scenario.requires {
       let has = space.kind.label
@@ -142,7 +143,7 @@ public struct ScenarioPlan: Sendable {
   /// in file order, and no probability may leave [0, 1] on the way. Effects that each fit alone
   /// can push a row past 1 together (two churn cuts on at-risk customers, a churn and a
   /// conversion effect on one row); those are rejected here instead of being clipped in silence.
-  func checkTogether(_ p: Matrix) throws(ScenarioError) {
+  func checkTogether(_ p: Matrix) throws(YAMLFileError) {
     func lastPeriod(_ i: Intervention) -> Int {
       guard let d = i.duration else { return Int.max }
       return i.start + d - 1 + i.decay
@@ -155,10 +156,10 @@ public struct ScenarioPlan: Sendable {
         let r = resolved[k]
         let e = r.intervention.effects
         let reach = r.intervention.reach
-        func fail(_ effect: String, _ what: String) -> ScenarioError {
+        func fail(_ effect: String, _ what: String) -> YAMLFileError {
           let others = applied.map { "interventions[\($0)] '\(resolved[$0].intervention.name)'" }
           let together = others.isEmpty ? "after its own earlier effects" : "together with \(others.joined(separator: ", "))"
-          return ScenarioError(
+          return YAMLFileError(
             file: scenario.source, path: "interventions[\(k)].effects.\(effect)",
             message: "\(together) in period \(start), \(what)",
             hint: "effects on the same customers at the same time must fit together; make them smaller or let them run at different times")
@@ -187,10 +188,10 @@ public struct ScenarioPlan: Sendable {
   }
 
   /// Checks that every intervention and acquisition change starts within `horizon` periods.
-  /// - Throws: `ScenarioError` for one that would never act.
-  public func checkTiming(horizon: Int) throws(ScenarioError) {
+  /// - Throws: `YAMLFileError` for one that would never act.
+  public func checkTiming(horizon: Int) throws(YAMLFileError) {
     for (k, r) in resolved.enumerated() where r.intervention.start > horizon {
-      throw ScenarioError(
+      throw YAMLFileError(
         file: scenario.source, path: "interventions[\(k)].start",
         message: "period \(r.intervention.start) is after the horizon of \(horizon) periods, so '\(r.intervention.name)' would never act",
         hint: r.intervention.start <= Limits.horizon
@@ -198,7 +199,7 @@ public struct ScenarioPlan: Sendable {
           : "start it earlier; forecasts run at most \(Limits.horizon) periods")
     }
     if let a = scenario.acquisition, a.start > horizon {
-      throw ScenarioError(
+      throw YAMLFileError(
         file: scenario.source, path: "acquisition.start",
         message: "period \(a.start) is after the horizon of \(horizon) periods, so the acquisition change would never act",
         hint: a.start <= Limits.horizon
@@ -336,8 +337,8 @@ public struct ScenarioPlan: Sendable {
   }
 }
 
-/// The renormalisation rules, open to tests.
-public enum ScenarioPlanProbe {
-  public static func scale(_ m: inout Matrix, row: Int, set: [Int], by e: Double) { ScenarioPlan.scale(&m, row: row, set: set, by: e) }
-  public static func shift(_ m: inout Matrix, row: Int, to j: Int, by delta: Double) { ScenarioPlan.shift(&m, row: row, to: j, by: delta) }
+/// The renormalisation rules, open to tests (`@testable import`).
+enum ScenarioPlanProbe {
+  static func scale(_ m: inout Matrix, row: Int, set: [Int], by e: Double) { ScenarioPlan.scale(&m, row: row, set: set, by: e) }
+  static func shift(_ m: inout Matrix, row: Int, to j: Int, by delta: Double) { ScenarioPlan.shift(&m, row: row, to: j, by: delta) }
 }

@@ -37,6 +37,7 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     return n
   }
 
+  /// The assumption in words (`historical mean`).
   public var description: String {
     switch self {
     case .historical: "historical mean"

@@ -1,5 +1,6 @@
 /// Per-state results a score table looks up: computed once, used for every customer.
 public struct StateOutlook: Codable, Sendable {
+  /// Periods ahead the results look.
   public var horizon: Int
   /// Per state: chance of being churned within `horizon` periods (churned made absorbing).
   public var churnWithinHorizon: [Double]
@@ -76,11 +77,15 @@ public enum CustomerScorer {
 
 /// One row per customer: the list a campaign team targets.
 public struct CustomerScores: Sendable {
+  /// Periods ahead the scores look.
   public var horizon: Int
+  /// Customer ids, as in the data.
   public var customerIDs: [String]
   /// Per customer: state index, or -1 when the customer was not yet in the base at the as-of period.
   public var states: [Int32]
+  /// Per-state results the scores look up.
   public var outlook: StateOutlook
+  /// The state names, in model order.
   public var stateNames: [String]
   /// The customers with a purchase forecast one by one, when the model has an activity model.
   public var activity: ActivityForecast?
@@ -114,6 +119,7 @@ public struct CustomerScores: Sendable {
     return (activity.customerPurchases[c], revenue, value, activity.activeProbability[c])
   }
 
+  /// Customers with a state (in the base at the as-of period).
   public var scoredCount: Int { states.filter { $0 >= 0 }.count }
 
   /// `customer_id,state,churn_probability,expected_purchases,expected_revenue,clv`, built in one

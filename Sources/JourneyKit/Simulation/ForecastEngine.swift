@@ -3,13 +3,16 @@ import Foundation
 
 /// What a forecast is asked for.
 public struct ForecastOptions: Sendable {
+  /// Periods to forecast.
   public var horizon = 12
   /// Discount per period; nil uses the model's.
   public var discountPerPeriod: Double? = nil
+  /// How many customers enter per period.
   public var acquisition: AcquisitionAssumption = .historical
   /// Monte Carlo replicates for the bands; 0 for the expected path only.
-  public var replicates = 1_000
-  public var seed: UInt64 = 1
+  public var replicates = MonteCarloDefaults.forecastReplicates
+  /// Seed of the replicates: the same seed gives the same bands, and scenarios share random numbers.
+  public var seed: UInt64 = MonteCarloDefaults.seed
   /// Draw transition rows and reward means from their posteriors (parameter uncertainty).
   public var parameterUncertainty = true
   /// Move whole customers multinomially and draw entrants as Poisson (process noise).
@@ -24,6 +27,7 @@ public struct ForecastOptions: Sendable {
   /// Let churned customers come back at the window's historical rate (see `MarkovModel.forecastMatrix`).
   public var includeReactivations = true
 
+  /// The defaults: 12 periods, historical acquisition, 1,000 replicates with both kinds of uncertainty.
   public init() {}
 
   /// A forecast over as many periods as `acquisitions` has, with exactly those entrants per
@@ -38,14 +42,20 @@ public struct ForecastOptions: Sendable {
 
 /// A forecast: the expected path and, with replicates, P5 / P50 / P95 bands for every KPI.
 public struct Forecast: Codable, Sendable {
+  /// One KPI in one period across replicates.
   public struct Band: Codable, Sendable, Equatable {
+    /// The mean.
     public var mean: Double
+    /// The 5th percentile.
     public var p5: Double
+    /// The median.
     public var p50: Double
+    /// The 95th percentile.
     public var p95: Double
   }
   /// Labels of the forecast periods (`2026-01`, ...), after the model's last period.
   public var periods: [String]
+  /// The state names, in model order.
   public var stateNames: [String]
   /// Customers per state at the start (the model's current base).
   public var start: [Double]
@@ -55,9 +65,13 @@ public struct Forecast: Codable, Sendable {
   public var expected: [KPI: [Double]]
   /// Per KPI, per period: the Monte Carlo bands (empty without replicates).
   public var bands: [KPI: [Band]]
+  /// Monte Carlo replicates run.
   public var replicates: Int
+  /// Seed of the replicates.
   public var seed: UInt64
+  /// The acquisition assumption, in words.
   public var acquisition: String
+  /// The discount rate per period of the discounted KPIs.
   public var discountPerPeriod: Double
   /// Expected entrants per period (all states).
   public var inflowPerPeriod: [Double]
@@ -97,6 +111,7 @@ public struct ForecastAdjustment: Sendable {
   /// Gross margin: profit = margin x revenue - cost.
   public var margin: Double = 1
 
+  /// No change: margin 1, no matrix or reward edits.
   public init() {}
 
   /// Both adjustments' matrix edits, the first applied first, and the product of their reward
@@ -156,6 +171,8 @@ public struct ForecastAdjustment: Sendable {
 /// results do not depend on threads, and scenarios run with the same seed share their random
 /// numbers (common random numbers), so their differences are not noise.
 public enum ForecastEngine {
+  /// Forecasts `model` with `options`, after the model's seasons and `adjustment` (a scenario's).
+  /// - Throws: `LinearAlgebraError` only when a discounted sum cannot be solved, which needs a discount <= 0.
   public static func run(model: MarkovModel, options: ForecastOptions, adjustment: ForecastAdjustment? = nil) throws -> Forecast {
     var combined = adjustment ?? ForecastAdjustment()
     combined = combined.after(seasonal(model))
@@ -453,19 +470,11 @@ public enum ForecastEngine {
   /// Mean and the P5, P50, P95 quantiles (linear interpolation between order statistics, as
   /// numpy's default) of the finite values.
   static func band(_ values: ArraySlice<Double>) -> Forecast.Band {
-    var finite = values.filter(\.isFinite)
-    guard !finite.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
-    let mean = finite.reduce(0, +) / Double(finite.count)
-    // Six order statistics, not a sort: a forecast asks for thousands of bands.
-    var selector = OrderStatistics()
-    func quantile(_ q: Double) -> Double {
-      let h = Double(finite.count - 1) * q
-      let lo = Int(h.rounded(.down))
-      let hi = min(finite.count - 1, lo + 1)
-      let low = selector.select(lo, in: &finite)
-      return low + (h - Double(lo)) * (selector.select(hi, in: &finite) - low)
-    }
-    return .init(mean: mean, p5: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95))
+    let sorted = values.filter(\.isFinite).sorted()
+    guard !sorted.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
+    return .init(
+      mean: sorted.reduce(0, +) / Double(sorted.count), p5: Quantile.of(sorted: sorted, 0.05),
+      p50: Quantile.of(sorted: sorted, 0.5), p95: Quantile.of(sorted: sorted, 0.95))
   }
 }
 
@@ -699,43 +708,5 @@ struct MatrixSlots {
     }
     self.slot = slot
     self.firstSteps = firstSteps
-  }
-}
-
-/// k-th smallest values of an array by quickselect (Hoare), each in expected O(n): the array
-/// is partly reordered in place, and every selection narrows the next one's range, so the six
-/// order statistics of a band cost about two passes instead of a sort.
-struct OrderStatistics {
-  /// Positions selected so far, with their values: the array is partitioned around each.
-  private var fixed: [(position: Int, value: Double)] = []
-
-  mutating func select(_ k: Int, in a: inout [Double]) -> Double {
-    // Earlier selections partition the array: position k lies between the nearest of them.
-    var low = 0, high = a.count - 1
-    for f in fixed {
-      if f.position == k { return f.value }
-      if f.position < k { low = max(low, f.position + 1) } else { high = min(high, f.position - 1) }
-    }
-    while low < high {
-      // Median of three as pivot, against sorted and reversed runs.
-      let mid = low + (high - low) / 2
-      if a[mid] < a[low] { a.swapAt(mid, low) }
-      if a[high] < a[low] { a.swapAt(high, low) }
-      if a[high] < a[mid] { a.swapAt(high, mid) }
-      let pivot = a[mid]
-      var i = low, j = high
-      while i <= j {
-        while a[i] < pivot { i += 1 }
-        while a[j] > pivot { j -= 1 }
-        if i <= j {
-          a.swapAt(i, j)
-          i += 1
-          j -= 1
-        }
-      }
-      if k <= j { high = j } else if k >= i { low = i } else { break }
-    }
-    fixed.append((k, a[k]))
-    return a[k]
   }
 }

@@ -72,15 +72,15 @@ struct MultinomialRow: Sendable {
   }
 }
 
-/// A public window on `MultinomialRow` for tests: draws return counts per state.
-public struct MultinomialRowProbe: Sendable {
+/// A window on `MultinomialRow` for tests: draws return counts per state.
+struct MultinomialRowProbe: Sendable {
   let row: MultinomialRow
   let stateCount: Int
-  public init(_ probabilities: [Double]) {
+  init(_ probabilities: [Double]) {
     row = MultinomialRow(probabilities)
     stateCount = probabilities.count
   }
-  public func draw(_ n: Int, _ rng: inout RandomSource) -> [Int] {
+  func draw(_ n: Int, _ rng: inout RandomSource) -> [Int] {
     var moved = [Int](repeating: 0, count: row.count)
     row.draw(n, &rng, into: &moved)
     var byState = [Int](repeating: 0, count: stateCount)

@@ -16,11 +16,13 @@
 public struct OwnHistoryWeights: Sendable {
   /// Per customer (1 for customers outside the base or without a purchase).
   public var purchases: [Double]
+  /// Per customer: the revenue weight (1 for customers outside the base or without a purchase).
   public var revenue: [Double]
   /// The fitted gamma shape of repeat rates (small: customers differ a lot) and the spend
   /// pseudo-count (purchases a customer needs before its own mean counts half); nil when the
   /// data shows no spread beyond noise.
   public var rateShape: Double?
+  /// (see `rateShape`)
   public var spendPseudoCount: Double?
 
   /// - Parameters:

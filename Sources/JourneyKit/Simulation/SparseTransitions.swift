@@ -62,10 +62,10 @@ struct SparseTransitions: Sendable {
   }
 }
 
-/// `SparseTransitions` open to tests.
-public struct SparseTransitionsProbe: Sendable {
+/// `SparseTransitions` open to tests (`@testable import`).
+struct SparseTransitionsProbe: Sendable {
   let sparse: SparseTransitions
-  public init(_ m: Matrix) { sparse = SparseTransitions(m) }
-  public var density: Double { sparse.density }
-  public func propagate(_ x: Matrix) -> Matrix { sparse.propagate(x) }
+  init(_ m: Matrix) { sparse = SparseTransitions(m) }
+  var density: Double { sparse.density }
+  func propagate(_ x: Matrix) -> Matrix { sparse.propagate(x) }
 }

@@ -1,22 +1,5 @@
 import Yams
 
-/// A mistake in a state-rules YAML file, with where it is.
-public struct StateRulesError: Error, Equatable, CustomStringConvertible {
-  public var file: String
-  /// 1-based line and column of the offending node, when known.
-  public var line: Int?
-  public var column: Int?
-  /// The YAML path, e.g. `states[2].when.recency`.
-  public var path: String
-  public var message: String
-  public var hint: String?
-
-  public var description: String {
-    let place = line.map { "\(file):\($0):\(column ?? 1)" } ?? file
-    return "\(place): at \(path.isEmpty ? "top level" : path): \(message)" + (hint.map { "; \($0)" } ?? "")
-  }
-}
-
 extension CustomStateRules {
   /// Parses a state-rules file.
   ///
@@ -38,16 +21,18 @@ extension CustomStateRules {
   /// Features: recency, frequency, spend, purchases, revenue, tenure, ever_purchased, lead.
   /// A condition is a number (equality), `"<op> number"` with op one of < <= > >= == !=, or
   /// true/false for ever_purchased and lead.
-  /// - Throws: `StateRulesError` for the first mistake, with its path, line and a hint.
-  public static func load(yaml text: String, source: String) throws(StateRulesError) -> CustomStateRules {
-    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> StateRulesError {
-      StateRulesError(file: source, line: node?.mark.map { $0.line }, column: node?.mark.map { $0.column }, path: path, message: message, hint: hint)
+  /// - Throws: `YAMLFileError` for the first mistake, with its path, line and a hint.
+  public static func load(yaml text: String, source: String) throws(YAMLFileError) -> CustomStateRules {
+    func fail(_ node: Node?, _ path: String, _ message: String, _ hint: String? = nil) -> YAMLFileError {
+      YAMLFileError(
+        file: source, line: node?.mark.map { $0.line }, column: node?.mark.map { $0.column }, path: path, message: message, hint: hint,
+        pathWording: .at)
     }
     let root: Node
     do {
       guard let parsed = try Yams.compose(yaml: text) else { throw fail(nil, "", "the file is empty", "see the format in scenarios/states-example.yaml") }
       root = parsed
-    } catch let error as StateRulesError {
+    } catch let error as YAMLFileError {
       throw error
     } catch let error as YamlError {
       throw fail(nil, "", "not valid YAML: \(error)")
@@ -130,8 +115,8 @@ extension CustomStateRules {
   }
 
   private static func parseCondition(
-    _ feature: StateCondition.Feature, _ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> StateRulesError
-  ) throws(StateRulesError) -> StateCondition {
+    _ feature: StateCondition.Feature, _ node: Node, _ path: String, _ fail: (Node?, String, String, String?) -> YAMLFileError
+  ) throws(YAMLFileError) -> StateCondition {
     let isFlag = feature == .everPurchased || feature == .lead
     if isFlag {
       guard let flag = node.bool else {
@@ -156,8 +141,8 @@ extension CustomStateRules {
   }
 
   private static func checkKeys(
-    _ map: Node.Mapping, allowed: [String], path: String, _ fail: (Node?, String, String, String?) -> StateRulesError
-  ) throws(StateRulesError) {
+    _ map: Node.Mapping, allowed: [String], path: String, _ fail: (Node?, String, String, String?) -> YAMLFileError
+  ) throws(YAMLFileError) {
     for key in map.keys {
       let name = key.scalar?.string ?? ""
       if !allowed.contains(name) {

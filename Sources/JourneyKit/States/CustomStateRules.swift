@@ -7,8 +7,10 @@ public struct CustomStateRules: Codable, Sendable, Equatable {
   public var source: String
   /// Periods of the trailing window for `frequency` and `spend`, when the file sets it.
   public var windowPeriods: Int?
+  /// The states, in the order the rules are tried: a customer-period gets the first that matches.
   public var states: [CustomState]
 
+  /// Rules read from `source`.
   public init(source: String, windowPeriods: Int?, states: [CustomState]) {
     self.source = source
     self.windowPeriods = windowPeriods
@@ -25,12 +27,16 @@ public struct CustomStateRules: Codable, Sendable, Equatable {
 
 /// One named state of a custom space.
 public struct CustomState: Codable, Sendable, Equatable {
+  /// The state's name.
   public var name: String
+  /// Its lifecycle stage (for churn, retention and reaching loyal).
   public var stage: Stage
+  /// Whether customers never leave it.
   public var absorbing: Bool
   /// All must hold; empty for the catch-all (`when: always`).
   public var conditions: [StateCondition]
 
+  /// A state that matches when all `conditions` hold.
   public init(name: String, stage: Stage, absorbing: Bool, conditions: [StateCondition]) {
     self.name = name
     self.stage = stage
@@ -71,14 +77,19 @@ public struct StateCondition: Codable, Sendable, Equatable, CustomStringConverti
     case lead
   }
 
+  /// How a feature is compared with the value.
   public enum Comparison: String, Codable, Sendable, CaseIterable {
     case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
   }
 
+  /// What is measured of the customer-period.
   public var feature: Feature
+  /// How it is compared.
   public var comparison: Comparison
+  /// The value it is compared with.
   public var value: Double
 
+  /// The condition `feature comparison value`.
   public init(feature: Feature, comparison: Comparison, value: Double) {
     self.feature = feature
     self.comparison = comparison
@@ -108,6 +119,7 @@ public struct StateCondition: Codable, Sendable, Equatable, CustomStringConverti
     }
   }
 
+  /// The condition as written in YAML (`recency >= 3`).
   public var description: String {
     let number = value == value.rounded() ? value.checkedInt.map(String.init) ?? String(value) : String(value)
     return "\(feature.rawValue) \(comparison.rawValue) \(number)"

@@ -3,6 +3,7 @@ import Foundation
 
 /// The fit window: which periods the counts cover.
 public struct FitWindow: Codable, Sendable, Equatable {
+  /// The period length.
   public var period: PeriodKind
   /// First period counted (absolute number).
   public var firstPeriod: Int
@@ -13,6 +14,7 @@ public struct FitWindow: Codable, Sendable, Equatable {
   /// Whether a trailing incomplete period (the one holding `asOf`) was left out.
   public var droppedIncompletePeriod: Bool
 
+  /// Periods in the window.
   public var periodCount: Int { lastPeriod - firstPeriod + 1 }
 
   /// The window for `table`: from `from` (default: the first period with data) to the last
@@ -47,6 +49,7 @@ public struct FitWindow: Codable, Sendable, Equatable {
 
 /// The result of assigning states to every customer-period.
 public struct Assignment: Sendable {
+  /// The transition, occupancy, acquisition and reward counts.
   public var counts: TransitionCounts
   /// Per customer: the state in the last period of the window, or -1 when not yet in the base.
   public var finalState: [Int32]
@@ -66,7 +69,7 @@ public enum StateAssigner {
     let walker = CustomerPeriodWalker(table: table, period: window.period, lastPeriod: window.lastPeriod, rules: space.rules)
     if case .value = space.kind, space.valueCut == nil {
       let values = collectFeatureSample(walker, window: window, space: space) { [$0.trailingSpend] }
-      let cut = quantile(values[0], space.valueCutQuantile)
+      let cut = Quantile.of(values[0], space.valueCutQuantile)
       space = StateSpace(
         kind: .value, period: space.period, rules: space.rules, valueCut: cut, valueCutQuantile: space.valueCutQuantile,
         splitBy: space.splitBy, splitLevels: space.splitLevels)
@@ -77,9 +80,9 @@ public enum StateAssigner {
       }
       let levels = (1..<k).map { Double($0) / Double(k) }
       let cuts = RFMCuts(
-        recency: distinctCuts(levels.map { quantile(values[0], $0) }),
-        frequency: distinctCuts(levels.map { quantile(values[1], $0) }),
-        monetary: distinctCuts(levels.map { quantile(values[2], $0) }))
+        recency: distinctCuts(levels.map { Quantile.of(values[0], $0) }),
+        frequency: distinctCuts(levels.map { Quantile.of(values[1], $0) }),
+        monetary: distinctCuts(levels.map { Quantile.of(values[2], $0) }))
       space = StateSpace(
         kind: space.kind, period: space.period, rules: space.rules, rfmCuts: cuts,
         splitBy: space.splitBy, splitLevels: space.splitLevels)
@@ -88,7 +91,7 @@ public enum StateAssigner {
     if case let .recencyFrequency(k) = space.kind, space.rfmCuts == nil {
       let values = collectFeatureSample(walker, window: window, space: space) { [Double($0.trailingOccasions)] }
       let levels = (1..<k).map { Double($0) / Double(k) }
-      let cuts = RFMCuts(recency: [], frequency: distinctCuts(levels.map { quantile(values[0], $0) }), monetary: [])
+      let cuts = RFMCuts(recency: [], frequency: distinctCuts(levels.map { Quantile.of(values[0], $0) }), monetary: [])
       // Ties in the counts can merge levels; the space keeps only the levels that can occur.
       space = StateSpace(
         kind: .recencyFrequency(levels: cuts.frequency.count + 1), period: space.period, rules: space.rules, rfmCuts: cuts,
@@ -151,15 +154,8 @@ public enum StateAssigner {
     return sampler.values.isEmpty ? Array(repeating: [], count: 3) : sampler.values
   }
 
-  /// The `q` quantile (type 7, as R's default) of `values`; 0 for none.
-  public static func quantile(_ values: [Double], _ q: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let h = Double(sorted.count - 1) * q
-    let lo = Int(h.rounded(.down))
-    let hi = min(sorted.count - 1, lo + 1)
-    return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-  }
+  /// The `q` quantile of `values` (`Quantile.of`); kept for the evaluations that still call it here.
+  static func quantile(_ values: [Double], _ q: Double) -> Double { Quantile.of(values, q) }
 
   /// Cut points with duplicates removed (ties in the data), ascending.
   static func distinctCuts(_ cuts: [Double]) -> [Double] {

@@ -14,6 +14,7 @@ public enum Stage: String, Codable, Sendable, CaseIterable {
 public struct StateDefinition: Codable, Sendable, Equatable {
   /// Unique name, e.g. `active`, `at_risk|more_valuable`, `R5F3M2`, `active|web`.
   public var name: String
+  /// Its lifecycle stage.
   public var stage: Stage
   /// Value tier (`less_valuable`, `more_valuable`) when the space has tiers.
   public var tier: String?
@@ -43,12 +44,14 @@ public struct LifecycleRules: Codable, Sendable, Equatable {
   public var churnAfterPeriods: Int
   /// Loyal: purchases in at least loyalMinPeriods of the last loyalWindowPeriods periods (this one included).
   public var loyalMinPeriods: Int
+  /// (see `loyalMinPeriods`)
   public var loyalWindowPeriods: Int
   /// Periods of the trailing window for spend and frequency (value tiers, RFM, custom rules).
   public var trailingWindowPeriods: Int
   /// Whether churned customers can come back (estimated from data) instead of churned being absorbing.
   public var reactivation: Bool
 
+  /// The rules of the period length's defaults (monthly: at risk after 2 months, churned after 6).
   public static func defaults(for period: PeriodKind) -> LifecycleRules {
     switch period {
     case .week:
@@ -111,8 +114,11 @@ public struct RFMCuts: Codable, Sendable, Equatable {
 /// A state space: the states, and everything needed to assign them again to new data
 /// exactly as they were assigned when the model was fitted.
 public struct StateSpace: Codable, Sendable, Equatable {
+  /// Which space: lifecycle, value, RFM, recency x frequency or custom rules.
   public var kind: StateSpaceKind
+  /// The period length the states are assigned at.
   public var period: PeriodKind
+  /// The lifecycle rules every space builds on.
   public var rules: LifecycleRules
   /// `value`: trailing spend at or above this amount is "more valuable" (frozen at fit).
   public var valueCut: Double?
@@ -122,10 +128,12 @@ public struct StateSpace: Codable, Sendable, Equatable {
   public var rfmCuts: RFMCuts?
   /// `--split-by`: the column, and its levels in order.
   public var splitBy: String?
+  /// (see `splitBy`)
   public var splitLevels: [String]
   /// The states, in matrix order: base states repeated for each split level.
   public var states: [StateDefinition]
 
+  /// States in the space.
   public var count: Int { states.count }
   /// Number of states before splitting.
   public var baseCount: Int { states.count / max(1, splitLevels.count) }

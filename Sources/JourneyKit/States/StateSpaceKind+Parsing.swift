@@ -8,7 +8,7 @@ extension StateSpaceKind {
   /// (recency x frequency, K from 2 to 8), or a path to a
   /// `.yaml` / `.yml` rules file, which is loaded and checked.
   /// - Throws: `FitError.invalidOption` for an unknown name (with a did-you-mean), or the
-  ///   file's `StateRulesError`.
+  ///   file's `YAMLFileError`.
   public static func parse(_ spec: String) throws -> StateSpaceKind {
     switch spec.lowercased() {
     case "lifecycle": return .lifecycle

@@ -7,11 +7,13 @@ public struct InputLimitError: Error, Equatable, CustomStringConvertible {
   /// The way around it.
   public var hint: String
 
+  /// An error: `what`, the `limit`, and a `hint`.
   public init(what: String, limit: String, hint: String) {
     self.what = what
     self.limit = limit
     self.hint = hint
   }
 
+  /// `what; the limit is limit`, then the hint on its own line.
   public var description: String { "\(what); the limit is \(limit)\n  hint: \(hint)" }
 }

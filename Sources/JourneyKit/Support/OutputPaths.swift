@@ -9,6 +9,7 @@ public enum OutputPathError: Error, Equatable, CustomStringConvertible {
   /// A report's tables folder holds an input, which the report would overwrite.
   case tablesOverInput(flag: String, folder: String, input: String)
 
+  /// The message for the user: which flag's path and what it would overwrite.
   public var description: String {
     switch self {
     case let .overwritesInput(flag, output, input):
@@ -43,9 +44,9 @@ public enum OutputPaths {
       }
       seen.append((output.flag, key))
       if output.flag == "--report", (try? ReportFormat(path: output.path)) != nil {
-        let folder = canonical(ReportWriter.tablesFolder(forReport: output.path))
+        let folder = canonical(ReportFormat.tablesFolder(forReport: output.path))
         if let input = ins.first(where: { canonical($0.path).hasPrefix(folder + "/") }) {
-          throw .tablesOverInput(flag: output.flag, folder: ReportWriter.tablesFolder(forReport: output.path), input: input.path)
+          throw .tablesOverInput(flag: output.flag, folder: ReportFormat.tablesFolder(forReport: output.path), input: input.path)
         }
       }
     }

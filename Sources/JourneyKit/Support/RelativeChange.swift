@@ -8,10 +8,13 @@
 /// RelativeChange(parsing: "20%%")          // nil
 /// ```
 public struct RelativeChange: Equatable, Sendable, CustomStringConvertible {
+  /// The change as a fraction (-0.2 for -20%).
   public var value: Double
 
+  /// The change `value`.
   public init(value: Double) { self.value = value }
 
+  /// Parses `-20%`, `+10%` or a plain fraction (`-0.2`); nil for anything else.
   public init?(parsing text: String) {
     var body = Substring(text.trimmingCharacters(in: .whitespaces))
     var isPercent = false

@@ -7,12 +7,14 @@ public enum TemporaryFiles {
   nonisolated(unsafe) private static var paths: Set<String> = []
   private static let lock = NSLock()
 
+  /// Remembers `path` until it is unregistered: `removeAll()` would delete it.
   public static func register(_ path: String) {
     lock.lock()
     paths.insert(path)
     lock.unlock()
   }
 
+  /// Forgets `path` (it was moved into place or removed).
   public static func unregister(_ path: String) {
     lock.lock()
     paths.remove(path)

@@ -24,17 +24,22 @@ public enum SQLEngine: String, Sendable, CaseIterable {
 /// day, then id (by bytes), and a customer's split value is the one on its first row by date,
 /// the smallest when several rows share that day (ingest takes the first in file order).
 public struct PushdownQuery: Sendable {
+  /// The SQL dialect to write.
   public var engine: SQLEngine
   /// The table, optionally qualified (`schema.table`); each part is quoted.
   public var table: String
+  /// The customer id column.
   public var customerColumn = "customer_id"
+  /// The date column.
   public var dateColumn = "date"
+  /// The amount column.
   public var amountColumn = "amount"
   /// nil when the table has no event column (every row is a purchase, or a refund when negative).
   public var eventColumn: String? = "event"
   /// The `--split-by` column to carry, if any.
   public var splitBy: String? = nil
 
+  /// A query over `table` in `engine`'s dialect, with the default column names.
   public init(engine: SQLEngine, table: String) {
     self.engine = engine
     self.table = table
@@ -144,6 +149,7 @@ public struct PushdownQuery: Sendable {
 public enum PushdownQueryError: Error, Sendable, Equatable, CustomStringConvertible {
   case emptyName(what: String, value: String)
 
+  /// The message for the user: what is wrong and what was given.
   public var description: String {
     switch self {
     case let .emptyName(what, value):

@@ -149,6 +149,7 @@ public enum SummaryFormatError: Error, Sendable, Equatable, CustomStringConverti
   /// `--split-by` names a column the summary does not carry.
   case missingSplit(path: String, column: String, found: String?)
 
+  /// The message for the user: which file, what is wrong and what to do.
   public var description: String {
     switch self {
     case let .unexpectedHeader(path, found):

@@ -2,9 +2,12 @@ import Foundation
 
 /// A file name the scenarios folder does not accept.
 public struct ScenarioFolderError: Error, Equatable, CustomStringConvertible {
+  /// The name given.
   public var name: String
+  /// Why it is refused.
   public var message: String
 
+  /// `'name': message`.
   public var description: String { "'\(name)': \(message)" }
 }
 
@@ -31,11 +34,11 @@ public struct ScenarioFolder: Sendable {
   }
 
   /// The text of a scenario file of the folder.
-  /// - Throws: `ScenarioFolderError` for a name outside the rules; `ScenarioError` when it cannot be read.
+  /// - Throws: `ScenarioFolderError` for a name outside the rules; `YAMLFileError` when it cannot be read.
   public func read(_ name: String) throws -> String {
     let file = try checkedName(name)
     guard !isLink(file), let data = FileManager.default.contents(atPath: full(file)) else {
-      throw ScenarioError(file: file, path: "", message: "cannot read the file", hint: "check that it is a file in \(path)")
+      throw YAMLFileError(file: file, path: "", message: "cannot read the file", hint: "check that it is a file in \(path)")
     }
     return String(decoding: data, as: UTF8.self)
   }

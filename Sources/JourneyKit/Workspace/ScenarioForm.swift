@@ -24,6 +24,7 @@ public struct ScenarioForm: Sendable, Equatable {
   /// Control values by scenario path; empty values count as absent.
   public var fields: [String: String]
 
+  /// A form with these control values.
   public init(fields: [String: String] = [:]) {
     self.fields = fields
   }
@@ -110,7 +111,7 @@ public struct ScenarioForm: Sendable, Equatable {
   }
 
   /// The scenario the controls describe, read and checked as a file would be.
-  /// - Throws: `ScenarioError`, with the path of the control that caused it.
+  /// - Throws: `YAMLFileError`, with the path of the control that caused it.
   public func scenario(source: String) throws -> Scenario {
     try Scenario.load(yaml: yaml(), source: source)
   }
@@ -135,12 +136,12 @@ public struct ScenarioForm: Sendable, Equatable {
 
   /// The controls of a scenario file, its values as written there (not as parsed, so `+25%`
   /// stays `+25%`). Keys the language does not know are left to `Scenario.load` to reject.
-  /// - Throws: `ScenarioError` when the text is not YAML or not shaped like a scenario.
+  /// - Throws: `YAMLFileError` when the text is not YAML or not shaped like a scenario.
   public init(yaml text: String, source: String) throws {
     // The loader's checks first: a file the workspace opens is validated exactly as on load.
     _ = try Scenario.load(yaml: text, source: source)
     guard let root = try? Yams.compose(yaml: text), let top = root.mapping else {
-      throw ScenarioError(file: source, path: "", message: "expected a mapping with name and interventions")
+      throw YAMLFileError(file: source, path: "", message: "expected a mapping with name and interventions")
     }
     var fields: [String: String] = [:]
     func value(_ node: Node?) -> String? { node?.scalar?.string }

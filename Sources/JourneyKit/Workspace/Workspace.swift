@@ -9,13 +9,17 @@ import Foundation
 /// then `ScenarioComparison.assemble` over them, exactly what `journey compare` computes from
 /// the same files with the same `--horizon`, `--replicates`, `--seed` and flags.
 public final class Workspace: @unchecked Sendable {
+  /// The model the page forecasts.
   public let model: MarkovModel
   /// Where the model was read from (shown on the page).
   public let modelPath: String
+  /// The folder scenarios are read from and saved to.
   public let scenarios: ScenarioFolder
+  /// The forecast options every comparison uses (`--horizon`, `--replicates`, `--seed`).
   public let options: ForecastOptions
   /// The transactions the model came from, when given (`--data`): evaluation and backtest open on them.
   public let data: IngestResult?
+  /// Where the transactions were read from (nil without `--data`).
   public let dataPath: String?
   /// The model's own forecast (`journey forecast` with the same options).
   public let baselineForecast: Forecast
@@ -44,7 +48,9 @@ public final class Workspace: @unchecked Sendable {
   public struct EditedScenario: Sendable, Equatable {
     /// File name in the scenarios folder (`winback.yaml`); empty for a scenario not saved yet.
     public var file: String
+    /// The editor's values for it.
     public var form: ScenarioForm
+    /// A scenario in the editor: its file and its form.
     public init(file: String, form: ScenarioForm) {
       self.file = file
       self.form = form
@@ -59,12 +65,14 @@ public final class Workspace: @unchecked Sendable {
 
   /// The comparison of the scenarios in the editor, or why some could not be compared.
   public struct Update: Sendable {
+    /// The scenarios in the editor, in order.
     public var scenarios: [EditedScenario]
     /// Per scenario (by its position in `scenarios`): messages by control name; the key "" holds
     /// a message about the scenario as a whole.
     public var errors: [Int: [String: String]]
     /// Positions of the scenarios in the comparison, in its order (the first is the baseline).
     public var compared: [Int]
+    /// The comparison (nil when no scenario could be compared).
     public var comparison: ScenarioComparison?
   }
 
@@ -78,7 +86,7 @@ public final class Workspace: @unchecked Sendable {
         let form = try ScenarioForm(yaml: try scenarios.read(file), source: file)
         _ = try ScenarioPlan(try form.scenario(source: file), model: model)
         if open.count < limit { open.append(EditedScenario(file: file, form: form)) } else { skipped.append((file, "more than \(limit) scenarios; open it in place of another")) }
-      } catch let error as ScenarioError {
+      } catch let error as YAMLFileError {
         skipped.append((file, Self.message(error)))
       } catch {
         skipped.append((file, String(describing: error)))
@@ -100,7 +108,7 @@ public final class Workspace: @unchecked Sendable {
         let plan = try ScenarioPlan(try item.form.scenario(source: item.source), model: model)
         try plan.checkTiming(horizon: options.horizon)
         guard names.insert(plan.scenario.name).inserted else {
-          throw ScenarioError(file: item.source, path: "name", message: "'\(plan.scenario.name)' is the name of another scenario here", hint: "give each scenario its own name")
+          throw YAMLFileError(file: item.source, path: "name", message: "'\(plan.scenario.name)' is the name of another scenario here", hint: "give each scenario its own name")
         }
         plans.append(plan)
         result.compared.append(k)
@@ -114,7 +122,7 @@ public final class Workspace: @unchecked Sendable {
       result.comparison = try ScenarioComparison.assemble(plans: plans, forecasts: forecasts, options: options)
     } catch {
       // Margins that cannot be compared name the scenario without one.
-      let k = (error as? ScenarioError).flatMap { e in result.compared.first { edited[$0].source == e.file } } ?? result.compared[0]
+      let k = (error as? YAMLFileError).flatMap { e in result.compared.first { edited[$0].source == e.file } } ?? result.compared[0]
       record(error, scenario: k, in: &result)
       result.compared = []
     }
@@ -122,7 +130,7 @@ public final class Workspace: @unchecked Sendable {
   }
 
   private func record(_ error: any Error, scenario k: Int, in result: inout Update) {
-    guard let e = error as? ScenarioError else {
+    guard let e = error as? YAMLFileError else {
       result.errors[k, default: [:]][""] = String(describing: error)
       return
     }
@@ -136,7 +144,7 @@ public final class Workspace: @unchecked Sendable {
 
   /// The scenario language's message without the file and line (the control shows where):
   /// `interventions[0].reach: '150%' is not valid; expected a share from 0% to 100%`.
-  public static func message(_ e: ScenarioError) -> String {
+  public static func message(_ e: YAMLFileError) -> String {
     "\(e.path.isEmpty ? "" : "\(e.path): ")\(e.message)" + (e.hint.map { "; \($0)" } ?? "")
   }
 
@@ -165,7 +173,7 @@ public final class Workspace: @unchecked Sendable {
   /// Saves one edited scenario into the scenarios folder as YAML, after reading it back and
   /// binding it to the model exactly as `journey compare` would on load.
   /// - Returns: the path written.
-  /// - Throws: `ScenarioError` for a mistake in the scenario (with the control's path);
+  /// - Throws: `YAMLFileError` for a mistake in the scenario (with the control's path);
   ///   `ScenarioFolderError` for a file name outside the folder's rules.
   public func save(_ item: EditedScenario) throws -> String {
     let text = item.form.yaml()

@@ -8,10 +8,12 @@ import Foundation
 /// (`s1.interventions[0].effects.churn`); its message, when it has one, sits right below it in
 /// an element with the id `err:` + its name, announced to screen readers.
 public struct WorkspacePage: Sendable {
+  /// The workspace the page shows.
   public var workspace: Workspace
   /// Sent back with every change and save (`X-Journey-Token`); a page from elsewhere cannot know it.
   public var token: String
 
+  /// The page of `workspace`, guarded by `token`.
   public init(workspace: Workspace, token: String) {
     self.workspace = workspace
     self.token = token

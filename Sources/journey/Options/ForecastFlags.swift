@@ -31,10 +31,10 @@ struct ForecastFlags: ParsableArguments {
 /// Monte Carlo flags for forecast and compare.
 struct ReplicateFlags: ParsableArguments {
   @Option(parsing: .unconditional, help: "Monte Carlo replicates for the ranges (0 for expected values only).")
-  var replicates: Int = 1_000
+  var replicates: Int = MonteCarloDefaults.forecastReplicates
 
   @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same ranges.")
-  var seed: UInt64 = 1
+  var seed: UInt64 = MonteCarloDefaults.seed
 
   @Flag(inversion: .prefixedNo, help: "Move whole customers at random in the replicates (multinomial); off: replicates differ by parameters only, batched through one dgemm per period.")
   var processNoise = true

@@ -42,10 +42,10 @@ extension JourneyCommand {
     var baselinePeriods: Int?
 
     @Option(parsing: .unconditional, help: "Monte Carlo replicates for the per-period ranges (0 for expected values only).")
-    var replicates: Int = 200
+    var replicates: Int = MonteCarloDefaults.backtestReplicates
 
     @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = MonteCarloDefaults.seed
 
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?

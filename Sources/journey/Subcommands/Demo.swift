@@ -180,7 +180,7 @@ extension JourneyCommand {
       let written = try ReportWriter.write(combined, to: stage.path("report.html"))
       try stage.commit(last: ["report.html"])
       print("")
-      print("  report        \(path("report.html"))  (open in a browser; its tables are CSV files in \(ReportWriter.tablesFolder(forReport: path("report.html"))), \(written.count - 1) of them)")
+      print("  report        \(path("report.html"))  (open in a browser; its tables are CSV files in \(ReportFormat.tablesFolder(forReport: path("report.html"))), \(written.count - 1) of them)")
       let scenarios = Demo.scenarioDirectory() ?? "scenarios"
       print("  workspace     journey serve --model \(path("model.json")) --scenarios \(scenarios)")
       print("                then open http://127.0.0.1:8080/ to edit the strategies and watch the comparison change")

@@ -27,7 +27,7 @@ struct BacktestTests {
     let table = TransactionTable(history: try Self.history(customers: 20_000, seed: seed))
     let b = try Backtest.run(table, options: options("2025-06-30"))
     #expect(b.holdout.periods.count == 6)
-    for kpi in ["transactions", "revenue", "active"] {
+    for kpi in [Backtest.Measure.transactions, .revenue, .active] {
       let error = try #require(b.holdout.accuracy.first { $0.kpi == kpi }?.totalError)
       #expect(abs(error) < 0.05, "\(kpi) total error \(error)")
     }

@@ -216,6 +216,6 @@ struct EvaluationTests {
     e.check(targets)
     #expect(e.targets.map(\.passed) == [true, false, true, false, true, nil])
     #expect(e.targets[0].actual == 2.5 && e.targets[0].note == "change +25%")
-    #expect(throws: ScenarioError.self) { try EvaluationTarget.load(yaml: "targets:\n  - {kpi: churn, direction: decrease, value: 1}\n", source: "t.yaml") }
+    #expect(throws: YAMLFileError.self) { try EvaluationTarget.load(yaml: "targets:\n  - {kpi: churn, direction: decrease, value: 1}\n", source: "t.yaml") }
   }
 }

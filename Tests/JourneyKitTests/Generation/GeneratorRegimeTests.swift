@@ -248,8 +248,8 @@ struct GeneratorRegimeTests {
     o.replicates = 0
     let b = try Backtest.run(TransactionTable(history: history), options: o)
     #expect(b.holdout.periods.count == 6)
-    let transactions = try #require(b.holdout.accuracy.first { $0.kpi == "transactions" }?.totalError)
-    let revenue = try #require(b.holdout.accuracy.first { $0.kpi == "revenue" }?.totalError)
+    let transactions = try #require(b.holdout.accuracy.first { $0.kpi == .transactions }?.totalError)
+    let revenue = try #require(b.holdout.accuracy.first { $0.kpi == .revenue }?.totalError)
     print("regime \(regime.rawValue) seed \(seed): transactions total error \(transactions), revenue total error \(revenue)")
     let check = {
       #expect(abs(transactions) < 0.05, "\(regime.rawValue) seed \(seed): transactions total error \(transactions)")

@@ -34,7 +34,7 @@ struct ScenarioHardeningTests {
     do {
       _ = try ScenarioPlan(try scenario("name: b\ninterventions:\n" + one + two), model: Self.model)
       Issue.record("stacked effects were accepted")
-    } catch let error as ScenarioError {
+    } catch let error as YAMLFileError {
       #expect(error.path == "interventions[1].effects.conversion")
       #expect(error.message.hasPrefix("together with interventions[0] 'first' in period 1, \(e) would give 'at_risk' a "), "\(error)")
       #expect(error.hint == "effects on the same customers at the same time must fit together; make them smaller or let them run at different times")
@@ -51,7 +51,7 @@ struct ScenarioHardeningTests {
     var options = ForecastOptions()
     options.horizon = 12
     options.replicates = 0
-    #expect(throws: ScenarioError(
+    #expect(throws: YAMLFileError(
       file: "s.yaml", path: "interventions[0].start",
       message: "period 14 is after the horizon of 12 periods, so 'late one' would never act",
       hint: "forecast further with --horizon 14, or start it earlier")) {
@@ -66,7 +66,7 @@ struct ScenarioHardeningTests {
     var options = ForecastOptions()
     options.horizon = 6
     options.replicates = 0
-    #expect(throws: ScenarioError(
+    #expect(throws: YAMLFileError(
       file: "s.yaml", path: "margin",
       message: "missing, so revenue counts as profit (100%), while 'winback' has margin 35.0%; profits under different margins are not comparable",
       hint: "add margin: 35% to 'base' (or the same margin to every scenario)")) {

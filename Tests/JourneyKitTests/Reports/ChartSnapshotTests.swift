@@ -1,5 +1,5 @@
 import Foundation
-import JourneyKit
+@testable import JourneyKit
 import Testing
 
 /// Every chart kind drawn on fixed data and compared byte for byte with a stored SVG under

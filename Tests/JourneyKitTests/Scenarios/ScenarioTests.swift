@@ -1,5 +1,5 @@
 import Foundation
-import JourneyKit
+@testable import JourneyKit
 import Testing
 
 @Suite("Scenarios")
@@ -193,7 +193,7 @@ struct ScenarioTests {
     }
     // The loyalty programme needs a value model.
     let loyalty = scenarios.first { $0.requires == "value" }!
-    #expect(throws: ScenarioError.self) { try ScenarioPlan(loyalty, model: Self.lifecycle) }
+    #expect(throws: YAMLFileError.self) { try ScenarioPlan(loyalty, model: Self.lifecycle) }
   }
 
   /// Every scenario mistake: the YAML and the exact message.

@@ -56,8 +56,8 @@ struct WorkspaceTests {
   func aBadValueGetsTheLanguagesMessageBesideItsControl(control: String, value: String, handWritten: String) throws {
     var form = ScenarioForm(fields: ["name": "x", "interventions[0].targets": "at_risk", "interventions[0].effects.conversion": "+10%"])
     form.fields[control] = value
-    let expected = #expect(throws: ScenarioError.self) { try Scenario.load(yaml: handWritten, source: "x.yaml") }
-    let caught = #expect(throws: ScenarioError.self) { try form.scenario(source: "x.yaml") }
+    let expected = #expect(throws: YAMLFileError.self) { try Scenario.load(yaml: handWritten, source: "x.yaml") }
+    let caught = #expect(throws: YAMLFileError.self) { try form.scenario(source: "x.yaml") }
     #expect(caught?.path == control)
     #expect(caught.map(Workspace.message) == expected.map(Workspace.message))
     #expect(ScenarioForm.control(for: caught?.path ?? "", among: Array(form.fields.keys)) == control)
@@ -177,7 +177,7 @@ struct WorkspaceTests {
     // A mistake is not saved.
     item.file = "bad.yaml"
     item.form.fields["interventions[0].reach"] = "2"
-    #expect(throws: ScenarioError.self) { try workspace.save(item) }
+    #expect(throws: YAMLFileError.self) { try workspace.save(item) }
     #expect(!FileManager.default.fileExists(atPath: folder.path + "/bad.yaml"))
   }
 

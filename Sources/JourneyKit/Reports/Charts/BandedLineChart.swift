@@ -1,12 +1,12 @@
 /// Lines over periods with shaded ranges: the fan chart (median in a P5-P95 band), the
 /// counterfactual band against the actual line, and a backtest's predictions against what happened.
-public struct BandedLineChart: Chart {
-  public struct Band: Sendable {
-    public var name: String
-    public var low: [Double]
-    public var high: [Double]
-    public var colour: String
-    public init(name: String, low: [Double], high: [Double], colour: String) {
+struct BandedLineChart: Chart {
+  struct Band: Sendable {
+    var name: String
+    var low: [Double]
+    var high: [Double]
+    var colour: String
+    init(name: String, low: [Double], high: [Double], colour: String) {
       self.name = name
       self.low = low
       self.high = high
@@ -14,15 +14,15 @@ public struct BandedLineChart: Chart {
     }
   }
 
-  public struct Line: Sendable {
-    public var name: String
+  struct Line: Sendable {
+    var name: String
     /// One value per period; nil or non-finite leaves a gap.
-    public var values: [Double?]
-    public var colour: String
-    public var dashed: Bool
+    var values: [Double?]
+    var colour: String
+    var dashed: Bool
     /// Dots on the points, for observed values.
-    public var markers: Bool
-    public init(name: String, values: [Double?], colour: String, dashed: Bool = false, markers: Bool = false) {
+    var markers: Bool
+    init(name: String, values: [Double?], colour: String, dashed: Bool = false, markers: Bool = false) {
       self.name = name
       self.values = values
       self.colour = colour
@@ -31,18 +31,18 @@ public struct BandedLineChart: Chart {
     }
   }
 
-  public var title: String
-  public var axis: PeriodAxis
-  public var yTitle: String
-  public var format: AxisFormat
-  public var bands: [Band]
-  public var lines: [Line]
+  var title: String
+  var axis: PeriodAxis
+  var yTitle: String
+  var format: AxisFormat
+  var bands: [Band]
+  var lines: [Line]
   /// Start the y axis at zero (counts and money); rates that move little read better without.
-  public var includeZero: Bool
+  var includeZero: Bool
   /// A labelled vertical rule before a period (e.g. a launch).
-  public var marker: (period: Int, label: String)?
+  var marker: (period: Int, label: String)?
 
-  public init(
+  init(
     title: String, axis: PeriodAxis, yTitle: String, format: AxisFormat = .number, bands: [Band] = [], lines: [Line],
     includeZero: Bool = true, marker: (period: Int, label: String)? = nil
   ) {
@@ -56,14 +56,14 @@ public struct BandedLineChart: Chart {
     self.marker = marker
   }
 
-  public var insufficientData: String? {
+  var insufficientData: String? {
     if axis.count < 2 { return "it has \(axis.count) period\(axis.count == 1 ? "" : "s"); a line needs at least 2" }
     let values = lines.flatMap { $0.values.compactMap { $0 } } + bands.flatMap { $0.low + $0.high }
     if !values.contains(where: { $0.isFinite }) { return "it has no values" }
     return nil
   }
 
-  public func svg() -> String {
+  func svg() -> String {
     let legend = bands.map { LegendEntry($0.name, colour: $0.colour, mark: .band) }
       + lines.map { LegendEntry($0.name, colour: $0.colour, mark: $0.dashed ? .dashedLine : ($0.markers ? .dot : .line)) }
     let values = lines.flatMap { $0.values.compactMap { $0 } } + bands.flatMap { $0.low + $0.high }

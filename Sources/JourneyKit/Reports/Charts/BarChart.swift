@@ -1,40 +1,40 @@
 /// Bars per category, grouped by series, with uncertainty whiskers: scenario profit and ROI,
 /// and KPIs before and after a rollout.
-public struct BarChart: Chart {
-  public struct Value: Sendable {
-    public var value: Double
+struct BarChart: Chart {
+  struct Value: Sendable {
+    var value: Double
     /// The range drawn as a whisker (nil: no range known).
-    public var low: Double?
-    public var high: Double?
-    public init(_ value: Double, low: Double? = nil, high: Double? = nil) {
+    var low: Double?
+    var high: Double?
+    init(_ value: Double, low: Double? = nil, high: Double? = nil) {
       self.value = value
       self.low = low
       self.high = high
     }
   }
 
-  public struct Series: Sendable {
-    public var name: String
+  struct Series: Sendable {
+    var name: String
     /// One per category; nil leaves the bar out.
-    public var values: [Value?]
-    public var colour: String
-    public init(name: String, values: [Value?], colour: String) {
+    var values: [Value?]
+    var colour: String
+    init(name: String, values: [Value?], colour: String) {
       self.name = name
       self.values = values
       self.colour = colour
     }
   }
 
-  public var title: String
-  public var categories: [String]
-  public var series: [Series]
-  public var yTitle: String
-  public var xTitle: String
-  public var format: AxisFormat
+  var title: String
+  var categories: [String]
+  var series: [Series]
+  var yTitle: String
+  var xTitle: String
+  var format: AxisFormat
   /// Says what the whiskers show, in the legend.
-  public var whiskerLabel: String?
+  var whiskerLabel: String?
 
-  public init(title: String, categories: [String], series: [Series], yTitle: String, xTitle: String = "", format: AxisFormat = .number, whiskerLabel: String? = nil) {
+  init(title: String, categories: [String], series: [Series], yTitle: String, xTitle: String = "", format: AxisFormat = .number, whiskerLabel: String? = nil) {
     self.title = title
     self.categories = categories
     self.series = series
@@ -48,11 +48,11 @@ public struct BarChart: Chart {
     series.flatMap { $0.values.compactMap { $0 }.flatMap { [$0.value, $0.low, $0.high].compactMap { $0 } } }.filter(\.isFinite)
   }
 
-  public var insufficientData: String? {
+  var insufficientData: String? {
     categories.isEmpty || allValues.isEmpty ? "there are no values to compare" : nil
   }
 
-  public func svg() -> String {
+  func svg() -> String {
     var legend = series.count > 1 ? series.map { LegendEntry($0.name, colour: $0.colour) } : []
     if let whiskerLabel { legend.append(LegendEntry(whiskerLabel, colour: Palette.text, mark: .line)) }
     let provisional = LinearScale(covering: allValues, to: 0...1, includeZero: true)

@@ -1,24 +1,24 @@
 /// Predicted against observed rates per bin, with the diagonal of perfect calibration: how
 /// well churn risks match what happened.
-public struct CalibrationChart: Chart {
-  public struct Bin: Sendable {
-    public var predicted: Double
-    public var observed: Double
+struct CalibrationChart: Chart {
+  struct Bin: Sendable {
+    var predicted: Double
+    var observed: Double
     /// Customers in the bin; dots are sized by it.
-    public var count: Double
-    public init(predicted: Double, observed: Double, count: Double) {
+    var count: Double
+    init(predicted: Double, observed: Double, count: Double) {
       self.predicted = predicted
       self.observed = observed
       self.count = count
     }
   }
 
-  public var title: String
-  public var bins: [Bin]
-  public var xTitle: String
-  public var yTitle: String
+  var title: String
+  var bins: [Bin]
+  var xTitle: String
+  var yTitle: String
 
-  public init(title: String, bins: [Bin], xTitle: String = "Predicted churn rate", yTitle: String = "Observed churn rate") {
+  init(title: String, bins: [Bin], xTitle: String = "Predicted churn rate", yTitle: String = "Observed churn rate") {
     self.title = title
     self.bins = bins
     self.xTitle = xTitle
@@ -27,11 +27,11 @@ public struct CalibrationChart: Chart {
 
   var drawable: [Bin] { bins.filter { $0.count > 0 && $0.predicted.isFinite && $0.observed.isFinite } }
 
-  public var insufficientData: String? {
+  var insufficientData: String? {
     drawable.count < 2 ? "it has \(drawable.count) bin\(drawable.count == 1 ? "" : "s") with customers; calibration needs at least 2" : nil
   }
 
-  public func svg() -> String {
+  func svg() -> String {
     let bins = drawable
     let extent = (bins.flatMap { [$0.predicted, $0.observed] }.max() ?? 1)
     let legend = [LegendEntry("bins (area ~ customers)", colour: Palette.series(0), mark: .dot), LegendEntry("perfect calibration", colour: Palette.axis, mark: .dashedLine)]

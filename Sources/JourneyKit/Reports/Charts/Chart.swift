@@ -1,5 +1,6 @@
 /// A chart drawn from plain data: labelled series, not models, so it can be tested on fixed numbers.
 public protocol Chart: Sendable {
+  /// The chart's heading.
   var title: String { get }
   /// Why the data cannot make a meaningful chart (too few periods, nothing to show), in words
   /// for the reader; nil when it can be drawn.

@@ -1,11 +1,11 @@
 /// One entry of a chart's legend.
-public struct LegendEntry: Sendable, Equatable {
-  public enum Mark: Sendable, Equatable { case swatch, line, dashedLine, band, dot }
-  public var label: String
-  public var colour: String
-  public var mark: Mark
+struct LegendEntry: Sendable, Equatable {
+  enum Mark: Sendable, Equatable { case swatch, line, dashedLine, band, dot }
+  var label: String
+  var colour: String
+  var mark: Mark
 
-  public init(_ label: String, colour: String, mark: Mark = .swatch) {
+  init(_ label: String, colour: String, mark: Mark = .swatch) {
     self.label = label
     self.colour = colour
     self.mark = mark

@@ -1,37 +1,37 @@
 /// Where customers go between two moments, as bands between two columns of segments (a
 /// two-step Sankey / alluvial diagram): segment now on the left, segment at the horizon on the right.
-public struct FlowChart: Chart {
-  public struct Node: Sendable {
-    public var name: String
-    public var value: Double
-    public var colour: String
-    public init(name: String, value: Double, colour: String) {
+struct FlowChart: Chart {
+  struct Node: Sendable {
+    var name: String
+    var value: Double
+    var colour: String
+    init(name: String, value: Double, colour: String) {
       self.name = name
       self.value = value
       self.colour = colour
     }
   }
 
-  public struct Flow: Sendable {
+  struct Flow: Sendable {
     /// Indices into the left and right nodes.
-    public var from: Int
-    public var to: Int
-    public var value: Double
-    public init(from: Int, to: Int, value: Double) {
+    var from: Int
+    var to: Int
+    var value: Double
+    init(from: Int, to: Int, value: Double) {
       self.from = from
       self.to = to
       self.value = value
     }
   }
 
-  public var title: String
-  public var leftTitle: String
-  public var rightTitle: String
-  public var left: [Node]
-  public var right: [Node]
-  public var flows: [Flow]
+  var title: String
+  var leftTitle: String
+  var rightTitle: String
+  var left: [Node]
+  var right: [Node]
+  var flows: [Flow]
 
-  public init(title: String, leftTitle: String, rightTitle: String, left: [Node], right: [Node], flows: [Flow]) {
+  init(title: String, leftTitle: String, rightTitle: String, left: [Node], right: [Node], flows: [Flow]) {
     self.title = title
     self.leftTitle = leftTitle
     self.rightTitle = rightTitle
@@ -40,13 +40,13 @@ public struct FlowChart: Chart {
     self.flows = flows
   }
 
-  public var insufficientData: String? {
+  var insufficientData: String? {
     left.reduce(0) { $0 + $1.value } <= 0 || right.reduce(0) { $0 + $1.value } <= 0 ? "there are no customers to follow" : nil
   }
 
   static func label(_ node: Node) -> String { "\(node.name) \(Format.number(node.value))" }
 
-  public func svg() -> String {
+  func svg() -> String {
     let size = 12.0, nodeWidth = 14.0, gap = 10.0
     let width = 720.0, height = 440.0
     var canvas = SVGCanvas(width: width, height: height)

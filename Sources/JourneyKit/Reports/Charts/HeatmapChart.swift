@@ -1,14 +1,14 @@
 /// A matrix of probabilities as coloured cells with their values: the transition matrix.
-public struct HeatmapChart: Chart {
-  public var title: String
-  public var rowLabels: [String]
-  public var columnLabels: [String]
+struct HeatmapChart: Chart {
+  var title: String
+  var rowLabels: [String]
+  var columnLabels: [String]
   /// Row-major values in 0...1.
-  public var values: [[Double]]
-  public var rowTitle: String
-  public var columnTitle: String
+  var values: [[Double]]
+  var rowTitle: String
+  var columnTitle: String
 
-  public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]], rowTitle: String, columnTitle: String) {
+  init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]], rowTitle: String, columnTitle: String) {
     self.title = title
     self.rowLabels = rowLabels
     self.columnLabels = columnLabels
@@ -17,11 +17,11 @@ public struct HeatmapChart: Chart {
     self.columnTitle = columnTitle
   }
 
-  public var insufficientData: String? {
+  var insufficientData: String? {
     rowLabels.isEmpty || columnLabels.isEmpty ? "the matrix has no states" : nil
   }
 
-  public func svg() -> String {
+  func svg() -> String {
     let labelSize = 11.0
     let rowLabelWidth = (rowLabels.map { SVGCanvas.textWidth($0, size: labelSize) }.max() ?? 0) + 10
     let columnLabelHeight = (columnLabels.map { SVGCanvas.textWidth($0, size: labelSize) }.max() ?? 0) * 0.72 + 14

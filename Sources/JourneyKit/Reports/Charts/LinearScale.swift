@@ -8,22 +8,22 @@ import Foundation
 /// LinearScale(covering: [0, 12_400], to: 300...0).ticks
 /// // [0, 2000, 4000, 6000, 8000, 10000, 12000, 14000]
 /// ```
-public struct LinearScale: Sendable, Equatable {
+struct LinearScale: Sendable, Equatable {
   /// The widened domain: its ends are ticks.
-  public let lower: Double
-  public let upper: Double
-  public let step: Double
-  public let ticks: [Double]
+  let lower: Double
+  let upper: Double
+  let step: Double
+  let ticks: [Double]
   /// Output positions of `lower` and `upper` (e.g. the bottom and top of a plot, in pixels).
-  public let rangeStart: Double
-  public let rangeEnd: Double
+  let rangeStart: Double
+  let rangeEnd: Double
 
   /// - Parameters:
   ///   - values: the data the axis must show; non-finite values are ignored.
   ///   - range: positions of the domain's lower and upper ends.
   ///   - tickCount: about how many ticks (Heckbert's rounding may give a few more or fewer).
   ///   - includeZero: widen the domain to zero, as bars and counts need.
-  public init(covering values: [Double], to range: ClosedRange<Double>, reversed: Bool = false, tickCount: Int = 5, includeZero: Bool = false) {
+  init(covering values: [Double], to range: ClosedRange<Double>, reversed: Bool = false, tickCount: Int = 5, includeZero: Bool = false) {
     var finite = values.filter(\.isFinite)
     if includeZero || finite.isEmpty { finite.append(0) }
     var low = finite.min()!, high = finite.max()!
@@ -46,12 +46,12 @@ public struct LinearScale: Sendable, Equatable {
   }
 
   /// The position of `value`.
-  public func callAsFunction(_ value: Double) -> Double {
+  func callAsFunction(_ value: Double) -> Double {
     rangeStart + (value - lower) / (upper - lower) * (rangeEnd - rangeStart)
   }
 
   /// Nice tick values covering `low...high` with about `count` ticks.
-  public static func niceTicks(_ low: Double, _ high: Double, count: Int) -> (lower: Double, upper: Double, step: Double, ticks: [Double]) {
+  static func niceTicks(_ low: Double, _ high: Double, count: Int) -> (lower: Double, upper: Double, step: Double, ticks: [Double]) {
     precondition(high > low && count >= 2, "nice ticks need a range and at least two ticks")
     let span = niceNumber(high - low, round: false)
     let step = niceNumber(span / Double(count - 1), round: true)

@@ -3,9 +3,9 @@
 /// The categorical colours are Okabe and Ito's (2008), "Color Universal Design"; black is
 /// left out of the series because axes and text use it. The sequential ramp (for heatmaps)
 /// runs from near-white to a dark blue in lightness alone, readable without hue.
-public enum Palette {
+enum Palette {
   /// Series colours, in the order charts use them.
-  public static let categorical = [
+  static let categorical = [
     "#0072B2",  // blue
     "#E69F00",  // orange
     "#009E73",  // bluish green
@@ -16,16 +16,16 @@ public enum Palette {
     "#999999",  // grey, for "other"
   ]
 
-  public static func series(_ index: Int) -> String { categorical[index % categorical.count] }
+  static func series(_ index: Int) -> String { categorical[index % categorical.count] }
 
-  public static let text = "#222222"
-  public static let axis = "#555555"
-  public static let grid = "#E3E3E3"
+  static let text = "#222222"
+  static let axis = "#555555"
+  static let grid = "#E3E3E3"
   /// The observed/actual line: black stands apart from every series colour.
-  public static let actual = "#000000"
+  static let actual = "#000000"
 
   /// A colour on the sequential ramp for `fraction` in 0...1.
-  public static func sequential(_ fraction: Double) -> String {
+  static func sequential(_ fraction: Double) -> String {
     let t = min(1, max(0, fraction.isFinite ? fraction : 0))
     // From #F7FBFF to #08306B (ColorBrewer Blues ends), interpolated per channel.
     let from = (247.0, 251.0, 255.0), to = (8.0, 48.0, 107.0)
@@ -34,7 +34,7 @@ public enum Palette {
   }
 
   /// Whether text on `sequential(fraction)` should be white to stay readable.
-  public static func needsLightText(onSequential fraction: Double) -> Bool { fraction > 0.5 }
+  static func needsLightText(onSequential fraction: Double) -> Bool { fraction > 0.5 }
 
   static func hex(_ r: Int, _ g: Int, _ b: Int) -> String {
     let digits = Array("0123456789ABCDEF")

@@ -5,25 +5,25 @@
 /// ```
 /// PeriodAxis(starts: months2026, kind: .month).label(0)   // "Jan 2026"
 /// ```
-public struct PeriodAxis: Sendable, Equatable {
+struct PeriodAxis: Sendable, Equatable {
   /// First day of each period, in order.
-  public let starts: [CalendarDay]
-  public let kind: PeriodKind
+  let starts: [CalendarDay]
+  let kind: PeriodKind
 
-  public init(starts: [CalendarDay], kind: PeriodKind) {
+  init(starts: [CalendarDay], kind: PeriodKind) {
     self.starts = starts
     self.kind = kind
   }
 
   /// Consecutive periods by absolute number (as `PeriodKind.index(of:)` counts them).
-  public init(periods: ClosedRange<Int>, kind: PeriodKind) {
+  init(periods: ClosedRange<Int>, kind: PeriodKind) {
     self.init(starts: periods.map { kind.start(of: $0) }, kind: kind)
   }
 
-  public var count: Int { starts.count }
+  var count: Int { starts.count }
 
   /// The axis title: what one point stands for.
-  public var title: String {
+  var title: String {
     switch kind {
     case .week: "Week (starting Monday)"
     case .month: "Month"
@@ -32,13 +32,13 @@ public struct PeriodAxis: Sendable, Equatable {
   }
 
   /// `Jan 2026`, `Q1 2026`, `5 Jan 2026` (the Monday of the week).
-  public func label(_ index: Int) -> String { Self.shortName(starts[index], kind) }
+  func label(_ index: Int) -> String { Self.shortName(starts[index], kind) }
 
   /// For sentences: `June 2026`, `Q2 2026`, `the week of 5 January 2026`.
-  public func longLabel(_ index: Int) -> String { Self.longName(starts[index], kind) }
+  func longLabel(_ index: Int) -> String { Self.longName(starts[index], kind) }
 
   /// Every how many periods a label fits, given the width of one period's slot in pixels.
-  public func labelStride(slotWidth: Double, fontSize: Double = 11) -> Int {
+  func labelStride(slotWidth: Double, fontSize: Double = 11) -> Int {
     let widest = (0..<count).map { SVGCanvas.textWidth(label($0), size: fontSize) }.max() ?? 0
     let candidates: [Int]
     switch kind {
@@ -52,7 +52,7 @@ public struct PeriodAxis: Sendable, Equatable {
   static let monthShort = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
   static let monthLong = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
-  public static func shortName(_ start: CalendarDay, _ kind: PeriodKind) -> String {
+  static func shortName(_ start: CalendarDay, _ kind: PeriodKind) -> String {
     let (y, m, d) = start.components
     switch kind {
     case .month: return "\(monthShort[m - 1]) \(y)"
@@ -61,7 +61,7 @@ public struct PeriodAxis: Sendable, Equatable {
     }
   }
 
-  public static func longName(_ start: CalendarDay, _ kind: PeriodKind) -> String {
+  static func longName(_ start: CalendarDay, _ kind: PeriodKind) -> String {
     let (y, m, d) = start.components
     switch kind {
     case .month: return "\(monthLong[m - 1]) \(y)"

@@ -1,21 +1,21 @@
 /// Shares of a whole over periods, stacked to 100%: the segment mix of the base.
-public struct StackedAreaChart: Chart {
-  public struct Series: Sendable {
-    public var name: String
+struct StackedAreaChart: Chart {
+  struct Series: Sendable {
+    var name: String
     /// Amounts per period (customers); the chart shows each as a share of the period's total.
-    public var values: [Double]
-    public init(name: String, values: [Double]) {
+    var values: [Double]
+    init(name: String, values: [Double]) {
       self.name = name
       self.values = values
     }
   }
 
-  public var title: String
-  public var axis: PeriodAxis
-  public var yTitle: String
-  public var series: [Series]
+  var title: String
+  var axis: PeriodAxis
+  var yTitle: String
+  var series: [Series]
 
-  public init(title: String, axis: PeriodAxis, yTitle: String, series: [Series]) {
+  init(title: String, axis: PeriodAxis, yTitle: String, series: [Series]) {
     self.title = title
     self.axis = axis
     self.yTitle = yTitle
@@ -26,13 +26,13 @@ public struct StackedAreaChart: Chart {
     (0..<axis.count).map { t in series.reduce(0) { $0 + (t < $1.values.count ? max(0, $1.values[t]) : 0) } }
   }
 
-  public var insufficientData: String? {
+  var insufficientData: String? {
     if axis.count < 2 { return "it has \(axis.count) period\(axis.count == 1 ? "" : "s"); an area needs at least 2" }
     if totals.allSatisfy({ $0 <= 0 }) { return "there are no customers to split into segments" }
     return nil
   }
 
-  public func svg() -> String {
+  func svg() -> String {
     let legend = series.enumerated().map { LegendEntry($1.name, colour: Palette.series($0)) }
     let share = AxisFormat.percent
     let provisional = LinearScale(covering: [0, 1], to: 0...1)

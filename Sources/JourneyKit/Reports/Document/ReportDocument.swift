@@ -1,9 +1,13 @@
 /// A report as people read it, before it is rendered: summary sentences, assumptions,
 /// sections of charts and tables, and an appendix. HTML, Markdown and CSV render the same document.
 public struct ReportDocument: Sendable {
+  /// An assumption the numbers rest on, as label and value (`Discount`, `10% a year`).
   public struct Assumption: Sendable, Equatable {
+    /// What is assumed.
     public var label: String
+    /// Its value, as shown.
     public var value: String
+    /// The assumption `label`: `value`.
     public init(_ label: String, _ value: String) {
       self.label = label
       self.value = value
@@ -12,22 +16,28 @@ public struct ReportDocument: Sendable {
 
   /// Sentences of the summary under an optional heading (a combined report has one per part).
   public struct SummaryGroup: Sendable, Equatable {
+    /// The group's heading (nil: none).
     public var heading: String?
+    /// The sentences.
     public var sentences: [String]
   }
 
+  /// The report's title.
   public var title: String
   /// One line under the title: what was analysed.
   public var subtitle: String
   /// The executive summary: plain sentences with the key numbers and their ranges.
   public var summaryGroups: [SummaryGroup]
+  /// The assumptions, shown under the summary.
   public var assumptions: [Assumption]
+  /// The body: charts, tables and paragraphs.
   public var sections: [ReportSection]
   /// Data quality and method.
   public var appendix: [ReportSection]
   /// Things the reader must know before trusting the numbers.
   public var warnings: [String]
 
+  /// A document; `summary` becomes one group without a heading.
   public init(
     title: String, subtitle: String, summary: [String] = [], assumptions: [Assumption] = [], sections: [ReportSection] = [],
     appendix: [ReportSection] = [], warnings: [String] = []
@@ -69,15 +79,20 @@ public struct ReportDocument: Sendable {
   }
 }
 
+/// A titled part of a report: paragraphs, charts, tables and notes in order.
 public struct ReportSection: Sendable {
+  /// The section's heading.
   public var title: String
+  /// Its content, in reading order.
   public var blocks: [ReportBlock]
+  /// A section titled `title` with `blocks`.
   public init(title: String, blocks: [ReportBlock]) {
     self.title = title
     self.blocks = blocks
   }
 }
 
+/// One piece of a section.
 public enum ReportBlock: Sendable {
   case paragraph(String)
   /// Drawn in HTML; when its data cannot make a chart, the reason is written instead.
@@ -89,6 +104,7 @@ public enum ReportBlock: Sendable {
 
 /// A table for people (formatted cells) that is also a CSV for spreadsheets (raw numbers).
 public struct ReportTable: Sendable {
+  /// One cell: what people see and what the CSV holds.
   public struct Cell: Sendable, Equatable {
     /// As shown: `12,400`.
     public var text: String
@@ -96,6 +112,7 @@ public struct ReportTable: Sendable {
     public var detail: String?
     /// As written to CSV: plain numbers, no separators or units.
     public var raw: String
+    /// A cell showing `text` (with `detail` beside it); `raw` defaults to the text.
     public init(_ text: String, detail: String? = nil, raw: String? = nil) {
       self.text = text
       self.detail = detail
@@ -114,15 +131,18 @@ public struct ReportTable: Sendable {
 
   /// File-name stem of its CSV: lowercase, digits and dashes (`forecast-kpis`).
   public var name: String
+  /// The table's heading.
   public var title: String
   /// Shown above the rendered table.
   public var columns: [String]
   /// Header of the CSV, where a displayed column holds several numbers (value and range).
   public var csvColumns: [String]
+  /// The cells, one array per row, one cell per column.
   public var rows: [[Cell]]
   /// Per row, the CSV cells when they differ from `rows` (one cell per `csvColumns`).
   public var csvRows: [[String]]?
 
+  /// A table; the CSV uses `csvColumns` and `csvRows` where given, else the displayed columns and raw cells.
   public init(name: String, title: String, columns: [String], rows: [[Cell]], csvColumns: [String]? = nil, csvRows: [[String]]? = nil) {
     precondition(rows.allSatisfy { $0.count == columns.count }, "table \(name): a row's cell count differs from its columns")
     self.name = name

@@ -1,30 +1,5 @@
 import Foundation
 
-/// The kinds of report file, chosen by the extension of the path asked for.
-public enum ReportFormat: String, Sendable {
-  case html, markdown
-
-  /// - Throws: `ReportPathError` when the path ends in neither `.html` / `.htm` nor `.md`.
-  public init(path: String) throws(ReportPathError) {
-    switch (path as NSString).pathExtension.lowercased() {
-    case "html", "htm": self = .html
-    case "md", "markdown": self = .markdown
-    default: throw .unsupportedExtension(path: path)
-    }
-  }
-}
-
-public enum ReportPathError: Error, Equatable, CustomStringConvertible {
-  case unsupportedExtension(path: String)
-
-  public var description: String {
-    switch self {
-    case let .unsupportedExtension(path):
-      return "--report: '\(path)' must end in .html (a self-contained page with charts) or .md (Markdown), e.g. --report report.html"
-    }
-  }
-}
-
 /// Writes a report and its tables: the document at `path`, and every table as CSV in a folder
 /// beside it named after the report (`out/report.html` -> `out/report-tables/forecast-kpis.csv`).
 public enum ReportWriter {
@@ -35,7 +10,7 @@ public enum ReportWriter {
     let format = try ReportFormat(path: path)
     // Rendered before anything is written: nothing is left behind if rendering fails.
     let text = format == .html ? document.html() : document.markdown()
-    let folder = tablesFolder(forReport: path)
+    let folder = ReportFormat.tablesFolder(forReport: path)
     let parent = (path as NSString).deletingLastPathComponent
     // The report and its tables are written into a temporary folder beside them and moved into
     // place together, the report last: a failed run leaves neither new tables nor a new report.
@@ -58,10 +33,5 @@ public enum ReportWriter {
     try AtomicFile.write(text, to: stage.path(reportName))
     try stage.commit(last: [reportName])
     return [path] + written
-  }
-
-  /// `out/report.html` -> `out/report-tables`.
-  public static func tablesFolder(forReport path: String) -> String {
-    ((path as NSString).deletingPathExtension) + "-tables"
   }
 }

@@ -16,9 +16,13 @@ import Foundation
 /// (Caswell, *Matrix Population Models*, 2001, ch. 9, for sensitivities of Markov chains;
 /// the equity formula is the derivative of Pfeifer & Carraway's closed form.)
 public struct LeverAnalysis: Codable, Sendable {
+  /// One transition and what a point more of it is worth.
   public struct Lever: Codable, Sendable {
+    /// The state moved from.
     public var from: String
+    /// The state moved to.
     public var to: String
+    /// The transition's probability now.
     public var probability: Double
     /// Change of customer equity when P[from][to] rises by one percentage point.
     public var equityPerPoint: Double
@@ -26,8 +30,11 @@ public struct LeverAnalysis: Codable, Sendable {
     public var revenuePerPoint: Double
   }
 
+  /// Periods of the revenue sensitivity.
   public var horizon: Int
+  /// The discount rate per period of the equity.
   public var discountPerPeriod: Double
+  /// Every transition, largest equity effect first.
   public var levers: [Lever]
 
   /// - Parameters:

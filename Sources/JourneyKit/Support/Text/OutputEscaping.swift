@@ -1,9 +1,9 @@
 /// Escaping of user text (file names, scenario and state names, split values, customer ids) for
 /// every output format: Markdown here and CSV with a formula guard; HTML escapes in its renderer.
-public enum OutputEscaping {
+enum OutputEscaping {
   /// Text as Markdown shows it literally: no HTML (`<script>` stays text), no links, code or
   /// emphasis from `[ ] ` * `, no table cell ended by `|`, no row ended by a line break.
-  public static func markdown(_ text: String) -> String {
+  static func markdown(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.count)
     for c in text.unicodeScalars {
@@ -22,7 +22,7 @@ public enum OutputEscaping {
   /// A CSV field (RFC 4180 quoting) that a spreadsheet will not run as a formula: text starting
   /// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. Numbers (`-12.5`,
   /// `+5%`, `1e-3`) and a lone `-` are left as they are, so numeric columns keep their values.
-  public static func csvField(_ text: String) -> String {
+  static func csvField(_ text: String) -> String {
     var cell = text
     if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), !isNumeric(text) { cell = "'" + text }
     guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }

@@ -36,6 +36,7 @@ public enum AtomicFile {
     }
   }
 
+  /// Writes `text` as UTF-8, atomically (see `write(_:to:)` for bytes).
   public static func write(_ text: String, to path: String) throws(OutputError) {
     try write(Array(text.utf8), to: path)
   }
@@ -47,6 +48,7 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
   /// A number JSON cannot hold (inf, NaN) in a result.
   case nonFiniteValue(field: String, value: String)
 
+  /// The message for the user: which file and why.
   public var description: String {
     switch self {
     case let .cannotWrite(path, reason):

@@ -9,16 +9,25 @@ public struct TransitionCounts: Codable, Sendable, Equatable {
   public struct Rewards: Codable, Sendable, Equatable {
     /// Customer-periods observed in the state.
     public var customerPeriods: Double
+    /// Purchase occasions summed over those customer-periods.
     public var occasionsSum: Double
+    /// Their sum of squares.
     public var occasionsSumOfSquares: Double
+    /// Revenue summed over those customer-periods.
     public var revenueSum: Double
+    /// Its sum of squares.
     public var revenueSumOfSquares: Double
 
+    /// No customer-periods.
     public static let zero = Rewards(customerPeriods: 0, occasionsSum: 0, occasionsSumOfSquares: 0, revenueSum: 0, revenueSumOfSquares: 0)
 
+    /// Mean purchase occasions per customer-period (0 without any).
     public var occasionsMean: Double { customerPeriods > 0 ? occasionsSum / customerPeriods : 0 }
+    /// Mean revenue per customer-period (0 without any).
     public var revenueMean: Double { customerPeriods > 0 ? revenueSum / customerPeriods : 0 }
+    /// Variance of occasions per customer-period.
     public var occasionsVariance: Double { variance(occasionsSum, occasionsSumOfSquares) }
+    /// Variance of revenue per customer-period.
     public var revenueVariance: Double { variance(revenueSum, revenueSumOfSquares) }
 
     private func variance(_ sum: Double, _ sumOfSquares: Double) -> Double {
@@ -38,10 +47,14 @@ public struct TransitionCounts: Codable, Sendable, Equatable {
 
   /// One non-zero cell of a per-period count matrix.
   public struct Cell: Codable, Sendable, Equatable {
+    /// The state moved from.
     public var from: Int32
+    /// The state moved to.
     public var to: Int32
+    /// Customers (or weight) that made the move.
     public var count: Double
 
+    /// A cell.
     public init(from: Int32, to: Int32, count: Double) {
       self.from = from
       self.to = to
@@ -49,6 +62,7 @@ public struct TransitionCounts: Codable, Sendable, Equatable {
     }
   }
 
+  /// States counted (S).
   public var stateCount: Int
   /// Absolute number of the first period of the window.
   public var firstPeriod: Int
@@ -78,6 +92,7 @@ public struct TransitionCounts: Codable, Sendable, Equatable {
     case stateCount, firstPeriod, periodCount, pooled, perPeriod, occupancy, acquisitions, reactivations, rewards
   }
 
+  /// Empty counts for `stateCount` states over `periodCount` periods; `keepSecondOrder` also keeps the S^3 table when it is small enough.
   public init(stateCount: Int, firstPeriod: Int, periodCount: Int, keepSecondOrder: Bool) {
     self.stateCount = stateCount
     self.firstPeriod = firstPeriod

@@ -4,10 +4,13 @@ import Foundation
 /// seed into independent streams. Every random computation in Journey starts
 /// from a `--seed` through this, so runs are reproducible bit for bit.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
+  /// The generator's state; each draw advances it by a constant.
   public var state: UInt64
 
+  /// A generator seeded with `seed`.
   public init(seed: UInt64) { state = seed }
 
+  /// The next 64 random bits.
   @inline(__always)
   public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
@@ -36,6 +39,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
   }
 
+  /// The next 64 random bits.
   @inline(__always)
   public mutating func next() -> UInt64 {
     let result = rotl(s1 &* 5, 7) &* 9

@@ -2,6 +2,8 @@ import Foundation
 
 /// JSON the way Journey writes it: sorted keys, pretty, stable across runs.
 public enum JSONOutput {
+  /// `value` as JSON text with a final newline.
+  /// - Throws: `OutputError.nonFiniteValue` naming the field when a number is infinite or NaN.
   public static func encode<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

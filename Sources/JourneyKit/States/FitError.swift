@@ -6,6 +6,7 @@ public enum FitError: Error, Equatable, CustomStringConvertible {
   case unknownSplitColumn(name: String, available: [String])
   case invalidOption(flag: String, value: String, expected: String)
 
+  /// The message for the user: what went wrong and what to try.
   public var description: String {
     switch self {
     case .emptyData:

@@ -1,21 +1,21 @@
 /// A plain-text table for terminals: a header row, aligned columns, numbers right-aligned.
-public struct TextTable: Sendable {
-  public var header: [String]
-  public var rows: [[String]] = []
+struct TextTable: Sendable {
+  var header: [String]
+  var rows: [[String]] = []
   /// Columns aligned left (the rest right).
-  public var leftAligned: Set<Int> = [0]
+  var leftAligned: Set<Int> = [0]
 
-  public init(header: [String], leftAligned: Set<Int> = [0]) {
+  init(header: [String], leftAligned: Set<Int> = [0]) {
     self.header = header
     self.leftAligned = leftAligned
   }
 
-  public mutating func append(_ row: [String]) {
+  mutating func append(_ row: [String]) {
     precondition(row.count == header.count, "row has \(row.count) cells, header \(header.count)")
     rows.append(row)
   }
 
-  public func render(indent: String = "  ") -> String {
+  func render(indent: String = "  ") -> String {
     let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
     func line(_ cells: [String]) -> String {
       let padded = cells.enumerated().map { c, text in
