@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Process noise for large bases: one multivariate normal per step instead of one multinomial
 /// per state (the linear noise approximation of the chain, van Kampen's expansion).
 ///
@@ -36,20 +38,24 @@ struct GaussianProcessNoise: Sendable {
   init(start: [Double], matrix: (Int) -> Matrix, inflow: [[Double]], flows: FlowKinds, horizon: Int) {
     stateCount = start.count
     kindCount = flows.members.count
-    var x = start
-    var factors: [Matrix] = []
-    var dimensions: [[Int]] = []
-    for t in 0..<horizon {
-      let p = matrix(t)
-      let c = Self.covariance(base: x, matrix: p, flows: flows)
-      let varying = (0..<c.rowCount).filter { c[$0, $0] > 0 }
-      factors.append(c.submatrix(rows: varying, columns: varying).positiveSemidefiniteFactor())
-      dimensions.append(varying)
-      x = p.leftMultiplied(byRowVector: x)
+    // The expected path first (cheap and sequential), then each step's factor on its own core.
+    var path = [start]
+    for t in 0..<(horizon - 1) {
+      var x = matrix(t).leftMultiplied(byRowVector: path[t])
       for j in 0..<x.count { x[j] += inflow[t][j] }
+      path.append(x)
     }
-    self.factors = factors
-    self.dimensions = dimensions
+    let bases = path
+    let matrices = (0..<horizon).map(matrix)
+    let factored = Partials<(factor: Matrix, dimensions: [Int])>(count: horizon)
+    DispatchQueue.concurrentPerform(iterations: horizon) { t in
+      let c = Self.covariance(base: bases[t], matrix: matrices[t], flows: flows)
+      let varying = (0..<c.rowCount).filter { c[$0, $0] > 0 }
+      factored.store((c.submatrix(rows: varying, columns: varying).positiveSemidefiniteFactor(), varying), at: t)
+    }
+    let all = factored.all()
+    factors = all.map(\.factor)
+    dimensions = all.map(\.dimensions)
   }
 
   /// The covariance of one step's moves out of `base`: the first S rows and columns are the
@@ -58,37 +64,35 @@ struct GaussianProcessNoise: Sendable {
     let s = p.rowCount
     let kinds = flows.members.count
     let n = s + kinds
-    var c = Matrix(rowCount: n, columnCount: n)
+    var c = [Double](repeating: 0, count: n * n)
     var q = [Double](repeating: 0, count: n)
     var touched: [Int] = []
+    var kindsOfMove: [Int] = []
     for i in 0..<s where x[i] > 0 {
       touched.removeAll(keepingCapacity: true)
-      var flowShare = [Double](repeating: 0, count: kinds)
       for j in 0..<s where p[i, j] > 0 {
         let w = x[i] * p[i, j]
-        c[j, j] += w
+        c[j * n + j] += w
         q[j] = p[i, j]
         touched.append(j)
         // The kinds this move counts toward: it adds to those flows and to state j together.
-        let kindsOfMove = (0..<kinds).filter { flows.members[$0][i * s + j] }
-        for f in kindsOfMove {
-          flowShare[f] += p[i, j]
-          c[j, s + f] += w
-          c[s + f, j] += w
-          for g in kindsOfMove { c[s + f, s + g] += w }
+        kindsOfMove.removeAll(keepingCapacity: true)
+        for f in 0..<kinds where flows.members[f][i * s + j] { kindsOfMove.append(s + f) }
+        for a in kindsOfMove {
+          q[a] += p[i, j]
+          c[j * n + a] += w
+          c[a * n + j] += w
+          for b in kindsOfMove { c[a * n + b] += w }
         }
       }
-      for f in 0..<kinds where flowShare[f] > 0 {
-        q[s + f] = flowShare[f]
-        touched.append(s + f)
-      }
+      for f in s..<n where q[f] > 0 { touched.append(f) }
       // Minus x_i q_i q_i^T: the row's customers are a fixed number, shared among destinations.
       for a in touched {
-        for b in touched { c[a, b] -= x[i] * q[a] * q[b] }
+        for b in touched { c[a * n + b] -= x[i] * q[a] * q[b] }
       }
       for a in touched { q[a] = 0 }
     }
-    return c
+    return Matrix(rowCount: n, columnCount: n, elements: c)
   }
 
   /// Noise of step t for a group's replicates: row k is replicate k's, drawn from its own
