@@ -404,30 +404,40 @@ public enum ForecastEngine {
             }
             return w
           }
+          // Per step: which noise columns are states (column, state) and which flows (column, kind).
+          let noiseColumns = (0..<(gaussianNoise == nil ? 0 : h)).map { t in Array(gaussianNoise!.dimensions[t].enumerated()) }
+          let noiseStateColumns = noiseColumns.map { $0.filter { $0.element < s } }
+          let noiseFlowColumns = noiseColumns.map { $0.filter { $0.element >= s }.map { ($0.offset, $0.element - s) } }
           for t in 0..<h {
             var before = x.multiplied(by: beforeMove[t])
             var next = useSparse ? sparse[slots.slot[t]].propagate(x) : matrix(t).propagate(x)
-            for row in 0..<n { for j in 0..<s { next[row, j] += inflow[t][j] } }
+            // The per-replicate loops below work on the matrices' storage moved out into local
+            // arrays (and back): no copy, and no uniqueness check per element.
+            var nextValues: [Double] = []
+            swap(&nextValues, &next.elements)
+            let entrants = inflow[t]
+            for row in 0..<n { for j in 0..<s { nextValues[row * s + j] += entrants[j] } }
             if let gaussianNoise {
-              // Element by element on the flat storage: these loops run for every replicate-step.
-              let noise = gaussianNoise.draw(step: t, random: &random)
-              let dimensions = gaussianNoise.dimensions[t]
-              let width = before.columnCount
+              let noise = gaussianNoise.draw(step: t, random: &random).elements
+              let (stateColumns, flowColumns) = (noiseStateColumns[t], noiseFlowColumns[t])
+              let width = gaussianNoise.dimensions[t].count
+              var beforeValues: [Double] = []
+              swap(&beforeValues, &before.elements)
+              let beforeWidth = beforeValues.count / n
               for row in 0..<n {
+                let base = row * s
                 for j in entrantStates[t] {
-                  next.elements[row * s + j] += Double(random[row].poisson(mean: inflow[t][j])) - inflow[t][j]
+                  nextValues[base + j] += Double(random[row].poisson(mean: entrants[j])) - entrants[j]
                 }
-                for (c, d) in dimensions.enumerated() {
-                  let e = noise.elements[row * dimensions.count + c]
-                  if d < s {
-                    next.elements[row * s + d] += e
-                  } else {
-                    before.elements[row * width + d - s] = max(0, before.elements[row * width + d - s] + e)
-                  }
+                for (c, j) in stateColumns { nextValues[base + j] += noise[row * width + c] }
+                for j in 0..<s where nextValues[base + j] < 0 { nextValues[base + j] = 0 }
+                for (c, f) in flowColumns {
+                  beforeValues[row * beforeWidth + f] = max(0, beforeValues[row * beforeWidth + f] + noise[row * width + c])
                 }
-                for j in 0..<s { next.elements[row * s + j] = max(0, next.elements[row * s + j]) }
               }
+              swap(&beforeValues, &before.elements)
             }
+            swap(&nextValues, &next.elements)
             var after = next.multiplied(by: afterWeights[t])
             if gaussianNoise != nil {
               // Sums of per-customer purchases and revenue vary around their means, as above.
