@@ -89,8 +89,8 @@ for seed in range(first, first + count):
         covered += inside; pairs += 1; all_in &= inside
     seeds_all_covered += all_in
     if not controlled_only:
-        sp = [e["measure"] for e in json.load(open(f"{work}/staggered-{seed}.json"))["estimates"] if e["flagged"]]
-        sn = [e["measure"] for e in json.load(open(f"{work}/stagnull-{seed}.json"))["estimates"] if e["flagged"]]
+        sp = verdict(json.load(open(f"{work}/staggered-{seed}.json")))
+        sn = verdict(json.load(open(f"{work}/stagnull-{seed}.json")))
         stag_found += bool(sp); stag_null += bool(sn)
         print(f"seed {seed}: staggered flags {sp or '-'}; staggered null flags {sn or '-'}")
     print(f"seed {seed}: planted flags {flagged or '-'}; null flags {null_flagged or '-'}; without control flags {alone or '-'}")
