@@ -11,7 +11,8 @@ extension RolloutDesign {
       out.append(
         "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) (periods with a purchase per customer of the launch base) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
-          + "(\(replicates) replicates drawn from the base of \(placeboWindow ?? "the data's last periods"), the lever's change from the fitted chain):")
+          + "(\(replicates) replicates drawn from the base of \(placeboWindow ?? "the data's last periods"), "
+          + "the lever's change \(lever == RolloutDesignOptions.Lever.dropout.rawValue ? "by the activity model from each customer's history" : "from the fitted chain")):")
     } else {
       out.append(
         "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) after \(horizonPeriods) \(unit), "

@@ -90,9 +90,10 @@ extension JourneyCommand {
     func run() throws {
       let o = try options()
       let fitted: MarkovModel
-      var table: TransactionTable?
+      let table: TransactionTable?
       if let model {
         fitted = try MarkovModel.load(path: model)
+        table = nil
       } else {
         let ingest: IngestResult
         do {
