@@ -9,7 +9,7 @@
 #   planted  dropout hazard -20% on the treated from the launch;
 #   null     the same seed with nothing planted (same customers, same control group);
 #   alone    nothing planted, evaluated without a control group (before/after and counterfactual);
-#   design   `journey design` on the data before the launch, for the planted setting;
+#   design   `journey design --lever dropout --effect -20%` on the data before the launch, for the planted setting;
 #   staggered 4 regions launching 3 months apart from 2024-07-01, dropout hazard $STAGGERED_CHURN
 #            (default -40%) and nothing, each region against those not yet launched.
 # The planted change of each move is the treated group's after-launch share with the effect minus
@@ -39,7 +39,7 @@ for ((seed = first; seed < first + count; seed++)); do
   done
   # The design, as a planner would run it before the launch: on the data up to the launch.
   awk -F, 'NR == 1 || $2 < "2025-01-01"' "$work/null.csv" >"$work/before-$seed.csv"
-  "$bin" design --data "$work/before-$seed.csv" --lever churn --effect -20% --horizon 12 --control "$control" --seed $seed \
+  "$bin" design --data "$work/before-$seed.csv" --lever dropout --effect -20% --horizon 12 --control "$control" --seed $seed \
     --json >"$work/design-$seed.json" 2>/dev/null
   if [ "$controlled_only" = 1 ]; then echo "seed $seed done" >&2; continue; fi
   "$bin" evaluate "$work/null.csv" --states lifecycle --launch 2025-01-01 --seed $seed --json >"$work/alone-$seed.json" 2>/dev/null
@@ -53,47 +53,30 @@ for ((seed = first; seed < first + count; seed++)); do
   done
   echo "seed $seed done" >&2
 done
-# The planted dropout cut as the chain sees it: the mean relative change of the moves the churn
-# lever acts on (at_risk -> lapsed, lapsed -> churned) in the treated group, planted against
-# nothing planted. The design, asked about that effect, predicts the power the study measures.
-chain_effect=$(python3 - "$work" "$first" "$count" <<'PY'
-import json, sys
-work, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-changes = []
-for seed in range(first, first + count):
-    p = {e["measure"]: e["treated_after"] for e in json.load(open(f"{work}/planted-{seed}.json"))["estimates"]}
-    n = {e["measure"]: e["treated_after"] for e in json.load(open(f"{work}/null-{seed}.json"))["estimates"]}
-    for m in ["at_risk -> lapsed", "lapsed -> churned"]:
-        if m in p and m in n and n[m] > 0: changes.append(p[m] / n[m] - 1)
-print(f"{100 * sum(changes) / len(changes):.1f}%")
-PY
-)
-for ((seed = first; seed < first + count; seed++)); do
-  "$bin" design --data "$work/before-$seed.csv" --lever churn --effect="$chain_effect" --horizon 12 --control "$control" \
-    --seed $seed --json >"$work/design-chain-$seed.json" 2>/dev/null
-done
-python3 - "$work" "$first" "$count" "$staggered_churn" "$control" "$controlled_only" "$chain_effect" <<'PY'
+python3 - "$work" "$first" "$count" "$staggered_churn" "$control" "$controlled_only" <<'PY'
 import json, sys
 work, first, count, staggered_churn, control, controlled_only = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6] == "1"
-chain_effect = sys.argv[7]
-chain_power = [json.load(open(f"{work}/design-chain-{seed}.json"))["power"] for seed in range(first, first + count)]
 stag_found = stag_null = 0
 # The moves the dropout hazard acts on: leaving at_risk and lapsed (a customer who dropped out
 # never buys again, so fewer dropouts mean more returns and fewer moves on toward churn).
 acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
-found = acted = null_flags = alone_flags = active_found = 0
+found = acted = null_flags = alone_flags = active_found = primary_found = primary_null = 0
 design_power = []
 covered = pairs = seeds_all_covered = 0
 for seed in range(first, first + count):
     p = json.load(open(f"{work}/planted-{seed}.json"))
     n = json.load(open(f"{work}/null-{seed}.json"))
     a = None if controlled_only else json.load(open(f"{work}/alone-{seed}.json"))
-    flagged = [e["measure"] for e in p["estimates"] if e["flagged"]]
+    # The verdict: the primary test (the launch base's buying periods) and every other measure.
+    verdict = lambda r: (["launch_base_buying_periods"] if r.get("primary_flagged") else []) + [e["measure"] for e in r["estimates"] if e["flagged"]]
+    flagged = verdict(p)
+    primary_found += "launch_base_buying_periods" in flagged
+    primary_null += bool(n.get("primary_flagged"))
     found += bool(flagged)
     active_found += "active_share" in flagged
     design_power.append(json.load(open(f"{work}/design-{seed}.json"))["power"])
-    acted += any(acts(m) or m == "churn_rate" for m in flagged)
-    null_flagged = [e["measure"] for e in n["estimates"] if e["flagged"]]
+    acted += any(acts(m) or m in ("churn_rate", "launch_base_buying_periods") for m in flagged)
+    null_flagged = verdict(n)
     null_flags += bool(null_flagged)
     alone = [] if a is None else [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
     alone_flags += bool(alone)
@@ -106,8 +89,8 @@ for seed in range(first, first + count):
         covered += inside; pairs += 1; all_in &= inside
     seeds_all_covered += all_in
     if not controlled_only:
-        sp = [e["measure"] for e in json.load(open(f"{work}/staggered-{seed}.json"))["estimates"] if e["flagged"]]
-        sn = [e["measure"] for e in json.load(open(f"{work}/stagnull-{seed}.json"))["estimates"] if e["flagged"]]
+        sp = verdict(json.load(open(f"{work}/staggered-{seed}.json")))
+        sn = verdict(json.load(open(f"{work}/stagnull-{seed}.json")))
         stag_found += bool(sp); stag_null += bool(sn)
         print(f"seed {seed}: staggered flags {sp or '-'}; staggered null flags {sn or '-'}")
     print(f"seed {seed}: planted flags {flagged or '-'}; null flags {null_flagged or '-'}; without control flags {alone or '-'}")
@@ -117,11 +100,10 @@ print(f"planted dropout -20%, {control} control: verdict flags something in {fou
 print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
       f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
 print(f"active_share flagged in {active_found}/{count}")
+print(f"primary test (launch_base_buying_periods) flagged: planted {primary_found}/{count}, nothing planted {primary_null}/{count}")
 if design_power:
-    print(f"design power on active_share, asked about churn -20% (the chain's churnward moves -20%), {control} held out: "
+    print(f"design power of the primary test, asked about dropout -20% on the data before the launch, {control} held out: "
           f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
-print(f"the planted dropout -20% as the chain sees it: churnward moves {chain_effect}; design power on active_share for that: "
-      f"mean {100*sum(chain_power)/len(chain_power):.0f}% (from {100*min(chain_power):.0f}% to {100*max(chain_power):.0f}%)")
 print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
 if not controlled_only:
     print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")

@@ -110,5 +110,9 @@ struct RolloutCLITests {
     let r = try runJourney(["design", "--effect", "-20%"])
     #expect(r.status == 64)
     #expect(r.stderr.contains("give one of --model FILE and --data FILE"), "\(r.stderr)")
+    // The dropout lever reads customers' histories: a model file has none.
+    let m = try runJourney(["design", "--model", "model.json", "--lever", "dropout"])
+    #expect(m.status == 64)
+    #expect(m.stderr.contains("--lever dropout: needs the customers' histories and the launch base's test; give --data FILE"), "\(m.stderr)")
   }
 }

@@ -18,9 +18,22 @@ extension ControlledEvaluation {
     out.append("Treated \(treatedCustomers) customers, control \(controlCustomers).")
     out.append("")
     out.append("Verdict: \(verdict).")
+    out.append("Tests: \(procedure).")
+    if let p = primary {
+      out.append("")
+      out.append(
+        "Primary: periods with a purchase per customer of the launch base (\(p.treatedCustomers) treated, \(p.controlCustomers) control who bought before the launch), "
+          + "after the launch, adjusted for those before (theta \(Format.number(p.theta, decimals: 3))):")
+      let means = "  treated \(Format.number(p.treatedMean, decimals: 3)), control \(Format.number(p.controlMean, decimals: 3)); "
+      let effect = "effect \(String(format: "%+.3f", p.effect.value)) (\(String(format: "%+.1f%%", 100 * p.relativeEffect))), "
+      let interval = "\(confidence) interval \(String(format: "%+.3f", p.effect.low)) .. \(String(format: "%+.3f", p.effect.high)), "
+      let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
+      let test = "p \(String(format: "%.2g", p.pValue)) against \(Format.percent(primaryLevel, decimals: 0)): \(outcome)"
+      out.append(means + effect + interval + test)
+    }
     out.append("")
     out.append("Difference in differences ((treated after - before) - (control after - before)), \(confidence) intervals from a bootstrap over customers;")
-    out.append("\(correction)-adjusted p-values over all \(estimates.count) measures; 'responds' says whether the measure can move within the post window:")
+    out.append("\(correction)-adjusted p-values over the other \(estimates.count) measures, changed below \(Format.percent(secondaryLevel, decimals: 0)); 'responds' says whether the measure can move within the post window:")
     var t = TextTable(header: ["measure", "treated before", "treated after", "control before", "control after", "effect", "interval", "adjusted p", "changed", "responds"])
     for e in estimates {
       t.append([
@@ -50,6 +63,11 @@ extension ControlledEvaluation {
   /// One row per measure.
   public func csv() -> String {
     var lines = ["measure,treated_before,treated_after,control_before,control_after,effect,low,high,p_value,adjusted_p_value,changed,lag_periods"]
+    if let p = primary {
+      // The primary row: unadjusted means in the after columns, its own p-value twice (it is not adjusted).
+      lines.append(
+        "\"\(p.measure)\",,\(p.treatedMean),,\(p.controlMean),\(p.effect.value),\(p.effect.low),\(p.effect.high),\(p.pValue),\(p.pValue),\(primaryFlagged),0")
+    }
     for e in estimates {
       lines.append(
         "\"\(e.measure)\",\(e.treatedBefore),\(e.treatedAfter),\(e.controlBefore),\(e.controlAfter),\(e.effect.value),\(e.effect.low),\(e.effect.high),\(e.pValue),\(e.adjustedPValue),\(e.flagged),\(e.lagPeriods)")

@@ -19,9 +19,20 @@ public enum RolloutGroup: Int8, Codable, Sendable {
 /// Its interval comes from a bootstrap over customers (buckets of customers resampled with
 /// replacement, separately within each group and the same in both windows, so a customer's
 /// before and after stay together). The p-value of each measure is the normal one of
-/// effect / bootstrap standard error; the p-values of all measures tested together are adjusted
-/// by Benjamini and Hochberg (1995), and a measure is flagged when its adjusted p-value is below
-/// alpha. When nothing changed, the chance that anything is flagged is then at most about alpha.
+/// effect / bootstrap standard error.
+///
+/// The verdict tests a primary measure declared before any data is seen, then the rest (a
+/// fallback procedure, Wiens 2003):
+///
+/// ```
+/// 1. the launch base's buying periods (LaunchBaseComparison) at level 0.8 alpha;
+/// 2. every other measure by Benjamini and Hochberg (1995), at level alpha when 1 flagged the
+///    primary, at 0.2 alpha when it did not.
+/// ```
+///
+/// When nothing changed, the chance that anything is flagged is at most 0.8 alpha + 0.2 alpha =
+/// alpha; the primary test is not diluted over dozens of moves, and an effect elsewhere (lead
+/// conversion, say) can still be found without it.
 ///
 /// With a random holdout, both groups share every trend, season and drift of the base's mix,
 /// so the difference of their changes is the rollout's effect on the treated (Angrist & Pischke
@@ -72,6 +83,16 @@ public struct ControlledEvaluation: Codable, Sendable {
   public var estimates: [Estimate]
   public var alpha: Double
   public var correction = "Benjamini-Hochberg"
+  /// The primary test: the launch base's buying periods, regression-adjusted (nil when a group has no base).
+  public var primary: LaunchBaseComparison?
+  /// Level of the primary test (0.8 alpha).
+  public var primaryLevel: Double = 0
+  /// Whether the primary test found a difference.
+  public var primaryFlagged = false
+  /// Level of the Benjamini-Hochberg step over the other measures (alpha, or 0.2 alpha when the primary was not flagged).
+  public var secondaryLevel: Double = 0
+  /// The testing procedure, in words.
+  public var procedure = ""
   public var verdict: String
   public var rollout: RolloutValue?
   public var warnings: [String]
@@ -160,22 +181,28 @@ public struct ControlledEvaluation: Codable, Sendable {
           standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: catalogue.lag(k),
           respondsInTime: w.postCount > catalogue.lag(k)))
     }
-    let adjusted = benjaminiHochberg(estimates.map(\.pValue))
+    // The primary test, then the others at the level it leaves them.
+    let base = LaunchBase.collect(table, space: space, before: w.pre, after: w.post)
+    let primary = LaunchBaseComparison.estimate(
+      outcome: base.after, covariate: base.before, treated: base.customers.map { groups[$0] == .treated }, alpha: options.alpha)
+    let test = Self.fallbackTest(primaryP: primary?.pValue, others: estimates.map(\.pValue), alpha: options.alpha)
     for k in estimates.indices {
-      estimates[k].adjustedPValue = adjusted[k]
-      estimates[k].flagged = adjusted[k] < options.alpha
+      estimates[k].adjustedPValue = test.adjusted[k]
+      estimates[k].flagged = test.adjusted[k] < test.secondaryLevel
     }
-    let changed = estimates.filter(\.flagged)
+    let changed = (test.primaryFlagged ? [LaunchBaseComparison.measureName] : []) + estimates.filter(\.flagged).map(\.measure)
+    let tested = estimates.count + (primary == nil ? 0 : 1)
     let verdict =
       changed.isEmpty
-      ? "no measure differs between treated and control beyond noise (\(estimates.count) tested, false-discovery rate \(Format.percent(options.alpha, decimals: 0)))"
-      : "the rollout changed \(changed.count) of \(estimates.count) measures against the control group (false-discovery rate \(Format.percent(options.alpha, decimals: 0))): "
-        + changed.map(\.measure).joined(separator: ", ")
+      ? "no measure differs between treated and control beyond noise (\(tested) tested, chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0)))"
+      : "the rollout changed \(changed.count) of \(tested) measures against the control group (chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0))): "
+        + changed.joined(separator: ", ")
 
     var evaluation = ControlledEvaluation(
       launch: options.launch, period: period, preWindow: w.preLabel, postWindow: w.postLabel, postPeriods: w.postCount,
-      treatedCustomers: total[0], controlCustomers: total[1], estimates: estimates, alpha: options.alpha, verdict: verdict,
-      rollout: nil, warnings: warnings)
+      treatedCustomers: total[0], controlCustomers: total[1], estimates: estimates, alpha: options.alpha,
+      primary: primary, primaryLevel: test.primaryLevel, primaryFlagged: test.primaryFlagged, secondaryLevel: test.secondaryLevel,
+      procedure: Self.procedure(alpha: options.alpha), verdict: verdict, rollout: nil, warnings: warnings)
     let late = estimates.filter { !$0.respondsInTime }.map(\.measure)
     if !late.isEmpty {
       evaluation.warnings.append(
@@ -245,6 +272,28 @@ public struct ControlledEvaluation: Codable, Sendable {
     case .churned: rules.churnAfterPeriods + 1
     default: 0
     }
+  }
+
+  /// Share of alpha spent on the primary test; the rest is the other measures' when it fails.
+  static let primaryShare = 0.8
+
+  /// The fallback procedure: the primary p-value at `primaryShare` alpha; the others'
+  /// Benjamini-Hochberg adjusted p-values against alpha when the primary was flagged, against
+  /// the remaining (1 - primaryShare) alpha when it was not (or is missing).
+  static func fallbackTest(primaryP: Double?, others: [Double], alpha: Double)
+    -> (primaryFlagged: Bool, primaryLevel: Double, adjusted: [Double], secondaryLevel: Double)
+  {
+    let primaryLevel = primaryShare * alpha
+    let flagged = primaryP.map { $0 < primaryLevel } ?? false
+    return (flagged, primaryLevel, benjaminiHochberg(others), flagged ? alpha : alpha - primaryLevel)
+  }
+
+  /// The procedure in words, for the outputs.
+  static func procedure(alpha: Double) -> String {
+    let primary = Format.percent(primaryShare * alpha, decimals: 0), rest = Format.percent(alpha - primaryShare * alpha, decimals: 0)
+    return "primary: \(LaunchBaseComparison.measureName) (the launch base's buying periods, adjusted for those before) at \(primary); "
+      + "then every other measure by Benjamini-Hochberg at \(Format.percent(alpha, decimals: 0)) if the primary is flagged, at \(rest) if not "
+      + "(fallback procedure: the chance of any false verdict is at most \(Format.percent(alpha, decimals: 0)))"
   }
 
   /// Benjamini-Hochberg adjusted p-values, in the order given:

@@ -2,15 +2,29 @@ extension RolloutDesign {
   /// The terminal rendering.
   public func text(period: PeriodKind) -> String {
     let unit = period.rawValue + "s"
-    let isShare = true  // every measure the chain gives is a share of customer-periods
+    // Every measure the chain gives is a share of customer-periods; the placebo's is buying periods per customer.
+    let isShare = method != "placebo"
     func change(_ v: Double) -> String { isShare ? String(format: "%+.2f pt", v * 100) : Format.number(v, decimals: 3) }
     func size(_ v: Double) -> String { isShare ? String(format: "%.2f pt", v * 100) : Format.number(v, decimals: 3) }
     var out: [String] = []
-    out.append(
-      "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) after \(horizonPeriods) \(unit), "
-        + "\(Format.percent(controlShare, decimals: 0)) held out, about \(Format.number(Double(customers), decimals: 0)) customers (\(replicates) simulated replicates from the chain):")
+    if method == "placebo" {
+      out.append(
+        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) (periods with a purchase per customer of the launch base) after \(horizonPeriods) \(unit), "
+          + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
+          + "(\(replicates) replicates drawn from the base of \(placeboWindow ?? "the data's last periods"), "
+          + "the lever's change \(lever == RolloutDesignOptions.Lever.dropout.rawValue ? "by the activity model from each customer's history" : "from the fitted chain")):")
+    } else {
+      out.append(
+        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) after \(horizonPeriods) \(unit), "
+          + "\(Format.percent(controlShare, decimals: 0)) held out, about \(Format.number(Double(customers), decimals: 0)) customers (\(replicates) simulated replicates from the chain):")
+    }
     out.append("  expected change of \(measure): \(change(expectedChange)) (standard error \(size(standardError)))")
-    out.append("  power: \(Format.percent(power, decimals: 0)) (flagged when |change| > \(String(format: "%.2f", criticalZ)) standard errors, the first step of the verdict's false-discovery control)")
+    if method == "placebo" {
+      out.append("  power: \(Format.percent(power, decimals: 0)) (flagged when |change| > \(String(format: "%.2f", criticalZ)) standard errors, the evaluation's primary test)")
+      if let f = falseFlagRate { out.append("  flagged without an effect: \(Format.percent(f, decimals: 1)) of replicates") }
+    } else {
+      out.append("  power: \(Format.percent(power, decimals: 0)) (flagged when |change| > \(String(format: "%.2f", criticalZ)) standard errors, the first step of the verdict's false-discovery control)")
+    }
     out.append(
       "  minimum detectable effect at \(Format.percent(targetPower, decimals: 0)) power: \(size(minimumDetectableChange)) either way on \(measure)"
         + (minimumDetectableEffect.map { ", \(RelativeChange(value: ((effect < 0 ? -$0 : $0) * 1000).rounded() / 1000)) on \(lever)" } ?? ""))
@@ -24,7 +38,9 @@ extension RolloutDesign {
     } else {
       out.append("No control share up to 50% reaches \(Format.percent(targetPower, decimals: 0)) power: run longer, judge on a faster measure, or expect only a larger effect to show.")
     }
-    out.append("The chain knows no customers who buy more or less often than their state says; real data is noisier, so take the power as an upper bound.")
+    if method != "placebo" {
+      out.append("The chain knows no customers who buy more or less often than their state says; real data is noisier, so take the power as an upper bound.")
+    }
     return out.joined(separator: "\n")
   }
 }

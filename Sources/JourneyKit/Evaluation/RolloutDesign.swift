@@ -4,7 +4,9 @@ import Foundation
 public struct RolloutDesignOptions: Sendable {
   /// The lever the rollout pulls, with the scenario engine's meaning (`churn`: the chance of
   /// moving toward lapsed or churned, `conversion`: of purchasing next period, `upgrade`).
-  public enum Lever: String, Codable, Sendable, CaseIterable { case churn, conversion, upgrade }
+  /// `dropout`: the rate at which buying customers fall dormant (the activity model's; needs the
+  /// customers' histories, so only with the launch base's test).
+  public enum Lever: String, Codable, Sendable, CaseIterable { case churn, conversion, upgrade, dropout }
 
   /// `active_share`, `churn_rate`, or a move `from -> to`.
   public var measure: String = "active_share"
@@ -75,6 +77,13 @@ public struct RolloutDesign: Codable, Sendable {
   public var powerByShare: [SharePower]
   /// The smallest share of 5%, 10%, ... 50% with the target power; nil when none has.
   public var recommendedControlShare: Double?
+  /// `chain`: customers walk the fitted chain; `placebo`: the data's last periods stand in for
+  /// the test (`runOnData`).
+  public var method = "chain"
+  /// With `placebo`: the periods standing in for the before and after windows.
+  public var placeboWindow: String? = nil
+  /// With `placebo`: the share of replicates flagged without an effect (about the primary level).
+  public var falseFlagRate: Double? = nil
 
   /// - Throws: `RolloutDesignError` for an unknown measure; `ScenarioError` when the chain cannot take the effect.
   public static func run(model: MarkovModel, options o: RolloutDesignOptions) throws -> RolloutDesign {
@@ -88,6 +97,7 @@ public struct RolloutDesign: Codable, Sendable {
     case .churn: effects.churn = o.effect
     case .conversion: effects.conversion = o.effect
     case .upgrade: effects.upgrade = o.effect
+    case .dropout: throw RolloutDesignError.needsData(measure: o.measure)
     }
     let plan = try ScenarioPlan(
       Scenario(
@@ -252,10 +262,20 @@ public struct RolloutDesign: Codable, Sendable {
 /// A design that cannot be simulated.
 public enum RolloutDesignError: Error, Equatable, CustomStringConvertible {
   case unknownMeasure(String, hint: String)
+  /// The data is too short to stand in for a before and an after window.
+  case tooShort(periods: Int, needed: Int, unit: String)
+  /// The primary measure needs customers' own histories.
+  case needsData(measure: String)
 
   public var description: String {
     switch self {
     case let .unknownMeasure(measure, hint): "--measure: '\(measure)' is not a measure of this model; expected \(hint)"
+    case let .tooShort(periods, needed, unit):
+      "the data has \(periods) complete \(unit)s before the launch; the design of \(LaunchBaseComparison.measureName) needs at least \(needed) "
+        + "(the horizon and 3 before it, with customers who bought); give a shorter --horizon or more history"
+    case let .needsData(measure):
+      "--measure \(measure) or --lever dropout: needs the customers' histories and the launch base's test; give --data FILE (the transactions up to the launch) "
+        + "with --measure \(LaunchBaseComparison.measureName), or a lever of the chain (churn, conversion, upgrade)"
     }
   }
 }

@@ -47,8 +47,26 @@ extension StaggeredEvaluation {
     out.append(c.render())
     out.append("")
     out.append("Verdict: \(verdict).")
+    out.append("Tests: \(procedure).")
+    if let p = primary {
+      out.append("")
+      out.append("Primary: periods with a purchase per customer of each group's launch base, after its launch, against the groups launching last, adjusted for those before:")
+      var t = TextTable(header: ["group", "after", "against", "treated", "control", "theta", "effect"])
+      for c in p.comparisons {
+        t.append([
+          c.group, c.afterWindow, c.controls.joined(separator: ", "), String(c.treatedCustomers), String(c.controlCustomers),
+          Format.number(c.theta, decimals: 3), String(format: "%+.3f", c.effect),
+        ])
+      }
+      out.append(t.render())
+      let interval = "\(String(format: "%+.3f", p.effect.low)) .. \(String(format: "%+.3f", p.effect.high))"
+      let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
+      out.append(
+        "  summed over the groups: \(String(format: "%+.3f", p.effect.value)), \(Format.percent(1 - alpha, decimals: 0)) interval \(interval), "
+          + "p \(String(format: "%.2g", p.pValue)) against \(Format.percent(primaryLevel, decimals: 0)): \(outcome)")
+    }
     out.append("")
-    out.append("Effect averaged over the first \(postPeriods) \(period.rawValue)s since launch (\(Format.percent(1 - alpha, decimals: 0)) intervals from a bootstrap over customers; \(correction)-adjusted):")
+    out.append("Effect averaged over the first \(postPeriods) \(period.rawValue)s since launch (\(Format.percent(1 - alpha, decimals: 0)) intervals from a bootstrap over customers; \(correction)-adjusted, changed below \(Format.percent(secondaryLevel, decimals: 0))):")
     var t = TextTable(header: ["measure", "effect", "interval", "adjusted p", "changed", "responds"])
     for e in estimates {
       t.append([

@@ -12,9 +12,11 @@ import Foundation
 /// effect    = mean of ATT(g, e) over every cell (g, e) with e within the post window
 /// ```
 ///
-/// where pre(g) is the `prePeriods` periods before L(g). Intervals, p-values and the verdict are
-/// as in `ControlledEvaluation`: a bootstrap over customers within each group, and
-/// Benjamini-Hochberg over every measure.
+/// where pre(g) is the `prePeriods` periods before L(g). Intervals and p-values are as in
+/// `ControlledEvaluation` (a bootstrap over customers within each group). The verdict is its
+/// fallback procedure: the primary test (`StaggeredLaunchBase`, each launched group's launch base
+/// against the groups launching last) at 0.8 alpha, then Benjamini-Hochberg over every measure at
+/// alpha when it is flagged, at 0.2 alpha when not.
 public struct StaggeredEvaluation: Codable, Sendable {
   public typealias Interval = RolloutEvaluation.Interval
 
@@ -56,6 +58,12 @@ public struct StaggeredEvaluation: Codable, Sendable {
   public var estimates: [Estimate]
   public var alpha: Double
   public var correction = "Benjamini-Hochberg"
+  /// The primary test: launch bases' buying periods against the groups launching last.
+  public var primary: StaggeredLaunchBase? = nil
+  public var primaryLevel: Double = 0
+  public var primaryFlagged = false
+  public var secondaryLevel: Double = 0
+  public var procedure = ""
   public var verdict: String
   public var warnings: [String]
 
@@ -212,17 +220,21 @@ public struct StaggeredEvaluation: Codable, Sendable {
           standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: lag,
           respondsInTime: post > lag, byTimeSinceLaunch: byEvent))
     }
-    let adjusted = ControlledEvaluation.benjaminiHochberg(estimates.map(\.pValue))
+    let primary = StaggeredLaunchBase.run(
+      table, space: space, groupOfCustomer: groups, names: levels.map { attribute.levels[$0] }, starts: starts, pre: pre, post: post,
+      bootstrap: options.bootstrap, seed: options.seed, alpha: options.alpha)
+    let test = ControlledEvaluation.fallbackTest(primaryP: primary?.pValue, others: estimates.map(\.pValue), alpha: options.alpha)
     for k in estimates.indices {
-      estimates[k].adjustedPValue = adjusted[k]
-      estimates[k].flagged = adjusted[k] < options.alpha
+      estimates[k].adjustedPValue = test.adjusted[k]
+      estimates[k].flagged = test.adjusted[k] < test.secondaryLevel
     }
-    let changed = estimates.filter(\.flagged)
+    let changed = (test.primaryFlagged ? [LaunchBaseComparison.measureName] : []) + estimates.filter(\.flagged).map(\.measure)
+    let tested = estimates.count + (primary == nil ? 0 : 1)
     let verdict =
       changed.isEmpty
-      ? "no measure differs between launched and not-yet-launched groups beyond noise (\(estimates.count) tested, false-discovery rate \(Format.percent(options.alpha, decimals: 0)))"
-      : "the rollout changed \(changed.count) of \(estimates.count) measures against the groups not yet launched (false-discovery rate \(Format.percent(options.alpha, decimals: 0))): "
-        + changed.map(\.measure).joined(separator: ", ")
+      ? "no measure differs between launched and not-yet-launched groups beyond noise (\(tested) tested, chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0)))"
+      : "the rollout changed \(changed.count) of \(tested) measures against the groups not yet launched (chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0))): "
+        + changed.joined(separator: ", ")
     var warnings: [String] = []
     let last = levels.last.map { attribute.levels[$0] } ?? ""
     warnings.append("'\(last)' launches last: with no group left to compare with after its launch, it serves only as a control")
@@ -235,6 +247,8 @@ public struct StaggeredEvaluation: Codable, Sendable {
       cohorts: levels.enumerated().map { k, level in
         Cohort(value: attribute.levels[level], launch: launches[attribute.levels[level]]!, firstPeriod: period.label(of: starts[k]), customers: customers[k])
       },
-      prePeriods: pre, postPeriods: post, estimates: estimates, alpha: options.alpha, verdict: verdict, warnings: warnings)
+      prePeriods: pre, postPeriods: post, estimates: estimates, alpha: options.alpha, primary: primary, primaryLevel: test.primaryLevel,
+      primaryFlagged: test.primaryFlagged, secondaryLevel: test.secondaryLevel, procedure: ControlledEvaluation.procedure(alpha: options.alpha),
+      verdict: verdict, warnings: warnings)
   }
 }

@@ -507,12 +507,17 @@ extension ActivityModel {
   ///
   /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
   /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.
-  public func outlook(_ h: PurchaseHistories, intervals: [(from: Double, to: Double)]) -> CustomerActivityOutlook {
+  ///
+  /// With `dormancyChange` (-0.2: customers fall dormant 20% less often), every grid point's
+  /// dormancy rate changes by that much from the end of the history on; what is known of each
+  /// customer (its posterior and its chance of being active) still comes from the rates as fitted.
+  public func outlook(_ h: PurchaseHistories, intervals: [(from: Double, to: Double)], dormancyChange: Double = 0) -> CustomerActivityOutlook {
     let n = h.customerCount, grid = gridCount, k = intervals.count
     // Tables: purchases = A + B v, buying = C + D v, per grid point and interval.
     var a = Matrix(rowCount: grid, columnCount: k), b = a, c = a, d = a
     for g in 0..<grid {
-      let (lambda, mu) = rates(ofGridPoint: g)
+      let (lambda, fittedMu) = rates(ofGridPoint: g)
+      let mu = fittedMu * (1 + dormancyChange)
       let r = mu + wakeRate, pi = wakeRate / r
       let e = TwoStateExponential(lambda: lambda, mu: mu, omega: wakeRate)
       for (i, interval) in intervals.enumerated() {

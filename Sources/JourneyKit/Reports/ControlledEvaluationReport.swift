@@ -11,6 +11,13 @@ public struct ControlledEvaluationReport: Sendable {
   public func document() -> ReportDocument {
     let e = evaluation
     var summary = ["Verdict: \(e.verdict)."]
+    if let p = e.primary {
+      let relative = String(format: "%+.1f%%", 100 * p.relativeEffect)
+      let interval = "\(String(format: "%+.3f", p.effect.low)) to \(String(format: "%+.3f", p.effect.high))"
+      let perCustomer = "\(String(format: "%+.3f", p.effect.value)) per customer, \(Format.percent(1 - e.alpha, decimals: 0)) interval \(interval)"
+      summary.append(
+        "Customers who had bought before the launch bought in \(relative) periods against the control group (\(perCustomer), p \(String(format: "%.2g", p.pValue))).")
+    }
     if let r = e.rollout {
       summary.append(
         "Rolled out to everyone, the measured changes are worth \(signed(r.incrementalRevenue.value)) revenue over \(r.horizonPeriods) \(e.period.rawValue)s (range \(signed(r.incrementalRevenue.low)) to \(signed(r.incrementalRevenue.high))).")
@@ -24,7 +31,7 @@ public struct ControlledEvaluationReport: Sendable {
       assumptions: [
         .init("Effect", "difference in differences: (treated after - before) - (control after - before)"),
         .init("Intervals", "\(Format.percent(1 - e.alpha, decimals: 0)) from a bootstrap over customers within each group"),
-        .init("Verdict", "\(e.correction)-adjusted p-values over all \(e.estimates.count) measures, flagged below \(Format.percent(e.alpha, decimals: 0))"),
+        .init("Verdict", e.procedure),
       ],
       sections: [eventTimeSection(), tableSection()], appendix: [], warnings: e.warnings)
   }

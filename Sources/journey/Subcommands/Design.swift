@@ -7,18 +7,21 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Plan a holdout test before the launch: power, smallest detectable effect, control share.",
       discussion: """
-        Simulates the rollout's test from a fitted chain (a model file, or a lifecycle model \
-        fitted on the data): every customer of the base, and the entrants the history brings, \
-        walks a before and an after window; treated customers move with the lever pulled from \
-        the launch. The difference in differences of the measure, tested as `journey evaluate \
-        --control` tests it (against --measures-tested measures), gives the power, the \
-        minimum detectable effect and the smallest control share with the target power.
+        With --data (the transactions up to the launch) the design simulates the evaluation's \
+        primary test, launch_base_buying_periods: the data's last 2 x horizon periods stand in \
+        for the before and after windows, customers are drawn from that base as many as the \
+        base at the launch has, held out at random, and the treated gain the buying periods \
+        the lever adds (dropout: by the activity model from each customer's history; churn, \
+        conversion, upgrade: by the fitted lifecycle chain from their state). The test is the one \
+        `journey evaluate --control` makes (regression-adjusted, at 80% of alpha).
 
-        The chain has no customers who buy more or less often than their state says, so real \
-        data is noisier: take the power as an upper bound.
+        With --measure active_share, churn_rate or a move (or with --model), every customer of \
+        the chain's base walks the chain instead, and the difference in differences of the \
+        measure is tested against --measures-tested measures. The chain has no customers who \
+        buy more or less often than their state says: take that power as an upper bound.
 
         Example:
-          journey design --data transactions.csv --lever churn --effect -20% --horizon 12 --control 10%
+          journey design --data before-launch.csv --lever dropout --effect -20% --horizon 12 --control 10%
           journey design --model model.json --measure "at_risk -> lapsed" --effect -30% --control 20%
         """
     )
@@ -29,11 +32,11 @@ extension JourneyCommand {
     @Option(help: "Transactions (customer_id,date,amount[,event]) to fit a lifecycle model on.")
     var data: String?
 
-    @Option(help: "The measure the test is judged on: active_share, churn_rate, or a move such as 'at_risk -> lapsed'.")
-    var measure: String = "active_share"
+    @Option(help: "The measure the test is judged on: launch_base_buying_periods (the evaluation's primary test; needs --data), active_share, churn_rate, or a move such as 'at_risk -> lapsed' (default: launch_base_buying_periods with --data, active_share with --model).")
+    var measure: String?
 
-    @Option(help: "The lever the rollout pulls: churn, conversion or upgrade (as in scenarios).")
-    var lever: RolloutDesignOptions.Lever = .churn
+    @Option(help: "The lever the rollout pulls: dropout (the rate at which buying customers fall dormant, from their histories; needs --data), or churn, conversion or upgrade (the chain's, as in scenarios). Default: dropout with --data, churn with --model.")
+    var lever: RolloutDesignOptions.Lever?
 
     @Option(parsing: .unconditional, help: "The relative change the rollout is expected to make to the lever, e.g. -20%.")
     var effect: String = "-20%"
@@ -63,8 +66,11 @@ extension JourneyCommand {
 
     func options() throws -> RolloutDesignOptions {
       var o = RolloutDesignOptions()
-      o.measure = measure
-      o.lever = lever
+      o.measure = measure ?? (data != nil ? LaunchBaseComparison.measureName : "active_share")
+      o.lever = lever ?? (data != nil && o.measure == LaunchBaseComparison.measureName ? .dropout : .churn)
+      if data == nil && o.measure == LaunchBaseComparison.measureName || o.lever == .dropout && (data == nil || o.measure != LaunchBaseComparison.measureName) {
+        throw ValidationError(RolloutDesignError.needsData(measure: o.measure).description)
+      }
       o.effect = try change(effect, flag: "effect")
       guard o.effect != 0, o.effect >= -1 else { throw ValidationError("--effect: '\(effect)' must be a change other than 0%, at least -100%") }
       guard let share = RelativeChange(parsing: control)?.value, share > 0, share < 1 else {
@@ -82,9 +88,12 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      let o = try options()
       let fitted: MarkovModel
+      let table: TransactionTable?
       if let model {
         fitted = try MarkovModel.load(path: model)
+        table = nil
       } else {
         let ingest: IngestResult
         do {
@@ -93,9 +102,20 @@ extension JourneyCommand {
           printError(error.description)
           throw ExitCode(65)
         }
+        table = ingest.table
         fitted = try ModelFitter.fit(ingest.table, options: FitOptions())
       }
-      let design = try RolloutDesign.run(model: fitted, options: options())
+      let design: RolloutDesign
+      if let table, o.measure == LaunchBaseComparison.measureName {
+        do {
+          design = try RolloutDesign.runOnData(table, model: fitted, options: o)
+        } catch let error as RolloutDesignError {
+          printError(error.description)
+          throw ExitCode(65)
+        }
+      } else {
+        design = try RolloutDesign.run(model: fitted, options: o)
+      }
       print(json ? try JSONOutput.encode(design) : design.text(period: fitted.window.period), terminator: json ? "" : "\n")
     }
   }

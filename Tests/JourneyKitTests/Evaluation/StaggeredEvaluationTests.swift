@@ -62,6 +62,26 @@ struct StaggeredEvaluationTests {
     let active = try #require(e.estimates.first { $0.measure == "active_share" })
     #expect(active.flagged && active.effect.value > 0, "\(e.verdict)")
     #expect(active.byTimeSinceLaunch.first?.groups == 3 && active.byTimeSinceLaunch.last?.groups == 1)
+    // The primary test: R1, R2, R3 each against R4 (launching last), from their launch until R4's.
+    let primary = try #require(e.primary)
+    #expect(primary.comparisons.map(\.group) == ["R1", "R2", "R3"])
+    #expect(primary.comparisons.map(\.afterWindow) == ["2024-07 .. 2025-03 (9)", "2024-10 .. 2025-03 (6)", "2025-01 .. 2025-03 (3)"])
+    #expect(primary.comparisons.allSatisfy { $0.controls == ["R4"] })
+    // The effect is the sum of the comparisons' differences, and the cut shows in it.
+    #expect(abs(primary.effect.value - primary.comparisons.reduce(0) { $0 + $1.effect }) < 1e-12)
+    #expect(e.primaryFlagged && primary.effect.value > 0, "\(primary)")
+  }
+
+  @Test func poissonWeightsHaveMeanAndVarianceOne() {
+    // The Poisson bootstrap's weights: Poisson(1) has mean 1 and variance 1 (the definition);
+    // 200,000 draws put both within 0.02.
+    var rng = RandomSource(seed: 3)
+    let draws = (0..<200_000).map { _ in Double(StaggeredLaunchBase.poisson1(&rng)) }
+    let mean = draws.reduce(0, +) / Double(draws.count)
+    let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(draws.count - 1)
+    #expect(abs(mean - 1) < 0.02 && abs(variance - 1) < 0.02, "\(mean) \(variance)")
+    // P(0) = e^-1.
+    #expect(abs(Double(draws.filter { $0 == 0 }.count) / Double(draws.count) - exp(-1.0)) < 0.005)
   }
 
   @Test func valuesWithoutALaunchAreNamed() throws {

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+@testable import JourneyKit
+
+@Suite("The primary test: the launch base's buying periods, regression-adjusted")
+struct LaunchBaseComparisonTests {
+  @Test func adjustedDifferenceByHand() throws {
+    // x = 1, 3 | 2, 0 and y = 2, 4 | 1, 1 (treated | control). mean x 1.5, mean y 2;
+    // cov sum = 0 + 3 - 0.5 + 1.5 = 4, var sum = 0.25 + 2.25 + 0.25 + 2.25 = 5: theta 0.8.
+    // Adjusted y - 0.8 (x - 1.5): 2.4, 2.8 | 0.6, 2.2; means 2.6 and 1.4, effect 1.2;
+    // variances 0.08 and 1.28, se = sqrt(0.08 / 2 + 1.28 / 2) = sqrt(0.68);
+    // p = 2 (1 - Phi(1.2 / sqrt(0.68))) = 0.14561 (Python: math.erf).
+    let c = try #require(
+      LaunchBaseComparison.estimate(outcome: [2, 4, 1, 1], covariate: [1, 3, 2, 0], treated: [true, true, false, false], alpha: 0.05))
+    #expect(abs(c.theta - 0.8) < 1e-12)
+    #expect(abs(c.effect.value - 1.2) < 1e-12)
+    #expect(abs(c.standardError - 0.68.squareRoot()) < 1e-12)
+    #expect(abs(c.pValue - 0.1456100953968671) < 1e-6, "\(c.pValue)")
+    #expect(abs(c.relativeEffect - 1.2 / 1.4) < 1e-12)
+    #expect(c.treatedMean == 3 && c.controlMean == 1 && c.treatedCustomers == 2 && c.controlCustomers == 2)
+    // 95% normal interval: 1.2 -+ 1.959964 sqrt(0.68).
+    #expect(abs(c.effect.low - (1.2 - 1.959963984540054 * 0.68.squareRoot())) < 1e-9)
+    // A group of one has no spread to test against.
+    #expect(LaunchBaseComparison.estimate(outcome: [1, 2, 3], covariate: [0, 0, 0], treated: [true, true, false], alpha: 0.05) == nil)
+  }
+
+  @Test func aCovariateWithoutSpreadLeavesThePlainDifference() throws {
+    let c = try #require(
+      LaunchBaseComparison.estimate(outcome: [3, 5, 1, 2], covariate: [2, 2, 2, 2], treated: [true, true, false, false], alpha: 0.05))
+    #expect(c.theta == 0 && c.effect.value == 2.5)
+  }
+
+  @Test func launchBaseCountsBuyingPeriodsByHand() throws {
+    // A bought in 2024-01 and twice in 2024-03 (one period), then 2025-02: before 2, after 1.
+    // B first bought after the launch: not in the base. D bought in 2023-06 only: before 0, after 0.
+    func r(_ id: String, _ y: Int, _ m: Int, _ d: Int = 5) -> TransactionRecord { TransactionRecord(id, CalendarDay(year: y, month: m, day: d)!, 10) }
+    let table = TransactionTable(records: [
+      r("A", 2024, 1), r("A", 2024, 3), r("A", 2024, 3, 20), r("A", 2025, 2), r("B", 2025, 3), r("D", 2023, 6), r("A", 2025, 12, 31),
+    ])
+    let period = PeriodKind.month
+    let space = StateSpace(kind: .lifecycle, period: period, rules: .defaults(for: period))
+    let launch = period.index(of: day("2025-01-01"))
+    let base = LaunchBase.collect(table, space: space, before: (launch - 12)..<launch, after: launch..<(launch + 12))
+    let ids = base.customers.map { table.customerIDs[$0] }
+    #expect(ids.sorted() == ["A", "D"])
+    let a = try #require(ids.firstIndex(of: "A")), d = try #require(ids.firstIndex(of: "D"))
+    #expect(base.before[a] == 2 && base.after[a] == 2, "2025-02 and 2025-12")
+    #expect(base.before[d] == 0 && base.after[d] == 0)
+  }
+
+  @Test func fallbackProcedureSpendsAlphaAsStated() {
+    // Primary at 0.8 x 5% = 4%; the rest at 5% when it is flagged, at 1% when not.
+    let hit = ControlledEvaluation.fallbackTest(primaryP: 0.03, others: [0.02, 0.5], alpha: 0.05)
+    #expect(hit.primaryFlagged && abs(hit.primaryLevel - 0.04) < 1e-12 && abs(hit.secondaryLevel - 0.05) < 1e-12)
+    // BH of [0.02, 0.5]: 0.04 and 0.5; 0.04 < 5% is flagged.
+    #expect(abs(hit.adjusted[0] - 0.04) < 1e-12)
+    let miss = ControlledEvaluation.fallbackTest(primaryP: 0.045, others: [0.02, 0.5], alpha: 0.05)
+    #expect(!miss.primaryFlagged && abs(miss.secondaryLevel - 0.01) < 1e-12)
+    #expect(!ControlledEvaluation.fallbackTest(primaryP: nil, others: [], alpha: 0.05).primaryFlagged)
+  }
+
+  @Test func plantedDropoutCutIsFlaggedByThePrimaryAndANullIsNot() throws {
+    var o = EvaluationOptions(launch: day("2025-01-01"))
+    o.bootstrap = 100
+    o.fit.stateSpace = .lifecycle
+    for (seed, churn) in [(UInt64(31), -0.5), (32, 0)] {
+      let h = try ControlledEvaluationTests.history(customers: 5_000, seed: seed, churn: churn)
+      let table = TransactionTable(history: h)
+      let groups = try RolloutGroup.fromControlList(h.controlIDs(), source: "c", table: table)
+      let e = try ControlledEvaluation.run(table, groups: groups, options: o)
+      let p = try #require(e.primary, "seed \(seed)")
+      // Control customers who bought before the launch, counted from the groups directly.
+      let controlBase = (0..<table.customerCount).filter { c in groups[c] == .control && table.day[table.rows(of: c).lowerBound] < day("2025-01-01").dayNumber }
+      #expect(p.controlCustomers == controlBase.count, "seed \(seed)")
+      if churn < 0 {
+        #expect(e.primaryFlagged && p.effect.value > 0, "seed \(seed): \(p)")
+        #expect(e.verdict.contains(LaunchBaseComparison.measureName))
+      } else {
+        #expect(!e.primaryFlagged, "seed \(seed): \(p)")
+      }
+    }
+  }
+}
+
+@Suite("Holdout test design on the data (the primary test)")
+struct RolloutDesignOnDataTests {
+  @Test func buyingChangeOfOnePeriodIsTheMatrixDifference() throws {
+    // Over one period, delta(i) = sum over purchasing k of (P'[i, k] - P[i, k]): the definition,
+    // read off the two matrices.
+    let h = try ControlledEvaluationTests.history(customers: 2_000, seed: 5, churn: 0)
+    let model = try ModelFitter.fit(TransactionTable(history: h), options: FitOptions())
+    let pulled = try RolloutDesign.leverMatrix(model: model, lever: .churn, effect: -0.3)
+    let buying = model.stateSpace.states.indices.filter { model.stateSpace.states[$0].stage.isPurchasing }
+    let delta = try RolloutDesign.expectedBuyingChange(model: model, lever: .churn, effect: -0.3, horizon: 1)
+    for i in delta.indices {
+      let expected = buying.reduce(0.0) { $0 + pulled[i, $1] - model.matrix[i, $1] }
+      #expect(abs(delta[i] - expected) < 1e-12, "state \(model.stateSpace.states[i].name)")
+    }
+    // Less churn means more buying, from every state that can still buy.
+    let year = try RolloutDesign.expectedBuyingChange(model: model, lever: .churn, effect: -0.3, horizon: 12)
+    #expect(year.allSatisfy { $0 >= -1e-12 } && year.contains { $0 > 0.01 })
+  }
+
+  @Test func strongEffectHasPowerAndNoEffectIsRarelyFlagged() throws {
+    let h = try ControlledEvaluationTests.history(customers: 4_000, seed: 8, churn: 0)
+    let table = TransactionTable(history: h).truncated(through: day("2024-12-31"))
+    let model = try ModelFitter.fit(table, options: FitOptions())
+    var o = RolloutDesignOptions()
+    o.measure = LaunchBaseComparison.measureName
+    o.effect = -0.6
+    o.controlShare = 0.3
+    o.replicates = 200
+    let d = try RolloutDesign.runOnData(table, model: model, options: o)
+    #expect(d.method == "placebo" && d.placeboWindow == "2023-01 .. 2024-12")
+    #expect(d.power > 0.8 && d.expectedChange > 0, "\(d.power) \(d.expectedChange)")
+    // Without an effect the test flags at its level, 4%: 200 replicates give at most about 10%.
+    #expect(try #require(d.falseFlagRate) < 0.1)
+    o.effect = -0.01
+    let weak = try RolloutDesign.runOnData(table, model: model, options: o)
+    #expect(weak.power < 0.3 && weak.minimumDetectableEffect! > 0.01)
+  }
+
+  @Test func shortDataIsNamed() throws {
+    let h = try ControlledEvaluationTests.history(customers: 500, seed: 9, churn: 0)
+    let table = TransactionTable(history: h).truncated(through: day("2023-10-31"))
+    let model = try ModelFitter.fit(table, options: FitOptions())
+    var o = RolloutDesignOptions()
+    o.horizonPeriods = 12
+    do {
+      _ = try RolloutDesign.runOnData(table, model: model, options: o)
+      Issue.record("no error")
+    } catch {
+      #expect("\(error)".hasSuffix("needs at least 15 (the horizon and 3 before it, with customers who bought); give a shorter --horizon or more history"), "\(error)")
+    }
+  }
+}
