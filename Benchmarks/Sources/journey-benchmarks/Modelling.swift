@@ -101,25 +101,26 @@ func benchmarkForecast(_ input: BenchmarkInput, runs: Int) throws {
   blackHole += f!.expected[.revenue]!.last!
   print(String(format: "forecast 127 states (rfm:5) x 36 periods x 10,000 replicates, parameter uncertainty, batched dgemm: median %.3f s", median(batched)))
   result("forecast 127 states x 36 x 10,000", String(format: "%.2f s", median(batched)), "< 1 s")
-  // Process noise moves every customer at random: its cost grows with the base (1.5M here), so
-  // it is measured on 200 replicates and reported per replicate.
+  // Process noise: a base this large (1.5M) draws it as one normal per period and replicate
+  // (`GaussianProcessNoise`); measured on 200 replicates and reported per replicate.
   o.processNoise = true
   o.replicates = 200
   let noisy = try measure(runs: 1) { f = try ForecastEngine.run(model: rfm, options: o) }
   blackHole += f!.bands[.revenue]!.last!.p50
-  print(String(format: "  with process noise (multinomial moves of %@ customers), 200 replicates: %.3f s (%.1f ms per replicate)", Format.number(rfm.currentBase.reduce(0, +)), median(noisy), median(noisy) / 200 * 1e3))
+  print(String(format: "  with process noise (%@ customers, Gaussian), 200 replicates: %.3f s (%.1f ms per replicate)", Format.number(rfm.currentBase.reduce(0, +)), median(noisy), median(noisy) / 200 * 1e3))
   result("  the same with process noise", String(format: "%.1f ms per replicate", median(noisy) / 200 * 1e3), "(< 0.1 ms)")
 
   fit.stateSpace = .lifecycle
   fit.splitBy = "segment"
-  let big = try ModelFitter.fit(withSegments(table, levels: 286), options: fit)
-  precondition(big.stateSpace.count == 2_002)
+  // As many segments as a split may have (`Limits.splitValues`).
+  let big = try ModelFitter.fit(withSegments(table, levels: Limits.splitValues), options: fit)
+  precondition(big.stateSpace.count == 7 * Limits.splitValues)
   o.replicates = 100
   o.processNoise = false
   let large = try measure(runs: runs) { f = try ForecastEngine.run(model: big, options: o) }
   blackHole += f!.bands[.revenue]!.last!.p50
-  print(String(format: "forecast 2,002 states (lifecycle x 286 segments) x 36 periods x 100 replicates, parameter uncertainty: median %.3f s", median(large)))
-  result("forecast 2,002 states x 36 x 100", String(format: "%.2f s", median(large)), "< 5 s")
+  print(String(format: "forecast 1,400 states (lifecycle x 200 segments) x 36 periods x 100 replicates, parameter uncertainty: median %.3f s", median(large)))
+  result("forecast 1,400 states x 36 x 100", String(format: "%.2f s", median(large)), "< 5 s")
 }
 
 /// Six scenarios x 36 periods x 1,000 replicates on the 127-state model, common random numbers.
