@@ -105,7 +105,7 @@ public struct RolloutDesign: Codable, Sendable {
   /// With `placebo`: the share of replicates flagged without an effect (about the primary level).
   public var falseFlagRate: Double? = nil
 
-  /// - Throws: `RolloutDesignError` for an unknown measure; `ScenarioError` when the chain cannot take the effect.
+  /// - Throws: `RolloutDesignError` for an unknown measure; `YAMLFileError` when the chain cannot take the effect.
   public static func run(model: MarkovModel, options o: RolloutDesignOptions) throws -> RolloutDesign {
     let space = model.stateSpace
     let s = space.count
