@@ -200,8 +200,8 @@ public struct ControlledEvaluation: Codable, Sendable {
           measure: catalogue.names[k], isMove: catalogue.isMove(k), treatedBefore: values[0], treatedAfter: values[1],
           controlBefore: values[2], controlAfter: values[3],
           effect: Interval(
-            value: value, low: StateAssigner.quantile(samples[k], options.alpha / 2),
-            high: StateAssigner.quantile(samples[k], 1 - options.alpha / 2)),
+            value: value, low: Quantile.of(samples[k], options.alpha / 2),
+            high: Quantile.of(samples[k], 1 - options.alpha / 2)),
           standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: catalogue.lag(k),
           respondsInTime: w.postCount > catalogue.lag(k)))
     }
@@ -282,7 +282,7 @@ public struct ControlledEvaluation: Codable, Sendable {
     let series: [StaggeredEvaluation.EventTimeEffect] = periods.indices.compactMap { k in
       guard let v = point[k], samples[k].count > 1 else { return nil }
       return .init(
-        periodsSinceLaunch: k, effect: Interval(value: v, low: StateAssigner.quantile(samples[k], lo), high: StateAssigner.quantile(samples[k], hi)),
+        periodsSinceLaunch: k, effect: Interval(value: v, low: Quantile.of(samples[k], lo), high: Quantile.of(samples[k], hi)),
         groups: 1)
     }
     return (series, periods.map { options.fit.period.start(of: $0) })
@@ -377,8 +377,8 @@ public struct ControlledEvaluation: Codable, Sendable {
     return RolloutValue(
       horizonPeriods: horizon,
       incrementalRevenue: Interval(
-        value: value, low: range.isEmpty ? value : StateAssigner.quantile(range, 0.05),
-        high: range.isEmpty ? value : StateAssigner.quantile(range, 0.95)),
+        value: value, low: range.isEmpty ? value : Quantile.of(range, 0.05),
+        high: range.isEmpty ? value : Quantile.of(range, 0.95)),
       scenarioYAML: scenarioYAML(moves: moves, changes: point, targets: fromStates, launch: options.launch))
   }
 

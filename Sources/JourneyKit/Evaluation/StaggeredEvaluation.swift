@@ -242,13 +242,13 @@ public struct StaggeredEvaluation: Codable, Sendable {
         guard let v = point.byEvent[e][k], eventSamples[e][k].count > 1 else { return nil }
         return EventTimeEffect(
           periodsSinceLaunch: eventTimes[e],
-          effect: Interval(value: v, low: StateAssigner.quantile(eventSamples[e][k], lo), high: StateAssigner.quantile(eventSamples[e][k], hi)),
+          effect: Interval(value: v, low: Quantile.of(eventSamples[e][k], lo), high: Quantile.of(eventSamples[e][k], hi)),
           groups: Set(cells.filter { $0.event == eventTimes[e] }.map(\.cohort)).count)
       }
       estimates.append(
         Estimate(
           measure: catalogue.names[k], isMove: catalogue.isMove(k),
-          effect: Interval(value: value, low: StateAssigner.quantile(samples, lo), high: StateAssigner.quantile(samples, hi)),
+          effect: Interval(value: value, low: Quantile.of(samples, lo), high: Quantile.of(samples, hi)),
           standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: lag,
           respondsInTime: post > lag, byTimeSinceLaunch: byEvent))
     }
