@@ -19,9 +19,9 @@ public struct RolloutDesignOptions: Sendable {
   /// Share of customers held out.
   public var controlShare = 0.1
   /// Simulated holdout tests: each draws a new random holdout and new moves.
-  public var replicates = 200
+  public var replicates = MonteCarloDefaults.designReplicates
   /// Seed of the simulation: the same seed gives the same power.
-  public var seed: UInt64 = 1
+  public var seed: UInt64 = MonteCarloDefaults.seed
   /// Two-sided error rate of the evaluation's verdict, shared by `measuresTested` measures.
   public var alpha = 0.05
   /// Measures the evaluation's verdict tests together (its false-discovery control).
