@@ -77,13 +77,15 @@ public struct RolloutDesign: Codable, Sendable {
   public var controlShare: Double
   /// Customers simulated: the model's base that has not churned plus the entrants over both windows (mean).
   public var customers: Int
-  /// Replicates that gave a finite difference in differences (the others are left out).
+  /// Replicates that gave a result (a finite difference in differences; with `placebo`, a
+  /// comparison with customers in both groups): the others are left out.
   public var replicates: Int
   /// Mean difference in differences of the measure the planned effect gives.
   public var expectedChange: Double
   /// Its standard deviation without effect.
   public var standardError: Double
-  /// The |DiD| / sd0 above which the test flags: z(1 - alpha / (2 m)), m the measures tested.
+  /// The |DiD| / sd0 above which the test flags: z(1 - alpha / (2 m)), m the measures tested; with
+  /// `placebo`, z(1 - 0.8 alpha / 2), the primary test's.
   public var criticalZ: Double
   /// Share of replicates in which the planned effect is flagged.
   public var power: Double
