@@ -38,23 +38,32 @@ public enum RolloutGroup: Int8, Codable, Sendable {
 /// so the difference of their changes is the rollout's effect on the treated (Angrist & Pischke
 /// 2009, ch. 5).
 public struct ControlledEvaluation: Codable, Sendable {
+  /// An estimate with its interval, as in the before-and-after evaluation.
   public typealias Interval = RolloutEvaluation.Interval
 
   /// One measure, compared between the groups and windows.
   public struct Estimate: Codable, Sendable {
     /// A KPI name, or `from -> to` for a move.
     public var measure: String
+    /// The measure is a move of the chain (a probability), not a KPI.
     public var isMove: Bool
+    /// The measure in the treated group over the pre-launch window.
     public var treatedBefore: Double
+    /// The measure in the treated group over the post-launch window.
     public var treatedAfter: Double
+    /// The measure in the control group over the pre-launch window.
     public var controlBefore: Double
+    /// The measure in the control group over the post-launch window.
     public var controlAfter: Double
     /// The difference in differences, with its bootstrap percentile interval.
     public var effect: Interval
+    /// Standard deviation of the effect over the bootstrap resamples.
     public var standardError: Double
+    /// Two-sided normal p-value of effect / standardError, before any correction.
     public var pValue: Double
     /// Benjamini-Hochberg adjusted over every measure tested.
     public var adjustedPValue: Double
+    /// The adjusted p-value is below `secondaryLevel`: part of the verdict.
     public var flagged: Bool
     /// Periods of no purchase a customer needs before this measure can move (a churn counted
     /// after 6 quiet months cannot show a change made in the last 6 months).
@@ -65,6 +74,7 @@ public struct ControlledEvaluation: Codable, Sendable {
 
   /// The measured effect rolled out to everyone, through the scenario engine.
   public struct RolloutValue: Codable, Sendable {
+    /// Periods projected (a year of the evaluation's period).
     public var horizonPeriods: Int
     /// Incremental revenue over the horizon: the point estimate, and the 5% to 95% range over
     /// bootstrap draws of the measured moves.
@@ -73,15 +83,25 @@ public struct ControlledEvaluation: Codable, Sendable {
     public var scenarioYAML: String
   }
 
+  /// The first day of the rollout.
   public var launch: CalendarDay
+  /// The period length of the evaluation.
   public var period: PeriodKind
+  /// The pre-launch window as period labels.
   public var preWindow: String
+  /// The post-launch window as period labels.
   public var postWindow: String
+  /// Complete periods in the post-launch window.
   public var postPeriods: Int
+  /// Customers of the table in the treated group (including those first seen after the launch).
   public var treatedCustomers: Int
+  /// Customers of the table in the control group (including those first seen after the launch).
   public var controlCustomers: Int
+  /// Every measure that could be computed, KPIs first, then the moves.
   public var estimates: [Estimate]
+  /// The two-sided error rate of the verdict: the chance of any false flag is at most alpha.
   public var alpha: Double
+  /// The multiple-testing correction applied to the measures other than the primary.
   public var correction = "Benjamini-Hochberg"
   /// The primary test: the launch base's buying periods, regression-adjusted (nil when a group has no base).
   public var primary: LaunchBaseComparison?
@@ -93,12 +113,16 @@ public struct ControlledEvaluation: Codable, Sendable {
   public var secondaryLevel: Double = 0
   /// The testing procedure, in words.
   public var procedure = ""
+  /// The verdict in one sentence: which measures changed, or that none did beyond noise.
   public var verdict: String
+  /// The measured moves rolled out to everyone (nil when there are no moves or the scenario cannot be built).
   public var rollout: RolloutValue?
+  /// What the reader should know before trusting the numbers (short windows, a small control group, slow measures).
   public var warnings: [String]
   /// `active_share`'s difference in differences per post period (each against the whole before
   /// window), to show when the effect sets in; period starts are `eventPeriodStarts`.
   public var activeShareByPeriod: [StaggeredEvaluation.EventTimeEffect] = []
+  /// The first day of each post period in `activeShareByPeriod`.
   public var eventPeriodStarts: [CalendarDay] = []
 
   /// Measures tested: the flagged ones are the verdict.
@@ -176,8 +200,8 @@ public struct ControlledEvaluation: Codable, Sendable {
           measure: catalogue.names[k], isMove: catalogue.isMove(k), treatedBefore: values[0], treatedAfter: values[1],
           controlBefore: values[2], controlAfter: values[3],
           effect: Interval(
-            value: value, low: StateAssigner.quantile(samples[k], options.alpha / 2),
-            high: StateAssigner.quantile(samples[k], 1 - options.alpha / 2)),
+            value: value, low: Quantile.of(samples[k], options.alpha / 2),
+            high: Quantile.of(samples[k], 1 - options.alpha / 2)),
           standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: catalogue.lag(k),
           respondsInTime: w.postCount > catalogue.lag(k)))
     }
@@ -258,7 +282,7 @@ public struct ControlledEvaluation: Codable, Sendable {
     let series: [StaggeredEvaluation.EventTimeEffect] = periods.indices.compactMap { k in
       guard let v = point[k], samples[k].count > 1 else { return nil }
       return .init(
-        periodsSinceLaunch: k, effect: Interval(value: v, low: StateAssigner.quantile(samples[k], lo), high: StateAssigner.quantile(samples[k], hi)),
+        periodsSinceLaunch: k, effect: Interval(value: v, low: Quantile.of(samples[k], lo), high: Quantile.of(samples[k], hi)),
         groups: 1)
     }
     return (series, periods.map { options.fit.period.start(of: $0) })
@@ -353,8 +377,8 @@ public struct ControlledEvaluation: Codable, Sendable {
     return RolloutValue(
       horizonPeriods: horizon,
       incrementalRevenue: Interval(
-        value: value, low: range.isEmpty ? value : StateAssigner.quantile(range, 0.05),
-        high: range.isEmpty ? value : StateAssigner.quantile(range, 0.95)),
+        value: value, low: range.isEmpty ? value : Quantile.of(range, 0.05),
+        high: range.isEmpty ? value : Quantile.of(range, 0.95)),
       scenarioYAML: scenarioYAML(moves: moves, changes: point, targets: fromStates, launch: options.launch))
   }
 

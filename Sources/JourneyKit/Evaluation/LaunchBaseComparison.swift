@@ -22,15 +22,21 @@ import Foundation
 /// of the spread between heavy and light buyers, which the holdout's randomness leaves equal in
 /// both groups, so the difference stays unbiased (Lin 2013 on regression adjustment).
 public struct LaunchBaseComparison: Codable, Sendable, Equatable {
+  /// An estimate with its interval, as in the before-and-after evaluation.
   public typealias Interval = RolloutEvaluation.Interval
 
+  /// The measure's name in verdicts and outputs.
   public static let measureName = "launch_base_buying_periods"
 
+  /// The measure's name (`measureName`).
   public var measure = LaunchBaseComparison.measureName
+  /// Customers of the launch base in the treated group.
   public var treatedCustomers: Int
+  /// Customers of the launch base in the control group.
   public var controlCustomers: Int
   /// Mean buying periods in the after window, unadjusted.
   public var treatedMean: Double
+  /// Mean buying periods of the control group in the after window, unadjusted.
   public var controlMean: Double
   /// The covariate's slope.
   public var theta: Double
@@ -38,7 +44,9 @@ public struct LaunchBaseComparison: Codable, Sendable, Equatable {
   public var effect: Interval
   /// The effect over the control group's adjusted mean (-0.05: treated bought 5% fewer periods).
   public var relativeEffect: Double
+  /// Standard error of the effect (`se` above: each group's variance of y' over its size).
   public var standardError: Double
+  /// Two-sided normal p-value of effect / standardError.
   public var pValue: Double
 
   /// The comparison from per-customer outcomes and covariates.

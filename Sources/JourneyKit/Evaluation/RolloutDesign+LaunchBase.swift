@@ -28,7 +28,7 @@ extension RolloutDesign {
   ///   - table: the transactions up to the launch.
   ///   - model: a model fitted on `table` (its states and its chain).
   /// - Throws: `RolloutDesignError.tooShort` when the data has fewer than h + 3 complete
-  ///   periods; `ScenarioError` when the chain cannot take the effect.
+  ///   periods; `YAMLFileError` when the chain cannot take the effect.
   public static func runOnData(_ table: TransactionTable, model: MarkovModel, options o: RolloutDesignOptions) throws -> RolloutDesign {
     let space = model.stateSpace
     let period = space.period

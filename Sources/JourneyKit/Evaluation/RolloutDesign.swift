@@ -10,6 +10,7 @@ public struct RolloutDesignOptions: Sendable {
 
   /// `active_share`, `churn_rate`, or a move `from -> to`.
   public var measure: String = "active_share"
+  /// The lever the rollout pulls (default `churn`).
   public var lever: Lever = .churn
   /// Relative change the lever is expected to make (-0.2 = 20% less).
   public var effect: Double = -0.2
@@ -17,13 +18,19 @@ public struct RolloutDesignOptions: Sendable {
   public var horizonPeriods = 12
   /// Share of customers held out.
   public var controlShare = 0.1
-  public var replicates = 200
-  public var seed: UInt64 = 1
+  /// Simulated holdout tests: each draws a new random holdout and new moves.
+  public var replicates = MonteCarloDefaults.designReplicates
+  /// Seed of the simulation: the same seed gives the same power.
+  public var seed: UInt64 = MonteCarloDefaults.seed
+  /// Two-sided error rate of the evaluation's verdict, shared by `measuresTested` measures.
   public var alpha = 0.05
   /// Measures the evaluation's verdict tests together (its false-discovery control).
   public var measuresTested = 20
+  /// The power the design should reach: the minimum detectable effect and the recommended
+  /// holdout share are found with it.
   public var targetPower = 0.8
 
+  /// Options with every default.
   public init() {}
 }
 
@@ -51,29 +58,44 @@ public struct RolloutDesignOptions: Sendable {
 /// (as real ones do) make the measure noisier than the chain does, so the power here is an
 /// upper bound; `journey evaluate` measures the noise of the real base with its bootstrap.
 public struct RolloutDesign: Codable, Sendable {
+  /// The power another holdout share would have, with the same planned effect.
   public struct SharePower: Codable, Sendable {
+    /// Share of customers held out.
     public var controlShare: Double
+    /// Chance of flagging the planned effect with that share (normal approximation, sd0 scaled).
     public var power: Double
   }
+  /// The measure tested (`active_share`, `churn_rate`, `from -> to`, or the launch base's buying periods).
   public var measure: String
+  /// The lever pulled (`RolloutDesignOptions.Lever`'s raw value).
   public var lever: String
+  /// The planned relative change of the lever (-0.2 = 20% less).
   public var effect: Double
+  /// Periods of each window, before and after the launch.
   public var horizonPeriods: Int
+  /// Share of customers held out in the simulation.
   public var controlShare: Double
   /// Customers simulated: the model's base that has not churned plus the entrants over both windows (mean).
   public var customers: Int
+  /// Replicates that gave a result (a finite difference in differences; with `placebo`, a
+  /// comparison with customers in both groups): the others are left out.
   public var replicates: Int
   /// Mean difference in differences of the measure the planned effect gives.
   public var expectedChange: Double
   /// Its standard deviation without effect.
   public var standardError: Double
+  /// The |DiD| / sd0 above which the test flags: z(1 - alpha / (2 m)), m the measures tested; with
+  /// `placebo`, z(1 - 0.8 alpha / 2), the primary test's.
   public var criticalZ: Double
+  /// Share of replicates in which the planned effect is flagged.
   public var power: Double
   /// The smallest change of the measure found with the target power.
   public var minimumDetectableChange: Double
   /// The smallest relative change of the lever found with the target power (nil when the planned effect moves nothing).
   public var minimumDetectableEffect: Double?
+  /// The power the minimum detectable change and effect are found with.
   public var targetPower: Double
+  /// The power at holdout shares of 5%, 10%, ... 50%.
   public var powerByShare: [SharePower]
   /// The smallest share of 5%, 10%, ... 50% with the target power; nil when none has.
   public var recommendedControlShare: Double?
@@ -85,7 +107,7 @@ public struct RolloutDesign: Codable, Sendable {
   /// With `placebo`: the share of replicates flagged without an effect (about the primary level).
   public var falseFlagRate: Double? = nil
 
-  /// - Throws: `RolloutDesignError` for an unknown measure; `ScenarioError` when the chain cannot take the effect.
+  /// - Throws: `RolloutDesignError` for an unknown measure; `YAMLFileError` when the chain cannot take the effect.
   public static func run(model: MarkovModel, options o: RolloutDesignOptions) throws -> RolloutDesign {
     let space = model.stateSpace
     let s = space.count
@@ -261,12 +283,14 @@ public struct RolloutDesign: Codable, Sendable {
 
 /// A design that cannot be simulated.
 public enum RolloutDesignError: Error, Equatable, CustomStringConvertible {
+  /// The measure is neither a KPI the design knows nor a move between two of the model's states.
   case unknownMeasure(String, hint: String)
   /// The data is too short to stand in for a before and an after window.
   case tooShort(periods: Int, needed: Int, unit: String)
   /// The primary measure needs customers' own histories.
   case needsData(measure: String)
 
+  /// The message for the user: what is wrong and what to give instead.
   public var description: String {
     switch self {
     case let .unknownMeasure(measure, hint): "--measure: '\(measure)' is not a measure of this model; expected \(hint)"

@@ -15,22 +15,36 @@ import Foundation
 /// p      = 2 (1 - Phi(|effect| / se))
 /// ```
 public struct StaggeredLaunchBase: Codable, Sendable {
+  /// An estimate with its interval, as in the before-and-after evaluation.
   public typealias Interval = RolloutEvaluation.Interval
 
+  /// One launched group's launch base against the groups launching last.
   public struct Comparison: Codable, Sendable {
+    /// The launched group (a value of the column).
     public var group: String
+    /// The after window as period labels, with its length in periods.
     public var afterWindow: String
+    /// The groups launching last, which serve as its controls.
     public var controls: [String]
+    /// Launch-base customers of the group.
     public var treatedCustomers: Int
+    /// Launch-base customers of the control groups.
     public var controlCustomers: Int
+    /// The covariate's slope (buying periods after on buying periods before, both sides pooled).
     public var theta: Double
+    /// The adjusted difference in buying periods per customer, d(g).
     public var effect: Double
   }
 
+  /// The measure's name (`LaunchBaseComparison.measureName`).
   public var measure = LaunchBaseComparison.measureName
+  /// One comparison per launched group that has customers on both sides.
   public var comparisons: [Comparison]
+  /// The sum of the comparisons' effects, with its normal interval at 1 - alpha.
   public var effect: Interval
+  /// Standard error of the summed effect over the Poisson bootstrap.
   public var standardError: Double
+  /// Two-sided normal p-value of effect / standardError.
   public var pValue: Double
 
   /// - Parameters:

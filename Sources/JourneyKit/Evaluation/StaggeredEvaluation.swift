@@ -18,55 +18,87 @@ import Foundation
 /// against the groups launching last) at 0.8 alpha, then Benjamini-Hochberg over every measure at
 /// alpha when it is flagged, at 0.2 alpha when not.
 public struct StaggeredEvaluation: Codable, Sendable {
+  /// An estimate with its interval, as in the before-and-after evaluation.
   public typealias Interval = RolloutEvaluation.Interval
 
+  /// The customers who share one value of the column, and so one launch.
   public struct Cohort: Codable, Sendable {
+    /// The column's value (a region, say).
     public var value: String
+    /// The day the launches file gives for it.
     public var launch: CalendarDay
     /// The first period counted as launched (the launch period when it starts on its first day).
     public var firstPeriod: String
+    /// Customers of the table with this value.
     public var customers: Int
   }
 
+  /// A measure's effect at one time since launch, averaged over the groups compared then.
   public struct EventTimeEffect: Codable, Sendable {
     /// Periods since the launch (0: the first launched period).
     public var periodsSinceLaunch: Int
+    /// effect(e): the mean difference in differences, with its bootstrap percentile interval.
     public var effect: Interval
     /// Groups with a not-yet-launched comparison at this time.
     public var groups: Int
   }
 
+  /// One measure, launched groups against those not yet launched.
   public struct Estimate: Codable, Sendable {
+    /// A KPI name, or `from -> to` for a move.
     public var measure: String
+    /// The measure is a move of the chain (a probability), not a KPI.
     public var isMove: Bool
+    /// The mean of ATT(g, e) over every cell, with its bootstrap percentile interval.
     public var effect: Interval
+    /// Standard deviation of the effect over the bootstrap resamples.
     public var standardError: Double
+    /// Two-sided normal p-value of effect / standardError, before any correction.
     public var pValue: Double
+    /// Benjamini-Hochberg adjusted over every measure tested.
     public var adjustedPValue: Double
+    /// The adjusted p-value is below `secondaryLevel`: part of the verdict.
     public var flagged: Bool
+    /// Periods of no purchase a customer needs before this measure can move.
     public var lagPeriods: Int
+    /// The post window is longer than the lag, so the measure can respond inside it.
     public var respondsInTime: Bool
+    /// effect(e) per time since launch, to show when the effect sets in.
     public var byTimeSinceLaunch: [EventTimeEffect]
   }
 
+  /// The per-customer column whose values launch at different dates.
   public var column: String
+  /// The period length of the evaluation.
   public var period: PeriodKind
+  /// The groups in launch order.
   public var cohorts: [Cohort]
+  /// Periods of each group's before window, pre(g) (at most `EvaluationOptions.prePeriods`).
   public var prePeriods: Int
   /// Periods since launch that have a comparison (the post window).
   public var postPeriods: Int
+  /// Every measure that could be computed, KPIs first, then the moves.
   public var estimates: [Estimate]
+  /// The two-sided error rate of the verdict: the chance of any false flag is at most alpha.
   public var alpha: Double
+  /// The multiple-testing correction applied to the measures other than the primary.
   public var correction = "Benjamini-Hochberg"
   /// The primary test: launch bases' buying periods against the groups launching last.
   public var primary: StaggeredLaunchBase? = nil
+  /// Level of the primary test (0.8 alpha).
   public var primaryLevel: Double = 0
+  /// Whether the primary test found a difference.
   public var primaryFlagged = false
+  /// Level of the Benjamini-Hochberg step over the other measures (alpha, or 0.2 alpha when the primary was not flagged).
   public var secondaryLevel: Double = 0
+  /// The testing procedure, in words.
   public var procedure = ""
+  /// The verdict in one sentence: which measures changed, or that none did beyond noise.
   public var verdict: String
+  /// What the reader should know before trusting the numbers (the last group serves only as a control, slow measures).
   public var warnings: [String]
 
+  /// Measures tested: the flagged ones are the verdict.
   public var flagged: [Estimate] { estimates.filter(\.flagged) }
 
   /// - Parameters:
@@ -210,13 +242,13 @@ public struct StaggeredEvaluation: Codable, Sendable {
         guard let v = point.byEvent[e][k], eventSamples[e][k].count > 1 else { return nil }
         return EventTimeEffect(
           periodsSinceLaunch: eventTimes[e],
-          effect: Interval(value: v, low: StateAssigner.quantile(eventSamples[e][k], lo), high: StateAssigner.quantile(eventSamples[e][k], hi)),
+          effect: Interval(value: v, low: Quantile.of(eventSamples[e][k], lo), high: Quantile.of(eventSamples[e][k], hi)),
           groups: Set(cells.filter { $0.event == eventTimes[e] }.map(\.cohort)).count)
       }
       estimates.append(
         Estimate(
           measure: catalogue.names[k], isMove: catalogue.isMove(k),
-          effect: Interval(value: value, low: StateAssigner.quantile(samples, lo), high: StateAssigner.quantile(samples, hi)),
+          effect: Interval(value: value, low: Quantile.of(samples, lo), high: Quantile.of(samples, hi)),
           standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: lag,
           respondsInTime: post > lag, byTimeSinceLaunch: byEvent))
     }

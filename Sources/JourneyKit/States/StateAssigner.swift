@@ -154,9 +154,6 @@ public enum StateAssigner {
     return sampler.values.isEmpty ? Array(repeating: [], count: 3) : sampler.values
   }
 
-  /// The `q` quantile of `values` (`Quantile.of`); kept for the evaluations that still call it here.
-  static func quantile(_ values: [Double], _ q: Double) -> Double { Quantile.of(values, q) }
-
   /// Cut points with duplicates removed (ties in the data), ascending.
   static func distinctCuts(_ cuts: [Double]) -> [Double] {
     var out: [Double] = []

@@ -14,4 +14,6 @@ public enum MonteCarloDefaults {
   public static let evaluationBootstrap = 500
   /// Rollout evaluation: Monte Carlo replicates of the pre-launch counterfactual.
   public static let evaluationReplicates = 500
+  /// Rollout design: simulated holdout tests behind the power and minimum detectable effect.
+  public static let designReplicates = 200
 }

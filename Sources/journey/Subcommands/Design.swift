@@ -51,10 +51,10 @@ extension JourneyCommand {
     var measuresTested: Int = 20
 
     @Option(parsing: .unconditional, help: "Simulated replicates.")
-    var replicates: Int = 200
+    var replicates: Int = MonteCarloDefaults.designReplicates
 
     @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = MonteCarloDefaults.seed
 
     @Flag(help: "Print JSON instead of text.")
     var json = false

@@ -44,13 +44,13 @@ extension JourneyCommand {
     var post: Int?
 
     @Option(parsing: .unconditional, help: "Bootstrap resamples for the KPI intervals.")
-    var bootstrap: Int = 500
+    var bootstrap: Int = MonteCarloDefaults.evaluationBootstrap
 
     @Option(parsing: .unconditional, help: "Counterfactual replicates.")
-    var replicates: Int = 500
+    var replicates: Int = MonteCarloDefaults.evaluationReplicates
 
     @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = MonteCarloDefaults.seed
 
     @Option(help: "A file of control-group customer ids, one a line (everyone else is treated).")
     var control: String?
