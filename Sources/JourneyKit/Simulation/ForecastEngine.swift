@@ -165,9 +165,11 @@ public struct ForecastAdjustment: Sendable {
 ///
 /// Batching: replicates are grouped by parameter draw. Without process noise a group's next
 /// states are one dgemm, `X_g P_g` (replicates x S times S x S), and every KPI input is read off
-/// the states with one more dgemm; that is where BLAS earns its keep. With process noise the
-/// multinomial draws dominate and are done per replicate (alias tables for few customers,
-/// conditional binomials for many). Replicate r always draws from stream r of the seed, so
+/// the states with one more dgemm; that is where BLAS earns its keep. With process noise on a
+/// base of `gaussianNoiseMinimumBase` customers or more, each step adds one normal draw per
+/// replicate with the moves' covariance (`GaussianProcessNoise`) to that same batched path;
+/// on smaller bases the multinomial draws are done per replicate (alias tables for few
+/// customers, conditional binomials for many). Replicate r always draws from stream r of the seed, so
 /// results do not depend on threads, and scenarios run with the same seed share their random
 /// numbers (common random numbers), so their differences are not noise.
 public enum ForecastEngine {
@@ -289,8 +291,10 @@ public enum ForecastEngine {
     let support: [[Int]] = (0..<s).map { i in (0..<s).filter { posterior[i, $0] > 0 } }
     let gaussianNoise: GaussianProcessNoise? =
       options.processNoise && model.currentBase.reduce(0, +) >= options.gaussianNoiseMinimumBase
-      ? GaussianProcessNoise(
-        start: model.currentBase, matrix: { t in steps.adjustment.matrix?(t, p) ?? p }, inflow: inflow, flows: book.flows, horizon: h)
+      ? BLASThreads.oneEach {  // its steps are factored on all cores at once
+        GaussianProcessNoise(
+          start: model.currentBase, matrix: { t in steps.adjustment.matrix?(t, p) ?? p }, inflow: inflow, flows: book.flows, horizon: h)
+      }
       : nil
     // The groups keep the cores busy; OpenBLAS threads inside them would only spin.
     BLASThreads.oneEach {

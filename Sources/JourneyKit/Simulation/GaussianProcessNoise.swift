@@ -21,23 +21,19 @@ import Dispatch
 /// spread changes with the replicate's states and parameter draw only at second order. A
 /// state that the noise would push below zero is set to zero. With many customers in every
 /// state the binomials are close to normal; that is why only bases of at least
-/// `ForecastOptions.gaussianProcessNoiseMinimumBase` customers take this path.
+/// `ForecastOptions.gaussianNoiseMinimumBase` customers take this path.
 struct GaussianProcessNoise: Sendable {
   /// Per step: the factor F_t, one row per dimension that varies (`dimensions`) x rank.
   let factors: [Matrix]
   /// Per step: the dimensions the factor's rows stand for: a state (below S) or S + a flow
   /// kind. States nobody can reach, and flows nobody makes, have no noise and no row.
   let dimensions: [[Int]]
-  let stateCount: Int
-  let kindCount: Int
 
   /// - Parameters:
   ///   - start: customers per state at the start of the forecast.
   ///   - matrix: the point transition matrix of each step.
   ///   - inflow: expected entrants per step and state.
   init(start: [Double], matrix: (Int) -> Matrix, inflow: [[Double]], flows: FlowKinds, horizon: Int) {
-    stateCount = start.count
-    kindCount = flows.members.count
     // The expected path first (cheap and sequential), then each step's factor on its own core.
     var path = [start]
     for t in 0..<(horizon - 1) {
