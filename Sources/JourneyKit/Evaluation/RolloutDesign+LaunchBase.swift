@@ -86,13 +86,7 @@ extension RolloutDesign {
     let falseFlags = Double(pairs.filter { $0.0.pValue < primaryLevel }.count) / n
     let z = Normal.quantile(1 - primaryLevel / 2)
     let mdc = (z + Normal.quantile(o.targetPower)) * meanSE
-    func analyticPower(_ share: Double) -> Double {
-      let scale = ((1 / share + 1 / (1 - share)) / (1 / o.controlShare + 1 / (1 - o.controlShare))).squareRoot()
-      let se = meanSE * scale
-      guard se > 0 else { return expected != 0 ? 1 : 0 }
-      return Normal.cdf(abs(expected) / se - z) + Normal.cdf(-abs(expected) / se - z)
-    }
-    let shares = stride(from: 0.05, through: 0.5001, by: 0.05).map { SharePower(controlShare: ($0 * 100).rounded() / 100, power: analyticPower($0)) }
+    let shares = RolloutDesign.powerByShare(expected: expected, standardError: meanSE, atShare: o.controlShare, criticalZ: z)
     var design = RolloutDesign(
       measure: LaunchBaseComparison.measureName, lever: o.lever.rawValue, effect: o.effect, horizonPeriods: h, controlShare: o.controlShare,
       customers: launchBase, replicates: pairs.count, expectedChange: expected, standardError: meanSE, criticalZ: z, power: power,

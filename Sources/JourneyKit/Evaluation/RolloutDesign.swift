@@ -65,6 +65,17 @@ public struct RolloutDesign: Codable, Sendable {
     /// Chance of flagging the planned effect with that share (normal approximation, sd0 scaled).
     public var power: Double
   }
+
+  /// Power at holdout shares 5%, 10%, ... 50% (normal approximation): the standard error measured
+  /// at `share` scaled by sqrt(1/c + 1/(1-c)) against the same at `share`.
+  static func powerByShare(expected: Double, standardError: Double, atShare share: Double, criticalZ z: Double) -> [SharePower] {
+    func power(_ c: Double) -> Double {
+      let se = standardError * ((1 / c + 1 / (1 - c)) / (1 / share + 1 / (1 - share))).squareRoot()
+      guard se > 0 else { return expected != 0 ? 1 : 0 }
+      return Normal.cdf(abs(expected) / se - z) + Normal.cdf(-abs(expected) / se - z)
+    }
+    return stride(from: 0.05, through: 0.5001, by: 0.05).map { SharePower(controlShare: ($0 * 100).rounded() / 100, power: power($0)) }
+  }
   /// The measure tested (`active_share`, `churn_rate`, `from -> to`, or the launch base's buying periods).
   public var measure: String
   /// The lever pulled (`RolloutDesignOptions.Lever`'s raw value).
@@ -221,13 +232,7 @@ public struct RolloutDesign: Codable, Sendable {
     let power = Double(effects_.filter { abs($0) > z * sd0 }.count) / Double(effects_.count)
     let zPower = Normal.quantile(o.targetPower)
     let mdc = (z + zPower) * sd0
-    func analyticPower(_ share: Double) -> Double {
-      let scale = ((1 / share + 1 / (1 - share)) / (1 / o.controlShare + 1 / (1 - o.controlShare))).squareRoot()
-      let se = sd0 * scale
-      guard se > 0 else { return expected != 0 ? 1 : 0 }
-      return Normal.cdf(abs(expected) / se - z) + Normal.cdf(-abs(expected) / se - z)
-    }
-    let shares = stride(from: 0.05, through: 0.5001, by: 0.05).map { SharePower(controlShare: ($0 * 100).rounded() / 100, power: analyticPower($0)) }
+    let shares = Self.powerByShare(expected: expected, standardError: sd0, atShare: o.controlShare, criticalZ: z)
     return RolloutDesign(
       measure: measure.name, lever: o.lever.rawValue, effect: o.effect, horizonPeriods: h, controlShare: o.controlShare,
       customers: all.map(\.customers).reduce(0, +) / all.count, replicates: all.count, expectedChange: expected, standardError: sd0,
