@@ -113,14 +113,11 @@ extension RolloutDesign {
   ) throws -> [Double] {
     let histories = PurchaseHistories(table, through: period.end(of: placebo - 1))
     guard let activity = ActivityModel.fit(histories, period: period) else { throw FitError.emptyData }
-    let next = histories.through.dayNumber + 1
-    let clock = activity.clock(from: histories.firstDay, through: period.end(of: placebo + horizon).dayNumber + 1)
-    let intervals = (0..<horizon).map { k in
-      (from: clock.days(from: next, to: period.start(of: placebo + k).dayNumber),
-       to: clock.days(from: next, to: period.end(of: placebo + k).dayNumber + 1))
+    let days = (0..<horizon).map { k in
+      (from: period.start(of: placebo + k).dayNumber, to: period.end(of: placebo + k).dayNumber + 1)
     }
-    let plain = activity.outlook(histories, intervals: intervals)
-    let pulled = activity.outlook(histories, intervals: intervals, dormancyChange: effect)
+    let plain = activity.outlook(histories, days: days)
+    let pulled = activity.outlook(histories, days: days, dormancyChange: effect)
     return customers.map { c in (0..<horizon).reduce(0.0) { $0 + pulled.buying[c][$1] - plain.buying[c][$1] } }
   }
 

@@ -116,7 +116,8 @@ struct ModelChecker {
   }
 
   /// The activity model: a grid of positive rates, weights on it that are a distribution, a wake
-  /// rate and spend that are finite, a seasonal index with one positive value per season.
+  /// rate and spend that are finite, an ageing exponent from 0 to 10 (beyond, a customer's clock
+  /// all but stops within a year), a seasonal index with one positive value per season.
   ///
   /// Rates are per day and at most `maximumDailyRate` (a thousand purchases, or a thousand
   /// changes between active and dormant, a day): beyond it expected purchases over a horizon
@@ -147,6 +148,9 @@ struct ModelChecker {
       guard k.isFinite && k >= 0 && k <= Limits.prior else {
         throw fail("activity.spend_pseudo_count", "'\(k)' must be a number of purchases from 0 to \(Format.number(Limits.prior))")
       }
+    }
+    if let k = a.ageing {
+      guard k.isFinite && k >= 0 && k <= 10 else { throw fail("activity.ageing", "'\(k)' must be an exponent from 0 to 10") }
     }
     if let index = a.seasonalIndex {
       guard let period = a.seasonalPeriod else { throw fail("activity.seasonal_period", "is missing beside a seasonal index") }

@@ -27,13 +27,10 @@ public struct ActivityForecast: Sendable {
   ///   - origin: the last period of history; the forecast covers the `steps` periods after it.
   ///   Seasons come in through the model's clock.
   public init(_ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int) {
-    let next = histories.through.dayNumber + 1
-    let clock = model.clock(from: histories.firstDay, through: period.end(of: origin + steps).dayNumber + 1)
-    let intervals = (1...steps).map { h in
-      (from: clock.days(from: next, to: period.start(of: origin + h).dayNumber),
-       to: clock.days(from: next, to: period.end(of: origin + h).dayNumber + 1))
+    let days = (1...steps).map { h in
+      (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1)
     }
-    let outlook = model.outlook(histories, intervals: intervals)
+    let outlook = model.outlook(histories, days: days)
     purchases = Array(repeating: 0, count: steps)
     revenue = purchases
     buying = purchases

@@ -217,21 +217,21 @@ struct GeneratorRegimeTests {
 
   static let accuracyCases: [(Regime, UInt64)] = Regime.allCases.flatMap { r -> [(Regime, UInt64)] in accuracySeeds.map { (r, $0) } }
 
-  /// Regimes whose holdout totals miss the 5% bar: the model over-forecasts them. Neither the model
-  /// nor the generator was tuned to pass; the figures are holdout total errors (transactions,
-  /// revenue) measured on seeds 101 and 102.
-  /// - real (CDNOW-like): +23.5%, +26.2% and +23.8%, +26.3% at 8,000 customers; +23.4%, +25.2% and
-  ///   +23.3%, +24.7% at 10,000. A clear miss, every time.
-  /// - closed cohort: +5.3%, +4.5% and +5.0%, +2.0% at 8,000; +6.5%, +6.7% and +6.8%, +5.3% at
-  ///   10,000. A bias of about +6% against sampling noise of about 2-3% at 8,000: intermittent.
-  /// - ageing: +4.0%, +3.3% and +10.0%, +10.9% at 8,000; +5.9%, +7.0% and +6.4%, +7.2% at 10,000.
-  ///   Intermittent likewise.
-  /// (base: -1.8%, -2.5% and +0.9%, +1.2%; heterogeneity: -0.5%, +1.3% and -2.2%, -0.5%;
-  /// dormancy: -2.5%, -2.7% and -1.7%, -1.7%, all at 8,000: within the bar.)
+  /// Regimes whose holdout totals miss the 5% bar. Neither the model nor the generator was tuned
+  /// to pass; the figures are holdout total errors (transactions, revenue) measured on seeds 101
+  /// and 102 at 8,000 customers.
+  /// - real (CDNOW-like): +23.9%, +26.6% and +25.0%, +27.6%. Its 18 months leave 12 of
+  ///   calibration, too few to read seasons (the model needs two years), and the generator's
+  ///   purchase seasonality (+-20%, peak in December) makes January to June, the holdout, fall
+  ///   steeply: started in July instead, so that the holdout rises, the same regime is off by
+  ///   +11% (and by -9.5% without ageing and returns). Ageing is not read either (two years again).
+  /// (base: -0.6%, -1.3% and +1.3%, +1.6%; closed cohort: +1.1%, +0.3% and -0.1%, -2.9%;
+  /// heterogeneity: +0.1%, +1.9% and -2.5%, -0.8%; ageing: -1.9%, -2.6% and +1.2%, +1.9%;
+  /// dormancy: +0.0%, -0.2% and -0.0%, +0.0%: within the bar. The closed cohort was +5% to +7%
+  /// before the seasons were measured against the model's expectation, ageing +4% to +10% before
+  /// the model read ageing; on seeds 301 and 302, heterogeneity is -3.1%, -2.7% and -4.9%, -6.9%.)
   static let knownMisses: [Regime: (figures: String, intermittent: Bool)] = [
-    .real: ("+23% to +26% on transactions and revenue", false),
-    .closedCohort: ("+5% to +7% on transactions, +2% to +7% on revenue", true),
-    .ageing: ("+4% to +10% on transactions, +3% to +11% on revenue", true),
+    .real: ("+23% to +28% on transactions and revenue", false),
   ]
 
   /// The bar for every regime: fit up to 6 months before the end and predict the 6-month

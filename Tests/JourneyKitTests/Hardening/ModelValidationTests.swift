@@ -112,6 +112,8 @@ struct ModelValidationTests {
       ("activity.seasonal_index[3]: '13.0' must be a positive number of at most 12",
        { a in var r = a["seasonal_index"] as! [Double]; r[3] = 13; a["seasonal_index"] = r }),
       ("activity.seasonal_index: has 2 entries, expected 12", { $0["seasonal_index"] = [1.0, 1.0] }),
+      ("activity.ageing: '-0.5' must be an exponent from 0 to 10", { $0["ageing"] = -0.5 }),
+      ("activity.ageing: '11.0' must be an exponent from 0 to 10", { $0["ageing"] = 11.0 }),
     ]
     for (message, edit) in edits {
       var t = original

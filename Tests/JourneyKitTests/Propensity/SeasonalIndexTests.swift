@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import JourneyKit
+
+/// The activity model's seasons on a closed cohort: customers acquired in the first three months
+/// of 2023, simulated from the model's own process on a seasonal clock with a known index, and
+/// observed for 30 months. The cohort fills up in its first year and empties after, which bends
+/// the trend that the ratio-to-moving-average method takes as straight.
+@Suite("Seasonal index")
+struct SeasonalIndexTests {
+  /// Purchases per month relative to the year: a December peak of +30%, a June trough of -30%.
+  static let truth = (1...12).map { 1 + 0.3 * Foundation.cos(2 * Double.pi * Double($0 - 12) / 12) }
+  static let start = CalendarDay(year: 2023, month: 1, day: 1)!.dayNumber
+  static let through = CalendarDay(year: 2025, month: 6, day: 30)!.dayNumber
+  static let end = CalendarDay(year: 2025, month: 12, day: 31)!.dayNumber
+
+  /// Purchase days up to `through`, and the purchases of the 6 months after it.
+  static func simulate(customers: Int, seed: UInt64) -> (histories: PurchaseHistories, future: Double) {
+    // Operational days at the start of each calendar day: the seasonal clock.
+    var clock: [Double] = [0]
+    for day in start...(end + 1) {
+      clock.append(clock.last! + truth[CalendarDay(dayNumber: day).month - 1])
+    }
+    func calendarDay(_ u: Double) -> Int32 {
+      var low = 0, high = clock.count - 1
+      while high - low > 1 {
+        let mid = (low + high) / 2
+        if clock[mid] <= u { low = mid } else { high = mid }
+      }
+      return start + Int32(low)
+    }
+    var rng = RandomSource(seed: seed)
+    var days: [[Int32]] = []
+    var future = 0.0
+    for c in 0..<customers {
+      let (lambda, mu) = c % 3 == 0 ? (0.03, 0.002) : (0.008, 0.004)
+      let first = start + Int32(rng.uniform() * 90)
+      var list: Set<Int32> = [first], later: Set<Int32> = []
+      var u = clock[Int(first - start)]
+      while true {
+        u += rng.exponential() / (lambda + mu)
+        guard u < clock.last!, rng.uniform() < lambda / (lambda + mu) else { break }
+        let day = calendarDay(u)
+        if day <= through { list.insert(day) } else if day <= end { later.insert(day) }
+      }
+      days.append(list.sorted())
+      future += Double(later.count)
+    }
+    return (PurchaseHistories(purchaseDays: days, through: CalendarDay(dayNumber: through)), future)
+  }
+
+  /// Without the correction against the model's expectation, the index takes the cohort's
+  /// filling up for a season (0.07-0.15 off in some months here) and the next 6 months'
+  /// purchases come out 12-14% high; with it, every month is within 0.06 of the truth and the
+  /// forecast within 8%. (What remains, +6-7% on these two seeds, is the mixing distribution's
+  /// reading of how long the last customers stay: with a finer grid of dormancy rates it is
+  /// +2-4%, but not steadily so.)
+  @Test(arguments: [11, 12] as [UInt64])
+  func closedCohortSeasonsAreRecovered(seed: UInt64) throws {
+    let (h, future) = Self.simulate(customers: 12_000, seed: seed)
+    let classical = try #require(ActivityModel.seasonalIndex(h, period: .month))
+    let classicalMiss = zip(classical, Self.truth).map { abs($0 - $1) }.max()!
+    #expect(classicalMiss > 0.06, "the planted cohort should bend the moving average: \(classical)")
+
+    let model = try #require(ActivityModel.fit(h, period: .month))
+    let index = try #require(model.seasonalIndex)
+    for month in 0..<12 {
+      #expect(abs(index[month] - Self.truth[month]) < 0.06, "month \(month + 1): \(index[month]) against \(Self.truth[month])")
+    }
+    let forecast = model.outlook(h, days: [(from: Self.through + 1, to: Self.end + 1)])
+    let predicted = forecast.purchases.reduce(0) { $0 + $1[0] }
+    #expect(abs(predicted / future - 1) < 0.08, "predicted \(predicted), simulated \(future)")
+  }
+}
