@@ -244,8 +244,10 @@ extension ActivityModel {
     /// Candidate wake rates per day; the one with the highest likelihood is refined by a
     /// parabola through it and its neighbours on the log scale. 0 is the Pareto/NBD.
     public var wakeRates: [Double] = [0] + ActivityModel.logSpaced(from: 1.0 / 3_000, to: 1.0 / 30, count: 9)
-    /// Candidate ageing exponents, scanned at the chosen wake rate (0: no ageing).
-    public var ageingExponents: [Double] = [0, 0.25, 0.5, 0.75, 1, 1.5]
+    /// Candidate ageing exponents, scanned at the chosen wake rate (0: no ageing); the best is
+    /// refined by a parabola through it and its neighbours. Four, so that two cores take them in
+    /// two rounds.
+    public var ageingExponents: [Double] = [0, 0.25, 0.5, 1]
     /// Ageing is read only from histories at least this many days long (from the first purchase
     /// to the last day), like the seasons, which need two years. On shorter ones the quick
     /// repeat purchases that follow a first purchase pass for ageing, and the curve, read off a
@@ -338,13 +340,10 @@ extension ActivityModel {
     let best = scores.indices.max { scores[$0].logLikelihood < scores[$1].logLikelihood }!
     var omega = scores[best].omega
     // Parabola through the best candidate and its neighbours, in log omega, when all three are > 0.
-    if best > 0, best < scores.count - 1, scores[best - 1].omega > 0 {
-      let x = [Foundation.log(scores[best - 1].omega), Foundation.log(omega), Foundation.log(scores[best + 1].omega)]
-      let y = [scores[best - 1].logLikelihood, scores[best].logLikelihood, scores[best + 1].logLikelihood]
-      let denominator = (x[0] - x[1]) * (x[0] - x[2]) * (x[1] - x[2])
-      let a = (x[2] * (y[1] - y[0]) + x[1] * (y[0] - y[2]) + x[0] * (y[2] - y[1])) / denominator
-      let b = (x[2] * x[2] * (y[0] - y[1]) + x[1] * x[1] * (y[2] - y[0]) + x[0] * x[0] * (y[1] - y[2])) / denominator
-      if a < 0 { omega = Foundation.exp(min(x[2], max(x[0], -b / (2 * a)))) }
+    if best > 0, best < scores.count - 1, scores[best - 1].omega > 0,
+       let peak = parabolaPeak(x: (best - 1...best + 1).map { Foundation.log(scores[$0].omega) },
+                               y: (best - 1...best + 1).map { scores[$0].logLikelihood }) {
+      omega = Foundation.exp(peak)
     }
     // Ageing at that wake rate: each exponent reads the customers on its own clocks.
     let exponents = histories.through.dayNumber - histories.firstDay >= options.ageingMinimumSpanDays ? options.ageingExponents : [0]
@@ -362,7 +361,12 @@ extension ActivityModel {
         }
       }
       let ageingScores = aged.all()
-      ageing = exponents[ageingScores.indices.max { ageingScores[$0] < ageingScores[$1] } ?? 0]
+      let top = ageingScores.indices.max { ageingScores[$0] < ageingScores[$1] }!
+      ageing = exponents[top]
+      if top > 0, top < exponents.count - 1,
+         let peak = parabolaPeak(x: Array(exponents[top - 1...top + 1]), y: Array(ageingScores[top - 1...top + 1])) {
+        ageing = peak
+      }
     }
     model.weights = warm
     model.wakeRate = omega
@@ -372,6 +376,16 @@ extension ActivityModel {
       spend: histories.revenue, squares: histories.squaredAmounts, occasions: histories.occasions,
       customers: (0..<histories.customerCount).filter { !histories.purchaseDays[$0].isEmpty })
     return model
+  }
+
+  /// The top of the parabola through three points, kept between the outer two; nil when it opens
+  /// upward.
+  static func parabolaPeak(x: [Double], y: [Double]) -> Double? {
+    let denominator = (x[0] - x[1]) * (x[0] - x[2]) * (x[1] - x[2])
+    let a = (x[2] * (y[1] - y[0]) + x[1] * (y[0] - y[2]) + x[0] * (y[2] - y[1])) / denominator
+    let b = (x[2] * x[2] * (y[0] - y[1]) + x[1] * x[1] * (y[2] - y[0]) + x[0] * x[0] * (y[1] - y[2])) / denominator
+    guard a < 0 else { return nil }
+    return min(x[2], max(x[0], -b / (2 * a)))
   }
 
   /// EM on the grid weights with the wake rate fixed: w_g <- w_g mean_i (L_ig / sum_h L_ih w_h),
