@@ -816,7 +816,7 @@ extension ActivityModel {
     ]
     if let k = ageing, k > 0 {
       let afterOneYear = Foundation.pow(2, -k), afterThree = Foundation.pow(4, -k)
-      lines.append("  ageing: customers slow down as they age: a customer in its second year buys, goes quiet and comes back at \(Format.number(afterOneYear * 100, decimals: 0))% of the pace of its first weeks, in its fourth year at \(Format.number(afterThree * 100, decimals: 0))% (exponent \(Format.number(k, decimals: 2)))")
+      lines.append("  ageing: customers slow down as they age: a year after its first purchase a customer buys, goes quiet and comes back at \(Format.number(afterOneYear * 100, decimals: 0))% of the pace of its first weeks, three years after at \(Format.number(afterThree * 100, decimals: 0))% (exponent \(Format.number(k, decimals: 2)))")
     }
     if let index = seasonalIndex, let period = seasonalPeriod, let high = index.max(), let low = index.min(), low > 0 {
       lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s")
