@@ -858,7 +858,8 @@ extension ActivityModel {
       return (weight: weights[g], lambda: lambda, r: r, pi: r > 0 ? wakeRate / r : 1)
     }
     var expected = [Double](repeating: 0, count: actual.count)
-    for (f, count) in cohorts {
+    // In day order: a dictionary's order changes from run to run, and so would the sums' last digits.
+    for (f, count) in cohorts.sorted(by: { $0.key < $1.key }) {
       for t in 0..<actual.count {
         let end = period.end(of: first + t).dayNumber + 1
         guard end > f + 1 else { continue }
