@@ -15,8 +15,8 @@ import Dispatch
 /// every customer costs one binomial per state and destination per replicate and step
 /// (seconds for a 1,000-replicate forecast of a million customers over 125 states); with the
 /// covariance factored once per step (`C_t = F_t F_t^T`), a replicate's step costs one
-/// standard normal per dimension (Ziggurat), and a few dozen replicates together one
-/// triangular product.
+/// standard normal per dimension (Ziggurat), and about `rowsPerProduct` replicates together
+/// one triangular product.
 ///
 /// Entrants (Poisson, variance = mean) join the normal from `normalEntrantMinimumMean` a state.
 /// The covariance is taken on the expected path with the point matrices: the noise's own
@@ -35,7 +35,8 @@ struct GaussianProcessNoise: Sendable {
   /// - Parameters:
   ///   - start: customers per state at the start of the forecast.
   ///   - matrix: the point transition matrix of each step.
-  ///   - inflow: expected entrants per step and state.
+  ///   - inflow: expected entrants per step and state (from `normalEntrantMinimumMean`, their
+  ///     Poisson variance is part of the step's covariance).
   init(start: [Double], matrix: (Int) -> Matrix, inflow: [[Double]], flows: FlowKinds, horizon: Int) {
     // The expected path first (cheap and sequential), then each step's factor on its own core.
     var path = [start]
@@ -50,8 +51,8 @@ struct GaussianProcessNoise: Sendable {
     DispatchQueue.concurrentPerform(iterations: horizon) { t in
       var c = Self.covariance(base: bases[t], matrix: matrices[t], flows: flows)
       for (j, mean) in inflow[t].enumerated() where mean >= Self.normalEntrantMinimumMean { c[j, j] += mean }
-      // Dimensions whose variance is below 1e-9 of the largest (a hundredth of a customer's
-      // standard deviation when the largest is 100,000 customers) are left without noise: they
+      // Dimensions whose variance is below 1e-9 of the largest (a standard deviation of a
+      // hundredth of a customer when the largest variance is 100,000) are left without noise: they
       // are zero up to rounding, or too small to matter, and would only widen the factor.
       let largest = (0..<c.rowCount).map { c[$0, $0] }.max() ?? 0
       let varying = (0..<c.rowCount).filter { c[$0, $0] > 1e-9 * largest }
@@ -102,8 +103,9 @@ struct GaussianProcessNoise: Sendable {
   static let normalEntrantMinimumMean = 10.0
 
   /// Rows the engine gathers for one noise product: groups of about 10 replicates run as
-  /// chunks of about this many, because a 10-row dgemm runs at a fraction of BLAS speed.
-  static let rowsPerProduct = 48
+  /// chunks of about this many, because each product first packs the step's factor (r^2 / 2
+  /// values), a cost that a few rows would not repay. 1,000 replicates make 10 chunks, 5 per core.
+  static let rowsPerProduct = 100
 
   /// Stream of replicate r's noise normals: its own, apart from its other draws (`stream: r`),
   /// so its noise is the same whichever replicates it is drawn with.

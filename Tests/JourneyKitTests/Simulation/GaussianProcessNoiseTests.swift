@@ -79,18 +79,16 @@ struct GaussianProcessNoiseTests {
 
   @Test func entrantsKeepThePoissonSpread() throws {
     // A million churned customers (absorbing without reactivations: their moves add no noise)
-    // and entrants each month: in the first month the living are only entrants, Poisson with
+    // and entrants into one state: in the first month the living are only entrants, Poisson with
     // variance = mean, whether drawn one by one (a state's mean below
     // `normalEntrantMinimumMean`) or as part of the normal (from it on).
     var m = try HandWorkedForecastTests.comebackModel()
     m.currentBase = [Double](repeating: 0, count: 7)
     m.currentBase[HandWorkedForecastTests.index(m, "churned")] = 1_000_000
     for perPeriod in [2_000.0, 6.0] {
-      var o = ForecastOptions()
-      o.horizon = 1
-      o.replicates = 2_000
-      o.seed = 7
-      o.acquisition = .perPeriod(perPeriod)
+      var entrants = [Double](repeating: 0, count: 7)
+      entrants[HandWorkedForecastTests.index(m, "active")] = perPeriod
+      var o = ForecastOptions(givenAcquisitions: [entrants], replicates: 2_000, seed: 7)
       o.includeReactivations = false
       o.parameterUncertainty = false
       o.gaussianNoiseMinimumBase = 0

@@ -103,7 +103,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
   /// A standard normal by the Ziggurat method of Marsaglia & Tsang (2000), with 256 layers and
   /// 52-bit uniforms as numpy's `random_standard_normal`: one 64-bit draw and a multiplication
-  /// for 99% of values; the rest take a wedge test (an exponential) or the tail beyond
+  /// for 98.5% of values; the rest take a wedge test (an exponential) or the tail beyond
   /// `Ziggurat.r` (two logarithms). Several times faster than the polar method's logarithm
   /// and square root; it gives other values for the same seed, so `normal()` keeps the polar
   /// method for the draws whose streams tests and outputs pin.
@@ -111,6 +111,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     Ziggurat.table.layers.withUnsafeBufferPointer { zigguratNormal($0) }
   }
 
+  /// One Ziggurat draw from the table's layers, held by callers that draw many.
   @inline(__always)
   mutating func zigguratNormal(_ layers: UnsafeBufferPointer<Ziggurat.Layer>) -> Double {
     while true {
@@ -211,21 +212,25 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 /// v = r f(r) + integral from r to infinity of f     (the area of every layer)
 /// x[255] = r,   x[i] = sqrt(-2 log(v / x[i+1] + f(x[i+1])))   for i = 254 ... 1
 /// ```
-/// Layer i > 0 spans [0, x[i]) at heights f(x[i]) to f(x[i-1]) (f(x[0]) = 1, the top); layer 0
-/// is the base rectangle [0, r) x [0, f(r)) plus the tail, drawn as a rectangle of width v / f(r).
+/// Layer i > 1 spans [0, x[i]) at heights f(x[i]) to f(x[i-1]), the top layer 1 up to f(0) = 1;
+/// layer 0 is the base rectangle [0, r) x [0, f(r)) plus the tail, drawn as a rectangle of width
+/// v / f(r).
 struct Ziggurat: Sendable {
   static let r = 3.6541528853610087963519472518
   static let table = Ziggurat(layerCount: 256)
 
+  /// One layer's constants.
   struct Layer: Sendable {
     /// A 52-bit uniform below this lands where the whole layer is under the curve (x < x[i-1]).
     var inner: UInt64 = 0
     /// x per unit of the 52-bit uniform.
     var width = 0.0
-    /// f at the layer's right edge, and at its left edge's height (the layer above's edge).
+    /// f at the layer's right edge: the bottom of its wedge.
     var bottom = 0.0
+    /// f at the right edge of the layer above (1 for the top layer): the top of its wedge.
     var top = 0.0
   }
+  /// The layers, base first.
   let layers: [Layer]
 
   private init(layerCount n: Int) {
