@@ -54,6 +54,35 @@ extension Matrix {
     return result
   }
 
+  /// `self . L^T` for L lower trapezoidal (w x r, `L[k, c] = 0` for c > k, as
+  /// `pivotedCholesky` gives) and self m x r: the first r columns through `cblas_dtrmm` on
+  /// L's triangle, the rest through `cblas_dgemm` on its rows below; half the work of a dgemm
+  /// when w is close to r.
+  public func multiplied(byTransposedLowerTrapezoidal l: Matrix) -> Matrix {
+    let (m, r, w) = (rowCount, l.columnCount, l.rowCount)
+    precondition(columnCount == r && w >= r, "cannot multiply \(m)x\(columnCount) by the transpose of a \(w)x\(r) lower trapezoidal matrix")
+    var result = Matrix(rowCount: m, columnCount: w)
+    if m == 0 || r == 0 { return result }
+    for row in 0..<m {
+      for c in 0..<r { result.elements[row * w + c] = elements[row * r + c] }
+    }
+    elements.withUnsafeBufferPointer { z in
+      l.elements.withUnsafeBufferPointer { lp in
+        result.elements.withUnsafeMutableBufferPointer { b in
+          cblas_dtrmm(
+            CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, blasSize(m), blasSize(r), 1,
+            lp.baseAddress, blasSize(r), b.baseAddress, blasSize(w))
+          if w > r {
+            cblas_dgemm(
+              CblasRowMajor, CblasNoTrans, CblasTrans, blasSize(m), blasSize(w - r), blasSize(r), 1,
+              z.baseAddress, blasSize(r), lp.baseAddress! + r * r, blasSize(r), 0, b.baseAddress! + r, blasSize(w))
+          }
+        }
+      }
+    }
+    return result
+  }
+
   /// Matrix times column vector, `A . x`, through `cblas_dgemv`.
   public func multiplied(byColumnVector x: [Double]) -> [Double] {
     gemv(x, transposed: false)

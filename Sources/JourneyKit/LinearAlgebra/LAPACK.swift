@@ -80,9 +80,24 @@ extension Matrix {
   /// on it. Normal vectors with that covariance are then `F . z` for z standard normal.
   /// - Complexity: O(n^3).
   public func positiveSemidefiniteFactor() -> Matrix {
+    let (lower, pivots) = pivotedCholesky()
+    // P^T A P = L L^T, so A = (P L)(P L)^T: row k of L is row pivots[k] of F.
+    var factor = Matrix(rowCount: rowCount, columnCount: lower.columnCount)
+    for k in 0..<rowCount {
+      for c in 0..<lower.columnCount { factor[pivots[k], c] = lower[k, c] }
+    }
+    return factor
+  }
+
+  /// Cholesky with complete pivoting (`dpstrf`) of a symmetric positive semi-definite matrix:
+  /// `P^T self P = L L^T` with L lower trapezoidal (n x rank: `L[k, c] = 0` for c > k) and
+  /// `pivots[k]` the row of `self` that row k of L stands for (0-based). The rank stops where
+  /// the remaining pivots fall below LAPACK's default tolerance, n eps times the largest.
+  /// - Complexity: O(n^3).
+  public func pivotedCholesky() -> (lower: Matrix, pivots: [Int]) {
     precondition(isSquare, "only a square matrix has a Cholesky factor, got \(rowCount)x\(columnCount)")
     let n = rowCount
-    if n == 0 { return self }
+    if n == 0 { return (self, []) }
     var a = elements
     var pivots = [LapackInt](repeating: 0, count: n)
     var rank: LapackInt = 0
@@ -94,14 +109,13 @@ extension Matrix {
     }
     precondition(info >= 0, "LAPACKE_dpstrf rejected argument \(-info): a bug in Journey")
     // info > 0 only says the matrix is rank deficient: the first `rank` columns of L are the
-    // factor. P^T A P = L L^T, so A = (P L)(P L)^T: row k of L is row pivots[k] of F.
+    // factor (LAPACK leaves the upper triangle and the trailing block as they were).
     let r = Int(rank)
-    var factor = Matrix(rowCount: n, columnCount: r)
+    var lower = Matrix(rowCount: n, columnCount: r)
     for k in 0..<n {
-      let row = Int(pivots[k]) - 1
-      for c in 0..<Swift.min(k + 1, r) { factor[row, c] = a[k * n + c] }
+      for c in 0..<Swift.min(k + 1, r) { lower[k, c] = a[k * n + c] }
     }
-    return factor
+    return (lower, pivots.map { Int($0) - 1 })
   }
 }
 

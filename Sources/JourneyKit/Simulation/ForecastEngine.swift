@@ -296,172 +296,197 @@ public enum ForecastEngine {
           start: model.currentBase, matrix: { t in steps.adjustment.matrix?(t, p) ?? p }, inflow: inflow, flows: book.flows, horizon: h)
       }
       : nil
+    // Replicates of group g: g, g + groups, g + 2 groups, ...
+    @Sendable func membersOf(_ g: Int) -> [Int] { Array(Swift.stride(from: g, to: r, by: groups)) }
+    // With Gaussian noise, neighbouring groups run together as a chunk that draws its noise in
+    // one dgemm per step for all its replicates (a few dozen rows), not one per group of ~10.
+    let groupsPerChunk = gaussianNoise == nil ? 1 : max(1, GaussianProcessNoise.rowsPerProduct / max(1, r / groups))
+    let chunks = (groups + groupsPerChunk - 1) / groupsPerChunk
     // The groups keep the cores busy; OpenBLAS threads inside them would only spin.
     BLASThreads.oneEach {
-      DispatchQueue.concurrentPerform(iterations: groups) { g in
-        // Replicates of this group: g, g + groups, g + 2 groups, ...
-        let members = Array(Swift.stride(from: g, to: r, by: groups))
-        var parameterRNG = RandomSource(seed: options.seed, stream: 0x5EED_0000_0000 + UInt64(g))
-        var pg = p
-        var revenueMean = model.rewards.map(\.revenueMean)
-        var occasionsMean = model.rewards.map(\.occasionsMean)
-        if options.parameterUncertainty {
-          for i in 0..<s {
-            // A Dirichlet draw over the row's support only; absorbing and never-left rows have
-            // no support and keep their point row.
-            guard !support[i].isEmpty else { continue }
-            let draw = parameterRNG.dirichlet(support[i].map { posterior[i, $0] })
-            for (k, j) in support[i].enumerated() { pg[i, j] = draw[k] }
-          }
-          for i in 0..<s where model.rewards[i].customerPeriods > 1 {
-            let n = model.rewards[i].customerPeriods
-            revenueMean[i] += parameterRNG.normal() * (model.rewards[i].revenueVariance / n).squareRoot()
-            occasionsMean[i] = max(0, occasionsMean[i] + parameterRNG.normal() * (model.rewards[i].occasionsVariance / n).squareRoot())
-          }
-        }
-        // The group's distinct matrices: its draw, adjusted per step when asked, built once for
-        // the steps that share it (`slots`).
-        let stepMatrices = steps.adjustment.matrix.map { adjust in slots.firstSteps.map { adjust($0, pg) } } ?? [pg]
-        func matrix(_ t: Int) -> Matrix { stepMatrices[slots.slot[t]] }
-        // Cost terms may change per step even when the matrix does not, so one weight matrix per step;
-        // the flow probabilities, the expensive part, once per distinct matrix.
-        let flowProbabilities = stepMatrices.map { book.flows.rowProbabilities($0) }
-        let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[slots.slot[$0]]) }
-        let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
-        var samples = KPISamples(horizon: h, replicates: members.count)
-        if options.processNoise && gaussianNoise == nil {
-          let stepRows = stepMatrices.map { m in (0..<s).map { MultinomialRow(m.row($0)) } }
-          // Per step, per (from, to): which flow kinds the move counts toward, as bits.
-          let stepFlowBits: [[[UInt8]]] = stepRows.map { rows in
-            rows.enumerated().map { i, row in
-              row.destinations.map { j in
-                var bits: UInt8 = 0
-                for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
-                return bits
-              }
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let chunkGroups = Array((chunk * groupsPerChunk)..<min(groups, (chunk + 1) * groupsPerChunk))
+        let chunkNoise = gaussianNoise?.draws(replicates: chunkGroups.flatMap(membersOf), seed: options.seed)
+        var noiseRow = 0  // the first row of this group's replicates in `chunkNoise`
+        for g in chunkGroups {
+          let members = membersOf(g)
+          defer { noiseRow += members.count }
+          var parameterRNG = RandomSource(seed: options.seed, stream: 0x5EED_0000_0000 + UInt64(g))
+          var pg = p
+          var revenueMean = model.rewards.map(\.revenueMean)
+          var occasionsMean = model.rewards.map(\.occasionsMean)
+          if options.parameterUncertainty {
+            for i in 0..<s {
+              // A Dirichlet draw over the row's support only; absorbing and never-left rows have
+              // no support and keep their point row.
+              guard !support[i].isEmpty else { continue }
+              let draw = parameterRNG.dirichlet(support[i].map { posterior[i, $0] })
+              for (k, j) in support[i].enumerated() { pg[i, j] = draw[k] }
+            }
+            for i in 0..<s where model.rewards[i].customerPeriods > 1 {
+              let n = model.rewards[i].customerPeriods
+              revenueMean[i] += parameterRNG.normal() * (model.rewards[i].revenueVariance / n).squareRoot()
+              occasionsMean[i] = max(0, occasionsMean[i] + parameterRNG.normal() * (model.rewards[i].occasionsVariance / n).squareRoot())
             }
           }
-          let kinds = book.flows.members.count
-          var moved = [Int](repeating: 0, count: s)
-          for (k, replicate) in members.enumerated() {
-            var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
-            var x = model.currentBase.map { $0.rounded() }
-            var running = RunningTotals()
-            for t in 0..<h {
-              let rows = stepRows[slots.slot[t]]
-              let flowBits = stepFlowBits[slots.slot[t]]
-              // Expected inputs first (rate denominators, cost), then the realised flows over them.
-              var before = beforeMove[t].leftMultiplied(byRowVector: x)
-              for f in 0..<kinds { before[f] = 0 }
-              var next = [Double](repeating: 0, count: s)
-              for i in 0..<s where x[i] > 0 {
-                let row = rows[i]
-                for position in 0..<row.count { moved[position] = 0 }
-                row.draw(Int(x[i]), &rng, into: &moved)
-                for position in 0..<row.count where moved[position] > 0 {
-                  let m = Double(moved[position])
-                  next[row.destinations[position]] += m
-                  let bits = flowBits[i][position]
-                  if bits != 0 {
-                    for f in 0..<kinds where bits & (1 << UInt8(f)) != 0 { before[f] += m }
-                  }
+          // The group's distinct matrices: its draw, adjusted per step when asked, built once for
+          // the steps that share it (`slots`).
+          let stepMatrices = steps.adjustment.matrix.map { adjust in slots.firstSteps.map { adjust($0, pg) } } ?? [pg]
+          func matrix(_ t: Int) -> Matrix { stepMatrices[slots.slot[t]] }
+          // Cost terms may change per step even when the matrix does not, so one weight matrix per step;
+          // the flow probabilities, the expensive part, once per distinct matrix.
+          let flowProbabilities = stepMatrices.map { book.flows.rowProbabilities($0) }
+          let beforeMove = (0..<h).map { steps.beforeMoveWeights($0, matrix($0), flowProbabilities: flowProbabilities[slots.slot[$0]]) }
+          let afterMove = (0..<h).map { steps.afterMoveWeights($0, occasions: occasionsMean, revenue: revenueMean) }
+          var samples = KPISamples(horizon: h, replicates: members.count)
+          if options.processNoise && gaussianNoise == nil {
+            let stepRows = stepMatrices.map { m in (0..<s).map { MultinomialRow(m.row($0)) } }
+            // Per step, per (from, to): which flow kinds the move counts toward, as bits.
+            let stepFlowBits: [[[UInt8]]] = stepRows.map { rows in
+              rows.enumerated().map { i, row in
+                row.destinations.map { j in
+                  var bits: UInt8 = 0
+                  for f in 0..<book.flows.members.count where book.flows.members[f][i * s + j] { bits |= 1 << UInt8(f) }
+                  return bits
                 }
               }
-              for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
-              var after = afterMove[t].leftMultiplied(byRowVector: next)
-              // Sums of per-customer purchases and revenue vary around their means.
-              var revenueVariance = 0.0, purchaseVariance = 0.0
-              let multiplier = steps.revenueMultipliers[t]
-              for j in 0..<s where next[j] > 0 {
-                revenueVariance += next[j] * model.rewards[j].revenueVariance * multiplier[j] * multiplier[j]
-                purchaseVariance += next[j] * model.rewards[j].occasionsVariance * steps.occasionsMultipliers[t] * steps.occasionsMultipliers[t]
+            }
+            let kinds = book.flows.members.count
+            var moved = [Int](repeating: 0, count: s)
+            for (k, replicate) in members.enumerated() {
+              var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
+              var x = model.currentBase.map { $0.rounded() }
+              var running = RunningTotals()
+              for t in 0..<h {
+                let rows = stepRows[slots.slot[t]]
+                let flowBits = stepFlowBits[slots.slot[t]]
+                // Expected inputs first (rate denominators, cost), then the realised flows over them.
+                var before = beforeMove[t].leftMultiplied(byRowVector: x)
+                for f in 0..<kinds { before[f] = 0 }
+                var next = [Double](repeating: 0, count: s)
+                for i in 0..<s where x[i] > 0 {
+                  let row = rows[i]
+                  for position in 0..<row.count { moved[position] = 0 }
+                  row.draw(Int(x[i]), &rng, into: &moved)
+                  for position in 0..<row.count where moved[position] > 0 {
+                    let m = Double(moved[position])
+                    next[row.destinations[position]] += m
+                    let bits = flowBits[i][position]
+                    if bits != 0 {
+                      for f in 0..<kinds where bits & (1 << UInt8(f)) != 0 { before[f] += m }
+                    }
+                  }
+                }
+                for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
+                var after = afterMove[t].leftMultiplied(byRowVector: next)
+                // Sums of per-customer purchases and revenue vary around their means.
+                var revenueVariance = 0.0, purchaseVariance = 0.0
+                let multiplier = steps.revenueMultipliers[t]
+                for j in 0..<s where next[j] > 0 {
+                  revenueVariance += next[j] * model.rewards[j].revenueVariance * multiplier[j] * multiplier[j]
+                  purchaseVariance += next[j] * model.rewards[j].occasionsVariance * steps.occasionsMultipliers[t] * steps.occasionsMultipliers[t]
+                }
+                after[KPIBook.AfterMove.purchases.rawValue] = max(0, after[KPIBook.AfterMove.purchases.rawValue] + rng.normal() * purchaseVariance.squareRoot())
+                after[KPIBook.AfterMove.revenue.rawValue] += rng.normal() * revenueVariance.squareRoot()
+                book.record(&samples, replicate: k, t: t, before: before[...], after: after[...], fixedCost: steps.fixedCost[t], running: &running)
+                x = next
               }
-              after[KPIBook.AfterMove.purchases.rawValue] = max(0, after[KPIBook.AfterMove.purchases.rawValue] + rng.normal() * purchaseVariance.squareRoot())
-              after[KPIBook.AfterMove.revenue.rawValue] += rng.normal() * revenueVariance.squareRoot()
-              book.record(&samples, replicate: k, t: t, before: before[...], after: after[...], fixedCost: steps.fixedCost[t], running: &running)
+            }
+          } else {
+            // All replicates of the group share P_g: one dgemm per step moves them all, and one
+            // more on each side reads every KPI input off the states. With Gaussian process noise,
+            // each replicate's step adds its row of the chunk's noise (`GaussianProcessNoise.draws`).
+            let n = members.count
+            var x = Matrix(rowCount: n, columnCount: s)
+            for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
+            var running = [RunningTotals](repeating: RunningTotals(), count: n)
+            var random = members.map { RandomSource(seed: options.seed, stream: UInt64($0)) }
+            // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
+            let sparse = stepMatrices.map { SparseTransitions($0) }
+            let useSparse = sparse[0].density < SparseTransitions.maximumDensity
+            // With Gaussian noise, entrants drawn one by one (Poisson): those of states whose mean
+            // is below `normalEntrantMinimumMean`; the others are part of the normal draw.
+            let entrantStates = inflow.map { step in
+              step.indices.filter { step[$0] > 0 && step[$0] < GaussianProcessNoise.normalEntrantMinimumMean }
+            }
+            // With Gaussian noise, two more columns read off the states the variances of the
+            // period's purchases and revenue (each state's per-customer variance, times its count).
+            let varianceColumn = KPIBook.AfterMove.allCases.count
+            let afterWeights: [Matrix] = gaussianNoise == nil ? afterMove : (0..<h).map { t in
+              let width = varianceColumn + 2
+              var w = [Double](repeating: 0, count: s * width)
+              let (m, revenueMultipliers, means) = (steps.occasionsMultipliers[t], steps.revenueMultipliers[t], afterMove[t].elements)
+              for j in 0..<s {
+                for c in 0..<varianceColumn { w[j * width + c] = means[j * varianceColumn + c] }
+                w[j * width + varianceColumn] = model.rewards[j].occasionsVariance * m * m
+                w[j * width + varianceColumn + 1] = model.rewards[j].revenueVariance * revenueMultipliers[j] * revenueMultipliers[j]
+              }
+              return Matrix(rowCount: s, columnCount: width, elements: w)
+            }
+            // Per step: which noise columns are states (column, state) and which flows (column, kind).
+            let noiseColumns = (0..<(gaussianNoise == nil ? 0 : h)).map { t in Array(gaussianNoise!.dimensions[t].enumerated()) }
+            let noiseStateColumns = noiseColumns.map { $0.filter { $0.element < s } }
+            let noiseFlowColumns = noiseColumns.map { $0.filter { $0.element >= s }.map { ($0.offset, $0.element - s) } }
+            for t in 0..<h {
+              var before = x.multiplied(by: beforeMove[t])
+              var next = useSparse ? sparse[slots.slot[t]].propagate(x) : matrix(t).propagate(x)
+              // The per-replicate loops below work on the matrices' storage moved out into local
+              // arrays (and back): no copy, and no uniqueness check per element.
+              var nextValues: [Double] = []
+              swap(&nextValues, &next.elements)
+              let entrants = inflow[t]
+              // Buffer pointers: these loops run for every replicate, step and state.
+              nextValues.withUnsafeMutableBufferPointer { values in
+                for row in 0..<n { for j in 0..<s { values[row * s + j] += entrants[j] } }
+              }
+              if let gaussianNoise, let chunkNoise {
+                let (stateColumns, flowColumns) = (noiseStateColumns[t], noiseFlowColumns[t])
+                let width = gaussianNoise.dimensions[t].count
+                var beforeValues: [Double] = []
+                swap(&beforeValues, &before.elements)
+                let beforeWidth = beforeValues.count / n
+                for row in 0..<n {
+                  for j in entrantStates[t] {
+                    nextValues[row * s + j] += Double(random[row].poisson(mean: entrants[j])) - entrants[j]
+                  }
+                }
+                chunkNoise[t].elements.withUnsafeBufferPointer { noise in
+                  nextValues.withUnsafeMutableBufferPointer { values in
+                    for row in 0..<n {
+                      let base = row * s
+                      let noiseBase = (noiseRow + row) * width
+                      for (c, j) in stateColumns { values[base + j] += noise[noiseBase + c] }
+                      for j in base..<(base + s) where values[j] < 0 { values[j] = 0 }
+                      for (c, f) in flowColumns {
+                        beforeValues[row * beforeWidth + f] = max(0, beforeValues[row * beforeWidth + f] + noise[noiseBase + c])
+                      }
+                    }
+                  }
+                }
+                swap(&beforeValues, &before.elements)
+              }
+              swap(&nextValues, &next.elements)
+              var after = next.multiplied(by: afterWeights[t])
+              if gaussianNoise != nil {
+                // Sums of per-customer purchases and revenue vary around their means, as above.
+                let purchases = KPIBook.AfterMove.purchases.rawValue, revenue = KPIBook.AfterMove.revenue.rawValue
+                for row in 0..<n {
+                  after[row, purchases] = max(0, after[row, purchases] + random[row].zigguratNormal() * after[row, varianceColumn].squareRoot())
+                  after[row, revenue] += random[row].zigguratNormal() * after[row, varianceColumn + 1].squareRoot()
+                }
+              }
+              for row in 0..<n {
+                book.record(
+                  &samples, replicate: row, t: t,
+                  before: before.elements[(row * before.columnCount)..<((row + 1) * before.columnCount)],
+                  after: after.elements[(row * after.columnCount)..<((row + 1) * after.columnCount)],
+                  fixedCost: steps.fixedCost[t], running: &running[row])
+              }
               x = next
             }
           }
-        } else {
-          // All replicates of the group share P_g: one dgemm per step moves them all, and one
-          // more on each side reads every KPI input off the states. With Gaussian process noise,
-          // one more dgemm per step gives every replicate its noise.
-          let n = members.count
-          var x = Matrix(rowCount: n, columnCount: s)
-          for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
-          var running = [RunningTotals](repeating: RunningTotals(), count: n)
-          var random = members.map { RandomSource(seed: options.seed, stream: UInt64($0)) }
-          // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
-          let sparse = stepMatrices.map { SparseTransitions($0) }
-          let useSparse = sparse[0].density < SparseTransitions.maximumDensity
-          let entrantStates = inflow.map { step in step.indices.filter { step[$0] > 0 } }
-          // With Gaussian noise, two more columns read off the states the variances of the
-          // period's purchases and revenue (each state's per-customer variance, times its count).
-          let varianceColumn = KPIBook.AfterMove.allCases.count
-          let afterWeights: [Matrix] = gaussianNoise == nil ? afterMove : (0..<h).map { t in
-            var w = Matrix(rowCount: s, columnCount: varianceColumn + 2)
-            let m = steps.occasionsMultipliers[t]
-            for j in 0..<s {
-              for c in 0..<varianceColumn { w[j, c] = afterMove[t][j, c] }
-              w[j, varianceColumn] = model.rewards[j].occasionsVariance * m * m
-              w[j, varianceColumn + 1] = model.rewards[j].revenueVariance * steps.revenueMultipliers[t][j] * steps.revenueMultipliers[t][j]
-            }
-            return w
-          }
-          // Per step: which noise columns are states (column, state) and which flows (column, kind).
-          let noiseColumns = (0..<(gaussianNoise == nil ? 0 : h)).map { t in Array(gaussianNoise!.dimensions[t].enumerated()) }
-          let noiseStateColumns = noiseColumns.map { $0.filter { $0.element < s } }
-          let noiseFlowColumns = noiseColumns.map { $0.filter { $0.element >= s }.map { ($0.offset, $0.element - s) } }
-          for t in 0..<h {
-            var before = x.multiplied(by: beforeMove[t])
-            var next = useSparse ? sparse[slots.slot[t]].propagate(x) : matrix(t).propagate(x)
-            // The per-replicate loops below work on the matrices' storage moved out into local
-            // arrays (and back): no copy, and no uniqueness check per element.
-            var nextValues: [Double] = []
-            swap(&nextValues, &next.elements)
-            let entrants = inflow[t]
-            for row in 0..<n { for j in 0..<s { nextValues[row * s + j] += entrants[j] } }
-            if let gaussianNoise {
-              let noise = gaussianNoise.draw(step: t, random: &random).elements
-              let (stateColumns, flowColumns) = (noiseStateColumns[t], noiseFlowColumns[t])
-              let width = gaussianNoise.dimensions[t].count
-              var beforeValues: [Double] = []
-              swap(&beforeValues, &before.elements)
-              let beforeWidth = beforeValues.count / n
-              for row in 0..<n {
-                let base = row * s
-                for j in entrantStates[t] {
-                  nextValues[base + j] += Double(random[row].poisson(mean: entrants[j])) - entrants[j]
-                }
-                for (c, j) in stateColumns { nextValues[base + j] += noise[row * width + c] }
-                for j in 0..<s where nextValues[base + j] < 0 { nextValues[base + j] = 0 }
-                for (c, f) in flowColumns {
-                  beforeValues[row * beforeWidth + f] = max(0, beforeValues[row * beforeWidth + f] + noise[row * width + c])
-                }
-              }
-              swap(&beforeValues, &before.elements)
-            }
-            swap(&nextValues, &next.elements)
-            var after = next.multiplied(by: afterWeights[t])
-            if gaussianNoise != nil {
-              // Sums of per-customer purchases and revenue vary around their means, as above.
-              let purchases = KPIBook.AfterMove.purchases.rawValue, revenue = KPIBook.AfterMove.revenue.rawValue
-              for row in 0..<n {
-                after[row, purchases] = max(0, after[row, purchases] + random[row].normal() * after[row, varianceColumn].squareRoot())
-                after[row, revenue] += random[row].normal() * after[row, varianceColumn + 1].squareRoot()
-              }
-            }
-            for row in 0..<n {
-              book.record(
-                &samples, replicate: row, t: t,
-                before: before.elements[(row * before.columnCount)..<((row + 1) * before.columnCount)],
-                after: after.elements[(row * after.columnCount)..<((row + 1) * after.columnCount)],
-                fixedCost: steps.fixedCost[t], running: &running[row])
-            }
-            x = next
-          }
+          results.store(samples, at: g)
         }
-        results.store(samples, at: g)
       }
     }
     // Interleave the groups back into replicate order.
@@ -482,13 +507,13 @@ public enum ForecastEngine {
   }
 
   /// Mean and the P5, P50, P95 quantiles (linear interpolation between order statistics, as
-  /// numpy's default) of the finite values.
+  /// numpy's default) of the finite values; the quantiles by selection, not a sort.
   static func band(_ values: ArraySlice<Double>) -> Forecast.Band {
-    let sorted = values.filter(\.isFinite).sorted()
-    guard !sorted.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
-    return .init(
-      mean: sorted.reduce(0, +) / Double(sorted.count), p5: Quantile.of(sorted: sorted, 0.05),
-      p50: Quantile.of(sorted: sorted, 0.5), p95: Quantile.of(sorted: sorted, 0.95))
+    var finite = values.filter(\.isFinite)
+    guard !finite.isEmpty else { return .init(mean: .nan, p5: .nan, p50: .nan, p95: .nan) }
+    let mean = finite.reduce(0, +) / Double(finite.count)
+    let q = Quantile.of(selectingIn: &finite, [0.05, 0.5, 0.95])
+    return .init(mean: mean, p5: q[0], p50: q[1], p95: q[2])
   }
 }
 

@@ -15,15 +15,18 @@ import Dispatch
 /// every customer costs one binomial per state and destination per replicate and step
 /// (seconds for a 1,000-replicate forecast of a million customers over 125 states); with the
 /// covariance factored once per step (`C_t = F_t F_t^T`), a replicate's step costs one
-/// standard normal per dimension, and all replicates of a group one dgemm.
+/// standard normal per dimension (Ziggurat), and about `rowsPerProduct` replicates together
+/// one triangular product.
 ///
+/// Entrants (Poisson, variance = mean) join the normal from `normalEntrantMinimumMean` a state.
 /// The covariance is taken on the expected path with the point matrices: the noise's own
 /// spread changes with the replicate's states and parameter draw only at second order. A
 /// state that the noise would push below zero is set to zero. With many customers in every
 /// state the binomials are close to normal; that is why only bases of at least
 /// `ForecastOptions.gaussianNoiseMinimumBase` customers take this path.
 struct GaussianProcessNoise: Sendable {
-  /// Per step: the factor F_t, one row per dimension that varies (`dimensions`) x rank.
+  /// Per step: the factor F_t, one row per dimension that varies (`dimensions`) x rank, lower
+  /// trapezoidal (the pivoted Cholesky factor, its rows in pivot order).
   let factors: [Matrix]
   /// Per step: the dimensions the factor's rows stand for: a state (below S) or S + a flow
   /// kind. States nobody can reach, and flows nobody makes, have no noise and no row.
@@ -32,7 +35,8 @@ struct GaussianProcessNoise: Sendable {
   /// - Parameters:
   ///   - start: customers per state at the start of the forecast.
   ///   - matrix: the point transition matrix of each step.
-  ///   - inflow: expected entrants per step and state.
+  ///   - inflow: expected entrants per step and state (from `normalEntrantMinimumMean`, their
+  ///     Poisson variance is part of the step's covariance).
   init(start: [Double], matrix: (Int) -> Matrix, inflow: [[Double]], flows: FlowKinds, horizon: Int) {
     // The expected path first (cheap and sequential), then each step's factor on its own core.
     var path = [start]
@@ -45,9 +49,16 @@ struct GaussianProcessNoise: Sendable {
     let matrices = (0..<horizon).map(matrix)
     let factored = Partials<(factor: Matrix, dimensions: [Int])>(count: horizon)
     DispatchQueue.concurrentPerform(iterations: horizon) { t in
-      let c = Self.covariance(base: bases[t], matrix: matrices[t], flows: flows)
-      let varying = (0..<c.rowCount).filter { c[$0, $0] > 0 }
-      factored.store((c.submatrix(rows: varying, columns: varying).positiveSemidefiniteFactor(), varying), at: t)
+      var c = Self.covariance(base: bases[t], matrix: matrices[t], flows: flows)
+      for (j, mean) in inflow[t].enumerated() where mean >= Self.normalEntrantMinimumMean { c[j, j] += mean }
+      // Dimensions whose variance is below 1e-9 of the largest (a standard deviation of a
+      // hundredth of a customer when the largest variance is 100,000) are left without noise: they
+      // are zero up to rounding, or too small to matter, and would only widen the factor.
+      let largest = (0..<c.rowCount).map { c[$0, $0] }.max() ?? 0
+      let varying = (0..<c.rowCount).filter { c[$0, $0] > 1e-9 * largest }
+      // Dimensions in pivot order, so that the factor is lower trapezoidal (`draws`).
+      let (lower, pivots) = c.submatrix(rows: varying, columns: varying).pivotedCholesky()
+      factored.store((lower, pivots.map { varying[$0] }), at: t)
     }
     let all = factored.all()
     factors = all.map(\.factor)
@@ -61,44 +72,59 @@ struct GaussianProcessNoise: Sendable {
     let kinds = flows.members.count
     let n = s + kinds
     var c = [Double](repeating: 0, count: n * n)
-    var q = [Double](repeating: 0, count: n)
-    var touched: [Int] = []
+    // Row i: sqrt(x_i) q_i, so that the sum of the x_i q_i q_i^T terms is one product, Q^T Q.
+    var q = Matrix(rowCount: s, columnCount: n)
     var kindsOfMove: [Int] = []
     for i in 0..<s where x[i] > 0 {
-      touched.removeAll(keepingCapacity: true)
+      let root = x[i].squareRoot()
       for j in 0..<s where p[i, j] > 0 {
         let w = x[i] * p[i, j]
         c[j * n + j] += w
-        q[j] = p[i, j]
-        touched.append(j)
+        q[i, j] = root * p[i, j]
         // The kinds this move counts toward: it adds to those flows and to state j together.
         kindsOfMove.removeAll(keepingCapacity: true)
         for f in 0..<kinds where flows.members[f][i * s + j] { kindsOfMove.append(s + f) }
         for a in kindsOfMove {
-          q[a] += p[i, j]
+          q[i, a] += root * p[i, j]
           c[j * n + a] += w
           c[a * n + j] += w
           for b in kindsOfMove { c[a * n + b] += w }
         }
       }
-      for f in s..<n where q[f] > 0 { touched.append(f) }
-      // Minus x_i q_i q_i^T: the row's customers are a fixed number, shared among destinations.
-      for a in touched {
-        for b in touched { c[a * n + b] -= x[i] * q[a] * q[b] }
-      }
-      for a in touched { q[a] = 0 }
     }
-    return Matrix(rowCount: n, columnCount: n, elements: c)
+    // Minus x_i q_i q_i^T: the row's customers are a fixed number, shared among destinations.
+    return Matrix(rowCount: n, columnCount: n, elements: c) - q.multiplied(by: q, transposingSelf: true)
   }
 
-  /// Noise of step t for a group's replicates: row k is replicate k's, drawn from its own
-  /// stream (`random[k]`), so results do not depend on threads; column c is dimension
-  /// `dimensions[t][c]`.
-  func draw(step t: Int, random: inout [RandomSource]) -> Matrix {
-    let factor = factors[t]
-    let rank = factor.columnCount
-    var z = Matrix(rowCount: random.count, columnCount: rank)
-    for k in random.indices { random[k].fillNormals(&z.elements, in: (k * rank)..<((k + 1) * rank)) }
-    return z.multiplied(by: factor, transposingOther: true)
+  /// From this mean on (where exact Poisson draws turn to rejection), a state's entrants are
+  /// part of the step's normal, with variance = mean. One state's Poisson(10) is skewed (third
+  /// moment 1 / sqrt(10)), but every band sums states, and a sum of Poissons is a Poisson of
+  /// the summed mean, close to normal. Below it they are drawn one by one (cheap there).
+  static let normalEntrantMinimumMean = 10.0
+
+  /// Rows the engine gathers for one noise product: groups of about 10 replicates run as
+  /// chunks of about this many, because each product first packs the step's factor (r^2 / 2
+  /// values), a cost that a few rows would not repay. 1,000 replicates make 10 chunks, 5 per core.
+  static let rowsPerProduct = 100
+
+  /// Stream of replicate r's noise normals: its own, apart from its other draws (`stream: r`),
+  /// so its noise is the same whichever replicates it is drawn with.
+  static func stream(replicate: Int) -> UInt64 { 0x4015_E000_0000 + UInt64(replicate) }
+
+  /// Noise of every step for the given replicates: per step, row k is replicate
+  /// `replicates[k]`'s (all steps from its own stream, so results depend neither on threads nor
+  /// on how replicates are grouped), column c is dimension `dimensions[t][c]`.
+  /// - Complexity: one standard normal per replicate, step and rank, and one triangular
+  ///   product per step.
+  func draws(replicates: [Int], seed: UInt64) -> [Matrix] {
+    var normals = factors.map { Matrix(rowCount: replicates.count, columnCount: $0.columnCount) }
+    for (row, replicate) in replicates.enumerated() {
+      var random = RandomSource(seed: seed, stream: Self.stream(replicate: replicate))
+      for t in normals.indices {
+        let rank = normals[t].columnCount
+        random.fillNormals(&normals[t].elements, in: (row * rank)..<((row + 1) * rank))
+      }
+    }
+    return zip(normals, factors).map { $0.multiplied(byTransposedLowerTrapezoidal: $1) }
   }
 }

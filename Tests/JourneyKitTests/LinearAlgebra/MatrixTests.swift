@@ -209,4 +209,38 @@ struct SemidefiniteFactorTests {
     #expect(f.columnCount == 2)
     expectClose(f.multiplied(by: f, transposingOther: true), c, tolerance: 1e-9)
   }
+
+  @Test func pivotedFactorIsLowerTrapezoidal() {
+    // The same rank-2 covariance: L is 4 x 2 with a zero above its diagonal, the pivots a
+    // permutation of the rows, and the rows of L put back in pivot order rebuild the matrix.
+    let p: [Double] = [0.2, 0.3, 0.5, 0]
+    var c = Matrix(rowCount: 4, columnCount: 4)
+    for i in 0..<4 {
+      for j in 0..<4 { c[i, j] = 100 * ((i == j ? p[i] : 0) - p[i] * p[j]) }
+    }
+    let (l, pivots) = c.pivotedCholesky()
+    #expect(l.rowCount == 4 && l.columnCount == 2)
+    #expect(l[0, 1] == 0)
+    #expect(pivots.sorted() == [0, 1, 2, 3])
+    // The first pivot is the largest variance, 100 x 0.5 x 0.5 = 25, so L[0, 0] = 5.
+    #expect(pivots[0] == 2 && abs(l[0, 0] - 5) < 1e-12)
+    let rebuilt = l.multiplied(by: l, transposingOther: true)
+    for a in 0..<4 {
+      for b in 0..<4 { #expect(abs(rebuilt[a, b] - c[pivots[a], pivots[b]]) < 1e-9) }
+    }
+  }
+
+  @Test(arguments: [(3, 5, 5), (7, 6, 9), (1, 1, 4), (40, 13, 13)])
+  func triangularProductIsTheFullProduct(m: Int, r: Int, w: Int) {
+    // Z . L^T through dtrmm + dgemm against one plain dgemm of the same matrices, for a random
+    // lower trapezoidal L (square and taller than wide) and a random Z.
+    var random = RandomSource(seed: 3, stream: UInt64(m * 100 + w))
+    var l = Matrix(rowCount: w, columnCount: r)
+    for k in 0..<w {
+      for c in 0..<min(k + 1, r) { l[k, c] = random.uniform() - 0.5 }
+    }
+    var z = Matrix(rowCount: m, columnCount: r)
+    for k in z.elements.indices { z.elements[k] = random.uniform() - 0.5 }
+    expectClose(z.multiplied(byTransposedLowerTrapezoidal: l), z.multiplied(by: l, transposingOther: true), tolerance: 1e-13)
+  }
 }

@@ -76,4 +76,29 @@ struct GaussianProcessNoiseTests {
     for value in f.samples[.customers]!.flatMap({ $0 }) { #expect(value == value.rounded()) }
     #expect(ForecastOptions().gaussianNoiseMinimumBase > 20_001)
   }
+
+  @Test func entrantsKeepThePoissonSpread() throws {
+    // A million churned customers (absorbing without reactivations: their moves add no noise)
+    // and entrants into one state: in the first month the living are only entrants, Poisson with
+    // variance = mean, whether drawn one by one (a state's mean below
+    // `normalEntrantMinimumMean`) or as part of the normal (from it on).
+    var m = try HandWorkedForecastTests.comebackModel()
+    m.currentBase = [Double](repeating: 0, count: 7)
+    m.currentBase[HandWorkedForecastTests.index(m, "churned")] = 1_000_000
+    for perPeriod in [2_000.0, 6.0] {
+      var entrants = [Double](repeating: 0, count: 7)
+      entrants[HandWorkedForecastTests.index(m, "active")] = perPeriod
+      var o = ForecastOptions(givenAcquisitions: [entrants], replicates: 2_000, seed: 7)
+      o.includeReactivations = false
+      o.parameterUncertainty = false
+      o.gaussianNoiseMinimumBase = 0
+      let f = try ForecastEngine.run(model: m, options: o)
+      let mean = f.expected[.customers]![0]
+      #expect(abs(mean - perPeriod) < 1e-9 * perPeriod, "entrants land in living states")
+      let band = f.bands[.customers]![0]
+      let poisson = 2 * 1.6449 * mean.squareRoot()
+      #expect(abs((band.p95 - band.p5) - poisson) / poisson < 0.1, "\(perPeriod) a month: range \(band.p95 - band.p5), Poisson \(poisson)")
+      #expect(abs(band.p50 - mean) < 0.1 * poisson)
+    }
+  }
 }
