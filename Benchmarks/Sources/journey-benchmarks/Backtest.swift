@@ -69,7 +69,11 @@ func benchmarkBacktest(_ input: BenchmarkInput, runs: Int, automatic: Bool) thro
   print("  per customer (\(Format.number(Double(pc.customers)))): correlation \(r(pc.correlation)) (state alone \(r(pc.stateOnly.correlation)), run rate \(r(bt.baselines.perCustomer?.runRate.correlation))); MAE \(r(pc.mae)), RMSE \(r(pc.rmse)); revenue correlation \(r(pc.revenueErrors.correlation)); churn Brier skill \(r(pc.churn.skill))")
   let report = NSTemporaryDirectory() + (automatic ? "journey-bench-backtest-auto.txt" : "journey-bench-backtest.txt")
   try AtomicFile.write(Data(bt.text().utf8), to: report)
-  print("  full report: \(report)")
+  // The JSON keeps every number to the last digit: diff it before and after a change that must
+  // not change results.
+  let json = report.replacingOccurrences(of: ".txt", with: ".json")
+  try AtomicFile.write(Data(try JSONOutput.encode(bt).utf8), to: json)
+  print("  full report: \(report) (every digit: \(json))")
 
   let label = automatic ? "backtest --states auto, \(Format.number(Double(input.truthCustomers))) customers" : "backtest \(Format.number(Double(input.truthCustomers))) customers, 6 months"
   result(label, String(format: "%.1f s", median(times)) + (times.count == 1 ? " (1 run)" : ""), automatic ? "(none yet)" : "< 10 s")

@@ -153,6 +153,8 @@ extension CustomerAccuracy {
     var churnPredicted: [Double] = [], churnObserved: [Double] = []
     var leads = 0
     let scale = Double(holdoutPeriods) / Double(runRatePeriods)
+    // Read once per state, not per customer (a state's definition carries strings to copy).
+    let stages = space.states.map(\.stage)
     for c in startState.indices where startState[c] >= 0 {
       let state = Int(startState[c])
       guard h.calibrationOccasions[c] > 0 else {
@@ -166,10 +168,10 @@ extension CustomerAccuracy {
       actualRevenue.append(h.holdoutRevenue[c])
       predictedRevenue.append(individual?.revenue[c] ?? outlook.revenue[state] * (weights?.revenue[c] ?? 1))
       repeats.append(Int(h.calibrationOccasions[c]) - 1)
-      if space.states[state].stage != .churned {
+      if stages[state] != .churned {
         churnPredicted.append(outlook.churnedAtEnd[state])
         let end = endState[c]
-        churnObserved.append(end >= 0 && space.states[Int(end)].stage == .churned ? 1 : 0)
+        churnObserved.append(end >= 0 && stages[Int(end)] == .churned ? 1 : 0)
       }
     }
     let groups = (0...7).compactMap { k -> Group? in

@@ -149,6 +149,9 @@ public struct StateSpaceSelection: Encodable, Sendable {
     guard !origins.isEmpty else {
       return fallback(options: options, reason: "\(window.periodCount) \(period.rawValue)s of data are too few to validate on; lifecycle, the simplest segments, is used")
     }
+    // What customers did around each origin does not depend on the state space: read once per
+    // origin, not once per candidate.
+    let actuals = origins.map { OriginActuals(table, period: period, origin: $0, steps: horizon) }
     var candidates: [Candidate] = []
     let levels = fit.splitBy.flatMap { table.attributes[$0]?.levels } ?? []
     let totalFolds = options.candidates.count * origins.count
@@ -173,7 +176,7 @@ public struct StateSpaceSelection: Encodable, Sendable {
         for (k, origin) in origins.enumerated() {
           options.progress?(foldsDone, totalFolds, "\(kind.label), fold \(k + 1) of \(origins.count)")
           foldsDone += 1
-          let (fold, count) = try evaluate(table, fit: o, origin: origin, steps: horizon, ownHistory: options.ownHistory)
+          let (fold, count) = try evaluate(table, fit: o, origin: origin, steps: horizon, actuals: actuals[k], ownHistory: options.ownHistory)
           folds.append(fold)
           stateCount = count
         }
@@ -213,23 +216,42 @@ public struct StateSpaceSelection: Encodable, Sendable {
     StateSpaceSelection(horizon: options.horizon, origins: [], candidates: [], chosen: .lifecycle, reason: reason)
   }
 
-  /// One fold: fit up to `origin`, predict `steps` periods, score.
-  static func evaluate(_ table: TransactionTable, fit: FitOptions, origin: Int, steps: Int, ownHistory: Bool) throws -> (Fold, Int) {
+  /// What the customers did before an origin and in the `steps` periods after it: the same for
+  /// every candidate.
+  struct OriginActuals {
+    var history: CustomerHistory
+    /// Purchase occasions and revenue of the customers in the base, over the periods after the origin.
+    var transactions: Double
+    var revenue: Double
+
+    init(_ table: TransactionTable, period: PeriodKind, origin: Int, steps: Int) {
+      history = CustomerHistory(
+        table, calibrationEnd: period.end(of: origin), recentFrom: period.start(of: origin - steps + 1),
+        holdout: period.start(of: origin + 1)...period.end(of: origin + steps))
+      // Occasions and revenue per customer-period are the same in every state space; lifecycle
+      // states only carry the tally's walk.
+      let space = StateSpace(kind: .lifecycle, period: period, rules: LifecycleRules.defaults(for: period))
+      let tally = WindowTally.tally(table, space: space, lastPeriod: origin + steps, windows: [(origin + 1)..<(origin + steps + 1)])
+      let t = tally.totals(window: 0)
+      transactions = t[WindowTally.Term.occasions.rawValue]
+      revenue = t[WindowTally.Term.revenue.rawValue]
+    }
+  }
+
+  /// One fold: fit up to `origin`, predict `steps` periods, score against `actuals` (of the same origin and steps).
+  static func evaluate(
+    _ table: TransactionTable, fit: FitOptions, origin: Int, steps: Int, actuals: OriginActuals, ownHistory: Bool
+  ) throws -> (Fold, Int) {
     let period = fit.period
     let run = try HoldoutRun(table, fit: fit, calibrationLast: origin, steps: steps, replicates: 0, seed: 1)
-    let history = CustomerHistory(
-      table, calibrationEnd: period.end(of: origin), recentFrom: period.start(of: origin - steps + 1),
-      holdout: period.start(of: origin + 1)...period.end(of: origin + steps))
     let (accuracy, baselines) = CustomerAccuracy.measure(
-      history: history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
+      history: actuals.history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
       outlook: HorizonOutlook(model: run.model, steps: steps), weights: ownHistory ? run.ownHistoryWeights(table) : nil,
       holdoutPeriods: steps, runRatePeriods: steps)
     let revenueRMS = baselines.allZeroRevenue.rmse
     let occasionsRelative = baselines.allZero.rmse > 0 ? accuracy.rmse / baselines.allZero.rmse : 0
     let revenueRelative = revenueRMS > 0 ? accuracy.revenueErrors.rmse / revenueRMS : 0
-    let tally = WindowTally.tally(table, space: run.model.stateSpace, lastPeriod: origin + steps, windows: [(origin + 1)..<(origin + steps + 1)])
-    let t = tally.totals(window: 0)
-    let actualTransactions = t[WindowTally.Term.occasions.rawValue], actualRevenue = t[WindowTally.Term.revenue.rawValue]
+    let actualTransactions = actuals.transactions, actualRevenue = actuals.revenue
     let predictedTransactions = run.forecast.expected[.purchases]!.reduce(0, +)
     let predictedRevenue = run.forecast.expected[.revenue]!.reduce(0, +)
     let transactionsError = actualTransactions > 0 ? predictedTransactions / actualTransactions - 1 : 0

@@ -39,6 +39,13 @@ public enum ModelFitter {
   /// - Throws: `FitError` when the data or options cannot give a model;
   ///   `LinearAlgebraError` only for a discount of zero or less.
   public static func fit(_ table: TransactionTable, options: FitOptions) throws -> MarkovModel {
+    try fit(table, options: options, walkingOnThrough: nil).model
+  }
+
+  /// The fit, with the state assignment it was counted from; with `walkingOnThrough` the same
+  /// walk goes on past the window (`StateAssigner.assign(_:space:window:walkingOnThrough:)`),
+  /// so a backtest reads its holdout without walking the customers again.
+  static func fit(_ table: TransactionTable, options: FitOptions, walkingOnThrough: Int?) throws -> (model: MarkovModel, assignment: Assignment) {
     let window = try FitWindow.make(table: table, period: options.period, asOf: options.asOf, from: options.from)
     var rules = LifecycleRules.defaults(for: options.period)
     if let c = options.churnAfterPeriods {
@@ -75,7 +82,7 @@ public enum ModelFitter {
         limit: "\(Limits.states) states: matrices and model files grow with the square of the states",
         hint: "use fewer states (e.g. rfm:4 instead of rfm:10), or fewer --split-by values")
     }
-    let assignment = StateAssigner.assign(table, space: space, window: window)
+    let assignment = StateAssigner.assign(table, space: space, window: window, walkingOnThrough: walkingOnThrough)
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
     let frozen = assignment.stateSpace
@@ -106,7 +113,7 @@ public enum ModelFitter {
     if rr > 0 {
       warnings.append("\(Int(rr)) customers came back after churning; churned is absorbing, so they are kept as reactivation inflow (use --reactivation to estimate the way back)")
     }
-    return MarkovModel(
+    let model = MarkovModel(
       input: fingerprint(table, source: options.source), window: window, stateSpace: frozen, estimator: options.estimator,
       transitionMatrix: estimate.matrix.rows, posterior: estimate.posterior.rows,
       seasonalMatrices: estimate.seasonal?.map(\.rows), rewards: rewards,
@@ -114,6 +121,7 @@ public enum ModelFitter {
       counts: counts, currentBase: currentBase,
       analysis: analysis, diagnostics: diagnostics, warnings: warnings,
       activity: options.activity ? ActivityModel.fit(PurchaseHistories(table, through: options.period.end(of: window.lastPeriod)), period: options.period) : nil)
+    return (model, assignment)
   }
 
   /// Per season: actual purchases (and revenue) in the window's periods of that season over what

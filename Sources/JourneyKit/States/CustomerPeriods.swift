@@ -61,7 +61,7 @@ struct CustomerPeriodWalker {
   }
 
   /// Visits customers `customers`, in order.
-  func walk<V: CustomerPeriodVisitor>(_ customers: Range<Int>, _ visitor: inout V) {
+  func walk<V: CustomerPeriodVisitor, Customers: Sequence<Int>>(_ customers: Customers, _ visitor: inout V) {
     var trailingOccasions = [Int32](repeating: 0, count: trailingWindow)
     var trailingSpend = [Double](repeating: 0, count: trailingWindow)
     let loyalMask: UInt64 = loyalWindow >= 64 ? ~0 : (1 << UInt64(loyalWindow)) - 1

@@ -55,6 +55,18 @@ public struct Assignment: Sendable {
   public var finalState: [Int32]
   /// The state space with its cut points frozen.
   public var stateSpace: StateSpace
+  /// What the same walk saw after the window, when asked to walk on (`StateAssigner.assign(_:space:window:walkingOnThrough:)`).
+  var afterWindow: AfterWindow?
+
+  /// The periods a walk went on through after the fit window: what a backtest reads of its
+  /// holdout. States at a period depend only on the history up to it, and the cut points stay
+  /// the window's, so these are the states a separate walk with the frozen space would give.
+  struct AfterWindow: Sendable {
+    /// Per period after the window: the customers acquired in it, per state.
+    var acquisitions: [[Double]]
+    /// Per customer: the state in the last period walked, or -1 when not yet in the base.
+    var finalState: [Int32]
+  }
 }
 
 /// Assigns a state to every customer-period and counts transitions, occupancy,
@@ -65,6 +77,14 @@ public enum StateAssigner {
   ///     computed from the fit window first and frozen in the returned space.
   /// - Complexity: O(customers x periods + rows), in parallel.
   public static func assign(_ table: TransactionTable, space: StateSpace, window: FitWindow) -> Assignment {
+    assign(table, space: space, window: window, walkingOnThrough: nil)
+  }
+
+  /// The same, and with `walkingOnThrough` (a period after the window) the walk goes on through
+  /// it in the same pass: the counts stay the window's, and `afterWindow` holds each later
+  /// period's acquisitions and every customer's state in the last period. A backtest reads its
+  /// fit, its start states and its holdout from this one walk instead of three.
+  static func assign(_ table: TransactionTable, space: StateSpace, window: FitWindow, walkingOnThrough: Int?) -> Assignment {
     var space = space
     let walker = CustomerPeriodWalker(table: table, period: window.period, lastPeriod: window.lastPeriod, rules: space.rules)
     if case .value = space.kind, space.valueCut == nil {
@@ -99,26 +119,41 @@ public enum StateAssigner {
     }
 
     let s = space.count
+    let lastWalked = max(window.lastPeriod, walkingOnThrough ?? window.lastPeriod)
+    // Cut points come from the window alone (the sample above); only the counting walk goes on.
+    let countingWalker = lastWalked == window.lastPeriod
+      ? walker : CustomerPeriodWalker(table: table, period: window.period, lastPeriod: lastWalked, rules: space.rules)
     let keepSecondOrder = s * s * s <= 2_000_000
     let level = space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }
     let chunkCount = max(1, min(16, table.customerCount / 20_000))
     let chunkSize = (table.customerCount + chunkCount - 1) / max(1, chunkCount)
     let partials = Partials<TransitionCounts>(count: chunkCount)
     let finalStates = Partials<[Int32]>(count: chunkCount)
+    let afterWindows = Partials<Assignment.AfterWindow>(count: chunkCount)
     let frozenSpace = space
     DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
       let customers = (chunk * chunkSize)..<min(table.customerCount, (chunk + 1) * chunkSize)
       var counter = TransitionCounter(
         space: frozenSpace, window: window, level: level, keepSecondOrder: keepSecondOrder,
-        finalStateOffset: customers.lowerBound, customerCount: customers.count)
-      if !customers.isEmpty { walker.walk(customers, &counter) }
+        finalStateOffset: customers.lowerBound, customerCount: customers.count, lastWalked: lastWalked)
+      if !customers.isEmpty { countingWalker.walk(customers, &counter) }
       counter.finish()
       partials.store(counter.counts, at: chunk)
       finalStates.store(counter.finalState, at: chunk)
+      afterWindows.store(counter.afterWindow, at: chunk)
     }
     var total = TransitionCounts(stateCount: s, firstPeriod: window.firstPeriod, periodCount: window.periodCount, keepSecondOrder: keepSecondOrder)
     for part in partials.all() { total.merge(part) }
-    return Assignment(counts: total, finalState: finalStates.all().flatMap { $0 }, stateSpace: space)
+    var assignment = Assignment(counts: total, finalState: finalStates.all().flatMap { $0 }, stateSpace: space)
+    if lastWalked > window.lastPeriod {
+      let parts = afterWindows.all()
+      // Acquisitions are whole counts: their sum does not depend on the order of the chunks.
+      let acquisitions = (0..<(lastWalked - window.lastPeriod)).map { t in
+        (0..<s).map { i in parts.reduce(0) { $0 + $1.acquisitions[t][i] } }
+      }
+      assignment.afterWindow = .init(acquisitions: acquisitions, finalState: parts.flatMap(\.finalState))
+    }
+    return assignment
   }
 
   /// Feature values over the buyer customer-periods of the window that are neither lead nor churned,
@@ -191,8 +226,15 @@ private struct TransitionCounter: CustomerPeriodVisitor {
   var previous = -1
   var beforePrevious = -1
   var previousPeriod = Int.min
+  /// The last period walked: the window's, or later when the walk goes on (`afterWindow`).
+  let lastWalked: Int
+  /// Acquisitions per period after the window ([period][state]) and states in `lastWalked`.
+  var afterWindow: Assignment.AfterWindow
 
-  init(space: StateSpace, window: FitWindow, level: [Int32]?, keepSecondOrder: Bool, finalStateOffset: Int, customerCount: Int) {
+  init(
+    space: StateSpace, window: FitWindow, level: [Int32]?, keepSecondOrder: Bool, finalStateOffset: Int, customerCount: Int,
+    lastWalked: Int
+  ) {
     self.space = space
     self.window = window
     self.level = level
@@ -214,6 +256,11 @@ private struct TransitionCounter: CustomerPeriodVisitor {
     isDense = s * s * steps <= 4_000_000
     densePerPeriod = isDense ? Array(repeating: 0, count: s * s * steps) : []
     sparsePerPeriod = isDense ? [] : Array(repeating: [:], count: steps)
+    self.lastWalked = lastWalked
+    let after = lastWalked - window.lastPeriod
+    afterWindow = .init(
+      acquisitions: Array(repeating: Array(repeating: 0, count: s), count: after),
+      finalState: after > 0 ? Array(repeating: -1, count: customerCount) : [])
   }
 
   mutating func beginCustomer(_ c: Int) {
@@ -226,6 +273,13 @@ private struct TransitionCounter: CustomerPeriodVisitor {
   mutating func visit(_ f: PeriodFeatures) {
     var state = space.baseState(f)
     if let level { state += Int(level[customer]) * baseCount }
+    guard f.period <= window.lastPeriod else {
+      // After the window: nothing is counted; a customer's first period is its acquisition.
+      if previous < 0 { afterWindow.acquisitions[f.period - window.lastPeriod - 1][state] += 1 }
+      previous = state
+      if f.period == lastWalked { afterWindow.finalState[customer - finalStateOffset] = Int32(state) }
+      return
+    }
     let t = f.period - window.firstPeriod
     if t >= 0 {
       // Flat local arrays: this runs once per customer-period (tens of millions of times).

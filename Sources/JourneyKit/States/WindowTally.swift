@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// Numerators and denominators of the rollout KPIs, summed per window and per bucket of
 /// customers, so a bootstrap over customers can resample buckets instead of millions of rows.
 struct WindowTally: Sendable {
@@ -60,17 +63,58 @@ struct WindowTally: Sendable {
   /// With `groupOfCustomer` (a group number per customer, -1 to leave a customer out), each group
   /// gets its own copy of the windows: group g's window w is tally window `g * windows.count + w`.
   /// With `countingMoves`, the moves between states are counted as well (`moveTotals`).
+  /// `parts`: how many cores share the walk (nil: all of them on large tables; the result is the
+  /// same whatever the number).
   static func tally(
     _ table: TransactionTable, space: StateSpace, lastPeriod: Int, windows: [Range<Int>], groupOfCustomer: [Int8]? = nil,
-    groups: Int = 1, countingMoves: Bool = false
+    groups: Int = 1, countingMoves: Bool = false, parts: Int? = nil
   ) -> WindowTally {
     let walker = CustomerPeriodWalker(table: table, period: space.period, lastPeriod: lastPeriod, rules: space.rules)
-    var visitor = Visitor(
-      space: space, stages: space.states.map(\.stage), tiers: space.states.map { Tier($0.tier) }, windows: windows,
-      tally: WindowTally(windows: windows.count * groups, moveCells: countingMoves ? space.count * space.count : 0),
-      level: space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }, groupOfCustomer: groupOfCustomer)
-    walker.walk(0..<table.customerCount, &visitor)
-    return visitor.tally
+    let moveCells = countingMoves ? space.count * space.count : 0
+    let stages = space.states.map(\.stage), tiers = space.states.map { Tier($0.tier) }
+    let level = space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }
+    let empty = Visitor(
+      space: space, stages: stages, tiers: tiers, windows: windows, tally: WindowTally(windows: windows.count * groups, moveCells: moveCells),
+      level: level, groupOfCustomer: groupOfCustomer)
+    // Large tables: each core walks the customers of its own share of the buckets. A bucket's
+    // sums then add its customers in the same order as one walk would, so the totals are the
+    // same to the last digit. (Not when the move counts would make each core's copy large.)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let moveBytes = windows.count * groups * buckets * moveCells * MemoryLayout<Double>.stride
+    let parts = parts ?? (table.customerCount >= 100_000 && moveBytes <= 64 << 20 ? max(1, min(4, cores)) : 1)
+    guard parts > 1 else {
+      var one = empty
+      walker.walk(0..<table.customerCount, &one)
+      return one.tally
+    }
+    let customersOfPart = (0..<table.customerCount).reduce(into: [[Int]](repeating: [], count: parts)) {
+      $0[bucket(of: $1) * parts / buckets].append($1)
+    }
+    let partials = Partials<WindowTally>(count: parts)
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+      var own = empty
+      walker.walk(customersOfPart[part], &own)
+      partials.store(own.tally, at: part)
+    }
+    let tallies = partials.all()
+    var merged = tallies[0]
+    let terms = Term.allCases.count
+    for w in 0..<merged.windows {
+      for b in 0..<buckets {
+        let owner = tallies[b * parts / buckets]
+        let o = merged.offset(w, b)
+        for k in o..<(o + terms) { merged.sums[k] = owner.sums[k] }
+        let m = (w * buckets + b) * moveCells
+        for k in m..<(m + moveCells) { merged.moves[k] = owner.moves[k] }
+      }
+    }
+    return merged
+  }
+
+  /// The bucket of customer number `customer`: Fibonacci hashing spreads consecutive numbers.
+  @inline(__always)
+  static func bucket(of customer: Int) -> Int {
+    Int((UInt64(customer) &* 0x9E37_79B9_7F4A_7C15) >> 40) % WindowTally.buckets
   }
 
   /// A state's value tier, read once per state: comparing tier strings per customer-period
@@ -96,8 +140,7 @@ struct WindowTally: Sendable {
       previous = -1
       customerLevelIndex = customer
       groupWindows = groupOfCustomer.map { g in g[customer] < 0 ? -1 : Int(g[customer]) * windows.count } ?? 0
-      // Fibonacci hashing spreads consecutive customer numbers over the buckets.
-      bucket = Int((UInt64(customer) &* 0x9E37_79B9_7F4A_7C15) >> 40) % WindowTally.buckets
+      bucket = WindowTally.bucket(of: customer)
     }
 
     mutating func visit(_ f: PeriodFeatures) {
