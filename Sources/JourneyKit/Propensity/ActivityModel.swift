@@ -827,8 +827,9 @@ extension ActivityModel {
 
 extension ActivityModel {
   /// The seasonal index corrected by the ratio of the repeat purchases `customers` made in each
-  /// complete period to what the model expects of them, knowing only their first purchase days;
-  /// each season's ratios are averaged, and the index is scaled to average 1 again.
+  /// complete period to what the model expects of them, knowing only their first purchase days:
+  /// the log ratios, less a trend over the window, averaged per season; the index is then scaled
+  /// to average 1 again.
   ///
   /// A customer active from its first purchase on day `f` makes, at a grid point, on average
   /// `lambda [pi L + (1 - pi)(e^-ra - e^-rb) / r]` purchases between `a` and `b` operational days
