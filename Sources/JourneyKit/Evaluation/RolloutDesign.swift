@@ -123,24 +123,11 @@ public struct RolloutDesign: Codable, Sendable {
     let space = model.stateSpace
     let s = space.count
     let measure = try Measure(o.measure, space: space)
-    // The treated chain: the lever pulled on every state, as a scenario would.
-    let targets = space.states.filter { !$0.isAbsorbing }.map(\.name)
-    var effects = Intervention.Effects()
-    switch o.lever {
-    case .churn: effects.churn = o.effect
-    case .conversion: effects.conversion = o.effect
-    case .upgrade: effects.upgrade = o.effect
-    case .dropout: throw RolloutDesignError.needsData(measure: o.measure)
-    }
-    let plan = try ScenarioPlan(
-      Scenario(
-        name: "design", interventions: [
-          Intervention(
-            name: "rollout", targets: targets, tier: nil, reach: 1, start: 1, duration: nil, rampUp: 0, decay: 0, effects: effects,
-            costs: .init())
-        ]), model: model)
+    // The treated chain: the lever pulled on every state, as a scenario would. Dropout is the
+    // activity model's lever and needs the data.
+    if o.lever == .dropout { throw RolloutDesignError.needsData(measure: o.measure) }
     let base = model.matrix
-    let treated = plan.matrix(step: 0, base: base)
+    let treated = try leverMatrix(model: model, lever: o.lever, effect: o.effect)
     func cumulative(_ m: Matrix) -> [Double] {
       var c = [Double](repeating: 0, count: s * s)
       for i in 0..<s {
