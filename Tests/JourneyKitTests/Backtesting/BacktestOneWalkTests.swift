@@ -8,7 +8,10 @@ import Testing
 /// (the fit, `CustomerScorer.currentStates` at the origin, and an assignment through the holdout
 /// with the frozen space) and a tally per fold with the candidate's own space. The two must agree
 /// to the last digit, for every built-in state space, with and without a split.
-@Suite("Backtest one walk")
+/// Serialized: the fits compare to the last digit, and OpenBLAS's thread count is process-wide
+/// (the activity model's scan runs it on one thread meanwhile), so a solve that runs while a
+/// parallel case scans can round differently in the last digit.
+@Suite("Backtest one walk", .serialized)
 struct BacktestOneWalkTests {
   static let kinds: [StateSpaceKind] = StateSpaceSelection.Options.builtInCandidates
 
