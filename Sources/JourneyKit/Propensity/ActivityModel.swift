@@ -173,6 +173,15 @@ public struct PurchaseHistories: Sendable {
   public var customerCount: Int { purchaseDays.count }
   /// The earliest purchase day (the last day read when there is none).
   public var firstDay: Int32 { purchaseDays.days.min() ?? through.dayNumber }
+
+  /// The periods from the one holding the first purchase to the last one complete by `through`;
+  /// nil when none is complete.
+  func completePeriods(of period: PeriodKind) -> ClosedRange<Int>? {
+    let first = period.index(of: CalendarDay(dayNumber: firstDay))
+    var last = period.index(of: through)
+    if period.end(of: last) != through { last -= 1 }
+    return first <= last ? first...last : nil
+  }
 }
 
 /// Per customer, a slice of one flat array of days.
@@ -271,7 +280,7 @@ extension ActivityModel {
   /// seasonal index of `period` when the history holds two years.
   /// - Returns: nil when fewer than 2 customers have bought.
   public static func fit(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions = FitOptions()) -> ActivityModel? {
-    guard let index = seasonalIndex(histories, period: period) else { return fit(histories, options: options) }
+    guard let index = seasonalIndex(histories, period: period) else { return fitWithOneYearOfSeasons(histories, period: period, options: options) }
     guard var model = fit(histories, options: options, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) }) else { return nil }
     model.seasonalIndex = index
     model.seasonalPeriod = period
@@ -284,6 +293,28 @@ extension ActivityModel {
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: model.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
                 iterations: options.finalIterations)
     return model
+  }
+
+  /// Between one and two years of complete periods, the moving average has too few values to read
+  /// seasons from, but each season has been seen once: a flat model's expectation for each period,
+  /// set against the repeat purchases made in it, gives the seasons once a trend over the window is
+  /// taken out (each season's value is shrunk by its share of Poisson noise). A closed cohort
+  /// calibrated on one year that ends in a December peak would otherwise carry the peak's pace into
+  /// a quiet spring.
+  static func fitWithOneYearOfSeasons(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions) -> ActivityModel? {
+    guard var model = fit(histories, options: options) else { return nil }
+    let seasons = period.seasonsPerYear
+    guard seasons > 1, let span = histories.completePeriods(of: period), span.count >= seasons else { return model }
+    let sample = fitSample(histories, limit: options.sampleLimit)
+    model.seasonalIndex = Array(repeating: 1, count: seasons)
+    model.seasonalPeriod = period
+    guard let index = model.seasonalIndexAgainstExpectation(histories, customers: sample, period: period),
+          index.contains(where: { abs($0 - 1) > 1e-9 }) else { return fit(histories, options: options) }
+    guard var seasonal = fit(histories, options: options, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
+    else { return nil }
+    seasonal.seasonalIndex = index
+    seasonal.seasonalPeriod = period
+    return seasonal
   }
 
   /// The customers with a purchase that the EM reads: all of them, or a fixed stride through
@@ -837,12 +868,10 @@ extension ActivityModel {
   func seasonalIndexAgainstExpectation(_ h: PurchaseHistories, customers: [Int], period: PeriodKind) -> [Double]? {
     guard let index = seasonalIndex else { return nil }
     let firstDay = h.firstDay
-    let first = period.index(of: CalendarDay(dayNumber: firstDay))
-    var last = period.index(of: h.through)
-    if period.end(of: last) != h.through { last -= 1 }
-    guard last >= first else { return index }
+    guard let span = h.completePeriods(of: period) else { return index }
+    let first = span.lowerBound
     let clock = self.clock(from: firstDay, through: h.through.dayNumber + 1)
-    var actual = [Double](repeating: 0, count: last - first + 1)
+    var actual = [Double](repeating: 0, count: span.count)
     var cohorts: [Int32: Double] = [:]
     for c in customers {
       let days = h.purchaseDays[c]
@@ -887,15 +916,32 @@ extension ActivityModel {
       let w = points.reduce(0) { $0 + $1.w }
       return (points.reduce(0) { $0 + $1.w * $1.t } / w, points.reduce(0) { $0 + $1.w * $1.y } / w)
     }
-    var sty = 0.0, stt = 0.0
-    for (s, points) in byseason.enumerated() {
-      for p in points {
-        sty += p.w * (p.t - centres[s].t) * (p.y - centres[s].y)
-        stt += p.w * (p.t - centres[s].t) * (p.t - centres[s].t)
+    var corrected: [Double]
+    if byseason.allSatisfy({ $0.count >= 2 }) {
+      var sty = 0.0, stt = 0.0
+      for (s, points) in byseason.enumerated() {
+        for p in points {
+          sty += p.w * (p.t - centres[s].t) * (p.y - centres[s].y)
+          stt += p.w * (p.t - centres[s].t) * (p.t - centres[s].t)
+        }
       }
+      let slope = stt > 0 ? sty / stt : 0
+      corrected = index.indices.map { index[$0] * Foundation.exp(centres[$0].y - slope * centres[$0].t) }
+    } else {
+      // Some season seen once: the slope cannot be told from the seasons within each, so it is
+      // read across all periods, and each season's residual is shrunk by the share of it that
+      // Poisson noise (variance 1 / purchases on the log scale) would explain.
+      let all = byseason.flatMap { $0 }
+      let w = all.reduce(0) { $0 + $1.w }
+      let tBar = all.reduce(0) { $0 + $1.w * $1.t } / w, yBar = all.reduce(0) { $0 + $1.w * $1.y } / w
+      let stt = all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.t - tBar) }
+      let slope = stt > 0 ? all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.y - yBar) } / stt : 0
+      let residuals = centres.map { $0.y - yBar - slope * ($0.t - tBar) }
+      let noise = byseason.map { points in 1 / max(1, points.reduce(0) { $0 + $1.w }) }
+      let spread = residuals.reduce(0) { $0 + $1 * $1 } / Double(residuals.count)
+      let signal = max(0, spread - noise.reduce(0, +) / Double(noise.count))
+      corrected = index.indices.map { index[$0] * Foundation.exp(residuals[$0] * signal / (signal + noise[$0])) }
     }
-    let slope = stt > 0 ? sty / stt : 0
-    let corrected = index.indices.map { index[$0] * Foundation.exp(centres[$0].y - slope * centres[$0].t) }
     let mean = corrected.reduce(0, +) / Double(corrected.count)
     return corrected.map { $0 / mean }
   }
