@@ -220,18 +220,19 @@ struct GeneratorRegimeTests {
   /// Regimes whose holdout totals miss the 5% bar. Neither the model nor the generator was tuned
   /// to pass; the figures are holdout total errors (transactions, revenue) measured on seeds 101
   /// and 102 at 8,000 customers.
-  /// - real (CDNOW-like): +23.9%, +26.6% and +25.0%, +27.6%. Its 18 months leave 12 of
-  ///   calibration, too few to read seasons (the model needs two years), and the generator's
-  ///   purchase seasonality (+-20%, peak in December) makes January to June, the holdout, fall
-  ///   steeply: started in July instead, so that the holdout rises, the same regime is off by
-  ///   +11% (and by -9.5% without ageing and returns). Ageing is not read either (two years again).
+  /// - real (CDNOW-like): +25.7%, +28.4% and +27.1%, +29.7% (+23.9%, +26.6% and +25.0%,
+  ///   +27.6% before seasons were read from one year). Its 18 months leave 12 of calibration:
+  ///   ageing (0.5 here) needs two years and goes unseen (read from one year, tried on dev seeds
+  ///   301 and 302, it came out 0.21 and the regime +17% to +18%, but a base planted without
+  ///   ageing was then put 6-8% off), and the seasons read from that one year carry the unseen
+  ///   ageing's bend (January to June read 6% above the truth).
   /// (base: -0.6%, -1.3% and +1.3%, +1.6%; closed cohort: +1.1%, +0.3% and -0.1%, -2.9%;
   /// heterogeneity: +0.1%, +1.9% and -2.5%, -0.8%; ageing: -1.9%, -2.6% and +1.2%, +1.9%;
   /// dormancy: +0.0%, -0.2% and -0.0%, +0.0%: within the bar. The closed cohort was +5% to +7%
   /// before the seasons were measured against the model's expectation, ageing +4% to +10% before
   /// the model read ageing; on seeds 301 and 302, heterogeneity is -3.1%, -2.7% and -4.9%, -6.9%.)
   static let knownMisses: [Regime: (figures: String, intermittent: Bool)] = [
-    .real: ("+23% to +28% on transactions and revenue", false),
+    .real: ("+25% to +30% on transactions and revenue", false),
   ]
 
   /// The bar for every regime: fit up to 6 months before the end and predict the 6-month
