@@ -539,23 +539,24 @@ struct LikelihoodGroups {
   /// Per group and grid point, the likelihood divided by the group's largest (`rowScale` is the
   /// log of that divisor), so that EM's sums do not underflow.
   func likelihoodMatrix(_ model: ActivityModel, columns: [Int]) -> (Matrix, [Double]) {
-    let table = ActivityTables(model, gapLengths: Set(gaps.joined()).union(quiet))
+    let table = ActivityTables(model, gapLengths: Set(gaps.joined()).union(quiet), points: columns)
     var m = Matrix(rowCount: gaps.count, columnCount: columns.count)
     var scale = [Double](repeating: 0, count: gaps.count)
-    var row = [Double](repeating: 0, count: model.gridCount)
+    var row = [Double](repeating: 0, count: columns.count)
     for i in gaps.indices {
       table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
-      var top = -Double.infinity
-      for k in columns { top = max(top, row[k]) }
+      let top = row.max()!
       scale[i] = top
-      for (j, k) in columns.enumerated() { m[i, j] = Foundation.exp(row[k] - top) }
+      for j in columns.indices { m[i, j] = Foundation.exp(row[j] - top) }
     }
     return (m, scale)
   }
 }
 
-/// Per grid point, the log terms of every gap length that occurs, computed once.
+/// Per grid point (of `points`, all by default), the log terms of every gap length that occurs,
+/// computed once.
 struct ActivityTables {
+  /// The points read (entry `j` of every table is grid point `points[j]`).
   let gridCount: Int
   let logRate: [Double]
   /// gap length -> per grid point: log lambda + log [exp(M g)]_AA.
@@ -564,13 +565,14 @@ struct ActivityTables {
   var quietEnd: [Int32: [Double]] = [:]
   var activeAtEnd: [Int32: [Double]] = [:]
 
-  init(_ model: ActivityModel, gapLengths: Set<Int32>) {
-    gridCount = model.gridCount
-    let exponentials = (0..<model.gridCount).map { g in
+  init(_ model: ActivityModel, gapLengths: Set<Int32>, points: [Int]? = nil) {
+    let points = points ?? Array(0..<model.gridCount)
+    gridCount = points.count
+    let exponentials = points.map { g in
       let (lambda, mu) = model.rates(ofGridPoint: g)
       return TwoStateExponential(lambda: lambda, mu: mu, omega: model.wakeRate)
     }
-    logRate = (0..<model.gridCount).map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
+    logRate = points.map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
     for t in gapLengths {
       var gap = [Double](repeating: 0, count: gridCount), end = gap, active = gap
       for g in 0..<gridCount {
@@ -643,7 +645,7 @@ extension ActivityModel {
   /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
   /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.
   func outlook(_ h: PurchaseHistories, dormancyChange: Double, intervals: (Int32) -> [(from: Double, to: Double)]) -> CustomerActivityOutlook {
-    let n = h.customerCount, grid = gridCount
+    let n = h.customerCount
     let aged = (ageing ?? 0) > 0
     let clock = self.clock(from: h.firstDay, through: h.through.dayNumber + 1)
     var groups: [Int32: [Int]] = [:]
@@ -657,24 +659,44 @@ extension ActivityModel {
       lengths.insert(clock.ticks(from: last, to: h.through.dayNumber + 1, since: first))
       for j in days.indices.dropFirst() { lengths.insert(clock.ticks(from: days[j - 1], to: days[j], since: first)) }
     }
-    let tables = ActivityTables(self, gapLengths: lengths)
-    let logWeights = weights.map { $0 > 0 ? Foundation.log($0) : -Double.infinity }
+    // Grid points without weight add nothing to a posterior: only the support is read.
+    let support = weights.indices.filter { weights[$0] > 0 }
+    let grid = support.count
+    let tables = ActivityTables(self, gapLengths: lengths, points: support)
+    let logWeights = support.map { Foundation.log(weights[$0]) }
     let k = intervals(h.firstDay).count
     var out = CustomerActivityOutlook(
       hasHistory: h.purchaseDays.map { !$0.isEmpty }, activeProbability: Array(repeating: 0, count: n),
       purchases: Array(repeating: Array(repeating: 0, count: k), count: n),
       buying: Array(repeating: Array(repeating: 0, count: k), count: n), spendPerPurchase: Array(repeating: spendMean, count: n))
+    // Blocks of customers sharing their intervals, taken by the cores; each block's products run
+    // on one OpenBLAS thread (they are small, and the cores are busy with the other blocks).
     let block = 2_048
-    var row = [Double](repeating: 0, count: grid)
-    for (key, customers) in groups.sorted(by: { $0.key < $1.key }) {
-      let (a, b, c, d) = outlookTables(intervals(key), dormancyChange: dormancyChange)
+    let sortedGroups = groups.sorted(by: { $0.key < $1.key })
+    var tablesOfGroup: [Int32: Matrix] = [:]
+    var blocks: [(key: Int32, members: ArraySlice<Int>)] = []
+    for (key, customers) in sortedGroups {
+      tablesOfGroup[key] = outlookTables(intervals(key), dormancyChange: dormancyChange, points: support)
       for first in Swift.stride(from: 0, to: customers.count, by: block) {
-        let members = customers[first..<min(customers.count, first + block)]
-        var posterior = Matrix(rowCount: members.count, columnCount: grid), posteriorActive = posterior
+        blocks.append((key, customers[first..<min(customers.count, first + block)]))
+      }
+    }
+    let through = h.through.dayNumber + 1
+    let results = Partials<(active: [Double], expectations: Matrix)>(count: blocks.count)
+    let work = blocks, tablesByGroup = tablesOfGroup
+    BLASThreads.oneEach {
+      DispatchQueue.concurrentPerform(iterations: work.count) { item in
+        let (key, members) = work[item]
+        let table = tablesByGroup[key]!
+        var row = [Double](repeating: 0, count: grid)
+        // Per customer: the posterior over the support, then the same times the chance of being
+        // active at the end; one product with the stacked tables gives purchases and buying.
+        var posteriors = Matrix(rowCount: members.count, columnCount: 2 * grid)
+        var activeProbabilities = [Double](repeating: 0, count: members.count)
         for (m, customer) in members.enumerated() {
           let days = h.purchaseDays[customer]
           let since = days.first!
-          let quiet = clock.ticks(from: days.last!, to: h.through.dayNumber + 1, since: since)
+          let quiet = clock.ticks(from: days.last!, to: through, since: since)
           var gaps: [Int32] = []
           for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j], since: since)) }
           tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
@@ -686,18 +708,20 @@ extension ActivityModel {
           var activeProbability = 0.0
           for g in 0..<grid {
             let p = row[g] / sum
-            posterior[m, g] = p
-            posteriorActive[m, g] = p * active[g]
+            posteriors[m, g] = p
+            posteriors[m, grid + g] = p * active[g]
             activeProbability += p * active[g]
           }
-          out.activeProbability[customer] = activeProbability
+          activeProbabilities[m] = activeProbability
         }
-        let purchases = posterior * a + posteriorActive * b
-        let buying = posterior * c + posteriorActive * d
-        for (m, customer) in members.enumerated() {
-          out.purchases[customer] = (0..<k).map { max(0, purchases[m, $0]) }
-          out.buying[customer] = (0..<k).map { min(1, max(0, buying[m, $0])) }
-        }
+        results.store((activeProbabilities, posteriors * table), at: item)
+      }
+    }
+    for (item, result) in results.all().enumerated() {
+      for (m, customer) in blocks[item].members.enumerated() {
+        out.activeProbability[customer] = result.active[m]
+        out.purchases[customer] = (0..<k).map { max(0, result.expectations[m, $0]) }
+        out.buying[customer] = (0..<k).map { min(1, max(0, result.expectations[m, k + $0])) }
       }
     }
     for customer in 0..<n where h.occasions[customer] > 0 {
@@ -708,13 +732,14 @@ extension ActivityModel {
     return out
   }
 
-  /// Per grid point and interval: purchases = A + B v, buying = C + D v, `v` the chance of being
-  /// active at the end of the history:
+  /// Per grid point of `points` and interval: purchases = A + B v, buying = C + D v, `v` the
+  /// chance of being active at the end of the history:
   /// E[purchases in (a, b]] = lambda [pi (b - a) + (v - pi)(e^-ra - e^-rb) / r].
-  private func outlookTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double) -> (Matrix, Matrix, Matrix, Matrix) {
-    let grid = gridCount, k = intervals.count
-    var a = Matrix(rowCount: grid, columnCount: k), b = a, c = a, d = a
-    for g in 0..<grid {
+  /// Stacked as [[A C]; [B D]], (2 points) x (2 intervals), for a posterior row [p, p v].
+  private func outlookTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double, points: [Int]) -> Matrix {
+    let grid = points.count, k = intervals.count
+    var stacked = Matrix(rowCount: 2 * grid, columnCount: 2 * k)
+    for (j, g) in points.enumerated() {
       let (lambda, fittedMu) = rates(ofGridPoint: g)
       let mu = fittedMu * (1 + dormancyChange)
       let r = mu + wakeRate, pi = wakeRate / r
@@ -722,15 +747,15 @@ extension ActivityModel {
       for (i, interval) in intervals.enumerated() {
         let length = interval.to - interval.from
         let decay = (Foundation.exp(-r * interval.from) - Foundation.exp(-r * interval.to)) / r
-        a[g, i] = lambda * pi * length - lambda * pi * decay
-        b[g, i] = lambda * decay
+        stacked[j, i] = lambda * pi * length - lambda * pi * decay
+        stacked[grid + j, i] = lambda * decay
         let q = e.quiet(length), atStart = Foundation.exp(-r * interval.from)
         // buying = 1 - qD - (qA - qD) P(active at from),  P(active at from) = pi + (v - pi) atStart
-        c[g, i] = 1 - q.fromDormant - (q.fromActive - q.fromDormant) * pi * (1 - atStart)
-        d[g, i] = -(q.fromActive - q.fromDormant) * atStart
+        stacked[j, k + i] = 1 - q.fromDormant - (q.fromActive - q.fromDormant) * pi * (1 - atStart)
+        stacked[grid + j, k + i] = -(q.fromActive - q.fromDormant) * atStart
       }
     }
-    return (a, b, c, d)
+    return stacked
   }
 }
 
