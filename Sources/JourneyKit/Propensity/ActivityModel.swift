@@ -312,14 +312,15 @@ extension ActivityModel {
   /// calibrated on one year that ends in a December peak would otherwise carry the peak's pace into
   /// a quiet spring.
   static func fitWithOneYearOfSeasons(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions) -> ActivityModel? {
-    guard var model = fit(histories, options: options) else { return nil }
+    guard let flat = fit(histories, options: options) else { return nil }
     let seasons = period.seasonsPerYear
-    guard seasons > 1, let span = histories.completePeriods(of: period), span.count >= seasons else { return model }
+    guard seasons > 1, let span = histories.completePeriods(of: period), span.count >= seasons else { return flat }
     let sample = fitSample(histories, limit: options.sampleLimit)
-    model.seasonalIndex = Array(repeating: 1, count: seasons)
-    model.seasonalPeriod = period
-    guard let index = model.seasonalIndexAgainstExpectation(histories, customers: sample, period: period),
-          index.contains(where: { abs($0 - 1) > 1e-9 }) else { return fit(histories, options: options) }
+    var reference = flat
+    reference.seasonalIndex = Array(repeating: 1, count: seasons)
+    reference.seasonalPeriod = period
+    guard let index = reference.seasonalIndexAgainstExpectation(histories, customers: sample, period: period),
+          index.contains(where: { abs($0 - 1) > 1e-9 }) else { return flat }
     guard var seasonal = fit(histories, options: options, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
     else { return nil }
     seasonal.seasonalIndex = index
@@ -556,7 +557,7 @@ struct LikelihoodGroups {
 /// Per grid point (of `points`, all by default), the log terms of every gap length that occurs,
 /// computed once.
 struct ActivityTables {
-  /// The points read (entry `j` of every table is grid point `points[j]`).
+  /// How many grid points the tables hold (entry `j` of each is the model's grid point `points[j]`).
   let gridCount: Int
   let logRate: [Double]
   /// gap length -> per grid point: log lambda + log [exp(M g)]_AA.
