@@ -82,7 +82,14 @@ public enum ModelFitter {
         limit: "\(Limits.states) states: matrices and model files grow with the square of the states",
         hint: "use fewer states (e.g. rfm:4 instead of rfm:10), or fewer --split-by values")
     }
+    // The activity model reads the purchase histories only: it is fitted while the states are
+    // assigned (the walk leaves the cores idle in parts), and waited for before the chain's
+    // estimate, whose LAPACK calls must not run while the fit holds OpenBLAS on one thread.
+    let lastDay = options.period.end(of: window.lastPeriod), period = options.period
+    let activityFit = options.activity ? BackgroundWork { ActivityModel.fit(PurchaseHistories(table, through: lastDay), period: period) } : nil
+    defer { _ = activityFit?.wait() }
     let assignment = StateAssigner.assign(table, space: space, window: window, walkingOnThrough: walkingOnThrough)
+    let activity = activityFit?.wait()
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
     let frozen = assignment.stateSpace
@@ -120,7 +127,7 @@ public enum ModelFitter {
       seasonalRewards: options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil,
       counts: counts, currentBase: currentBase,
       analysis: analysis, diagnostics: diagnostics, warnings: warnings,
-      activity: options.activity ? ActivityModel.fit(PurchaseHistories(table, through: options.period.end(of: window.lastPeriod)), period: options.period) : nil)
+      activity: activity ?? nil)
     return (model, assignment)
   }
 
