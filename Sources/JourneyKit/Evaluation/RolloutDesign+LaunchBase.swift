@@ -18,10 +18,12 @@ extension RolloutDesign {
   ///   buying = 1 on purchasing states).
   /// ```
   ///
-  /// Each replicate (`VerdictSimulation`) draws customers of the data with replacement, as many
-  /// as the data has times the base at the launch over the base at the placebo launch (the
-  /// base grows), holds each out at random, and judges the drawn histories as `journey evaluate
-  /// --control` would, with the treated customers' changed histories and without them.
+  /// Each replicate (`VerdictSimulation`) draws customers of the data with replacement: as many
+  /// from the placebo's launch base as the base at the launch holds, and as many others (leads,
+  /// and customers who first bought after the placebo launch) as the data has, standing in for
+  /// the leads and entrants of the h periods after the launch; holds each out at random, and
+  /// judges the drawn histories as `journey evaluate --control` would, with the treated
+  /// customers' changed histories and without them.
   ///
   /// ```
   /// power         = share of replicates in which the verdict names any measure, with the change
@@ -72,12 +74,12 @@ extension RolloutDesign {
     guard simulation.baseCount >= 20 else {
       throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: h + 3, unit: period.rawValue)
     }
-    let draws = max(1, Int((Double(simulation.customerCount) * Double(launchBase) / Double(simulation.baseCount)).rounded()))
+    let otherDraws = simulation.customerCount - simulation.baseCount
     let primaryLevel = ControlledEvaluation.primaryShare * o.alpha
 
     let results = Partials<VerdictSimulation.Outcome>(count: o.replicates)
     DispatchQueue.concurrentPerform(iterations: o.replicates) { r in
-      results.store(simulation.replicate(r, draws: draws, controlShare: o.controlShare, seed: o.seed), at: r)
+      results.store(simulation.replicate(r, baseDraws: launchBase, otherDraws: otherDraws, controlShare: o.controlShare, seed: o.seed), at: r)
     }
     let outcomes = results.all()
     let pairs = outcomes.compactMap { p in p.nullPrimary.flatMap { n in p.effectPrimary.map { (n, $0) } } }
@@ -105,7 +107,7 @@ extension RolloutDesign {
     design.placeboWindow = "\(period.label(of: beforeStart)) .. \(period.label(of: launch - 1))"
     design.falseFlagRate = share(outcomes, \.nullFound)
     design.primaryPower = share(outcomes) { $0.effectPrimary.map { $0.pValue < primaryLevel } ?? false }
-    design.simulatedCustomers = draws
+    design.simulatedCustomers = launchBase + otherDraws
     return design
   }
 

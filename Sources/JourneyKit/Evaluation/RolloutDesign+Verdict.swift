@@ -7,7 +7,8 @@ import Foundation
 /// Every customer of the placebo table is tallied twice, once per customer (`WindowTally`
 /// with a bucket of its own): as the data has it, and with the lever's change to its buying
 /// after the placebo launch (`TransactionTable.withBuyingChanged`). A replicate draws
-/// customers with replacement, holds each out at random, adds the drawn customers' tallies into
+/// customers with replacement (customers of the placebo's launch base and the others, leads and
+/// entrants, as many of each as asked), holds each out at random, adds the drawn customers' tallies into
 /// the evaluation's buckets (draw d in bucket `WindowTally.bucket(of: d)`, the treated with the
 /// change, the control without) and judges the result as the evaluation would, with and without
 /// the change, on the same draws and bootstrap resamples.
@@ -18,6 +19,8 @@ struct VerdictSimulation: Sendable {
   let changed: WindowTally
   /// Per customer of the table: its index in `base` (the launch base of the placebo), or -1.
   let baseIndex: [Int]
+  /// Customers of the table in the placebo's launch base, and the others.
+  let baseCustomers: [Int], otherCustomers: [Int]
   /// Buying periods before and after the placebo launch, as the data has them and with the change.
   let before: [Double], after: [Double], afterChanged: [Double]
   let space: StateSpace
@@ -44,6 +47,8 @@ struct VerdictSimulation: Sendable {
     var index = [Int](repeating: -1, count: plainTable.customerCount)
     for (k, c) in base.customers.enumerated() { index[c] = k }
     baseIndex = index
+    baseCustomers = base.customers
+    otherCustomers = index.indices.filter { index[$0] < 0 }
     self.before = base.before
     self.after = base.after
     afterChanged = baseChanged.after
@@ -58,15 +63,18 @@ struct VerdictSimulation: Sendable {
   /// Customers of the placebo's launch base.
   var baseCount: Int { before.count }
 
-  /// Replicate `r`: `draws` customers, each held out with chance `controlShare`.
-  func replicate(_ r: Int, draws: Int, controlShare: Double, seed: UInt64) -> Outcome {
+  /// Replicate `r`: `baseDraws` customers of the launch base and `otherDraws` others (none when
+  /// there are none), each held out with chance `controlShare`.
+  func replicate(_ r: Int, baseDraws: Int, otherDraws: Int, controlShare: Double, seed: UInt64) -> Outcome {
     var rng = RandomSource(seed: seed, stream: UInt64(r) &+ 0x7E4D)
     let s = space.count
     let terms = WindowTally.Term.allCases.count
     var nullTally = WindowTally(windows: 4, moveCells: s * s), effectTally = nullTally
     var x = [Double](), y = [Double](), yChanged = [Double](), treatedInBase = [Bool]()
+    let draws = baseDraws + (otherCustomers.isEmpty ? 0 : otherDraws)
     for d in 0..<draws {
-      let c = Int(rng.next() % UInt64(customerCount))
+      let pool = d < baseDraws ? baseCustomers : otherCustomers
+      let c = pool[Int(rng.next() % UInt64(pool.count))]
       let isTreated = rng.uniform() >= controlShare
       let group = isTreated ? 0 : 1
       let bucket = WindowTally.bucket(of: d)

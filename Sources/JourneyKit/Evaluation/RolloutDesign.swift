@@ -123,7 +123,7 @@ public struct RolloutDesign: Codable, Sendable {
   /// With `placebo`: the share of replicates in which the primary test alone flags the planned
   /// effect (`power` is the whole verdict's: the primary test or any other measure).
   public var primaryPower: Double? = nil
-  /// With `placebo`: customers drawn per replicate (the data's, scaled to the base at the launch).
+  /// With `placebo`: customers drawn per replicate (the base at the launch and the data's others).
   public var simulatedCustomers: Int? = nil
 
   /// - Throws: `RolloutDesignError` for an unknown measure; `YAMLFileError` when the chain cannot take the effect.

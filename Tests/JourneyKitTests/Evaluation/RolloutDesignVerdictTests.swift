@@ -113,7 +113,9 @@ struct RolloutDesignVerdictTests {
     let simulation = VerdictSimulation(
       plainTable: table, changedTable: changedTable, space: space, before: (placebo - 12)..<placebo, after: placebo..<(placebo + 12),
       alpha: 0.05, bootstrap: 50)
-    let outcomes = (0..<40).map { simulation.replicate($0, draws: table.customerCount, controlShare: 0.3, seed: 1) }
+    let outcomes = (0..<40).map {
+      simulation.replicate($0, baseDraws: simulation.baseCount, otherDraws: table.customerCount - simulation.baseCount, controlShare: 0.3, seed: 1)
+    }
     let verdict = Double(outcomes.filter(\.effectFound).count) / 40
     let primary = Double(outcomes.filter { ($0.effectPrimary?.pValue ?? 1) < 0.04 }.count) / 40
     #expect(primary < 0.2, "primary \(primary)")
@@ -163,11 +165,12 @@ struct RolloutDesignVerdictTests {
     for d in [strong, weak] { #expect(d.power >= d.primaryPower!, "\(d.power) \(d.primaryPower!)") }
     #expect(strong.power > weak.power + 0.2, "\(strong.power) \(weak.power)")
     #expect(strong.expectedChange > weak.expectedChange && weak.expectedChange > 0)
-    // Drawn customers: the data's, times the base at the launch over the base at the placebo launch.
+    // Drawn customers: as many of the placebo's launch base as the base at the launch holds, and
+    // as many others (leads, entrants after the placebo launch) as the data has.
     let space = model.stateSpace
     let jan24 = PeriodKind.month.index(of: day("2024-01-01")), jan25 = jan24 + 12
     let atPlacebo = LaunchBase.collect(table, space: space, before: (jan24 - 12)..<jan24, after: jan24..<jan25).customers.count
     let atLaunch = LaunchBase.collect(table, space: space, before: (jan25 - 1)..<jan25, after: jan25..<(jan25 + 1)).customers.count
-    #expect(strong.simulatedCustomers == Int((Double(table.customerCount) * Double(atLaunch) / Double(atPlacebo)).rounded()))
+    #expect(strong.simulatedCustomers == atLaunch + table.customerCount - atPlacebo)
   }
 }
