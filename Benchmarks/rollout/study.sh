@@ -9,7 +9,8 @@
 #   planted  dropout hazard -20% on the treated from the launch;
 #   null     the same seed with nothing planted (same customers, same control group);
 #   alone    nothing planted, evaluated without a control group (before/after and counterfactual);
-#   design   `journey design --lever dropout --effect -20%` on the data before the launch, for the planted setting;
+#   design   `journey design --lever dropout --effect -20%` on the data before the launch, for the planted setting
+#            (its power is the whole verdict's, simulated);
 #   staggered 4 regions launching 3 months apart from 2024-07-01, dropout hazard $STAGGERED_CHURN
 #            (default -40%) and nothing, each region against those not yet launched.
 # The planted change of each move is the treated group's after-launch share with the effect minus
@@ -62,6 +63,7 @@ stag_found = stag_null = 0
 acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
 found = acted = null_flags = alone_flags = active_found = primary_found = primary_null = 0
 design_power = []
+design_primary = []
 covered = pairs = seeds_all_covered = 0
 for seed in range(first, first + count):
     p = json.load(open(f"{work}/planted-{seed}.json"))
@@ -74,7 +76,9 @@ for seed in range(first, first + count):
     primary_null += bool(n.get("primary_flagged"))
     found += bool(flagged)
     active_found += "active_share" in flagged
-    design_power.append(json.load(open(f"{work}/design-{seed}.json"))["power"])
+    design = json.load(open(f"{work}/design-{seed}.json"))
+    design_power.append(design["power"])
+    design_primary.append(design.get("primary_power", design["power"]))
     acted += any(acts(m) or m in ("churn_rate", "launch_base_buying_periods") for m in flagged)
     null_flagged = verdict(n)
     null_flags += bool(null_flagged)
@@ -102,8 +106,11 @@ print(f"interval covers the planted change of a move out of at_risk/lapsed: {cov
 print(f"active_share flagged in {active_found}/{count}")
 print(f"primary test (launch_base_buying_periods) flagged: planted {primary_found}/{count}, nothing planted {primary_null}/{count}")
 if design_power:
-    print(f"design power of the primary test, asked about dropout -20% on the data before the launch, {control} held out: "
-          f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%)")
+    print(f"design power of the verdict, asked about dropout -20% on the data before the launch, {control} held out: "
+          f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%); "
+          f"of the primary test alone: mean {100*sum(design_primary)/len(design_primary):.0f}%")
+    print(f"gap, design minus measured: verdict {100*sum(design_power)/len(design_power) - 100*found/count:+.0f} points, "
+          f"primary test {100*sum(design_primary)/len(design_primary) - 100*primary_found/count:+.0f} points")
 print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
 if not controlled_only:
     print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")

@@ -160,60 +160,15 @@ public struct ControlledEvaluation: Codable, Sendable {
       table, space: space, lastPeriod: w.post.upperBound - 1, windows: [w.pre, w.post], groupOfCustomer: groups.map(\.rawValue),
       groups: 2, countingMoves: true)
     let catalogue = MeasureCatalogue(space: space, tally: tally, groups: 2, windows: 2)
-    // The difference in differences of every measure, for one resample (nil: the data itself).
-    func differences(_ weights: [[Double]]?) -> (effects: [Double?], values: [[Double?]]) {
-      let t = catalogue.totals(weights)
-      // treated before, treated after, control before, control after
-      let v = [(0, 0), (0, 1), (1, 0), (1, 1)].map { catalogue.values(t, groups: [$0.0], windows: $0.1..<($0.1 + 1)) }
-      let effects: [Double?] = (0..<catalogue.count).map { k in
-        guard let a = v[0][k], let b = v[1][k], let c = v[2][k], let d = v[3][k] else { return nil }
-        return (b - a) - (d - c)
-      }
-      return (effects, v)
-    }
-    let observed = differences(nil)
-    let point = observed.effects
-    var samples = Array(repeating: [Double](), count: point.count)
-    var moveSamples: [[Double]] = []
     var rng = RandomSource(seed: options.seed, stream: 0xD1D)
-    for _ in 0..<options.bootstrap {
-      let weights = (0..<2).map { _ in
-        var w = [Double](repeating: 0, count: WindowTally.buckets)
-        for _ in 0..<WindowTally.buckets { w[Int(rng.next() % UInt64(WindowTally.buckets))] += 1 }
-        return w
-      }
-      let d = differences(weights).effects
-      for k in d.indices { if let x = d[k], x.isFinite { samples[k].append(x) } }
-      moveSamples.append(d.suffix(catalogue.moves.count).map { $0 ?? 0 })
-    }
-
-    // Effects, p-values, then Benjamini-Hochberg over every measure that could be computed.
-    var estimates: [Estimate] = []
-    for k in point.indices {
-      guard let value = point[k], samples[k].count > 1 else { continue }
-      let mean = samples[k].reduce(0, +) / Double(samples[k].count)
-      let se = (samples[k].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples[k].count - 1)).squareRoot()
-      let z = se > 0 ? abs(value) / se : (value == 0 ? 0 : .infinity)
-      let values = observed.values.map { $0[k] ?? .nan }
-      estimates.append(
-        Estimate(
-          measure: catalogue.names[k], isMove: catalogue.isMove(k), treatedBefore: values[0], treatedAfter: values[1],
-          controlBefore: values[2], controlAfter: values[3],
-          effect: Interval(
-            value: value, low: Quantile.of(samples[k], options.alpha / 2),
-            high: Quantile.of(samples[k], 1 - options.alpha / 2)),
-          standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: catalogue.lag(k),
-          respondsInTime: w.postCount > catalogue.lag(k)))
-    }
+    let measured = Self.measureEstimates(catalogue, bootstrap: options.bootstrap, rng: &rng, alpha: options.alpha, postPeriods: w.postCount)
+    var estimates = measured.estimates
+    let point = measured.point, moveSamples = measured.moveSamples
     // The primary test, then the others at the level it leaves them.
     let base = LaunchBase.collect(table, space: space, before: w.pre, after: w.post)
     let primary = LaunchBaseComparison.estimate(
       outcome: base.after, covariate: base.before, treated: base.customers.map { groups[$0] == .treated }, alpha: options.alpha)
-    let test = Self.fallbackTest(primaryP: primary?.pValue, others: estimates.map(\.pValue), alpha: options.alpha)
-    for k in estimates.indices {
-      estimates[k].adjustedPValue = test.adjusted[k]
-      estimates[k].flagged = test.adjusted[k] < test.secondaryLevel
-    }
+    let test = Self.judge(primary: primary, estimates: &estimates, alpha: options.alpha)
     let changed = (test.primaryFlagged ? [LaunchBaseComparison.measureName] : []) + estimates.filter(\.flagged).map(\.measure)
     let tested = estimates.count + (primary == nil ? 0 : 1)
     let verdict =
@@ -244,6 +199,76 @@ public struct ControlledEvaluation: Codable, Sendable {
     evaluation.rollout = try rolloutValue(
       table, full: full, window: w, options: options, moves: moveNames, point: pointMoves, draws: moveSamples)
     return evaluation
+  }
+
+  /// Every measure of `catalogue` (a tally of 2 groups, treated then control, by 2 windows,
+  /// before then after): the difference in differences, its bootstrap interval and standard
+  /// error over `bootstrap` resamples of the customer buckets, and the unadjusted p-value;
+  /// nothing flagged yet (`judge`). Also the point differences of every measure and the moves'
+  /// differences per resample (for the rollout's value). `journey design` runs it on simulated
+  /// tallies, so that its power is the power of this very test.
+  static func measureEstimates(_ catalogue: MeasureCatalogue, bootstrap: Int, rng: inout RandomSource, alpha: Double, postPeriods: Int)
+    -> (estimates: [Estimate], point: [Double?], moveSamples: [[Double]])
+  {
+    // The difference in differences of every measure, for one resample (nil: the data itself).
+    func differences(_ weights: [[Double]]?) -> (effects: [Double?], values: [[Double?]]) {
+      let t = catalogue.totals(weights)
+      // treated before, treated after, control before, control after
+      let v = [(0, 0), (0, 1), (1, 0), (1, 1)].map { catalogue.values(t, groups: [$0.0], windows: $0.1..<($0.1 + 1)) }
+      let effects: [Double?] = (0..<catalogue.count).map { k in
+        guard let a = v[0][k], let b = v[1][k], let c = v[2][k], let d = v[3][k] else { return nil }
+        return (b - a) - (d - c)
+      }
+      return (effects, v)
+    }
+    let observed = differences(nil)
+    let point = observed.effects
+    var samples = Array(repeating: [Double](), count: point.count)
+    var moveSamples: [[Double]] = []
+    for _ in 0..<bootstrap {
+      let weights = (0..<2).map { _ in
+        var w = [Double](repeating: 0, count: WindowTally.buckets)
+        for _ in 0..<WindowTally.buckets { w[Int(rng.next() % UInt64(WindowTally.buckets))] += 1 }
+        return w
+      }
+      let d = differences(weights).effects
+      for k in d.indices { if let x = d[k], x.isFinite { samples[k].append(x) } }
+      moveSamples.append(d.suffix(catalogue.moves.count).map { $0 ?? 0 })
+    }
+
+    // Effects and p-values of every measure that could be computed.
+    var estimates: [Estimate] = []
+    for k in point.indices {
+      guard let value = point[k], samples[k].count > 1 else { continue }
+      let mean = samples[k].reduce(0, +) / Double(samples[k].count)
+      let se = (samples[k].reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples[k].count - 1)).squareRoot()
+      let z = se > 0 ? abs(value) / se : (value == 0 ? 0 : .infinity)
+      let values = observed.values.map { $0[k] ?? .nan }
+      estimates.append(
+        Estimate(
+          measure: catalogue.names[k], isMove: catalogue.isMove(k), treatedBefore: values[0], treatedAfter: values[1],
+          controlBefore: values[2], controlAfter: values[3],
+          effect: Interval(
+            value: value, low: Quantile.of(samples[k], alpha / 2),
+            high: Quantile.of(samples[k], 1 - alpha / 2)),
+          standardError: se, pValue: 2 * (1 - Normal.cdf(z)), adjustedPValue: 1, flagged: false, lagPeriods: catalogue.lag(k),
+          respondsInTime: postPeriods > catalogue.lag(k)))
+    }
+    return (estimates, point, moveSamples)
+  }
+
+  /// The verdict: the primary test, then `estimates` by the fallback procedure (`fallbackTest`),
+  /// their adjusted p-values and flags set. Something is found when the primary is flagged or
+  /// any estimate is.
+  static func judge(primary: LaunchBaseComparison?, estimates: inout [Estimate], alpha: Double)
+    -> (primaryFlagged: Bool, primaryLevel: Double, secondaryLevel: Double)
+  {
+    let test = fallbackTest(primaryP: primary?.pValue, others: estimates.map(\.pValue), alpha: alpha)
+    for k in estimates.indices {
+      estimates[k].adjustedPValue = test.adjusted[k]
+      estimates[k].flagged = test.adjusted[k] < test.secondaryLevel
+    }
+    return (test.primaryFlagged, test.primaryLevel, test.secondaryLevel)
   }
 
   /// `active_share` per post period against the before window, with bootstrap intervals (at most

@@ -1,28 +1,41 @@
 import Foundation
 
 extension RolloutDesign {
-  /// Power of the evaluation's primary test (`LaunchBaseComparison`) by simulation on the data
-  /// itself, before the launch.
+  /// Power of the evaluation's verdict (`ControlledEvaluation`: the primary test, then the
+  /// fallback over every other measure) by simulation on the data itself, before the launch.
   ///
   /// The last `2 h` complete periods of the data stand in for the test's before and after
   /// windows (a placebo launch `h` periods before the data ends), so the spread of buying
-  /// between customers, and how well their past predicts it, are the base's own. Each replicate
+  /// between customers, and how well their past predicts it, are the base's own. Every customer
+  /// of the data gets a second history in which the lever changes its buying after the placebo
+  /// launch, period by period (`TransactionTable.withBuyingChanged`), from its chance of buying
+  /// in each period without and with the lever:
   ///
   /// ```
-  /// 1. draws as many customers as the base at the launch has, with replacement, from the base
-  ///    at the placebo launch (their before and after buying periods and their state);
-  /// 2. holds out each at random with the control share;
-  /// 3. adds to each treated customer's after periods the change the lever makes to the
-  ///    expected buying periods from their state over h periods of the chain:
-  ///       delta(i) = sum over t = 1...h of (e_i P'^t - e_i P^t) . buying
-  ///    (P the fitted chain, P' the chain with the lever pulled, buying = 1 on purchasing states);
-  /// 4. runs the evaluation's test on it, with and without the effect.
-  ///
-  /// power = share of replicates with the effect flagged at the primary level (0.8 alpha)
-  /// MDE   = (z(1 - 0.8 alpha / 2) + z(power target)) mean se, in buying periods per customer
+  /// dropout: by the activity model from the customer's history before the placebo launch;
+  /// churn, conversion, upgrade: (e_i P^t) . buying and (e_i P'^t) . buying, t = 1...h, from its
+  ///   state i at the placebo launch (P the fitted chain, P' the chain with the lever pulled,
+  ///   buying = 1 on purchasing states).
   /// ```
   ///
-  /// Other holdout shares scale the standard error by sqrt(1/s + 1/(1 - s)) as in `run(model:options:)`.
+  /// Each replicate (`VerdictSimulation`) draws customers of the data with replacement: as many
+  /// from the placebo's launch base as the base at the launch holds, and as many others (leads,
+  /// and customers who first bought after the placebo launch) as the data has, standing in for
+  /// the leads and entrants of the h periods after the launch; holds each out at random, and
+  /// judges the drawn histories as `journey evaluate --control` would, with the treated
+  /// customers' changed histories and without them.
+  ///
+  /// ```
+  /// power         = share of replicates in which the verdict names any measure, with the change
+  /// primary power = share in which the primary test alone flags it (at 0.8 alpha)
+  /// false flags   = share in which the verdict names any measure without the change (at most alpha)
+  /// MDE           = (z(1 - 0.8 alpha / 2) + z(power target)) mean se, of the primary test, in
+  ///                 buying periods per customer (the verdict's, with the fallback, is at most this)
+  /// ```
+  ///
+  /// Other holdout shares are not simulated: their powers take the simulated verdict as one
+  /// normal test, |signal| / se - z = z(power) at this share, with se scaled by
+  /// sqrt(1/s + 1/(1 - s)) as in `run(model:options:)`.
   ///
   /// - Parameters:
   ///   - table: the transactions up to the launch.
@@ -43,74 +56,87 @@ extension RolloutDesign {
     guard placebo - beforeStart >= 3 else {
       throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: h + 3, unit: period.rawValue)
     }
-    let sample = LaunchBase.collect(table, space: space, before: beforeStart..<placebo, after: placebo..<launch)
     let launchBase = LaunchBase.collect(table, space: space, before: (launch - 1)..<launch, after: launch..<(launch + 1)).customers.count
-    guard sample.customers.count >= 20 else {
+    // Per customer and period of the after window: the chance of buying without and with the lever.
+    let chances: (plain: [[Double]], changed: [[Double]])
+    if o.lever == .dropout {
+      chances = try dropoutBuyingChances(table, period: period, placebo: placebo, horizon: h, effect: o.effect)
+    } else {
+      let byState = try buyingChances(model: model, lever: o.lever, effect: o.effect, horizon: h)
+      let states = statesAt(table, space: space, period: placebo - 1)
+      chances = (states.map { $0 >= 0 ? byState.plain[$0] : [] }, states.map { $0 >= 0 ? byState.pulled[$0] : [] })
+    }
+    var changeRNG = RandomSource(seed: o.seed, stream: 0xC4A6)
+    let changedTable = table.withBuyingChanged(period: period, from: placebo, plain: chances.plain, changed: chances.changed, rng: &changeRNG)
+    let simulation = VerdictSimulation(
+      plainTable: table, changedTable: changedTable, space: space, before: beforeStart..<placebo, after: placebo..<launch, alpha: o.alpha,
+      bootstrap: o.bootstrap)
+    guard simulation.baseCount >= 20 else {
       throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: h + 3, unit: period.rawValue)
     }
-    // Per customer of the sample: the buying periods the lever adds over the after window.
-    let delta: [Double]
-    if o.lever == .dropout {
-      delta = try dropoutBuyingChange(table, customers: sample.customers, period: period, placebo: placebo, horizon: h, effect: o.effect)
-    } else {
-      let byState = try expectedBuyingChange(model: model, lever: o.lever, effect: o.effect, horizon: h)
-      delta = sample.stateAtLaunch.map { byState[$0] }
-    }
+    let otherDraws = simulation.customerCount - simulation.baseCount
     let primaryLevel = ControlledEvaluation.primaryShare * o.alpha
 
-    @Sendable func replicate(_ r: Int) -> (null: LaunchBaseComparison?, effect: LaunchBaseComparison?) {
-      var rng = RandomSource(seed: o.seed, stream: UInt64(r) &+ 0x1A7B)
-      var x = [Double](), y = [Double](), yEffect = [Double](), treated = [Bool]()
-      x.reserveCapacity(launchBase)
-      for _ in 0..<launchBase {
-        let k = Int(rng.next() % UInt64(sample.customers.count))
-        let isTreated = rng.uniform() >= o.controlShare
-        x.append(sample.before[k])
-        y.append(sample.after[k])
-        yEffect.append(sample.after[k] + (isTreated ? delta[k] : 0))
-        treated.append(isTreated)
-      }
-      return (
-        LaunchBaseComparison.estimate(outcome: y, covariate: x, treated: treated, alpha: o.alpha),
-        LaunchBaseComparison.estimate(outcome: yEffect, covariate: x, treated: treated, alpha: o.alpha)
-      )
+    let results = Partials<VerdictSimulation.Outcome>(count: o.replicates)
+    DispatchQueue.concurrentPerform(iterations: o.replicates) { r in
+      results.store(simulation.replicate(r, baseDraws: launchBase, otherDraws: otherDraws, controlShare: o.controlShare, seed: o.seed), at: r)
     }
-    let results = Partials<(null: LaunchBaseComparison?, effect: LaunchBaseComparison?)>(count: o.replicates)
-    DispatchQueue.concurrentPerform(iterations: o.replicates) { r in results.store(replicate(r), at: r) }
-    let pairs = results.all().compactMap { p in p.null.flatMap { n in p.effect.map { (n, $0) } } }
+    let outcomes = results.all()
+    let pairs = outcomes.compactMap { p in p.nullPrimary.flatMap { n in p.effectPrimary.map { (n, $0) } } }
     precondition(pairs.count > 1, "design replicates gave no comparison")
     let n = Double(pairs.count)
     let meanSE = pairs.reduce(0) { $0 + $1.1.standardError } / n
     let expected = pairs.reduce(0) { $0 + $1.1.effect.value - $1.0.effect.value } / n
-    let power = Double(pairs.filter { $0.1.pValue < primaryLevel }.count) / n
-    let falseFlags = Double(pairs.filter { $0.0.pValue < primaryLevel }.count) / n
+    func share(_ outcomes: [VerdictSimulation.Outcome], _ found: (VerdictSimulation.Outcome) -> Bool) -> Double {
+      Double(outcomes.filter(found).count) / Double(outcomes.count)
+    }
+    let power = share(outcomes, \.effectFound)
     let z = Normal.quantile(1 - primaryLevel / 2)
     let mdc = (z + Normal.quantile(o.targetPower)) * meanSE
-    let shares = RolloutDesign.powerByShare(expected: expected, standardError: meanSE, atShare: o.controlShare, criticalZ: z)
+    // Other shares: the normal approximation, with the signal that gives the simulated power at
+    // this share (simulating every share would take ten times as long).
+    let bounded = min(max(power, 0.5 / Double(outcomes.count)), 1 - 0.5 / Double(outcomes.count))
+    let signal = max(0, z + Normal.quantile(bounded))
+    let shares = RolloutDesign.powerByShare(expected: signal, standardError: 1, atShare: o.controlShare, criticalZ: z)
     var design = RolloutDesign(
       measure: LaunchBaseComparison.measureName, lever: o.lever.rawValue, effect: o.effect, horizonPeriods: h, controlShare: o.controlShare,
-      customers: launchBase, replicates: pairs.count, expectedChange: expected, standardError: meanSE, criticalZ: z, power: power,
+      customers: launchBase, replicates: outcomes.count, expectedChange: expected, standardError: meanSE, criticalZ: z, power: power,
       minimumDetectableChange: mdc, minimumDetectableEffect: expected != 0 ? abs(o.effect) * mdc / abs(expected) : nil,
       targetPower: o.targetPower, powerByShare: shares, recommendedControlShare: shares.first { $0.power >= o.targetPower }?.controlShare)
     design.method = "placebo"
     design.placeboWindow = "\(period.label(of: beforeStart)) .. \(period.label(of: launch - 1))"
-    design.falseFlagRate = falseFlags
+    design.falseFlagRate = share(outcomes, \.nullFound)
+    design.primaryPower = share(outcomes) { $0.effectPrimary.map { $0.pValue < primaryLevel } ?? false }
+    design.simulatedCustomers = launchBase + otherDraws
     return design
   }
 
-  /// Per customer of `customers`: the change in expected periods with a purchase over the
-  /// `horizon` periods from `placebo` when customers fall dormant `effect` more often (-0.2: 20%
-  /// less), by the activity model fitted on the history before `placebo`:
-  ///
-  /// ```
-  /// delta(c) = sum over periods p of P'(c buys in p) - P(c buys in p)
-  /// ```
+  /// Per customer of the table: its state in period `period` (-1 before it entered).
+  static func statesAt(_ table: TransactionTable, space: StateSpace, period: Int) -> [Int] {
+    struct Visitor: CustomerPeriodVisitor {
+      let space: StateSpace
+      let period: Int
+      var states: [Int]
+      var customer = 0
+      mutating func beginCustomer(_ c: Int) { customer = c }
+      mutating func visit(_ f: PeriodFeatures) { if f.period == period { states[customer] = space.baseState(f) } }
+    }
+    let walker = CustomerPeriodWalker(table: table, period: space.period, lastPeriod: period, rules: space.rules)
+    var visitor = Visitor(space: space, period: period, states: [Int](repeating: -1, count: table.customerCount))
+    walker.walk(0..<table.customerCount, &visitor)
+    return visitor.states
+  }
+
+  /// Per customer of the table, per period from `placebo` on: the chance of a purchase as the
+  /// activity model fitted on the history before `placebo` expects it, without and with
+  /// customers falling dormant `effect` more often (-0.2: 20% less). Customers without a
+  /// purchase before `placebo` get no periods (the model knows nothing of them).
   ///
   /// The chain cannot say this: a customer who does not fall dormant keeps buying and comes back
   /// from at_risk, which no one move of the chain carries.
-  static func dropoutBuyingChange(
-    _ table: TransactionTable, customers: [Int], period: PeriodKind, placebo: Int, horizon: Int, effect: Double
-  ) throws -> [Double] {
+  static func dropoutBuyingChances(
+    _ table: TransactionTable, period: PeriodKind, placebo: Int, horizon: Int, effect: Double
+  ) throws -> (plain: [[Double]], changed: [[Double]]) {
     let histories = PurchaseHistories(table, through: period.end(of: placebo - 1))
     guard let activity = ActivityModel.fit(histories, period: period) else { throw FitError.emptyData }
     let days = (0..<horizon).map { k in
@@ -118,22 +144,37 @@ extension RolloutDesign {
     }
     let plain = activity.outlook(histories, days: days)
     let pulled = activity.outlook(histories, days: days, dormancyChange: effect)
-    return customers.map { c in (0..<horizon).reduce(0.0) { $0 + pulled.buying[c][$1] - plain.buying[c][$1] } }
+    let known = plain.hasHistory
+    return (
+      (0..<table.customerCount).map { known[$0] ? plain.buying[$0] : [] },
+      (0..<table.customerCount).map { known[$0] ? pulled.buying[$0] : [] }
+    )
   }
 
   /// Per state: the change the lever makes to the expected periods with a purchase over `horizon`
   /// periods of the chain, starting from that state.
   static func expectedBuyingChange(model: MarkovModel, lever: RolloutDesignOptions.Lever, effect: Double, horizon: Int) throws -> [Double] {
+    let chances = try buyingChances(model: model, lever: lever, effect: effect, horizon: horizon)
+    return zip(chances.plain, chances.pulled).map { plain, pulled in zip(plain, pulled).reduce(0.0) { $0 + $1.1 - $1.0 } }
+  }
+
+  /// Per state i and period t = 1...horizon: the chance of being in a purchasing state t periods
+  /// after being in i, by the fitted chain P and by the chain with the lever pulled P':
+  /// (e_i P^t) . buying and (e_i P'^t) . buying.
+  static func buyingChances(model: MarkovModel, lever: RolloutDesignOptions.Lever, effect: Double, horizon: Int) throws
+    -> (plain: [[Double]], pulled: [[Double]])
+  {
     let space = model.stateSpace
     let s = space.count
     let plain = model.matrix
     let pulled = try leverMatrix(model: model, lever: lever, effect: effect)
     let buying = space.states.map { $0.stage.isPurchasing ? 1.0 : 0.0 }
-    return (0..<s).map { i in
+    var outPlain: [[Double]] = [], outPulled: [[Double]] = []
+    for i in 0..<s {
       var a = [Double](repeating: 0, count: s), b = a
       a[i] = 1
       b[i] = 1
-      var change = 0.0
+      var rowPlain: [Double] = [], rowPulled: [Double] = []
       for _ in 0..<horizon {
         var na = [Double](repeating: 0, count: s), nb = na
         for j in 0..<s where a[j] != 0 || b[j] != 0 {
@@ -144,10 +185,13 @@ extension RolloutDesign {
         }
         a = na
         b = nb
-        for k in 0..<s { change += (b[k] - a[k]) * buying[k] }
+        rowPlain.append((0..<s).reduce(0.0) { $0 + a[$1] * buying[$1] })
+        rowPulled.append((0..<s).reduce(0.0) { $0 + b[$1] * buying[$1] })
       }
-      return change
+      outPlain.append(rowPlain)
+      outPulled.append(rowPulled)
     }
+    return (outPlain, outPulled)
   }
 
   /// The chain with the lever pulled on every state, as a scenario would.

@@ -9,7 +9,7 @@ extension RolloutDesign {
     var out: [String] = []
     if method == "placebo" {
       out.append(
-        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) (periods with a purchase per customer of the launch base) after \(horizonPeriods) \(unit), "
+        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), periods with a purchase per customer of the launch base; then every other measure) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
           + "(\(replicates) replicates drawn from the base of \(placeboWindow ?? "the data's last periods"), "
           + "the lever's change \(lever == RolloutDesignOptions.Lever.dropout.rawValue ? "by the activity model from each customer's history" : "from the fitted chain")):")
@@ -20,16 +20,19 @@ extension RolloutDesign {
     }
     out.append("  expected change of \(measure): \(change(expectedChange)) (standard error \(size(standardError)))")
     if method == "placebo" {
-      out.append("  power: \(Format.percent(power, decimals: 0)) (flagged when |change| > \(String(format: "%.2f", criticalZ)) standard errors, the evaluation's primary test)")
-      if let f = falseFlagRate { out.append("  flagged without an effect: \(Format.percent(f, decimals: 1)) of replicates") }
+      out.append(
+        "  power: \(Format.percent(power, decimals: 0)) (the verdict names a measure: the primary test at |change| > \(String(format: "%.2f", criticalZ)) standard errors, "
+          + "or another measure by the fallback)" + (primaryPower.map { "; the primary test alone: \(Format.percent($0, decimals: 0))" } ?? ""))
+      if let f = falseFlagRate { out.append("  verdict names a measure without an effect: \(Format.percent(f, decimals: 1)) of replicates") }
     } else {
       out.append("  power: \(Format.percent(power, decimals: 0)) (flagged when |change| > \(String(format: "%.2f", criticalZ)) standard errors, the first step of the verdict's false-discovery control)")
     }
     out.append(
       "  minimum detectable effect at \(Format.percent(targetPower, decimals: 0)) power: \(size(minimumDetectableChange)) either way on \(measure)"
-        + (minimumDetectableEffect.map { ", \(RelativeChange(value: ((effect < 0 ? -$0 : $0) * 1000).rounded() / 1000)) on \(lever)" } ?? ""))
+        + (minimumDetectableEffect.map { ", \(RelativeChange(value: ((effect < 0 ? -$0 : $0) * 1000).rounded() / 1000)) on \(lever)" } ?? "")
+        + (method == "placebo" ? " (of the primary test; the whole verdict's is at most this)" : ""))
     out.append("")
-    var t = TextTable(header: ["control share", "power"])
+    var t = TextTable(header: ["control share", method == "placebo" ? "power (the simulated verdict's, scaled)" : "power"])
     for row in powerByShare { t.append([Format.percent(row.controlShare, decimals: 0), Format.percent(row.power, decimals: 0)]) }
     out.append(t.render())
     out.append("")

@@ -22,6 +22,8 @@ public struct RolloutDesignOptions: Sendable {
   public var replicates = MonteCarloDefaults.designReplicates
   /// Seed of the simulation: the same seed gives the same power.
   public var seed: UInt64 = MonteCarloDefaults.seed
+  /// Bootstrap resamples of each simulated evaluation (on the data: the verdict's standard errors).
+  public var bootstrap = MonteCarloDefaults.designBootstrap
   /// Two-sided error rate of the evaluation's verdict, shared by `measuresTested` measures.
   public var alpha = 0.05
   /// Measures the evaluation's verdict tests together (its false-discovery control).
@@ -115,8 +117,14 @@ public struct RolloutDesign: Codable, Sendable {
   public var method = "chain"
   /// With `placebo`: the periods standing in for the before and after windows.
   public var placeboWindow: String? = nil
-  /// With `placebo`: the share of replicates flagged without an effect (about the primary level).
+  /// With `placebo`: the share of replicates in which the verdict names a measure without an
+  /// effect (at most alpha).
   public var falseFlagRate: Double? = nil
+  /// With `placebo`: the share of replicates in which the primary test alone flags the planned
+  /// effect (`power` is the whole verdict's: the primary test or any other measure).
+  public var primaryPower: Double? = nil
+  /// With `placebo`: customers drawn per replicate (the base at the launch and the data's others).
+  public var simulatedCustomers: Int? = nil
 
   /// - Throws: `RolloutDesignError` for an unknown measure; `YAMLFileError` when the chain cannot take the effect.
   public static func run(model: MarkovModel, options o: RolloutDesignOptions) throws -> RolloutDesign {

@@ -17,38 +17,44 @@ struct WindowTally: Sendable {
   static let buckets = 400
 
   let windows: Int
+  /// Buckets per window: `buckets`, or one per customer (`tally(perCustomer:)`).
+  let bucketCount: Int
   /// [window][bucket][term]
   var sums: [Double]
   /// Moves between states when asked for: [window][bucket][from * states + to] (empty otherwise).
   var moves: [Double]
   let moveCells: Int
 
-  init(windows: Int, moveCells: Int = 0) {
+  init(windows: Int, moveCells: Int = 0, bucketCount: Int = WindowTally.buckets) {
     self.windows = windows
     self.moveCells = moveCells
-    sums = Array(repeating: 0, count: windows * WindowTally.buckets * Term.allCases.count)
-    moves = Array(repeating: 0, count: windows * WindowTally.buckets * moveCells)
+    self.bucketCount = bucketCount
+    sums = Array(repeating: 0, count: windows * bucketCount * Term.allCases.count)
+    moves = Array(repeating: 0, count: windows * bucketCount * moveCells)
   }
 
   /// Move counts of one window with bucket weights: [from * states + to].
   func moveTotals(window: Int, weights: [Double]? = nil) -> [Double] {
     var t = [Double](repeating: 0, count: moveCells)
-    for b in 0..<WindowTally.buckets {
+    for b in 0..<bucketCount {
       let w = weights?[b] ?? 1
       guard w != 0 else { continue }
-      let o = (window * WindowTally.buckets + b) * moveCells
+      let o = moveOffset(window, b)
       for k in 0..<moveCells where moves[o + k] != 0 { t[k] += w * moves[o + k] }
     }
     return t
   }
 
   @inline(__always)
-  func offset(_ window: Int, _ bucket: Int) -> Int { (window * WindowTally.buckets + bucket) * Term.allCases.count }
+  func offset(_ window: Int, _ bucket: Int) -> Int { (window * bucketCount + bucket) * Term.allCases.count }
+
+  @inline(__always)
+  func moveOffset(_ window: Int, _ bucket: Int) -> Int { (window * bucketCount + bucket) * moveCells }
 
   /// Totals of one window with bucket weights (1 each for the data itself).
   func totals(window: Int, weights: [Double]? = nil) -> [Double] {
     var t = [Double](repeating: 0, count: Term.allCases.count)
-    for b in 0..<WindowTally.buckets {
+    for b in 0..<bucketCount {
       let w = weights?[b] ?? 1
       guard w != 0 else { continue }
       let o = offset(window, b)
@@ -64,24 +70,26 @@ struct WindowTally: Sendable {
   /// gets its own copy of the windows: group g's window w is tally window `g * windows.count + w`.
   /// With `countingMoves`, the moves between states are counted as well (`moveTotals`).
   /// `parts`: how many cores share the walk (nil: all of them on large tables; the result is the
-  /// same whatever the number).
+  /// same whatever the number). With `perCustomer`, every customer is a bucket of its own
+  /// (bucket c is customer c), so that a design can regroup customers without walking again.
   static func tally(
     _ table: TransactionTable, space: StateSpace, lastPeriod: Int, windows: [Range<Int>], groupOfCustomer: [Int8]? = nil,
-    groups: Int = 1, countingMoves: Bool = false, parts: Int? = nil
+    groups: Int = 1, countingMoves: Bool = false, parts: Int? = nil, perCustomer: Bool = false
   ) -> WindowTally {
     let walker = CustomerPeriodWalker(table: table, period: space.period, lastPeriod: lastPeriod, rules: space.rules)
     let moveCells = countingMoves ? space.count * space.count : 0
     let stages = space.states.map(\.stage), tiers = space.states.map { Tier($0.tier) }
     let level = space.splitBy.flatMap { table.attributes[$0]?.levelOfCustomer }
     let empty = Visitor(
-      space: space, stages: stages, tiers: tiers, windows: windows, tally: WindowTally(windows: windows.count * groups, moveCells: moveCells),
-      level: level, groupOfCustomer: groupOfCustomer)
+      space: space, stages: stages, tiers: tiers, windows: windows,
+      tally: WindowTally(windows: windows.count * groups, moveCells: moveCells, bucketCount: perCustomer ? table.customerCount : buckets),
+      level: level, groupOfCustomer: groupOfCustomer, perCustomer: perCustomer)
     // Large tables: each core walks the customers of its own share of the buckets. A bucket's
     // sums then add its customers in the same order as one walk would, so the totals are the
     // same to the last digit. (Not when the move counts would make each core's copy large.)
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let moveBytes = windows.count * groups * buckets * moveCells * MemoryLayout<Double>.stride
-    let parts = parts ?? (table.customerCount >= 100_000 && moveBytes <= 64 << 20 ? max(1, min(4, cores)) : 1)
+    let parts = perCustomer ? 1 : parts ?? (table.customerCount >= 100_000 && moveBytes <= 64 << 20 ? max(1, min(4, cores)) : 1)
     guard parts > 1 else {
       var one = empty
       walker.walk(0..<table.customerCount, &one)
@@ -131,6 +139,7 @@ struct WindowTally: Sendable {
     var tally: WindowTally
     let level: [Int32]?
     let groupOfCustomer: [Int8]?
+    let perCustomer: Bool
     var previous = -1
     var bucket = 0
     /// Offset of the customer's group among the tally's windows; -1 to skip the customer.
@@ -140,7 +149,7 @@ struct WindowTally: Sendable {
       previous = -1
       customerLevelIndex = customer
       groupWindows = groupOfCustomer.map { g in g[customer] < 0 ? -1 : Int(g[customer]) * windows.count } ?? 0
-      bucket = WindowTally.bucket(of: customer)
+      bucket = perCustomer ? customer : WindowTally.bucket(of: customer)
     }
 
     mutating func visit(_ f: PeriodFeatures) {
@@ -162,7 +171,7 @@ struct WindowTally: Sendable {
       if now != .churned { add(.livingPeriods) }
       guard previous >= 0 else { return }
       if tally.moveCells > 0 {
-        tally.moves[(w * WindowTally.buckets + bucket) * tally.moveCells + previous * space.count + state] += 1
+        tally.moves[tally.moveOffset(w, bucket) + previous * space.count + state] += 1
       }
       let before = stages[previous]
       if before != .churned {

@@ -16,4 +16,7 @@ public enum MonteCarloDefaults {
   public static let evaluationReplicates = 500
   /// Rollout design: simulated holdout tests behind the power and minimum detectable effect.
   public static let designReplicates = 200
+  /// Rollout design on data: bootstrap resamples of each simulated evaluation (fewer than the
+  /// evaluation's: they only set each replicate's standard errors, which vary little).
+  public static let designBootstrap = 200
 }

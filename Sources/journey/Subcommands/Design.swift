@@ -7,13 +7,16 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Plan a holdout test before the launch: power, smallest detectable effect, control share.",
       discussion: """
-        With --data (the transactions up to the launch) the design simulates the evaluation's \
-        primary test, launch_base_buying_periods: the data's last 2 x horizon periods stand in \
-        for the before and after windows, customers are drawn from that base as many as the \
-        base at the launch has, held out at random, and the treated gain the buying periods \
-        the lever adds (dropout: by the activity model from each customer's history; churn, \
-        conversion, upgrade: by the fitted lifecycle chain from their state). The test is the one \
-        `journey evaluate --control` makes (regression-adjusted, at 80% of alpha).
+        With --data (the transactions up to the launch) the design simulates the verdict of \
+        `journey evaluate --control`: the primary test, launch_base_buying_periods \
+        (regression-adjusted, at 80% of alpha), then every other measure by Benjamini-Hochberg \
+        (the fallback). The data's last 2 x horizon periods stand in for the before and after \
+        windows; customers are drawn from the data (scaled to the base at the launch), held \
+        out at random, and the treated buy in each period with the chance the lever gives \
+        (dropout: by the activity model from each customer's history; churn, conversion, \
+        upgrade: by the fitted lifecycle chain from their state). The power is the share of \
+        simulated evaluations whose verdict names a measure; other shares scale it by the \
+        normal approximation.
 
         With --measure active_share, churn_rate or a move (or with --model), every customer of \
         the chain's base walks the chain instead, and the difference in differences of the \
@@ -53,6 +56,9 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Simulated replicates.")
     var replicates: Int = MonteCarloDefaults.designReplicates
 
+    @Option(parsing: .unconditional, help: "Bootstrap resamples of each simulated evaluation (with --data).")
+    var bootstrap: Int = MonteCarloDefaults.designBootstrap
+
     @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = MonteCarloDefaults.seed
 
@@ -83,6 +89,8 @@ extension JourneyCommand {
       o.measuresTested = measuresTested
       guard (20...100_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 20 to 100000") }
       o.replicates = replicates
+      guard (20...10_000).contains(bootstrap) else { throw ValidationError("--bootstrap: '\(bootstrap)' must be from 20 to 10000") }
+      o.bootstrap = bootstrap
       o.seed = seed
       return o
     }

@@ -1,0 +1,191 @@
+import Foundation
+
+/// The evaluation's whole verdict on simulated holdouts drawn from the placebo window's base:
+/// the primary test and the fallback over every other measure, by the very code
+/// `ControlledEvaluation.run` uses (`measureEstimates`, `judge`).
+///
+/// Every customer of the placebo table is tallied twice, once per customer (`WindowTally`
+/// with a bucket of its own): as the data has it, and with the lever's change to its buying
+/// after the placebo launch (`TransactionTable.withBuyingChanged`). A replicate draws
+/// customers with replacement (customers of the placebo's launch base and the others, leads and
+/// entrants, as many of each as asked), holds each out at random, adds the drawn customers' tallies into
+/// the evaluation's buckets (draw d in bucket `WindowTally.bucket(of: d)`, the treated with the
+/// change, the control without) and judges the result as the evaluation would, with and without
+/// the change, on the same draws and bootstrap resamples.
+struct VerdictSimulation: Sendable {
+  /// The placebo table's customer-periods, per customer: windows before and after the placebo launch.
+  let plain: WindowTally
+  /// The same with the lever's change on every customer.
+  let changed: WindowTally
+  /// Per customer of the table: its index in `base` (the launch base of the placebo), or -1.
+  let baseIndex: [Int]
+  /// Customers of the table in the placebo's launch base, and the others.
+  let baseCustomers: [Int], otherCustomers: [Int]
+  /// Buying periods before and after the placebo launch, as the data has them and with the change.
+  let before: [Double], after: [Double], afterChanged: [Double]
+  let space: StateSpace
+  let alpha: Double
+  let bootstrap: Int
+  let postPeriods: Int
+
+  /// One replicate's verdicts, without and with the change.
+  struct Outcome: Sendable {
+    var nullFound: Bool
+    var effectFound: Bool
+    var nullPrimary: LaunchBaseComparison?
+    var effectPrimary: LaunchBaseComparison?
+  }
+
+  init(plainTable: TransactionTable, changedTable: TransactionTable, space: StateSpace, before: Range<Int>, after: Range<Int>, alpha: Double, bootstrap: Int) {
+    let windows = [before, after]
+    plain = WindowTally.tally(plainTable, space: space, lastPeriod: after.upperBound - 1, windows: windows, countingMoves: true, perCustomer: true)
+    changed = WindowTally.tally(changedTable, space: space, lastPeriod: after.upperBound - 1, windows: windows, countingMoves: true, perCustomer: true)
+    let base = LaunchBase.collect(plainTable, space: space, before: before, after: after)
+    let baseChanged = LaunchBase.collect(changedTable, space: space, before: before, after: after)
+    // The change touches only the after window, so both bases hold the same customers.
+    precondition(base.customers == baseChanged.customers, "the change moved a customer in or out of the launch base")
+    var index = [Int](repeating: -1, count: plainTable.customerCount)
+    for (k, c) in base.customers.enumerated() { index[c] = k }
+    baseIndex = index
+    baseCustomers = base.customers
+    otherCustomers = index.indices.filter { index[$0] < 0 }
+    self.before = base.before
+    self.after = base.after
+    afterChanged = baseChanged.after
+    self.space = space
+    self.alpha = alpha
+    self.bootstrap = bootstrap
+    postPeriods = after.count
+  }
+
+  /// Customers of the placebo table.
+  var customerCount: Int { baseIndex.count }
+  /// Customers of the placebo's launch base.
+  var baseCount: Int { before.count }
+
+  /// Replicate `r`: `baseDraws` customers of the launch base and `otherDraws` others (none when
+  /// there are none), each held out with chance `controlShare`.
+  func replicate(_ r: Int, baseDraws: Int, otherDraws: Int, controlShare: Double, seed: UInt64) -> Outcome {
+    var rng = RandomSource(seed: seed, stream: UInt64(r) &+ 0x7E4D)
+    let s = space.count
+    let terms = WindowTally.Term.allCases.count
+    var nullTally = WindowTally(windows: 4, moveCells: s * s), effectTally = nullTally
+    var x = [Double](), y = [Double](), yChanged = [Double](), treatedInBase = [Bool]()
+    let draws = baseDraws + (otherCustomers.isEmpty ? 0 : otherDraws)
+    for d in 0..<draws {
+      let pool = d < baseDraws ? baseCustomers : otherCustomers
+      let c = pool[Int(rng.next() % UInt64(pool.count))]
+      let isTreated = rng.uniform() >= controlShare
+      let group = isTreated ? 0 : 1
+      let bucket = WindowTally.bucket(of: d)
+      for w in 0..<2 {
+        let from = plain.offset(w, c), to = nullTally.offset(group * 2 + w, bucket)
+        let fromMoves = plain.moveOffset(w, c), toMoves = nullTally.moveOffset(group * 2 + w, bucket)
+        let source = isTreated ? changed : plain
+        for k in 0..<terms {
+          nullTally.sums[to + k] += plain.sums[from + k]
+          effectTally.sums[to + k] += source.sums[from + k]
+        }
+        for k in 0..<(s * s) {
+          nullTally.moves[toMoves + k] += plain.moves[fromMoves + k]
+          effectTally.moves[toMoves + k] += source.moves[fromMoves + k]
+        }
+      }
+      let b = baseIndex[c]
+      if b >= 0 {
+        x.append(before[b])
+        y.append(after[b])
+        yChanged.append(isTreated ? afterChanged[b] : after[b])
+        treatedInBase.append(isTreated)
+      }
+    }
+    // Both worlds see the same bootstrap resamples.
+    let resamples = rng
+    func verdict(_ tally: WindowTally, outcome: [Double]) -> (found: Bool, primary: LaunchBaseComparison?) {
+      var bootstrapRNG = resamples
+      let catalogue = MeasureCatalogue(space: space, tally: tally, groups: 2, windows: 2)
+      var estimates = ControlledEvaluation.measureEstimates(catalogue, bootstrap: bootstrap, rng: &bootstrapRNG, alpha: alpha, postPeriods: postPeriods).estimates
+      let primary = LaunchBaseComparison.estimate(outcome: outcome, covariate: x, treated: treatedInBase, alpha: alpha)
+      let test = ControlledEvaluation.judge(primary: primary, estimates: &estimates, alpha: alpha)
+      return (test.primaryFlagged || estimates.contains(where: \.flagged), primary)
+    }
+    let null = verdict(nullTally, outcome: y), effect = verdict(effectTally, outcome: yChanged)
+    return Outcome(nullFound: null.found, effectFound: effect.found, nullPrimary: null.primary, effectPrimary: effect.primary)
+  }
+}
+
+extension TransactionTable {
+  /// The table with each customer's buying changed over the periods `from ..< from + k` from
+  /// chance `plain[c][t]` to chance `changed[c][t]` of buying in period `from + t` (k the rows'
+  /// length; customers with an empty row are left as they are):
+  ///
+  /// ```
+  /// a quiet period gains a purchase with chance (changed - plain) / (1 - plain)   when changed > plain
+  /// a buying period loses its purchases with chance (plain - changed) / plain     when changed < plain
+  /// ```
+  ///
+  /// so that, if the customer buys with chance `plain` in the data, it buys with chance
+  /// `changed` after (each period on its own: a customer who stays active keeps buying for
+  /// several periods, which this spreads over periods independently). An added purchase falls
+  /// on a random day of the period, with the customer's mean purchase amount (the table's when
+  /// it has none). Leads and refunds stay.
+  func withBuyingChanged(
+    period: PeriodKind, from: Int, plain: [[Double]], changed: [[Double]], rng: inout RandomSource
+  ) -> TransactionTable {
+    precondition(plain.count == customerCount && changed.count == customerCount, "one row of chances per customer")
+    var purchases = 0.0, spend = 0.0
+    for r in 0..<rowCount where event[r] == .purchase {
+      purchases += 1
+      spend += amount[r]
+    }
+    let tableMean = purchases > 0 ? spend / purchases : 0
+    var customer: [Int32] = [], day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var rowStart = [0]
+    customer.reserveCapacity(rowCount)
+    day.reserveCapacity(rowCount)
+    amount.reserveCapacity(rowCount)
+    event.reserveCapacity(rowCount)
+    for c in 0..<customerCount {
+      let rows = self.rows(of: c)
+      let k = plain[c].count
+      var dropped = Set<Int>()
+      var added: [(day: Int32, amount: Double)] = []
+      if k > 0 {
+        let own = rows.filter { self.event[$0] == .purchase }
+        let mean = own.isEmpty ? tableMean : own.reduce(0.0) { $0 + self.amount[$1] } / Double(own.count)
+        for t in 0..<k {
+          let p = from + t
+          let start = Int32(period.start(of: p).dayNumber), end = Int32(period.end(of: p).dayNumber)
+          let bought = own.contains { self.day[$0] >= start && self.day[$0] <= end }
+          let q = plain[c][t], q2 = changed[c][t]
+          let u = rng.uniform()
+          if q2 > q && !bought && q < 1 {
+            if u < (q2 - q) / (1 - q) {
+              added.append((start + Int32(rng.next() % UInt64(end - start + 1)), mean))
+            }
+          } else if q2 < q && bought && q > 0 {
+            if u < (q - q2) / q { dropped.insert(p) }
+          }
+        }
+      }
+      var merged: [(day: Int32, amount: Double, event: TransactionEvent)] = rows.compactMap { r in
+        let p = period.index(of: CalendarDay(dayNumber: self.day[r]))
+        return self.event[r] == .purchase && dropped.contains(p) ? nil : (self.day[r], self.amount[r], self.event[r])
+      }
+      if !added.isEmpty {
+        merged += added.map { ($0.day, $0.amount, .purchase) }
+        // Stable: rows of one day keep their order, an added purchase after them.
+        merged = merged.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
+      }
+      for row in merged {
+        customer.append(Int32(c))
+        day.append(row.day)
+        amount.append(row.amount)
+        event.append(row.event)
+      }
+      rowStart.append(customer.count)
+    }
+    return TransactionTable(
+      customerIDs: customerIDs, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
+  }
+}
