@@ -14,7 +14,8 @@ mkdir -p "$cache"
 swift build -c release --product journey >/dev/null
 J=$(swift build -c release --show-bin-path)/journey
 t() { local label=$1; shift; /usr/bin/time -f "$label: %e s wall, %M KB peak" "$@"; }
-pg() { psql -q -X -v ON_ERROR_STOP=1 -d "$JOURNEY_TEST_POSTGRES" "$@"; }
+# An array, not a function: /usr/bin/time runs programs, not shell functions.
+pg=(psql -q -X -v ON_ERROR_STOP=1 -d "$JOURNEY_TEST_POSTGRES")
 
 for customers in "${@:-1530000}"; do
   file=$cache/warehouse-$customers.csv
@@ -25,11 +26,11 @@ for customers in "${@:-1530000}"; do
 
   t "in-process fit (CSV)" "$J" fit "$file" --states lifecycle -o "$out/file.json" >/dev/null
 
-  t "PostgreSQL load (COPY)" pg -c "DROP TABLE IF EXISTS bench_tx" \
+  t "PostgreSQL load (COPY)" "${pg[@]}" -c "DROP TABLE IF EXISTS bench_tx" \
     -c "CREATE UNLOGGED TABLE bench_tx (customer_id TEXT, date DATE, amount DOUBLE PRECISION, event TEXT)" \
     -c "\\copy bench_tx FROM '$file' CSV HEADER" -c "ANALYZE bench_tx"
   "$J" sql --engine postgres --table bench_tx >"$out/postgres.sql"
-  t "PostgreSQL query (psql --csv)" pg --csv -f "$out/postgres.sql" -o "$out/postgres.csv"
+  t "PostgreSQL query (psql --csv)" "${pg[@]}" --csv -f "$out/postgres.sql" -o "$out/postgres.csv"
   echo "PostgreSQL summary: $(($(wc -l <"$out/postgres.csv") - 1)) rows, $(stat -c %s "$out/postgres.csv") bytes"
   t "fit --summary (PostgreSQL's)" "$J" fit --summary "$out/postgres.csv" --states lifecycle -o "$out/summary.json" >/dev/null
   t "fit --source (query + transfer + fit)" "$J" fit --source "$JOURNEY_TEST_POSTGRES?sslmode=disable" --table bench_tx \
