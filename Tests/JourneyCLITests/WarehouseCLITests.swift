@@ -139,6 +139,30 @@ struct WarehouseCLITests {
     #expect(try Self.psql(["-A", "-t", "-c", "SELECT count(*) FROM cli_scores"]).trimmingCharacters(in: .whitespacesAndNewlines) == "\(file.count)")
   }
 
+  /// The server's rows are spooled to a temporary file before ingest reads them: a row ingest
+  /// rejects is still named by the table and its line in the summary, never by the temporary
+  /// file, and the file is gone afterwards.
+  @Test(.enabled(if: postgres != nil))
+  func aRejectedRowIsNamedByItsTable() throws {
+    #expect(Self.loaded)
+    try Self.psql([
+      "-c", "DROP TABLE IF EXISTS cli_bad",
+      "-c", "CREATE TABLE cli_bad (customer_id TEXT, date DATE, amount DOUBLE PRECISION, event TEXT)",
+      "-c", "INSERT INTO cli_bad VALUES ('A', '2024-01-05', 10, 'purchase'), ('A', '2024-02-01', 5, 'lead'), ('B', '2024-01-09', 3, 'purchase')",
+    ])
+    let spoolFolder = path("spool")
+    try FileManager.default.createDirectory(atPath: spoolFolder, withIntermediateDirectories: true)
+    let r = try journey(["fit", "--source", Self.postgres!, "--table", "cli_bad", "--states", "lifecycle", "-o", path("bad.json")],
+      extra: ["TMPDIR": spoolFolder])
+    #expect(r.status == 65, "\(r.stderr)")
+    // Line 3 of the summary: the header, A's purchase, then A's lead with an amount.
+    #expect(r.stderr.contains("table cli_bad:3:"), "\(r.stderr)")
+    #expect(r.stderr.contains("amount '5' on a lead"), "\(r.stderr)")
+    #expect(!r.stderr.contains("journey-summary-"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spoolFolder).isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: path("bad.json")))
+  }
+
   @Test(.enabled(if: postgres != nil))
   func aPgpassFileGivesThePassword() throws {
     #expect(Self.loaded)
@@ -156,6 +180,7 @@ struct WarehouseCLITests {
     var password: String?
     var status: Int32
     var message: String
+    var extra: [String: String] = [:]
     var description: String { name }
   }
 
@@ -179,13 +204,16 @@ struct WarehouseCLITests {
         message: "the server cancelled the query after the statement timeout of 1.0 s"),
       Failure(name: "TLS required, server without TLS", arguments: ["--source", url + "?sslmode=require", "--table", "cli_transactions"], password: password, status: 76,
         message: "sslmode=require: the server does not offer TLS"),
+      Failure(name: "no room for the temporary summary", arguments: ["--source", url, "--table", "cli_transactions"], password: password, status: 74,
+        message: "cannot write the summary to the temporary file /nonexistent/journey-tmp: No such file or directory; set TMPDIR",
+        extra: ["TMPDIR": "/nonexistent/journey-tmp"]),
     ]
   }
 
   @Test(.enabled(if: postgres != nil), arguments: failures)
   func eachConnectionFailureHasItsMessageAndExitCode(_ failure: Failure) throws {
     #expect(Self.loaded)
-    let r = try journey(["fit"] + failure.arguments + ["--states", "lifecycle", "-o", path("failed.json")], password: failure.password)
+    let r = try journey(["fit"] + failure.arguments + ["--states", "lifecycle", "-o", path("failed.json")], password: failure.password, extra: failure.extra)
     #expect(r.status == failure.status, "\(failure.name): \(r.stderr)")
     #expect(r.stderr.contains(failure.message), "\(failure.name): \(r.stderr)")
     #expect(!r.stderr.contains(Self.password) && !r.stderr.contains("wrong-password"))

@@ -77,6 +77,12 @@ public struct TransactionReader: Sendable {
   ///
   /// - Throws: `InputFailure` with up to `maxProblems` problems, each naming file, line and column.
   public func read(path: String) throws(InputFailure) -> IngestResult {
+    try read(path: path, name: path)
+  }
+
+  /// Reads a file, naming it `name` in messages and in the result (a temporary copy stands for
+  /// its source); `-` reads standard input.
+  public func read(path: String, name: String) throws(InputFailure) -> IngestResult {
     if path == "-" {
       return try read(source: FileSource(descriptor: 0, closes: false), name: "<stdin>", sizeHint: 0, isStream: true)
     }
@@ -91,7 +97,7 @@ public struct TransactionReader: Sendable {
     }
     let size = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
     let isStream = (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR || (info.st_mode & S_IFMT) == S_IFSOCK
-    return try read(source: FileSource(descriptor: descriptor, closes: true), name: path, sizeHint: size, isStream: isStream)
+    return try read(source: FileSource(descriptor: descriptor, closes: true), name: name, sizeHint: size, isStream: isStream)
   }
 
   /// Reads CSV text from memory; `name` is used in messages.

@@ -78,8 +78,14 @@ public enum TransactionSummary {
   ///     format are the summary's own.
   /// - Throws: `SummaryFormatError` for a file that is not a summary; `InputFailure` for bad rows.
   public static func read(path: String, splitBy: String? = nil, options: ReaderOptions = ReaderOptions()) throws -> IngestResult {
-    try check(header: try firstLine(path: path), name: path, splitBy: splitBy)
-    return try TransactionReader(options: readerOptions(options, splitBy: splitBy)).read(path: path)
+    try read(path: path, name: path, splitBy: splitBy, options: options)
+  }
+
+  /// The same, with `name` in messages and in the result instead of the path (a live source's
+  /// summary spooled to a temporary file is named after its table).
+  public static func read(path: String, name: String, splitBy: String? = nil, options: ReaderOptions = ReaderOptions()) throws -> IngestResult {
+    try check(header: try firstLine(path: path), name: name, splitBy: splitBy)
+    return try TransactionReader(options: readerOptions(options, splitBy: splitBy)).read(path: path, name: name)
   }
 
   /// - Throws: `SummaryFormatError` unless `header` is a `journey-summary/1` header with the split column.
