@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Rows of one parsed part, in file order, as the reader hands them to the sort.
 final class RowBlock: @unchecked Sendable {
   /// Customer numbers; overwritten in place by each row's destination during the sort.
@@ -26,13 +24,15 @@ extension TransactionTable {
   /// first of them, amounts summed; leads and refunds are kept as they are.
   ///
   /// - Returns: the table without ids (`customerIDs` left empty strings) and the number of merged rows.
-  /// - Complexity: O(rows + customers); the blocks' columns are released as they are consumed,
-  ///   so peak memory is about twice the table.
+  /// - Complexity: O(rows + customers); the blocks' columns are released (and their pages
+  ///   returned) as they are consumed, so peak memory is the blocks and the widest new column.
   static func assemble(
     blocks: [RowBlock], customerCount: Int, customerIDs: [String], mergeSameDay: Bool
   ) -> (table: TransactionTable, merged: Int) {
     let rowCount = blocks.reduce(0) { $0 + $1.customer.count }
     precondition(rowCount < Int(Int32.max), "more than 2^31 rows")
+    // The parse's temporaries (grown columns, id positions) are free by now, but still resident.
+    returnFreedMemory()
 
     // Histogram and row offsets per customer.
     var rowStart = [Int](repeating: 0, count: customerCount + 1)
@@ -60,22 +60,16 @@ extension TransactionTable {
     }
     cursor = []
 
-    // Scatter the columns, two at a time in parallel; each block column is freed once moved.
-    let sinks = ScatterTargets()
-    DispatchQueue.concurrentPerform(iterations: 2) { job in
-      if job == 0 {
-        sinks.day = scatter(blocks, rowCount, \.day) { $0 }
-        sinks.event = scatter(blocks, rowCount, \.event) { TransactionEvent(rawValue: $0).unsafelyUnwrapped }
-      } else {
-        sinks.amount = scatter(blocks, rowCount, \.amount) { $0 }
-      }
-    }
-    var day = sinks.day
-    var amount = sinks.amount
-    var event = sinks.event
-    sinks.day = []
-    sinks.amount = []
-    sinks.event = []
+    // Scatter the columns one after another, the widest first, handing each consumed column's
+    // pages back before the next: a scatter writes all over its output, so all of it is resident
+    // while the blocks are still held. In parallel the three outputs (130 MB on 10M rows) sat
+    // beside all the blocks; with the trims `inspect` peaks at 383-403 MB instead of 446-486 MB.
+    var amount = scatter(blocks, rowCount, \.amount) { $0 }
+    returnFreedMemory()
+    var day = scatter(blocks, rowCount, \.day) { $0 }
+    returnFreedMemory()
+    var event = scatter(blocks, rowCount, \.event) { TransactionEvent(rawValue: $0).unsafelyUnwrapped }
+    returnFreedMemory()
     for block in blocks { block.customer = [] }
 
     sortDaysWithinCustomers(rowStart: rowStart, day: &day, amount: &amount, event: &event)
@@ -194,9 +188,18 @@ extension TransactionTable {
   }
 }
 
-/// Results of the parallel scatter, each written by one job.
-private final class ScatterTargets: @unchecked Sendable {
-  var day: [Int32] = []
-  var amount: [Double] = []
-  var event: [TransactionEvent] = []
+/// Hands the pages of freed blocks back to the kernel. glibc keeps freed memory of its heaps for
+/// reuse (blocks of a megabyte come from the heap once the first one is freed, as its mmap
+/// threshold adapts), so without this the block columns a scatter has consumed stay resident
+/// beside the columns it wrote.
+func returnFreedMemory() {
+  #if os(Linux)
+    _ = glibcMallocTrim(0)
+  #endif
 }
+
+#if os(Linux)
+  /// glibc's `malloc_trim` (declared in malloc.h, which the Glibc module does not export).
+  @_silgen_name("malloc_trim")
+  private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
