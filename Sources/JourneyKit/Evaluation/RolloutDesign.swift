@@ -88,7 +88,8 @@ public struct RolloutDesign: Codable, Sendable {
   public var horizonPeriods: Int
   /// Share of customers held out in the simulation.
   public var controlShare: Double
-  /// Customers simulated: the model's base that has not churned plus the entrants over both windows (mean).
+  /// Customers simulated: the model's base that has not churned plus the entrants over both windows
+  /// (mean); with `data`, the customers of the launch base.
   public var customers: Int
   /// Replicates that gave a result (a finite difference in differences; with `data`, a
   /// comparison with customers in both groups): the others are left out.

@@ -125,9 +125,10 @@ struct RolloutDesignOnDataTests {
 
   @Test func shortDataIsNamed() throws {
     let h = try ControlledEvaluationTests.history(customers: 500, seed: 9, churn: 0)
-    // Two complete months: the before window needs 3, whatever the horizon.
+    // Two complete months: the before window needs 3, whatever the horizon (the model, which
+    // needs 2 complete months of its own, comes from a longer stretch: only its states are read).
     let table = TransactionTable(history: h).truncated(through: day("2023-02-28"))
-    let model = try ModelFitter.fit(table, options: FitOptions())
+    let model = try ModelFitter.fit(TransactionTable(history: h).truncated(through: day("2023-10-31")), options: FitOptions())
     var o = RolloutDesignOptions()
     o.horizonPeriods = 12
     do {
