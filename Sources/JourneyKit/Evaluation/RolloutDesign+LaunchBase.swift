@@ -4,26 +4,29 @@ extension RolloutDesign {
   /// Power of the evaluation's verdict (`ControlledEvaluation`: the primary test, then the
   /// fallback over every other measure) by simulation on the data itself, before the launch.
   ///
-  /// The last `2 h` complete periods of the data stand in for the test's before and after
-  /// windows (a placebo launch `h` periods before the data ends), so the spread of buying
-  /// between customers, and how well their past predicts it, are the base's own. Every customer
-  /// of the data gets a second history in which the lever changes its buying after the placebo
-  /// launch, period by period (`TransactionTable.withBuyingChanged`), from its chance of buying
-  /// in each period without and with the lever:
+  /// The test is set up as the evaluation will see it: the launch is the day after the data's
+  /// last complete period, the before window its last `h` periods (the primary test's covariate,
+  /// as the data has it), the launch base every customer who bought before the launch. Their `h`
+  /// periods after the launch are drawn from the activity model fitted on the whole history
+  /// (`ActivityModel.simulate`: one path per customer from its posterior, so a customer who stays
+  /// active keeps buying and one who falls dormant stops), twice from the same random numbers:
   ///
   /// ```
-  /// dropout: by the activity model from the customer's history before the placebo launch;
-  /// churn, conversion, upgrade: (e_i P^t) . buying and (e_i P'^t) . buying, t = 1...h, from its
-  ///   state i at the placebo launch (P the fitted chain, P' the chain with the lever pulled,
-  ///   buying = 1 on purchasing states).
+  /// dropout: the second path with every dormancy rate changed by the effect;
+  /// churn, conversion, upgrade: the first path with its buying changed period by period
+  ///   (`TransactionTable.withBuyingChanged`) from (e_i P^t) . buying to (e_i P'^t) . buying,
+  ///   t = 1...h, from its state i at the launch (P the fitted chain, P' the chain with the lever
+  ///   pulled, buying = 1 on purchasing states).
   /// ```
   ///
-  /// Each replicate (`VerdictSimulation`) draws customers of the data with replacement: as many
-  /// from the placebo's launch base as the base at the launch holds, and as many others (leads,
-  /// and customers who first bought after the placebo launch) as the data has, standing in for
-  /// the leads and entrants of the h periods after the launch; holds each out at random, and
-  /// judges the drawn histories as `journey evaluate --control` would, with the treated
-  /// customers' changed histories and without them.
+  /// The customers who first appeared in the last `h` periods (leads and first purchases) stand
+  /// in for those who will appear after the launch: their rows, moved `h` periods on, join the
+  /// data as new customers (without the lever's change, as the entrants of the data before).
+  ///
+  /// Each replicate (`VerdictSimulation`) draws customers of that table with replacement, as many
+  /// of the launch base as it holds and as many others (leads, stand-in entrants) as it has,
+  /// holds each out at random, and judges the drawn histories as `journey evaluate --control`
+  /// would, with the treated customers' changed futures and without them.
   ///
   /// ```
   /// power         = share of replicates in which the verdict names any measure, with the change
@@ -37,11 +40,17 @@ extension RolloutDesign {
   /// normal test, |signal| / se - z = z(power) at this share, with se scaled by
   /// sqrt(1/s + 1/(1 - s)) as in `run(model:options:)`.
   ///
+  /// (Until this version the data's own last `2 h` periods stood in for the test, a placebo
+  /// launch `h` periods before the data ends; on 24 months of a growing base its before window was
+  /// the year the base was being acquired, where the covariate predicts less than it does at the
+  /// launch, and the predicted power came out 13-25 points low.)
+  ///
   /// - Parameters:
   ///   - table: the transactions up to the launch.
   ///   - model: a model fitted on `table` (its states and its chain).
-  /// - Throws: `RolloutDesignError.tooShort` when the data has fewer than h + 3 complete
-  ///   periods; `YAMLFileError` when the chain cannot take the effect.
+  /// - Throws: `RolloutDesignError.tooShort` when the data has fewer than 3 complete periods or
+  ///   fewer than 20 customers who bought; `FitError.emptyData` when no one bought;
+  ///   `YAMLFileError` when the chain cannot take the effect.
   public static func runOnData(_ table: TransactionTable, model: MarkovModel, options o: RolloutDesignOptions) throws -> RolloutDesign {
     let space = model.stateSpace
     let period = space.period
@@ -51,30 +60,39 @@ extension RolloutDesign {
     let launch = lastComplete + 1
     let h = o.horizonPeriods
     let firstPeriod = period.index(of: range.lowerBound)
-    let placebo = launch - h
-    let beforeStart = max(firstPeriod, placebo - h)
-    guard placebo - beforeStart >= 3 else {
-      throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: h + 3, unit: period.rawValue)
+    let beforeStart = max(firstPeriod, launch - h)
+    guard launch - beforeStart >= 3 else {
+      throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: 3, unit: period.rawValue)
     }
-    let launchBase = LaunchBase.collect(table, space: space, before: (launch - 1)..<launch, after: launch..<(launch + 1)).customers.count
-    // Per customer and period of the after window: the chance of buying without and with the lever.
-    let chances: (plain: [[Double]], changed: [[Double]])
+    let through = period.end(of: launch - 1)
+    let past = table.truncated(through: through)
+    let histories = PurchaseHistories(past, through: through)
+    guard let activity = ActivityModel.fit(histories, period: period) else { throw FitError.emptyData }
+    let days = (0..<h).map { k in (from: period.start(of: launch + k).dayNumber, to: period.end(of: launch + k).dayNumber + 1) }
+    let future = activity.simulate(histories, days: days, dormancyChange: o.lever == .dropout ? o.effect : 0, seed: o.seed)
+    let entrants = (0..<past.customerCount).filter { c in
+      past.rows(of: c).first.map { period.index(of: CalendarDay(dayNumber: past.day[$0])) >= launch - h } ?? false
+    }
+    let plainTable = past.withFuture(period: period, from: launch, purchases: future.plain, entrants: entrants, shift: h, seed: o.seed)
+    let changedTable: TransactionTable
     if o.lever == .dropout {
-      chances = try dropoutBuyingChances(table, period: period, placebo: placebo, horizon: h, effect: o.effect)
+      changedTable = past.withFuture(period: period, from: launch, purchases: future.changed, entrants: entrants, shift: h, seed: o.seed)
     } else {
       let byState = try buyingChances(model: model, lever: o.lever, effect: o.effect, horizon: h)
-      let states = statesAt(table, space: space, period: placebo - 1)
-      chances = (states.map { $0 >= 0 ? byState.plain[$0] : [] }, states.map { $0 >= 0 ? byState.pulled[$0] : [] })
+      let states = statesAt(plainTable, space: space, period: launch - 1)
+      var changeRNG = RandomSource(seed: o.seed, stream: 0xC4A6)
+      changedTable = plainTable.withBuyingChanged(
+        period: period, from: launch, plain: states.map { $0 >= 0 ? byState.plain[$0] : [] },
+        changed: states.map { $0 >= 0 ? byState.pulled[$0] : [] }, rng: &changeRNG)
     }
-    var changeRNG = RandomSource(seed: o.seed, stream: 0xC4A6)
-    let changedTable = table.withBuyingChanged(period: period, from: placebo, plain: chances.plain, changed: chances.changed, rng: &changeRNG)
     let simulation = VerdictSimulation(
-      plainTable: table, changedTable: changedTable, space: space, before: beforeStart..<placebo, after: placebo..<launch, alpha: o.alpha,
-      bootstrap: o.bootstrap)
+      plainTable: plainTable, changedTable: changedTable, space: space, before: beforeStart..<launch, after: launch..<(launch + h),
+      alpha: o.alpha, bootstrap: o.bootstrap)
     guard simulation.baseCount >= 20 else {
-      throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: h + 3, unit: period.rawValue)
+      throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: 3, unit: period.rawValue)
     }
-    let otherDraws = simulation.customerCount - simulation.baseCount
+    let launchBase = simulation.baseCount
+    let otherDraws = simulation.customerCount - launchBase
     let primaryLevel = ControlledEvaluation.primaryShare * o.alpha
 
     let results = Partials<VerdictSimulation.Outcome>(count: o.replicates)
@@ -103,8 +121,9 @@ extension RolloutDesign {
       customers: launchBase, replicates: outcomes.count, expectedChange: expected, standardError: meanSE, criticalZ: z, power: power,
       minimumDetectableChange: mdc, minimumDetectableEffect: expected != 0 ? abs(o.effect) * mdc / abs(expected) : nil,
       targetPower: o.targetPower, powerByShare: shares, recommendedControlShare: shares.first { $0.power >= o.targetPower }?.controlShare)
-    design.method = "placebo"
-    design.placeboWindow = "\(period.label(of: beforeStart)) .. \(period.label(of: launch - 1))"
+    design.method = "data"
+    design.beforeWindow = "\(period.label(of: beforeStart)) .. \(period.label(of: launch - 1))"
+    design.afterWindow = "\(period.label(of: launch)) .. \(period.label(of: launch + h - 1))"
     design.falseFlagRate = share(outcomes, \.nullFound)
     design.primaryPower = share(outcomes) { $0.effectPrimary.map { $0.pValue < primaryLevel } ?? false }
     design.simulatedCustomers = launchBase + otherDraws
@@ -125,30 +144,6 @@ extension RolloutDesign {
     var visitor = Visitor(space: space, period: period, states: [Int](repeating: -1, count: table.customerCount))
     walker.walk(0..<table.customerCount, &visitor)
     return visitor.states
-  }
-
-  /// Per customer of the table, per period from `placebo` on: the chance of a purchase as the
-  /// activity model fitted on the history before `placebo` expects it, without and with
-  /// customers falling dormant `effect` more often (-0.2: 20% less). Customers without a
-  /// purchase before `placebo` get no periods (the model knows nothing of them).
-  ///
-  /// The chain cannot say this: a customer who does not fall dormant keeps buying and comes back
-  /// from at_risk, which no one move of the chain carries.
-  static func dropoutBuyingChances(
-    _ table: TransactionTable, period: PeriodKind, placebo: Int, horizon: Int, effect: Double
-  ) throws -> (plain: [[Double]], changed: [[Double]]) {
-    let histories = PurchaseHistories(table, through: period.end(of: placebo - 1))
-    guard let activity = ActivityModel.fit(histories, period: period) else { throw FitError.emptyData }
-    let days = (0..<horizon).map { k in
-      (from: period.start(of: placebo + k).dayNumber, to: period.end(of: placebo + k).dayNumber + 1)
-    }
-    let plain = activity.outlook(histories, days: days)
-    let pulled = activity.outlook(histories, days: days, dormancyChange: effect)
-    let known = plain.hasHistory
-    return (
-      (0..<table.customerCount).map { known[$0] ? plain.buying[$0] : [] },
-      (0..<table.customerCount).map { known[$0] ? pulled.buying[$0] : [] }
-    )
   }
 
   /// Per state: the change the lever makes to the expected periods with a purchase over `horizon`

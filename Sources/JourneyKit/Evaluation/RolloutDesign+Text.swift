@@ -2,24 +2,26 @@ extension RolloutDesign {
   /// The terminal rendering.
   public func text(period: PeriodKind) -> String {
     let unit = period.rawValue + "s"
-    // Every measure the chain gives is a share of customer-periods; the placebo's is buying periods per customer.
-    let isShare = method != "placebo"
+    // Every measure the chain gives is a share of customer-periods; the data's is buying periods per customer.
+    let onData = method != "chain"
+    let isShare = !onData
     func change(_ v: Double) -> String { isShare ? String(format: "%+.2f pt", v * 100) : Format.number(v, decimals: 3) }
     func size(_ v: Double) -> String { isShare ? String(format: "%.2f pt", v * 100) : Format.number(v, decimals: 3) }
     var out: [String] = []
-    if method == "placebo" {
+    if onData {
       out.append(
         "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), periods with a purchase per customer of the launch base; then every other measure) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
-          + "(\(replicates) replicates drawn from the base of \(placeboWindow ?? "the data's last periods"), "
-          + "the lever's change \(lever == RolloutDesignOptions.Lever.dropout.rawValue ? "by the activity model from each customer's history" : "from the fitted chain")):")
+          + "(\(replicates) replicates drawn from the data's customers, covariate \(beforeWindow ?? "the data's last periods"), "
+          + "each customer's \(afterWindow ?? "periods after the launch") drawn from the activity model, "
+          + "the lever's change \(lever == RolloutDesignOptions.Lever.dropout.rawValue ? "to its dormancy rate" : "from the fitted chain")):")
     } else {
       out.append(
         "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged on \(measure) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, about \(Format.number(Double(customers), decimals: 0)) customers (\(replicates) simulated replicates from the chain):")
     }
     out.append("  expected change of \(measure): \(change(expectedChange)) (standard error \(size(standardError)))")
-    if method == "placebo" {
+    if onData {
       out.append(
         "  power: \(Format.percent(power, decimals: 0)) (the verdict names a measure: the primary test at |change| > \(String(format: "%.2f", criticalZ)) standard errors, "
           + "or another measure by the fallback)" + (primaryPower.map { "; the primary test alone: \(Format.percent($0, decimals: 0))" } ?? ""))
@@ -30,9 +32,9 @@ extension RolloutDesign {
     out.append(
       "  minimum detectable effect at \(Format.percent(targetPower, decimals: 0)) power: \(size(minimumDetectableChange)) either way on \(measure)"
         + (minimumDetectableEffect.map { ", \(RelativeChange(value: ((effect < 0 ? -$0 : $0) * 1000).rounded() / 1000)) on \(lever)" } ?? "")
-        + (method == "placebo" ? " (of the primary test; the whole verdict's is at most this)" : ""))
+        + (onData ? " (of the primary test; the whole verdict's is at most this)" : ""))
     out.append("")
-    var t = TextTable(header: ["control share", method == "placebo" ? "power (the simulated verdict's, scaled)" : "power"])
+    var t = TextTable(header: ["control share", onData ? "power (the simulated verdict's, scaled)" : "power"])
     for row in powerByShare { t.append([Format.percent(row.controlShare, decimals: 0), Format.percent(row.power, decimals: 0)]) }
     out.append(t.render())
     out.append("")
@@ -41,7 +43,7 @@ extension RolloutDesign {
     } else {
       out.append("No control share up to 50% reaches \(Format.percent(targetPower, decimals: 0)) power: run longer, judge on a faster measure, or expect only a larger effect to show.")
     }
-    if method != "placebo" {
+    if !onData {
       out.append("The chain knows no customers who buy more or less often than their state says; real data is noisier, so take the power as an upper bound.")
     }
     return out.joined(separator: "\n")

@@ -1,27 +1,26 @@
 import Foundation
 
-/// The evaluation's whole verdict on simulated holdouts drawn from the placebo window's base:
+/// The evaluation's whole verdict on simulated holdouts drawn from a table's customers:
 /// the primary test and the fallback over every other measure, by the very code
 /// `ControlledEvaluation.run` uses (`measureEstimates`, `judge`).
 ///
-/// Every customer of the placebo table is tallied twice, once per customer (`WindowTally`
-/// with a bucket of its own): as the data has it, and with the lever's change to its buying
-/// after the placebo launch (`TransactionTable.withBuyingChanged`). A replicate draws
-/// customers with replacement (customers of the placebo's launch base and the others, leads and
-/// entrants, as many of each as asked), holds each out at random, adds the drawn customers' tallies into
+/// Every customer of the table is tallied twice, once per customer (`WindowTally` with a bucket
+/// of its own): without the lever, and with the lever's change to its buying after the launch
+/// (`RolloutDesign.runOnData` builds both tables). A replicate draws customers with replacement
+/// (customers of the launch base and the others, leads and entrants, as many of each as asked), holds each out at random, adds the drawn customers' tallies into
 /// the evaluation's buckets (draw d in bucket `WindowTally.bucket(of: d)`, the treated with the
 /// change, the control without) and judges the result as the evaluation would, with and without
 /// the change, on the same draws and bootstrap resamples.
 struct VerdictSimulation: Sendable {
-  /// The placebo table's customer-periods, per customer: windows before and after the placebo launch.
+  /// The table's customer-periods, per customer: windows before and after the launch.
   let plain: WindowTally
   /// The same with the lever's change on every customer.
   let changed: WindowTally
-  /// Per customer of the table: its index in `base` (the launch base of the placebo), or -1.
+  /// Per customer of the table: its index in `base` (the launch base), or -1.
   let baseIndex: [Int]
-  /// Customers of the table in the placebo's launch base, and the others.
+  /// Customers of the table in the launch base, and the others.
   let baseCustomers: [Int], otherCustomers: [Int]
-  /// Buying periods before and after the placebo launch, as the data has them and with the change.
+  /// Buying periods before and after the launch, without and with the change.
   let before: [Double], after: [Double], afterChanged: [Double]
   let space: StateSpace
   let alpha: Double
@@ -58,9 +57,9 @@ struct VerdictSimulation: Sendable {
     postPeriods = after.count
   }
 
-  /// Customers of the placebo table.
+  /// Customers of the table.
   var customerCount: Int { baseIndex.count }
-  /// Customers of the placebo's launch base.
+  /// Customers of the launch base.
   var baseCount: Int { before.count }
 
   /// Replicate `r`: `baseDraws` customers of the launch base and `otherDraws` others (none when
@@ -187,5 +186,66 @@ extension TransactionTable {
     }
     return TransactionTable(
       customerIDs: customerIDs, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
+  }
+}
+
+extension TransactionTable {
+  /// The table (ending before period `from`) with a future after it: customer c makes
+  /// `purchases[c][t]` purchases on random days of period `from + t` (customers with an empty row
+  /// get none), each with the customer's mean purchase amount (the table's when it has none); and
+  /// the customers `entrants` again, as new customers after the others (id + "@next"), with their
+  /// rows moved `shift` periods on (each to the same day of its period, or the period's last).
+  /// Attributes carry over to the copies. The random days come from `seed`, one stream per
+  /// customer, so two futures that agree on a customer's purchase counts agree on its days.
+  func withFuture(period: PeriodKind, from: Int, purchases: [[Int]], entrants: [Int], shift: Int, seed: UInt64) -> TransactionTable {
+    precondition(purchases.count == customerCount, "one row of purchases per customer")
+    var total = 0.0, spend = 0.0
+    for r in 0..<rowCount where event[r] == .purchase {
+      total += 1
+      spend += amount[r]
+    }
+    let tableMean = total > 0 ? spend / total : 0
+    var customer: [Int32] = [], day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var rowStart = [0]
+    for c in 0..<customerCount {
+      let rows = self.rows(of: c)
+      for r in rows {
+        customer.append(Int32(c))
+        day.append(self.day[r])
+        amount.append(self.amount[r])
+        event.append(self.event[r])
+      }
+      if purchases[c].contains(where: { $0 > 0 }) {
+        let own = rows.filter { self.event[$0] == .purchase }
+        let mean = own.isEmpty ? tableMean : own.reduce(0.0) { $0 + self.amount[$1] } / Double(own.count)
+        var rng = RandomSource(seed: seed, stream: UInt64(c) &+ 0xF07E_0000)
+        for (t, count) in purchases[c].enumerated() where count > 0 {
+          let start = Int32(period.start(of: from + t).dayNumber), end = Int32(period.end(of: from + t).dayNumber)
+          let added = (0..<count).map { _ in start + Int32(rng.next() % UInt64(end - start + 1)) }.sorted()
+          for d in added {
+            customer.append(Int32(c))
+            day.append(d)
+            amount.append(mean)
+            event.append(.purchase)
+          }
+        }
+      }
+      rowStart.append(customer.count)
+    }
+    for (k, c) in entrants.enumerated() {
+      for r in rows(of: c) {
+        let p = period.index(of: CalendarDay(dayNumber: self.day[r]))
+        let offset = self.day[r] - period.start(of: p).dayNumber
+        customer.append(Int32(customerCount + k))
+        day.append(min(period.start(of: p + shift).dayNumber + offset, period.end(of: p + shift).dayNumber))
+        amount.append(self.amount[r])
+        event.append(self.event[r])
+      }
+      rowStart.append(customer.count)
+    }
+    let moved = attributes.mapValues { a in CustomerAttribute(levels: a.levels, levelOfCustomer: a.levelOfCustomer + entrants.map { a.levelOfCustomer[$0] }) }
+    return TransactionTable(
+      customerIDs: customerIDs + entrants.map { customerIDs[$0] + "@next" }, customer: customer, day: day, amount: amount, event: event,
+      rowStart: rowStart, attributes: moved)
   }
 }

@@ -88,9 +88,10 @@ public struct RolloutDesign: Codable, Sendable {
   public var horizonPeriods: Int
   /// Share of customers held out in the simulation.
   public var controlShare: Double
-  /// Customers simulated: the model's base that has not churned plus the entrants over both windows (mean).
+  /// Customers simulated: the model's base that has not churned plus the entrants over both windows
+  /// (mean); with `data`, the customers of the launch base.
   public var customers: Int
-  /// Replicates that gave a result (a finite difference in differences; with `placebo`, a
+  /// Replicates that gave a result (a finite difference in differences; with `data`, a
   /// comparison with customers in both groups): the others are left out.
   public var replicates: Int
   /// Mean difference in differences of the measure the planned effect gives.
@@ -98,7 +99,7 @@ public struct RolloutDesign: Codable, Sendable {
   /// Its standard deviation without effect.
   public var standardError: Double
   /// The |DiD| / sd0 above which the test flags: z(1 - alpha / (2 m)), m the measures tested; with
-  /// `placebo`, z(1 - 0.8 alpha / 2), the primary test's.
+  /// `data`, z(1 - 0.8 alpha / 2), the primary test's.
   public var criticalZ: Double
   /// Share of replicates in which the planned effect is flagged.
   public var power: Double
@@ -112,18 +113,20 @@ public struct RolloutDesign: Codable, Sendable {
   public var powerByShare: [SharePower]
   /// The smallest share of 5%, 10%, ... 50% with the target power; nil when none has.
   public var recommendedControlShare: Double?
-  /// `chain`: customers walk the fitted chain; `placebo`: the data's last periods stand in for
-  /// the test (`runOnData`).
+  /// `chain`: customers walk the fitted chain; `data`: the data's customers, their periods after
+  /// the launch drawn from the activity model (`runOnData`).
   public var method = "chain"
-  /// With `placebo`: the periods standing in for the before and after windows.
-  public var placeboWindow: String? = nil
-  /// With `placebo`: the share of replicates in which the verdict names a measure without an
+  /// With `data`: the before window, the last periods of the data (the primary test's covariate).
+  public var beforeWindow: String? = nil
+  /// With `data`: the after window, the periods drawn after the launch.
+  public var afterWindow: String? = nil
+  /// With `data`: the share of replicates in which the verdict names a measure without an
   /// effect (at most alpha).
   public var falseFlagRate: Double? = nil
-  /// With `placebo`: the share of replicates in which the primary test alone flags the planned
+  /// With `data`: the share of replicates in which the primary test alone flags the planned
   /// effect (`power` is the whole verdict's: the primary test or any other measure).
   public var primaryPower: Double? = nil
-  /// With `placebo`: customers drawn per replicate (the base at the launch and the data's others).
+  /// With `data`: customers drawn per replicate (the base at the launch and the data's others).
   public var simulatedCustomers: Int? = nil
 
   /// - Throws: `RolloutDesignError` for an unknown measure; `YAMLFileError` when the chain cannot take the effect.
@@ -296,7 +299,7 @@ public enum RolloutDesignError: Error, Equatable, CustomStringConvertible {
     case let .unknownMeasure(measure, hint): "--measure: '\(measure)' is not a measure of this model; expected \(hint)"
     case let .tooShort(periods, needed, unit):
       "the data has \(periods) complete \(unit)s before the launch; the design of \(LaunchBaseComparison.measureName) needs at least \(needed) "
-        + "(the horizon and 3 before it, with customers who bought); give a shorter --horizon or more history"
+        + "and at least 20 customers who bought before the launch; give more history"
     case let .needsData(measure):
       "--measure \(measure) or --lever dropout: needs the customers' histories and the launch base's test; give --data FILE (the transactions up to the launch) "
         + "with --measure \(LaunchBaseComparison.measureName), or a lever of the chain (churn, conversion, upgrade)"

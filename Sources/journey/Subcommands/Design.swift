@@ -10,13 +10,15 @@ extension JourneyCommand {
         With --data (the transactions up to the launch) the design simulates the verdict of \
         `journey evaluate --control`: the primary test, launch_base_buying_periods \
         (regression-adjusted, at 80% of alpha), then every other measure by Benjamini-Hochberg \
-        (the fallback). The data's last 2 x horizon periods stand in for the before and after \
-        windows; customers are drawn from the data (scaled to the base at the launch), held \
-        out at random, and the treated buy in each period with the chance the lever gives \
-        (dropout: by the activity model from each customer's history; churn, conversion, \
-        upgrade: by the fitted lifecycle chain from their state). The power is the share of \
-        simulated evaluations whose verdict names a measure; other shares scale it by the \
-        normal approximation.
+        (the fallback). The launch is the day after the data's last complete period: the \
+        before window is the data's last horizon periods, as they are; each customer's \
+        horizon periods after the launch are drawn from the activity model fitted on its \
+        history, without and with the lever (dropout: its dormancy rate changed; churn, \
+        conversion, upgrade: its buying changed by the fitted lifecycle chain from its state), \
+        and the customers who arrived in the last horizon periods stand in for the entrants \
+        after it. Customers are drawn from that, held out at random, and judged as the \
+        evaluation would. The power is the share of simulated evaluations whose verdict names \
+        a measure; other shares scale it by the normal approximation.
 
         With --measure active_share, churn_rate or a move (or with --model), every customer of \
         the chain's base walks the chain instead, and the difference in differences of the \

@@ -114,7 +114,7 @@ struct RolloutDesignOnDataTests {
     // Few resamples: they only set each simulated evaluation's standard errors (debug builds are slow).
     o.bootstrap = 50
     let d = try RolloutDesign.runOnData(table, model: model, options: o)
-    #expect(d.method == "placebo" && d.placeboWindow == "2023-01 .. 2024-12")
+    #expect(d.method == "data" && d.beforeWindow == "2024-01 .. 2024-12" && d.afterWindow == "2025-01 .. 2025-12")
     #expect(d.power > 0.8 && d.expectedChange > 0, "\(d.power) \(d.expectedChange)")
     // Without an effect the verdict flags at most at alpha, 5%: 150 replicates give at most about 10%.
     #expect(try #require(d.falseFlagRate) < 0.1)
@@ -125,15 +125,17 @@ struct RolloutDesignOnDataTests {
 
   @Test func shortDataIsNamed() throws {
     let h = try ControlledEvaluationTests.history(customers: 500, seed: 9, churn: 0)
-    let table = TransactionTable(history: h).truncated(through: day("2023-10-31"))
-    let model = try ModelFitter.fit(table, options: FitOptions())
+    // Two complete months: the before window needs 3, whatever the horizon (the model, which
+    // needs 2 complete months of its own, comes from a longer stretch: only its states are read).
+    let table = TransactionTable(history: h).truncated(through: day("2023-02-28"))
+    let model = try ModelFitter.fit(TransactionTable(history: h).truncated(through: day("2023-10-31")), options: FitOptions())
     var o = RolloutDesignOptions()
     o.horizonPeriods = 12
     do {
       _ = try RolloutDesign.runOnData(table, model: model, options: o)
       Issue.record("no error")
     } catch {
-      #expect("\(error)".hasSuffix("needs at least 15 (the horizon and 3 before it, with customers who bought); give a shorter --horizon or more history"), "\(error)")
+      #expect("\(error)".hasSuffix("complete months before the launch; the design of launch_base_buying_periods needs at least 3 and at least 20 customers who bought before the launch; give more history"), "\(error)")
     }
   }
 }

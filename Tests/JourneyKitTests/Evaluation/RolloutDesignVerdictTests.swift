@@ -165,12 +165,15 @@ struct RolloutDesignVerdictTests {
     for d in [strong, weak] { #expect(d.power >= d.primaryPower!, "\(d.power) \(d.primaryPower!)") }
     #expect(strong.power > weak.power + 0.2, "\(strong.power) \(weak.power)")
     #expect(strong.expectedChange > weak.expectedChange && weak.expectedChange > 0)
-    // Drawn customers: as many of the placebo's launch base as the base at the launch holds, and
-    // as many others (leads, entrants after the placebo launch) as the data has.
-    let space = model.stateSpace
-    let jan24 = PeriodKind.month.index(of: day("2024-01-01")), jan25 = jan24 + 12
-    let atPlacebo = LaunchBase.collect(table, space: space, before: (jan24 - 12)..<jan24, after: jan24..<jan25).customers.count
-    let atLaunch = LaunchBase.collect(table, space: space, before: (jan25 - 1)..<jan25, after: jan25..<(jan25 + 1)).customers.count
-    #expect(strong.simulatedCustomers == atLaunch + table.customerCount - atPlacebo)
+    // Drawn customers: every customer of the data (the launch base, and those who never bought),
+    // and again those who first appeared in the last 12 months, standing in for the entrants
+    // after the launch.
+    let jan24 = PeriodKind.month.index(of: day("2024-01-01"))
+    let recent = (0..<table.customerCount).filter { c in
+      table.rows(of: c).first.map { PeriodKind.month.index(of: CalendarDay(dayNumber: table.day[$0])) >= jan24 } ?? false
+    }.count
+    #expect(recent > 100)
+    #expect(strong.simulatedCustomers == table.customerCount + recent)
+    #expect(strong.customers == LaunchBase.collect(table, space: model.stateSpace, before: jan24..<(jan24 + 12), after: (jan24 + 12)..<(jan24 + 13)).customers.count)
   }
 }
