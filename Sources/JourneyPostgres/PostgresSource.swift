@@ -30,7 +30,7 @@ public struct PostgresSource: Sendable {
   ///
   /// The rows are spooled, as they arrive, to a temporary file (in `TMPDIR`, removed afterwards)
   /// that ingest then reads as it reads any file: holding them in memory as well would double the
-  /// peak (on 10M rows, 801 MB against 480 MB for a fit of the same rows from a file).
+  /// peak (on 10M rows, 801 MB against 467 MB).
   ///
   /// - Throws: `PostgresSourceError` for connection, credentials, TLS, missing table or column,
   ///   timeouts and a temporary file that cannot be written; `InputFailure` for rows ingest rejects
@@ -242,7 +242,8 @@ struct QualifiedName {
 
 func quote(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
-/// The temporary file a live source's summary is spooled to before ingest reads it.
+/// The temporary file a live source's summary is spooled to before ingest reads it. It is
+/// registered with `TemporaryFiles`, so a run stopped by Ctrl-C or a kill leaves nothing behind.
 final class SummarySpool: @unchecked Sendable {
   /// Bytes gathered before each write.
   static let chunkBytes = 1 << 20
@@ -252,22 +253,29 @@ final class SummarySpool: @unchecked Sendable {
   /// Creates an empty file only this user may read, in `TMPDIR` (or /tmp).
   init() throws(PostgresSourceError) {
     let folder = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-    var template = Array((folder.hasSuffix("/") ? folder : folder + "/").utf8CString.dropLast()) + Array("journey-summary-XXXXXX.csv".utf8CString)
-    let descriptor = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
-    guard descriptor >= 0 else {
+    let path = URL(fileURLWithPath: folder).appendingPathComponent("journey-summary-\(UUID().uuidString).csv").path
+    TemporaryFiles.register(path)
+    guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+      let handle = FileHandle(forWritingAtPath: path)
+    else {
+      TemporaryFiles.unregister(path)
       throw .spool(path: folder, reason: String(cString: strerror(errno)))
     }
-    path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    self.path = path
+    self.handle = handle
   }
 
   func write(_ bytes: [UInt8]) throws(PostgresSourceError) {
-    do { try handle.write(contentsOf: bytes) } catch { throw .spool(path: path, reason: "\(error.localizedDescription)") }
+    do { try handle.write(contentsOf: bytes) } catch { throw .spool(path: path, reason: (error as NSError).localizedDescription) }
   }
 
   func close() throws(PostgresSourceError) {
-    do { try handle.close() } catch { throw .spool(path: path, reason: "\(error.localizedDescription)") }
+    do { try handle.close() } catch { throw .spool(path: path, reason: (error as NSError).localizedDescription) }
   }
 
-  func remove() { unlink(path) }
+  func remove() {
+    try? handle.close()
+    unlink(path)
+    TemporaryFiles.unregister(path)
+  }
 }
