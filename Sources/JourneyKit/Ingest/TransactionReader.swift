@@ -318,6 +318,9 @@ public struct TransactionReader: Sendable {
       blocks: stage.blocks, customerCount: customerCount, customerIDs: ids, mergeSameDay: !options.keepSameDay)
     stage.blocks = []
     table.attributes = stage.attributes?.finish(customerCount: customerCount) ?? [:]
+    // The blocks and the sort's scratch are freed; what follows (states, models) should not sit
+    // beside their pages.
+    returnFreedMemory()
 
     let summary = IngestSummary(
       source: name, delimiter: plan.delimiter == 0x09 ? "tab" : String(UnicodeScalar(plan.delimiter)),
