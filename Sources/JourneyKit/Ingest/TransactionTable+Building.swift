@@ -193,12 +193,13 @@ extension TransactionTable {
 /// threshold adapts), so without this the block columns a scatter has consumed stay resident
 /// beside the columns it wrote.
 func returnFreedMemory() {
-  #if os(Linux)
+  #if canImport(Glibc)
     _ = glibcMallocTrim(0)
   #endif
 }
 
-#if os(Linux)
+// glibc only: musl (Swift's static Linux SDK) and Darwin have no malloc_trim.
+#if canImport(Glibc)
   /// glibc's `malloc_trim` (declared in malloc.h, which the Glibc module does not export).
   @_silgen_name("malloc_trim")
   private func glibcMallocTrim(_ pad: Int) -> Int32
