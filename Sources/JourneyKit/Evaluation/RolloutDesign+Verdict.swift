@@ -132,12 +132,7 @@ extension TransactionTable {
     period: PeriodKind, from: Int, plain: [[Double]], changed: [[Double]], rng: inout RandomSource
   ) -> TransactionTable {
     precondition(plain.count == customerCount && changed.count == customerCount, "one row of chances per customer")
-    var purchases = 0.0, spend = 0.0
-    for r in 0..<rowCount where event[r] == .purchase {
-      purchases += 1
-      spend += amount[r]
-    }
-    let tableMean = purchases > 0 ? spend / purchases : 0
+    let tableMean = meanPurchaseAmount(rows: 0..<rowCount, otherwise: 0)
     var customer: [Int32] = [], day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
     var rowStart = [0]
     customer.reserveCapacity(rowCount)
@@ -151,7 +146,7 @@ extension TransactionTable {
       var added: [(day: Int32, amount: Double)] = []
       if k > 0 {
         let own = rows.filter { self.event[$0] == .purchase }
-        let mean = own.isEmpty ? tableMean : own.reduce(0.0) { $0 + self.amount[$1] } / Double(own.count)
+        let mean = meanPurchaseAmount(rows: rows, otherwise: tableMean)
         for t in 0..<k {
           let p = from + t
           let start = Int32(period.start(of: p).dayNumber), end = Int32(period.end(of: p).dayNumber)
@@ -199,12 +194,7 @@ extension TransactionTable {
   /// customer, so two futures that agree on a customer's purchase counts agree on its days.
   func withFuture(period: PeriodKind, from: Int, purchases: [[Int]], entrants: [Int], shift: Int, seed: UInt64) -> TransactionTable {
     precondition(purchases.count == customerCount, "one row of purchases per customer")
-    var total = 0.0, spend = 0.0
-    for r in 0..<rowCount where event[r] == .purchase {
-      total += 1
-      spend += amount[r]
-    }
-    let tableMean = total > 0 ? spend / total : 0
+    let tableMean = meanPurchaseAmount(rows: 0..<rowCount, otherwise: 0)
     var customer: [Int32] = [], day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
     var rowStart = [0]
     for c in 0..<customerCount {
@@ -216,8 +206,7 @@ extension TransactionTable {
         event.append(self.event[r])
       }
       if purchases[c].contains(where: { $0 > 0 }) {
-        let own = rows.filter { self.event[$0] == .purchase }
-        let mean = own.isEmpty ? tableMean : own.reduce(0.0) { $0 + self.amount[$1] } / Double(own.count)
+        let mean = meanPurchaseAmount(rows: rows, otherwise: tableMean)
         var rng = RandomSource(seed: seed, stream: UInt64(c) &+ 0xF07E_0000)
         for (t, count) in purchases[c].enumerated() where count > 0 {
           let start = Int32(period.start(of: from + t).dayNumber), end = Int32(period.end(of: from + t).dayNumber)
@@ -247,5 +236,18 @@ extension TransactionTable {
     return TransactionTable(
       customerIDs: customerIDs + entrants.map { customerIDs[$0] + "@next" }, customer: customer, day: day, amount: amount, event: event,
       rowStart: rowStart, attributes: moved)
+  }
+}
+
+extension TransactionTable {
+  /// The mean amount of the purchases among `rows`, or `otherwise` when there are none: what a
+  /// drawn purchase of a customer (or of the table) is worth.
+  func meanPurchaseAmount(rows: Range<Int>, otherwise: Double) -> Double {
+    var count = 0.0, spend = 0.0
+    for r in rows where event[r] == .purchase {
+      count += 1
+      spend += amount[r]
+    }
+    return count > 0 ? spend / count : otherwise
   }
 }

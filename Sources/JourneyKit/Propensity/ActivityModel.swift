@@ -546,7 +546,8 @@ struct LikelihoodGroups {
     var row = [Double](repeating: 0, count: columns.count)
     for i in gaps.indices {
       table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
-      let top = row.max()!
+      // No columns (a model without support) leaves nothing to scale.
+      let top = row.max() ?? 0
       scale[i] = top
       for j in columns.indices { m[i, j] = Foundation.exp(row[j] - top) }
     }
