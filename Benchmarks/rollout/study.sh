@@ -69,17 +69,17 @@ for seed in range(first, first + count):
     p = json.load(open(f"{work}/planted-{seed}.json"))
     n = json.load(open(f"{work}/null-{seed}.json"))
     a = None if controlled_only else json.load(open(f"{work}/alone-{seed}.json"))
-    # The verdict: the primary test (the launch base's buying periods) and every other measure.
-    verdict = lambda r: (["launch_base_buying_periods"] if r.get("primary_flagged") else []) + [e["measure"] for e in r["estimates"] if e["flagged"]]
+    # The verdict: the primary test (the launch base still buying) and every other measure.
+    verdict = lambda r: (["launch_base_still_buying"] if r.get("primary_flagged") else []) + [e["measure"] for e in r["estimates"] if e["flagged"]]
     flagged = verdict(p)
-    primary_found += "launch_base_buying_periods" in flagged
+    primary_found += "launch_base_still_buying" in flagged
     primary_null += bool(n.get("primary_flagged"))
     found += bool(flagged)
     active_found += "active_share" in flagged
     design = json.load(open(f"{work}/design-{seed}.json"))
     design_power.append(design["power"])
     design_primary.append(design.get("primary_power", design["power"]))
-    acted += any(acts(m) or m in ("churn_rate", "launch_base_buying_periods") for m in flagged)
+    acted += any(acts(m) or m in ("churn_rate", "launch_base_still_buying") for m in flagged)
     null_flagged = verdict(n)
     null_flags += bool(null_flagged)
     alone = [] if a is None else [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
@@ -104,7 +104,7 @@ print(f"planted dropout -20%, {control} control: verdict flags something in {fou
 print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
       f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
 print(f"active_share flagged in {active_found}/{count}")
-print(f"primary test (launch_base_buying_periods) flagged: planted {primary_found}/{count}, nothing planted {primary_null}/{count}")
+print(f"primary test (launch_base_still_buying) flagged: planted {primary_found}/{count}, nothing planted {primary_null}/{count}")
 if design_power:
     print(f"design power of the verdict, asked about dropout -20% on the data before the launch, {control} held out: "
           f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%); "

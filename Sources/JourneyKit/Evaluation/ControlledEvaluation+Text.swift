@@ -22,11 +22,11 @@ extension ControlledEvaluation {
     if let p = primary {
       out.append("")
       out.append(
-        "Primary: periods with a purchase per customer of the launch base (\(p.treatedCustomers) treated, \(p.controlCustomers) control who bought before the launch), "
-          + "after the launch, adjusted for those before (theta \(Format.number(p.theta, decimals: 3))):")
-      let means = "  treated \(Format.number(p.treatedMean, decimals: 3)), control \(Format.number(p.controlMean, decimals: 3)); "
-      let effect = "effect \(String(format: "%+.3f", p.effect.value)) (\(String(format: "%+.1f%%", 100 * p.relativeEffect))), "
-      let interval = "\(confidence) interval \(String(format: "%+.3f", p.effect.low)) .. \(String(format: "%+.3f", p.effect.high)), "
+        "Primary: share of the launch base (\(p.treatedCustomers) treated, \(p.controlCustomers) control who bought before the launch) still buying "
+          + "in the after window's later half, adjusted for \(p.covariates.joined(separator: " and ")) (slopes \(p.slopes.map { Format.number($0, decimals: 3) }.joined(separator: ", "))):")
+      let means = "  treated \(Format.percent(p.treatedMean, decimals: 1)), control \(Format.percent(p.controlMean, decimals: 1)); "
+      let effect = "effect \(Format.points(p.effect.value)) (\(String(format: "%+.1f%%", 100 * p.relativeEffect))), "
+      let interval = "\(confidence) interval \(Format.points(p.effect.low)) .. \(Format.points(p.effect.high)), "
       let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
       let test = "p \(String(format: "%.2g", p.pValue)) against \(Format.percent(primaryLevel, decimals: 0)): \(outcome)"
       out.append(means + effect + interval + test)

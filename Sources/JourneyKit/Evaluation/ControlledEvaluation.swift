@@ -25,7 +25,7 @@ public enum RolloutGroup: Int8, Codable, Sendable {
 /// fallback procedure, Wiens 2003):
 ///
 /// ```
-/// 1. the launch base's buying periods (LaunchBaseComparison) at level 0.8 alpha;
+/// 1. whether the launch base still buys late in the after window (LaunchBaseComparison) at level 0.8 alpha;
 /// 2. every other measure by Benjamini and Hochberg (1995), at level alpha when 1 flagged the
 ///    primary, at 0.2 alpha when it did not.
 /// ```
@@ -103,7 +103,7 @@ public struct ControlledEvaluation: Codable, Sendable {
   public var alpha: Double
   /// The multiple-testing correction applied to the measures other than the primary.
   public var correction = "Benjamini-Hochberg"
-  /// The primary test: the launch base's buying periods, regression-adjusted (nil when a group has no base).
+  /// The primary test: the share of the launch base still buying in the after window's later half, regression-adjusted (nil when a group has no base).
   public var primary: LaunchBaseComparison?
   /// Level of the primary test (0.8 alpha).
   public var primaryLevel: Double = 0
@@ -167,7 +167,7 @@ public struct ControlledEvaluation: Codable, Sendable {
     // The primary test, then the others at the level it leaves them.
     let base = LaunchBase.collect(table, space: space, before: w.pre, after: w.post)
     let primary = LaunchBaseComparison.estimate(
-      outcome: base.after, covariate: base.before, treated: base.customers.map { groups[$0] == .treated }, alpha: options.alpha)
+      outcome: base.after, covariates: base.covariates, treated: base.customers.map { groups[$0] == .treated }, alpha: options.alpha)
     let test = Self.judge(primary: primary, estimates: &estimates, alpha: options.alpha)
     let changed = (test.primaryFlagged ? [LaunchBaseComparison.measureName] : []) + estimates.filter(\.flagged).map(\.measure)
     let tested = estimates.count + (primary == nil ? 0 : 1)
@@ -340,7 +340,7 @@ public struct ControlledEvaluation: Codable, Sendable {
   /// The procedure in words, for the outputs.
   static func procedure(alpha: Double) -> String {
     let primary = Format.percent(primaryShare * alpha, decimals: 0), rest = Format.percent(alpha - primaryShare * alpha, decimals: 0)
-    return "primary: \(LaunchBaseComparison.measureName) (the launch base's buying periods, adjusted for those before) at \(primary); "
+    return "primary: \(LaunchBaseComparison.measureName) (the share of the launch base buying in the after window's later half, adjusted for its buying periods and recency before) at \(primary); "
       + "then every other measure by Benjamini-Hochberg at \(Format.percent(alpha, decimals: 0)) if the primary is flagged, at \(rest) if not "
       + "(fallback procedure: the chance of any false verdict is at most \(Format.percent(alpha, decimals: 0)))"
   }

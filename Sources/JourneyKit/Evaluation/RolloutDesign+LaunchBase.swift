@@ -33,7 +33,7 @@ extension RolloutDesign {
   /// primary power = share in which the primary test alone flags it (at 0.8 alpha)
   /// false flags   = share in which the verdict names any measure without the change (at most alpha)
   /// MDE           = (z(1 - 0.8 alpha / 2) + z(power target)) mean se, of the primary test, in
-  ///                 buying periods per customer (the verdict's, with the fallback, is at most this)
+  ///                 the share of the launch base still buying (the verdict's, with the fallback, is at most this)
   /// ```
   ///
   /// Other holdout shares are not simulated: their powers take the simulated verdict as one

@@ -2,15 +2,14 @@ extension RolloutDesign {
   /// The terminal rendering.
   public func text(period: PeriodKind) -> String {
     let unit = period.rawValue + "s"
-    // Every measure the chain gives is a share of customer-periods; the data's is buying periods per customer.
+    // Every measure is a share: of customer-periods (the chain's), or of the launch base (the data's).
     let onData = method != "chain"
-    let isShare = !onData
-    func change(_ v: Double) -> String { isShare ? String(format: "%+.2f pt", v * 100) : Format.number(v, decimals: 3) }
-    func size(_ v: Double) -> String { isShare ? String(format: "%.2f pt", v * 100) : Format.number(v, decimals: 3) }
+    func change(_ v: Double) -> String { Format.points(v) }
+    func size(_ v: Double) -> String { String(format: "%.2f pt", v * 100) }
     var out: [String] = []
     if onData {
       out.append(
-        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), periods with a purchase per customer of the launch base; then every other measure) after \(horizonPeriods) \(unit), "
+        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), the share of the launch base still buying in the after window's later half; then every other measure) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
           + "(\(replicates) replicates drawn from the data's customers, covariate \(beforeWindow ?? "the data's last periods"), "
           + "each customer's \(afterWindow ?? "periods after the launch") drawn from the activity model, "

@@ -20,8 +20,9 @@ struct VerdictSimulation: Sendable {
   let baseIndex: [Int]
   /// Customers of the table in the launch base, and the others.
   let baseCustomers: [Int], otherCustomers: [Int]
-  /// Buying periods before and after the launch, without and with the change.
-  let before: [Double], after: [Double], afterChanged: [Double]
+  /// Per customer of the launch base: the covariates (as columns), and the outcome without and
+  /// with the change (`LaunchBase`).
+  let covariates: [[Double]], after: [Double], afterChanged: [Double]
   let space: StateSpace
   let alpha: Double
   let bootstrap: Int
@@ -48,7 +49,7 @@ struct VerdictSimulation: Sendable {
     baseIndex = index
     baseCustomers = base.customers
     otherCustomers = index.indices.filter { index[$0] < 0 }
-    self.before = base.before
+    covariates = base.covariates
     self.after = base.after
     afterChanged = baseChanged.after
     self.space = space
@@ -60,7 +61,7 @@ struct VerdictSimulation: Sendable {
   /// Customers of the table.
   var customerCount: Int { baseIndex.count }
   /// Customers of the launch base.
-  var baseCount: Int { before.count }
+  var baseCount: Int { after.count }
 
   /// Replicate `r`: `baseDraws` customers of the launch base and `otherDraws` others (none when
   /// there are none), each held out with chance `controlShare`.
@@ -69,7 +70,7 @@ struct VerdictSimulation: Sendable {
     let s = space.count
     let terms = WindowTally.Term.allCases.count
     var nullTally = WindowTally(windows: 4, moveCells: s * s), effectTally = nullTally
-    var x = [Double](), y = [Double](), yChanged = [Double](), treatedInBase = [Bool]()
+    var x = covariates.map { _ in [Double]() }, y = [Double](), yChanged = [Double](), treatedInBase = [Bool]()
     let draws = baseDraws + (otherCustomers.isEmpty ? 0 : otherDraws)
     for d in 0..<draws {
       let pool = d < baseDraws ? baseCustomers : otherCustomers
@@ -92,7 +93,7 @@ struct VerdictSimulation: Sendable {
       }
       let b = baseIndex[c]
       if b >= 0 {
-        x.append(before[b])
+        for j in covariates.indices { x[j].append(covariates[j][b]) }
         y.append(after[b])
         yChanged.append(isTreated ? afterChanged[b] : after[b])
         treatedInBase.append(isTreated)
@@ -104,7 +105,7 @@ struct VerdictSimulation: Sendable {
       var bootstrapRNG = resamples
       let catalogue = MeasureCatalogue(space: space, tally: tally, groups: 2, windows: 2)
       var estimates = ControlledEvaluation.measureEstimates(catalogue, bootstrap: bootstrap, rng: &bootstrapRNG, alpha: alpha, postPeriods: postPeriods).estimates
-      let primary = LaunchBaseComparison.estimate(outcome: outcome, covariate: x, treated: treatedInBase, alpha: alpha)
+      let primary = LaunchBaseComparison.estimate(outcome: outcome, covariates: x, treated: treatedInBase, alpha: alpha)
       let test = ControlledEvaluation.judge(primary: primary, estimates: &estimates, alpha: alpha)
       return (test.primaryFlagged || estimates.contains(where: \.flagged), primary)
     }

@@ -78,7 +78,7 @@ public struct RolloutDesign: Codable, Sendable {
     }
     return stride(from: 0.05, through: 0.5001, by: 0.05).map { SharePower(controlShare: ($0 * 100).rounded() / 100, power: power($0)) }
   }
-  /// The measure tested (`active_share`, `churn_rate`, `from -> to`, or the launch base's buying periods).
+  /// The measure tested (`active_share`, `churn_rate`, `from -> to`, or the launch base's share still buying).
   public var measure: String
   /// The lever pulled (`RolloutDesignOptions.Lever`'s raw value).
   public var lever: String

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The primary test of a staggered rollout: each launched group's launch base against the
-/// group(s) launching last, by the buying periods of `LaunchBaseComparison`.
+/// group(s) launching last, by the share still buying of `LaunchBaseComparison`.
 ///
 /// For every group g but the last, the after window runs from g's launch until the last launch
 /// (at most `post` periods), so the groups launching last are untouched through it and serve as
@@ -9,9 +9,9 @@ import Foundation
 /// regression-adjusted difference d(g) is taken as for a holdout, and
 ///
 /// ```
-/// effect = sum over g of d(g)        (extra buying periods per launch-base customer, summed over groups)
+/// effect = sum over g of d(g)        (the extra share still buying in the later half, summed over groups)
 /// se     = bootstrap over customers: Poisson(1) weights per customer, the same in every
-///          comparison (a control customer serves in several), theta held at its estimate
+///          comparison (a control customer serves in several), slopes held at their estimates
 /// p      = 2 (1 - Phi(|effect| / se))
 /// ```
 public struct StaggeredLaunchBase: Codable, Sendable {
@@ -30,9 +30,9 @@ public struct StaggeredLaunchBase: Codable, Sendable {
     public var treatedCustomers: Int
     /// Launch-base customers of the control groups.
     public var controlCustomers: Int
-    /// The covariate's slope (buying periods after on buying periods before, both sides pooled).
-    public var theta: Double
-    /// The adjusted difference in buying periods per customer, d(g).
+    /// The covariates' slopes (both sides pooled), in the order of `LaunchBaseComparison.covariates`.
+    public var slopes: [Double]
+    /// The adjusted difference in the share still buying, d(g).
     public var effect: Double
   }
 
@@ -57,40 +57,41 @@ public struct StaggeredLaunchBase: Codable, Sendable {
   ) -> StaggeredLaunchBase? {
     guard let lastStart = starts.last else { return nil }
     let controls = starts.indices.filter { starts[$0] >= lastStart }
-    struct Side { var x: [Double]; var y: [Double]; var treated: [Bool]; var customers: [Int]; var theta: Double; var meanX: Double }
+    struct Side { var x: [[Double]]; var y: [Double]; var treated: [Bool]; var customers: [Int]; var fit: AdjustedOutcome? }
     var sides: [Side] = []
     var comparisons: [Comparison] = []
     for g in starts.indices where starts[g] < lastStart {
       let after = starts[g]..<min(starts[g] + post, lastStart)
       let base = LaunchBase.collect(table, space: space, before: (starts[g] - pre)..<starts[g], after: after)
-      var side = Side(x: [], y: [], treated: [], customers: [], theta: 0, meanX: 0)
+      let columns = base.covariates
+      var side = Side(x: columns.map { _ in [] }, y: [], treated: [], customers: [], fit: nil)
       for (k, c) in base.customers.enumerated() {
         let cohort = Int(groupOfCustomer[c])
         guard cohort == g || controls.contains(cohort) else { continue }
-        side.x.append(base.before[k])
+        for j in columns.indices { side.x[j].append(columns[j][k]) }
         side.y.append(base.after[k])
         side.treated.append(cohort == g)
         side.customers.append(c)
       }
-      guard let point = LaunchBaseComparison.estimate(outcome: side.y, covariate: side.x, treated: side.treated, alpha: alpha) else { continue }
-      side.theta = point.theta
-      side.meanX = side.x.reduce(0, +) / Double(side.x.count)
+      guard let point = LaunchBaseComparison.estimate(outcome: side.y, covariates: side.x, treated: side.treated, alpha: alpha) else { continue }
+      side.fit = AdjustedOutcome(outcome: side.y, covariates: side.x)
       sides.append(side)
       comparisons.append(
         Comparison(
           group: names[g], afterWindow: "\(space.period.label(of: after.lowerBound)) .. \(space.period.label(of: after.upperBound - 1)) (\(after.count))",
           controls: controls.map { names[$0] }, treatedCustomers: point.treatedCustomers, controlCustomers: point.controlCustomers,
-          theta: point.theta, effect: point.effect.value))
+          slopes: point.slopes, effect: point.effect.value))
     }
     guard !sides.isEmpty else { return nil }
-    // The adjusted difference of one comparison with customer weights (theta held).
+    // The adjusted difference of one comparison with customer weights (slopes held).
     func difference(_ s: Side, _ weight: (Int) -> Double) -> Double? {
+      guard let fit = s.fit else { return nil }
       var sum = [0.0, 0.0], count = [0.0, 0.0]
       for i in s.y.indices {
         let w = weight(s.customers[i])
         guard w > 0 else { continue }
         let g = s.treated[i] ? 0 : 1
-        sum[g] += w * (s.y[i] - s.theta * (s.x[i] - s.meanX))
+        sum[g] += w * fit.adjusted(i)
         count[g] += w
       }
       guard count[0] > 0, count[1] > 0 else { return nil }

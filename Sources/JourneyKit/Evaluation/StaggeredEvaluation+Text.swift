@@ -50,19 +50,21 @@ extension StaggeredEvaluation {
     out.append("Tests: \(procedure).")
     if let p = primary {
       out.append("")
-      out.append("Primary: periods with a purchase per customer of each group's launch base, after its launch, against the groups launching last, adjusted for those before:")
-      var t = TextTable(header: ["group", "after", "against", "treated", "control", "theta", "effect"])
+      out.append(
+        "Primary: share of each group's launch base still buying in the later half of its after window, against the groups launching last, "
+          + "adjusted for \(LaunchBase.covariateNames.joined(separator: " and ")):")
+      var t = TextTable(header: ["group", "after", "against", "treated", "control", "slopes", "effect"])
       for c in p.comparisons {
         t.append([
           c.group, c.afterWindow, c.controls.joined(separator: ", "), String(c.treatedCustomers), String(c.controlCustomers),
-          Format.number(c.theta, decimals: 3), String(format: "%+.3f", c.effect),
+          c.slopes.map { Format.number($0, decimals: 3) }.joined(separator: ", "), Format.points(c.effect),
         ])
       }
       out.append(t.render())
-      let interval = "\(String(format: "%+.3f", p.effect.low)) .. \(String(format: "%+.3f", p.effect.high))"
+      let interval = "\(Format.points(p.effect.low)) .. \(Format.points(p.effect.high))"
       let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
       out.append(
-        "  summed over the groups: \(String(format: "%+.3f", p.effect.value)), \(Format.percent(1 - alpha, decimals: 0)) interval \(interval), "
+        "  summed over the groups: \(Format.points(p.effect.value)), \(Format.percent(1 - alpha, decimals: 0)) interval \(interval), "
           + "p \(String(format: "%.2g", p.pValue)) against \(Format.percent(primaryLevel, decimals: 0)): \(outcome)")
     }
     out.append("")

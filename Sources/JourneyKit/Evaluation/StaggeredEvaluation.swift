@@ -83,7 +83,7 @@ public struct StaggeredEvaluation: Codable, Sendable {
   public var alpha: Double
   /// The multiple-testing correction applied to the measures other than the primary.
   public var correction = "Benjamini-Hochberg"
-  /// The primary test: launch bases' buying periods against the groups launching last.
+  /// The primary test: launch bases' share still buying against the groups launching last.
   public var primary: StaggeredLaunchBase? = nil
   /// Level of the primary test (0.8 alpha).
   public var primaryLevel: Double = 0

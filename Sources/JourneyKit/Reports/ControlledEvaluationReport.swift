@@ -12,11 +12,10 @@ public struct ControlledEvaluationReport: Sendable {
     let e = evaluation
     var summary = ["Verdict: \(e.verdict)."]
     if let p = e.primary {
-      let relative = String(format: "%+.1f%%", 100 * p.relativeEffect)
-      let interval = "\(String(format: "%+.3f", p.effect.low)) to \(String(format: "%+.3f", p.effect.high))"
-      let perCustomer = "\(String(format: "%+.3f", p.effect.value)) per customer, \(Format.percent(1 - e.alpha, decimals: 0)) interval \(interval)"
+      let interval = "\(Format.points(p.effect.low)) to \(Format.points(p.effect.high))"
+      let change = "\(Format.points(p.effect.value)), \(Format.percent(1 - e.alpha, decimals: 0)) interval \(interval), p \(String(format: "%.2g", p.pValue))"
       summary.append(
-        "Customers who had bought before the launch bought in \(relative) periods against the control group (\(perCustomer), p \(String(format: "%.2g", p.pValue))).")
+        "Of the customers who had bought before the launch, \(Format.percent(p.treatedMean, decimals: 1)) of the treated and \(Format.percent(p.controlMean, decimals: 1)) of the control still bought in the later half of the window (adjusted difference \(change)).")
     }
     if let r = e.rollout {
       summary.append(

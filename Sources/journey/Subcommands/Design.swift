@@ -8,8 +8,9 @@ extension JourneyCommand {
       abstract: "Plan a holdout test before the launch: power, smallest detectable effect, control share.",
       discussion: """
         With --data (the transactions up to the launch) the design simulates the verdict of \
-        `journey evaluate --control`: the primary test, launch_base_buying_periods \
-        (regression-adjusted, at 80% of alpha), then every other measure by Benjamini-Hochberg \
+        `journey evaluate --control`: the primary test, launch_base_still_buying (the \
+        share of the launch base buying in the later half of the window, regression-adjusted, \
+        at 80% of alpha), then every other measure by Benjamini-Hochberg \
         (the fallback). The launch is the day after the data's last complete period: the \
         before window is the data's last horizon periods, as they are; each customer's \
         horizon periods after the launch are drawn from the activity model fitted on its \
@@ -37,7 +38,7 @@ extension JourneyCommand {
     @Option(help: "Transactions (customer_id,date,amount[,event]) to fit a lifecycle model on.")
     var data: String?
 
-    @Option(help: "The measure the test is judged on: launch_base_buying_periods (the evaluation's primary test; needs --data), active_share, churn_rate, or a move such as 'at_risk -> lapsed' (default: launch_base_buying_periods with --data, active_share with --model).")
+    @Option(help: "The measure the test is judged on: launch_base_still_buying (the evaluation's primary test; needs --data), active_share, churn_rate, or a move such as 'at_risk -> lapsed' (default: launch_base_still_buying with --data, active_share with --model).")
     var measure: String?
 
     @Option(help: "The lever the rollout pulls: dropout (the rate at which buying customers fall dormant, from their histories; needs --data), or churn, conversion or upgrade (the chain's, as in scenarios). Default: dropout with --data, churn with --model.")

@@ -3,7 +3,7 @@ import Testing
 
 @testable import JourneyKit
 
-@Suite("The primary test: the launch base's buying periods, regression-adjusted")
+@Suite("The primary test: the launch base still buying, regression-adjusted")
 struct LaunchBaseComparisonTests {
   @Test func adjustedDifferenceByHand() throws {
     // x = 1, 3 | 2, 0 and y = 2, 4 | 1, 1 (treated | control). mean x 1.5, mean y 2;
@@ -12,8 +12,8 @@ struct LaunchBaseComparisonTests {
     // variances 0.08 and 1.28, se = sqrt(0.08 / 2 + 1.28 / 2) = sqrt(0.68);
     // p = 2 (1 - Phi(1.2 / sqrt(0.68))) = 0.14561 (Python: math.erf).
     let c = try #require(
-      LaunchBaseComparison.estimate(outcome: [2, 4, 1, 1], covariate: [1, 3, 2, 0], treated: [true, true, false, false], alpha: 0.05))
-    #expect(abs(c.theta - 0.8) < 1e-12)
+      LaunchBaseComparison.estimate(outcome: [2, 4, 1, 1], covariates: [[1, 3, 2, 0]], treated: [true, true, false, false], alpha: 0.05))
+    #expect(c.slopes.count == 1 && abs(c.slopes[0] - 0.8) < 1e-12)
     #expect(abs(c.effect.value - 1.2) < 1e-12)
     #expect(abs(c.standardError - 0.68.squareRoot()) < 1e-12)
     #expect(abs(c.pValue - 0.1456100953968671) < 1e-6, "\(c.pValue)")
@@ -22,31 +22,55 @@ struct LaunchBaseComparisonTests {
     // 95% normal interval: 1.2 -+ 1.959964 sqrt(0.68).
     #expect(abs(c.effect.low - (1.2 - 1.959963984540054 * 0.68.squareRoot())) < 1e-9)
     // A group of one has no spread to test against.
-    #expect(LaunchBaseComparison.estimate(outcome: [1, 2, 3], covariate: [0, 0, 0], treated: [true, true, false], alpha: 0.05) == nil)
+    #expect(LaunchBaseComparison.estimate(outcome: [1, 2, 3], covariates: [[0, 0, 0]], treated: [true, true, false], alpha: 0.05) == nil)
   }
 
   @Test func aCovariateWithoutSpreadLeavesThePlainDifference() throws {
     let c = try #require(
-      LaunchBaseComparison.estimate(outcome: [3, 5, 1, 2], covariate: [2, 2, 2, 2], treated: [true, true, false, false], alpha: 0.05))
-    #expect(c.theta == 0 && c.effect.value == 2.5)
+      LaunchBaseComparison.estimate(outcome: [3, 5, 1, 2], covariates: [[2, 2, 2, 2]], treated: [true, true, false, false], alpha: 0.05))
+    #expect(c.slopes == [0] && c.effect.value == 2.5)
+  }
+
+  @Test func twoCovariatesMatchLeastSquares() throws {
+    // Expected values from numpy: lstsq of the centred y on the centred [x1 x2], y' = y - Xc b,
+    // the difference of the groups' means of y', se from their sample variances, p from math.erf.
+    let y: [Double] = [1, 1, 0, 1, 0, 0]
+    let x1: [Double] = [3, 1, 2, 0, 2, 1], x2 = [1, 0.5, 0.25, 1, 0.2, 0.5]
+    let treated = [true, true, true, false, false, false]
+    let c = try #require(LaunchBaseComparison.estimate(outcome: y, covariates: [x1, x2], treated: treated, alpha: 0.05))
+    #expect(abs(c.slopes[0] - -0.02892561983471077) < 1e-12 && abs(c.slopes[1] - 1.2396694214876032) < 1e-12, "\(c.slopes)")
+    #expect(abs(c.effect.value - 0.3415977961432508) < 1e-12)
+    #expect(abs(c.standardError - 0.24144005706553862) < 1e-12)
+    #expect(abs(c.pValue - 0.15711693659339643) < 1e-6)
+    #expect(abs(c.relativeEffect - 0.3415977961432508 / 0.3292011019283747) < 1e-9)
+    // A covariate that repeats another (twice x1) adds nothing: the slope stays x1's alone.
+    let alone = try #require(LaunchBaseComparison.estimate(outcome: y, covariates: [x1], treated: treated, alpha: 0.05))
+    let twice = try #require(LaunchBaseComparison.estimate(outcome: y, covariates: [x1, x1.map { 2 * $0 }], treated: treated, alpha: 0.05))
+    #expect(abs(twice.slopes[0] - alone.slopes[0]) < 1e-12 && twice.slopes[1] == 0 && abs(twice.effect.value - alone.effect.value) < 1e-12)
   }
 
   @Test func launchBaseCountsBuyingPeriodsByHand() throws {
-    // A bought in 2024-01 and twice in 2024-03 (one period), then 2025-02: before 2, after 1.
-    // B first bought after the launch: not in the base. D bought in 2023-06 only: before 0, after 0.
+    // Launch 2025-01, before 2024-01 .. 2024-12, after 2025-01 .. 2025-12 (later half 2025-07 .. 12).
+    // A bought in 2024-01 and twice in 2024-03 (one period): before 2; last purchase 2024-03, 9
+    // quiet months to the launch: recency 1/10; then 2025-02 (first half) and 2025-12 (later): 1.
+    // B first bought after the launch: not in the base. D bought in 2023-06 only: before 0, 18
+    // quiet months: recency 1/19, after 0. E bought in 2024-12 and 2025-06 (first half): recency 1, after 0.
     func r(_ id: String, _ y: Int, _ m: Int, _ d: Int = 5) -> TransactionRecord { TransactionRecord(id, CalendarDay(year: y, month: m, day: d)!, 10) }
     let table = TransactionTable(records: [
       r("A", 2024, 1), r("A", 2024, 3), r("A", 2024, 3, 20), r("A", 2025, 2), r("B", 2025, 3), r("D", 2023, 6), r("A", 2025, 12, 31),
+      r("E", 2024, 12, 31), r("E", 2025, 6, 30),
     ])
     let period = PeriodKind.month
     let space = StateSpace(kind: .lifecycle, period: period, rules: .defaults(for: period))
     let launch = period.index(of: day("2025-01-01"))
     let base = LaunchBase.collect(table, space: space, before: (launch - 12)..<launch, after: launch..<(launch + 12))
     let ids = base.customers.map { table.customerIDs[$0] }
-    #expect(ids.sorted() == ["A", "D"])
-    let a = try #require(ids.firstIndex(of: "A")), d = try #require(ids.firstIndex(of: "D"))
-    #expect(base.before[a] == 2 && base.after[a] == 2, "2025-02 and 2025-12")
-    #expect(base.before[d] == 0 && base.after[d] == 0)
+    #expect(ids.sorted() == ["A", "D", "E"])
+    let a = try #require(ids.firstIndex(of: "A")), d = try #require(ids.firstIndex(of: "D")), e = try #require(ids.firstIndex(of: "E"))
+    #expect(base.before[a] == 2 && base.recency[a] == 1.0 / 10 && base.after[a] == 1, "2025-12 is in the later half")
+    #expect(base.before[d] == 0 && base.recency[d] == 1.0 / 19 && base.after[d] == 0)
+    #expect(base.before[e] == 1 && base.recency[e] == 1 && base.after[e] == 0, "2025-06 is in the first half")
+    #expect(LaunchBase.laterHalf(of: 12..<24) == 18..<24 && LaunchBase.laterHalf(of: 0..<5) == 2..<5 && LaunchBase.laterHalf(of: 3..<4) == 3..<4)
   }
 
   @Test func fallbackProcedureSpendsAlphaAsStated() {
@@ -135,7 +159,7 @@ struct RolloutDesignOnDataTests {
       _ = try RolloutDesign.runOnData(table, model: model, options: o)
       Issue.record("no error")
     } catch {
-      #expect("\(error)".hasSuffix("complete months before the launch; the design of launch_base_buying_periods needs at least 3 and at least 20 customers who bought before the launch; give more history"), "\(error)")
+      #expect("\(error)".hasSuffix("complete months before the launch; the design of launch_base_still_buying needs at least 3 and at least 20 customers who bought before the launch; give more history"), "\(error)")
     }
   }
 }

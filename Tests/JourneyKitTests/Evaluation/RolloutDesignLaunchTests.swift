@@ -79,11 +79,11 @@ struct RolloutDesignLaunchTests {
     let jan24 = PeriodKind.month.index(of: day("2024-01-01")), jan25 = jan24 + 12
     let base = LaunchBase.collect(full, space: space, before: jan24..<jan25, after: jan25..<(jan25 + 12))
     let treated = base.customers.map { groups[$0] == .treated }
-    let truth = try #require(LaunchBaseComparison.estimate(outcome: base.after, covariate: base.before, treated: treated, alpha: 0.05))
-    let meanX = base.before.reduce(0, +) / Double(base.before.count)
+    let truth = try #require(LaunchBaseComparison.estimate(outcome: base.after, covariates: base.covariates, treated: treated, alpha: 0.05))
+    let fit = AdjustedOutcome(outcome: base.after, covariates: base.covariates)
     var spread = 0.0
     for g in [true, false] {
-      let adjusted = base.customers.indices.filter { treated[$0] == g }.map { base.after[$0] - truth.theta * (base.before[$0] - meanX) }
+      let adjusted = base.customers.indices.filter { treated[$0] == g }.map { fit.adjusted($0) }
       let n = Double(adjusted.count), mean = adjusted.reduce(0, +) / n
       let v = adjusted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
       let m4 = adjusted.reduce(0) { $0 + pow($1 - mean, 4) } / n
@@ -110,7 +110,7 @@ struct RolloutDesignLaunchTests {
     let placebo = LaunchBase.collect(before, space: space, before: (jan24 - 12)..<jan24, after: jan24..<jan25)
     var rng = RandomSource(seed: 9)
     let held = placebo.customers.map { _ in rng.uniform() >= 0.3 }
-    let old = try #require(LaunchBaseComparison.estimate(outcome: placebo.after, covariate: placebo.before, treated: held, alpha: 0.05))
+    let old = try #require(LaunchBaseComparison.estimate(outcome: placebo.after, covariates: placebo.covariates, treated: held, alpha: 0.05))
     let oldSE = old.standardError * (Double(placebo.customers.count) / Double(base.customers.count)).squareRoot()
     #expect(oldSE / truth.standardError - 1 > bound, "placebo se \(oldSE), at the launch \(truth.standardError), bound \(bound)")
   }

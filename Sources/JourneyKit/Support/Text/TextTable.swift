@@ -51,6 +51,12 @@ public enum Format {
     guard fraction.isFinite else { return "n/a" }
     return String(format: "%.\(decimals)f%%", fraction * 100)
   }
+
+  /// A change of a share in percentage points, signed: `0.0123` -> `+1.23 pt`.
+  public static func points(_ change: Double) -> String {
+    guard change.isFinite else { return "n/a" }
+    return String(format: "%+.2f pt", change * 100)
+  }
 }
 
 import Foundation
