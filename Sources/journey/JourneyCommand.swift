@@ -64,9 +64,9 @@ enum ExitCodes {
     case let evaluation as EvaluationError:
       // Who is in the control group is data; a group column that is not there is a flag mistake.
       switch evaluation {
-      case .unknownControlIDs, .emptyGroup, .badLaunches: return dataError
+      case .unknownControlIDs, .emptyGroup, .badLaunches, .windowTooShort: return dataError
+      case .launchOutsideData: return usage
       case let .badGroupColumn(_, problem, _): return problem == "not in the data" ? usage : dataError
-      default: return nil
       }
     default:
       return nil

@@ -106,6 +106,41 @@ struct RolloutCLITests {
     #expect(r.stderr.contains("bad.csv:3: 'someday' is not a date; write it as YYYY-MM-DD, e.g. 2024-07-01"), "\(r.stderr)")
   }
 
+  @Test func launchOutsideTheDataIsMisuseAndAShortWindowIsData() throws {
+    let dir = try Self.generated()
+    let csv = dir.appendingPathComponent("held.csv").path, control = dir.appendingPathComponent("held.control.txt").path
+    // The held history's rows run from 2023-01-02 to 2024-12-31.
+    let outside = try runJourney(["evaluate", csv, "--states", "lifecycle", "--launch", "2030-01-01", "--control", control])
+    #expect(outside.status == 64)
+    #expect(outside.stderr.contains("--launch: '2030-01-01' is outside the data (2023-01-02 to 2024-12-31)"), "\(outside.stderr)")
+    // Two complete months before the launch: the pre-launch model needs 3.
+    let early = try runJourney(["evaluate", csv, "--states", "lifecycle", "--launch", "2023-03-01", "--control", control])
+    #expect(early.status == 65)
+    #expect(early.stderr.contains("the pre-launch window has 2 complete period(s), at least 3 needed"), "\(early.stderr)")
+  }
+
+  @Test func alphaOutsideItsRangeIsMisuse() throws {
+    for flag in ["0", "0.5", "-0.05"] {
+      let r = try runJourney(["evaluate", "h.csv", "--launch", "2024-07-01", "--control", "c.txt", "--alpha", flag])
+      #expect(r.status == 64)
+      #expect(r.stderr.contains("--alpha: '\(Double(flag)!)' must be from 0.001 to 0.2"), "\(r.stderr)")
+    }
+    let d = try runJourney(["design", "--data", "h.csv", "--alpha", "0.3"])
+    #expect(d.status == 64 && d.stderr.contains("--alpha: '0.3' must be from 0.001 to 0.2"), "\(d.stderr)")
+    // A level inside the range reaches the verdict: the primary test at 0.8 alpha, the rest at 0.2 alpha or alpha.
+    let dir = try Self.generated()
+    let r = try runJourney([
+      "evaluate", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "--launch", "2024-07-01", "--control",
+      dir.appendingPathComponent("held.control.txt").path, "--alpha", "0.01", "--json",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect(json["alpha"] as? Double == 0.01)
+    #expect(abs((json["primary_level"] as? Double ?? 0) - 0.008) < 1e-12, "\(json["primary_level"] ?? "none")")
+    let secondary = json["secondary_level"] as? Double ?? 0
+    #expect(abs(secondary - 0.002) < 1e-12 || abs(secondary - 0.01) < 1e-12, "\(secondary)")
+  }
+
   @Test func designNeedsAModelOrData() throws {
     let r = try runJourney(["design", "--effect", "-20%"])
     #expect(r.status == 64)

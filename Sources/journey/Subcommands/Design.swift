@@ -65,6 +65,9 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = MonteCarloDefaults.seed
 
+    @Option(parsing: .unconditional, help: "Chance of a false verdict the evaluation's tests allow (as its --alpha).")
+    var alpha: Double = 0.05
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -95,6 +98,7 @@ extension JourneyCommand {
       guard (20...10_000).contains(bootstrap) else { throw ValidationError("--bootstrap: '\(bootstrap)' must be from 20 to 10000") }
       o.bootstrap = bootstrap
       o.seed = seed
+      o.alpha = try significanceLevel(alpha)
       return o
     }
 

@@ -52,6 +52,9 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = MonteCarloDefaults.seed
 
+    @Option(parsing: .unconditional, help: "Chance of a false verdict the tests allow; intervals cover 1 - alpha.")
+    var alpha: Double = 0.05
+
     @Option(help: "A file of control-group customer ids, one a line (everyone else is treated).")
     var control: String?
 
@@ -84,6 +87,7 @@ extension JourneyCommand {
       if let post, post < 1 { throw ValidationError("--post: '\(post)' must be at least 1 period") }
       guard (50...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap: '\(bootstrap)' must be from 50 to 100000") }
       guard (50...100_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 50 to 100000") }
+      _ = try significanceLevel(alpha)
       if control != nil && group != nil {
         throw ValidationError("--control and --group: give one way of saying who is in the control group, not both")
       }
@@ -100,6 +104,7 @@ extension JourneyCommand {
       // A staggered rollout reads its launches from the file; the options' launch is unused there.
       var options = EvaluationOptions(launch: try launch.map { try day($0, flag: "launch") } ?? CalendarDay(year: 2000, month: 1, day: 1)!)
       options.prePeriods = pre
+      options.alpha = try significanceLevel(alpha)
       options.postPeriods = post
       options.fit = try model.fitOptions(source: input.file, allowAuto: true)
       options.bootstrap = bootstrap

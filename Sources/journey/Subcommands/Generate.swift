@@ -182,6 +182,14 @@ func change(_ text: String, flag: String) throws -> Double {
   return value.value
 }
 
+/// A significance level from `--alpha`: the chance of a false verdict the tests allow.
+func significanceLevel(_ alpha: Double) throws -> Double {
+  guard (0.001...0.2).contains(alpha) else {
+    throw ValidationError("--alpha: '\(alpha)' must be from 0.001 to 0.2 (the chance of a false verdict; 0.05 is usual)")
+  }
+  return alpha
+}
+
 /// Prints to standard error: progress and summaries, so standard output stays for data.
 func printError(_ message: String) {
   FileHandle.standardError.write(Data((message + "\n").utf8))
