@@ -50,11 +50,18 @@ struct ActivityModelTests {
       TransactionRecord("a", CalendarDay(dayNumber: 40), 7, .purchase),
       TransactionRecord("a", CalendarDay(dayNumber: 90), 9, .purchase),
       TransactionRecord("b", CalendarDay(dayNumber: 15), 0, .lead),
+      // After a's and b's rows that hold no purchase day: its days must move down past them.
+      TransactionRecord("c", CalendarDay(dayNumber: 5), 0, .lead),
+      TransactionRecord("c", CalendarDay(dayNumber: 20), 3, .purchase),
+      TransactionRecord("c", CalendarDay(dayNumber: 30), 4, .purchase),
     ])
     let h = PurchaseHistories(table, through: CalendarDay(dayNumber: 60))
-    let a = table.customerIDs.firstIndex(of: "a")!, b = table.customerIDs.firstIndex(of: "b")!
+    let a = table.customerIDs.firstIndex(of: "a")!, b = table.customerIDs.firstIndex(of: "b")!, c = table.customerIDs.firstIndex(of: "c")!
     #expect(Array(h.purchaseDays[a]) == [10, 40])
     #expect(h.purchaseDays[b].isEmpty)
+    #expect(Array(h.purchaseDays[c]) == [20, 30])
+    #expect(h.occasions[c] == 2 && h.revenue[c] == 7 && h.squaredAmounts[c] == 25 && h.occasions[b] == 0)
+    #expect(h.purchaseDays.days.count == 4, "one flat array, no gaps left")
     #expect(abs(h.revenue[a] - (25 - 5 + 7)) < 1e-9)
     #expect(h.firstDay == 10)
   }
