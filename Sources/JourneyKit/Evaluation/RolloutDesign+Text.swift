@@ -11,7 +11,7 @@ extension RolloutDesign {
       out.append(
         "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), the share of the launch base still buying in the after window's later half; then every other measure) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
-          + "(\(replicates) replicates drawn from the data's customers, covariate \(beforeWindow ?? "the data's last periods"), "
+          + "(\(replicates) replicates drawn from the data's customers, covariates from \(beforeWindow ?? "the data's last periods"), "
           + "each customer's \(afterWindow ?? "periods after the launch") drawn from the activity model, "
           + "the lever's change \(lever == RolloutDesignOptions.Lever.dropout.rawValue ? "to its dormancy rate" : "from the fitted chain")):")
     } else {
