@@ -457,42 +457,40 @@ extension TransactionTable {
   /// Every `stride`-th customer with all its rows: a deterministic sample.
   public func sampled(every stride: Int) -> TransactionTable {
     precondition(stride >= 1)
-    var ids: [String] = [], customer: [Int32] = [], days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var ids: [String] = [], days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
     var rowStart = [0]
     var kept: [Int] = []
     for c in Swift.stride(from: 0, to: customerCount, by: stride) {
       for r in rows(of: c) {
-        customer.append(Int32(ids.count))
         days.append(day[r])
         amount.append(self.amount[r])
         event.append(self.event[r])
       }
       ids.append(customerIDs[c])
       kept.append(c)
-      rowStart.append(customer.count)
+      rowStart.append(days.count)
     }
     let sampledAttributes = attributes.mapValues { a in
       CustomerAttribute(levels: a.levels, levelOfCustomer: kept.map { a.levelOfCustomer[$0] })
     }
     return TransactionTable(
-      customerIDs: ids, customer: customer, day: days, amount: amount, event: event, rowStart: rowStart, attributes: sampledAttributes)
+      customerIDs: ids, day: days, amount: amount, event: event, rowStart: rowStart, attributes: sampledAttributes)
   }
 
   /// The rows on or before `day`, every customer kept (some then have no rows).
   public func truncated(through day: CalendarDay) -> TransactionTable {
-    var customer: [Int32] = [], days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var days: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
     var rowStart = [0]
     rowStart.reserveCapacity(customerCount + 1)
     for c in 0..<customerCount {
       for r in rows(of: c) where self.day[r] <= day.dayNumber {
-        customer.append(self.customer[r])
         days.append(self.day[r])
         amount.append(self.amount[r])
         event.append(self.event[r])
       }
-      rowStart.append(customer.count)
+      rowStart.append(days.count)
     }
     return TransactionTable(
-      customerIDs: customerIDs, customer: customer, day: days, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
+      customerIDs: customerIDs, day: days, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
   }
 }

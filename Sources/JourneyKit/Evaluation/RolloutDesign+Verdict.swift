@@ -134,9 +134,8 @@ extension TransactionTable {
   ) -> TransactionTable {
     precondition(plain.count == customerCount && changed.count == customerCount, "one row of chances per customer")
     let tableMean = meanPurchaseAmount(rows: 0..<rowCount, otherwise: 0)
-    var customer: [Int32] = [], day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
     var rowStart = [0]
-    customer.reserveCapacity(rowCount)
     day.reserveCapacity(rowCount)
     amount.reserveCapacity(rowCount)
     event.reserveCapacity(rowCount)
@@ -173,15 +172,14 @@ extension TransactionTable {
         merged = merged.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
       }
       for row in merged {
-        customer.append(Int32(c))
         day.append(row.day)
         amount.append(row.amount)
         event.append(row.event)
       }
-      rowStart.append(customer.count)
+      rowStart.append(day.count)
     }
     return TransactionTable(
-      customerIDs: customerIDs, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
+      customerIDs: customerIDs, day: day, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
   }
 }
 
@@ -196,12 +194,11 @@ extension TransactionTable {
   func withFuture(period: PeriodKind, from: Int, purchases: [[Int]], entrants: [Int], shift: Int, seed: UInt64) -> TransactionTable {
     precondition(purchases.count == customerCount, "one row of purchases per customer")
     let tableMean = meanPurchaseAmount(rows: 0..<rowCount, otherwise: 0)
-    var customer: [Int32] = [], day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
+    var day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
     var rowStart = [0]
     for c in 0..<customerCount {
       let rows = self.rows(of: c)
       for r in rows {
-        customer.append(Int32(c))
         day.append(self.day[r])
         amount.append(self.amount[r])
         event.append(self.event[r])
@@ -213,29 +210,27 @@ extension TransactionTable {
           let start = Int32(period.start(of: from + t).dayNumber), end = Int32(period.end(of: from + t).dayNumber)
           let added = (0..<count).map { _ in start + Int32(rng.next() % UInt64(end - start + 1)) }.sorted()
           for d in added {
-            customer.append(Int32(c))
-            day.append(d)
+                day.append(d)
             amount.append(mean)
             event.append(.purchase)
           }
         }
       }
-      rowStart.append(customer.count)
+      rowStart.append(day.count)
     }
     for (k, c) in entrants.enumerated() {
       for r in rows(of: c) {
         let p = period.index(of: CalendarDay(dayNumber: self.day[r]))
         let offset = self.day[r] - period.start(of: p).dayNumber
-        customer.append(Int32(customerCount + k))
         day.append(min(period.start(of: p + shift).dayNumber + offset, period.end(of: p + shift).dayNumber))
         amount.append(self.amount[r])
         event.append(self.event[r])
       }
-      rowStart.append(customer.count)
+      rowStart.append(day.count)
     }
     let moved = attributes.mapValues { a in CustomerAttribute(levels: a.levels, levelOfCustomer: a.levelOfCustomer + entrants.map { a.levelOfCustomer[$0] }) }
     return TransactionTable(
-      customerIDs: customerIDs + entrants.map { customerIDs[$0] + "@next" }, customer: customer, day: day, amount: amount, event: event,
+      customerIDs: customerIDs + entrants.map { customerIDs[$0] + "@next" }, day: day, amount: amount, event: event,
       rowStart: rowStart, attributes: moved)
   }
 }

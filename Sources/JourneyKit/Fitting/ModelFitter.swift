@@ -173,11 +173,14 @@ public enum ModelFitter {
     @inline(__always) func mix(_ value: UInt64) {
       hash = (hash ^ value) &* 0x100_0000_01b3
     }
-    for r in 0..<table.rowCount {
-      mix(UInt64(UInt32(bitPattern: table.customer[r])))
-      mix(UInt64(UInt32(bitPattern: table.day[r])))
-      mix(table.amount[r].bitPattern)
-      mix(UInt64(table.event[r].rawValue))
+    // Row by row as before the table dropped its per-row customer column, so hashes match.
+    for c in 0..<table.customerCount {
+      for r in table.rows(of: c) {
+        mix(UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: c))))
+        mix(UInt64(UInt32(bitPattern: table.day[r])))
+        mix(table.amount[r].bitPattern)
+        mix(UInt64(table.event[r].rawValue))
+      }
     }
     let range = table.dayRange
     return .init(

@@ -73,11 +73,9 @@ extension TransactionTable {
     for block in blocks { block.customer = [] }
 
     sortDaysWithinCustomers(rowStart: rowStart, day: &day, amount: &amount, event: &event)
-    var customer = [Int32](repeating: 0, count: rowCount)
-    let merged = compact(
-      rowStart: &rowStart, customer: &customer, day: &day, amount: &amount, event: &event, mergeSameDay: mergeSameDay)
+    let merged = compact(rowStart: &rowStart, day: &day, amount: &amount, event: &event, mergeSameDay: mergeSameDay)
     let table = TransactionTable(
-      customerIDs: customerIDs, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart)
+      customerIDs: customerIDs, day: day, amount: amount, event: event, rowStart: rowStart)
     return (table, merged)
   }
 
@@ -133,53 +131,49 @@ extension TransactionTable {
     }
   }
 
-  /// Fills the customer column and, when asked, folds each purchase into an earlier
-  /// purchase of the same customer on the same day; returns how many were folded.
+  /// When asked, folds each purchase into an earlier purchase of the same customer on the same
+  /// day, moving the rows after it down; returns how many were folded.
   private static func compact(
-    rowStart: inout [Int], customer: inout [Int32], day: inout [Int32], amount: inout [Double],
+    rowStart: inout [Int], day: inout [Int32], amount: inout [Double],
     event: inout [TransactionEvent], mergeSameDay: Bool
   ) -> Int {
     let customerCount = rowStart.count - 1
     let rowCount = day.count
     var write = 0
-    customer.withUnsafeMutableBufferPointer { customer in
-      day.withUnsafeMutableBufferPointer { day in
-        amount.withUnsafeMutableBufferPointer { amount in
-          event.withUnsafeMutableBufferPointer { event in
-            rowStart.withUnsafeMutableBufferPointer { rowStart in
-              for c in 0..<customerCount {
-                let lo = rowStart[c]
-                let hi = rowStart[c + 1]
-                rowStart[c] = write
-                var purchaseSlot = -1
-                var purchaseDay = Int32.min
-                for r in lo..<hi {
-                  if mergeSameDay && event[r] == .purchase {
-                    if purchaseSlot >= 0 && day[r] == purchaseDay {
-                      amount[purchaseSlot] += amount[r]
-                      continue
-                    }
-                    purchaseSlot = write
-                    purchaseDay = day[r]
+    day.withUnsafeMutableBufferPointer { day in
+      amount.withUnsafeMutableBufferPointer { amount in
+        event.withUnsafeMutableBufferPointer { event in
+          rowStart.withUnsafeMutableBufferPointer { rowStart in
+            for c in 0..<customerCount {
+              let lo = rowStart[c]
+              let hi = rowStart[c + 1]
+              rowStart[c] = write
+              var purchaseSlot = -1
+              var purchaseDay = Int32.min
+              for r in lo..<hi {
+                if mergeSameDay && event[r] == .purchase {
+                  if purchaseSlot >= 0 && day[r] == purchaseDay {
+                    amount[purchaseSlot] += amount[r]
+                    continue
                   }
-                  customer[write] = Int32(truncatingIfNeeded: c)
-                  if write != r {
-                    day[write] = day[r]
-                    amount[write] = amount[r]
-                    event[write] = event[r]
-                  }
-                  write += 1
+                  purchaseSlot = write
+                  purchaseDay = day[r]
                 }
+                if write != r {
+                  day[write] = day[r]
+                  amount[write] = amount[r]
+                  event[write] = event[r]
+                }
+                write += 1
               }
-              rowStart[customerCount] = write
             }
+            rowStart[customerCount] = write
           }
         }
       }
     }
     let merged = rowCount - write
     if merged > 0 {
-      customer.removeLast(merged)
       day.removeLast(merged)
       amount.removeLast(merged)
       event.removeLast(merged)

@@ -76,6 +76,6 @@ extension TransactionTable {
       }
       attributes[name] = CustomerAttribute(levels: levels, levelOfCustomer: ofCustomer.map { max(0, $0) })
     }
-    self.init(customerIDs: ids, customer: customer, day: day, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
+    self.init(customerIDs: ids, day: day, amount: amount, event: event, rowStart: rowStart, attributes: attributes)
   }
 }

@@ -8,8 +8,6 @@
 public struct TransactionTable: Sendable {
   /// The original id of each customer number.
   public var customerIDs: [String]
-  /// Per row: the customer number.
-  public var customer: [Int32]
   /// Per row: days since 1970-01-01 (see `CalendarDay`).
   public var day: [Int32]
   /// Per row: the amount (negative for refunds, 0 for leads).
@@ -22,14 +20,16 @@ public struct TransactionTable: Sendable {
   public var attributes: [String: CustomerAttribute]
 
   /// A table from its columns; the rows must already be grouped by customer as `rowStart` says.
+  /// (There is no per-row customer column: `rowStart` says whose each row is, and a column of 4
+  /// bytes a row would be 40 MB of every 10M-row run's peak.)
   public init(
-    customerIDs: [String], customer: [Int32], day: [Int32], amount: [Double], event: [TransactionEvent],
+    customerIDs: [String], day: [Int32], amount: [Double], event: [TransactionEvent],
     rowStart: [Int], attributes: [String: CustomerAttribute] = [:]
   ) {
-    precondition(customer.count == day.count && day.count == amount.count && amount.count == event.count, "columns differ in length")
+    precondition(day.count == amount.count && amount.count == event.count, "columns differ in length")
     precondition(rowStart.count == customerIDs.count + 1, "rowStart needs customerCount + 1 entries")
+    precondition(rowStart.first == 0 && rowStart.last == day.count, "rowStart must run from 0 to the row count")
     self.customerIDs = customerIDs
-    self.customer = customer
     self.day = day
     self.amount = amount
     self.event = event
@@ -38,7 +38,7 @@ public struct TransactionTable: Sendable {
   }
 
   /// Rows in the table.
-  public var rowCount: Int { customer.count }
+  public var rowCount: Int { day.count }
   /// Distinct customers in the table.
   public var customerCount: Int { customerIDs.count }
 

@@ -76,7 +76,7 @@ struct RolloutDesignVerdictTests {
     for c in [0, 7, table.customerCount - 1] {
       let rows = table.rows(of: c)
       let alone = TransactionTable(
-        customerIDs: [table.customerIDs[c]], customer: rows.map { _ in 0 }, day: Array(table.day[rows]), amount: Array(table.amount[rows]),
+        customerIDs: [table.customerIDs[c]], day: Array(table.day[rows]), amount: Array(table.amount[rows]),
         event: Array(table.event[rows]), rowStart: [0, rows.count])
       let single = WindowTally.tally(alone, space: space, lastPeriod: jan24 + 11, windows: windows, countingMoves: true)
       var onlyC = [Double](repeating: 0, count: own.bucketCount)

@@ -221,7 +221,9 @@ struct RecoveryTests {
     #expect(m.stateSpace.count == (space == "value" ? 12 : space == "rfm" ? 127 : 7))
     let endDay = m.window.period.end(of: m.window.lastPeriod).dayNumber
     var entered = Set<Int>()
-    for r in 0..<table.rowCount where table.day[r] <= endDay && table.event[r] != .refund { entered.insert(Int(table.customer[r])) }
+    for c in 0..<table.customerCount {
+      for r in table.rows(of: c) where table.day[r] <= endDay && table.event[r] != .refund { entered.insert(c) }
+    }
     #expect(m.currentBase.reduce(0, +) == Double(entered.count))
     #expect(c.occupancy[c.periodCount - 1] == m.currentBase)
     for t in 1..<c.periodCount {

@@ -36,7 +36,6 @@ struct ReaderFormatTests {
     #expect(t.amount == Self.reference.amount, "\(name)")
     #expect(t.event == Self.reference.event, "\(name)")
     #expect(t.rowStart == [0, 2, 4], "\(name)")
-    #expect(t.customer == [0, 0, 1, 1], "\(name)")
     #expect(result.summary.rowsRead == 5 && result.summary.rowsMerged == 1, "\(name)")
   }
 

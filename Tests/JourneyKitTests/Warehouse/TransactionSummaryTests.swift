@@ -119,7 +119,6 @@ struct TransactionSummaryTests {
 func expectSameTable(_ a: TransactionTable, _ b: TransactionTable, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
   #expect(a.customerIDs == b.customerIDs, sourceLocation: sourceLocation)
   #expect(a.rowStart == b.rowStart, sourceLocation: sourceLocation)
-  #expect(a.customer == b.customer, sourceLocation: sourceLocation)
   #expect(a.day == b.day, sourceLocation: sourceLocation)
   #expect(a.event == b.event, sourceLocation: sourceLocation)
   #expect(a.amount.map(\.bitPattern) == b.amount.map(\.bitPattern), sourceLocation: sourceLocation)
