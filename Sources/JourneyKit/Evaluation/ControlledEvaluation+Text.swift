@@ -3,7 +3,7 @@ import Foundation
 extension ControlledEvaluation {
   /// The terminal rendering.
   public func text() -> String {
-    let confidence = Format.percent(1 - alpha, decimals: 0)
+    let confidence = Format.level(1 - alpha)
     func show(_ e: Estimate, _ v: Double) -> String {
       guard v.isFinite else { return "-" }
       let share = e.isMove || e.measure.hasSuffix("rate") || e.measure.hasSuffix("conversion")
@@ -28,12 +28,12 @@ extension ControlledEvaluation {
       let effect = "effect \(Format.points(p.effect.value)) (\(String(format: "%+.1f%%", 100 * p.relativeEffect))), "
       let interval = "\(confidence) interval \(Format.points(p.effect.low)) .. \(Format.points(p.effect.high)), "
       let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
-      let test = "p \(String(format: "%.2g", p.pValue)) against \(Format.percent(primaryLevel, decimals: 0)): \(outcome)"
+      let test = "p \(String(format: "%.2g", p.pValue)) against \(Format.level(primaryLevel)): \(outcome)"
       out.append(means + effect + interval + test)
     }
     out.append("")
     out.append("Difference in differences ((treated after - before) - (control after - before)), \(confidence) intervals from a bootstrap over customers;")
-    out.append("\(correction)-adjusted p-values over the other \(estimates.count) measures, changed below \(Format.percent(secondaryLevel, decimals: 0)); 'responds' says whether the measure can move within the post window:")
+    out.append("\(correction)-adjusted p-values over the other \(estimates.count) measures, changed below \(Format.level(secondaryLevel)); 'responds' says whether the measure can move within the post window:")
     var t = TextTable(header: ["measure", "treated before", "treated after", "control before", "control after", "effect", "interval", "adjusted p", "changed", "responds"])
     for e in estimates {
       t.append([

@@ -173,8 +173,8 @@ public struct ControlledEvaluation: Codable, Sendable {
     let tested = estimates.count + (primary == nil ? 0 : 1)
     let verdict =
       changed.isEmpty
-      ? "no measure differs between treated and control beyond noise (\(tested) tested, chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0)))"
-      : "the rollout changed \(changed.count) of \(tested) measures against the control group (chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0))): "
+      ? "no measure differs between treated and control beyond noise (\(tested) tested, chance of a false verdict at most \(Format.level(options.alpha)))"
+      : "the rollout changed \(changed.count) of \(tested) measures against the control group (chance of a false verdict at most \(Format.level(options.alpha))): "
         + changed.joined(separator: ", ")
 
     var evaluation = ControlledEvaluation(
@@ -339,10 +339,10 @@ public struct ControlledEvaluation: Codable, Sendable {
 
   /// The procedure in words, for the outputs.
   static func procedure(alpha: Double) -> String {
-    let primary = Format.percent(primaryShare * alpha, decimals: 0), rest = Format.percent(alpha - primaryShare * alpha, decimals: 0)
+    let primary = Format.level(primaryShare * alpha), rest = Format.level(alpha - primaryShare * alpha)
     return "primary: \(LaunchBaseComparison.measureName) (the share of the launch base buying in the after window's later half, adjusted for its buying periods and recency before) at \(primary); "
-      + "then every other measure by Benjamini-Hochberg at \(Format.percent(alpha, decimals: 0)) if the primary is flagged, at \(rest) if not "
-      + "(fallback procedure: the chance of any false verdict is at most \(Format.percent(alpha, decimals: 0)))"
+      + "then every other measure by Benjamini-Hochberg at \(Format.level(alpha)) if the primary is flagged, at \(rest) if not "
+      + "(fallback procedure: the chance of any false verdict is at most \(Format.level(alpha)))"
   }
 
   /// Benjamini-Hochberg adjusted p-values, in the order given:

@@ -1,7 +1,7 @@
 extension RolloutEvaluation {
   /// The terminal rendering.
   public func text() -> String {
-    let confidence = Format.percent(1 - alpha, decimals: 0)
+    let confidence = Format.level(1 - alpha)
     func show(_ kpi: String, _ v: Double) -> String {
       kpi.hasSuffix("rate") || kpi.hasSuffix("conversion") ? Format.percent(v, decimals: 2)
         : Format.number(v, decimals: kpi == "purchase_frequency" ? 3 : 2)
@@ -40,7 +40,7 @@ extension RolloutEvaluation {
     }
     out.append("")
     let changed = transitions.filter(\.flagged)
-    out.append("Moves that changed beyond their pre-launch trend (t-test per move against the extrapolated trend, \(correction)-adjusted over states, at \(Format.percent(alpha, decimals: 0))): "
+    out.append("Moves that changed beyond their pre-launch trend (t-test per move against the extrapolated trend, \(correction)-adjusted over states, at \(Format.level(alpha))): "
       + (changed.isEmpty ? "none" : "\(changed.count) of \(transitions.count) states"))
     for c in changed.sorted(by: { $0.t > $1.t }) {
       let moves = c.largestChanges.map {

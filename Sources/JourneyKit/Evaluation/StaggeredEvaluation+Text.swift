@@ -64,11 +64,11 @@ extension StaggeredEvaluation {
       let interval = "\(Format.points(p.effect.low)) .. \(Format.points(p.effect.high))"
       let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
       out.append(
-        "  summed over the groups: \(Format.points(p.effect.value)), \(Format.percent(1 - alpha, decimals: 0)) interval \(interval), "
-          + "p \(String(format: "%.2g", p.pValue)) against \(Format.percent(primaryLevel, decimals: 0)): \(outcome)")
+        "  summed over the groups: \(Format.points(p.effect.value)), \(Format.level(1 - alpha)) interval \(interval), "
+          + "p \(String(format: "%.2g", p.pValue)) against \(Format.level(primaryLevel)): \(outcome)")
     }
     out.append("")
-    out.append("Effect averaged over the first \(postPeriods) \(period.rawValue)s since launch (\(Format.percent(1 - alpha, decimals: 0)) intervals from a bootstrap over customers; \(correction)-adjusted, changed below \(Format.percent(secondaryLevel, decimals: 0))):")
+    out.append("Effect averaged over the first \(postPeriods) \(period.rawValue)s since launch (\(Format.level(1 - alpha)) intervals from a bootstrap over customers; \(correction)-adjusted, changed below \(Format.level(secondaryLevel))):")
     var t = TextTable(header: ["measure", "effect", "interval", "adjusted p", "changed", "responds"])
     for e in estimates {
       t.append([

@@ -264,8 +264,8 @@ public struct StaggeredEvaluation: Codable, Sendable {
     let tested = estimates.count + (primary == nil ? 0 : 1)
     let verdict =
       changed.isEmpty
-      ? "no measure differs between launched and not-yet-launched groups beyond noise (\(tested) tested, chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0)))"
-      : "the rollout changed \(changed.count) of \(tested) measures against the groups not yet launched (chance of a false verdict at most \(Format.percent(options.alpha, decimals: 0))): "
+      ? "no measure differs between launched and not-yet-launched groups beyond noise (\(tested) tested, chance of a false verdict at most \(Format.level(options.alpha)))"
+      : "the rollout changed \(changed.count) of \(tested) measures against the groups not yet launched (chance of a false verdict at most \(Format.level(options.alpha))): "
         + changed.joined(separator: ", ")
     var warnings: [String] = []
     let last = levels.last.map { attribute.levels[$0] } ?? ""

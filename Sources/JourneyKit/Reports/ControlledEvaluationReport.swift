@@ -13,7 +13,7 @@ public struct ControlledEvaluationReport: Sendable {
     var summary = ["Verdict: \(e.verdict)."]
     if let p = e.primary {
       let interval = "\(Format.points(p.effect.low)) to \(Format.points(p.effect.high))"
-      let change = "\(Format.points(p.effect.value)), \(Format.percent(1 - e.alpha, decimals: 0)) interval \(interval), p \(String(format: "%.2g", p.pValue))"
+      let change = "\(Format.points(p.effect.value)), \(Format.level(1 - e.alpha)) interval \(interval), p \(String(format: "%.2g", p.pValue))"
       summary.append(
         "Of the customers who had bought before the launch, \(Format.percent(p.treatedMean, decimals: 1)) of the treated and \(Format.percent(p.controlMean, decimals: 1)) of the control still bought in the later half of the window (adjusted difference \(change)).")
     }
@@ -29,7 +29,7 @@ public struct ControlledEvaluationReport: Sendable {
       summary: summary,
       assumptions: [
         .init("Effect", "difference in differences: (treated after - before) - (control after - before)"),
-        .init("Intervals", "\(Format.percent(1 - e.alpha, decimals: 0)) from a bootstrap over customers within each group"),
+        .init("Intervals", "\(Format.level(1 - e.alpha)) from a bootstrap over customers within each group"),
         .init("Verdict", e.procedure),
       ],
       sections: [eventTimeSection(), tableSection()], appendix: [], warnings: e.warnings)
@@ -46,7 +46,7 @@ public struct ControlledEvaluationReport: Sendable {
     let chart = BandedLineChart(
       title: "Active share, treated minus control, against the months before the launch", axis: PeriodAxis(starts: e.eventPeriodStarts, kind: e.period),
       yTitle: "Difference in differences (share)",
-      bands: [.init(name: "\(Format.percent(1 - e.alpha, decimals: 0)) interval", low: series.map(\.effect.low), high: series.map(\.effect.high), colour: Palette.series(1))],
+      bands: [.init(name: "\(Format.level(1 - e.alpha)) interval", low: series.map(\.effect.low), high: series.map(\.effect.high), colour: Palette.series(1))],
       lines: [
         .init(name: "no effect", values: series.map { _ in 0 }, colour: Palette.series(4), dashed: true),
         .init(name: "effect", values: series.map(\.effect.value), colour: Palette.actual, markers: true),

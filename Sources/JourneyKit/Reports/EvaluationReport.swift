@@ -27,13 +27,13 @@ public struct EvaluationReport: Sendable {
         .init("After", e.postWindow),
         .init("Intervals", "\(confidence) from a bootstrap over customers, the same customers resampled in both windows"),
         .init("Counterfactual", "the model fitted before the launch, run over the post window from the actual base at the launch with the acquisitions that actually happened"),
-        .init("Changed moves", "t-test per move against its pre-launch trend and seasons, \(e.correction)-adjusted over states, at \(Format.percent(e.alpha, decimals: 0))"),
+        .init("Changed moves", "t-test per move against its pre-launch trend and seasons, \(e.correction)-adjusted over states, at \(Format.level(e.alpha))"),
       ],
       sections: [beforeAfterSection(), counterfactualSection(), tablesSection()],
       appendix: appendix(), warnings: e.warnings)
   }
 
-  var confidence: String { Format.percent(1 - evaluation.alpha, decimals: 0) }
+  var confidence: String { Format.level(1 - evaluation.alpha) }
 
   static func name(_ kpi: String) -> String {
     kpi == "second_purchase_conversion" ? "second-purchase conversion" : kpi.replacingOccurrences(of: "_", with: " ")

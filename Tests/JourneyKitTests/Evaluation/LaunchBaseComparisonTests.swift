@@ -82,6 +82,10 @@ struct LaunchBaseComparisonTests {
     let miss = ControlledEvaluation.fallbackTest(primaryP: 0.045, others: [0.02, 0.5], alpha: 0.05)
     #expect(!miss.primaryFlagged && abs(miss.secondaryLevel - 0.01) < 1e-12)
     #expect(!ControlledEvaluation.fallbackTest(primaryP: nil, others: [], alpha: 0.05).primaryFlagged)
+    // The levels in words, exact at any alpha: 0.8 x 1% is 0.8%, not "1%".
+    let words = ControlledEvaluation.procedure(alpha: 0.01)
+    #expect(words.contains(" at 0.8%; ") && words.contains("at 1% if the primary is flagged, at 0.2% if not"), "\(words)")
+    #expect(Format.level(0.05) == "5%" && Format.level(0.992) == "99.2%" && Format.level(0.0125) == "1.25%" && Format.level(1.0 / 3) == "33.33%")
   }
 
   @Test func plantedDropoutCutIsFlaggedByThePrimaryAndANullIsNot() throws {

@@ -52,6 +52,14 @@ public enum Format {
     return String(format: "%.\(decimals)f%%", fraction * 100)
   }
 
+  /// A significance or confidence level as a percentage with as few decimals as it needs, up
+  /// to 2: `0.05` -> `5%`, `0.008` -> `0.8%`, `0.992` -> `99.2%`.
+  public static func level(_ fraction: Double) -> String {
+    let pct = fraction * 100
+    let decimals = (0...2).first { d in abs(pct * pow(10, Double(d)) - (pct * pow(10, Double(d))).rounded()) < 1e-6 } ?? 2
+    return percent(fraction, decimals: decimals)
+  }
+
   /// A change of a share in percentage points, signed: `0.0123` -> `+1.23 pt`.
   public static func points(_ change: Double) -> String {
     guard change.isFinite else { return "n/a" }
