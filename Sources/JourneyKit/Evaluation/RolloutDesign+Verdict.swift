@@ -210,7 +210,7 @@ extension TransactionTable {
           let start = Int32(period.start(of: from + t).dayNumber), end = Int32(period.end(of: from + t).dayNumber)
           let added = (0..<count).map { _ in start + Int32(rng.next() % UInt64(end - start + 1)) }.sorted()
           for d in added {
-                day.append(d)
+            day.append(d)
             amount.append(mean)
             event.append(.purchase)
           }
