@@ -315,8 +315,7 @@ public struct TransactionReader: Sendable {
     let ids = stage.interner.strings()
     let customerCount = stage.interner.count
     var (table, merged) = TransactionTable.assemble(
-      blocks: stage.blocks, customerCount: customerCount, customerIDs: ids, mergeSameDay: !options.keepSameDay)
-    stage.blocks = []
+      rows: stage.rows, customerCount: customerCount, customerIDs: ids, mergeSameDay: !options.keepSameDay)
     table.attributes = stage.attributes?.finish(customerCount: customerCount) ?? [:]
     // The blocks and the sort's scratch are freed; what follows (states, models) should not sit
     // beside their pages.
@@ -383,11 +382,11 @@ public struct TransactionReader: Sendable {
   }
 }
 
-/// The sequential half of reading: customer ids to numbers, rows into blocks, in file order.
+/// The sequential half of reading: customer ids to numbers, rows into buckets by customer, in file order.
 final class InternStage: @unchecked Sendable {
   let interner: CustomerInterner
   let attributes: AttributeCollector?
-  var blocks: [RowBlock] = []
+  let rows = RowBuckets()
 
   init(interner: CustomerInterner, attributes: AttributeCollector?) {
     self.interner = interner
@@ -401,7 +400,7 @@ final class InternStage: @unchecked Sendable {
       ids.reserveCapacity(part.rowCount)
       interner.intern(part: part, base: buffer.value, into: &ids)
       attributes?.collect(part: part, ids: ids, base: buffer.value)
-      blocks.append(RowBlock(customer: ids, day: part.day, amount: part.amount, event: part.event))
+      rows.append(customers: ids, day: part.day.pointer, amount: part.amount.pointer, event: part.event.pointer)
     }
   }
 }

@@ -89,7 +89,7 @@ extension ActivityModel {
   /// of periods, where each season would rest on one value or none.
   public static func seasonalIndex(_ h: PurchaseHistories, period: PeriodKind) -> [Double]? {
     let seasons = period.seasonsPerYear
-    guard seasons > 1, !h.purchaseDays.days.isEmpty else { return nil }
+    guard seasons > 1, h.purchaseDays.earliest != nil else { return nil }
     let firstDay = h.firstDay
     let first = period.index(of: CalendarDay(dayNumber: firstDay))
     var last = period.index(of: h.through)

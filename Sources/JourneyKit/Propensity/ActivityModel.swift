@@ -102,64 +102,70 @@ public struct PurchaseHistories: Sendable {
 
   init(_ table: TransactionTable, through: CalendarDay, parts: Int) {
     let n = table.customerCount
-    // A customer has at most one purchase day per row, so its days are first written where its
-    // rows start, the parts in parallel over disjoint customers, straight into the final
-    // columns; one pass then closes the gaps. (Parts with columns of their own, concatenated
-    // after, held every column twice at the end: about 180 MB at 10M rows, `fit`'s peak.)
-    var days = [Int32](repeating: 0, count: table.rowCount)
-    var start = [Int](repeating: 0, count: n + 1)
+    // Most customers' purchase days are one run of their rows in the table (after a lead row,
+    // before the rows past `through`): those are read where they are, in the table's own day
+    // column, which the histories share rather than copy (40 MB at 10M rows). Only customers
+    // whose purchases are interleaved with refunds or leads, or kept apart on one day, get a copy.
+    var first = [Int32](repeating: 0, count: n), count = first
     var occasions = [Double](repeating: 0, count: n), revenue = occasions, squaredAmounts = occasions
-    days.withUnsafeMutableBufferPointer { days in
-      start.withUnsafeMutableBufferPointer { start in
+    let copies = Partials<[Int32]>(count: parts)
+    first.withUnsafeMutableBufferPointer { first in
+      count.withUnsafeMutableBufferPointer { count in
         occasions.withUnsafeMutableBufferPointer { occasions in
           revenue.withUnsafeMutableBufferPointer { revenue in
             squaredAmounts.withUnsafeMutableBufferPointer { squaredAmounts in
-              let columns = HistoryColumns(days: days, count: start, occasions: occasions, revenue: revenue, squaredAmounts: squaredAmounts)
+              let columns = HistoryColumns(first: first, count: count, occasions: occasions, revenue: revenue, squaredAmounts: squaredAmounts)
               DispatchQueue.concurrentPerform(iterations: parts) { k in
-                columns.fill(from: table, customers: (n * k / parts)..<(n * (k + 1) / parts), through: through.dayNumber)
+                copies.store(columns.fill(from: table, customers: (n * k / parts)..<(n * (k + 1) / parts), through: through.dayNumber), at: k)
               }
             }
           }
         }
       }
     }
-    // Close the gaps: customer c's days move down to follow c - 1's (never up, so nothing is
-    // overwritten before it is moved); start[c + 1] held c's count and becomes its end.
-    var end = 0
-    for c in 0..<n {
-      let from = table.rows(of: c).lowerBound, count = start[c + 1]
-      if from != end { for i in 0..<count { days[end + i] = days[from + i] } }
-      end += count
-      start[c + 1] = end
+    // Each part numbered its copies from 0; in the joined array they follow the earlier parts'.
+    var copied: [Int32] = []
+    for k in 0..<parts {
+      let offset = Int32(copied.count)
+      if offset > 0 {
+        for c in (n * k / parts)..<(n * (k + 1) / parts) where first[c] < 0 { first[c] -= offset }
+      }
+      copied += copies.all()[k]
     }
-    days.removeLast(days.count - end)
-    purchaseDays = RaggedDays(days: days, start: start)
+    purchaseDays = RaggedDays(table: table.day, copied: copied, first: first, count: count)
     self.occasions = occasions
     self.revenue = revenue
     self.squaredAmounts = squaredAmounts
     self.through = through
   }
 
-  /// The columns a build of the histories writes, each part its own customers (and, in `days`,
-  /// their rows' positions) only.
+  /// The columns a build of the histories writes, each part its own customers only.
   private struct HistoryColumns: @unchecked Sendable {
-    let days: UnsafeMutableBufferPointer<Int32>
-    /// Per customer c, at c + 1: how many days it has.
-    let count: UnsafeMutableBufferPointer<Int>
+    /// Per customer: where its days start (`RaggedDays.first`) and how many there are.
+    let first: UnsafeMutableBufferPointer<Int32>
+    let count: UnsafeMutableBufferPointer<Int32>
     let occasions: UnsafeMutableBufferPointer<Double>
     let revenue: UnsafeMutableBufferPointer<Double>
     let squaredAmounts: UnsafeMutableBufferPointer<Double>
 
-    func fill(from table: TransactionTable, customers: Range<Int>, through last: Int32) {
+    /// Fills the columns of `customers`; returns the days of those that need a copy, which
+    /// `first` numbers from 0 within this part.
+    func fill(from table: TransactionTable, customers: Range<Int>, through last: Int32) -> [Int32] {
+      var copied: [Int32] = []
+      var days: [Int32] = []
       for c in customers {
+        days.removeAll(keepingCapacity: true)
         let rows = table.rows(of: c)
-        var next = rows.lowerBound
+        // Whether the purchase days so far are the days of one run of rows, from `runStart`.
+        var runStart = -1, inRun = true
         for r in rows where table.day[r] <= last {
           switch table.event[r] {
           case .purchase:
-            if next == rows.lowerBound || days[next - 1] != table.day[r] {
-              days[next] = table.day[r]
-              next += 1
+            if days.last != table.day[r] {
+              if runStart < 0 { runStart = r } else if r != runStart + days.count { inRun = false }
+              days.append(table.day[r])
+            } else {
+              inRun = false
             }
             occasions[c] += 1
             revenue[c] += table.amount[r]
@@ -170,19 +176,26 @@ public struct PurchaseHistories: Sendable {
             break
           }
         }
-        count[c + 1] = next - rows.lowerBound
+        count[c] = Int32(days.count)
+        if days.isEmpty || inRun {
+          first[c] = Int32(max(0, runStart))
+        } else {
+          first[c] = -1 - Int32(copied.count)
+          copied += days
+        }
       }
+      return copied
     }
   }
 
   /// Histories from per-customer purchase days (tests).
   init(purchaseDays lists: [[Int32]], through: CalendarDay) {
-    var days: [Int32] = [], start = [0]
+    var days: [Int32] = [], first: [Int32] = []
     for list in lists {
+      first.append(Int32(days.count))
       days.append(contentsOf: list.sorted())
-      start.append(days.count)
     }
-    purchaseDays = RaggedDays(days: days, start: start)
+    purchaseDays = RaggedDays(table: days, copied: [], first: first, count: lists.map { Int32($0.count) })
     occasions = lists.map { Double($0.count) }
     revenue = lists.map { Double($0.count) * 10 }
     squaredAmounts = lists.map { Double($0.count) * 100 }
@@ -192,7 +205,7 @@ public struct PurchaseHistories: Sendable {
   /// Customers read.
   public var customerCount: Int { purchaseDays.count }
   /// The earliest purchase day (the last day read when there is none).
-  public var firstDay: Int32 { purchaseDays.days.min() ?? through.dayNumber }
+  public var firstDay: Int32 { purchaseDays.earliest ?? through.dayNumber }
 
   /// The periods from the one holding the first purchase to the last one complete by `through`;
   /// nil when none is complete.
@@ -204,16 +217,50 @@ public struct PurchaseHistories: Sendable {
   }
 }
 
-/// Per customer, a slice of one flat array of days.
+/// Per customer, its purchase days: a stretch of the table's day column (shared, not copied), or
+/// of a column of copies for the few customers whose days are not one run of their rows.
 public struct RaggedDays: RandomAccessCollection, Sendable {
-  let days: [Int32]
-  let start: [Int]
+  /// The table's day column.
+  let table: [Int32]
+  /// Days of the customers that are not one run of rows in `table`.
+  let copied: [Int32]
+  /// Per customer: the position of its first day in `table`, or `-1 - position` in `copied`.
+  let first: [Int32]
+  /// Per customer: how many days.
+  let count: [Int32]
+  /// The earliest day of any customer, or nil when no customer has one.
+  let earliest: Int32?
+
+  init(table: [Int32], copied: [Int32], first: [Int32], count: [Int32]) {
+    self.table = table
+    self.copied = copied
+    self.first = first
+    self.count = count
+    var earliest: Int32? = nil
+    for c in first.indices where count[c] > 0 {
+      let day = first[c] >= 0 ? table[Int(first[c])] : copied[Int(-1 - first[c])]
+      earliest = Swift.min(earliest ?? day, day)
+    }
+    self.earliest = earliest
+  }
+
   /// 0: customers are numbered from 0.
   public var startIndex: Int { 0 }
   /// The number of customers.
-  public var endIndex: Int { start.count - 1 }
+  public var endIndex: Int { first.count }
   /// Customer `c`'s purchase days, ascending.
-  public subscript(c: Int) -> ArraySlice<Int32> { days[start[c]..<start[c + 1]] }
+  public subscript(c: Int) -> ArraySlice<Int32> {
+    let n = Int(count[c])
+    if first[c] >= 0 {
+      let from = Int(first[c])
+      return table[from..<(from + n)]
+    }
+    let from = Int(-1 - first[c])
+    return copied[from..<(from + n)]
+  }
+  /// Days held apart from the table (customers with refunds or leads between purchases, or
+  /// same-day purchases kept apart).
+  public var copiedCount: Int { copied.count }
 }
 
 /// The matrix exponential of `M t` for the two-state process, in closed form.
@@ -351,9 +398,16 @@ extension ActivityModel {
   /// The customers with a purchase that the EM reads: all of them, or a fixed stride through
   /// them for large bases, so that the estimate is deterministic.
   static func fitSample(_ histories: PurchaseHistories, limit: Int) -> [Int] {
-    let buyers = (0..<histories.customerCount).filter { !histories.purchaseDays[$0].isEmpty }
-    let stride = max(1, (buyers.count + limit - 1) / limit)
-    return Swift.stride(from: 0, to: buyers.count, by: stride).map { buyers[$0] }
+    // Counted, then picked, without an array of every buyer (12 MB at a million customers).
+    let counts = histories.purchaseDays.count
+    let buyers = counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+    let stride = max(1, (buyers + limit - 1) / limit)
+    var picked: [Int] = [], k = 0
+    for c in counts.indices where counts[c] > 0 {
+      if k % stride == 0 { picked.append(c) }
+      k += 1
+    }
+    return picked
   }
 
   /// Fits the mixing distribution and the wake rate to the customers with a purchase.
@@ -438,7 +492,7 @@ extension ActivityModel {
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations)
     (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
       spend: histories.revenue, squares: histories.squaredAmounts, occasions: histories.occasions,
-      customers: (0..<histories.customerCount).filter { !histories.purchaseDays[$0].isEmpty })
+      customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
     return model
   }
 

@@ -40,6 +40,33 @@ struct ReaderRoundTripTests {
   }
 
   /// Small blocks force rows to straddle block ends and parts to be split and re-checked.
+  /// The reader holds rows by customer range (65,536 customers a bucket, 32,768 rows a chunk)
+  /// and amounts as whole cents where that is exact. 70,000 customers span two buckets, the first
+  /// of them over two chunks; amounts that are not whole cents, or too large for 32-bit cents,
+  /// must come back bit for bit. The reference is the table built from the same records by a
+  /// plain sort (`TransactionTable(records:)`), which shares none of the reader's sorting.
+  @Test func rowsAcrossBucketsAndChunksComeBackExactly() throws {
+    let odd: [Double] = [0.001, 19.999, 1e-7, 123_456_789.12, 21_474_836.47, 21_474_836.48, 1.0 / 3.0, 999_999_999_999.99]
+    var records: [TransactionRecord] = []
+    var text = "customer_id,date,amount\n"
+    let start = CalendarDay(year: 2024, month: 1, day: 1)!.dayNumber
+    for k in 0..<90_000 {
+      // Customers 0 ..< 70,000 first, in order; then 20,000 second rows, out of day order for some.
+      let c = k < 70_000 ? k : (k * 7_919) % 70_000
+      let day = CalendarDay(dayNumber: start + Int32(k < 70_000 ? 100 + k % 50 : k % 90))
+      let amount = k % 1_000 == 0 ? odd[(k / 1_000) % odd.count] : Double((k * 37) % 100_000) / 100
+      records.append(TransactionRecord("c\(c)", day, amount))
+      text += "c\(c),\(day),\(amount)\n"
+    }
+    let read = try TransactionReader(options: Self.options(blockBytes: 1 << 20)).read(text: text, name: "buckets.csv").table
+    let reference = TransactionTable(records: records)
+    #expect(read.customerIDs == reference.customerIDs)
+    #expect(read.rowStart == reference.rowStart)
+    #expect(read.day == reference.day)
+    #expect(read.amount.map(\.bitPattern) == reference.amount.map(\.bitPattern))
+    #expect(read.event == reference.event)
+  }
+
   @Test(arguments: [4_096, 70_001, 300_000])
   func smallBlocksGiveTheSameTable(blockBytes: Int) throws {
     let h = try Self.history(customers: 3_000, seed: 9)
