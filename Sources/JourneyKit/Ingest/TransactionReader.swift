@@ -317,8 +317,8 @@ public struct TransactionReader: Sendable {
     var (table, merged) = TransactionTable.assemble(
       rows: stage.rows, customerCount: customerCount, customerIDs: ids, mergeSameDay: !options.keepSameDay)
     table.attributes = stage.attributes?.finish(customerCount: customerCount) ?? [:]
-    // The blocks and the sort's scratch are freed; what follows (states, models) should not sit
-    // beside their pages.
+    // The row buckets and the sort's scratch are freed; what follows (states, models) should not
+    // sit beside their pages.
     returnFreedMemory()
 
     let summary = IngestSummary(

@@ -125,12 +125,12 @@ public struct PurchaseHistories: Sendable {
     }
     // Each part numbered its copies from 0; in the joined array they follow the earlier parts'.
     var copied: [Int32] = []
-    for k in 0..<parts {
+    for (k, part) in copies.all().enumerated() {
       let offset = Int32(copied.count)
       if offset > 0 {
         for c in (n * k / parts)..<(n * (k + 1) / parts) where first[c] < 0 { first[c] -= offset }
       }
-      copied += copies.all()[k]
+      copied += part
     }
     purchaseDays = RaggedDays(table: table.day, copied: copied, first: first, count: count)
     self.occasions = occasions
