@@ -17,12 +17,12 @@ final class RowBuckets {
   final class Chunk {
     private let memory: UnsafeMutableRawPointer
     let day: UnsafeMutablePointer<Int32>
-    /// The amount in whole cents, or `notCents`: the amount is the next of `otherAmounts`.
+    /// The amount in whole cents, or `AmountColumn.notCents`: the amount is the next of `otherAmounts`.
     let cents: UnsafeMutablePointer<Int32>
     let customerLow: UnsafeMutablePointer<UInt16>
     let event: UnsafeMutablePointer<UInt8>
     var count = 0
-    /// The amounts of the rows marked `notCents`, in row order.
+    /// The amounts of the rows marked `AmountColumn.notCents`, in row order.
     var otherAmounts: [Double] = []
 
     init() {
@@ -40,18 +40,6 @@ final class RowBuckets {
   /// Per bucket, its chunks in file order; the last one is being filled.
   private(set) var buckets: [[Chunk]] = []
   private(set) var rowCount = 0
-
-  /// Marks an amount kept in `otherAmounts` (never a whole-cent amount kept inline).
-  static let notCents = Int32.min
-
-  /// The amount as whole cents, when that decodes to the same value bit for bit.
-  @inline(__always)
-  static func cents(_ amount: Double) -> Int32? {
-    let c = (amount * 100).rounded()
-    guard abs(c) < 2_000_000_000 else { return nil }
-    let whole = Int32(c)
-    return (Double(whole) / 100).bitPattern == amount.bitPattern ? whole : nil
-  }
 
   /// A bucket's open chunk as the append loop sees it: plain pointers and a count, no reference
   /// counting per row (the chunk itself is held by `buckets`).
@@ -93,10 +81,10 @@ final class RowBuckets {
         open[b].customerLow[k] = UInt16(truncatingIfNeeded: c)
         open[b].day[k] = day[r]
         open[b].event[k] = event[r]
-        if let whole = RowBuckets.cents(amount[r]) {
+        if let whole = AmountColumn.cents(amount[r]) {
           open[b].cents[k] = whole
         } else {
-          open[b].cents[k] = RowBuckets.notCents
+          open[b].cents[k] = AmountColumn.notCents
           open[b].chunk._withUnsafeGuaranteedRef { $0.otherAmounts.append(amount[r]) }
         }
         open[b].count = k + 1
@@ -147,15 +135,17 @@ extension TransactionTable {
     }
 
     // Each bucket into its own stretch of the sorted columns: the pages written are the ones
-    // the bucket frees, give or take a bucket.
+    // the bucket frees, give or take a bucket. Amounts stay in cents (the rows' own cents,
+    // never decoded) unless a quarter of them are not (`AmountColumn`).
     var next = rowStart
     var day = [Int32](unsafeUninitializedCapacity: rowCount) { _, n in n = rowCount }
-    var amount = [Double](unsafeUninitializedCapacity: rowCount) { _, n in n = rowCount }
     var event = [TransactionEvent](unsafeUninitializedCapacity: rowCount) { _, n in n = rowCount }
+    let otherCount = rows.buckets.reduce(0) { $0 + $1.reduce(0) { $0 + $1.otherAmounts.count } }
+    var amount = AmountColumn.Builder(rowCount: rowCount, inCents: otherCount <= rowCount / 4)
     day.withUnsafeMutableBufferPointer { dayOut in
-      amount.withUnsafeMutableBufferPointer { amountOut in
-        event.withUnsafeMutableBufferPointer { eventOut in
-          next.withUnsafeMutableBufferPointer { next in
+      event.withUnsafeMutableBufferPointer { eventOut in
+        next.withUnsafeMutableBufferPointer { next in
+          amount.withRows { amountOut in
             for b in rows.buckets.indices {
               let base = b << RowBuckets.customerBits
               for chunk in rows.buckets[b] {
@@ -167,11 +157,11 @@ extension TransactionTable {
                   dayOut[to] = chunk.day[r]
                   eventOut[to] = TransactionEvent(rawValue: chunk.event[r]).unsafelyUnwrapped
                   let cents = chunk.cents[r]
-                  if cents == RowBuckets.notCents {
-                    amountOut[to] = chunk.otherAmounts[other]
+                  if cents == AmountColumn.notCents {
+                    amountOut.set(to, chunk.otherAmounts[other])
                     other += 1
                   } else {
-                    amountOut[to] = Double(cents) / 100
+                    amountOut.set(to, cents: cents)
                   }
                 }
               }
@@ -187,13 +177,13 @@ extension TransactionTable {
     sortDaysWithinCustomers(rowStart: rowStart, day: &day, amount: &amount, event: &event)
     let merged = compact(rowStart: &rowStart, day: &day, amount: &amount, event: &event, mergeSameDay: mergeSameDay)
     let table = TransactionTable(
-      customerIDs: customerIDs, day: day, amount: amount, event: event, rowStart: rowStart)
+      customerIDs: customerIDs, day: day, amount: amount.finish(), event: event, rowStart: rowStart)
     return (table, merged)
   }
 
   /// Puts each customer's rows in day order (stable), where they are not already.
   private static func sortDaysWithinCustomers(
-    rowStart: [Int], day: inout [Int32], amount: inout [Double], event: inout [TransactionEvent]
+    rowStart: [Int], day: inout [Int32], amount: inout AmountColumn.Builder, event: inout [TransactionEvent]
   ) {
     // Which customers are out of order: one sequential pass. Rows of different
     // customers never compare, so a decrease at a customer's first row is fine.
@@ -217,11 +207,13 @@ extension TransactionTable {
       let hi = rowStart[c + 1]
       let order = (lo..<hi).sorted { (day[$0], $0) < (day[$1], $1) }
       let d = order.map { day[$0] }
-      let a = order.map { amount[$0] }
       let e = order.map { event[$0] }
+      amount.withRows { amount in
+        let a = order.map { amount.get($0) }
+        for k in 0..<order.count { amount.set(lo + k, a[k]) }
+      }
       for k in 0..<order.count {
         day[lo + k] = d[k]
-        amount[lo + k] = a[k]
         event[lo + k] = e[k]
       }
     }
@@ -230,14 +222,14 @@ extension TransactionTable {
   /// When asked, folds each purchase into an earlier purchase of the same customer on the same
   /// day, moving the rows after it down; returns how many were folded.
   private static func compact(
-    rowStart: inout [Int], day: inout [Int32], amount: inout [Double],
+    rowStart: inout [Int], day: inout [Int32], amount: inout AmountColumn.Builder,
     event: inout [TransactionEvent], mergeSameDay: Bool
   ) -> Int {
     let customerCount = rowStart.count - 1
     let rowCount = day.count
     var write = 0
     day.withUnsafeMutableBufferPointer { day in
-      amount.withUnsafeMutableBufferPointer { amount in
+      amount.withRows { amount in
         event.withUnsafeMutableBufferPointer { event in
           rowStart.withUnsafeMutableBufferPointer { rowStart in
             for c in 0..<customerCount {
@@ -249,7 +241,7 @@ extension TransactionTable {
               for r in lo..<hi {
                 if mergeSameDay && event[r] == .purchase {
                   if purchaseSlot >= 0 && day[r] == purchaseDay {
-                    amount[purchaseSlot] += amount[r]
+                    amount.set(purchaseSlot, amount.get(purchaseSlot) + amount.get(r))
                     continue
                   }
                   purchaseSlot = write
@@ -257,7 +249,7 @@ extension TransactionTable {
                 }
                 if write != r {
                   day[write] = day[r]
-                  amount[write] = amount[r]
+                  amount.move(r, to: write)
                   event[write] = event[r]
                 }
                 write += 1

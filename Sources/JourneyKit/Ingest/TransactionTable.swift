@@ -10,8 +10,9 @@ public struct TransactionTable: Sendable {
   public var customerIDs: [String]
   /// Per row: days since 1970-01-01 (see `CalendarDay`).
   public var day: [Int32]
-  /// Per row: the amount (negative for refunds, 0 for leads).
-  public var amount: [Double]
+  /// Per row: the amount (negative for refunds, 0 for leads), held as whole cents where that is
+  /// exact (`AmountColumn`).
+  public var amount: AmountColumn
   /// Per row: purchase, lead or refund.
   public var event: [TransactionEvent]
   /// Row offsets per customer, `customerCount + 1` entries.
@@ -24,6 +25,14 @@ public struct TransactionTable: Sendable {
   /// bytes a row would be 40 MB of every 10M-row run's peak.)
   public init(
     customerIDs: [String], day: [Int32], amount: [Double], event: [TransactionEvent],
+    rowStart: [Int], attributes: [String: CustomerAttribute] = [:]
+  ) {
+    self.init(customerIDs: customerIDs, day: day, amount: AmountColumn(amount), event: event, rowStart: rowStart, attributes: attributes)
+  }
+
+  /// A table from its columns, the amounts already in their column.
+  init(
+    customerIDs: [String], day: [Int32], amount: AmountColumn, event: [TransactionEvent],
     rowStart: [Int], attributes: [String: CustomerAttribute] = [:]
   ) {
     precondition(day.count == amount.count && amount.count == event.count, "columns differ in length")

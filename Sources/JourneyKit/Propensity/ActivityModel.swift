@@ -83,15 +83,11 @@ public struct PurchaseHistories: Sendable {
   /// Per customer: day numbers of purchase occasions (sorted, refunds and leads left out), one
   /// flat array with offsets so that a million customers are not a million allocations.
   public var purchaseDays: RaggedDays
-  /// Per customer: purchase occasions, net revenue (refunds included) and the sum of squared
-  /// purchase amounts, up to the day.
-  public var occasions: [Double]
-  /// Per customer: net revenue up to the day (refunds included).
-  public var revenue: [Double]
-  /// Per customer: sum of squared purchase amounts up to the day.
-  public var squaredAmounts: [Double]
   /// The last day read.
   public var through: CalendarDay
+  /// The table read (shared, not copied): what each customer spent is read from its rows when
+  /// asked (`spending(of:)`), instead of three columns of a million customers (37 MB of `fit`).
+  private let table: TransactionTable
 
   /// One pass over the table's rows on or before `through` (rows are in day order per customer),
   /// split by customer between the cores for large tables.
@@ -107,36 +103,18 @@ public struct PurchaseHistories: Sendable {
     // column, which the histories share rather than copy (40 MB at 10M rows). Only customers
     // whose purchases are interleaved with refunds or leads, or kept apart on one day, get a copy.
     var first = [Int32](repeating: 0, count: n), count = first
-    var occasions = [Double](repeating: 0, count: n), revenue = occasions, squaredAmounts = occasions
     let copies = Partials<[Int32]>(count: parts)
     first.withUnsafeMutableBufferPointer { first in
       count.withUnsafeMutableBufferPointer { count in
-        occasions.withUnsafeMutableBufferPointer { occasions in
-          revenue.withUnsafeMutableBufferPointer { revenue in
-            squaredAmounts.withUnsafeMutableBufferPointer { squaredAmounts in
-              let columns = HistoryColumns(first: first, count: count, occasions: occasions, revenue: revenue, squaredAmounts: squaredAmounts)
-              DispatchQueue.concurrentPerform(iterations: parts) { k in
-                copies.store(columns.fill(from: table, customers: (n * k / parts)..<(n * (k + 1) / parts), through: through.dayNumber), at: k)
-              }
-            }
-          }
+        let columns = HistoryColumns(first: first, count: count)
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+          copies.store(columns.fill(from: table, customers: (n * k / parts)..<(n * (k + 1) / parts), through: through.dayNumber), at: k)
         }
       }
     }
-    // Each part numbered its copies from 0; in the joined array they follow the earlier parts'.
-    var copied: [Int32] = []
-    for (k, part) in copies.all().enumerated() {
-      let offset = Int32(copied.count)
-      if offset > 0 {
-        for c in (n * k / parts)..<(n * (k + 1) / parts) where first[c] < 0 { first[c] -= offset }
-      }
-      copied += part
-    }
-    purchaseDays = RaggedDays(table: table.day, copied: copied, first: first, count: count)
-    self.occasions = occasions
-    self.revenue = revenue
-    self.squaredAmounts = squaredAmounts
+    purchaseDays = RaggedDays(table: table.day, copiedParts: copies.all(), partStarts: (0...parts).map { n * $0 / parts }, first: first, count: count)
     self.through = through
+    self.table = table
   }
 
   /// The columns a build of the histories writes, each part its own customers only.
@@ -144,9 +122,6 @@ public struct PurchaseHistories: Sendable {
     /// Per customer: where its days start (`RaggedDays.first`) and how many there are.
     let first: UnsafeMutableBufferPointer<Int32>
     let count: UnsafeMutableBufferPointer<Int32>
-    let occasions: UnsafeMutableBufferPointer<Double>
-    let revenue: UnsafeMutableBufferPointer<Double>
-    let squaredAmounts: UnsafeMutableBufferPointer<Double>
 
     /// Fills the columns of `customers`; returns the days of those that need a copy, which
     /// `first` numbers from 0 within this part.
@@ -158,22 +133,12 @@ public struct PurchaseHistories: Sendable {
         let rows = table.rows(of: c)
         // Whether the purchase days so far are the days of one run of rows, from `runStart`.
         var runStart = -1, inRun = true
-        for r in rows where table.day[r] <= last {
-          switch table.event[r] {
-          case .purchase:
-            if days.last != table.day[r] {
-              if runStart < 0 { runStart = r } else if r != runStart + days.count { inRun = false }
-              days.append(table.day[r])
-            } else {
-              inRun = false
-            }
-            occasions[c] += 1
-            revenue[c] += table.amount[r]
-            squaredAmounts[c] += table.amount[r] * table.amount[r]
-          case .refund:
-            revenue[c] += table.amount[r]
-          case .lead:
-            break
+        for r in rows where table.day[r] <= last && table.event[r] == .purchase {
+          if days.last != table.day[r] {
+            if runStart < 0 { runStart = r } else if r != runStart + days.count { inRun = false }
+            days.append(table.day[r])
+          } else {
+            inRun = false
           }
         }
         count[c] = Int32(days.count)
@@ -188,18 +153,38 @@ public struct PurchaseHistories: Sendable {
     }
   }
 
-  /// Histories from per-customer purchase days (tests).
+  /// Histories from per-customer purchase days, each purchase of 10 (tests).
   init(purchaseDays lists: [[Int32]], through: CalendarDay) {
-    var days: [Int32] = [], first: [Int32] = []
+    var days: [Int32] = [], rowStart = [0]
     for list in lists {
-      first.append(Int32(days.count))
       days.append(contentsOf: list.sorted())
+      rowStart.append(days.count)
     }
-    purchaseDays = RaggedDays(table: days, copied: [], first: first, count: lists.map { Int32($0.count) })
-    occasions = lists.map { Double($0.count) }
-    revenue = lists.map { Double($0.count) * 10 }
-    squaredAmounts = lists.map { Double($0.count) * 100 }
-    self.through = through
+    let table = TransactionTable(
+      customerIDs: lists.indices.map { "c\($0)" }, day: days, amount: Array(repeating: 10, count: days.count),
+      event: Array(repeating: .purchase, count: days.count), rowStart: rowStart)
+    self.init(table, through: through, parts: 1)
+  }
+
+  /// What customer `c` spent up to `through`: its purchase rows (same-day purchases kept apart
+  /// count one each), their net revenue with refunds, and the sum of their squared amounts.
+  public func spending(of c: Int) -> (occasions: Double, revenue: Double, squaredAmounts: Double) {
+    var occasions = 0.0, revenue = 0.0, squares = 0.0
+    let last = through.dayNumber
+    for r in table.rows(of: c) where table.day[r] <= last {
+      switch table.event[r] {
+      case .purchase:
+        let amount = table.amount[r]
+        occasions += 1
+        revenue += amount
+        squares += amount * amount
+      case .refund:
+        revenue += table.amount[r]
+      case .lead:
+        break
+      }
+    }
+    return (occasions, revenue, squares)
   }
 
   /// Customers read.
@@ -222,23 +207,32 @@ public struct PurchaseHistories: Sendable {
 public struct RaggedDays: RandomAccessCollection, Sendable {
   /// The table's day column.
   let table: [Int32]
-  /// Days of the customers that are not one run of rows in `table`.
-  let copied: [Int32]
-  /// Per customer: the position of its first day in `table`, or `-1 - position` in `copied`.
+  /// Per part of the customers (`partStarts`), the days of its customers that are not one run of
+  /// rows in `table`. Kept per part as the parts wrote them: joined, they were copied once more
+  /// at the top of `fit`'s memory.
+  let copiedParts: [[Int32]]
+  /// Where each part's customers start; `copiedParts.count + 1` entries.
+  let partStarts: [Int]
+  /// Per customer: the position of its first day in `table`, or `-1 - position` in its part's
+  /// copies.
   let first: [Int32]
   /// Per customer: how many days.
   let count: [Int32]
   /// The earliest day of any customer, or nil when no customer has one.
   let earliest: Int32?
 
-  init(table: [Int32], copied: [Int32], first: [Int32], count: [Int32]) {
+  init(table: [Int32], copiedParts: [[Int32]], partStarts: [Int], first: [Int32], count: [Int32]) {
+    precondition(partStarts.count == copiedParts.count + 1 && partStarts.last == first.count, "parts do not cover the customers")
     self.table = table
-    self.copied = copied
+    self.copiedParts = copiedParts
+    self.partStarts = partStarts
     self.first = first
     self.count = count
     var earliest: Int32? = nil
+    var part = 0
     for c in first.indices where count[c] > 0 {
-      let day = first[c] >= 0 ? table[Int(first[c])] : copied[Int(-1 - first[c])]
+      while c >= partStarts[part + 1] { part += 1 }
+      let day = first[c] >= 0 ? table[Int(first[c])] : copiedParts[part][Int(-1 - first[c])]
       earliest = Swift.min(earliest ?? day, day)
     }
     self.earliest = earliest
@@ -256,11 +250,13 @@ public struct RaggedDays: RandomAccessCollection, Sendable {
       return table[from..<(from + n)]
     }
     let from = Int(-1 - first[c])
-    return copied[from..<(from + n)]
+    var part = 0
+    while c >= partStarts[part + 1] { part += 1 }
+    return copiedParts[part][from..<(from + n)]
   }
   /// Days held apart from the table (customers with refunds or leads between purchases, or
   /// same-day purchases kept apart).
-  public var copiedCount: Int { copied.count }
+  public var copiedCount: Int { copiedParts.reduce(0) { $0 + $1.count } }
 }
 
 /// The matrix exponential of `M t` for the two-state process, in closed form.
@@ -491,7 +487,7 @@ extension ActivityModel {
     model.ageing = ageing > 0 ? ageing : nil
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations)
     (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
-      spend: histories.revenue, squares: histories.squaredAmounts, occasions: histories.occasions,
+      spending: histories.spending(of:),
       customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
     return model
   }
@@ -800,9 +796,11 @@ extension ActivityModel {
         out.buying[customer] = (0..<k).map { min(1, max(0, result.expectations[m, k + $0])) }
       }
     }
-    for customer in 0..<n where h.occasions[customer] > 0 {
-      if let pseudo = spendPseudoCount {
-        out.spendPerPurchase[customer] = SpendShrinkage.shrunk(spend: h.revenue[customer], occasions: h.occasions[customer], mean: spendMean, pseudoCount: pseudo)
+    if let pseudo = spendPseudoCount {
+      for customer in 0..<n {
+        let spent = h.spending(of: customer)
+        guard spent.occasions > 0 else { continue }
+        out.spendPerPurchase[customer] = SpendShrinkage.shrunk(spend: spent.revenue, occasions: spent.occasions, mean: spendMean, pseudoCount: pseudo)
       }
     }
     return out

@@ -67,7 +67,7 @@ public struct OwnHistoryWeights: Sendable {
 
     // Spend per purchase: empirical Bayes over the members' purchases.
     var spendPer = [Double](repeating: 1, count: n)
-    let (mu, pseudo) = SpendShrinkage.estimate(spend: spend, squares: spendSquares, occasions: occasions, customers: members)
+    let (mu, pseudo) = SpendShrinkage.estimate(spending: { (occasions[$0], spend[$0], spendSquares[$0]) }, customers: members)
     if let k = pseudo {
       for c in members where occasions[c] > 0 { spendPer[c] = SpendShrinkage.shrunk(spend: spend[c], occasions: occasions[c], mean: mu, pseudoCount: k) }
     }

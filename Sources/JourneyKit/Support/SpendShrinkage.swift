@@ -7,28 +7,42 @@
 /// not differ beyond noise (or fewer than 30 repeat buyers, or no positive mean to shrink toward),
 /// so everyone gets the base's mean.
 enum SpendShrinkage {
-  /// - Parameters: per customer, total spend, sum of squared purchase amounts and purchases;
-  ///   `customers` are the ones to read.
+  /// - Parameters: `spending` gives a customer's purchases, total spend and sum of squared
+  ///   purchase amounts; `customers` are the ones to read.
   static func estimate<Customers: Collection<Int>>(
-    spend: [Double], squares: [Double], occasions: [Double], customers: Customers
+    spending: (Int) -> (occasions: Double, revenue: Double, squaredAmounts: Double), customers: Customers
   ) -> (mean: Double, pseudoCount: Double?) {
-    // Passes over the customers rather than arrays of them: with a million customers, the
-    // arrays of buyers, repeaters and means were 40 MB at the top of `fit`'s memory.
-    let buyers = customers.lazy.filter { occasions[$0] > 0 }
-    let mean = buyers.reduce(0) { $0 + spend[$1] } / max(1, buyers.reduce(0) { $0 + occasions[$1] })
-    let repeaters = buyers.filter { occasions[$0] >= 2 }
-    guard repeaters.count >= 30, mean > 0 else { return (mean, nil) }
-    var within = 0.0, degrees = 0.0
-    for c in repeaters {
-      within += max(0, squares[c] - spend[c] * spend[c] / occasions[c])
-      degrees += occasions[c] - 1
+    // Two passes over the customers, each sum in customer order, rather than arrays of them:
+    // with a million customers, arrays of spend, buyers, repeaters and means were 40-80 MB at
+    // the top of `fit`'s memory.
+    var spendSum = 0.0, occasionSum = 0.0, repeaters = 0, within = 0.0, degrees = 0.0
+    var buyers = 0, meanSum = 0.0, inverseOccasions = 0.0
+    for c in customers {
+      let (occasions, spend, squares) = spending(c)
+      guard occasions > 0 else { continue }
+      buyers += 1
+      spendSum += spend
+      occasionSum += occasions
+      meanSum += spend / occasions
+      inverseOccasions += 1 / occasions
+      if occasions >= 2 {
+        repeaters += 1
+        within += max(0, squares - spend * spend / occasions)
+        degrees += occasions - 1
+      }
     }
+    let mean = spendSum / max(1, occasionSum)
+    guard repeaters >= 30, mean > 0 else { return (mean, nil) }
     within /= degrees
-    let means = buyers.map { spend[$0] / occasions[$0] }
-    let count = Double(buyers.count)
-    let grand = means.reduce(0, +) / count
-    let between = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / max(1, count - 1)
-      - within * buyers.reduce(0) { $0 + 1 / occasions[$1] } / count
+    let count = Double(buyers)
+    let grand = meanSum / count
+    var spread = 0.0
+    for c in customers {
+      let (occasions, spend, _) = spending(c)
+      guard occasions > 0 else { continue }
+      spread += (spend / occasions - grand) * (spend / occasions - grand)
+    }
+    let between = spread / max(1, count - 1) - within * inverseOccasions / count
     return (mean, between > 0 ? within / between : nil)
   }
 

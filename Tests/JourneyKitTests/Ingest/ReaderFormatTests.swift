@@ -33,7 +33,7 @@ struct ReaderFormatTests {
     let t = result.table
     #expect(t.customerIDs == Self.reference.ids, "\(name)")
     #expect(t.day == Self.reference.day, "\(name)")
-    #expect(t.amount == Self.reference.amount, "\(name)")
+    #expect(Array(t.amount) == Self.reference.amount, "\(name)")
     #expect(t.event == Self.reference.event, "\(name)")
     #expect(t.rowStart == [0, 2, 4], "\(name)")
     #expect(result.summary.rowsRead == 5 && result.summary.rowsMerged == 1, "\(name)")

@@ -67,6 +67,34 @@ struct ReaderRoundTripTests {
     #expect(read.event == reference.event)
   }
 
+  /// Same-day purchases are merged into one amount, and a sum of whole cents need not be whole
+  /// cents (0.1 + 0.2); out-of-order rows are sorted with their amounts, held as cents or not.
+  /// With `mostlyOdd`, most amounts have three decimals and the reader keeps every value as it is.
+  @Test(arguments: [false, true])
+  func mergedAndSortedAmountsComeBackExactly(mostlyOdd: Bool) throws {
+    var records: [TransactionRecord] = []
+    var text = "customer_id,date,amount\n"
+    let start = CalendarDay(year: 2024, month: 1, day: 1)!.dayNumber
+    // One in eight is not whole cents (1/3): the column stays in cents, that one kept beside it.
+    let parts: [Double] = [0.1, 0.2, 1.0 / 3.0, 19.99, 0.01, 21_474_836.46, 5, 7.5]
+    for k in 0..<6_000 {
+      let c = k % 1_500
+      // Days fall back and forth for each customer, and repeat: merges and sorts.
+      let day = CalendarDay(dayNumber: start + Int32((k / 1_500) % 2 == 0 ? 30 - k % 4 : 10 + k % 3))
+      let amount = mostlyOdd ? Double(k % 977) / 1_000 + 0.0005 : parts[k % parts.count]
+      records.append(TransactionRecord("c\(c)", day, amount))
+      text += "c\(c),\(day),\(amount)\n"
+    }
+    let read = try TransactionReader(options: Self.options(blockBytes: 4_096)).read(text: text, name: "merged.csv")
+    let reference = TransactionTable(records: records)
+    #expect(read.summary.rowsMerged > 0)
+    #expect(read.table.rowStart == reference.rowStart)
+    #expect(read.table.day == reference.day)
+    #expect(read.table.amount.map(\.bitPattern) == reference.amount.map(\.bitPattern))
+    #expect(read.table.amount.byteCount == (mostlyOdd ? 8 : 4) * read.table.rowCount
+      + (mostlyOdd ? 0 : 12 * read.table.amount.filter { AmountColumn.cents($0) == nil }.count))
+  }
+
   @Test(arguments: [4_096, 70_001, 300_000])
   func smallBlocksGiveTheSameTable(blockBytes: Int) throws {
     let h = try Self.history(customers: 3_000, seed: 9)

@@ -60,9 +60,10 @@ struct ActivityModelTests {
     #expect(Array(h.purchaseDays[a]) == [10, 40])
     #expect(h.purchaseDays[b].isEmpty)
     #expect(Array(h.purchaseDays[c]) == [20, 30])
-    #expect(h.occasions[c] == 2 && h.revenue[c] == 7 && h.squaredAmounts[c] == 25 && h.occasions[b] == 0)
+    let (cOccasions, cRevenue, cSquares) = h.spending(of: c)
+    #expect(cOccasions == 2 && cRevenue == 7 && cSquares == 25 && h.spending(of: b).occasions == 0)
     #expect(h.purchaseDays.copiedCount == 2, "a's days are copied (same-day rows, a refund between); c's are read in the table")
-    #expect(abs(h.revenue[a] - (25 - 5 + 7)) < 1e-9)
+    #expect(abs(h.spending(of: a).revenue - (25 - 5 + 7)) < 1e-9)
     #expect(h.firstDay == 10)
   }
 
@@ -77,7 +78,27 @@ struct ActivityModelTests {
     let parts = PurchaseHistories(table, through: through, parts: 3)
     #expect(whole.purchaseDays.count == 500)
     #expect(whole.purchaseDays.map(Array.init) == parts.purchaseDays.map(Array.init))
-    #expect(whole.occasions == parts.occasions && whole.revenue == parts.revenue && whole.squaredAmounts == parts.squaredAmounts)
+    #expect(whole.purchaseDays.copiedCount == parts.purchaseDays.copiedCount && whole.firstDay == parts.firstDay)
+  }
+
+  /// Each part keeps the days it copied (customers with a refund between purchases); a customer's
+  /// days are found in its own part's copies, numbered from that part's start.
+  @Test func copiedDaysAreFoundInTheirPartsCopies() {
+    var records: [TransactionRecord] = []
+    for c in 0..<9 {
+      let d = Int32(10 * c)
+      records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: d + 1), 5))
+      if c % 2 == 0 { records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: d + 2), -1, .refund)) }
+      records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: d + 3 + Int32(c)), 5))
+    }
+    let table = TransactionTable(records: records)
+    let h = PurchaseHistories(table, through: CalendarDay(dayNumber: 1_000), parts: 3)
+    // Customers 0, 2 | 4 | 6, 8 are copied, in parts 0 ..< 3, 3 ..< 6 and 6 ..< 9.
+    #expect(h.purchaseDays.copiedParts.map(\.count) == [4, 2, 4])
+    for c in 0..<9 {
+      let d = Int32(10 * c)
+      #expect(Array(h.purchaseDays[c]) == [d + 1, d + 3 + Int32(c)], "customer \(c)")
+    }
   }
 
   static func singlePoint(lambda: Double, mu: Double, omega: Double, through: Int32) -> ActivityModel {
