@@ -39,11 +39,11 @@ public struct ActivityForecast: Sendable {
     customerRevenue = customerPurchases
     for c in 0..<n where outlook.hasHistory[c] {
       for h in 0..<steps {
-        let p = outlook.purchases[c][h]
-        let r = outlook.purchases[c][h] * outlook.spendPerPurchase[c]
+        let p = outlook.purchases[c, h]
+        let r = outlook.purchases[c, h] * outlook.spendPerPurchase[c]
         purchases[h] += p
         revenue[h] += r
-        buying[h] += outlook.buying[c][h]
+        buying[h] += outlook.buying[c, h]
         customerPurchases[c] += p
         customerRevenue[c] += r
       }

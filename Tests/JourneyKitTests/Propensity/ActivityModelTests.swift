@@ -67,6 +67,22 @@ struct ActivityModelTests {
     #expect(h.firstDay == 10)
   }
 
+  /// The outlook's per-customer values live in one flat array; each customer's row must be its
+  /// own intervals, from 0, and no other customer's.
+  @Test func perCustomerSeriesRowsAreEachCustomersOwn() {
+    var series = PerCustomerSeries(customers: 3, intervals: 4)
+    for c in 0..<3 { for h in 0..<4 { series[c, h] = Double(10 * c + h) } }
+    #expect(series.count == 3)
+    let rows: [[Double]] = series.map { Array($0) }
+    let expected: [[Double]] = [[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]]
+    #expect(rows == expected)
+    #expect(series[2][0] == 20)
+    #expect(series[1][3] == 13)
+    #expect(series[1].count == 4)
+    let second: Double = series.reduce(0) { $0 + $1[1] }
+    #expect(second == 33)
+  }
+
   /// Histories read in parts (as large tables are, one part per core) are the histories read whole.
   @Test func historiesReadInPartsAreTheSame() throws {
     var g = GeneratorParameters()
