@@ -247,10 +247,14 @@ public struct Backtest: Encodable, Sendable {
           // error measured out of sample. The chain's part (leads, entrants) is independent of it:
           // its Monte Carlo offsets, read as a normal's on each side, add in quadrature, not
           // end to end (two P5s together are rarer than a P5).
-          let spread = individual.relativeError
+          // The model error is measured on a few periods only, so its part of the range is
+          // widened to Student's t on that many (OutOfSampleError.widening).
+          let error = individual.relativeError
+          let widening = error.widening()
           let spend = m.purchases[h] > 0 ? m.revenue[h] / m.purchases[h] : 0
-          func band(_ mean: Double, noise: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
-            let own = noise + spread * spread * mean * mean
+          func band(_ mean: Double, noise: Double, spread: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
+            let modelSD = widening * spread * mean
+            let own = noise + modelSD * modelSD
             let chainOffset = z < 0 ? chainBand.mean - chainBand.p5 : chainBand.p95 - chainBand.mean
             let chainSD = max(0, chainOffset) / 1.645
             let sd = (own + chainSD * chainSD).squareRoot()
@@ -258,9 +262,9 @@ public struct Backtest: Encodable, Sendable {
           }
           for (z, target) in [(-1.645, 0), (1.645, 1)] {
             let value = Measures(
-              transactions: band(m.purchases[h], noise: m.purchases[h], chain.bands[.purchases]![h], z),
-              revenue: band(m.revenue[h], noise: m.purchases[h] * spend * spend, chain.bands[.revenue]![h], z),
-              active: band(m.buying[h], noise: m.buying[h], chain.bands[.active]![h], z), churned: (target == 0 ? low : high)![h].churned)
+              transactions: band(m.purchases[h], noise: m.purchases[h], spread: error.purchases, chain.bands[.purchases]![h], z),
+              revenue: band(m.revenue[h], noise: m.purchases[h] * spend * spend, spread: error.revenue, chain.bands[.revenue]![h], z),
+              active: band(m.buying[h], noise: m.buying[h], spread: error.buying, chain.bands[.active]![h], z), churned: (target == 0 ? low : high)![h].churned)
             if target == 0 { low![h] = value } else { high![h] = value }
           }
         }
@@ -303,8 +307,9 @@ public struct Backtest: Encodable, Sendable {
     var notes = run.notes
     if let activity {
       notes.append(String(
-        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error of %.1f%% per %@",
-        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons", 100 * activity.relativeError, period.rawValue))
+        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
+        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons", period.rawValue,
+        Self.describe(activity.relativeError, period: period)))
     }
     notes.append("customers actually acquired in each holdout \(period.rawValue) enter the forecast as new; 'assumed acquisition' uses the calibration mean instead")
     if options.calibrationEnd != period.end(of: origin) {
@@ -318,6 +323,18 @@ public struct Backtest: Encodable, Sendable {
         periods: rows, totals: Totals(actual: total(actuals), predicted: total(predicted), predictedAssumedAcquisition: total(assumed)),
         accuracy: accuracy(predicted, actuals), perCustomer: perCustomer),
       baselines: baselines, stateSelection: selection, notes: notes)
+  }
+
+  /// The note's words for the model error a range adds: each measure's, and how many periods it
+  /// rests on.
+  static func describe(_ error: OutOfSampleError, period: PeriodKind) -> String {
+    let values = String(
+      format: "%.1f%% on transactions, %.1f%% on revenue, %.1f%% on active customers",
+      100 * error.purchases, 100 * error.revenue, 100 * error.buying)
+    guard let n = error.periods else { return values + " (a guess: the history is too short to measure it)" }
+    return values + String(
+      format: " (measured on %d %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@)",
+      n, period.rawValue + (n == 1 ? "" : "s"), error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom")
   }
 
   static func mean(_ rows: [Measures]) -> Measures {
@@ -403,7 +420,8 @@ struct HoldoutRun {
     // 642 -> 956 MB), so it runs after.
     return HoldoutActivity(
       forecast: individual, chainPart: chainPart,
-      relativeError: ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: model.window.firstPeriod, steps: steps))
+      relativeError: ActivityModel.outOfSampleError(
+        table, period: period, origin: origin, firstPeriod: table.dayRange.map { period.index(of: $0.lowerBound) } ?? origin, steps: steps))
   }
 
   /// Each customer's own-history weights at the calibration end.
@@ -449,8 +467,8 @@ struct HoldoutRun {
 struct HoldoutActivity {
   var forecast: ActivityForecast
   var chainPart: Forecast
-  /// The activity model's relative error per period, measured out of sample before the origin.
-  var relativeError: Double
+  /// The activity model's relative errors per period, measured out of sample before the origin.
+  var relativeError: OutOfSampleError
 }
 
 extension TransactionTable {

@@ -55,6 +55,23 @@ public enum StudentT {
     return regularizedBeta(df / (df + t * t), df / 2, 0.5)
   }
 
+  /// The value below which T ~ t(df) falls with chance `p` (0 < p < 1): the inverse of
+  /// `twoSidedP`, found by bisection (P(|T| >= t) falls as t grows).
+  public static func quantile(_ p: Double, degreesOfFreedom df: Double) -> Double {
+    precondition(p > 0 && p < 1, "a quantile needs 0 < p < 1")
+    precondition(df > 0, "degrees of freedom must be positive")
+    if p == 0.5 { return 0 }
+    let tail = 2 * min(p, 1 - p)
+    var low = 0.0, high = 1.0
+    while twoSidedP(high, degreesOfFreedom: df) > tail { high *= 2 }
+    for _ in 0..<200 where high - low > 1e-12 * high {
+      let middle = (low + high) / 2
+      if twoSidedP(middle, degreesOfFreedom: df) > tail { low = middle } else { high = middle }
+    }
+    let t = (low + high) / 2
+    return p > 0.5 ? t : -t
+  }
+
   /// I_x(a, b) by Lentz's continued fraction (Numerical Recipes, 3rd ed., 6.4), using the
   /// symmetry I_x(a, b) = 1 - I_(1-x)(b, a) where the fraction converges slowly.
   static func regularizedBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {
