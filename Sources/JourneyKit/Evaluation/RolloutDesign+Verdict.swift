@@ -218,7 +218,7 @@ extension TransactionTable {
       }
       rowStart.append(day.count)
     }
-    for (k, c) in entrants.enumerated() {
+    for c in entrants {
       for r in rows(of: c) {
         let p = period.index(of: CalendarDay(dayNumber: self.day[r]))
         let offset = self.day[r] - period.start(of: p).dayNumber

@@ -60,7 +60,9 @@ public struct OutOfSampleError: Sendable, Equatable {
   /// (Poisson: 1 / the period's count, squared relative), which ranges add on their own: purchase
   /// occasions, revenue (as the backtest counts it: every row but leads) and buying customers.
   public var purchases: Double
+  /// (see `purchases`)
   public var revenue: Double
+  /// (see `purchases`)
   public var buying: Double
   /// How many periods the errors were measured on; nil when the history was too short to
   /// measure anything and the errors are a guess.
