@@ -50,3 +50,45 @@ struct OutOfSampleErrorTests {
     #expect(ActivityModel.outOfSampleError(table, period: period, origin: first + 1, firstPeriod: first, steps: 6) == .unmeasured)
   }
 }
+
+/// The backtest's range for the customers the activity model forecasts, by its definition
+/// (README, `journey backtest`): normal around the expectation `m`, with the count noise (`m` for
+/// transactions, `m` times the squared spend per purchase for revenue) and each measure's own
+/// out-of-sample error `e`, widened to Student's t on the `n` periods it was measured on:
+/// `m + 1.645 sqrt(noise + (w e m)^2)`, `w = t(0.95; n) / z(0.95)`. A closed cohort without
+/// leads leaves the chain nothing to add.
+@Suite("Backtest ranges")
+struct BacktestRangeTests {
+  @Test func rangeIsTheDocumentedNormalWithTheWidenedModelError() throws {
+    var g = GeneratorParameters()
+    g.customers = 3_000
+    g.seed = 23
+    g.months = 12
+    g.acquisitionMonths = 3
+    g.leadShare = 0
+    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    var o = BacktestOptions(calibrationEnd: CalendarDay(year: 2023, month: 7, day: 31)!)
+    o.replicates = 50
+    o.perCustomer = false
+    let b = try Backtest.run(table, options: o)
+    #expect(b.holdout.periods.count == 5)
+    // Seven months of data: the error is measured on a third of them, 2 (t(0.95; 2) = 2.919986).
+    let period = PeriodKind.month
+    let origin = period.index(of: CalendarDay(year: 2023, month: 7, day: 31)!)
+    let e = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 6, steps: 5)
+    #expect(e.periods == 2)
+    #expect(e.purchases != e.revenue)
+    let w = 2.919986 / 1.644854
+    for row in b.holdout.periods {
+      let m = row.predicted.transactions, r = row.predicted.revenue
+      #expect(row.acquired == 0)
+      let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
+      let transactions = 1.645 * (m + (w * e.purchases * m) * (w * e.purchases * m)).squareRoot()
+      let spend = r / m
+      let revenue = 1.645 * (m * spend * spend + (w * e.revenue * r) * (w * e.revenue * r)).squareRoot()
+      #expect(abs(high.transactions - (m + transactions)) < 1e-6 * m, "\(row.label)")
+      #expect(abs(low.transactions - max(0, m - transactions)) < 1e-6 * m, "\(row.label)")
+      #expect(abs(high.revenue - (r + revenue)) < 1e-6 * r, "\(row.label)")
+    }
+  }
+}
