@@ -35,6 +35,20 @@ struct BacktestCLITests {
       let values = try #require(totals[side] as? [String: Any])
       #expect(values["transactions"] is Double && values["revenue"] is Double)
     }
+    // The share inside the range, counted here from the periods' own values and ranges.
+    let inside = try #require(holdout["inside_range"] as? [String: Any])
+    #expect(inside["periods"] as? Int == 6)
+    for key in ["transactions", "revenue", "active", "churned"] {
+      let count = periods.filter { p in
+        let a = (p["actual"] as! [String: Any])[key] as! Double
+        let low = (p["predicted_low"] as! [String: Any])[key] as! Double
+        let high = (p["predicted_high"] as! [String: Any])[key] as! Double
+        return low <= a && a <= high
+      }.count
+      #expect(inside[key] as? Int == count, "\(key)")
+    }
+    let insideTransactions = inside["transactions"] as? Int ?? -1
+    #expect(r.stdout.contains("Inside the predicted P5-P95 range (90%): transactions \(insideTransactions) of 6 months"))
     let actualTransactions = periods.reduce(0.0) { $0 + (($1["actual"] as! [String: Any])["transactions"] as! Double) }
     #expect((totals["actual"] as! [String: Any])["transactions"] as? Double == actualTransactions)
     let perCustomer = try #require(holdout["per_customer"] as? [String: Any])

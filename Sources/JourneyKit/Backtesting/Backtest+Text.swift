@@ -23,6 +23,11 @@ extension Backtest {
       ])
     }
     out.append(t.render())
+    if let c = holdout.insideRange {
+      out.append(
+        "Inside the predicted P5-P95 range (90%): transactions \(c.transactions) of \(c.periods) \(unit)s, revenue \(c.revenue), "
+          + "active \(c.active), churned \(c.churned); a range that means what it says holds about 9 in 10.")
+    }
     out.append("")
     out.append("Accuracy over the holdout (total error = predicted / actual - 1; MAPE over \(unit)s; bias = mean predicted - actual per \(unit)):")
     var a = TextTable(header: ["kpi", "actual", "predicted", "total error", "MAPE", "bias", "assumed acquisition", "run rate", "seasonal naive"])

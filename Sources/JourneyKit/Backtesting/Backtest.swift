@@ -137,6 +137,43 @@ public struct Backtest: Encodable, Sendable {
     public var accuracy: [KPIAccuracy]
     /// Per-customer accuracy and churn calibration (with `perCustomer`).
     public var perCustomer: CustomerAccuracy?
+    /// How many periods' actual values fell inside the predicted P5-P95 range, per KPI (nil
+    /// without ranges, `replicates` 0).
+    public var insideRange: RangeCoverage?
+  }
+
+  /// Per KPI, the holdout periods whose actual value lies inside the predicted P5-P95 range
+  /// (ends included): a 90% range that means what it says holds about 9 in 10.
+  public struct RangeCoverage: Codable, Sendable, Equatable {
+    /// The periods with a range.
+    public var periods: Int
+    /// Periods inside, per KPI.
+    public var transactions: Int
+    /// (see `transactions`)
+    public var revenue: Int
+    /// (see `transactions`)
+    public var active: Int
+    /// (see `transactions`)
+    public var churned: Int
+
+    /// The counts as given.
+    public init(periods: Int, transactions: Int, revenue: Int, active: Int, churned: Int) {
+      (self.periods, self.transactions, self.revenue, self.active, self.churned) = (periods, transactions, revenue, active, churned)
+    }
+
+    /// Counted over `rows`; nil when none has a range.
+    public init?(_ rows: [PeriodRow]) {
+      let ranged = rows.compactMap { r in r.predictedLow.flatMap { low in r.predictedHigh.map { (r.actual, low, $0) } } }
+      guard !ranged.isEmpty else { return nil }
+      func inside(_ measure: Measure) -> Int {
+        ranged.filter { actual, low, high in actual[measure] >= low[measure] && actual[measure] <= high[measure] }.count
+      }
+      periods = ranged.count
+      transactions = inside(.transactions)
+      revenue = inside(.revenue)
+      active = inside(.active)
+      churned = inside(.churned)
+    }
   }
 
   /// A naive aggregate forecast and its accuracy.
@@ -321,7 +358,7 @@ public struct Backtest: Encodable, Sendable {
       period: period, states: run.model.stateSpace.kind.label, stateCount: run.model.stateSpace.count,
       holdout: Holdout(
         periods: rows, totals: Totals(actual: total(actuals), predicted: total(predicted), predictedAssumedAcquisition: total(assumed)),
-        accuracy: accuracy(predicted, actuals), perCustomer: perCustomer),
+        accuracy: accuracy(predicted, actuals), perCustomer: perCustomer, insideRange: RangeCoverage(rows)),
       baselines: baselines, stateSelection: selection, notes: notes)
   }
 
