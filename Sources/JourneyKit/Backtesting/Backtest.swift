@@ -78,11 +78,21 @@ public struct Backtest: Encodable, Sendable {
 
     /// The value of one KPI.
     public subscript(_ measure: Measure) -> Double {
-      switch measure {
-      case .transactions: transactions
-      case .revenue: revenue
-      case .active: active
-      case .churned: churned
+      get {
+        switch measure {
+        case .transactions: transactions
+        case .revenue: revenue
+        case .active: active
+        case .churned: churned
+        }
+      }
+      set {
+        switch measure {
+        case .transactions: transactions = newValue
+        case .revenue: revenue = newValue
+        case .active: active = newValue
+        case .churned: churned = newValue
+        }
       }
     }
   }
@@ -307,6 +317,25 @@ public struct Backtest: Encodable, Sendable {
         }
       }
     }
+    // The chain's Monte Carlo ranges hold its process and parameter noise, not its own error: each
+    // is widened by the chain's error measured out of sample before the origin (churned always,
+    // being the chain's alone; every KPI when the chain forecasts everyone).
+    var chainError: ChainError?
+    if let l = low, let hi = high, let error = ChainError.measure(table, fit: fit, origin: origin, steps: steps) {
+      chainError = error
+      let widened: [Measure] = activity == nil ? Measure.allCases : [.churned]
+      let widening = OutOfSampleError.widening(periods: error.periods)
+      var newLow = l, newHigh = hi
+      for h in 0..<steps {
+        for kpi in widened {
+          let m = predicted[h][kpi]
+          let model = 1.645 * widening * error.relative[kpi] * m
+          newLow[h][kpi] = max(0, m - ((m - l[h][kpi]) * (m - l[h][kpi]) + model * model).squareRoot())
+          newHigh[h][kpi] = m + ((hi[h][kpi] - m) * (hi[h][kpi] - m) + model * model).squareRoot()
+        }
+      }
+      (low, high) = (newLow, newHigh)
+    }
     let rows = (0..<steps).map { h in
       PeriodRow(
         start: period.start(of: origin + 1 + h), label: period.label(of: origin + 1 + h), actual: actuals[h], predicted: predicted[h],
@@ -347,6 +376,9 @@ public struct Backtest: Encodable, Sendable {
         format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
         activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons", period.rawValue,
         Self.describe(activity.relativeError, period: period)))
+    }
+    if let chainError {
+      notes.append(chainError.describe(period: period, ownHistory: activity != nil))
     }
     notes.append("customers actually acquired in each holdout \(period.rawValue) enter the forecast as new; 'assumed acquisition' uses the calibration mean instead")
     if options.calibrationEnd != period.end(of: origin) {
@@ -497,6 +529,59 @@ struct HoldoutRun {
     }
     let (model, assignment) = try ModelFitter.fit(table, options: o, walkingOnThrough: walkingOnThrough)
     return (model, notes, assignment)
+  }
+}
+
+/// The chain's own relative error per period and KPI, measured out of sample: fitted with the
+/// same recipe up to `origin - v` and forecast over the `v` periods after with the acquisitions
+/// that happened (`v` = the holdout, at most a third of the data's periods), less the count noise.
+/// Bases over 50,000 customers are measured on a fixed-stride sample of 50,000: relative errors
+/// do not need more, and a second fit of millions would cost as much as the first.
+struct ChainError {
+  /// Per KPI: root mean square of predicted / actual - 1 less the count noise.
+  var relative: Backtest.Measures
+  /// The periods measured on.
+  var periods: Int
+
+  static let customerLimit = 50_000
+
+  static func measure(_ table: TransactionTable, fit: FitOptions, origin: Int, steps: Int) -> ChainError? {
+    let period = fit.period
+    guard let firstDay = table.dayRange?.lowerBound else { return nil }
+    let v = min(steps, (origin - period.index(of: firstDay) + 1) / 3)
+    guard v >= 1 else { return nil }
+    let sample = table.customerCount > customerLimit ? table.sampled(every: (table.customerCount + customerLimit - 1) / customerLimit) : table
+    var o = fit
+    o.activity = false
+    guard let (model, _, assignment) = try? HoldoutRun.calibrationModel(sample, fit: o, through: origin - v, walkingOnThrough: origin),
+          let after = assignment.afterWindow,
+          let forecast = try? ForecastEngine.run(model: model, options: ForecastOptions(givenAcquisitions: after.acquisitions, replicates: 0, seed: 0))
+    else { return nil }
+    let tally = WindowTally.tally(sample, space: model.stateSpace, lastPeriod: origin, windows: ((origin - v + 1)...origin).map { $0..<($0 + 1) })
+    func actual(_ term: WindowTally.Term) -> [Double] { (0..<v).map { tally.totals(window: $0)[term.rawValue] } }
+    let transactions = actual(.occasions), revenue = actual(.revenue), active = actual(.purchasing), churned = actual(.churnEvents)
+    func error(_ kpi: KPI, _ actual: [Double], _ counts: [Double]) -> Double {
+      // Nothing to score (no churn events yet in a short history): the activity model's guess.
+      OutOfSampleError.excessError(predicted: Array(forecast.expected[kpi]!.prefix(v)), actual: actual, counts: counts)
+        ?? OutOfSampleError.unmeasured.purchases
+    }
+    let scored = transactions.filter { $0 > 0 }.count
+    guard scored > 0 else { return nil }
+    return ChainError(
+      relative: Backtest.Measures(
+        transactions: error(.purchases, transactions, transactions), revenue: error(.revenue, revenue, transactions),
+        active: error(.active, active, active), churned: error(.churned, churned, churned)),
+      periods: scored)
+  }
+
+  /// The note's words.
+  func describe(period: PeriodKind, ownHistory: Bool) -> String {
+    let unit = period.rawValue + (periods == 1 ? "" : "s")
+    let widening = String(format: "%.2fx", OutOfSampleError.widening(periods: periods))
+    if ownHistory {
+      return "the churned range adds the chain's out-of-sample error of \(Format.percent(relative.churned)) per \(period.rawValue) (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t)"
+    }
+    return "the ranges add the chain's out-of-sample error per \(period.rawValue), \(Format.percent(relative.transactions)) on transactions, \(Format.percent(relative.revenue)) on revenue, \(Format.percent(relative.active)) on active customers, \(Format.percent(relative.churned)) on churned (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t)"
   }
 }
 

@@ -74,10 +74,26 @@ public struct OutOfSampleError: Sendable, Equatable {
   /// How much wider than a normal's the range's model-error part must be at `level` (two-sided):
   /// an error measured on n periods is an estimate with n degrees of freedom, and a forecast
   /// range around it follows Student's t (at 90%, 3.8 times a normal's width for one period, 1.18 times for six).
-  public func widening(level: Double = 0.9) -> Double {
+  public func widening(level: Double = 0.9) -> Double { Self.widening(periods: periods, level: level) }
+
+  /// (see `widening(level:)`) For an error measured on `periods` periods; 1 for nil (a guess).
+  public static func widening(periods: Int?, level: Double = 0.9) -> Double {
     guard let n = periods, n >= 1 else { return 1 }
     let p = (1 + level) / 2
     return StudentT.quantile(p, degreesOfFreedom: Double(n)) / Normal.quantile(p)
+  }
+
+  /// Root mean square of `predicted / actual - 1` over the periods where `actual` and `counts` are
+  /// positive, less each period's count noise (`1 / counts`, squared relative, Poisson): what is
+  /// left is the model's. Nil when no period is scored.
+  public static func excessError(predicted: [Double], actual: [Double], counts: [Double]) -> Double? {
+    let scored = actual.indices.filter { actual[$0] > 0 && counts[$0] > 0 }
+    guard !scored.isEmpty else { return nil }
+    let excess = scored.reduce(0.0) { sum, h in
+      let e = predicted[h] / actual[h] - 1
+      return sum + e * e - 1 / counts[h]
+    }
+    return max(0, excess / Double(scored.count)).squareRoot()
   }
 }
 
@@ -110,21 +126,12 @@ extension ActivityModel {
         }
       }
     }
-    // Each period's squared relative error less its count noise (1 / the count: Poisson, as the
-    // range adds it on its own), averaged over the periods with a count; what is left is the model's.
-    func rms(_ predicted: [Double], _ actual: [Double], counts: [Double]) -> Double? {
-      let scored = (0..<v).filter { actual[$0] > 0 && counts[$0] > 0 }
-      guard !scored.isEmpty else { return nil }
-      let excess = scored.reduce(0.0) { sum, h in
-        let e = predicted[h] / actual[h] - 1
-        return sum + e * e - 1 / counts[h]
-      }
-      return max(0, excess / Double(scored.count)).squareRoot()
-    }
-    guard let purchaseError = rms(forecast.purchases, purchases, counts: purchases) else { return .unmeasured }
+    // The count noise is left out: the range adds it on its own.
+    let rms = OutOfSampleError.excessError
+    guard let purchaseError = rms(forecast.purchases, purchases, purchases) else { return .unmeasured }
     return OutOfSampleError(
-      purchases: purchaseError, revenue: rms(forecast.revenue, revenue, counts: purchases) ?? purchaseError,
-      buying: rms(forecast.buying, buying, counts: buying) ?? purchaseError, periods: (0..<v).filter { purchases[$0] > 0 }.count)
+      purchases: purchaseError, revenue: rms(forecast.revenue, revenue, purchases) ?? purchaseError,
+      buying: rms(forecast.buying, buying, buying) ?? purchaseError, periods: (0..<v).filter { purchases[$0] > 0 }.count)
   }
 }
 

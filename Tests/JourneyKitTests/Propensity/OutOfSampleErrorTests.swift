@@ -109,3 +109,36 @@ struct BacktestRangeTests {
     #expect(Backtest.RangeCoverage([rows[2]]) == nil)
   }
 }
+
+/// The chain's error that widens the churned range (and every range with `--no-own-history`): a
+/// backtest of the chain alone, `v` periods before the origin on the data up to it, scored by the
+/// definition: root mean square of predicted / actual - 1 less 1 / the count (revenue: the
+/// transactions' count).
+@Suite("Chain error")
+struct ChainErrorTests {
+  @Test func isTheInnerBacktestsErrorLessTheCountNoise() throws {
+    let table = BacktestTests.small
+    let end = CalendarDay(year: 2025, month: 6, day: 30)!
+    let origin = PeriodKind.month.index(of: end)
+    let error = try #require(ChainError.measure(table, fit: FitOptions(), origin: origin, steps: 6))
+    // 30 months of data: a third is 10, so all 6 steps are measured.
+    #expect(error.periods == 6)
+    var o = BacktestOptions(calibrationEnd: CalendarDay(year: 2024, month: 12, day: 31)!)
+    o.holdoutPeriods = 6
+    o.ownHistory = false
+    o.replicates = 0
+    o.perCustomer = false
+    let inner = try Backtest.run(table.truncated(through: end), options: o)
+    func expected(_ kpi: Backtest.Measure, counts: Backtest.Measure) -> Double {
+      let terms = inner.holdout.periods.map { p in
+        let e = p.predicted[kpi] / p.actual[kpi] - 1
+        return e * e - 1 / p.actual[counts]
+      }
+      return max(0, terms.reduce(0, +) / Double(terms.count)).squareRoot()
+    }
+    for (kpi, counts) in [(Backtest.Measure.transactions, Backtest.Measure.transactions), (.revenue, .transactions), (.active, .active), (.churned, .churned)] {
+      #expect(abs(error.relative[kpi] - expected(kpi, counts: counts)) < 1e-9, "\(kpi)")
+    }
+    #expect(error.relative.churned != error.relative.active)
+  }
+}
