@@ -542,6 +542,8 @@ struct ChainError {
   var relative: Backtest.Measures
   /// The periods measured on.
   var periods: Int
+  /// No churn event happened in those periods (a short history): the churned error is a guess.
+  var churnedIsAGuess = false
 
   static let customerLimit = 50_000
 
@@ -571,13 +573,16 @@ struct ChainError {
       relative: Backtest.Measures(
         transactions: error(.purchases, transactions, transactions), revenue: error(.revenue, revenue, transactions),
         active: error(.active, active, active), churned: error(.churned, churned, churned)),
-      periods: scored)
+      periods: scored, churnedIsAGuess: !churned.contains { $0 > 0 })
   }
 
   /// The note's words.
   func describe(period: PeriodKind, ownHistory: Bool) -> String {
     let unit = period.rawValue + (periods == 1 ? "" : "s")
     let widening = String(format: "%.2fx", OutOfSampleError.widening(periods: periods))
+    if ownHistory && churnedIsAGuess {
+      return "the churned range adds a guessed error of \(Format.percent(relative.churned)) per \(period.rawValue): no customer churned in the \(periods) \(unit) before the calibration end, so there was no churn to measure the chain's error on"
+    }
     if ownHistory {
       return "the churned range adds the chain's out-of-sample error of \(Format.percent(relative.churned)) per \(period.rawValue) (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t)"
     }
