@@ -112,6 +112,7 @@ struct WarehouseCLITests {
     #expect(server.status == 0, "\(server.stderr)")
     #expect(!server.stderr.contains(Self.password))
     let file = try journey(["fit", csv, "--states", "rfm:3", "-o", path("file.json")])
+    #expect(file.status == 0, "\(file.stderr)")
     #expect(try modelWithoutSource(path("pg.json")) == modelWithoutSource(path("file.json")))
   }
 

@@ -158,8 +158,8 @@ struct EvaluationTests {
     var liftSeeds: [UInt64] = [], moveSeeds: [UInt64] = []
     for seed in UInt64(101)...120 {
       let e = try RolloutEvaluation.run(try Self.generated(seed: seed), options: options("2025-01-01"))
-      if e.lifts.contains { $0.flagged } { liftSeeds.append(seed) }
-      if e.transitions.contains { $0.flagged } { moveSeeds.append(seed) }
+      if e.lifts.contains(where: { $0.flagged }) { liftSeeds.append(seed) }
+      if e.transitions.contains(where: { $0.flagged }) { moveSeeds.append(seed) }
     }
     #expect(liftSeeds.count <= 3, "lifts flagged in seeds \(liftSeeds)")
     #expect(moveSeeds.count <= 3, "moves flagged in seeds \(moveSeeds)")

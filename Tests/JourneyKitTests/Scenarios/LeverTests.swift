@@ -48,8 +48,6 @@ struct LeverTests {
       m[i, j] = p[i, j] + e
       return m
     }
-    let e0 = equity(p)
-    let r0 = revenue(p)
     let epsilon = 1e-6
     // Every move that can be raised or lowered (0 < P < 1, out of a state that is not absorbing) is listed once.
     var eligible = Set<String>()
