@@ -107,9 +107,10 @@ public struct Backtest: Encodable, Sendable {
     public var actual: Measures
     /// The expected values of the model's forecast.
     public var predicted: Measures
-    /// The Monte Carlo P5 and P95 of the prediction (parameter and process uncertainty).
+    /// The P5 of the prediction: its parameter and process noise (Monte Carlo, or normal for the
+    /// activity model's sums) with the model's own error measured out of sample.
     public var predictedLow: Measures?
-    /// The Monte Carlo P95 of the prediction.
+    /// The P95 of the prediction (see `predictedLow`).
     public var predictedHigh: Measures?
     /// Customers actually acquired in the period and fed to the forecast.
     public var acquired: Double
