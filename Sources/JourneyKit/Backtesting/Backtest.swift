@@ -551,9 +551,9 @@ struct ChainError {
   static func measure(_ table: TransactionTable, fit: FitOptions, origin: Int, steps: Int) -> ChainError? {
     let period = fit.period
     guard let firstDay = table.dayRange?.lowerBound else { return nil }
-    let v = min(steps, (origin - period.index(of: firstDay) + 1) / 3)
+    let v = OutOfSampleError.measuredPeriods(origin: origin, firstPeriod: period.index(of: firstDay), steps: steps)
     guard v >= 1 else { return nil }
-    let sample = table.customerCount > customerLimit ? table.sampled(every: (table.customerCount + customerLimit - 1) / customerLimit) : table
+    let sample = table.sampled(atMost: customerLimit)
     var o = fit
     o.activity = false
     guard let (model, _, assignment) = try? HoldoutRun.calibrationModel(sample, fit: o, through: origin - v, walkingOnThrough: origin),
@@ -600,6 +600,12 @@ struct HoldoutActivity {
 }
 
 extension TransactionTable {
+  /// The table itself, or for more than `limit` customers a fixed-stride sample of at most
+  /// `limit` (`sampled(every:)`).
+  public func sampled(atMost limit: Int) -> TransactionTable {
+    customerCount > limit ? sampled(every: (customerCount + limit - 1) / limit) : self
+  }
+
   /// Every `stride`-th customer with all its rows: a deterministic sample.
   public func sampled(every stride: Int) -> TransactionTable {
     precondition(stride >= 1)

@@ -131,7 +131,7 @@ public struct StateSpaceSelection: Encodable, Sendable {
     }
     // Large bases: the choice reads a fixed-stride sample of customers; which segments generalise
     // does not need every customer, and the fit afterwards reads them all.
-    let table = table.customerCount > options.customerLimit ? table.sampled(every: (table.customerCount + options.customerLimit - 1) / options.customerLimit) : table
+    let table = table.sampled(atMost: options.customerLimit)
     // Standard folds need a year, and 6 periods beyond the churn threshold (left out as burn-in),
     // before their origin. Shorter histories validate on one shorter fold at the end of the
     // window (a third of it, at least one period); the choice never refuses while a fold fits.

@@ -68,6 +68,12 @@ public struct OutOfSampleError: Sendable, Equatable {
   /// measure anything and the errors are a guess.
   public var periods: Int?
 
+  /// How many periods an out-of-sample error is measured on: the forecast's `steps`, at most a
+  /// third of the periods from `firstPeriod` to `origin` (0: too short to measure).
+  public static func measuredPeriods(origin: Int, firstPeriod: Int, steps: Int) -> Int {
+    min(steps, (origin - firstPeriod + 1) / 3)
+  }
+
   /// The guess for a history too short to measure on: 10% a period.
   public static let unmeasured = OutOfSampleError(purchases: 0.1, revenue: 0.1, buying: 0.1, periods: nil)
 
@@ -102,8 +108,7 @@ extension ActivityModel {
   /// fitted on the history up to `origin - v` and scored on the `v` periods after, `v` = the
   /// forecast's steps, at most a third of the history from `firstPeriod` (at least 1 period).
   public static func outOfSampleError(_ table: TransactionTable, period: PeriodKind, origin: Int, firstPeriod: Int, steps: Int) -> OutOfSampleError {
-    let available = origin - firstPeriod + 1
-    let v = min(steps, available / 3)
+    let v = OutOfSampleError.measuredPeriods(origin: origin, firstPeriod: firstPeriod, steps: steps)
     guard v >= 1 else { return .unmeasured }
     let inner = origin - v
     let histories = PurchaseHistories(table, through: period.end(of: inner))
