@@ -102,7 +102,9 @@ struct CLITests {
     #expect(counts["customers"] as? Int == 2000)
   }
 
-  @Test(arguments: [(["--wake-rate", "abc"], "--wake-rate"), (["--regime", "cdnow"], "--regime"), (["--ageing", "x"], "--ageing")])
+  @Test(arguments: [(["--wake-rate", "abc"], "--wake-rate"), (["--regime", "cdnow"], "--regime"), (["--ageing", "x"], "--ageing"),
+    (["--purchase-seasonality", "strong"], "--purchase-seasonality"), (["--purchase-seasonality", "150%"], "--purchase-seasonality"),
+  ])
   func generateRejectsUnparsableRegimeValues(arguments: [String], flag: String) throws {
     let r = try runJourney(["generate"] + arguments + ["-o", "/tmp/never-written.csv"])
     #expect(r.status == 64)

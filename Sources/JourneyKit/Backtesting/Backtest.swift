@@ -289,6 +289,7 @@ public struct Backtest: Encodable, Sendable {
         predicted[h].transactions = m.purchases[h] + chain.expected[.purchases]![h]
         predicted[h].revenue = m.revenue[h] + chain.expected[.revenue]![h]
         predicted[h].active = m.buying[h] + chain.expected[.active]![h]
+        if let churned = m.churned { predicted[h].churned = churned.expected[h] + chain.expected[.churned]![h] }
         if chain.replicates > 0 {
           // The bought customers' totals are sums of many independent customers: normal, with the
           // count noise (Poisson purchases; revenue as purchases times the mean spend) and the model
@@ -312,19 +313,26 @@ public struct Backtest: Encodable, Sendable {
             let value = Measures(
               transactions: band(m.purchases[h], noise: m.purchases[h], spread: error.purchases, chain.bands[.purchases]![h], z),
               revenue: band(m.revenue[h], noise: m.purchases[h] * spend * spend, spread: error.revenue, chain.bands[.revenue]![h], z),
-              active: band(m.buying[h], noise: m.buying[h], spread: error.buying, chain.bands[.active]![h], z), churned: (target == 0 ? low : high)![h].churned)
+              active: band(m.buying[h], noise: m.buying[h], spread: error.buying, chain.bands[.active]![h], z),
+              // A churn event is a customer staying quiet: the model's error on it is its error on
+              // buying, carried through each period's churners (ChurnCount.buyingSensitivity).
+              churned: m.churned.map {
+                band($0.expected[h], noise: $0.variance[h], spread: error.buying * $0.buyingSensitivity(h), chain.bands[.churned]![h], z)
+              }
+                ?? (target == 0 ? low : high)![h].churned)
             if target == 0 { low![h] = value } else { high![h] = value }
           }
         }
       }
     }
     // The chain's Monte Carlo ranges hold its process and parameter noise, not its own error: each
-    // is widened by the chain's error measured out of sample before the origin (churned always,
-    // being the chain's alone; every KPI when the chain forecasts everyone).
+    // is widened by the chain's error measured out of sample before the origin, where the chain
+    // forecasts customers with a purchase: every KPI with the chain alone, churned when a custom
+    // state space keeps its own churn.
     var chainError: ChainError?
-    if let l = low, let hi = high, let error = ChainError.measure(table, fit: fit, origin: origin, steps: steps) {
+    let widened: [Measure] = activity == nil ? Measure.allCases : activity?.forecast.churned == nil ? [.churned] : []
+    if let l = low, let hi = high, !widened.isEmpty, let error = ChainError.measure(table, fit: fit, origin: origin, steps: steps) {
       chainError = error
-      let widened: [Measure] = activity == nil ? Measure.allCases : [.churned]
       let widening = OutOfSampleError.widening(periods: error.periods)
       var newLow = l, newHigh = hi
       for h in 0..<steps {
@@ -374,9 +382,10 @@ public struct Backtest: Encodable, Sendable {
     var notes = run.notes
     if let activity {
       notes.append(String(
-        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
-        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons", period.rawValue,
-        Self.describe(activity.relativeError, period: period)))
+        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
+        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons",
+        activity.forecast.churned == nil ? "" : "; churn events too, from each customer's chance of staying quiet past the churn threshold",
+        period.rawValue, Self.describe(activity.relativeError, period: period, churn: activity.forecast.churned != nil)))
     }
     if let chainError {
       notes.append(chainError.describe(period: period, ownHistory: activity != nil))
@@ -397,10 +406,11 @@ public struct Backtest: Encodable, Sendable {
 
   /// The note's words for the model error a range adds: each measure's, and how many periods it
   /// rests on.
-  static func describe(_ error: OutOfSampleError, period: PeriodKind) -> String {
-    let values = String(
+  static func describe(_ error: OutOfSampleError, period: PeriodKind, churn: Bool = false) -> String {
+    var values = String(
       format: "%.1f%% on transactions, %.1f%% on revenue, %.1f%% on active customers",
       100 * error.purchases, 100 * error.revenue, 100 * error.buying)
+    if churn { values += " (churned: the active customers' error, carried through each period's churners)" }
     guard let n = error.periods else { return values + " (a guess: the history is too short to measure it)" }
     return values + String(
       format: " (measured on %d %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@)",
@@ -477,7 +487,11 @@ struct HoldoutRun {
     let histories = PurchaseHistories(table, through: through)
     guard let activity = model.activity ?? ActivityModel.fit(histories, period: period) else { return nil }
     let steps = forecast.periods.count
-    let individual = ActivityForecast(histories, model: activity, period: period, origin: origin, steps: steps)
+    // Churn events are counted by the lifecycle's rule, which the built-in state spaces share; a
+    // custom space's churn is its own, and stays with the chain.
+    var churnAfter: Int? = model.stateSpace.rules.churnAfterPeriods
+    if case .custom = model.stateSpace.kind { churnAfter = nil }
+    let individual = ActivityForecast(histories, model: activity, period: period, origin: origin, steps: steps, churnAfter: churnAfter)
     // The chain forecasts only the customers the activity model does not: leads at the origin
     // and the entrants.
     var rest = model

@@ -12,6 +12,8 @@ public struct ActivityForecast: Sendable {
   public var revenue: [Double]
   /// Per period: expected customers of them buying at least once.
   public var buying: [Double]
+  /// Per period: their churn events under the lifecycle's churn rule (with `churnAfter`; nil without).
+  public var churned: ChurnCount?
   /// Per customer: expected purchases and revenue over all the periods (0 without history).
   public var customerPurchases: [Double]
   /// Per customer: expected revenue over all the periods (0 without history).
@@ -26,11 +28,15 @@ public struct ActivityForecast: Sendable {
   /// - Parameters:
   ///   - origin: the last period of history; the forecast covers the `steps` periods after it.
   ///   Seasons come in through the model's clock.
-  public init(_ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int) {
+  ///   - churnAfter: the state space's churn threshold (`LifecycleRules.churnAfterPeriods`) to
+  ///   count churn events by (`ChurnRule`); nil for no count.
+  public init(_ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int, churnAfter: Int? = nil) {
     let days = (1...steps).map { h in
       (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1)
     }
-    let outlook = model.outlook(histories, days: days)
+    let churn = churnAfter.map { ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: $0) }
+    let outlook = model.outlook(histories, days: days, churn: churn)
+    churned = outlook.churned
     purchases = Array(repeating: 0, count: steps)
     revenue = purchases
     buying = purchases

@@ -681,6 +681,9 @@ public struct CustomerActivityOutlook: Sendable {
   public var buying: PerCustomerSeries
   /// Per customer: expected net revenue per purchase (shrunk toward the base's mean).
   public var spendPerPurchase: [Double]
+  /// With a `ChurnRule`: the churn events of the customers with a purchase, per period of the
+  /// rule; nil without one.
+  public var churned: ChurnCount?
 
   /// Expected revenue of a customer in an interval.
   public func revenue(_ c: Int, _ interval: Int) -> Double { purchases[c, interval] * spendPerPurchase[c] }
@@ -734,11 +737,16 @@ extension ActivityModel {
   /// With `dormancyChange` (-0.2: customers fall dormant 20% less often), every grid point's
   /// dormancy rate changes by that much from the end of the history on; what is known of each
   /// customer (its posterior and its chance of being active) still comes from the rates as fitted.
-  public func outlook(_ h: PurchaseHistories, days: [(from: Int32, to: Int32)], dormancyChange: Double = 0) -> CustomerActivityOutlook {
+  ///
+  /// With `churn`, the outlook also counts the churn events the rule expects in its periods.
+  public func outlook(
+    _ h: PurchaseHistories, days: [(from: Int32, to: Int32)], dormancyChange: Double = 0, churn: ChurnRule? = nil
+  ) -> CustomerActivityOutlook {
     let next = h.through.dayNumber + 1
-    let clock = self.clock(from: h.firstDay, through: max(next, days.map(\.to).max() ?? next))
-    return outlook(h, dormancyChange: dormancyChange) { first in
-      days.map { (from: clock.days(from: next, to: $0.from, since: first), to: clock.days(from: next, to: $0.to, since: first)) }
+    let all = days + (churn?.quietSpans ?? [])
+    let clock = self.clock(from: h.firstDay, through: max(next, all.map(\.to).max() ?? next))
+    return outlook(h, dormancyChange: dormancyChange, churn: churn) { first in
+      all.map { (from: clock.days(from: next, to: $0.from, since: first), to: clock.days(from: next, to: $0.to, since: first)) }
     }
   }
 
@@ -752,11 +760,14 @@ extension ActivityModel {
 
   /// The outlook with each customer's intervals in operational days after the end of the history,
   /// `intervals(first purchase day)`; customers are taken in groups that share their intervals
-  /// (everyone without ageing, one group per first purchase day with it).
+  /// (everyone without ageing, one group per first purchase day with it). With `churn`, the last
+  /// intervals are its `quietSpans`, read for the churn count and not kept per customer.
   ///
   /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
   /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.
-  func outlook(_ h: PurchaseHistories, dormancyChange: Double, intervals: (Int32) -> [(from: Double, to: Double)]) -> CustomerActivityOutlook {
+  func outlook(
+    _ h: PurchaseHistories, dormancyChange: Double, churn: ChurnRule? = nil, intervals: (Int32) -> [(from: Double, to: Double)]
+  ) -> CustomerActivityOutlook {
     let n = h.customerCount
     let aged = (ageing ?? 0) > 0
     let clock = self.clock(from: h.firstDay, through: h.through.dayNumber + 1)
@@ -776,7 +787,8 @@ extension ActivityModel {
     let grid = support.count
     let tables = ActivityTables(self, gapLengths: lengths, points: support)
     let logWeights = support.map { Foundation.log(weights[$0]) }
-    let k = intervals(h.firstDay).count
+    let quietSpans = churn?.quietSpans.count ?? 0
+    let k = intervals(h.firstDay).count - quietSpans
     var out = CustomerActivityOutlook(
       hasHistory: h.purchaseDays.map { !$0.isEmpty }, activeProbability: Array(repeating: 0, count: n),
       purchases: PerCustomerSeries(customers: n, intervals: k), buying: PerCustomerSeries(customers: n, intervals: k),
@@ -785,21 +797,24 @@ extension ActivityModel {
     // on one OpenBLAS thread (they are small, and the cores are busy with the other blocks).
     let block = 2_048
     let sortedGroups = groups.sorted(by: { $0.key < $1.key })
-    var tablesOfGroup: [Int32: Matrix] = [:]
+    var tablesOfGroup: [Int32: (expectations: Matrix, quiet: Matrix?)] = [:]
     var blocks: [(key: Int32, members: ArraySlice<Int>)] = []
     for (key, customers) in sortedGroups {
-      tablesOfGroup[key] = outlookTables(intervals(key), dormancyChange: dormancyChange, points: support)
+      let all = intervals(key)
+      tablesOfGroup[key] = (
+        outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support),
+        churn == nil ? nil : quietTables(Array(all.suffix(quietSpans)), dormancyChange: dormancyChange, points: support))
       for first in Swift.stride(from: 0, to: customers.count, by: block) {
         blocks.append((key, customers[first..<min(customers.count, first + block)]))
       }
     }
     let through = h.through.dayNumber + 1
-    let results = Partials<(active: [Double], expectations: Matrix)>(count: blocks.count)
+    let results = Partials<(active: [Double], expectations: Matrix, churned: ChurnCount?)>(count: blocks.count)
     let work = blocks, tablesByGroup = tablesOfGroup
     BLASThreads.oneEach {
       DispatchQueue.concurrentPerform(iterations: work.count) { item in
         let (key, members) = work[item]
-        let table = tablesByGroup[key]!
+        let (table, quietTable) = tablesByGroup[key]!
         var row = [Double](repeating: 0, count: grid)
         // Per customer: the posterior over the support, then the same times the chance of being
         // active at the end; one product with the stacked tables gives purchases and buying.
@@ -826,9 +841,31 @@ extension ActivityModel {
           }
           activeProbabilities[m] = activeProbability
         }
-        results.store((activeProbabilities, posteriors * table), at: item)
+        // Churn events are summed here, block by block: each customer's chances of staying quiet
+        // are read once and not kept.
+        var churned: ChurnCount?
+        if let churn, let quietTable {
+          churned = ChurnCount(steps: churn.steps)
+          // Without churns after a purchase in the horizon, a customer needs at most one span's
+          // chance (most, long churned or buying recently, none), read off its posterior alone;
+          // with them, every customer needs several, and one product gives them all.
+          let all = churn.laterChurns.isEmpty ? nil : posteriors * quietTable
+          for (m, customer) in members.enumerated() {
+            churn.count(lastPurchase: h.purchaseDays[customer].last!, into: &churned!) { span in
+              var q = 0.0
+              if let all {
+                q = all[m, span]
+              } else {
+                for g in 0..<(2 * grid) { q += posteriors[m, g] * quietTable[g, span] }
+              }
+              return min(1, max(0, q))
+            }
+          }
+        }
+        results.store((activeProbabilities, posteriors * table, churned), at: item)
       }
     }
+    var churned = churn.map { ChurnCount(steps: $0.steps) }
     for (item, result) in results.all().enumerated() {
       for (m, customer) in blocks[item].members.enumerated() {
         out.activeProbability[customer] = result.active[m]
@@ -837,7 +874,9 @@ extension ActivityModel {
           out.buying[customer, h] = min(1, max(0, result.expectations[m, k + h]))
         }
       }
+      if let part = result.churned { churned!.add(part) }
     }
+    out.churned = churned
     if let pseudo = spendPseudoCount {
       for customer in 0..<n {
         let spent = h.spending(of: customer)
@@ -865,13 +904,40 @@ extension ActivityModel {
         let decay = (Foundation.exp(-r * interval.from) - Foundation.exp(-r * interval.to)) / r
         stacked[j, i] = lambda * pi * length - lambda * pi * decay
         stacked[grid + j, i] = lambda * decay
-        let q = e.quiet(length), atStart = Foundation.exp(-r * interval.from)
-        // buying = 1 - qD - (qA - qD) P(active at from),  P(active at from) = pi + (v - pi) atStart
-        stacked[j, k + i] = 1 - q.fromDormant - (q.fromActive - q.fromDormant) * pi * (1 - atStart)
-        stacked[grid + j, k + i] = -(q.fromActive - q.fromDormant) * atStart
+        let quiet = Self.quietCoefficients(e, r: r, pi: pi, interval)
+        stacked[j, k + i] = 1 - quiet.p
+        stacked[grid + j, k + i] = -quiet.pv
       }
     }
     return stacked
+  }
+
+  /// Per grid point of `points` and interval: P(no purchase in it) = E + F v, stacked [E; F] for a
+  /// posterior row [p, p v] (`quietCoefficients`).
+  private func quietTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double, points: [Int]) -> Matrix {
+    let grid = points.count
+    var stacked = Matrix(rowCount: 2 * grid, columnCount: intervals.count)
+    for (j, g) in points.enumerated() {
+      let (lambda, fittedMu) = rates(ofGridPoint: g)
+      let mu = fittedMu * (1 + dormancyChange)
+      let r = mu + wakeRate, pi = wakeRate / r
+      let e = TwoStateExponential(lambda: lambda, mu: mu, omega: wakeRate)
+      for (i, interval) in intervals.enumerated() {
+        let quiet = Self.quietCoefficients(e, r: r, pi: pi, interval)
+        stacked[j, i] = quiet.p
+        stacked[grid + j, i] = quiet.pv
+      }
+    }
+    return stacked
+  }
+
+  /// P(no purchase in an interval) = qD + (qA - qD) P(active at its start), with
+  /// P(active at from) = pi + (v - pi) e^(-r from): its part without `v` and its factor of `v`.
+  private static func quietCoefficients(
+    _ e: TwoStateExponential, r: Double, pi: Double, _ interval: (from: Double, to: Double)
+  ) -> (p: Double, pv: Double) {
+    let q = e.quiet(interval.to - interval.from), atStart = Foundation.exp(-r * interval.from)
+    return (q.fromDormant + (q.fromActive - q.fromDormant) * pi * (1 - atStart), (q.fromActive - q.fromDormant) * atStart)
   }
 }
 

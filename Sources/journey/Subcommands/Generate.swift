@@ -53,6 +53,9 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Gamma shape of the customers' purchase rates; smaller is more heterogeneous (default: 1.5; 0.5 with --regime real).")
     var purchaseRateShape: Double?
 
+    @Option(parsing: .unconditional, help: "Relative amplitude of the purchase seasonality, peak in December, e.g. 20% (0% for none).")
+    var purchaseSeasonality: String = "20%"
+
     @Option(parsing: .unconditional, help: "Closed cohort: acquisitions only in the first N months of the span (default: 0, every month; 3 with --regime real).")
     var acquisitionMonths: Int?
 
@@ -121,6 +124,7 @@ extension JourneyCommand {
       p.start = try day(start, flag: "start")
       p.launch = try launch.map { try day($0, flag: "launch") }
       p.acquisitionTrendPerYear = try change(acquisitionTrend, flag: "acquisition-trend")
+      p.purchaseSeasonality = try change(purchaseSeasonality, flag: "purchase-seasonality")
       p.launchChurn = try change(launchChurn, flag: "launch-churn")
       p.launchConversion = try change(launchConversion, flag: "launch-conversion")
       p.launchFrequency = try change(launchFrequency, flag: "launch-frequency")

@@ -52,8 +52,11 @@ struct TransactionSummaryTests {
     o.period = period
     o.activity = states == "lifecycle" && period == .month
     if states == "lifecycle" || states == "value" { o.splitBy = "channel" }
-    let fromRows = try ModelFitter.fit(raw, options: o).json()
-    let fromSummary = try ModelFitter.fit(summary, options: o).json()
+    // Both fits on one BLAS thread: tests running beside this one switch OpenBLAS's thread count
+    // (`BLASThreads.oneEach`), and a product summed in another order differs in its last digit.
+    let (fromRows, fromSummary) = try BLASThreads.oneEach {
+      (try ModelFitter.fit(raw, options: o).json(), try ModelFitter.fit(summary, options: o).json())
+    }
     #expect(fromRows == fromSummary, "\(states) \(period)")
   }
 

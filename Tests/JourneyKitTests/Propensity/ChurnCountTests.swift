@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import JourneyKit
+
+/// The activity model's count of churn events (`ChurnRule`, `ChurnCount`), against paths of the
+/// model's own process with the churn rule applied to them by its definition.
+@Suite("Churn count")
+struct ChurnCountTests {
+  /// Customers with a purchase on these days of the 12 months before the origin (2024-01 .. 2024-12).
+  static let purchaseMonths: [[(month: Int, day: Int)]] = [
+    [(1, 5), (2, 10), (3, 3)],  // quiet since March: churns in the first holdout months or buys
+    [(4, 20), (9, 1)],
+    [(2, 2), (6, 14), (11, 30)],
+    [(12, 28)],  // first and last purchase in the origin month
+  ]
+
+  /// Churn after `quiet` periods, by its definition on purchase periods (`lifecycleIndex`: quiet
+  /// for more than `quiet` periods since the last purchase): per step after the origin, whether
+  /// the customer churned in it.
+  static func churnSteps(buyingPeriods: [Int], origin: Int, steps: Int, quiet: Int) -> [Int] {
+    var out: [Int] = []
+    for (i, p) in buyingPeriods.enumerated() {
+      let churn = p + quiet + 1
+      let next = i + 1 < buyingPeriods.count ? buyingPeriods[i + 1] : Int.max
+      if churn < next && churn > origin && churn <= origin + steps { out.append(churn - origin - 1) }
+    }
+    return out
+  }
+
+  /// A defect in the spans, the step a customer's churn falls in, or the later churns' difference
+  /// (a purchase after the origin, then quiet) makes the means differ; a wrong variance makes the
+  /// spread of the simulated counts differ.
+  @Test(arguments: [2, 4])
+  func churnCountMatchesPathsOfTheProcess(quiet: Int) {
+    let period = PeriodKind.month
+    let origin = period.index(of: CalendarDay(year: 2024, month: 12, day: 1)!)
+    let steps = 9
+    let days = Self.purchaseMonths.map { list in list.map { CalendarDay(year: 2024, month: $0.month, day: $0.day)!.dayNumber } }
+    let through = period.end(of: origin).dayNumber
+    let h = PurchaseHistories(purchaseDays: days, through: CalendarDay(dayNumber: through))
+    let lambda = 0.05, mu = 0.02, omega = 0.004
+    let model = ActivityModelTests.singlePoint(lambda: lambda, mu: mu, omega: omega, through: through)
+    let rule = ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: quiet)
+    let months = (1...steps).map { (from: period.start(of: origin + $0).dayNumber, to: period.end(of: origin + $0).dayNumber + 1) }
+    let outlook = model.outlook(h, days: months, churn: rule)
+    let count = try! #require(outlook.churned)
+
+    // Paths: each customer starts active with the outlook's chance, then the two-state process.
+    var rng = RandomSource(seed: 11)
+    let paths = 100_000
+    let next = Double(through + 1), end = Double(period.end(of: origin + steps).dayNumber + 1)
+    var sums = [Double](repeating: 0, count: steps), squares = sums
+    for _ in 0..<paths {
+      var counts = [Double](repeating: 0, count: steps)
+      for (c, list) in days.enumerated() {
+        var periods = [period.index(of: CalendarDay(dayNumber: list.last!))]
+        var active = rng.uniform() < outlook.activeProbability[c]
+        var t = next
+        while true {
+          let rate = active ? lambda + mu : omega
+          t += rng.exponential() / rate
+          if t >= end { break }
+          if !active {
+            // Waking is the model's return to buying, not a purchase.
+            active = true
+          } else if rng.uniform() < lambda / (lambda + mu) {
+            let p = period.index(of: CalendarDay(dayNumber: Int32(t)))
+            if p != periods.last { periods.append(p) }
+          } else {
+            active = false
+          }
+        }
+        for s in Self.churnSteps(buyingPeriods: periods, origin: origin, steps: steps, quiet: quiet) { counts[s] += 1 }
+      }
+      for s in 0..<steps {
+        sums[s] += counts[s]
+        squares[s] += counts[s] * counts[s]
+      }
+    }
+    var later = false
+    for s in 0..<steps {
+      let mean = sums[s] / Double(paths), variance = squares[s] / Double(paths) - mean * mean
+      let se = (variance / Double(paths)).squareRoot()
+      #expect(abs(count.expected[s] - mean) < 4 * se + 1e-9, "step \(s + 1): \(count.expected[s]) against \(mean) from paths")
+      #expect(abs(count.variance[s] - variance) < 0.03 * max(variance, 0.01), "step \(s + 1): variance \(count.variance[s]) against \(variance)")
+      later = later || s + 1 > quiet + 1 && mean > 0.01
+    }
+    // The later churns (after a purchase in the holdout) are exercised.
+    #expect(later)
+  }
+
+  /// Worked by hand: one customer, quiet since a month `quiet` months before the origin's, churns
+  /// in the first month after the origin exactly when it buys nothing in it; its chance of
+  /// buying, 1 - q, moves its churn by -(1 - q) per unit, relative (1 - q) / q.
+  @Test func sensitivityOfASettledChurnIsItsChanceOfBuyingOverItsChanceOfChurning() {
+    let period = PeriodKind.month
+    let origin = period.index(of: CalendarDay(year: 2024, month: 12, day: 1)!)
+    let through = period.end(of: origin).dayNumber
+    let last = period.start(of: origin - 2).dayNumber + 9
+    let h = PurchaseHistories(purchaseDays: [[last - 40, last]], through: CalendarDay(dayNumber: through))
+    let model = ActivityModelTests.singlePoint(lambda: 0.05, mu: 0.02, omega: 0, through: through)
+    let rule = ChurnRule(period: period, origin: origin, steps: 3, quietPeriods: 2)
+    let january = (from: period.start(of: origin + 1).dayNumber, to: period.end(of: origin + 1).dayNumber + 1)
+    let outlook = model.outlook(h, days: [january], churn: rule)
+    let count = try! #require(outlook.churned)
+    // Pareto/NBD: P(no purchase in s days) = 1 - v + v (e^-(l+m)s + m/(l+m) (1 - e^-(l+m)s)).
+    let v = outlook.activeProbability[0], s = 31.0, e = Foundation.exp(-0.07 * s)
+    let q = 1 - v + v * (e + 0.02 / 0.07 * (1 - e))
+    #expect(abs(count.expected[0] - q) < 1e-9)
+    #expect(count.expected[1] == 0 && count.expected[2] == 0)
+    #expect(abs(count.variance[0] - q * (1 - q)) < 1e-9)
+    #expect(abs(count.buyingSensitivity(0) - (1 - q) / q) < 1e-9)
+  }
+}
+
+extension ChurnCountTests {
+  /// The rule the count and the paths above apply is the state machine's: on a generated history
+  /// without leads (whose churn is the chain's), the churn events `backtest` tallies from the
+  /// lifecycle states are, step by step, those the rule finds in the purchase days.
+  @Test func ruleIsTheLifecycleStatesChurn() throws {
+    var g = GeneratorParameters()
+    g.customers = 3_000
+    g.months = 24
+    g.leadShare = 0
+    g.seed = 5
+    let table = try TransactionTable(history: SyntheticHistoryGenerator.generate(g))
+    let period = PeriodKind.month
+    var o = BacktestOptions(calibrationEnd: CalendarDay(year: 2024, month: 3, day: 31)!)
+    o.holdoutPeriods = 9
+    o.perCustomer = false
+    o.replicates = 0
+    o.fit.stateSpace = .lifecycle
+    let b = try Backtest.run(table, options: o)
+    let origin = period.index(of: CalendarDay(year: 2024, month: 3, day: 1)!)
+    let quiet = LifecycleRules.defaults(for: period).churnAfterPeriods
+    let h = PurchaseHistories(table, through: period.end(of: origin + 9))
+    var byRule = [Double](repeating: 0, count: 9)
+    for days in h.purchaseDays where !days.isEmpty {
+      var periods: [Int] = []
+      for d in days where periods.last != period.index(of: CalendarDay(dayNumber: d)) { periods.append(period.index(of: CalendarDay(dayNumber: d))) }
+      for s in Self.churnSteps(buyingPeriods: periods, origin: origin, steps: 9, quiet: quiet) { byRule[s] += 1 }
+    }
+    #expect(b.holdout.periods.map(\.actual.churned) == byRule)
+    #expect(byRule.reduce(0, +) > 100)
+  }
+}
