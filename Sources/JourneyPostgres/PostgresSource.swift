@@ -108,7 +108,7 @@ public struct PostgresSource: Sendable {
             let s = Int(scores.states[c])
             binds.append(scores.customerIDs[c])
             binds.append(scores.stateNames[s])
-            binds.append(scores.outlook.churnWithinHorizon[s])
+            binds.append(scores.churnProbability(c))
             binds.append(e.purchases)
             binds.append(e.revenue)
             binds.append(e.lifetimeValue)

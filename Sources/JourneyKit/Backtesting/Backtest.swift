@@ -374,7 +374,8 @@ public struct Backtest: Encodable, Sendable {
       let (accuracy, customerBaselines) = CustomerAccuracy.measure(
         history: history, startState: run.startStates, endState: run.endStates, space: run.model.stateSpace,
         outlook: HorizonOutlook(model: run.model, steps: steps),
-        individual: activity.map { ($0.forecast.customerPurchases, $0.forecast.customerRevenue) }, holdoutPeriods: steps, runRatePeriods: k)
+        individual: activity.map { ($0.forecast.customerPurchases, $0.forecast.customerRevenue) },
+        individualChurn: activity?.forecast.customerChurnedAtEnd, holdoutPeriods: steps, runRatePeriods: k)
       perCustomer = accuracy
       baselines.perCustomer = customerBaselines
     }

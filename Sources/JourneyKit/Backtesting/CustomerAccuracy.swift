@@ -145,7 +145,7 @@ extension CustomerAccuracy {
   static func measure(
     history h: CustomerHistory, startState: [Int32], endState: [Int32], space: StateSpace, outlook: HorizonOutlook,
     weights: OwnHistoryWeights? = nil, individual: (purchases: [Double], revenue: [Double])? = nil,
-    holdoutPeriods: Int, runRatePeriods: Int
+    individualChurn: [Double]? = nil, holdoutPeriods: Int, runRatePeriods: Int
   ) -> (CustomerAccuracy, CustomerBaselines) {
     var actual: [Double] = [], predicted: [Double] = [], stateOnly: [Double] = [], runRate: [Double] = []
     var actualRevenue: [Double] = [], predictedRevenue: [Double] = []
@@ -169,7 +169,7 @@ extension CustomerAccuracy {
       predictedRevenue.append(individual?.revenue[c] ?? outlook.revenue[state] * (weights?.revenue[c] ?? 1))
       repeats.append(Int(h.calibrationOccasions[c]) - 1)
       if stages[state] != .churned {
-        churnPredicted.append(outlook.churnedAtEnd[state])
+        churnPredicted.append(individualChurn?[c] ?? outlook.churnedAtEnd[state])
         let end = endState[c]
         churnObserved.append(end >= 0 && stages[Int(end)] == .churned ? 1 : 0)
       }

@@ -14,6 +14,9 @@ public struct ActivityForecast: Sendable {
   public var buying: [Double]
   /// Per period: their churn events under the lifecycle's churn rule (with `churnAfter`; nil without).
   public var churned: ChurnCount?
+  /// Per customer: the chance of being churned at the end of the forecast under the same rule (0
+  /// without history; nil without `churnAfter`).
+  public var customerChurnedAtEnd: [Double]?
   /// Per customer: expected purchases and revenue over all the periods (0 without history).
   public var customerPurchases: [Double]
   /// Per customer: expected revenue over all the periods (0 without history).
@@ -29,14 +32,20 @@ public struct ActivityForecast: Sendable {
   ///   - origin: the last period of history; the forecast covers the `steps` periods after it.
   ///   Seasons come in through the model's clock.
   ///   - churnAfter: the state space's churn threshold (`LifecycleRules.churnAfterPeriods`) to
-  ///   count churn events by (`ChurnRule`); nil for no count.
-  public init(_ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int, churnAfter: Int? = nil) {
+  ///   read churn by (`ChurnRule`); nil for none.
+  ///   - countsChurnEvents: with `churnAfter`, whether the churn events per period are counted
+  ///   too, or only each customer's chance of being churned at the end.
+  public init(
+    _ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int, churnAfter: Int? = nil,
+    countsChurnEvents: Bool = true
+  ) {
     let days = (1...steps).map { h in
       (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1)
     }
-    let churn = churnAfter.map { ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: $0) }
+    let churn = churnAfter.map { ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: $0, countsEvents: countsChurnEvents) }
     let outlook = model.outlook(histories, days: days, churn: churn)
-    churned = outlook.churned
+    churned = countsChurnEvents ? outlook.churned : nil
+    customerChurnedAtEnd = outlook.churnedAtEnd
     purchases = Array(repeating: 0, count: steps)
     revenue = purchases
     buying = purchases

@@ -684,6 +684,9 @@ public struct CustomerActivityOutlook: Sendable {
   /// With a `ChurnRule`: the churn events of the customers with a purchase, per period of the
   /// rule; nil without one.
   public var churned: ChurnCount?
+  /// With a `ChurnRule`: per customer, the chance of being churned at the end of the rule's
+  /// horizon (`ChurnRule.churnedAtEnd`; 0 without a purchase); nil without one.
+  public var churnedAtEnd: [Double]?
 
   /// Expected revenue of a customer in an interval.
   public func revenue(_ c: Int, _ interval: Int) -> Double { purchases[c, interval] * spendPerPurchase[c] }
@@ -809,7 +812,7 @@ extension ActivityModel {
       }
     }
     let through = h.through.dayNumber + 1
-    let results = Partials<(active: [Double], expectations: Matrix, churned: ChurnCount?)>(count: blocks.count)
+    let results = Partials<(active: [Double], expectations: Matrix, churned: ChurnCount?, atEnd: [Double])>(count: blocks.count)
     let work = blocks, tablesByGroup = tablesOfGroup
     BLASThreads.oneEach {
       DispatchQueue.concurrentPerform(iterations: work.count) { item in
@@ -844,39 +847,36 @@ extension ActivityModel {
         // Churn events are summed here, block by block: each customer's chances of staying quiet
         // are read once and not kept.
         var churned: ChurnCount?
+        var atEnd: [Double] = []
         if let churn, let quietTable {
           churned = ChurnCount(steps: churn.steps)
-          // Without churns after a purchase in the horizon, a customer needs at most one span's
-          // chance (most, long churned or buying recently, none), read off its posterior alone;
-          // with them, every customer needs several, and one product gives them all.
-          let all = churn.laterChurns.isEmpty ? nil : posteriors * quietTable
+          let quietChances = posteriors * quietTable
           for (m, customer) in members.enumerated() {
-            churn.count(lastPurchase: h.purchaseDays[customer].last!, into: &churned!) { span in
-              var q = 0.0
-              if let all {
-                q = all[m, span]
-              } else {
-                for g in 0..<(2 * grid) { q += posteriors[m, g] * quietTable[g, span] }
-              }
-              return min(1, max(0, q))
-            }
+            func quiet(_ span: Int) -> Double { min(1, max(0, quietChances[m, span])) }
+            let last = h.purchaseDays[customer].last!
+            churn.count(lastPurchase: last, into: &churned!, quiet: quiet)
+            atEnd.append(churn.churnedAtEnd(lastPurchase: last, quiet: quiet))
           }
         }
-        results.store((activeProbabilities, posteriors * table, churned), at: item)
+        results.store((activeProbabilities, posteriors * table, churned, atEnd), at: item)
       }
     }
     var churned = churn.map { ChurnCount(steps: $0.steps) }
+    var churnedAtEnd = [Double](repeating: 0, count: churn == nil ? 0 : n)
     for (item, result) in results.all().enumerated() {
+      let (active, expectations, atEnd) = (result.active, result.expectations, result.atEnd)
       for (m, customer) in blocks[item].members.enumerated() {
-        out.activeProbability[customer] = result.active[m]
+        out.activeProbability[customer] = active[m]
+        if !atEnd.isEmpty { churnedAtEnd[customer] = atEnd[m] }
         for h in 0..<k {
-          out.purchases[customer, h] = max(0, result.expectations[m, h])
-          out.buying[customer, h] = min(1, max(0, result.expectations[m, k + h]))
+          out.purchases[customer, h] = max(0, expectations[m, h])
+          out.buying[customer, h] = min(1, max(0, expectations[m, k + h]))
         }
       }
-      if let part = result.churned { churned!.add(part) }
+      if let part = result.churned { churned?.add(part) }
     }
     out.churned = churned
+    out.churnedAtEnd = churn == nil ? nil : churnedAtEnd
     if let pseudo = spendPseudoCount {
       for customer in 0..<n {
         let spent = h.spending(of: customer)

@@ -23,13 +23,16 @@ public struct ChurnRule: Sendable {
   public let steps: Int
   /// Quiet periods after which the next one churns.
   public let quietPeriods: Int
+  /// Whether the churn events per step are counted (`ChurnCount`); without, only each customer's
+  /// chance of being churned at the end is read (`score`), which needs one span, not dozens.
+  public let countsEvents: Bool
 
   /// - Parameters:
   ///   - quietPeriods: `LifecycleRules.churnAfterPeriods` of the state space.
-  public init(period: PeriodKind, origin: Int, steps: Int, quietPeriods: Int) {
-    (self.period, self.origin, self.steps, self.quietPeriods) = (period, origin, steps, quietPeriods)
+  public init(period: PeriodKind, origin: Int, steps: Int, quietPeriods: Int, countsEvents: Bool = true) {
+    (self.period, self.origin, self.steps, self.quietPeriods, self.countsEvents) = (period, origin, steps, quietPeriods, countsEvents)
     let first = quietPeriods + 2
-    laterChurns = first <= steps ? (first...steps).map { (step: $0, purchase: $0 - quietPeriods - 1) } : []
+    laterChurns = countsEvents && first <= steps ? (first...steps).map { (step: $0, purchase: $0 - quietPeriods - 1) } : []
   }
 
   /// The steps whose churn can follow a purchase made after the origin, each with that purchase's step.
@@ -37,20 +40,32 @@ public struct ChurnRule: Sendable {
 
   /// Calendar spans (day numbers `from ..< to`) whose chance of no purchase the count reads: per
   /// step `t`, from the origin to the end of `t`; then per later churn, from the end and from the
-  /// start of its purchase step to the end of its step.
+  /// start of its purchase step to the end of its step; last, the `quietPeriods + 1` periods that
+  /// end the horizon (or all of it when shorter), for `churnedAtEnd`.
   var quietSpans: [(from: Int32, to: Int32)] {
     let next = period.start(of: origin + 1).dayNumber
     func end(_ step: Int) -> Int32 { period.end(of: origin + step).dayNumber + 1 }
-    let fromOrigin = (0..<steps).map { (from: next, to: end($0 + 1)) }
+    let fromOrigin = countsEvents ? (0..<steps).map { (from: next, to: end($0 + 1)) } : []
     let later = laterChurns.flatMap { c in
       [(from: end(c.purchase), to: end(c.step)), (from: period.start(of: origin + c.purchase).dayNumber, to: end(c.step))]
     }
-    return fromOrigin + later
+    let lastQuiet = period.start(of: origin + max(1, steps - quietPeriods)).dayNumber
+    return fromOrigin + later + [(from: lastQuiet, to: end(steps))]
+  }
+
+  /// A customer's chance of being churned at the end of the horizon: its last purchase is at
+  /// least `quietPeriods + 1` periods before the horizon's last period, so one up to the origin
+  /// must be that old, and none may follow in the periods that end the horizon.
+  func churnedAtEnd(lastPurchase: Int32, quiet: (Int) -> Double) -> Double {
+    let last = period.index(of: CalendarDay(dayNumber: lastPurchase))
+    guard last <= origin + steps - quietPeriods - 1 else { return 0 }
+    return quiet(countsEvents ? steps + 2 * laterChurns.count : 0)
   }
 
   /// Adds one customer's churn events per step to `count`, given its last purchase day up to the
   /// origin and its chance of no purchase in each of `quietSpans` (by index).
   func count(lastPurchase: Int32, into count: inout ChurnCount, quiet: (Int) -> Double) {
+    guard countsEvents else { return }
     let last = period.index(of: CalendarDay(dayNumber: lastPurchase))
     let t = last + quietPeriods + 1 - origin
     if t >= 1 && t <= steps {

@@ -101,8 +101,22 @@ public struct CustomerScores: Sendable {
       let period = model.stateSpace.period
       let window = try FitWindow.make(table: table, period: period, asOf: asOf)
       let histories = PurchaseHistories(table, through: period.end(of: window.lastPeriod))
-      activity = ActivityForecast(histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon)
+      // Churn by the lifecycle's rule for the built-in spaces; a custom space's is its own.
+      var churnAfter: Int? = model.stateSpace.rules.churnAfterPeriods
+      if case .custom = model.stateSpace.kind { churnAfter = nil }
+      activity = ActivityForecast(
+        histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon, churnAfter: churnAfter,
+        countsChurnEvents: false)
     }
+  }
+
+  /// A customer's chance of being churned: with the activity model, for a customer who has
+  /// bought, its own chance of being churned at the end of the horizon (it may buy again after a
+  /// churn, or before one); otherwise its state's chance of reaching churned within the horizon
+  /// (churned taken as absorbing, so the same thing in the chain's world).
+  public func churnProbability(_ c: Int) -> Double {
+    if let activity, activity.hasHistory[c], let own = activity.customerChurnedAtEnd { return own[c] }
+    return outlook.churnWithinHorizon[Int(states[c])]
   }
 
   /// A customer's expected purchases and revenue over the horizon, and lifetime value: its own
@@ -129,15 +143,15 @@ public struct CustomerScores: Sendable {
     out.reserveCapacity(customerIDs.count * 64)
     out.append(contentsOf: Array("customer_id,state,churn_probability_\(horizon),expected_purchases_\(horizon),expected_revenue_\(horizon),clv\(activity == nil ? "" : ",active_probability")\n".utf8))
     if activity != nil {
-      // Per state, its name and churn chance; per customer, its own figures written as digits
-      // straight into the buffer (`String(format:)` for 6 million numbers took 70% of `score`).
-      let heads: [[UInt8]] = stateNames.indices.map { i in
-        Array(",\(csvField(stateNames[i])),\(fixed(outlook.churnWithinHorizon[i], 4)),".utf8)
-      }
+      // Per state, its name; per customer, its own figures written as digits straight into the
+      // buffer (`String(format:)` for 6 million numbers took 70% of `score`).
+      let heads: [[UInt8]] = stateNames.indices.map { i in Array(",\(csvField(stateNames[i])),".utf8) }
       for (c, state) in states.enumerated() where state >= 0 {
         let e = expectations(c)
         out.append(contentsOf: Array(csvField(customerIDs[c]).utf8))
         out.append(contentsOf: heads[Int(state)])
+        FixedDecimal.append(churnProbability(c), decimals: 4, to: &out)
+        out.append(UInt8(ascii: ","))
         FixedDecimal.append(e.purchases, decimals: 3, to: &out)
         out.append(UInt8(ascii: ","))
         FixedDecimal.append(e.revenue, decimals: 2, to: &out)

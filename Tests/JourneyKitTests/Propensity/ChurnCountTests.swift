@@ -50,6 +50,7 @@ struct ChurnCountTests {
     let paths = 100_000
     let next = Double(through + 1), end = Double(period.end(of: origin + steps).dayNumber + 1)
     var sums = [Double](repeating: 0, count: steps), squares = sums
+    var churnedAtEnd = [Double](repeating: 0, count: days.count)
     for _ in 0..<paths {
       var counts = [Double](repeating: 0, count: steps)
       for (c, list) in days.enumerated() {
@@ -71,6 +72,8 @@ struct ChurnCountTests {
           }
         }
         for s in Self.churnSteps(buyingPeriods: periods, origin: origin, steps: steps, quiet: quiet) { counts[s] += 1 }
+        // Churned at the end: the last purchase more than `quiet` periods before the last step.
+        if periods.last! < origin + steps - quiet { churnedAtEnd[c] += 1 }
       }
       for s in 0..<steps {
         sums[s] += counts[s]
@@ -87,6 +90,15 @@ struct ChurnCountTests {
     }
     // The later churns (after a purchase in the holdout) are exercised.
     #expect(later)
+    let atEnd = try! #require(outlook.churnedAtEnd)
+    for c in days.indices {
+      let share = churnedAtEnd[c] / Double(paths)
+      let se = (share * (1 - share) / Double(paths)).squareRoot()
+      #expect(abs(atEnd[c] - share) < 4 * se + 1e-9, "customer \(c): churned at the end \(atEnd[c]) against \(share) from paths")
+    }
+    // Counting only the chance at the end gives the same chances.
+    let alone = model.outlook(h, days: months, churn: ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: quiet, countsEvents: false))
+    #expect(alone.churnedAtEnd == atEnd)
   }
 
   /// Worked by hand: one customer, quiet since a month `quiet` months before the origin's, churns
@@ -142,5 +154,50 @@ extension ChurnCountTests {
     }
     #expect(b.holdout.periods.map(\.actual.churned) == byRule)
     #expect(byRule.reduce(0, +) > 100)
+  }
+}
+
+extension ChurnCountTests {
+  /// `score`'s churn column for a customer who has bought is its own chance of being churned at
+  /// the end of the horizon: exactly 0 for one whose last purchase is too recent to be churned by
+  /// then (the rule's window ends with the horizon, not the origin), above 0 for one quiet long
+  /// enough; leads keep their state's. A column still reading the state's, or a horizon counted
+  /// from the wrong period, fails.
+  @Test func scoreWritesEachBuyersOwnChanceOfBeingChurnedAtTheEnd() throws {
+    var g = GeneratorParameters()
+    g.customers = 2_000
+    g.months = 24
+    g.seed = 9
+    let table = try TransactionTable(history: SyntheticHistoryGenerator.generate(g))
+    var o = FitOptions()
+    o.stateSpace = .lifecycle
+    o.activity = true
+    let model = try ModelFitter.fit(table, options: o)
+    let horizon = 3
+    let scores = try CustomerScores(table: table, model: model, horizon: horizon)
+    let period = PeriodKind.month
+    let origin = model.window.lastPeriod
+    let quiet = model.stateSpace.rules.churnAfterPeriods
+    let h = PurchaseHistories(table, through: period.end(of: origin))
+    let rows = String(decoding: scores.csvBytes(), as: UTF8.self).split(separator: "\n").dropFirst()
+      .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    var row = 0, tooRecent = 0, quietLong = 0, leads = 0
+    for c in scores.states.indices where scores.states[c] >= 0 {
+      defer { row += 1 }
+      let written = try #require(Double(rows[row][2]))
+      guard let last = h.purchaseDays[c].last else {
+        leads += 1
+        #expect(written == (scores.outlook.churnWithinHorizon[Int(scores.states[c])] * 10_000).rounded() / 10_000)
+        continue
+      }
+      if period.index(of: CalendarDay(dayNumber: last)) > origin + horizon - quiet - 1 {
+        tooRecent += 1
+        #expect(written == 0, "customer \(c): bought in the last \(quiet - horizon + 1) periods, yet \(written)")
+      } else {
+        quietLong += 1
+        #expect(written > 0 && abs(written - scores.churnProbability(c)) < 5e-5)
+      }
+    }
+    #expect(tooRecent > 100 && quietLong > 100 && leads > 10)
   }
 }
