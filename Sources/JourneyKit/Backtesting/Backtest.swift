@@ -490,9 +490,8 @@ struct HoldoutRun {
     let steps = forecast.periods.count
     // Churn events are counted by the lifecycle's rule, which the built-in state spaces share; a
     // custom space's churn is its own, and stays with the chain.
-    var churnAfter: Int? = model.stateSpace.rules.churnAfterPeriods
-    if case .custom = model.stateSpace.kind { churnAfter = nil }
-    let individual = ActivityForecast(histories, model: activity, period: period, origin: origin, steps: steps, churnAfter: churnAfter)
+    let individual = ActivityForecast(
+      histories, model: activity, period: period, origin: origin, steps: steps, churnAfter: model.stateSpace.lifecycleChurnAfter)
     // The chain forecasts only the customers the activity model does not: leads at the origin
     // and the entrants.
     var rest = model

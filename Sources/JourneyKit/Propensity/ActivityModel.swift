@@ -741,7 +741,8 @@ extension ActivityModel {
   /// dormancy rate changes by that much from the end of the history on; what is known of each
   /// customer (its posterior and its chance of being active) still comes from the rates as fitted.
   ///
-  /// With `churn`, the outlook also counts the churn events the rule expects in its periods.
+  /// With `churn`, the outlook also reads churn by that rule: the churn events it expects per
+  /// period, and each customer's chance of being churned at the end.
   public func outlook(
     _ h: PurchaseHistories, days: [(from: Int32, to: Int32)], dormancyChange: Double = 0, churn: ChurnRule? = nil
   ) -> CustomerActivityOutlook {
@@ -764,7 +765,8 @@ extension ActivityModel {
   /// The outlook with each customer's intervals in operational days after the end of the history,
   /// `intervals(first purchase day)`; customers are taken in groups that share their intervals
   /// (everyone without ageing, one group per first purchase day with it). With `churn`, the last
-  /// intervals are its `quietSpans`, read for the churn count and not kept per customer.
+  /// intervals are its `quietSpans`, read for the churn count and the chance of being churned at
+  /// the end, and not kept per customer.
   ///
   /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
   /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.

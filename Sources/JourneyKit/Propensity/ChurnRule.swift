@@ -1,7 +1,9 @@
-/// The lifecycle's churn rule, for the activity model to count churn events with: a customer
-/// churns in the period that makes `quietPeriods + 1` periods without a purchase after the period
-/// of its last purchase (`LifecycleRules.churnAfterPeriods` = `quietPeriods`), and again after any
-/// later purchase. Counted over the `steps` periods after `origin`.
+/// The lifecycle's churn rule, for the activity model to read churn by: a customer churns in the
+/// period that makes `quietPeriods + 1` periods without a purchase after the period of its last
+/// purchase (`LifecycleRules.churnAfterPeriods` = `quietPeriods`), and again after any later
+/// purchase. Read over the `steps` periods after `origin`: the churn events per step, summed over
+/// customers (`ChurnCount`), and each customer's chance of being churned at the end
+/// (`churnedAtEnd`).
 ///
 /// A churn event in step `t` (1-based) either follows the last purchase before the origin, in
 /// period `origin + t - quietPeriods - 1`, with no purchase from the origin to the end of step
@@ -112,8 +114,8 @@ public struct ChurnCount: Sendable, Equatable {
   }
 
   /// The relative change of period `step`'s count per relative change of the model's chances of
-  /// buying: small where the churners have been quiet long (their churn is nearly settled), near 1
-  /// where they must still stay quiet for most of the threshold.
+  /// buying: small where the churners have been quiet long (their churn is nearly settled), 1 or
+  /// more where they are as likely to buy as not before the threshold.
   public func buyingSensitivity(_ step: Int) -> Double {
     expected[step] > 0 ? shift[step] / expected[step] : 0
   }

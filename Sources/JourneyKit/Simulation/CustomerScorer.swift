@@ -102,11 +102,9 @@ public struct CustomerScores: Sendable {
       let window = try FitWindow.make(table: table, period: period, asOf: asOf)
       let histories = PurchaseHistories(table, through: period.end(of: window.lastPeriod))
       // Churn by the lifecycle's rule for the built-in spaces; a custom space's is its own.
-      var churnAfter: Int? = model.stateSpace.rules.churnAfterPeriods
-      if case .custom = model.stateSpace.kind { churnAfter = nil }
       activity = ActivityForecast(
-        histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon, churnAfter: churnAfter,
-        countsChurnEvents: false)
+        histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon,
+        churnAfter: model.stateSpace.lifecycleChurnAfter, countsChurnEvents: false)
     }
   }
 

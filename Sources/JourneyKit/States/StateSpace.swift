@@ -133,6 +133,13 @@ public struct StateSpace: Codable, Sendable, Equatable {
   /// The states, in matrix order: base states repeated for each split level.
   public var states: [StateDefinition]
 
+  /// The quiet periods after which a customer churns, when churned is the lifecycle's (every
+  /// built-in space); nil for custom rules, whose churned state is their own.
+  public var lifecycleChurnAfter: Int? {
+    if case .custom = kind { return nil }
+    return rules.churnAfterPeriods
+  }
+
   /// States in the space.
   public var count: Int { states.count }
   /// Number of states before splitting.

@@ -201,3 +201,42 @@ extension ChurnCountTests {
     #expect(tooRecent > 100 && quietLong > 100 && leads > 10)
   }
 }
+
+extension ChurnCountTests {
+  /// Custom rules define churned their own way (here after 2 quiet months, not the lifecycle's
+  /// 6): the backtest keeps the chain's churn for them, with the chain's own error, instead of
+  /// counting the lifecycle's churn against their tally.
+  @Test func customStatesKeepTheirOwnChurn() throws {
+    let rules = try CustomStateRules.load(yaml: """
+      states:
+        - name: prospect
+          stage: lead
+          when: {ever_purchased: false}
+        - name: buyer
+          stage: active
+          when: {purchases: ">= 1"}
+        - name: quiet
+          stage: at_risk
+          when: {recency: "<= 2"}
+        - name: gone
+          stage: churned
+          when: always
+      """, source: "quick.yaml")
+    var g = GeneratorParameters()
+    g.customers = 2_000
+    g.months = 24
+    g.seed = 4
+    let table = try TransactionTable(history: SyntheticHistoryGenerator.generate(g))
+    var o = BacktestOptions(calibrationEnd: CalendarDay(year: 2024, month: 6, day: 30)!)
+    o.holdoutPeriods = 6
+    o.replicates = 50
+    o.fit.stateSpace = .custom(rules)
+    let b = try Backtest.run(table, options: o)
+    #expect(!b.notes.contains { $0.contains("churn events too") })
+    #expect(b.notes.contains { $0.contains("the churned range adds") })
+    o.fit.stateSpace = .lifecycle
+    let lifecycle = try Backtest.run(table, options: o)
+    #expect(lifecycle.notes.contains { $0.contains("churn events too") })
+    #expect(!lifecycle.notes.contains { $0.contains("the churned range adds") })
+  }
+}
