@@ -897,10 +897,7 @@ extension ActivityModel {
     let grid = points.count, k = intervals.count
     var stacked = Matrix(rowCount: 2 * grid, columnCount: 2 * k)
     for (j, g) in points.enumerated() {
-      let (lambda, fittedMu) = rates(ofGridPoint: g)
-      let mu = fittedMu * (1 + dormancyChange)
-      let r = mu + wakeRate, pi = wakeRate / r
-      let e = TwoStateExponential(lambda: lambda, mu: mu, omega: wakeRate)
+      let (lambda, r, pi, e) = process(ofGridPoint: g, dormancyChange: dormancyChange)
       for (i, interval) in intervals.enumerated() {
         let length = interval.to - interval.from
         let decay = (Foundation.exp(-r * interval.from) - Foundation.exp(-r * interval.to)) / r
@@ -920,10 +917,7 @@ extension ActivityModel {
     let grid = points.count
     var stacked = Matrix(rowCount: 2 * grid, columnCount: intervals.count)
     for (j, g) in points.enumerated() {
-      let (lambda, fittedMu) = rates(ofGridPoint: g)
-      let mu = fittedMu * (1 + dormancyChange)
-      let r = mu + wakeRate, pi = wakeRate / r
-      let e = TwoStateExponential(lambda: lambda, mu: mu, omega: wakeRate)
+      let (_, r, pi, e) = process(ofGridPoint: g, dormancyChange: dormancyChange)
       for (i, interval) in intervals.enumerated() {
         let quiet = Self.quietCoefficients(e, r: r, pi: pi, interval)
         stacked[j, i] = quiet.p
@@ -931,6 +925,16 @@ extension ActivityModel {
       }
     }
     return stacked
+  }
+
+  /// Grid point `g`'s process after the end of the history, its dormancy rate changed by
+  /// `dormancyChange`: purchase rate, `r = mu + omega`, the long-run active share `pi = omega / r`,
+  /// and its matrix exponential.
+  private func process(ofGridPoint g: Int, dormancyChange: Double) -> (lambda: Double, r: Double, pi: Double, e: TwoStateExponential) {
+    let (lambda, fittedMu) = rates(ofGridPoint: g)
+    let mu = fittedMu * (1 + dormancyChange)
+    let r = mu + wakeRate
+    return (lambda, r, wakeRate / r, TwoStateExponential(lambda: lambda, mu: mu, omega: wakeRate))
   }
 
   /// P(no purchase in an interval) = qD + (qA - qD) P(active at its start), with
