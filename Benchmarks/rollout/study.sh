@@ -64,22 +64,27 @@ acts = lambda m: m.startswith("at_risk ->") or m.startswith("lapsed ->")
 found = acted = null_flags = alone_flags = active_found = primary_found = primary_null = 0
 design_power = []
 design_primary = []
+rate_cover = {"planted": 0, "null": 0}; rate_values = {"planted": [], "null": []}
 covered = pairs = seeds_all_covered = 0
 for seed in range(first, first + count):
     p = json.load(open(f"{work}/planted-{seed}.json"))
     n = json.load(open(f"{work}/null-{seed}.json"))
     a = None if controlled_only else json.load(open(f"{work}/alone-{seed}.json"))
     # The verdict: the primary test (the launch base still buying) and every other measure.
-    verdict = lambda r: (["launch_base_still_buying"] if r.get("primary_flagged") else []) + [e["measure"] for e in r["estimates"] if e["flagged"]]
+    verdict = lambda r: ([r["primary"]["measure"]] if r.get("primary_flagged") else []) + [e["measure"] for e in r["estimates"] if e["flagged"]]
     flagged = verdict(p)
-    primary_found += "launch_base_still_buying" in flagged
+    primary_found += "dormancy_rate" in flagged
     primary_null += bool(n.get("primary_flagged"))
     found += bool(flagged)
     active_found += "active_share" in flagged
     design = json.load(open(f"{work}/design-{seed}.json"))
     design_power.append(design["power"])
     design_primary.append(design.get("primary_power", design["power"]))
-    acted += any(acts(m) or m in ("churn_rate", "launch_base_still_buying") for m in flagged)
+    acted += any(acts(m) or m in ("churn_rate", "dormancy_rate") for m in flagged)
+    # The rate change the primary test reads: its interval against the planted -20% and against 0.
+    for r, truth_rate, key in ((p, -0.2, "planted"), (n, 0.0, "null")):
+        rc = (r.get("primary") or {}).get("rate_change")
+        if rc: rate_cover[key] += rc["low"] <= truth_rate <= rc["high"]; rate_values[key].append(rc["value"])
     null_flagged = verdict(n)
     null_flags += bool(null_flagged)
     alone = [] if a is None else [l["kpi"] for l in a["lifts"] if l["flagged"]] + [t["from"] for t in a["transitions"] if t["flagged"]]
@@ -104,7 +109,7 @@ print(f"planted dropout -20%, {control} control: verdict flags something in {fou
 print(f"interval covers the planted change of a move out of at_risk/lapsed: {covered}/{pairs} move-seeds "
       f"({100*covered/max(1,pairs):.0f}%); all such moves covered in {seeds_all_covered}/{count} seeds")
 print(f"active_share flagged in {active_found}/{count}")
-print(f"primary test (launch_base_still_buying) flagged: planted {primary_found}/{count}, nothing planted {primary_null}/{count}")
+print(f"primary test (dormancy_rate) flagged: planted {primary_found}/{count}, nothing planted {primary_null}/{count}")
 if design_power:
     print(f"design power of the verdict, asked about dropout -20% on the data before the launch, {control} held out: "
           f"mean {100*sum(design_power)/len(design_power):.0f}% (from {100*min(design_power):.0f}% to {100*max(design_power):.0f}%); "
@@ -112,6 +117,9 @@ if design_power:
     print(f"gap, design minus measured: verdict {100*sum(design_power)/len(design_power) - 100*found/count:+.0f} points, "
           f"primary test {100*sum(design_primary)/len(design_primary) - 100*primary_found/count:+.0f} points")
 print(f"nothing planted, with control: verdict flags something in {null_flags}/{count} seeds")
+for key, truth_rate in (("planted", -0.2), ("null", 0.0)):
+    v = rate_values[key]
+    if v: print(f"dormancy rate change read by the primary test, {key}: mean {100*sum(v)/len(v):+.1f}% (from {100*min(v):+.1f}% to {100*max(v):+.1f}%); interval covers {100*truth_rate:+.0f}% in {rate_cover[key]}/{len(v)}")
 if not controlled_only:
     print(f"nothing planted, without control: a lift or changed move flagged in {alone_flags}/{count} seeds")
     print(f"staggered, dropout {staggered_churn}: verdict flags something in {stag_found}/{count} seeds; nothing planted: {stag_null}/{count}")

@@ -22,14 +22,15 @@ extension ControlledEvaluation {
     if let p = primary {
       out.append("")
       out.append(
-        "Primary: share of the launch base (\(p.treatedCustomers) treated, \(p.controlCustomers) control who bought before the launch) still buying "
-          + "in the after window's later half, adjusted for \(p.covariates.joined(separator: " and ")) (slopes \(p.slopes.map { Format.number($0, decimals: 3) }.joined(separator: ", "))):")
-      let means = "  treated \(Format.percent(p.treatedMean, decimals: 1)), control \(Format.percent(p.controlMean, decimals: 1)); "
-      let effect = "effect \(Format.points(p.effect.value)) (\(String(format: "%+.1f%%", 100 * p.relativeEffect))), "
-      let interval = "\(confidence) interval \(Format.points(p.effect.low)) .. \(Format.points(p.effect.high)), "
+        "Primary: the rate of falling dormant after the launch (\(p.treatedCustomers) treated, \(p.controlCustomers) control customers who bought by the window's end), "
+          + "by each customer's dormancy score under the activity model fitted before the launch, adjusted for \(p.covariates.joined(separator: ", ")) (slopes \(p.slopes.map { Format.number($0, decimals: 3) }.joined(separator: ", "))):")
+      let rate = p.rateChange.map { r in
+        "the treated's rate of falling dormant \(String(format: "%+.0f%%", 100 * r.value)) against control (\(confidence) interval \(String(format: "%+.0f%%", 100 * r.low)) .. \(String(format: "%+.0f%%", 100 * r.high))); "
+      } ?? ""
+      let scores = "mean score treated \(Format.number(p.treatedMean, decimals: 3)), control \(Format.number(p.controlMean, decimals: 3)), adjusted difference \(Format.number(p.effect.value, decimals: 3)); "
       let outcome: String = primaryFlagged ? "changed" : "no change beyond noise"
       let test = "p \(String(format: "%.2g", p.pValue)) against \(Format.level(primaryLevel)): \(outcome)"
-      out.append(means + effect + interval + test)
+      out.append("  " + rate + scores + test)
     }
     out.append("")
     out.append("Difference in differences ((treated after - before) - (control after - before)), \(confidence) intervals from a bootstrap over customers;")

@@ -25,7 +25,9 @@ public enum RolloutGroup: Int8, Codable, Sendable {
 /// fallback procedure, Wiens 2003):
 ///
 /// ```
-/// 1. whether the launch base still buys late in the after window (LaunchBaseComparison) at level 0.8 alpha;
+/// 1. whether the treated fall dormant at another rate than the control after the launch, by
+///    the dormancy score of the activity model fitted before the launch (`DormancyOutcomes`,
+///    compared as in `LaunchBaseComparison`), at level 0.8 alpha;
 /// 2. every other measure by Benjamini and Hochberg (1995), at level alpha when 1 flagged the
 ///    primary, at 0.2 alpha when it did not.
 /// ```
@@ -103,7 +105,9 @@ public struct ControlledEvaluation: Codable, Sendable {
   public var alpha: Double
   /// The multiple-testing correction applied to the measures other than the primary.
   public var correction = "Benjamini-Hochberg"
-  /// The primary test: the share of the launch base still buying in the after window's later half, regression-adjusted (nil when a group has no base).
+  /// The primary test: the customers' dormancy scores after the launch, treated against control,
+  /// regression-adjusted, with the change of the dormancy rate it means (nil when a group has no
+  /// customer with a purchase, or no one bought before the launch).
   public var primary: LaunchBaseComparison?
   /// Level of the primary test (0.8 alpha).
   public var primaryLevel: Double = 0
@@ -165,9 +169,12 @@ public struct ControlledEvaluation: Codable, Sendable {
     var estimates = measured.estimates
     let point = measured.point, moveSamples = measured.moveSamples
     // The primary test, then the others at the level it leaves them.
-    let base = LaunchBase.collect(table, space: space, before: w.pre, after: w.post)
-    let primary = LaunchBaseComparison.estimate(
-      outcome: base.after, covariates: base.covariates, treated: base.customers.map { groups[$0] == .treated }, alpha: options.alpha)
+    let primary = DormancyOutcomes.model(table, launch: options.launch, period: period).flatMap { model in
+      let outcomes = DormancyOutcomes.collect(table, space: space, before: w.pre, after: w.post, launch: options.launch, model: model)
+      return DormancyOutcomes.compare(
+        scores: outcomes.scores, covariates: outcomes.covariates, treated: outcomes.customers.map { groups[$0] == .treated },
+        alpha: options.alpha)
+    }
     let test = Self.judge(primary: primary, estimates: &estimates, alpha: options.alpha)
     let changed = (test.primaryFlagged ? [LaunchBaseComparison.measureName] : []) + estimates.filter(\.flagged).map(\.measure)
     let tested = estimates.count + (primary == nil ? 0 : 1)
@@ -340,7 +347,7 @@ public struct ControlledEvaluation: Codable, Sendable {
   /// The procedure in words, for the outputs.
   static func procedure(alpha: Double) -> String {
     let primary = Format.level(primaryShare * alpha), rest = Format.level(alpha - primaryShare * alpha)
-    return "primary: \(LaunchBaseComparison.measureName) (the share of the launch base buying in the after window's later half, adjusted for its buying periods and recency before) at \(primary); "
+    return "primary: \(LaunchBaseComparison.measureName) (whether the treated fall dormant at another rate after the launch: each customer's dormancy score under the activity model fitted before it, adjusted for buying periods and recency before and for first buying after the launch) at \(primary); "
       + "then every other measure by Benjamini-Hochberg at \(Format.level(alpha)) if the primary is flagged, at \(rest) if not "
       + "(fallback procedure: the chance of any false verdict is at most \(Format.level(alpha)))"
   }

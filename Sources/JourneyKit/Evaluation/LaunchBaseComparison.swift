@@ -31,24 +31,28 @@ public struct LaunchBaseComparison: Codable, Sendable, Equatable {
   /// An estimate with its interval, as in the before-and-after evaluation.
   public typealias Interval = RolloutEvaluation.Interval
 
-  /// The measure's name in verdicts and outputs.
-  public static let measureName = "launch_base_still_buying"
+  /// The primary test's name in verdicts and outputs: the dormancy score's comparison
+  /// (`DormancyOutcomes`), whose effect reads as a change of the rate of falling dormant.
+  public static let measureName = "dormancy_rate"
+  /// The name of the comparison of the launch base still buying in the later half (the staggered
+  /// evaluation's primary test).
+  public static let stillBuyingName = "launch_base_still_buying"
 
-  /// The measure's name (`measureName`).
+  /// The measure's name (`measureName` or `stillBuyingName`).
   public var measure = LaunchBaseComparison.measureName
   /// Customers of the launch base in the treated group.
   public var treatedCustomers: Int
   /// Customers of the launch base in the control group.
   public var controlCustomers: Int
-  /// Share of the treated launch base that bought in the later half, unadjusted.
+  /// The treated customers' mean outcome, unadjusted (the share still buying, or the mean dormancy score).
   public var treatedMean: Double
-  /// Share of the control launch base that bought in the later half, unadjusted.
+  /// The control customers' mean outcome, unadjusted.
   public var controlMean: Double
   /// The covariates' names.
   public var covariates = LaunchBase.covariateNames
   /// The covariates' slopes, in the order of `covariates`.
   public var slopes: [Double]
-  /// The adjusted difference in the share still buying (0.02: two points more of the treated),
+  /// The adjusted difference in the mean outcome (for the share still buying, 0.02: two points more of the treated),
   /// with its normal interval.
   public var effect: Interval
   /// The effect over the control group's adjusted mean (0.05: 5% more of the treated still buy).
@@ -57,6 +61,10 @@ public struct LaunchBaseComparison: Codable, Sendable, Equatable {
   public var standardError: Double
   /// Two-sided normal p-value of effect / standardError.
   public var pValue: Double
+  /// For the dormancy score: the relative change of the rate at which the treated fall dormant
+  /// that the effect means (-0.2: 20% fewer dormant spells), the effect over the customers' mean
+  /// information (one Newton step from no change), with its interval; nil otherwise.
+  public var rateChange: Interval? = nil
 
   /// The comparison from per-customer outcomes and covariates.
   ///
@@ -229,5 +237,71 @@ struct LaunchBase {
         y = 1
       }
     }
+  }
+}
+
+/// The primary test's outcome per customer: its dormancy score (`ActivityModel.dormancyScores`)
+/// from the launch to the after window's end, under the activity model fitted on the history
+/// before the launch, for every customer who bought by the window's end: the launch base and
+/// those who first bought after the launch (the entrants, whose whole life is under the change).
+struct DormancyOutcomes {
+  /// The covariates' names, in the order of `covariates`.
+  static let covariateNames = LaunchBase.covariateNames + ["entrant"]
+
+  /// Customer numbers of the table.
+  var customers: [Int] = []
+  /// Per customer: its score and information.
+  var scores: [DormancyScore] = []
+  /// The launch base's covariates (0 for entrants) and 1 for an entrant, as columns.
+  var covariates: [[Double]] = []
+  /// Per customer: its state in the before window's last period (-1 for an entrant).
+  var stateAtLaunch: [Int] = []
+
+  /// The activity model of the history before `launch` (nil when no one bought before it).
+  static func model(_ table: TransactionTable, launch: CalendarDay, period: PeriodKind) -> ActivityModel? {
+    let through = launch.adding(days: -1)
+    return ActivityModel.fit(PurchaseHistories(table.truncated(through: through), through: through), period: period)
+  }
+
+  /// The outcomes of the customers of `table` who bought by the end of period `after.upperBound - 1`
+  /// (or of `customers`, ascending; one without a purchase scores 0); the change is taken to act
+  /// from day `launch` (`before` and `after` as in `LaunchBase.collect`).
+  static func collect(
+    _ table: TransactionTable, space: StateSpace, before: Range<Int>, after: Range<Int>, launch: CalendarDay, model: ActivityModel,
+    customers: [Int]? = nil
+  ) -> DormancyOutcomes {
+    let base = LaunchBase.collect(table, space: space, before: before, after: after)
+    let end = space.period.end(of: after.upperBound - 1)
+    let histories = PurchaseHistories(table, through: end)
+    var index = [Int](repeating: -1, count: table.customerCount)
+    for (k, c) in base.customers.enumerated() { index[c] = k }
+    var out = DormancyOutcomes()
+    out.covariates = [[], [], []]
+    for c in customers ?? (0..<table.customerCount).filter({ !histories.purchaseDays[$0].isEmpty }) {
+      out.customers.append(c)
+      let k = index[c]
+      out.covariates[0].append(k >= 0 ? base.before[k] : 0)
+      out.covariates[1].append(k >= 0 ? base.recency[k] : 0)
+      out.covariates[2].append(k >= 0 ? 0 : 1)
+      out.stateAtLaunch.append(k >= 0 ? base.stateAtLaunch[k] : -1)
+    }
+    out.scores = model.dormancyScores(histories, launch: Int32(launch.dayNumber), customers: out.customers)
+    return out
+  }
+
+  /// The comparison of the scores, treated against control, with the change of the dormancy rate
+  /// it means (`LaunchBaseComparison.rateChange`).
+  static func compare(
+    scores: [DormancyScore], covariates: [[Double]], treated: [Bool], alpha: Double
+  ) -> LaunchBaseComparison? {
+    guard var comparison = LaunchBaseComparison.estimate(outcome: scores.map(\.score), covariates: covariates, treated: treated, alpha: alpha)
+    else { return nil }
+    comparison.covariates = covariateNames
+    let information = scores.reduce(0) { $0 + $1.information } / Double(max(1, scores.count))
+    if information > 0 {
+      let e = comparison.effect
+      comparison.rateChange = LaunchBaseComparison.Interval(value: e.value / information, low: e.low / information, high: e.high / information)
+    }
+    return comparison
   }
 }

@@ -20,8 +20,10 @@ extension RolloutDesign {
   /// ```
   ///
   /// The customers who first appeared in the last `h` periods (leads and first purchases) stand
-  /// in for those who will appear after the launch: their rows, moved `h` periods on, join the
-  /// data as new customers (without the lever's change, as the entrants of the data before).
+  /// in for those who will appear after the launch: their rows up to their first purchase, moved
+  /// `h` periods on, join the data as new customers, and their purchases after it are drawn from
+  /// the model (`ActivityModel.simulateNewcomers`), without and with a dropout lever's change
+  /// (entrants after a launch live under it from their first day).
   ///
   /// Each replicate (`VerdictSimulation`) draws customers of that table with replacement, as many
   /// of the launch base as it holds and as many others (leads, stand-in entrants) as it has,
@@ -30,10 +32,10 @@ extension RolloutDesign {
   ///
   /// ```
   /// power         = share of replicates in which the verdict names any measure, with the change
-  /// primary power = share in which the primary test alone flags it (at 0.8 alpha)
+  /// primary power = share in which the primary test (the dormancy score) alone flags it (at 0.8 alpha)
   /// false flags   = share in which the verdict names any measure without the change (at most alpha)
   /// MDE           = (z(1 - 0.8 alpha / 2) + z(power target)) mean se, of the primary test, in
-  ///                 the share of the launch base still buying (the verdict's, with the fallback, is at most this)
+  ///                 the mean dormancy score (the verdict's, with the fallback, is at most this)
   /// ```
   ///
   /// Other holdout shares are not simulated: their powers take the simulated verdict as one
@@ -73,10 +75,21 @@ extension RolloutDesign {
     let entrants = (0..<past.customerCount).filter { c in
       past.rows(of: c).first.map { period.index(of: CalendarDay(dayNumber: past.day[$0])) >= launch - h } ?? false
     }
-    let plainTable = past.withFuture(period: period, from: launch, purchases: future.plain, entrants: entrants, shift: h, seed: o.seed)
+    // The stand-ins' lives after their first purchase (moved h periods on) are drawn from the
+    // model, with and without the change: entrants after a launch are under it for all of theirs.
+    let windowEnd = period.end(of: launch + h - 1).dayNumber
+    let firstPurchases = entrants.map { c in past.rows(of: c).first { past.event[$0] == .purchase }.map { past.movedDay(past.day[$0], period: period, shift: h) } }
+    let buyers = firstPurchases.indices.filter { firstPurchases[$0] != nil }
+    let lives = activity.simulateNewcomers(
+      firstDays: buyers.map { firstPurchases[$0]! }, through: windowEnd, dormancyChange: o.lever == .dropout ? o.effect : 0, seed: o.seed)
+    var entrantLives = (plain: [[Int32]](repeating: [], count: entrants.count), changed: [[Int32]](repeating: [], count: entrants.count))
+    for (k, e) in buyers.enumerated() { (entrantLives.plain[e], entrantLives.changed[e]) = lives[k] }
+    let plainTable = past.withFuture(
+      period: period, from: launch, purchases: future.plain, entrants: entrants, shift: h, seed: o.seed, entrantPurchases: entrantLives.plain)
     let changedTable: TransactionTable
     if o.lever == .dropout {
-      changedTable = past.withFuture(period: period, from: launch, purchases: future.changed, entrants: entrants, shift: h, seed: o.seed)
+      changedTable = past.withFuture(
+        period: period, from: launch, purchases: future.changed, entrants: entrants, shift: h, seed: o.seed, entrantPurchases: entrantLives.changed)
     } else {
       let byState = try buyingChances(model: model, lever: o.lever, effect: o.effect, horizon: h)
       let states = statesAt(plainTable, space: space, period: launch - 1)
@@ -87,7 +100,7 @@ extension RolloutDesign {
     }
     let simulation = VerdictSimulation(
       plainTable: plainTable, changedTable: changedTable, space: space, before: beforeStart..<launch, after: launch..<(launch + h),
-      alpha: o.alpha, bootstrap: o.bootstrap)
+      launch: period.start(of: launch), model: activity, alpha: o.alpha, bootstrap: o.bootstrap)
     guard simulation.baseCount >= 20 else {
       throw RolloutDesignError.tooShort(periods: launch - firstPeriod, needed: 3, unit: period.rawValue)
     }

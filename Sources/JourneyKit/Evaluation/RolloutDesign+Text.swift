@@ -4,12 +4,13 @@ extension RolloutDesign {
     let unit = period.rawValue + "s"
     // Every measure is a share: of customer-periods (the chain's), or of the launch base (the data's).
     let onData = method != "chain"
-    func change(_ v: Double) -> String { Format.points(v) }
-    func size(_ v: Double) -> String { String(format: "%.2f pt", v * 100) }
+    // The data's primary test is a mean dormancy score (no unit); the chain's measures are shares.
+    func change(_ v: Double) -> String { onData ? String(format: "%+.4f", v) : Format.points(v) }
+    func size(_ v: Double) -> String { onData ? String(format: "%.4f", v) : String(format: "%.2f pt", v * 100) }
     var out: [String] = []
     if onData {
       out.append(
-        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), the share of the launch base still buying in the after window's later half; then every other measure) after \(horizonPeriods) \(unit), "
+        "Holdout test of \(RelativeChange(value: effect)) on \(lever), judged by the evaluation's verdict (primary: \(measure), the customers' dormancy scores under the activity model after the launch, treated against control; then every other measure) after \(horizonPeriods) \(unit), "
           + "\(Format.percent(controlShare, decimals: 0)) held out, \(Format.number(Double(customers), decimals: 0)) customers in the base at the launch "
           + "(\(replicates) replicates drawn from the data's customers, covariates from \(beforeWindow ?? "the data's last periods"), "
           + "each customer's \(afterWindow ?? "periods after the launch") drawn from the activity model, "

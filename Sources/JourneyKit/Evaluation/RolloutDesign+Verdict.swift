@@ -16,13 +16,15 @@ struct VerdictSimulation: Sendable {
   let plain: WindowTally
   /// The same with the lever's change on every customer.
   let changed: WindowTally
-  /// Per customer of the table: its index in `base` (the launch base), or -1.
-  let baseIndex: [Int]
+  /// Per customer of the table: whether it is in the launch base.
+  let inBase: [Bool]
   /// Customers of the table in the launch base, and the others.
   let baseCustomers: [Int], otherCustomers: [Int]
-  /// Per customer of the launch base: the covariates (as columns), and the outcome without and
-  /// with the change (`LaunchBase`).
-  let covariates: [[Double]], after: [Double], afterChanged: [Double]
+  /// Per customer of the table: its index in the primary test's outcomes (`DormancyOutcomes`:
+  /// every customer with a purchase by the after window's end), or -1.
+  let outcomeIndex: [Int]
+  /// Per outcome: the covariates (as columns), and the dormancy score without and with the change.
+  let covariates: [[Double]], scores: [DormancyScore], scoresChanged: [DormancyScore]
   let space: StateSpace
   let alpha: Double
   let bootstrap: Int
@@ -36,22 +38,38 @@ struct VerdictSimulation: Sendable {
     var effectPrimary: LaunchBaseComparison?
   }
 
-  init(plainTable: TransactionTable, changedTable: TransactionTable, space: StateSpace, before: Range<Int>, after: Range<Int>, alpha: Double, bootstrap: Int) {
+  /// - Parameters:
+  ///   - launch: the day the change acts from (the after window's first day).
+  ///   - model: the activity model of the history before the launch, as the evaluation fits it.
+  init(
+    plainTable: TransactionTable, changedTable: TransactionTable, space: StateSpace, before: Range<Int>, after: Range<Int>,
+    launch: CalendarDay, model: ActivityModel, alpha: Double, bootstrap: Int
+  ) {
     let windows = [before, after]
     plain = WindowTally.tally(plainTable, space: space, lastPeriod: after.upperBound - 1, windows: windows, countingMoves: true, perCustomer: true)
     changed = WindowTally.tally(changedTable, space: space, lastPeriod: after.upperBound - 1, windows: windows, countingMoves: true, perCustomer: true)
     let base = LaunchBase.collect(plainTable, space: space, before: before, after: after)
-    let baseChanged = LaunchBase.collect(changedTable, space: space, before: before, after: after)
-    // The change touches only the after window, so both bases hold the same customers.
-    precondition(base.customers == baseChanged.customers, "the change moved a customer in or out of the launch base")
-    var index = [Int](repeating: -1, count: plainTable.customerCount)
-    for (k, c) in base.customers.enumerated() { index[c] = k }
-    baseIndex = index
+    var member = [Bool](repeating: false, count: plainTable.customerCount)
+    for c in base.customers { member[c] = true }
+    inBase = member
     baseCustomers = base.customers
-    otherCustomers = index.indices.filter { index[$0] < 0 }
-    covariates = base.covariates
-    self.after = base.after
-    afterChanged = baseChanged.after
+    otherCustomers = member.indices.filter { !member[$0] }
+    // Both worlds score the same customers: those with a purchase in either (a lever on
+    // conversion gives some leads their first purchase in one world only).
+    let end = space.period.end(of: after.upperBound - 1).dayNumber
+    func buyers(_ table: TransactionTable) -> Set<Int> {
+      Set((0..<table.customerCount).filter { c in table.rows(of: c).contains { table.event[$0] == .purchase && table.day[$0] <= end } })
+    }
+    let tested = buyers(plainTable).union(buyers(changedTable)).sorted()
+    let outcomes = DormancyOutcomes.collect(plainTable, space: space, before: before, after: after, launch: launch, model: model, customers: tested)
+    let outcomesChanged = DormancyOutcomes.collect(
+      changedTable, space: space, before: before, after: after, launch: launch, model: model, customers: tested)
+    var index = [Int](repeating: -1, count: plainTable.customerCount)
+    for (k, c) in outcomes.customers.enumerated() { index[c] = k }
+    outcomeIndex = index
+    covariates = outcomes.covariates
+    scores = outcomes.scores
+    scoresChanged = outcomesChanged.scores
     self.space = space
     self.alpha = alpha
     self.bootstrap = bootstrap
@@ -59,9 +77,9 @@ struct VerdictSimulation: Sendable {
   }
 
   /// Customers of the table.
-  var customerCount: Int { baseIndex.count }
+  var customerCount: Int { outcomeIndex.count }
   /// Customers of the launch base.
-  var baseCount: Int { after.count }
+  var baseCount: Int { baseCustomers.count }
 
   /// Replicate `r`: `baseDraws` customers of the launch base and `otherDraws` others (none when
   /// there are none), each held out with chance `controlShare`.
@@ -70,7 +88,7 @@ struct VerdictSimulation: Sendable {
     let s = space.count
     let terms = WindowTally.Term.allCases.count
     var nullTally = WindowTally(windows: 4, moveCells: s * s), effectTally = nullTally
-    var x = covariates.map { _ in [Double]() }, y = [Double](), yChanged = [Double](), treatedInBase = [Bool]()
+    var x = covariates.map { _ in [Double]() }, y = [DormancyScore](), yChanged = [DormancyScore](), treatedInTest = [Bool]()
     let draws = baseDraws + (otherCustomers.isEmpty ? 0 : otherDraws)
     for d in 0..<draws {
       let pool = d < baseDraws ? baseCustomers : otherCustomers
@@ -91,21 +109,21 @@ struct VerdictSimulation: Sendable {
           effectTally.moves[toMoves + k] += source.moves[fromMoves + k]
         }
       }
-      let b = baseIndex[c]
+      let b = outcomeIndex[c]
       if b >= 0 {
         for j in covariates.indices { x[j].append(covariates[j][b]) }
-        y.append(after[b])
-        yChanged.append(isTreated ? afterChanged[b] : after[b])
-        treatedInBase.append(isTreated)
+        y.append(scores[b])
+        yChanged.append(isTreated ? scoresChanged[b] : scores[b])
+        treatedInTest.append(isTreated)
       }
     }
     // Both worlds see the same bootstrap resamples.
     let resamples = rng
-    func verdict(_ tally: WindowTally, outcome: [Double]) -> (found: Bool, primary: LaunchBaseComparison?) {
+    func verdict(_ tally: WindowTally, outcome: [DormancyScore]) -> (found: Bool, primary: LaunchBaseComparison?) {
       var bootstrapRNG = resamples
       let catalogue = MeasureCatalogue(space: space, tally: tally, groups: 2, windows: 2)
       var estimates = ControlledEvaluation.measureEstimates(catalogue, bootstrap: bootstrap, rng: &bootstrapRNG, alpha: alpha, postPeriods: postPeriods).estimates
-      let primary = LaunchBaseComparison.estimate(outcome: outcome, covariates: x, treated: treatedInBase, alpha: alpha)
+      let primary = DormancyOutcomes.compare(scores: outcome, covariates: x, treated: treatedInTest, alpha: alpha)
       let test = ControlledEvaluation.judge(primary: primary, estimates: &estimates, alpha: alpha)
       return (test.primaryFlagged || estimates.contains(where: \.flagged), primary)
     }
@@ -191,7 +209,11 @@ extension TransactionTable {
   /// rows moved `shift` periods on (each to the same day of its period, or the period's last).
   /// Attributes carry over to the copies. The random days come from `seed`, one stream per
   /// customer, so two futures that agree on a customer's purchase counts agree on its days.
-  func withFuture(period: PeriodKind, from: Int, purchases: [[Int]], entrants: [Int], shift: Int, seed: UInt64) -> TransactionTable {
+  /// With `entrantPurchases` (one row per entrant), an entrant's purchases after its first are
+  /// those days instead of its own moved ones, each with its mean purchase amount.
+  func withFuture(
+    period: PeriodKind, from: Int, purchases: [[Int]], entrants: [Int], shift: Int, seed: UInt64, entrantPurchases: [[Int32]]? = nil
+  ) -> TransactionTable {
     precondition(purchases.count == customerCount, "one row of purchases per customer")
     let tableMean = meanPurchaseAmount(rows: 0..<rowCount, otherwise: 0)
     var day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = []
@@ -218,13 +240,23 @@ extension TransactionTable {
       }
       rowStart.append(day.count)
     }
-    for c in entrants {
+    for (k, c) in entrants.enumerated() {
+      var seenPurchase = false
       for r in rows(of: c) {
-        let p = period.index(of: CalendarDay(dayNumber: self.day[r]))
-        let offset = self.day[r] - period.start(of: p).dayNumber
-        day.append(min(period.start(of: p + shift).dayNumber + offset, period.end(of: p + shift).dayNumber))
+        // With drawn purchases, the entrant's own purchases after its first give way to them.
+        if entrantPurchases != nil && seenPurchase && self.event[r] == .purchase { continue }
+        if self.event[r] == .purchase { seenPurchase = true }
+        day.append(movedDay(self.day[r], period: period, shift: shift))
         amount.append(self.amount[r])
         event.append(self.event[r])
+      }
+      if let drawn = entrantPurchases?[k], !drawn.isEmpty {
+        let mean = meanPurchaseAmount(rows: rows(of: c), otherwise: tableMean)
+        for d in drawn {
+          day.append(d)
+          amount.append(mean)
+          event.append(.purchase)
+        }
       }
       rowStart.append(day.count)
     }
@@ -236,6 +268,13 @@ extension TransactionTable {
 }
 
 extension TransactionTable {
+  /// Day `day` moved `shift` periods on: the same day of its period, or the period's last.
+  func movedDay(_ day: Int32, period: PeriodKind, shift: Int) -> Int32 {
+    let p = period.index(of: CalendarDay(dayNumber: day))
+    let offset = day - period.start(of: p).dayNumber
+    return min(period.start(of: p + shift).dayNumber + offset, period.end(of: p + shift).dayNumber)
+  }
+
   /// The mean amount of the purchases among `rows`, or `otherwise` when there are none: what a
   /// drawn purchase of a customer (or of the table) is worth.
   func meanPurchaseAmount(rows: Range<Int>, otherwise: Double) -> Double {

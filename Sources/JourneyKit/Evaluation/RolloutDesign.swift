@@ -78,7 +78,7 @@ public struct RolloutDesign: Codable, Sendable {
     }
     return stride(from: 0.05, through: 0.5001, by: 0.05).map { SharePower(controlShare: ($0 * 100).rounded() / 100, power: power($0)) }
   }
-  /// The measure tested (`active_share`, `churn_rate`, `from -> to`, or the launch base's share still buying).
+  /// The measure tested (`active_share`, `churn_rate`, `from -> to`, or `dormancy_rate`, the evaluation's primary test).
   public var measure: String
   /// The lever pulled (`RolloutDesignOptions.Lever`'s raw value).
   public var lever: String
@@ -94,7 +94,9 @@ public struct RolloutDesign: Codable, Sendable {
   /// Replicates that gave a result (a finite difference in differences; with `data`, a
   /// comparison with customers in both groups): the others are left out.
   public var replicates: Int
-  /// Mean difference in differences of the measure the planned effect gives.
+  /// Mean difference in differences of the measure the planned effect gives (with `data`, the
+  /// change of the primary test's adjusted difference in mean dormancy scores: negative for a
+  /// cut of dropout).
   public var expectedChange: Double
   /// Its standard deviation without effect.
   public var standardError: Double

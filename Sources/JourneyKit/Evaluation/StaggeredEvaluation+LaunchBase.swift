@@ -36,8 +36,8 @@ public struct StaggeredLaunchBase: Codable, Sendable {
     public var effect: Double
   }
 
-  /// The measure's name (`LaunchBaseComparison.measureName`).
-  public var measure = LaunchBaseComparison.measureName
+  /// The measure's name (`LaunchBaseComparison.stillBuyingName`).
+  public var measure = LaunchBaseComparison.stillBuyingName
   /// One comparison per launched group that has customers on both sides.
   public var comparisons: [Comparison]
   /// The sum of the comparisons' effects, with its normal interval at 1 - alpha.

@@ -260,7 +260,7 @@ public struct StaggeredEvaluation: Codable, Sendable {
       estimates[k].adjustedPValue = test.adjusted[k]
       estimates[k].flagged = test.adjusted[k] < test.secondaryLevel
     }
-    let changed = (test.primaryFlagged ? [LaunchBaseComparison.measureName] : []) + estimates.filter(\.flagged).map(\.measure)
+    let changed = (test.primaryFlagged ? [LaunchBaseComparison.stillBuyingName] : []) + estimates.filter(\.flagged).map(\.measure)
     let tested = estimates.count + (primary == nil ? 0 : 1)
     let verdict =
       changed.isEmpty

@@ -12,10 +12,13 @@ public struct ControlledEvaluationReport: Sendable {
     let e = evaluation
     var summary = ["Verdict: \(e.verdict)."]
     if let p = e.primary {
-      let interval = "\(Format.points(p.effect.low)) to \(Format.points(p.effect.high))"
-      let change = "\(Format.points(p.effect.value)), \(Format.level(1 - e.alpha)) interval \(interval), p \(String(format: "%.2g", p.pValue))"
-      summary.append(
-        "Of the customers who had bought before the launch, \(Format.percent(p.treatedMean, decimals: 1)) of the treated and \(Format.percent(p.controlMean, decimals: 1)) of the control still bought in the later half of the window (adjusted difference \(change)).")
+      let test = "p \(String(format: "%.2g", p.pValue)), \(e.primaryFlagged ? "beyond noise" : "within noise")"
+      if let r = p.rateChange {
+        summary.append(
+          "After the launch the treated customers' rate of falling dormant was \(String(format: "%+.0f%%", 100 * r.value)) against the control's (\(Format.level(1 - e.alpha)) interval \(String(format: "%+.0f%%", 100 * r.low)) to \(String(format: "%+.0f%%", 100 * r.high)); \(test)), by each customer's purchases under the activity model fitted before the launch.")
+      } else {
+        summary.append("The dormancy score of the treated differs from the control's by \(Format.number(p.effect.value, decimals: 3)) (\(test)).")
+      }
     }
     if let r = e.rollout {
       summary.append(

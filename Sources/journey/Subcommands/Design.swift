@@ -8,16 +8,17 @@ extension JourneyCommand {
       abstract: "Plan a holdout test before the launch: power, smallest detectable effect, control share.",
       discussion: """
         With --data (the transactions up to the launch) the design simulates the verdict of \
-        `journey evaluate --control`: the primary test, launch_base_still_buying (the \
-        share of the launch base buying in the later half of the window, regression-adjusted, \
-        at 80% of alpha), then every other measure by Benjamini-Hochberg \
+        `journey evaluate --control`: the primary test, dormancy_rate (each customer's \
+        dormancy score after the launch under the activity model fitted before it, \
+        treated against control, regression-adjusted, at 80% of alpha), then every other measure by Benjamini-Hochberg \
         (the fallback). The launch is the day after the data's last complete period: the \
         before window is the data's last horizon periods, as they are; each customer's \
         horizon periods after the launch are drawn from the activity model fitted on its \
         history, without and with the lever (dropout: its dormancy rate changed; churn, \
         conversion, upgrade: its buying changed by the fitted lifecycle chain from its state), \
         and the customers who arrived in the last horizon periods stand in for the entrants \
-        after it. Customers are drawn from that, held out at random, and judged as the \
+        after it (their lives after the first purchase drawn from the model, with and without \
+        the lever). Customers are drawn from that, held out at random, and judged as the \
         evaluation would. The power is the share of simulated evaluations whose verdict names \
         a measure; other shares scale it by the normal approximation.
 
@@ -38,7 +39,7 @@ extension JourneyCommand {
     @Option(help: "Transactions (customer_id,date,amount[,event]) to fit a lifecycle model on.")
     var data: String?
 
-    @Option(help: "The measure the test is judged on: launch_base_still_buying (the evaluation's primary test; needs --data), active_share, churn_rate, or a move such as 'at_risk -> lapsed' (default: launch_base_still_buying with --data, active_share with --model).")
+    @Option(help: "The measure the test is judged on: dormancy_rate (the evaluation's primary test; needs --data), active_share, churn_rate, or a move such as 'at_risk -> lapsed' (default: dormancy_rate with --data, active_share with --model).")
     var measure: String?
 
     @Option(help: "The lever the rollout pulls: dropout (the rate at which buying customers fall dormant, from their histories; needs --data), or churn, conversion or upgrade (the chain's, as in scenarios). Default: dropout with --data, churn with --model.")

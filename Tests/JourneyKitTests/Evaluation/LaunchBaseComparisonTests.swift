@@ -3,7 +3,7 @@ import Testing
 
 @testable import JourneyKit
 
-@Suite("The primary test: the launch base still buying, regression-adjusted")
+@Suite("The primary test: a regression-adjusted difference (the dormancy score; the launch base still buying)")
 struct LaunchBaseComparisonTests {
   @Test func adjustedDifferenceByHand() throws {
     // x = 1, 3 | 2, 0 and y = 2, 4 | 1, 1 (treated | control). mean x 1.5, mean y 2;
@@ -98,11 +98,17 @@ struct LaunchBaseComparisonTests {
       let groups = try RolloutGroup.fromControlList(h.controlIDs(), source: "c", table: table)
       let e = try ControlledEvaluation.run(table, groups: groups, options: o)
       let p = try #require(e.primary, "seed \(seed)")
-      // Control customers who bought before the launch, counted from the groups directly.
-      let controlBase = (0..<table.customerCount).filter { c in groups[c] == .control && table.day[table.rows(of: c).lowerBound] < day("2025-01-01").dayNumber }
-      #expect(p.controlCustomers == controlBase.count, "seed \(seed)")
+      // Control customers with a purchase by the after window's end (2025-12-31), counted from
+      // the groups directly: the launch base and the entrants after the launch.
+      let end = day("2025-12-31").dayNumber
+      let controlTested = (0..<table.customerCount).filter { c in
+        groups[c] == .control && table.rows(of: c).contains { table.event[$0] == .purchase && table.day[$0] <= end }
+      }
+      #expect(p.controlCustomers == controlTested.count, "seed \(seed)")
       if churn < 0 {
-        #expect(e.primaryFlagged && p.effect.value > 0, "seed \(seed): \(p)")
+        // Fewer dormant spells: the treated's scores are lower, and the rate they mean is cut.
+        let rate = try #require(p.rateChange)
+        #expect(e.primaryFlagged && p.effect.value < 0 && rate.high < 0, "seed \(seed): \(p)")
         #expect(e.verdict.contains(LaunchBaseComparison.measureName))
       } else {
         #expect(!e.primaryFlagged, "seed \(seed): \(p)")
@@ -143,7 +149,8 @@ struct RolloutDesignOnDataTests {
     o.bootstrap = 50
     let d = try RolloutDesign.runOnData(table, model: model, options: o)
     #expect(d.method == "data" && d.beforeWindow == "2024-01 .. 2024-12" && d.afterWindow == "2025-01 .. 2025-12")
-    #expect(d.power > 0.8 && d.expectedChange > 0, "\(d.power) \(d.expectedChange)")
+    // A cut of dropout lowers the treated's dormancy scores.
+    #expect(d.power > 0.8 && d.expectedChange < 0, "\(d.power) \(d.expectedChange)")
     // Without an effect the verdict flags at most at alpha, 5%: 150 replicates give at most about 10%.
     #expect(try #require(d.falseFlagRate) < 0.1)
     o.effect = -0.01
@@ -163,7 +170,7 @@ struct RolloutDesignOnDataTests {
       _ = try RolloutDesign.runOnData(table, model: model, options: o)
       Issue.record("no error")
     } catch {
-      #expect("\(error)".hasSuffix("complete months before the launch; the design of launch_base_still_buying needs at least 3 and at least 20 customers who bought before the launch; give more history"), "\(error)")
+      #expect("\(error)".hasSuffix("complete months before the launch; the design of dormancy_rate needs at least 3 and at least 20 customers who bought before the launch; give more history"), "\(error)")
     }
   }
 }
