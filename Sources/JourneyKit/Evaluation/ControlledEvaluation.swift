@@ -170,7 +170,8 @@ public struct ControlledEvaluation: Codable, Sendable {
     let point = measured.point, moveSamples = measured.moveSamples
     // The primary test, then the others at the level it leaves them.
     let primary = DormancyOutcomes.model(table, launch: options.launch, period: period).flatMap { model in
-      let outcomes = DormancyOutcomes.collect(table, space: space, before: w.pre, after: w.post, launch: options.launch, model: model)
+      let outcomes = DormancyOutcomes.collect(
+        table, space: space, before: w.pre, after: w.post, launch: options.launch, model: model, rates: DormancyOutcomes.rateGrid)
       return DormancyOutcomes.compare(
         scores: outcomes.scores, covariates: outcomes.covariates, treated: outcomes.customers.map { groups[$0] == .treated },
         alpha: options.alpha)

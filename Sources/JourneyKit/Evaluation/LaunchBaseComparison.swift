@@ -62,8 +62,8 @@ public struct LaunchBaseComparison: Codable, Sendable, Equatable {
   /// Two-sided normal p-value of effect / standardError.
   public var pValue: Double
   /// For the dormancy score: the relative change of the rate at which the treated fall dormant
-  /// that the effect means (-0.2: 20% fewer dormant spells), the effect over the customers' mean
-  /// information (one Newton step from no change), with its interval; nil otherwise.
+  /// that the effect means (-0.2: 20% fewer dormant spells), with the interval of every change
+  /// the test would not reject (`DormancyOutcomes.compare`); nil otherwise.
   public var rateChange: Interval? = nil
 
   /// The comparison from per-customer outcomes and covariates.
@@ -268,7 +268,7 @@ struct DormancyOutcomes {
   /// from day `launch` (`before` and `after` as in `LaunchBase.collect`).
   static func collect(
     _ table: TransactionTable, space: StateSpace, before: Range<Int>, after: Range<Int>, launch: CalendarDay, model: ActivityModel,
-    customers: [Int]? = nil
+    customers: [Int]? = nil, rates: [Double] = []
   ) -> DormancyOutcomes {
     let base = LaunchBase.collect(table, space: space, before: before, after: after)
     let end = space.period.end(of: after.upperBound - 1)
@@ -285,22 +285,71 @@ struct DormancyOutcomes {
       out.covariates[2].append(k >= 0 ? 0 : 1)
       out.stateAtLaunch.append(k >= 0 ? base.stateAtLaunch[k] : -1)
     }
-    out.scores = model.dormancyScores(histories, launch: Int32(launch.dayNumber), customers: out.customers)
+    out.scores = model.dormancyScores(histories, launch: Int32(launch.dayNumber), customers: out.customers, rates: rates)
     return out
   }
 
+  /// The rates of falling dormant, relative to the model's, between which `compare` reads the
+  /// treated's scores (`collect(rates:)`): 0.3 to 3 in 13 steps even on the log scale.
+  static let rateGrid = ActivityModel.logSpaced(from: 0.3, to: 3, count: 13)
+  /// Where those scores are: the geometric midpoints of `rateGrid`.
+  static let scoreRates = rateGrid.indices.dropFirst().map { (rateGrid[$0 - 1] * rateGrid[$0]).squareRoot() }
+
   /// The comparison of the scores, treated against control, with the change of the dormancy rate
   /// it means (`LaunchBaseComparison.rateChange`).
+  ///
+  /// With each customer's score at the rates of `scoreRates` (`collect(rates: rateGrid)`), the rate is the
+  /// theta at which the treated's adjusted mean score equals the control's at 1 (a group living
+  /// under theta has mean score 0 at theta; the control's mean takes out what the model gets wrong
+  /// for both groups alike), and the interval every theta the test would not reject:
+  ///
+  /// ```
+  /// f(theta) = mean over treated of y'(theta) - mean over control of y'(1),   y' as in LaunchBaseComparison
+  /// rate     = theta where f = 0;  interval: theta where f = +z se and f = -z se (f falls with theta)
+  /// ```
+  /// read off the grid by interpolation on the log scale (at its ends when beyond them). Without
+  /// the grid, one Newton step from no change: the effect over the mean information.
   static func compare(
     scores: [DormancyScore], covariates: [[Double]], treated: [Bool], alpha: Double
   ) -> LaunchBaseComparison? {
     guard var comparison = LaunchBaseComparison.estimate(outcome: scores.map(\.score), covariates: covariates, treated: treated, alpha: alpha)
     else { return nil }
     comparison.covariates = covariateNames
-    let information = scores.reduce(0) { $0 + $1.information } / Double(max(1, scores.count))
-    if information > 0 {
-      let e = comparison.effect
-      comparison.rateChange = LaunchBaseComparison.Interval(value: e.value / information, low: e.low / information, high: e.high / information)
+    let grid = scoreRates
+    if let first = scores.first, first.scoreAtRate.count == grid.count {
+      let fit = AdjustedOutcome(outcome: scores.map(\.score), covariates: covariates)
+      // The covariates' part of y' is the same at every theta: y'(theta) = s(theta) - (y - y'(1)).
+      var controlMean = 0.0, controlCount = 0.0
+      var treatedMeans = [Double](repeating: 0, count: grid.count), treatedCount = 0.0
+      for i in scores.indices {
+        let shift = scores[i].score - fit.adjusted(i)
+        if treated[i] {
+          treatedCount += 1
+          for k in grid.indices { treatedMeans[k] += scores[i].scoreAtRate[k] - shift }
+        } else {
+          controlCount += 1
+          controlMean += fit.adjusted(i)
+        }
+      }
+      let f = treatedMeans.map { $0 / treatedCount - controlMean / controlCount }
+      let z = Normal.quantile(1 - alpha / 2)
+      func rate(where target: Double) -> Double {
+        // The first crossing of f through target, going up the grid (f falls with theta).
+        if f[0] <= target { return grid[0] }
+        for k in 1..<grid.count where f[k] <= target {
+          let w = (f[k - 1] - target) / (f[k - 1] - f[k])
+          return Foundation.exp(Foundation.log(grid[k - 1]) + w * (Foundation.log(grid[k]) - Foundation.log(grid[k - 1])))
+        }
+        return grid[grid.count - 1]
+      }
+      let se = comparison.standardError
+      comparison.rateChange = LaunchBaseComparison.Interval(value: rate(where: 0) - 1, low: rate(where: z * se) - 1, high: rate(where: -z * se) - 1)
+    } else {
+      let information = scores.reduce(0) { $0 + $1.information } / Double(max(1, scores.count))
+      if information > 0 {
+        let e = comparison.effect
+        comparison.rateChange = LaunchBaseComparison.Interval(value: e.value / information, low: e.low / information, high: e.high / information)
+      }
     }
     return comparison
   }

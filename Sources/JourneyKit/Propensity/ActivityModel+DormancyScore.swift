@@ -7,9 +7,11 @@ struct DormancyScore: Sendable, Equatable {
   /// launch on: negative when the customer kept buying longer than the model expects (fewer
   /// dormant spells), positive when it went quiet sooner.
   var score: Double
-  /// -d^2 log L / d theta^2 at theta = 1 (the observed information; its mean over customers turns
-  /// a difference in scores into a change of the rate).
+  /// -d^2 log L / d theta^2 at theta = 1 (the observed information).
   var information: Double
+  /// The score between consecutive `rates` asked for, at their geometric midpoints (empty when
+  /// none were).
+  var scoreAtRate: [Double] = []
 }
 
 extension ActivityModel {
@@ -30,24 +32,30 @@ extension ActivityModel {
   ///
   /// The sum of scores over a group is the locally most powerful statistic for theta under the
   /// model (Rao's score test); a customer who first bought after the launch has its whole life
-  /// under theta, and the prior weights as its posterior at the start.
-  func dormancyScores(_ h: PurchaseHistories, launch: Int32, customers: [Int]) -> [DormancyScore] {
+  /// under theta, and the prior weights as its posterior at the start. With `rates` (ascending),
+  /// also the score between each two of them, (l(r2) - l(r1)) / (r2 - r1) at sqrt(r1 r2): where
+  /// a group's mean is zero tells the rate it lives under. Grid points more than e^-40 below the
+  /// customer's best at theta = 1 are left out of those (within theta 0.5 to 1.5 a point gains
+  /// at most e^18 even at the grid's fastest dormancy over a year).
+  func dormancyScores(_ h: PurchaseHistories, launch: Int32, customers: [Int], rates asked: [Double] = []) -> [DormancyScore] {
     let end = h.through.dayNumber + 1
     let clock = self.clock(from: h.firstDay, through: end)
     let support = weights.indices.filter { weights[$0] > 0 }
     let logWeights = support.map { Foundation.log(weights[$0]) }
-    let thetas = [1 - Self.scoreStep, 1, 1 + Self.scoreStep]
+    let e = Self.scoreStep
+    let thetas: [Double] = [1, 1 - e, 1 + e] + asked
     let block = 512
     let blocks = Swift.stride(from: 0, to: customers.count, by: block).map { $0..<min(customers.count, $0 + block) }
     let results = Partials<[DormancyScore]>(count: blocks.count)
     DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
       var out: [DormancyScore] = []
       var spans: [(before: Double, after: Double, closesWithPurchase: Bool)] = []
+      var firstParts: [TwoStateTransition] = []
       var logL = [[Double]](repeating: [Double](repeating: 0, count: support.count), count: thetas.count)
       for c in customers[blocks[b]] {
         let days = h.purchaseDays[c]
         guard let first = days.first else {
-          out.append(DormancyScore(score: 0, information: 0))
+          out.append(DormancyScore(score: 0, information: 0, scoreAtRate: asked.dropFirst().map { _ in 0 }))
           continue
         }
         spans.removeAll(keepingCapacity: true)
@@ -61,27 +69,46 @@ extension ActivityModel {
           let after = b > launch ? clock.days(from: max(a, launch), to: b, since: first) : 0
           spans.append((before, after, closes))
         }
+        var best = -Double.infinity
         for (k, g) in support.enumerated() {
           let (lambda, mu) = rates(ofGridPoint: g)
-          let fixed = logWeights[k] + Double(lambdaTerms) * Foundation.log(lambda)
+          // Spans before the launch are the same at every theta; the others' first parts too.
+          var fixed = logWeights[k] + Double(lambdaTerms) * Foundation.log(lambda)
+          firstParts.removeAll(keepingCapacity: true)
+          for s in spans {
+            let p1 = TwoStateTransition(lambda: lambda, mu: mu, omega: wakeRate, t: s.before)
+            if s.after > 0 {
+              firstParts.append(p1)
+            } else {
+              fixed += p1.logScale + Foundation.log(max(s.closesWithPurchase ? p1.aa : p1.aa + p1.ad, 1e-300))
+            }
+          }
           for (i, theta) in thetas.enumerated() {
+            // theta = 1 comes first: a point far below the customer's best there is skipped.
+            if i >= 3 && logL[0][k] < best - 40 {
+              logL[i][k] = -Double.infinity
+              continue
+            }
             var total = fixed
-            for s in spans {
-              let p1 = TwoStateTransition(lambda: lambda, mu: mu, omega: wakeRate, t: s.before)
+            for (j, s) in spans.suffix(firstParts.count).enumerated() {
+              let p1 = firstParts[j]
               let p2 = TwoStateTransition(lambda: lambda, mu: mu * theta, omega: wakeRate, t: s.after)
               let stay = p1.aa * p2.aa + p1.ad * p2.da
               let value = s.closesWithPurchase ? stay : stay + p1.aa * p2.ad + p1.ad * p2.dd
               total += p1.logScale + p2.logScale + Foundation.log(max(value, 1e-300))
             }
             logL[i][k] = total
+            if i == 0 { best = max(best, total) }
           }
         }
         let l = logL.map { row -> Double in
           let top = row.max() ?? 0
           return top + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - top) })
         }
-        let e = Self.scoreStep
-        out.append(DormancyScore(score: (l[2] - l[0]) / (2 * e), information: -(l[2] - 2 * l[1] + l[0]) / (e * e)))
+        out.append(
+          DormancyScore(
+            score: (l[2] - l[1]) / (2 * e), information: -(l[2] - 2 * l[0] + l[1]) / (e * e),
+            scoreAtRate: asked.indices.dropFirst().map { k in (l[3 + k] - l[2 + k]) / (asked[k] - asked[k - 1]) }))
       }
       results.store(out, at: b)
     }
