@@ -254,8 +254,6 @@ struct DormancyOutcomes {
   var scores: [DormancyScore] = []
   /// The launch base's covariates (0 for entrants) and 1 for an entrant, as columns.
   var covariates: [[Double]] = []
-  /// Per customer: its state in the before window's last period (-1 for an entrant).
-  var stateAtLaunch: [Int] = []
 
   /// The activity model of the history before `launch` (nil when no one bought before it).
   static func model(_ table: TransactionTable, launch: CalendarDay, period: PeriodKind) -> ActivityModel? {
@@ -283,7 +281,6 @@ struct DormancyOutcomes {
       out.covariates[0].append(k >= 0 ? base.before[k] : 0)
       out.covariates[1].append(k >= 0 ? base.recency[k] : 0)
       out.covariates[2].append(k >= 0 ? 0 : 1)
-      out.stateAtLaunch.append(k >= 0 ? base.stateAtLaunch[k] : -1)
     }
     out.scores = model.dormancyScores(histories, launch: Int32(launch.dayNumber), customers: out.customers, rates: rates)
     return out
