@@ -73,6 +73,15 @@ struct BacktestCLITests {
     #expect(fit.stdout.contains("Chosen: "))
   }
 
+  /// Two months are too few to validate on: the output says so in one line, without an empty
+  /// comparison (it printed "origins , each predicting" and a table with no rows).
+  @Test func tooShortToValidateSaysSoWithoutAnEmptyTable() throws {
+    let r = try runJourney(["backtest", csv, "--calibration-end", "2023-02-28", "--holdout-periods", "2", "--replicates", "0"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("State space: 2 months of data are too few to validate on; lifecycle"))
+    #expect(!r.stdout.contains("rolling-origin validation (origins"))
+  }
+
   @Test func reportHasTheBacktestCharts() throws {
     let html = Self.workspace.appendingPathComponent("backtest.html").path
     let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--per-customer", "--report", html, "--replicates", "50"])

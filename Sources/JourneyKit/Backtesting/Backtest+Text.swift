@@ -111,6 +111,8 @@ extension CustomerAccuracy {
 extension StateSpaceSelection {
   /// The comparison table and the choice.
   public func text(period: PeriodKind) -> String {
+    // Too short a history to validate on: nothing was compared, only the fallback is to say.
+    guard !origins.isEmpty else { return "State space: \(reason)." }
     var out: [String] = []
     out.append("State spaces compared by rolling-origin validation (origins \(origins.joined(separator: ", ")), each predicting the next \(horizon) \(period.rawValue)s from data up to it; lower score is better):")
     var t = TextTable(header: ["states", "count", "score", "per-customer purchases", "per-customer revenue", "transactions", "revenue", "one-time buyers", "heavy buyers (7+)"])
