@@ -30,6 +30,13 @@ if [ ! -f "$cache/cdnow.csv" ]; then
   mv "$cache/cdnow.csv.tmp" "$cache/cdnow.csv"
 fi
 data="$cache/cdnow.csv"
+# The 2,357-customer sample (a 1-in-10 draw of the same cohort, the data of the BG/NBD paper):
+# customer id, old id, date YYYYMMDD, CDs, dollars -> customer_id,date,amount.
+if [ ! -f "$cache/cdnow_sample.csv" ]; then
+  awk '{printf "%s,%s-%s-%s,%s\n", $1, substr($3,1,4), substr($3,5,2), substr($3,7,2), $5}' \
+    "$cache/wheel/lifetimes/datasets/CDNOW_sample.txt" | sed '1i customer_id,date,amount' > "$cache/cdnow_sample.csv.tmp"
+  mv "$cache/cdnow_sample.csv.tmp" "$cache/cdnow_sample.csv"
+fi
 summarise() {  # label, JSON file
   python3 - "$1" "$2" <<'PY'
 import json, sys
@@ -45,8 +52,8 @@ print(f"| {label} | {100*a['transactions']['total_error']:+.1f}% | {100*a['reven
       f"| {pc['rmse']:.3f} | {pc['correlation']:.3f} | {cover}/{2*len(inside)} |")
 PY
 }
-bgnbd() {  # calibration end, holdout end
-  "$cache/venv/bin/python" "$here/bgnbd.py" "$data" "$1" "$2" 2>/dev/null | python3 -c '
+bgnbd() {  # calibration end, holdout end[, data file]
+  "$cache/venv/bin/python" "$here/bgnbd.py" "${3:-$data}" "$1" "$2" 2>/dev/null | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 t = d["predicted_transactions"] / d["actual_transactions"] - 1
@@ -70,4 +77,22 @@ for protocol in "1997-09-30 month" "1997-06-30 month" "1997-12-31 month" "1998-0
     summarise "chain alone: --no-own-history --states $states" "$json"
   done
   bgnbd "$1" 1998-06-30
+done
+
+# Other calibration ends, 6-month holdouts (or to the end of the data), on the whole cohort and
+# on the 2,357-customer sample: the default against BG/NBD, nothing chosen on them.
+for file in "$data" "$cache/cdnow_sample.csv"; do
+  echo
+  echo "### other calibration ends, monthly: $(basename "$file")"
+  echo
+  echo "| calibration end, holdout months | model | transactions | revenue | per-customer RMSE | correlation | 90% band holds |"
+  echo "|---|---|---|---|---|---|---|"
+  for protocol in "1997-04-30 6 1997-10-31" "1997-05-31 6 1997-11-30" "1997-06-30 12 1998-06-30" "1997-07-31 6 1998-01-31" \
+                  "1997-08-31 6 1998-02-28" "1997-09-30 9 1998-06-30" "1997-10-31 6 1998-04-30" "1997-11-30 6 1998-05-31" \
+                  "1997-12-31 6 1998-06-30" "1998-01-31 5 1998-06-30" "1998-02-28 4 1998-06-30" "1998-03-31 3 1998-06-30"; do
+    set -- $protocol
+    "$journey" backtest "$file" --calibration-end "$1" --holdout-periods "$2" --per-customer --json "$json" >/dev/null
+    summarise "$1, $2 | journey (default)" "$json"
+    bgnbd "$1" "$3" "$file" | sed "s/^| BG/| $1, $2 | BG/"
+  done
 done

@@ -20,7 +20,8 @@ import Foundation
 /// Customers differ several-fold in `lambda` and `mu` (heterogeneity). Instead of assuming gamma
 /// mixing distributions, the mixing distribution is estimated nonparametrically on a fixed grid of
 /// (`lambda`, `mu`) points by EM (the Kiefer-Wolfowitz NPMLE): the weights say how much of the base
-/// buys and sleeps like each grid point.
+/// buys and sleeps like each grid point. A light prior smooths the weights along purchase rates
+/// (`FitOptions.priorCustomersPerGridPoint`), so that a small base does not rest on a few atoms.
 ///
 /// Each customer's likelihood at a grid point, from its purchase days (gaps `g_k` between
 /// purchases, the first purchase starting active, `f` days from the last purchase to the end of
@@ -326,6 +327,16 @@ extension ActivityModel {
     /// few months of tenure, is carried over the horizon: on CDNOW, calibrated for 9 months, the
     /// likelihood picks an exponent of 1 and the forecast falls 26% short (without: +0.2%).
     public var ageingMinimumSpanDays: Int32 = 730
+    /// The mixing distribution's prior, in customers per grid point: that many pseudo-customers a
+    /// point join the customers in every EM step, spread over its two neighbours in purchase rate
+    /// with their mean rate kept (a smoothed EM, as Silverman, Jones, Wilson & Nychka 1990). The plain
+    /// estimate (0) is a handful of atoms that a small base places by chance: on the 2,357-customer
+    /// CDNOW sample its forecast from 1997-04-30 was -16% where the whole cohort's was -1%. The
+    /// prior weighs 220 / (customers + 220) with the 220-point grid, so it fades as the base grows.
+    /// Dormancy rates are not smoothed: a short history does not show how long its customers stay,
+    /// and a prior spread there would set the forecast rather than steady it (smoothed both ways,
+    /// generated bases came out 1-2 points higher).
+    public var priorCustomersPerGridPoint = 1.0
     /// EM iterations per candidate wake rate, and for the final estimate.
     public var searchIterations = 30
     /// (see `searchIterations`)
@@ -364,7 +375,7 @@ extension ActivityModel {
     let sample = fitSample(histories, limit: options.sampleLimit)
     model.seasonalIndex = model.seasonalIndexAgainstExpectation(histories, customers: sample, period: period)
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: model.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
-                iterations: options.finalIterations)
+                iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
     return model
   }
 
@@ -433,7 +444,7 @@ extension ActivityModel {
     // Warm start at a middling wake rate, then compare candidates from there.
     let start = options.wakeRates[options.wakeRates.count / 2]
     model.wakeRate = start
-    model.runEM(searchGroups, iterations: options.searchIterations)
+    model.runEM(searchGroups, iterations: options.searchIterations, prior: options.priorCustomersPerGridPoint)
     let warm = model.weights
     // The candidates are independent: the cores take them, one each. OpenBLAS's own threads would
     // only compete with them for the same cores (and spin between calls), so it runs on one
@@ -446,7 +457,7 @@ extension ActivityModel {
         var candidate = base
         candidate.weights = warm
         candidate.wakeRate = options.wakeRates[k]
-        candidate.runEM(search, iterations: options.searchIterations)
+        candidate.runEM(search, iterations: options.searchIterations, prior: options.priorCustomersPerGridPoint)
         results.store(candidate.logLikelihood, at: k)
       }
     }
@@ -470,7 +481,8 @@ extension ActivityModel {
           var candidate = base
           candidate.weights = warm
           candidate.wakeRate = chosenWakeRate
-          candidate.runEM(LikelihoodGroups(histories, customers: searchSample, clock: clocks[k]), iterations: options.searchIterations)
+          candidate.runEM(LikelihoodGroups(histories, customers: searchSample, clock: clocks[k]), iterations: options.searchIterations,
+                          prior: options.priorCustomersPerGridPoint)
           aged.store(candidate.logLikelihood, at: k)
         }
       }
@@ -485,7 +497,8 @@ extension ActivityModel {
     model.weights = warm
     model.wakeRate = omega
     model.ageing = ageing > 0 ? ageing : nil
-    model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations)
+    model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations,
+                prior: options.priorCustomersPerGridPoint)
     (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
       spending: histories.spending(of:),
       customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
@@ -506,7 +519,8 @@ extension ActivityModel {
   /// accelerated by SQUAREM (Varadhan & Roland 2008): two EM steps give a direction, a step along
   /// it is taken when it does not lower the likelihood, so each round costs three EM steps but
   /// covers many. `iterations` counts EM steps.
-  mutating func runEM(_ groups: LikelihoodGroups, iterations: Int) {
+  mutating func runEM(_ groups: LikelihoodGroups, iterations: Int, prior: Double = 0) {
+    guard prior <= 0 else { return runSmoothedEM(groups, iterations: iterations, prior: prior) }
     // Grid points EM has already driven to (almost) nothing stay there: multiplicative updates
     // cannot revive a zero, and leaving them out makes every step cheaper.
     let columns = weights.indices.filter { weights[$0] > 1e-9 }
@@ -565,6 +579,57 @@ extension ActivityModel {
     weights = Array(repeating: 0, count: gridCount)
     for (j, k) in columns.enumerated() { weights[k] = w[j] }
     self.logLikelihood = step(w).1 + groups.logClockFactor
+  }
+}
+
+extension ActivityModel {
+  /// EM with `prior` pseudo-customers per grid point spread to each point's two neighbours in
+  /// purchase rate: each step is `w <- S(EM(w))`, `S` passing a share `s = prior points /
+  /// (customers + prior points)` of every point's weight to its neighbours below and above without
+  /// moving the mean purchase rate (`smoothedAlongPurchaseRates`), so each dormancy rate keeps the
+  /// weight EM gave it. Every point keeps some weight, so all are read (no pruning), and the step
+  /// is plain: SQUAREM's acceleration assumes the likelihood is what is being climbed.
+  mutating func runSmoothedEM(_ groups: LikelihoodGroups, iterations: Int, prior: Double) {
+    let columns = Array(weights.indices)
+    let (likelihood, rowScale) = groups.likelihoodMatrix(self, columns: columns)
+    let customers = groups.multiplicity.reduce(0, +)
+    let share = prior * Double(gridCount) / (customers + prior * Double(gridCount))
+    // Start from the weights given, with every point revived a little (EM cannot revive a zero).
+    var w = weights.map { $0 + 1e-9 }
+    let start = w.reduce(0, +)
+    for g in w.indices { w[g] /= start }
+    for _ in 0..<iterations {
+      let mixture = likelihood.multiplied(byColumnVector: w)
+      let ratio = mixture.indices.map { groups.multiplicity[$0] / max(mixture[$0], 1e-300) }
+      let back = likelihood.leftMultiplied(byRowVector: ratio)
+      w = smoothedAlongPurchaseRates(w.indices.map { w[$0] * back[$0] / customers }, share: share)
+    }
+    weights = w
+    let mixture = likelihood.multiplied(byColumnVector: w)
+    logLikelihood = mixture.indices.reduce(groups.logClockFactor) {
+      $0 + groups.multiplicity[$1] * (Foundation.log(max(mixture[$1], 1e-300)) + rowScale[$1])
+    }
+  }
+
+  /// Each point keeps `1 - share` of its weight and passes `share` to its neighbours below and
+  /// above in purchase rate, split so that the purchase rate's mean stays where it was (`a` below,
+  /// `b` above: `a + b = 1`, `a lambda_below + b lambda_above = lambda`); the lowest and highest
+  /// rates keep theirs. An even split would raise the mean rate (on a grid 1.5x apart, by 8% of
+  /// what moves) and with it every forecast. The sum over each dormancy rate is kept.
+  func smoothedAlongPurchaseRates(_ w: [Double], share: Double) -> [Double] {
+    let rates = purchaseRates.count, dormancy = dormancyRates.count
+    var out = w
+    guard rates >= 3 else { return out }
+    for i in 1..<(rates - 1) {
+      let up = (purchaseRates[i] - purchaseRates[i - 1]) / (purchaseRates[i + 1] - purchaseRates[i - 1])
+      for j in 0..<dormancy {
+        let moved = share * w[i * dormancy + j]
+        out[i * dormancy + j] -= moved
+        out[(i - 1) * dormancy + j] += moved * (1 - up)
+        out[(i + 1) * dormancy + j] += moved * up
+      }
+    }
+    return out
   }
 }
 
