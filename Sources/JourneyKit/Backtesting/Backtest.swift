@@ -297,9 +297,10 @@ public struct Backtest: Encodable, Sendable {
           // its Monte Carlo offsets, read as a normal's on each side, add in quadrature, not
           // end to end (two P5s together are rarer than a P5).
           // The model error is measured on a few periods only, so its part of the range is
-          // widened to Student's t on that many (OutOfSampleError.widening).
+          // widened to Student's t on that many (OutOfSampleError.widening)...
           let error = individual.relativeError
-          let widening = error.widening()
+          // ... and it grows with the lead (OutOfSampleError.leadFactor).
+          let widening = error.widening() * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods)
           let spend = m.purchases[h] > 0 ? m.revenue[h] / m.purchases[h] : 0
           func band(_ mean: Double, noise: Double, spread: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
             let modelSD = widening * spread * mean
@@ -336,9 +337,10 @@ public struct Backtest: Encodable, Sendable {
       let widening = OutOfSampleError.widening(periods: error.periods)
       var newLow = l, newHigh = hi
       for h in 0..<steps {
+        let grown = widening * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods)
         for kpi in widened {
           let m = predicted[h][kpi]
-          let model = 1.645 * widening * error.relative[kpi] * m
+          let model = 1.645 * grown * error.relative[kpi] * m
           newLow[h][kpi] = max(0, m - ((m - l[h][kpi]) * (m - l[h][kpi]) + model * model).squareRoot())
           newHigh[h][kpi] = m + ((hi[h][kpi] - m) * (hi[h][kpi] - m) + model * model).squareRoot()
         }
@@ -414,8 +416,9 @@ public struct Backtest: Encodable, Sendable {
     if churn { values += " (churned: the active customers' error, carried through each period's churners)" }
     guard let n = error.periods else { return values + " (a guess: the history is too short to measure it)" }
     return values + String(
-      format: " (measured on %d %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@)",
-      n, period.rawValue + (n == 1 ? "" : "s"), error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom")
+      format: " (measured on %d %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@)",
+      n, period.rawValue + (n == 1 ? "" : "s"), error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom",
+      OutOfSampleError.describeGrowth(measuredPeriods: n, period: period))
   }
 
   static func mean(_ rows: [Measures]) -> Measures {
@@ -595,13 +598,14 @@ struct ChainError {
   func describe(period: PeriodKind, ownHistory: Bool) -> String {
     let unit = period.rawValue + (periods == 1 ? "" : "s")
     let widening = String(format: "%.2fx", OutOfSampleError.widening(periods: periods))
+    let growth = OutOfSampleError.describeGrowth(measuredPeriods: periods, period: period)
     if ownHistory && churnedIsAGuess {
       return "the churned range adds a guessed error of \(Format.percent(relative.churned)) per \(period.rawValue): no customer churned in the \(periods) \(unit) before the calibration end, so there was no churn to measure the chain's error on"
     }
     if ownHistory {
-      return "the churned range adds the chain's out-of-sample error of \(Format.percent(relative.churned)) per \(period.rawValue) (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t)"
+      return "the churned range adds the chain's out-of-sample error of \(Format.percent(relative.churned)) per \(period.rawValue) (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t; \(growth))"
     }
-    return "the ranges add the chain's out-of-sample error per \(period.rawValue), \(Format.percent(relative.transactions)) on transactions, \(Format.percent(relative.revenue)) on revenue, \(Format.percent(relative.active)) on active customers, \(Format.percent(relative.churned)) on churned (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t)"
+    return "the ranges add the chain's out-of-sample error per \(period.rawValue), \(Format.percent(relative.transactions)) on transactions, \(Format.percent(relative.revenue)) on revenue, \(Format.percent(relative.active)) on active customers, \(Format.percent(relative.churned)) on churned (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t; \(growth))"
   }
 }
 

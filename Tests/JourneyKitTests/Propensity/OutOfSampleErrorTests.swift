@@ -15,6 +15,22 @@ struct OutOfSampleErrorTests {
     #expect(OutOfSampleError.unmeasured.widening() == 1)
   }
 
+  /// The lead factor by its definition: `sqrt(lead / m)`, `m = (n + 1) / 2` the mean of the
+  /// measured leads 1...n, so its mean square over them is 1 (the error measured is their RMS).
+  /// By hand: n = 3, m = 2: one ahead sqrt(1/2), eight ahead 2; n = 1: six ahead sqrt(6). A
+  /// flat error (the factor left out), a linear growth, or a mean taken over the wrong leads fails.
+  @Test func leadFactorGrowsAsARandomWalkScaledToTheMeasuredLeads() {
+    #expect(abs(OutOfSampleError.leadFactor(lead: 1, measuredPeriods: 3) - 0.7071067811865476) < 1e-12)
+    #expect(abs(OutOfSampleError.leadFactor(lead: 8, measuredPeriods: 3) - 2) < 1e-12)
+    #expect(abs(OutOfSampleError.leadFactor(lead: 6, measuredPeriods: 1) - 2.449489742783178) < 1e-12)
+    for n in 1...8 {
+      let meanSquare = (1...n).reduce(0.0) { $0 + pow(OutOfSampleError.leadFactor(lead: $1, measuredPeriods: n), 2) } / Double(n)
+      #expect(abs(meanSquare - 1) < 1e-12, "n = \(n)")
+    }
+    // A guessed error has no measured leads to scale to: it stays flat.
+    #expect(OutOfSampleError.leadFactor(lead: 9, measuredPeriods: nil) == 1)
+  }
+
   /// Each measure is scored against its own actuals: with every amount in the scored periods
   /// half as large again, revenue's error moves to about predicted / (1.5 x actual) - 1 = -1/3
   /// (the forecast, fitted before those periods, cannot see the change) while purchases' and
@@ -54,9 +70,9 @@ struct OutOfSampleErrorTests {
 /// The backtest's range for the customers the activity model forecasts, by its definition
 /// (README, `journey backtest`): normal around the expectation `m`, with the count noise (`m` for
 /// transactions, `m` times the squared spend per purchase for revenue) and each measure's own
-/// out-of-sample error `e`, widened to Student's t on the `n` periods it was measured on:
-/// `m + 1.645 sqrt(noise + (w e m)^2)`, `w = t(0.95; n) / z(0.95)`. A closed cohort without
-/// leads leaves the chain nothing to add.
+/// out-of-sample error `e`, widened to Student's t on the `n` periods it was measured on and
+/// grown with the lead `h`: `m + 1.645 sqrt(noise + (w g e m)^2)`, `w = t(0.95; n) / z(0.95)`,
+/// `g = sqrt(h / ((n + 1) / 2))`. A closed cohort without leads leaves the chain nothing to add.
 @Suite("Backtest ranges")
 struct BacktestRangeTests {
   @Test func rangeIsTheDocumentedNormalWithTheWidenedModelError() throws {
@@ -78,8 +94,9 @@ struct BacktestRangeTests {
     let e = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 6, steps: 5)
     #expect(e.periods == 2)
     #expect(e.purchases != e.revenue)
-    let w = 2.919986 / 1.644854
-    for row in b.holdout.periods {
+    for (h, row) in b.holdout.periods.enumerated() {
+      // Measured on leads 1 and 2 (mean 1.5): the error grows as sqrt(lead / 1.5).
+      let w = 2.919986 / 1.644854 * (Double(h + 1) / 1.5).squareRoot()
       let m = row.predicted.transactions, r = row.predicted.revenue
       #expect(row.acquired == 0)
       let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
