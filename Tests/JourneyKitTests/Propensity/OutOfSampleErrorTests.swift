@@ -158,4 +158,40 @@ struct ChainErrorTests {
     }
     #expect(error.relative.churned != error.relative.active)
   }
+
+  /// With the chain alone, every range is the chain's Monte Carlo range widened by its own error,
+  /// by the definition: `m +- sqrt(offset^2 + (1.645 w g e m)^2)`, `w = t(0.95; 6) / z(0.95)`
+  /// (measured on 6 months), `g = sqrt(h / 3.5)` at lead `h` (the mean of leads 1-6). The
+  /// Monte Carlo range is the same run's, rebuilt here. A chain range left flat over the leads,
+  /// or not widened, fails.
+  @Test func chainRangesAddItsErrorGrownWithTheLead() throws {
+    let table = BacktestTests.small
+    let end = CalendarDay(year: 2025, month: 6, day: 30)!
+    var o = BacktestOptions(calibrationEnd: end)
+    o.holdoutPeriods = 6
+    o.ownHistory = false
+    o.replicates = 50
+    o.perCustomer = false
+    o.fit.stateSpace = .lifecycle
+    let b = try Backtest.run(table, options: o)
+    let origin = PeriodKind.month.index(of: end)
+    var fit = o.fit
+    fit.asOf = end
+    let run = try HoldoutRun(table, fit: fit, calibrationLast: origin, steps: 6, replicates: 50, seed: o.seed)
+    let error = try #require(ChainError.measure(table, fit: fit, origin: origin, steps: 6))
+    #expect(error.periods == 6)
+    let w = 1.943180 / 1.644854
+    for (h, row) in b.holdout.periods.enumerated() {
+      let band = run.forecast.bands[.purchases]![h]
+      let m = row.predicted.transactions
+      #expect(abs(m - run.forecast.expected[.purchases]![h]) < 1e-9 * m)
+      let model = 1.645 * w * (Double(h + 1) / 3.5).squareRoot() * error.relative.transactions * m
+      let high = m + ((band.p95 - m) * (band.p95 - m) + model * model).squareRoot()
+      let low = max(0, m - ((m - band.p5) * (m - band.p5) + model * model).squareRoot())
+      let gotHigh = try #require(row.predictedHigh).transactions, gotLow = try #require(row.predictedLow).transactions
+      // 1e-6: the table's t and z carry 7 digits.
+      #expect(abs(gotHigh - high) < 1e-6 * m, "\(row.label): \(gotHigh) against \(high); Monte Carlo \(band.p95), mean \(m), error \(error.relative.transactions)")
+      #expect(abs(gotLow - low) < 1e-6 * m, "\(row.label): \(gotLow) against \(low)")
+    }
+  }
 }
