@@ -11,7 +11,7 @@
 /// would overstate the one-time buyers' variance and shrink them too hard. On CDNOW it put `k` at
 /// 15-28 on 4-5 months of data (4-6 on 12-18 months), and holdout spend per purchase ran 8-10%
 /// ahead of the early estimates. Read relative, `k` is 0.8-1.0 at every calibration end and the
-/// gap is 2-3%.
+/// gap is 0-3%.
 ///
 /// A customer with mean `zbar` over `n` purchases has `E[zbar^2] = m^2 (n + v^2) / n` and
 /// `E[sum (z - zbar)^2] = (n - 1) v^2 m^2`. So `v^2` solves `sum (z - zbar)^2 = v^2 sum (n - 1)
