@@ -31,7 +31,7 @@ enum SpendShrinkage {
     // customer only through `zbar^2` and `n`. Arrays per customer were 40-80 MB at the top of
     // `fit`'s memory with a million customers, and each pass over them reads every row.
     var spendSum = 0.0, occasionSum = 0.0, repeaters = 0, deviations = 0.0
-    var buyers = 0, meanSum = 0.0, meanSquareSum = 0.0
+    var buyers = 0, meanSum = 0.0
     /// Per purchase count `n`: the sum of `zbar^2` over the buyers, and of `(n - 1) zbar^2 n`
     /// over the repeat buyers with a positive mean.
     var squaredMeans: [Double: (all: Double, repeat: Double)] = [:]
@@ -43,7 +43,6 @@ enum SpendShrinkage {
       occasionSum += occasions
       let customerMean = spend / occasions
       meanSum += customerMean
-      meanSquareSum += customerMean * customerMean
       var sums = squaredMeans[occasions] ?? (0, 0)
       sums.all += customerMean * customerMean
       if occasions >= 2, spend > 0 {
@@ -64,15 +63,13 @@ enum SpendShrinkage {
     for _ in 0..<100 {
       let scale = counts.reduce(0.0) { $0 + $1.value.repeat / ($1.key + v2) }
       let next = scale > 0 ? deviations / scale : 0
-      if abs(next - v2) <= 1e-12 * max(1, next) {
-        v2 = next
-        break
-      }
+      let settled = abs(next - v2) <= 1e-12 * max(1, next)
       v2 = next
+      if settled { break }
     }
     let count = Double(buyers)
     let grand = meanSum / count
-    let spread = max(0, meanSquareSum - count * grand * grand)
+    let spread = max(0, counts.reduce(0.0) { $0 + $1.value.all } - count * grand * grand)
     let meanSquare = counts.reduce(0.0) { $0 + $1.value.all * $1.key / ($1.key + v2) }
     let noise = counts.reduce(0.0) { $0 + $1.value.all / ($1.key + v2) }
     let between = spread / max(1, count - 1) - v2 * noise / count
