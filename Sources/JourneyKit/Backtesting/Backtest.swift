@@ -283,17 +283,20 @@ public struct Backtest: Encodable, Sendable {
     var activity: HoldoutActivity?
     if options.ownHistory, let individual = try run.activityForecast(table) {
       activity = individual
-      let chain = individual.chainPart
+      let chain = individual.chainPart, chainChurn = individual.chainChurn
+      // The activity model's customers: those with a purchase at the origin and the entrants.
+      let m = individual.forecast, entrants = individual.entrants
       for h in 0..<steps {
-        let m = individual.forecast
-        predicted[h].transactions = m.purchases[h] + chain.expected[.purchases]![h]
-        predicted[h].revenue = m.revenue[h] + chain.expected[.revenue]![h]
-        predicted[h].active = m.buying[h] + chain.expected[.active]![h]
-        if let churned = m.churned { predicted[h].churned = churned.expected[h] + chain.expected[.churned]![h] }
+        let purchases = m.purchases[h] + entrants.purchases[h], revenue = m.revenue[h] + entrants.revenue[h]
+        let buying = m.buying[h] + entrants.buying[h]
+        predicted[h].transactions = purchases + chain.expected[.purchases]![h]
+        predicted[h].revenue = revenue + chain.expected[.revenue]![h]
+        predicted[h].active = buying + chain.expected[.active]![h]
+        if let churned = m.churned { predicted[h].churned = churned.expected[h] + chainChurn.expected[.churned]![h] }
         if chain.replicates > 0 {
-          // The bought customers' totals are sums of many independent customers: normal, with the
+          // The activity model's totals are sums of many independent customers: normal, with the
           // count noise (Poisson purchases; revenue as purchases times the mean spend) and the model
-          // error measured out of sample. The chain's part (leads, entrants) is independent of it:
+          // error measured out of sample. The chain's part (leads) is independent of it:
           // its Monte Carlo offsets, read as a normal's on each side, add in quadrature, not
           // end to end (two P5s together are rarer than a P5).
           // The model error is measured on a few periods only, so its part of the range is
@@ -301,7 +304,7 @@ public struct Backtest: Encodable, Sendable {
           let error = individual.relativeError
           // ... and it grows with the lead (OutOfSampleError.leadFactor).
           let widening = error.widening() * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods)
-          let spend = m.purchases[h] > 0 ? m.revenue[h] / m.purchases[h] : 0
+          let spend = purchases > 0 ? revenue / purchases : 0
           func band(_ mean: Double, noise: Double, spread: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
             let modelSD = widening * spread * mean
             let own = noise + modelSD * modelSD
@@ -312,13 +315,13 @@ public struct Backtest: Encodable, Sendable {
           }
           for (z, target) in [(-1.645, 0), (1.645, 1)] {
             let value = Measures(
-              transactions: band(m.purchases[h], noise: m.purchases[h], spread: error.purchases, chain.bands[.purchases]![h], z),
-              revenue: band(m.revenue[h], noise: m.purchases[h] * spend * spend, spread: error.revenue, chain.bands[.revenue]![h], z),
-              active: band(m.buying[h], noise: m.buying[h], spread: error.buying, chain.bands[.active]![h], z),
+              transactions: band(purchases, noise: purchases, spread: error.purchases, chain.bands[.purchases]![h], z),
+              revenue: band(revenue, noise: purchases * spend * spend, spread: error.revenue, chain.bands[.revenue]![h], z),
+              active: band(buying, noise: buying, spread: error.buying, chain.bands[.active]![h], z),
               // A churn event is a customer staying quiet: the model's error on it is its error on
               // buying, carried through each period's churners (ChurnCount.buyingSensitivity).
               churned: m.churned.map {
-                band($0.expected[h], noise: $0.variance[h], spread: error.buying * $0.buyingSensitivity(h), chain.bands[.churned]![h], z)
+                band($0.expected[h], noise: $0.variance[h], spread: error.buying * $0.buyingSensitivity(h), chainChurn.bands[.churned]![h], z)
               }
                 ?? (target == 0 ? low : high)![h].churned)
             if target == 0 { low![h] = value } else { high![h] = value }
@@ -385,7 +388,7 @@ public struct Backtest: Encodable, Sendable {
     var notes = run.notes
     if let activity {
       notes.append(String(
-        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@); leads and entrants by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
+        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@), the customers acquired with a purchase in the holdout by its mix of customers at their first purchase; leads by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
         activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons",
         activity.forecast.churned == nil ? "" : "; churn events too, from each customer's chance of staying quiet past the churn threshold",
         period.rawValue, Self.describe(activity.relativeError, period: period, churn: activity.forecast.churned != nil)))
@@ -483,7 +486,8 @@ struct HoldoutRun {
   }
 
   /// The customers with a purchase at the calibration end forecast one by one with the activity
-  /// model, and the chain's forecast of the rest (leads, and the customers acquired in the holdout).
+  /// model, the customers acquired with a purchase in the holdout from its weights, and the
+  /// chain's forecast of the leads (at the calibration end and acquired in the holdout).
   func activityForecast(_ table: TransactionTable) throws -> HoldoutActivity? {
     let period = model.window.period
     let origin = model.window.lastPeriod
@@ -495,18 +499,26 @@ struct HoldoutRun {
     // custom space's churn is its own, and stays with the chain.
     let individual = ActivityForecast(
       histories, model: activity, period: period, origin: origin, steps: steps, churnAfter: model.stateSpace.lifecycleChurnAfter)
-    // The chain forecasts only the customers the activity model does not: leads at the origin
-    // and the entrants.
+    // The chain forecasts only the customers the activity model does not: the leads, at the
+    // origin and acquired. Their conversions are the chain's part; so are the entrants' churn
+    // events (the activity model reads churn off purchase days it has), from a second run that
+    // keeps every entrant.
+    let isLead = model.stateSpace.states.map { $0.stage == .lead }
     var rest = model
-    for (i, state) in rest.stateSpace.states.enumerated() where state.stage != .lead { rest.currentBase[i] = 0 }
+    for i in isLead.indices where !isLead[i] { rest.currentBase[i] = 0 }
+    let leadAcquisitions = acquisitions.map { row in row.indices.map { isLead[$0] ? row[$0] : 0 } }
+    let buyersAcquired = acquisitions.map { row in row.indices.reduce(0.0) { isLead[$1] ? $0 : $0 + row[$1] } }
     let chainPart = try ForecastEngine.run(
+      model: rest, options: ForecastOptions(givenAcquisitions: leadAcquisitions, replicates: forecast.replicates, seed: forecast.seed))
+    let chainChurn = try ForecastEngine.run(
       model: rest, options: ForecastOptions(givenAcquisitions: acquisitions, replicates: forecast.replicates, seed: forecast.seed))
+    let entrants = EntrantForecast(model: activity, period: period, origin: origin, acquired: buyersAcquired)
     // The out-of-sample error is a second fit and forecast of the activity model. Run beside the
     // forecast on the other core it would save its time (a fifth of a 1.5M-customer backtest's
     // CPU) but hold both forecasts' per-customer arrays at once: +310 MB at the peak (measured,
     // 642 -> 956 MB), so it runs after.
     return HoldoutActivity(
-      forecast: individual, chainPart: chainPart,
+      forecast: individual, entrants: entrants, chainPart: chainPart, chainChurn: chainChurn,
       relativeError: ActivityModel.outOfSampleError(
         table, period: period, origin: origin, firstPeriod: table.dayRange.map { period.index(of: $0.lowerBound) } ?? origin, steps: steps))
   }
@@ -611,8 +623,15 @@ struct ChainError {
 
 /// The activity model's part of a holdout forecast and the chain's part.
 struct HoldoutActivity {
+  /// The customers with a purchase at the calibration end.
   var forecast: ActivityForecast
+  /// The customers acquired with a purchase in the holdout.
+  var entrants: EntrantForecast
+  /// The leads, at the calibration end and acquired in the holdout.
   var chainPart: Forecast
+  /// The leads and every entrant: the churn events of the customers the activity model has no
+  /// purchase days of.
+  var chainChurn: Forecast
   /// The activity model's relative errors per period, measured out of sample before the origin.
   var relativeError: OutOfSampleError
 }

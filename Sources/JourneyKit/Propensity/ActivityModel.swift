@@ -960,7 +960,7 @@ extension ActivityModel {
   /// chance of being active at the end of the history:
   /// E[purchases in (a, b]] = lambda [pi (b - a) + (v - pi)(e^-ra - e^-rb) / r].
   /// Stacked as [[A C]; [B D]], (2 points) x (2 intervals), for a posterior row [p, p v].
-  private func outlookTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double, points: [Int]) -> Matrix {
+  func outlookTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double, points: [Int]) -> Matrix {
     let grid = points.count, k = intervals.count
     var stacked = Matrix(rowCount: 2 * grid, columnCount: 2 * k)
     for (j, g) in points.enumerated() {

@@ -7,10 +7,12 @@ import Testing
 /// The reference here is the way it was done before, kept in the test: three separate walks
 /// (the fit, `CustomerScorer.currentStates` at the origin, and an assignment through the holdout
 /// with the frozen space) and a tally per fold with the candidate's own space. The two must agree
-/// to the last digit, for every built-in state space, with and without a split.
-/// Serialized: the fits compare to the last digit, and OpenBLAS's thread count is process-wide
-/// (the activity model's scan runs it on one thread meanwhile), so a solve that runs while a
-/// parallel case scans can round differently in the last digit.
+/// to rounding (1e-12 relative), for every built-in state space, with and without a split.
+/// Not to the last digit: OpenBLAS's thread count is process-wide (the activity model's scan,
+/// in this suite or another running beside it, holds it at one thread meanwhile), and a solve
+/// run on another thread count can round differently in the last digit. That failed 3 times in a
+/// row with other suites beside it. Serialized all the same, so that its cases' fits do not
+/// share the cores.
 @Suite("Backtest one walk", .serialized)
 struct BacktestOneWalkTests {
   static let kinds: [StateSpaceKind] = StateSpaceSelection.Options.builtInCandidates
@@ -62,7 +64,7 @@ struct BacktestOneWalkTests {
     let origin = PeriodKind.month.index(of: day("2024-12-31")), steps = 6
     let run = try HoldoutRun(entry.table, fit: fit, calibrationLast: origin, steps: steps, replicates: 20, seed: 3)
     let reference = try Reference(entry.table, fit: fit, origin: origin, steps: steps)
-    #expect(try Self.json(run.model) == Self.json(reference.model))
+    #expect(try jsonDifference(Self.json(run.model), Self.json(reference.model)) == nil)
     #expect(run.startStates == reference.startStates)
     #expect(run.endStates == reference.endStates)
     #expect(run.acquisitions == reference.acquisitions)
@@ -136,7 +138,7 @@ struct BacktestOneWalkTests {
       var scores: [Double] = []
       for (fold, origin) in zip(candidate.folds, origins) {
         let expected = try Self.referenceFold(table, fit: o, origin: origin, steps: 6)
-        #expect(try Self.json(fold) == Self.json(expected), "\(kind.label) at \(fold.origin)")
+        #expect(try jsonDifference(Self.json(fold), Self.json(expected)) == nil, "\(kind.label) at \(fold.origin)")
         scores.append(expected.score)
       }
       #expect(candidate.folds.count == 3)

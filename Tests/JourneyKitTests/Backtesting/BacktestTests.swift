@@ -56,7 +56,7 @@ struct BacktestTests {
 
   /// The customers who have bought are forecast one by one by the activity model: their
   /// per-customer predictions add up to that model's forecast made directly, and the aggregate
-  /// adds the chain's forecast of leads and entrants on top.
+  /// adds the forecasts of the entrants and the leads on top.
   @Test func perCustomerPredictionsAddUpToTheActivityForecast() throws {
     let b = try Backtest.run(Self.small, options: options("2025-06-30"))
     let c = try #require(b.holdout.perCustomer)

@@ -1,3 +1,4 @@
+import Foundation
 import JourneyKit
 import Testing
 
@@ -46,4 +47,35 @@ func expectClose(_ a: [Double], _ b: [Double], tolerance: Double, sourceLocation
   #expect(a.count == b.count, sourceLocation: sourceLocation)
   let difference = zip(a, b).map { abs($0 - $1) }.max() ?? 0
   #expect(difference <= tolerance, "max |a - b| = \(difference) > \(tolerance)", sourceLocation: sourceLocation)
+}
+
+/// Where two JSON documents first differ: keys, array lengths, strings and booleans exactly,
+/// numbers within `relative` of the larger magnitude. Nil when they agree. For results that must
+/// agree to rounding: a BLAS call can round differently in the last digit with another thread
+/// count, while a real defect (a count off by a customer) is many orders larger.
+func jsonDifference(_ a: String, _ b: String, relative: Double = 1e-12) -> String? {
+  func parse(_ s: String) -> Any? { try? JSONSerialization.jsonObject(with: Data(s.utf8), options: [.fragmentsAllowed]) }
+  guard let x = parse(a), let y = parse(b) else { return a == b ? nil : "not JSON" }
+  func walk(_ x: Any, _ y: Any, _ path: String) -> String? {
+    switch (x, y) {
+    case let (x as [String: Any], y as [String: Any]):
+      guard Set(x.keys) == Set(y.keys) else { return "\(path): keys \(x.keys.sorted()) against \(y.keys.sorted())" }
+      for key in x.keys.sorted() {
+        if let d = walk(x[key]!, y[key]!, path + "." + key) { return d }
+      }
+      return nil
+    case let (x as [Any], y as [Any]):
+      guard x.count == y.count else { return "\(path): \(x.count) elements against \(y.count)" }
+      for i in x.indices {
+        if let d = walk(x[i], y[i], "\(path)[\(i)]") { return d }
+      }
+      return nil
+    case let (x as NSNumber, y as NSNumber):  // booleans too, as 0 and 1
+      let (u, v) = (x.doubleValue, y.doubleValue)
+      return abs(u - v) <= relative * max(abs(u), abs(v)) ? nil : "\(path): \(u) against \(v)"
+    default:
+      return "\(x)" == "\(y)" ? nil : "\(path): \(x) against \(y)"
+    }
+  }
+  return walk(x, y, "")
 }
