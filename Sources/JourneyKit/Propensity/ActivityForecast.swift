@@ -71,10 +71,10 @@ public struct ActivityForecast: Sendable {
 }
 
 /// The customers acquired with a purchase after the origin, forecast by the activity model as
-/// customers drawn from the base's mixing distribution. Their entry state would give every one of
-/// them the state's average future. On a base whose customers differ several-fold, that fell 5-9%
-/// short over 6-month holdouts (Benchmarks/README.md, "Where the heterogeneity regime's shortfall
-/// sits").
+/// customers drawn from the base's mixing distribution. Their entry state would give each of them
+/// the state's average future; on a base whose customers differ several-fold, that fell 0.3-4.8%
+/// short over 6-month holdouts (four seeds, mean -3.0%; this: mean -1.7%; Benchmarks/README.md,
+/// "Entrants forecast by the activity model").
 ///
 /// An entrant's first purchase falls on a day of its entry period, each day alike. From it, the
 /// entrant buys and falls dormant like a customer of the base at its first purchase. That is the
