@@ -305,8 +305,11 @@ public struct Backtest: Encodable, Sendable {
           // ... and it grows with the lead (OutOfSampleError.leadFactor).
           let widening = error.widening() * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods)
           let spend = purchases > 0 ? revenue / purchases : 0
-          func band(_ mean: Double, noise: Double, spread: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
-            let modelSD = widening * spread * mean
+          // The entrants' first purchases, one each in its entry period, are given: neither count
+          // noise nor model error (revenue keeps the noise of their amounts). `modelled` is the rest.
+          let given = entrants.firstPurchases[h]
+          func band(_ mean: Double, modelled: Double, noise: Double, spread: Double, _ chainBand: Forecast.Band, _ z: Double) -> Double {
+            let modelSD = widening * spread * modelled
             let own = noise + modelSD * modelSD
             let chainOffset = z < 0 ? chainBand.mean - chainBand.p5 : chainBand.p95 - chainBand.mean
             let chainSD = max(0, chainOffset) / 1.645
@@ -315,13 +318,17 @@ public struct Backtest: Encodable, Sendable {
           }
           for (z, target) in [(-1.645, 0), (1.645, 1)] {
             let value = Measures(
-              transactions: band(purchases, noise: purchases, spread: error.purchases, chain.bands[.purchases]![h], z),
-              revenue: band(revenue, noise: purchases * spend * spend, spread: error.revenue, chain.bands[.revenue]![h], z),
-              active: band(buying, noise: buying, spread: error.buying, chain.bands[.active]![h], z),
+              transactions: band(purchases, modelled: purchases - given, noise: purchases - given, spread: error.purchases, chain.bands[.purchases]![h], z),
+              revenue: band(
+                revenue, modelled: revenue - given * entrants.spendPerPurchase, noise: purchases * spend * spend, spread: error.revenue,
+                chain.bands[.revenue]![h], z),
+              active: band(buying, modelled: buying - given, noise: buying - given, spread: error.buying, chain.bands[.active]![h], z),
               // A churn event is a customer staying quiet: the model's error on it is its error on
               // buying, carried through each period's churners (ChurnCount.buyingSensitivity).
               churned: m.churned.map {
-                band($0.expected[h], noise: $0.variance[h], spread: error.buying * $0.buyingSensitivity(h), chainChurn.bands[.churned]![h], z)
+                band(
+                  $0.expected[h], modelled: $0.expected[h], noise: $0.variance[h], spread: error.buying * $0.buyingSensitivity(h),
+                  chainChurn.bands[.churned]![h], z)
               }
                 ?? (target == 0 ? low : high)![h].churned)
             if target == 0 { low![h] = value } else { high![h] = value }

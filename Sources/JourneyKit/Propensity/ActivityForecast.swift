@@ -88,6 +88,11 @@ public struct EntrantForecast: Sendable, Equatable {
   public var revenue: [Double]
   /// Per period: expected entrants buying at least once.
   public var buying: [Double]
+  /// Per period: the entrants' first purchases, one each (as given: part of `purchases`, and of
+  /// `buying`, known rather than forecast).
+  public var firstPurchases: [Double]
+  /// The spend per purchase they are forecast at: the base's mean.
+  public var spendPerPurchase: Double
 
   /// - Parameter acquired: per period after `origin`, the customers acquired with a purchase in it.
   public init(model: ActivityModel, period: PeriodKind, origin: Int, acquired: [Double]) {
@@ -101,7 +106,9 @@ public struct EntrantForecast: Sendable, Equatable {
         buying[h] += acquired[e] * perEntrant.buying[e][h]
       }
     }
+    spendPerPurchase = model.spendMean
     revenue = purchases.map { $0 * model.spendMean }
+    firstPurchases = acquired
   }
 }
 

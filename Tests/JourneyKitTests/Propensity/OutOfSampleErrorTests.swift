@@ -109,6 +109,37 @@ struct BacktestRangeTests {
     }
   }
 
+  /// With customers acquired in the holdout (and no leads, so the chain has nothing to add), the
+  /// range is the same normal, but the entrants' first purchases are given, one each in its entry
+  /// period (`a`, the period's acquisitions): `m +- 1.645 sqrt((m - a) + (w g e (m - a))^2)`.
+  /// A range that counted the given purchases as forecast (count noise and model error on all of
+  /// `m`) fails, and so does one that left the entrants out of the model error.
+  @Test func entrantsFirstPurchasesAreGivenNotForecast() throws {
+    var g = GeneratorParameters()
+    g.customers = 3_000
+    g.seed = 29
+    g.months = 12
+    g.leadShare = 0
+    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    let end = CalendarDay(year: 2023, month: 7, day: 31)!
+    var o = BacktestOptions(calibrationEnd: end)
+    o.replicates = 50
+    o.perCustomer = false
+    let b = try Backtest.run(table, options: o)
+    let origin = PeriodKind.month.index(of: end)
+    let e = ActivityModel.outOfSampleError(table, period: .month, origin: origin, firstPeriod: origin - 6, steps: 5)
+    #expect(e.periods == 2)
+    for (h, row) in b.holdout.periods.enumerated() {
+      let w = 2.919986 / 1.644854 * (Double(h + 1) / 1.5).squareRoot()
+      let m = row.predicted.transactions, a = row.acquired
+      #expect(a > 0)
+      let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
+      let half = 1.645 * ((m - a) + (w * e.purchases * (m - a)) * (w * e.purchases * (m - a))).squareRoot()
+      #expect(abs(high.transactions - (m + half)) < 1e-6 * m, "\(row.label): \(high.transactions) against \(m + half)")
+      #expect(abs(low.transactions - max(0, m - half)) < 1e-6 * m, "\(row.label)")
+    }
+  }
+
   /// Counted by hand: an actual on a range's end is inside; a period without a range is not counted.
   @Test func rangeCoverageCountsTheEndsAsInside() {
     func m(_ t: Double, _ r: Double, _ a: Double, _ c: Double) -> Backtest.Measures { .init(transactions: t, revenue: r, active: a, churned: c) }
