@@ -121,26 +121,23 @@ extension ActivityModel {
     let bounds = (1...steps).map { h in (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1) }
     let clock = self.clock(from: bounds[0].from, through: bounds[bounds.count - 1].to)
     let support = weights.indices.filter { weights[$0] > 0 }
-    let grid = support.count
+    // The posterior row [p, p v] of `outlookTables`: the weights themselves, active at the start (v = 1).
+    let mix = support.map { weights[$0] }
+    let row = mix + mix
     var purchases = [[Double]](repeating: Array(repeating: 0, count: steps), count: steps), buying = purchases
     for e in 0..<steps {
       let entryDays = bounds[e].from..<bounds[e].to
       let share = 1 / Double(entryDays.count)
       for first in entryDays {
-        // Each period in operational days after the first purchase (0 to 0 before it); the
-        // entrant is active at its start, so each expectation is the table's two parts summed.
+        // Each period in operational days after the first purchase (0 to 0 before it).
         let intervals = bounds.map { (from: clock.days(from: first, to: max(first, $0.from), since: first), to: clock.days(from: first, to: max(first, $0.to), since: first)) }
-        let table = outlookTables(intervals, dormancyChange: 0, points: support)
+        // Expected purchases per period, then the chances of buying in each.
+        let expected = outlookTables(intervals, dormancyChange: 0, points: support).leftMultiplied(byRowVector: row)
         purchases[e][e] += share
         buying[e][e] += share
         for h in e..<steps {
-          var expected = 0.0, buys = 0.0
-          for (j, g) in support.enumerated() {
-            expected += weights[g] * (table[j, h] + table[grid + j, h])
-            buys += weights[g] * (table[j, steps + h] + table[grid + j, steps + h])
-          }
-          purchases[e][h] += share * expected
-          if h > e { buying[e][h] += share * buys }
+          purchases[e][h] += share * expected[h]
+          if h > e { buying[e][h] += share * expected[steps + h] }
         }
       }
     }
