@@ -56,6 +56,17 @@ public struct Matrix: Equatable, Sendable {
     self.init(rowCount: 1, columnCount: vector.count, elements: vector)
   }
 
+  /// This matrix with `column` (one value per row) added after its last column.
+  public func appendingColumn(_ column: [Double]) -> Matrix {
+    precondition(column.count == rowCount, "a column of \(column.count) values does not fit \(rowCount) rows")
+    var out = Matrix(rowCount: rowCount, columnCount: columnCount + 1)
+    for i in 0..<rowCount {
+      for j in 0..<columnCount { out[i, j] = self[i, j] }
+      out[i, columnCount] = column[i]
+    }
+    return out
+  }
+
   /// Whether the matrix has as many rows as columns.
   public var isSquare: Bool { rowCount == columnCount }
 

@@ -22,6 +22,9 @@ public struct ActivityForecast: Sendable {
   public var customerPurchases: [Double]
   /// Per customer: expected revenue over all the periods (0 without history).
   public var customerRevenue: [Double]
+  /// Per customer, with `value`: its lifetime value, the discounted expected revenue of the
+  /// periods after the origin (`ValueIntervals`; 0 without history); nil without.
+  public var customerValue: [Double]?
   /// Per customer: chance of being active at the origin.
   public var activeProbability: [Double]
   /// Per customer: whether it has purchases to read (forecast here rather than by the chain).
@@ -36,15 +39,20 @@ public struct ActivityForecast: Sendable {
   ///   read churn by (`ChurnRule`); nil for none.
   ///   - countsChurnEvents: with `churnAfter`, whether the churn events per period are counted
   ///   too, or only each customer's chance of being churned at the end.
+  ///   - value: the discounted periods of each customer's lifetime value (`customerValue`); nil
+  ///   for none.
   public init(
     _ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int, churnAfter: Int? = nil,
-    countsChurnEvents: Bool = true
+    countsChurnEvents: Bool = true, value: ValueIntervals? = nil
   ) {
     let days = (1...steps).map { h in
       (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1)
     }
     let churn = churnAfter.map { ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: $0, countsEvents: countsChurnEvents) }
-    let outlook = model.outlook(histories, days: days, churn: churn)
+    let outlook = model.outlook(histories, days: days, churn: churn, value: value)
+    customerValue = outlook.discountedPurchases.map { purchases in
+      purchases.indices.map { purchases[$0] * outlook.spendPerPurchase[$0] }
+    }
     churned = countsChurnEvents ? outlook.churned : nil
     customerChurnedAtEnd = outlook.churnedAtEnd
     purchases = Array(repeating: 0, count: steps)
@@ -67,6 +75,42 @@ public struct ActivityForecast: Sendable {
     activeProbability = outlook.activeProbability
     hasHistory = outlook.hasHistory
     self.model = model
+  }
+}
+
+/// The calendar intervals a customer's lifetime value sums, with their discount weights: every
+/// period after the origin for the first `exactYears` (at most `years`), each weighted
+/// `1 / (1 + d)^t` (t = 1 for the first), then whole years of periods up to `years`, each
+/// weighted by its periods' mean discount. The activity model never writes a customer off (a
+/// dormant one may wake), so the default sum runs far: at 10% a year, what lies beyond 100 years
+/// is 0.007% of a steady customer's value. Years lumped after the first ten carry at most 39% of
+/// it, and within a year the discount moves by 10%, so lumping them moves the value by well under
+/// 1% (a value that is steady within each year moves by 0.01%).
+public struct ValueIntervals: Sendable, Equatable {
+  /// Calendar intervals, days `from ..< to` (day numbers).
+  public var days: [(from: Int32, to: Int32)]
+  /// Discount weight of each interval.
+  public var weights: [Double]
+
+  public static func == (a: ValueIntervals, b: ValueIntervals) -> Bool {
+    a.weights == b.weights && a.days.elementsEqual(b.days) { $0.from == $1.from && $0.to == $1.to }
+  }
+
+  public init(period: PeriodKind, origin: Int, discountPerPeriod d: Double, exactYears: Int = 10, years: Int = 100) {
+    let perYear = period.periodsPerYear
+    func discount(_ t: Int) -> Double { Foundation.pow(1 + d, -Double(t)) }
+    days = []
+    weights = []
+    let exactYears = min(exactYears, years)
+    for t in stride(from: 1, through: exactYears * perYear, by: 1) {
+      days.append((period.start(of: origin + t).dayNumber, period.end(of: origin + t).dayNumber + 1))
+      weights.append(discount(t))
+    }
+    for year in exactYears..<years {
+      let first = year * perYear + 1, last = (year + 1) * perYear
+      days.append((period.start(of: origin + first).dayNumber, period.end(of: origin + last).dayNumber + 1))
+      weights.append((first...last).reduce(0) { $0 + discount($1) } / Double(perYear))
+    }
   }
 }
 

@@ -754,6 +754,9 @@ public struct CustomerActivityOutlook: Sendable {
   /// With a `ChurnRule`: per customer, the chance of being churned at the end of the rule's
   /// horizon (`ChurnRule.churnedAtEnd`; 0 without a purchase); nil without one.
   public var churnedAtEnd: [Double]?
+  /// With weighted intervals to value (`ValueIntervals`): per customer, the weighted sum of its
+  /// expected purchase occasions in them (0 without a purchase); nil without.
+  public var discountedPurchases: [Double]?
 
   /// Expected revenue of a customer in an interval.
   public func revenue(_ c: Int, _ interval: Int) -> Double { purchases[c, interval] * spendPerPurchase[c] }
@@ -810,13 +813,17 @@ extension ActivityModel {
   ///
   /// With `churn`, the outlook also reads churn by that rule: the churn events it expects per
   /// period, and each customer's chance of being churned at the end.
+  ///
+  /// With `value`, each customer's expected purchases in its intervals, weighted (discounted) and
+  /// summed, as `discountedPurchases`.
   public func outlook(
-    _ h: PurchaseHistories, days: [(from: Int32, to: Int32)], dormancyChange: Double = 0, churn: ChurnRule? = nil
+    _ h: PurchaseHistories, days: [(from: Int32, to: Int32)], dormancyChange: Double = 0, churn: ChurnRule? = nil,
+    value: ValueIntervals? = nil
   ) -> CustomerActivityOutlook {
     let next = h.through.dayNumber + 1
-    let all = days + (churn?.quietSpans ?? [])
+    let all = days + (churn?.quietSpans ?? []) + (value?.days ?? [])
     let clock = self.clock(from: h.firstDay, through: max(next, all.map(\.to).max() ?? next))
-    return outlook(h, dormancyChange: dormancyChange, churn: churn) { first in
+    return outlook(h, dormancyChange: dormancyChange, churn: churn, valueWeights: value?.weights ?? []) { first in
       all.map { (from: clock.days(from: next, to: $0.from, since: first), to: clock.days(from: next, to: $0.to, since: first)) }
     }
   }
@@ -831,14 +838,17 @@ extension ActivityModel {
 
   /// The outlook with each customer's intervals in operational days after the end of the history,
   /// `intervals(first purchase day)`; customers are taken in groups that share their intervals
-  /// (everyone without ageing, one group per first purchase day with it). With `churn`, the last
-  /// intervals are its `quietSpans`, read for the churn count and the chance of being churned at
-  /// the end, and not kept per customer.
+  /// (everyone without ageing, one group per first purchase day with it). With `churn`, the
+  /// intervals after the forecast's are its `quietSpans`, read for the churn count and the chance
+  /// of being churned at the end, and not kept per customer. With `valueWeights`, the last
+  /// intervals are the value's: their purchase expectations are summed with those weights into
+  /// one more column of the tables, so a century of periods costs each customer one number.
   ///
   /// Linear in each grid point's chance of being active at the end, `v`, so every term is a
   /// per-customer posterior times a grid-by-interval table, done as matrix products in blocks.
   func outlook(
-    _ h: PurchaseHistories, dormancyChange: Double, churn: ChurnRule? = nil, intervals: (Int32) -> [(from: Double, to: Double)]
+    _ h: PurchaseHistories, dormancyChange: Double, churn: ChurnRule? = nil, valueWeights: [Double] = [],
+    intervals: (Int32) -> [(from: Double, to: Double)]
   ) -> CustomerActivityOutlook {
     let n = h.customerCount
     let aged = (ageing ?? 0) > 0
@@ -860,7 +870,8 @@ extension ActivityModel {
     let tables = ActivityTables(self, gapLengths: lengths, points: support)
     let logWeights = support.map { Foundation.log(weights[$0]) }
     let quietSpans = churn?.quietSpans.count ?? 0
-    let k = intervals(h.firstDay).count - quietSpans
+    let valued = valueWeights.count
+    let k = intervals(h.firstDay).count - quietSpans - valued
     var out = CustomerActivityOutlook(
       hasHistory: h.purchaseDays.map { !$0.isEmpty }, activeProbability: Array(repeating: 0, count: n),
       purchases: PerCustomerSeries(customers: n, intervals: k), buying: PerCustomerSeries(customers: n, intervals: k),
@@ -873,9 +884,14 @@ extension ActivityModel {
     var blocks: [(key: Int32, members: ArraySlice<Int>)] = []
     for (key, customers) in sortedGroups {
       let all = intervals(key)
+      var expectations = outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support)
+      if valued > 0 {
+        expectations = expectations.appendingColumn(
+          discountedPurchaseTable(Array(all.suffix(valued)), weights: valueWeights, dormancyChange: dormancyChange, points: support))
+      }
       tablesOfGroup[key] = (
-        outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support),
-        churn == nil ? nil : quietTables(Array(all.suffix(quietSpans)), dormancyChange: dormancyChange, points: support))
+        expectations,
+        churn == nil ? nil : quietTables(Array(all[k..<(k + quietSpans)]), dormancyChange: dormancyChange, points: support))
       for first in Swift.stride(from: 0, to: customers.count, by: block) {
         blocks.append((key, customers[first..<min(customers.count, first + block)]))
       }
@@ -932,11 +948,13 @@ extension ActivityModel {
     }
     var churned = churn.map { ChurnCount(steps: $0.steps) }
     var churnedAtEnd = [Double](repeating: 0, count: churn == nil ? 0 : n)
+    var discounted = [Double](repeating: 0, count: valued > 0 ? n : 0)
     for (item, result) in results.all().enumerated() {
       let (active, expectations, atEnd) = (result.active, result.expectations, result.atEnd)
       for (m, customer) in blocks[item].members.enumerated() {
         out.activeProbability[customer] = active[m]
         if !atEnd.isEmpty { churnedAtEnd[customer] = atEnd[m] }
+        if valued > 0 { discounted[customer] = max(0, expectations[m, 2 * k]) }
         for h in 0..<k {
           out.purchases[customer, h] = max(0, expectations[m, h])
           out.buying[customer, h] = min(1, max(0, expectations[m, k + h]))
@@ -946,6 +964,7 @@ extension ActivityModel {
     }
     out.churned = churned
     out.churnedAtEnd = churn == nil ? nil : churnedAtEnd
+    out.discountedPurchases = valued > 0 ? discounted : nil
     if let pseudo = spendPseudoCount {
       for customer in 0..<n {
         let spent = h.spending(of: customer)
@@ -973,6 +992,23 @@ extension ActivityModel {
         let quiet = Self.quietCoefficients(e, r: r, pi: pi, interval)
         stacked[j, k + i] = 1 - quiet.p
         stacked[grid + j, k + i] = -quiet.pv
+      }
+    }
+    return stacked
+  }
+
+  /// Per grid point of `points`: the expected purchases in the intervals, summed with `weights`,
+  /// as A + B v (`outlookTables`' purchase columns, weighted and added), stacked [A; B] for a
+  /// posterior row [p, p v].
+  func discountedPurchaseTable(_ intervals: [(from: Double, to: Double)], weights: [Double], dormancyChange: Double, points: [Int]) -> [Double] {
+    let grid = points.count
+    var stacked = [Double](repeating: 0, count: 2 * grid)
+    for (j, g) in points.enumerated() {
+      let (lambda, r, pi, _) = process(ofGridPoint: g, dormancyChange: dormancyChange)
+      for (interval, weight) in zip(intervals, weights) {
+        let decay = (Foundation.exp(-r * interval.from) - Foundation.exp(-r * interval.to)) / r
+        stacked[j] += weight * lambda * pi * (interval.to - interval.from - decay)
+        stacked[grid + j] += weight * lambda * decay
       }
     }
     return stacked

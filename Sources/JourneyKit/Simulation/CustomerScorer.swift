@@ -8,11 +8,14 @@ public struct StateOutlook: Codable, Sendable {
   public var expectedPurchases: [Double]
   /// Per state: expected revenue over the next `horizon` periods (undiscounted).
   public var expectedRevenue: [Double]
-  /// Per state: lifetime value (discounted, all future periods, the current one included).
+  /// Per state: lifetime value, the discounted expected revenue of the periods after this one
+  /// over `valueYears`, `sum_{t=1..T} (P / (1 + d))^t r` at the chain's discount `d`. It starts
+  /// where the other figures start, at the next period; `journey show`'s lifetime value counts
+  /// the current period too (Pfeifer & Carraway).
   public var lifetimeValue: [Double]
 
-  /// - Complexity: O(horizon S^2) through dgemv, plus one S^3 solve for the lifetime value.
-  public init(model: MarkovModel, horizon: Int) {
+  /// - Complexity: O((horizon + valueYears x periods a year) S^2) through dgemv.
+  public init(model: MarkovModel, horizon: Int, valueYears: Int = CustomerScores.defaultValueYears) {
     let p = model.matrix
     let s = p.rowCount
     let churned = model.stateSpace.indices(in: .churned)
@@ -41,7 +44,14 @@ public struct StateOutlook: Codable, Sendable {
     churnWithinHorizon = hit.map { min(1, max(0, $0)) }
     expectedPurchases = purchases
     expectedRevenue = revenue
-    lifetimeValue = model.analysis.lifetimeValue
+    let discount = 1 / (1 + model.analysis.discountPerPeriod)
+    var value = [Double](repeating: 0, count: s)
+    var discountedAhead = model.rewards.map(\.revenueMean)
+    for _ in 0..<(valueYears * model.stateSpace.period.periodsPerYear) {
+      discountedAhead = p.multiplied(byColumnVector: discountedAhead).map { $0 * discount }
+      for i in 0..<s { value[i] += discountedAhead[i] }
+    }
+    lifetimeValue = value
   }
 }
 
@@ -90,12 +100,15 @@ public struct CustomerScores: Sendable {
   /// The customers with a purchase forecast one by one, when the model has an activity model.
   public var activity: ActivityForecast?
 
-  /// Scores every customer of `table` with `model`.
-  public init(table: TransactionTable, model: MarkovModel, horizon: Int, asOf: CalendarDay? = nil) throws {
+  /// Years a lifetime value sums by default: at 10% a year, what lies beyond is 0.007% of it.
+  public static let defaultValueYears = 100
+
+  /// Scores every customer of `table` with `model`; lifetime values sum `valueYears` years.
+  public init(table: TransactionTable, model: MarkovModel, horizon: Int, asOf: CalendarDay? = nil, valueYears: Int = defaultValueYears) throws {
     self.horizon = horizon
     customerIDs = table.customerIDs
     states = try CustomerScorer.currentStates(table, model: model, asOf: asOf)
-    outlook = StateOutlook(model: model, horizon: horizon)
+    outlook = StateOutlook(model: model, horizon: horizon, valueYears: valueYears)
     stateNames = model.stateNames
     if let activityModel = model.activity {
       let period = model.stateSpace.period
@@ -104,7 +117,8 @@ public struct CustomerScores: Sendable {
       // Churn by the lifecycle's rule for the built-in spaces; a custom space's is its own.
       activity = ActivityForecast(
         histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon,
-        churnAfter: model.stateSpace.lifecycleChurnAfter, countsChurnEvents: false)
+        churnAfter: model.stateSpace.lifecycleChurnAfter, countsChurnEvents: false,
+        value: ValueIntervals(period: period, origin: window.lastPeriod, discountPerPeriod: model.analysis.discountPerPeriod, years: valueYears))
     }
   }
 
@@ -118,17 +132,17 @@ public struct CustomerScores: Sendable {
   }
 
   /// A customer's expected purchases and revenue over the horizon, and lifetime value: its own
-  /// (activity model) when it has bought, its state's otherwise. The lifetime value is the state's
-  /// scaled by the customer's expected revenue over the state's.
+  /// (activity model) when it has bought, its state's otherwise. Its own lifetime value is the
+  /// discounted expected revenue of every period after the last complete one, at the chain's
+  /// discount (`ValueIntervals`), so a customer in a churned state who may still come back is
+  /// worth what it may still spend.
   public func expectations(_ c: Int) -> (purchases: Double, revenue: Double, lifetimeValue: Double, activeProbability: Double?) {
     let s = Int(states[c])
     guard let activity, activity.hasHistory[c] else {
       return (outlook.expectedPurchases[s], outlook.expectedRevenue[s], outlook.lifetimeValue[s], nil)
     }
-    let revenue = activity.customerRevenue[c]
-    let stateRevenue = outlook.expectedRevenue[s]
-    let value = stateRevenue > 0 ? outlook.lifetimeValue[s] * revenue / stateRevenue : outlook.lifetimeValue[s]
-    return (activity.customerPurchases[c], revenue, value, activity.activeProbability[c])
+    let value = activity.customerValue?[c] ?? outlook.lifetimeValue[s]
+    return (activity.customerPurchases[c], activity.customerRevenue[c], value, activity.activeProbability[c])
   }
 
   /// Customers with a state (in the base at the as-of period).

@@ -11,7 +11,10 @@ extension JourneyCommand {
         Assigns each customer's state at the data's last complete period with the model's frozen \
         state definitions, then looks up what the model expects from that state over the horizon. \
         Writes one CSV row per customer in the base (-o), or with --source a table on the \
-        server (--scores-table), replaced in one transaction.
+        server (--scores-table), replaced in one transaction. A customer with a purchase gets its \
+        own figures from the activity model (journey fit stores it): expected purchases and \
+        revenue, active_probability, churn risk, and clv, the discounted expected revenue of the \
+        periods after the last one scored, over --clv-years.
 
         Example:
           journey score transactions.csv --model model.json -o scores.csv
@@ -35,6 +38,9 @@ extension JourneyCommand {
     @Option(help: "Score as of this day (YYYY-MM-DD); default: the last day with data.")
     var asOf: String?
 
+    @Option(help: ArgumentHelp("Years of future periods the clv column sums, at the model's discount (default: 100, a lifetime).", valueName: "years"))
+    var clvYears: Int = CustomerScores.defaultValueYears
+
     @Option(name: [.short, .customLong("output")], help: "CSV file to write.")
     var output: String?
 
@@ -48,6 +54,7 @@ extension JourneyCommand {
       guard output != nil || scoresTable != nil else { throw ValidationError("--output: give the CSV file to write (or --scores-table with --source)") }
       if scoresTable != nil && warehouse.source == nil { throw ValidationError("--scores-table: only used with --source") }
       guard (1...600).contains(horizon) else { throw ValidationError("--horizon: '\(horizon)' must be from 1 to 600 periods") }
+      guard (1...100).contains(clvYears) else { throw ValidationError("--clv-years: '\(clvYears)' must be from 1 to 100 years") }
       if let asOf { _ = try day(asOf, flag: "as-of") }
     }
 
@@ -64,7 +71,8 @@ extension JourneyCommand {
           try input.read(path: source, keeping: splitBy.map { [$0] } ?? [])
         }
       if let note = fitted.inputChangedNote(table: ingest.table, source: source) { printError("warning: \(note)") }
-      let scores = try CustomerScores(table: ingest.table, model: fitted, horizon: horizon, asOf: try asOf.map { try day($0, flag: "as-of") })
+      let scores = try CustomerScores(
+        table: ingest.table, model: fitted, horizon: horizon, asOf: try asOf.map { try day($0, flag: "as-of") }, valueYears: clvYears)
       let unscored = scores.states.count - scores.scoredCount
       let note = unscored > 0 ? "; \(unscored) not yet in the base at the as-of period (their first event is later)" : ""
       if let output {
