@@ -821,10 +821,22 @@ extension ActivityModel {
     value: ValueIntervals? = nil
   ) -> CustomerActivityOutlook {
     let next = h.through.dayNumber + 1
-    let all = days + (churn?.quietSpans ?? []) + (value?.days ?? [])
-    let clock = self.clock(from: h.firstDay, through: max(next, all.map(\.to).max() ?? next))
+    let read = days + (churn?.quietSpans ?? [])
+    let valued = value?.days ?? []
+    let clock = self.clock(from: h.firstDay, through: max(next, (read + valued).map(\.to).max() ?? next))
     return outlook(h, dormancyChange: dormancyChange, churn: churn, valueWeights: value?.weights ?? []) { first in
-      all.map { (from: clock.days(from: next, to: $0.from, since: first), to: clock.days(from: next, to: $0.to, since: first)) }
+      func offset(_ day: Int32) -> Double { clock.days(from: next, to: day, since: first) }
+      var intervals = read.map { (from: offset($0.from), to: offset($0.to)) }
+      // The value's century of back-to-back intervals: each starts where the one before ended,
+      // so the aged clock reads each interval's own days, not all the days from the origin.
+      var lastDay = Int32.min, lastOffset = 0.0
+      for interval in valued {
+        let from = interval.from == lastDay ? lastOffset : offset(interval.from)
+        lastOffset = from + clock.days(from: interval.from, to: interval.to, since: first)
+        lastDay = interval.to
+        intervals.append((from, lastOffset))
+      }
+      return intervals
     }
   }
 
@@ -880,18 +892,25 @@ extension ActivityModel {
     // on one OpenBLAS thread (they are small, and the cores are busy with the other blocks).
     let block = 2_048
     let sortedGroups = groups.sorted(by: { $0.key < $1.key })
-    var tablesOfGroup: [Int32: (expectations: Matrix, quiet: Matrix?)] = [:]
-    var blocks: [(key: Int32, members: ArraySlice<Int>)] = []
-    for (key, customers) in sortedGroups {
-      let all = intervals(key)
+    // Each group's tables, taken by the cores: with ageing there is a group per first purchase
+    // day, and a lifetime value reads a century of intervals for each.
+    let groupIntervals = sortedGroups.map { intervals($0.key) }
+    let groupTables = Partials<(expectations: Matrix, quiet: Matrix?)>(count: sortedGroups.count)
+    DispatchQueue.concurrentPerform(iterations: sortedGroups.count) { g in
+      let all = groupIntervals[g]
       var expectations = outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support)
       if valued > 0 {
         expectations = expectations.appendingColumn(
           discountedPurchaseTable(Array(all.suffix(valued)), weights: valueWeights, dormancyChange: dormancyChange, points: support))
       }
-      tablesOfGroup[key] = (
-        expectations,
-        churn == nil ? nil : quietTables(Array(all[k..<(k + quietSpans)]), dormancyChange: dormancyChange, points: support))
+      groupTables.store(
+        (expectations, churn == nil ? nil : quietTables(Array(all[k..<(k + quietSpans)]), dormancyChange: dormancyChange, points: support)),
+        at: g)
+    }
+    var tablesOfGroup: [Int32: (expectations: Matrix, quiet: Matrix?)] = [:]
+    var blocks: [(key: Int32, members: ArraySlice<Int>)] = []
+    for ((key, customers), tables) in zip(sortedGroups, groupTables.all()) {
+      tablesOfGroup[key] = tables
       for first in Swift.stride(from: 0, to: customers.count, by: block) {
         blocks.append((key, customers[first..<min(customers.count, first + block)]))
       }
@@ -1005,8 +1024,13 @@ extension ActivityModel {
     var stacked = [Double](repeating: 0, count: 2 * grid)
     for (j, g) in points.enumerated() {
       let (lambda, r, pi, _) = process(ofGridPoint: g, dormancyChange: dormancyChange)
+      // Back-to-back intervals share their bounds' exponentials: one per bound, not two.
+      var previousEnd = Double.nan, previousExponential = 0.0
       for (interval, weight) in zip(intervals, weights) {
-        let decay = (Foundation.exp(-r * interval.from) - Foundation.exp(-r * interval.to)) / r
+        let start = interval.from == previousEnd ? previousExponential : Foundation.exp(-r * interval.from)
+        let end = Foundation.exp(-r * interval.to)
+        (previousEnd, previousExponential) = (interval.to, end)
+        let decay = (start - end) / r
         stacked[j] += weight * lambda * pi * (interval.to - interval.from - decay)
         stacked[grid + j] += weight * lambda * decay
       }
@@ -1122,7 +1146,7 @@ public struct ActivityClock: Sendable {
     var total = 0.0
     var x = a
     // The segment holding x: the last start at or before it (days before `first` run at rate 1).
-    var s = segmentStarts.lastIndex { $0 <= x } ?? -1
+    var s = lastSegment(startingAtOrBefore: x)
     while x < b {
       let end = s + 1 < segmentStarts.count ? min(b, segmentStarts[s + 1]) : b
       let rate = s >= 0 ? segmentRates[s] : 1
@@ -1131,6 +1155,17 @@ public struct ActivityClock: Sendable {
       s += 1
     }
     return total
+  }
+
+  /// The index of the last segment starting on or before `day` (-1 before the first), by
+  /// bisection: a lifetime value's clock holds a century of segments.
+  func lastSegment(startingAtOrBefore day: Int32) -> Int {
+    var low = 0, high = segmentStarts.count  // the answer + 1 lies in low...high
+    while low < high {
+      let middle = (low + high) / 2
+      if segmentStarts[middle] <= day { low = middle + 1 } else { high = middle }
+    }
+    return low - 1
   }
 
   /// `G(t)`: the operational days of the first `t` days after a first purchase, without seasons.
