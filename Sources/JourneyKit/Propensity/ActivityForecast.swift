@@ -86,16 +86,15 @@ public struct ActivityForecast: Sendable {
 /// is 0.007% of a steady customer's value. Years lumped after the first ten carry at most 39% of
 /// it, and within a year the discount moves by 10%, so lumping them moves the value by well under
 /// 1% (a value that is steady within each year moves by 0.01%).
-public struct ValueIntervals: Sendable, Equatable {
+public struct ValueIntervals: Sendable {
   /// Calendar intervals, days `from ..< to` (day numbers).
   public var days: [(from: Int32, to: Int32)]
   /// Discount weight of each interval.
   public var weights: [Double]
 
-  public static func == (a: ValueIntervals, b: ValueIntervals) -> Bool {
-    a.weights == b.weights && a.days.elementsEqual(b.days) { $0.from == $1.from && $0.to == $1.to }
-  }
-
+  /// - Parameters:
+  ///   - origin: the last period scored; the first interval is the period after it.
+  ///   - discountPerPeriod: `d`, the discount rate per period.
   public init(period: PeriodKind, origin: Int, discountPerPeriod d: Double, exactYears: Int = 10, years: Int = 100) {
     let perYear = period.periodsPerYear
     func discount(_ t: Int) -> Double { Foundation.pow(1 + d, -Double(t)) }
