@@ -38,7 +38,7 @@ extension JourneyCommand {
     @Option(help: "Score as of this day (YYYY-MM-DD); default: the last day with data.")
     var asOf: String?
 
-    @Option(help: ArgumentHelp("Years of future periods the clv column sums, at the model's discount (default: 100, a lifetime).", valueName: "years"))
+    @Option(help: ArgumentHelp("Years of future periods the clv column sums, at the model's discount (100: a lifetime).", valueName: "years"))
     var clvYears: Int = CustomerScores.defaultValueYears
 
     @Option(name: [.short, .customLong("output")], help: "CSV file to write.")
