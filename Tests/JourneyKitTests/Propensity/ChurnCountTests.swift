@@ -164,15 +164,7 @@ extension ChurnCountTests {
   /// enough; leads keep their state's. A column still reading the state's, or a horizon counted
   /// from the wrong period, fails.
   @Test func scoreWritesEachBuyersOwnChanceOfBeingChurnedAtTheEnd() throws {
-    var g = GeneratorParameters()
-    g.customers = 2_000
-    g.months = 24
-    g.seed = 9
-    let table = try TransactionTable(history: SyntheticHistoryGenerator.generate(g))
-    var o = FitOptions()
-    o.stateSpace = .lifecycle
-    o.activity = true
-    let model = try ModelFitter.fit(table, options: o)
+    let (table, model) = try ScoredBase.fitted()
     let horizon = 3
     let scores = try CustomerScores(table: table, model: model, horizon: horizon)
     let period = PeriodKind.month

@@ -56,24 +56,12 @@ struct LifetimeValueTests {
 }
 
 extension LifetimeValueTests {
-  static func fitted() throws -> (TransactionTable, MarkovModel) {
-    var g = GeneratorParameters()
-    g.customers = 2_000
-    g.months = 24
-    g.seed = 9
-    let table = try TransactionTable(history: SyntheticHistoryGenerator.generate(g))
-    var o = FitOptions()
-    o.stateSpace = .lifecycle
-    o.activity = true
-    return (table, try ModelFitter.fit(table, options: o))
-  }
-
   /// The chain's value for a state starts at the next period: over a long horizon it is
   /// Pfeifer & Carraway's v = (I - P / (1 + d))^-1 r (solved by LAPACK in `ChainAnalysis`) less
   /// this period's r. Catches the current period counted, a missing or doubled discount, and a
   /// sum cut short.
   @Test func theChainsValueIsTheFutureOfPfeiferAndCarraways() throws {
-    let (_, model) = try Self.fitted()
+    let (_, model) = try ScoredBase.fitted()
     let outlook = StateOutlook(model: model, horizon: 12)
     let v = model.analysis.lifetimeValue
     let scale = v.map(abs).max()!
@@ -88,7 +76,7 @@ extension LifetimeValueTests {
   /// their state's. Catches the value read from the chain (0 in churned states), no discount, or a
   /// yearly discount applied per month.
   @Test func scoreWritesEachBuyersOwnValue() throws {
-    let (table, model) = try Self.fitted()
+    let (table, model) = try ScoredBase.fitted()
     let scores = try CustomerScores(table: table, model: model, horizon: 12, valueYears: 1)
     let activity = try #require(scores.activity)
     let churned = Set(model.stateSpace.indices(in: .churned))
