@@ -49,6 +49,9 @@ parser.add_argument("--known-season", type=float, default=0.0,
 parser.add_argument("--read-season", action="store_true",
                     help="read a one-year season as journey fit does (against a model without one), scan the "
                          "curves with it, then read it again against the chosen curve and scan again")
+parser.add_argument("--season-on-all-rates", action="store_true",
+                    help="let the season speed up and slow down falling dormant and waking too, as the tool's "
+                         "seasonal clock does (by default it moves the purchase rate alone, as the generator's)")
 parser.add_argument("--season-index", default=None,
                     help="a purchase season given as 12 factors, January first (e.g. the seasonal_index of a "
                          "monthly model file of journey fit)")
@@ -151,18 +154,22 @@ def log_likelihoods(b, k, omega):
     active_at_end = np.zeros((len(customers), G))
     for members in ([np.arange(len(customers))] if SEASON is None else cohorts):
         first = first_days[members[0]]
-        rate = curve(np.arange(DAYS) + 0.5, b, k) * season(first + np.arange(DAYS))
-        L[members], active_at_end[members] = group_log_likelihoods(members, rate, b, k, omega)
+        pace = season(first + np.arange(DAYS))
+        rate = curve(np.arange(DAYS) + 0.5, b, k) * pace
+        if not args.season_on_all_rates:
+            pace = np.ones(DAYS)
+        L[members], active_at_end[members] = group_log_likelihoods(members, rate, pace, b, k, omega)
     return L, active_at_end
 
 
-def group_log_likelihoods(members, rate, b, k, omega):
-    """The same for customers who share the day rates `rate` (indexed by tenure day)."""
+def group_log_likelihoods(members, rate, pace, b, k, omega):
+    """The same for customers who share the day rates (indexed by tenure day): `rate` multiplies
+    the purchase rate, `pace` falling dormant and waking."""
     M = np.zeros((DAYS, G, 2, 2))
-    M[:, :, 0, 0] = -MU - LAMBDA * rate[:, None]
-    M[:, :, 0, 1] = MU
-    M[:, :, 1, 0] = omega
-    M[:, :, 1, 1] = -omega
+    M[:, :, 0, 0] = -MU * pace[:, None] - LAMBDA * rate[:, None]
+    M[:, :, 0, 1] = MU * pace[:, None]
+    M[:, :, 1, 0] = omega * pace[:, None]
+    M[:, :, 1, 1] = -omega * pace[:, None]
     # table[l][d]: the product of the day matrices of days d ... d + 2^l - 1.
     table = [expm2(M)]
     for level in range(1, LEVELS):
@@ -227,9 +234,12 @@ def expected_purchases(b, k, omega, posterior, active):
     out = np.zeros(len(customers))
     for t in np.unique(tenure_at_end):
         who = np.where(tenure_at_end == t)[0]
-        rate = curve(t + days - 0.5, b, k) * season(end + days)
+        pace = season(end + days)
+        rate = curve(t + days - 0.5, b, k) * pace
+        # Time for falling dormant and waking: operational days when the season moves them too.
+        clock = np.cumsum(pace) - pace / 2 if args.season_on_all_rates else days - 0.5
         settled = rate.sum()
-        fading = (rate[None, :] * np.exp(-np.outer(r, days - 0.5))).sum(axis=1)
+        fading = (rate[None, :] * np.exp(-np.outer(r, clock))).sum(axis=1)
         per_point = LAMBDA * (pi * settled + (active[who] - pi) * fading)
         out[who] = (posterior[who] * per_point).sum(axis=1)
     return out
