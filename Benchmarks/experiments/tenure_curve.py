@@ -23,6 +23,7 @@ purchase by the calibration end, then the pair the likelihood chooses.
 
 usage: python tenure_curve.py FILE CALIBRATION_END HOLDOUT_END [--boosts 0,0.5,1] [--exponents 0,0.25,0.5]
        [--tau 30] [--iterations 600] [--known-season A | --season-index F1,...,F12 | --read-season]
+       [--season-on-all-rates]
 FILE: customer_id,date,amount[,event] (rows whose event is not 'purchase' are left out).
 numpy is the only dependency (the venv of Benchmarks/cdnow/run.sh has it).
 """
