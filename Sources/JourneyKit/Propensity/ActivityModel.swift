@@ -67,6 +67,10 @@ public struct ActivityModel: Codable, Sendable, Equatable {
   /// by `(1 + tenure / 365 days)^-ageing`, tenure counted from its first purchase, so a customer's
   /// life slows as it ages (`ActivityClock`). Nil or 0: none (models written before ageing).
   public var ageing: Double? = nil
+  /// Days from the first purchase to the end of the history, when they were too few to read ageing
+  /// from (`FitOptions.ageingMinimumSpanDays`): the seasons, if any, then come from a single year
+  /// too. Nil: long enough, or a model written before this was recorded.
+  public var shortHistoryDays: Int32? = nil
 
   /// The clock the model runs on (calendar days when there are no seasons and no ageing).
   func clock(from first: Int32, through last: Int32) -> ActivityClock {
@@ -471,7 +475,8 @@ extension ActivityModel {
       omega = Foundation.exp(peak)
     }
     // Ageing at that wake rate: each exponent reads the customers on its own clocks.
-    let exponents = histories.through.dayNumber - histories.firstDay >= options.ageingMinimumSpanDays ? options.ageingExponents : [0]
+    let span = histories.through.dayNumber - histories.firstDay
+    let exponents = span >= options.ageingMinimumSpanDays ? options.ageingExponents : [0]
     var ageing = exponents.first ?? 0
     if exponents.count > 1 {
       let aged = Partials<Double>(count: exponents.count)
@@ -497,6 +502,7 @@ extension ActivityModel {
     model.weights = warm
     model.wakeRate = omega
     model.ageing = ageing > 0 ? ageing : nil
+    model.shortHistoryDays = span < options.ageingMinimumSpanDays ? span : nil
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations,
                 prior: options.priorCustomersPerGridPoint)
     (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
@@ -1212,8 +1218,12 @@ extension ActivityModel {
       let afterOneYear = Foundation.pow(2, -k), afterThree = Foundation.pow(4, -k)
       lines.append("  ageing: customers slow down as they age: a year after its first purchase a customer buys, goes quiet and comes back at \(Format.number(afterOneYear * 100, decimals: 0))% of the pace of its first weeks, three years after at \(Format.number(afterThree * 100, decimals: 0))% (exponent \(Format.number(k, decimals: 2)))")
     }
+    if let days = shortHistoryDays {
+      lines.append("  ageing: not read: \(Format.number(Double(days))) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated cohort seen for one year: 24-30% over)")
+    }
     if let index = seasonalIndex, let period = seasonalPeriod, let high = index.max(), let low = index.min(), low > 0 {
-      lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s")
+      lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s"
+        + (shortHistoryDays == nil ? "" : "; read from a single year, so a change that ran through it, such as customers slowing as they age, can pass for season"))
     }
     return lines
   }
