@@ -395,8 +395,11 @@ public struct Backtest: Encodable, Sendable {
     var notes = run.notes
     if let activity {
       notes.append(String(
-        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@), the customers acquired with a purchase in the holdout by its mix of customers at their first purchase; leads by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
+        format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@%@), the customers acquired with a purchase in the holdout by its mix of customers at their first purchase; leads by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
         activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons",
+        activity.forecast.model.shortHistoryDays.map {
+          "; ageing not read from \($0) days of history, which takes two years: a base whose customers slow down as they age is over-forecast"
+        } ?? "",
         activity.forecast.churned == nil ? "" : "; churn events too, from each customer's chance of staying quiet past the churn threshold",
         period.rawValue, Self.describe(activity.relativeError, period: period, churn: activity.forecast.churned != nil)))
     }

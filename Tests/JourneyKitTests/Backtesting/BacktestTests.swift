@@ -54,6 +54,21 @@ struct BacktestTests {
     #expect(b.holdout.totals.actual.transactions == b.holdout.periods.reduce(0) { $0 + $1.actual.transactions })
   }
 
+  /// A calibration too short to read ageing from says so where the accuracy is read, with its
+  /// days (from the first purchase to the calibration end); two and a half years say nothing.
+  @Test func aShortCalibrationSaysAgeingWentUnread() throws {
+    var o = options("2023-12-31", perCustomer: false)
+    o.holdoutPeriods = 6
+    o.replicates = 0
+    let short = try Backtest.run(Self.small, options: o)
+    let days = day("2023-12-31").dayNumber - PurchaseHistories(Self.small, through: day("2023-12-31")).firstDay
+    #expect(days > 300)
+    #expect(short.notes.contains { $0.contains("ageing not read from \(days) days of history") }, "\(short.notes)")
+    o.calibrationEnd = day("2025-06-30")
+    let long = try Backtest.run(Self.small, options: o)
+    #expect(!long.notes.contains { $0.contains("ageing not read") }, "\(long.notes)")
+  }
+
   /// The customers who have bought are forecast one by one by the activity model: their
   /// per-customer predictions add up to that model's forecast made directly, and the aggregate
   /// adds the forecasts of the entrants and the leads on top.
