@@ -7,14 +7,7 @@
 #
 # usage: Benchmarks/bands/run.sh [JOURNEY_BINARY]     seeds: SEEDS="11 12 ..." (default 11-19)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-if [ $# -ge 1 ]; then journey="$1"; else
-  (cd "$root" && swift build -c release --product journey >&2)
-  journey="$root/.build/release/journey"
-fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-export OPENBLAS_NUM_THREADS=1
+source "$(dirname "$0")/../lib.sh" "$@"
 echo "| seed | transactions | revenue | inside the 90% range | active, churned inside | per month: error / range half-width (as % of the forecast) |"
 echo "|---|---|---|---|---|---|"
 for seed in ${SEEDS:-11 12 13 14 15 16 17 18 19}; do

@@ -16,15 +16,7 @@
 #
 # usage: Benchmarks/clv/run.sh [JOURNEY_BINARY]      (default: a release build of this checkout)
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-if [ $# -ge 1 ]; then journey="$1"; else
-  (cd "$root" && swift build -c release --product journey >&2)
-  journey="$root/.build/release/journey"
-fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-export OPENBLAS_NUM_THREADS=1
+source "$(dirname "$0")/../lib.sh" "$@"
 
 compare() {  # label, full history, cut day (the last day read), scores file, model, years
   python3 - "$@" <<'PY'
