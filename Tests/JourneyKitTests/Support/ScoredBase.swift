@@ -1,9 +1,14 @@
 @testable import JourneyKit
 
 /// The generated base the score tests read: 2,000 customers over 24 months (seed 9), fitted
-/// with lifecycle states and the activity model, as `journey fit` does.
+/// with lifecycle states and the activity model, as `journey fit` does. Generated and fitted once
+/// for all the tests that read it (a static is built once, on first use).
 enum ScoredBase {
   static func fitted() throws -> (table: TransactionTable, model: MarkovModel) {
+    try base.get()
+  }
+
+  private static let base = Result { () throws -> (table: TransactionTable, model: MarkovModel) in
     var g = GeneratorParameters()
     g.customers = 2_000
     g.months = 24
