@@ -75,6 +75,24 @@ struct InspectCLITests {
     #expect((profile["ingest"] as? [String: Any])?["source"] as? String == "<stdin>")
   }
 
+  @Test func delimiterSpaceReadsColumnsSeparatedByRunsOfSpacesAndTabs() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("fixed.txt").path
+    // The header's one tab would be taken for the delimiter: `--delimiter space` says otherwise.
+    try "customer_id\tdate  amount\n  C1  2024-01-05   12.50\n  C2\t2024-01-06    7\n  C1  2024-02-05  3.25\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let detected = try runJourney(["inspect", path])
+    #expect(detected.status == 65)
+    #expect(detected.stderr.contains("no column 'date'"))
+    let r = try runJourney(["inspect", path, "--delimiter", "space", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let profile = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect(profile["customers"] as? Int == 2)
+    #expect(profile["revenue"] as? Double == 22.75)
+    #expect((profile["ingest"] as? [String: Any])?["delimiter"] as? String == "spaces")
+  }
+
   @Test func badFileExits65WithFileLineColumn() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

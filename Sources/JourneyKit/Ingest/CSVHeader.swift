@@ -12,6 +12,13 @@ struct ColumnPlan: Sendable {
   /// The header names, trimmed and unquoted.
   var names: [String]
   var delimiter: UInt8
+  /// The columns are separated by runs of spaces and tabs (`WhitespaceColumns` rewrote them to tabs).
+  var separatedByWhitespace = false
+
+  /// The delimiter as the summary and messages name it.
+  var delimiterName: String {
+    separatedByWhitespace ? "spaces" : delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
+  }
 }
 
 /// Reads the header row: delimiter, column names, and the plan for the data rows.
@@ -151,6 +158,10 @@ enum CSVHeader {
     for name in names where normalized(name) == normalizedWanted { return name }
     for synonym in known {
       if let name = names.first(where: { normalized($0) == synonym }) { return name }
+    }
+    // A usual name inside a longer one ("dollar_value", "order_total"); short ones like "id" would match too much.
+    for synonym in known where synonym.count >= 4 {
+      if let name = names.first(where: { normalized($0).contains(synonym) }) { return name }
     }
     return nil
   }

@@ -182,7 +182,11 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
       )
     case let .wrongFieldCount(_, row, found, expected, delimiter):
       let hint =
-        found > expected
+        delimiter == "(spaces)"
+        ? (found > expected
+          ? "columns are separated by spaces, so a value containing spaces must be quoted, e.g. \"New York\""
+          : "check for a missing value, or a line break inside an unquoted value")
+        : found > expected
         ? "a value containing the delimiter \(delimiter) must be quoted, e.g. \"1\(delimiter)5\""
         : "check for a missing delimiter \(delimiter), or a line break inside an unquoted value"
       return ("row '\(shown(row))' has \(found) field\(found == 1 ? "" : "s")", "\(expected) fields, as in the header", hint)

@@ -20,8 +20,11 @@ public struct ReaderOptions: Sendable {
   /// Extra categorical columns kept per customer (the value on the customer's first row by date),
   /// into `TransactionTable.attributes`.
   public var attributeColumns: [String] = []
-  /// The field delimiter; nil detects comma, semicolon or tab from the header.
+  /// The field delimiter; nil detects comma, semicolon or tab from the header, or runs of spaces
+  /// when the header has none of them; `ReaderOptions.whitespace` for runs of spaces and tabs.
   public var delimiter: UInt8? = nil
+  /// The `delimiter` for columns separated by runs of spaces and tabs (a space).
+  public static let whitespace = UInt8(ascii: " ")
   /// How dates are written.
   public var dateFormat: DateFormat = .iso
   /// Amounts use a decimal comma (`12,50`).

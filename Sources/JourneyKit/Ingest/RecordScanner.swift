@@ -309,7 +309,10 @@ struct RecordScanner {
             return location(base, recordStart, recordLine, at: start)
           }
           func text(_ field: Int) -> String {
-            String(decoding: UnsafeBufferPointer(start: base + fieldStart[field], count: fieldEnd[field] - fieldStart[field]), as: UTF8.self)
+            var end = fieldEnd[field]
+            // Between whitespace-separated columns, the spaces before the next column are padding, not the value.
+            if plan.separatedByWhitespace { while end > fieldStart[field], base[end - 1] == 0x20 { end -= 1 } }
+            return String(decoding: UnsafeBufferPointer(start: base + fieldStart[field], count: end - fieldStart[field]), as: UTF8.self)
           }
 
           if let (offset, kind) = structural {
@@ -328,10 +331,12 @@ struct RecordScanner {
             continue rows
           }
           if fields != fieldCount {
-            let row = String(decoding: UnsafeBufferPointer(start: base + recordStart, count: recordEnd - recordStart), as: UTF8.self)
+            var row = String(decoding: UnsafeBufferPointer(start: base + recordStart, count: recordEnd - recordStart), as: UTF8.self)
+            // A whitespace-separated row was rewritten in place: its tabs are shown as spaces.
+            if plan.separatedByWhitespace { row = String(row.map { $0 == "\t" ? " " : $0 }) }
             let error = InputError.wrongFieldCount(
               loc(recordStart), row: row, found: fields, expected: plan.fieldCount,
-              delimiter: delimiter == 0x09 ? "(tab)" : String(UnicodeScalar(delimiter)))
+              delimiter: delimiter == 0x09 ? "(\(plan.delimiterName))" : plan.delimiterName)
             if reject(error) { out.stop = .problemLimit; break rows }
             continue rows
           }

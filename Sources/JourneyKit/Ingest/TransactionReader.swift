@@ -121,12 +121,15 @@ public struct TransactionReader: Sendable {
     var atEOF = false
     /// Old Mac files end lines with CR alone: read as they are meant, each CR is a line break.
     var crOnly = false
+    /// Columns separated by runs of spaces and tabs: each chunk is rewritten as it is read.
+    var whitespace: WhitespaceColumns? = nil
     var bytesRead = 0
     func fill() throws(InputFailure) {
       while !atEOF && filled < capacity {
         let n = try source.read(into: buffer + filled, count: capacity - filled, name: name)
         if n == 0 { atEOF = true }
         if crOnly { for k in filled..<(filled + n) where buffer[k] == 0x0D { buffer[k] = 0x0A } }
+        whitespace?.rewrite(buffer, from: filled, to: filled + n)
         filled += n
         bytesRead += n
         if isStream && bytesRead > options.maxStreamBytes {
@@ -172,9 +175,19 @@ public struct TransactionReader: Sendable {
     if let bad = firstInvalidUTF8(buffer, from: position, to: headerLineEnd) {
       throw InputFailure(.invalidUTF8(at(1, 1 + (position..<bad).filter { buffer[$0] & 0xC0 != 0x80 }.count), byte: buffer[bad]))
     }
-    let plan = try CSVHeader.plan(
-      line: UnsafeBufferPointer(start: buffer + position, count: headerLineEnd - position), options: options, file: name)
     let headerText = Array(UnsafeBufferPointer(start: buffer + position, count: min(headerEnd + 1, filled) - position))
+    var headerOptions = options
+    if options.delimiter == ReaderOptions.whitespace
+      || options.delimiter == nil
+        && WhitespaceColumns.looksSeparated(UnsafeBufferPointer(start: buffer + position, count: headerLineEnd - position))
+    {
+      whitespace = WhitespaceColumns()
+      whitespace!.rewrite(buffer, from: position, to: filled)
+      headerOptions.delimiter = 0x09
+    }
+    var plan = try CSVHeader.plan(
+      line: UnsafeBufferPointer(start: buffer + position, count: headerLineEnd - position), options: headerOptions, file: name)
+    plan.separatedByWhitespace = whitespace != nil
     position = min(headerEnd + 1, filled)
 
     // Data rows, block by block.
@@ -298,7 +311,8 @@ public struct TransactionReader: Sendable {
       if text.last != 0x0A { text.append(0x0A) }
       for reject in rejects {
         text.append(contentsOf: Array(("# " + reject.error.message + "\n").utf8))
-        text.append(contentsOf: reject.text ?? [])
+        // A whitespace-separated row was rewritten in place: its tabs are shown as spaces.
+        text.append(contentsOf: whitespace == nil ? reject.text ?? [] : (reject.text ?? []).map { $0 == 0x09 ? 0x20 : $0 })
         if text.last != 0x0A { text.append(0x0A) }
       }
       do {
@@ -322,7 +336,7 @@ public struct TransactionReader: Sendable {
     returnFreedMemory()
 
     let summary = IngestSummary(
-      source: name, delimiter: plan.delimiter == 0x09 ? "tab" : String(UnicodeScalar(plan.delimiter)),
+      source: name, delimiter: plan.delimiterName,
       customerColumn: plan.names[plan.customer], dateColumn: plan.names[plan.date],
       amountColumn: plan.names[plan.amount], eventColumn: plan.event >= 0 ? plan.names[plan.event] : nil,
       rowsRead: records, rowsRejected: rejected,

@@ -34,7 +34,9 @@ struct InputFormatOptions: ParsableArguments {
   @Option(help: "Header name of the event column (purchase, lead, refund); without it, 'event' is used when present.")
   var eventColumn: String?
 
-  @Option(help: ArgumentHelp("Field delimiter: ',', ';', 'tab' or '|'; detected from the header when not given.", valueName: "char"))
+  @Option(help: ArgumentHelp(
+    "Field delimiter: ',', ';', 'tab', '|' or 'space' (runs of spaces and tabs, as in fixed-width exports); detected from the header when not given.",
+    valueName: "char"))
   var delimiter: String?
 
   @Option(
@@ -77,8 +79,9 @@ struct InputFormatOptions: ParsableArguments {
       case ";", "semicolon": options.delimiter = UInt8(ascii: ";")
       case "tab", "\\t", "\t": options.delimiter = 0x09
       case "|", "pipe": options.delimiter = UInt8(ascii: "|")
+      case " ", "space", "spaces", "whitespace": options.delimiter = ReaderOptions.whitespace
       default:
-        throw ValidationError("--delimiter: '\(delimiter)' is not supported; expected ',', ';', 'tab' or '|'")
+        throw ValidationError("--delimiter: '\(delimiter)' is not supported; expected ',', ';', 'tab', '|' or 'space'")
       }
       if options.decimalComma && options.delimiter == UInt8(ascii: ",") {
         // Allowed (amounts must then be quoted), but almost always a mistake.

@@ -170,6 +170,24 @@ struct InputErrorTests {
       line: 3, column: 15, "t.csv:3:15: amount '12.50' — expected a number such as 12,50",
       hint: "with --decimal-comma the decimal mark is ',' (12,50); remove thousands separators",
       options: { $0.decimalComma = true }),
+    // Columns separated by runs of spaces: the rewrite to tabs keeps every byte in place, so the
+    // column is the file's own (the bad month starts at byte 9 of '  C1    2024-13-01   5').
+    Case(
+      "spaces: a bad date keeps its column", "customer_id date amount\n  C1    2024-13-01   5\n", line: 2, column: 9,
+      "t.csv:2:9: date '2024-13-01' does not exist — expected a real calendar day (there is no month 13)"),
+    Case(
+      "spaces: a value with a space in it", "customer_id date amount\nC1 2024-01-01 10:15 5\n", line: 2, column: 1,
+      "t.csv:2:1: row 'C1 2024-01-01 10:15 5' has 4 fields — expected 3 fields, as in the header",
+      hint: "columns are separated by spaces, so a value containing spaces must be quoted, e.g. \"New York\""),
+    Case(
+      "spaces: a missing value", "customer_id date amount\nC1 2024-01-01 5\nC2\t2024-01-02  \r\n", line: 3, column: 1,
+      "t.csv:3:1: row 'C2 2024-01-02  ' has 2 fields — expected 3 fields, as in the header",
+      hint: "check for a missing value, or a line break inside an unquoted value"),
+    Case(
+      "spaces: the amount column under a longer name", " customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n",
+      line: 1, column: 1,
+      "t.csv:1:1: no column 'amount' in header 'customer_id,date,number_of_cds,dollar_value' — expected a column named 'amount'",
+      hint: "did you mean 'dollar_value'? Read it with --amount-column dollar_value"),
   ]
 
   @Test(arguments: cases)
