@@ -14,6 +14,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   options.keepSameDay = flags & 4 != 0
   if flags & 8 != 0, let format = try? DateFormat(pattern: ["%d.%m.%Y", "%m/%d/%y", "%Y%m%d", "%d %b %Y"][Int(flags >> 4) % 4]) { options.dateFormat = format }
   if flags & 128 != 0 { options.attributeColumns = ["channel"] }
+  // Order lines: a file whose first line names a quantity column is read as quantity x price.
+  if let header = bytes.split(separator: 0x0A, maxSplits: 1).first, String(decoding: header, as: UTF8.self).lowercased().contains("quantity") {
+    options.quantityColumn = "quantity"
+  }
   do {
     let result = try TransactionReader(options: options).read(bytes: bytes, name: "fuzz.csv")
     _ = DataProfile(result, period: flags & 64 != 0 ? .week : .month).text(maxPeriods: 3)

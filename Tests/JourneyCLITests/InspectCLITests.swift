@@ -93,6 +93,24 @@ struct InspectCLITests {
     #expect((profile["ingest"] as? [String: Any])?["delimiter"] as? String == "spaces")
   }
 
+  @Test func quantityColumnMakesEachOrderLineQuantityTimesPrice() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("lines.csv").path
+    try "InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n1,6,12/1/2010 8:26,2.55,17850\n1,2,12/1/2010 8:26,3.39,17850\nC2,-1,12/2/2010 9:41,27.50,13047\n3,32,12/3/2010 8:34,1.69,13047\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let columns = ["--customer-column", "CustomerID", "--date-column", "InvoiceDate", "--amount-column", "UnitPrice", "--date-format", "%m/%d/%Y %H:%M"]
+    let r = try runJourney(["inspect", path, "--quantity-column", "Quantity", "--json"] + columns)
+    #expect(r.status == 0, "\(r.stderr)")
+    let profile = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    // 6 x 2.55 + 2 x 3.39 + 32 x 1.69 = 15.30 + 6.78 + 54.08; the -1 x 27.50 line is a refund.
+    #expect(profile["revenue"] as? Double == 76.16)
+    #expect(profile["refunds"] as? Double == 27.5)
+    let summary = try runJourney(["fit", "--summary", path, "--quantity-column", "Quantity", "-o", dir.appendingPathComponent("m.json").path])
+    #expect(summary.status == 64)
+    #expect(summary.stderr.contains("--quantity-column: a summary's amounts are already per occasion"))
+  }
+
   @Test func badFileExits65WithFileLineColumn() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -5,6 +5,8 @@ struct ColumnPlan: Sendable {
   var customer: Int
   var date: Int
   var amount: Int
+  /// -1 when the amount column is the row's amount (no quantity column).
+  var quantity = -1
   /// -1 when there is no event column.
   var event: Int
   /// Kept categorical columns: the header name as given, and its field.
@@ -89,6 +91,7 @@ enum CSVHeader {
       "spend",
     ],
     "event": ["event", "type", "eventtype", "kind", "transactiontype", "action"],
+    "quantity": ["quantity", "qty", "units", "count", "items", "numberofitems"],
   ]
 
   static func normalized(_ name: String) -> String {
@@ -137,7 +140,8 @@ enum CSVHeader {
     let amount = find(options.amountColumn, role: "amount", flag: "amount-column", required: true)
     let event = find(
       options.eventColumn ?? "event", role: "event", flag: "event-column", required: options.eventColumn != nil)
-    for field in [customer, date, amount, event].compactMap({ $0 }) { used.insert(field) }
+    let quantity = options.quantityColumn.flatMap { find($0, role: "quantity", flag: "quantity-column", required: true) }
+    for field in [customer, date, amount, event, quantity].compactMap({ $0 }) { used.insert(field) }
     var attributes: [(String, Int)] = []
     for name in options.attributeColumns {
       if let field = find(name, role: "", flag: "split-by", required: true) {
@@ -146,8 +150,8 @@ enum CSVHeader {
     }
     if !problems.isEmpty { throw InputFailure(problems: problems) }
     return ColumnPlan(
-      fieldCount: header.count, customer: customer!, date: date!, amount: amount!, event: event ?? -1,
-      attributes: attributes, names: names, delimiter: delimiter)
+      fieldCount: header.count, customer: customer!, date: date!, amount: amount!, quantity: quantity ?? -1,
+      event: event ?? -1, attributes: attributes, names: names, delimiter: delimiter)
   }
 
   /// The header name most likely meant for `wanted`: a near spelling, else a usual synonym.

@@ -180,6 +180,23 @@ enum FieldParsing {
     return nil
   }
 
+  /// The digits after the decimal mark of a number's text (0 without one), or nil when it has an
+  /// exponent (`1e3`), whose decimal digits the text does not show.
+  static func fractionDigits(_ p: UnsafePointer<UInt8>, _ count: Int, decimalComma: Bool) -> Int? {
+    let mark = decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
+    var digits = 0
+    var afterMark = false
+    for i in 0..<count {
+      switch p[i] {
+      case UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+      case mark: afterMark = true
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): if afterMark { digits += 1 }
+      default: break
+      }
+    }
+    return digits
+  }
+
   /// An amount, or nil when the text is not a number. NaN and infinities are returned as such.
   @inline(__always)
   static func amount(_ p: UnsafePointer<UInt8>, _ count: Int, decimalComma: Bool) -> Double? {

@@ -60,6 +60,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   case dateOutOfRange(SourceLocation, value: String, earliest: CalendarDay, latest: CalendarDay)
   /// An amount that is not a number.
   case invalidAmount(SourceLocation, value: String, decimalComma: Bool)
+  /// A quantity (with `ReaderOptions.quantityColumn`) that is not a finite number.
+  case invalidQuantity(SourceLocation, value: String, decimalComma: Bool)
   /// An amount that is NaN or infinite (or overflows to infinity).
   case nonFiniteAmount(SourceLocation, value: String)
   /// An amount beyond ±`limit`: sums of such amounts would overflow to infinity (`Limits.amount`).
@@ -93,7 +95,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _),
       let .missingColumn(l, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
       let .invalidDate(l, _, _, _), let .impossibleDate(l, _, _), let .dateOutOfRange(l, _, _, _),
-      let .invalidAmount(l, _, _), let .nonFiniteAmount(l, _), let .amountTooLarge(l, _, _), let .amountOnLead(l, _), let .unknownEvent(l, _, _),
+      let .invalidAmount(l, _, _), let .invalidQuantity(l, _, _), let .nonFiniteAmount(l, _), let .amountTooLarge(l, _, _), let .amountOnLead(l, _), let .unknownEvent(l, _, _),
       let .emptyCustomerID(l), let .customerIDTooLong(l, _, _, _), let .invalidUTF8(l, _), let .nulByte(l),
       let .lineTooLong(l, _), let .unclosedQuote(l), let .textAfterQuote(l, _):
       l
@@ -111,6 +113,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case .impossibleDate: .impossibleDate
     case .dateOutOfRange: .dateOutOfRange
     case .invalidAmount: .invalidAmount
+    case .invalidQuantity: .invalidQuantity
     case .nonFiniteAmount: .nonFiniteAmount
     case .amountTooLarge: .amountTooLarge
     case .amountOnLead: .amountOnLead
@@ -214,6 +217,10 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
         hint = "every purchase and refund needs an amount; leads may leave it empty"
       }
       return ("amount '\(shown(value))'", "a number such as \(decimalComma ? "12,50" : "12.50")", hint)
+    case let .invalidQuantity(_, value, decimalComma):
+      return (
+        "quantity '\(shown(value))'", "a number such as 2 or \(decimalComma ? "1,5" : "1.5")",
+        value.isEmpty ? "with --quantity-column every purchase and refund needs a quantity; leads may leave it empty" : nil)
     case let .nonFiniteAmount(_, value):
       return ("amount '\(shown(value))' is not finite", "a finite number such as 12.50", nil)
     case let .amountTooLarge(_, value, limit):
@@ -265,6 +272,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .impossibleDate(l, v, r): .impossibleDate(transform(l), value: v, reason: r)
     case let .dateOutOfRange(l, v, e, la): .dateOutOfRange(transform(l), value: v, earliest: e, latest: la)
     case let .invalidAmount(l, v, d): .invalidAmount(transform(l), value: v, decimalComma: d)
+    case let .invalidQuantity(l, v, d): .invalidQuantity(transform(l), value: v, decimalComma: d)
     case let .nonFiniteAmount(l, v): .nonFiniteAmount(transform(l), value: v)
     case let .amountTooLarge(l, v, li): .amountTooLarge(transform(l), value: v, limit: li)
     case let .amountOnLead(l, v): .amountOnLead(transform(l), value: v)
@@ -288,6 +296,7 @@ public enum RejectReason: String, Sendable, Codable, CaseIterable, Comparable {
   case impossibleDate = "impossible date"
   case dateOutOfRange = "date out of range"
   case invalidAmount = "invalid amount"
+  case invalidQuantity = "invalid quantity"
   case nonFiniteAmount = "non-finite amount"
   case amountTooLarge = "amount too large"
   case amountOnLead = "amount on a lead"

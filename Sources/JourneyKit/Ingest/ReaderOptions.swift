@@ -14,6 +14,10 @@ public struct ReaderOptions: Sendable {
   public var dateColumn = "date"
   /// The header name of the amount column.
   public var amountColumn = "amount"
+  /// The header name of a quantity column, for order-line exports: each row's amount is then its
+  /// quantity times the amount column's value (a unit price). Nil when the amount column is the
+  /// row's amount.
+  public var quantityColumn: String? = nil
   /// The header name of the event column; nil reads `event` if the header has it and
   /// treats every row as a purchase (or a refund, when negative) otherwise.
   public var eventColumn: String? = nil

@@ -63,6 +63,8 @@ struct RecordScanner {
     let customerField = plan.customer
     let dateField = plan.date
     let amountField = plan.amount
+    let quantityField = plan.quantity
+    let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
     let eventField = plan.event
     let fieldCount = plan.fieldCount
     let ones: UInt64 = 0x0101_0101_0101_0101
@@ -432,6 +434,31 @@ struct RecordScanner {
             let error = InputError.invalidAmount(loc(fieldStart[a]), value: text(a), decimalComma: options.decimalComma)
             if reject(error) { out.stop = .problemLimit; break rows }
             continue rows
+          }
+          // Order lines: the amount column holds a unit price, and the row's amount is quantity x price.
+          if quantityField >= 0 && event != 1 {
+            let q = quantityField
+            guard let quantity = FieldParsing.amount(base + fieldStart[q], fieldEnd[q] - fieldStart[q], decimalComma: decimalComma),
+              quantity.isFinite
+            else {
+              let error = InputError.invalidQuantity(loc(fieldStart[q]), value: text(q), decimalComma: options.decimalComma)
+              if reject(error) { out.stop = .problemLimit; break rows }
+              continue rows
+            }
+            amount *= quantity
+            guard abs(amount) <= Limits.amount else {
+              if reject(.amountTooLarge(loc(fieldStart[q]), value: "\(text(q)) x \(text(a))", limit: Limits.amount)) { out.stop = .problemLimit; break rows }
+              continue rows
+            }
+            // 6 x 2.55 is 15.299999999999999 in binary arithmetic. The product of numbers with d1
+            // and d2 decimals has at most d1 + d2, so it is rounded to them: 15.30, the amount a
+            // person would have typed (and whole cents, which the table keeps in 4 bytes).
+            if let d1 = FieldParsing.fractionDigits(base + fieldStart[q], fieldEnd[q] - fieldStart[q], decimalComma: decimalComma),
+              let d2 = FieldParsing.fractionDigits(amountPointer, amountLength, decimalComma: decimalComma), d1 + d2 <= 15
+            {
+              let scale = powersOfTen[d1 + d2]
+              if abs(amount * scale) < 0x1p53 { amount = (amount * scale).rounded() / scale }
+            }
           }
           switch event {
           case 0 where amount < 0: event = 2

@@ -31,6 +31,11 @@ struct InputFormatOptions: ParsableArguments {
   @Option(help: "Header name of the amount column. Negative amounts are refunds.")
   var amountColumn = "amount"
 
+  @Option(help: ArgumentHelp(
+    "Header name of a quantity column, for order-line exports: each row's amount is then its quantity times the amount column (a unit price), e.g. --quantity-column Quantity --amount-column UnitPrice.",
+    valueName: "name"))
+  var quantityColumn: String?
+
   @Option(help: "Header name of the event column (purchase, lead, refund); without it, 'event' is used when present.")
   var eventColumn: String?
 
@@ -69,6 +74,7 @@ struct InputFormatOptions: ParsableArguments {
     options.customerColumn = customerColumn
     options.dateColumn = dateColumn
     options.amountColumn = amountColumn
+    options.quantityColumn = quantityColumn
     options.eventColumn = eventColumn
     options.decimalComma = decimalComma
     options.onError = onError
@@ -122,6 +128,9 @@ struct InputFormatOptions: ParsableArguments {
 
   /// Reads a `journey-summary/1` file (`fit --summary`) with this command's bad-row policy.
   func readSummary(path: String, splitBy: String?) throws -> IngestResult {
+    if quantityColumn != nil {
+      throw ValidationError("--quantity-column: a summary's amounts are already per occasion; it is only used with a transaction file")
+    }
     let result: IngestResult
     do {
       result = try TransactionSummary.read(path: path, splitBy: splitBy, options: try readerOptions())
