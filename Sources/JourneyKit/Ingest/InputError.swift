@@ -46,6 +46,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   case noValidRows(SourceLocation, rejected: Int)
   /// A UTF-16 or UTF-32 byte order mark: the file is not UTF-8.
   case wrongEncoding(SourceLocation, encoding: String)
+  /// A compressed file, an archive or a binary table format, known by its first bytes.
+  case binaryFile(SourceLocation, format: BinaryFormat)
   /// A needed column is not in the header; `suggestion` is the closest header name.
   case missingColumn(SourceLocation, column: String, header: [String], suggestion: String?, flag: String)
   /// A needed column name appears more than once; `fields` are 1-based field numbers.
@@ -92,7 +94,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   public var location: SourceLocation? {
     switch self {
     case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge: nil
-    case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _),
+    case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _), let .binaryFile(l, _),
       let .missingColumn(l, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
       let .invalidDate(l, _, _, _), let .impossibleDate(l, _, _), let .dateOutOfRange(l, _, _, _),
       let .invalidAmount(l, _, _), let .invalidQuantity(l, _, _), let .nonFiniteAmount(l, _), let .amountTooLarge(l, _, _), let .amountOnLead(l, _), let .unknownEvent(l, _, _),
@@ -105,7 +107,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The short reason a row was rejected, for counts in `--on-error skip` summaries.
   public var reason: RejectReason {
     switch self {
-    case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge, .emptyFile, .headerOnly, .noValidRows, .wrongEncoding,
+    case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge, .emptyFile, .headerOnly, .noValidRows, .wrongEncoding, .binaryFile,
       .missingColumn, .duplicateColumn:
       .fileStructure
     case .wrongFieldCount: .wrongFieldCount
@@ -169,6 +171,8 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
         "\(encoding) byte order mark", "UTF-8 text",
         "convert the file: iconv -f \(encoding) -t UTF-8 \(location.file) > utf8.csv"
       )
+    case let .binaryFile(location, format):
+      return (format.rawValue, "a CSV text file", format.hint(for: location.file))
     case let .missingColumn(_, column, header, suggestion, flag):
       let hint =
         suggestion.map { "did you mean '\($0)'? Read it with --\(flag) \(shellWord($0))" }
@@ -265,6 +269,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .headerOnly(l): .headerOnly(transform(l))
     case let .noValidRows(l, n): .noValidRows(transform(l), rejected: n)
     case let .wrongEncoding(l, e): .wrongEncoding(transform(l), encoding: e)
+    case let .binaryFile(l, f): .binaryFile(transform(l), format: f)
     case let .missingColumn(l, c, h, s, f): .missingColumn(transform(l), column: c, header: h, suggestion: s, flag: f)
     case let .duplicateColumn(l, c, fs, f): .duplicateColumn(transform(l), column: c, fields: fs, flag: f)
     case let .wrongFieldCount(l, r, f, e, d): .wrongFieldCount(transform(l), row: r, found: f, expected: e, delimiter: d)
@@ -284,6 +289,44 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .lineTooLong(l, li): .lineTooLong(transform(l), limit: li)
     case let .unclosedQuote(l): .unclosedQuote(transform(l))
     case let .textAfterQuote(l, v): .textAfterQuote(transform(l), value: v)
+    }
+  }
+}
+
+/// Files that are not text, known by their first bytes ("magic numbers"), with what to do instead.
+public enum BinaryFormat: String, Sendable, CaseIterable {
+  case gzip = "gzip-compressed file"
+  case zip = "ZIP archive (an Excel workbook or a zipped export)"
+  case bzip2 = "bzip2-compressed file"
+  case xz = "xz-compressed file"
+  case zstd = "zstd-compressed file"
+  case parquet = "Parquet file"
+  case sqlite = "SQLite database"
+
+  /// The format whose signature `bytes` start with, if any.
+  static func detect(_ bytes: UnsafeBufferPointer<UInt8>) -> BinaryFormat? {
+    func starts(_ magic: [UInt8]) -> Bool { bytes.count >= magic.count && Swift.zip(bytes, magic).allSatisfy { $0 == $1 } }
+    if starts([0x1F, 0x8B]) { return .gzip }
+    if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) { return .zip }
+    if starts(Array("BZh".utf8)) && bytes.count > 3 && (0x31...0x39).contains(bytes[3]) { return .bzip2 }
+    if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return .xz }
+    if starts([0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
+    if starts(Array("PAR1".utf8)) { return .parquet }
+    if starts(Array("SQLite format 3\0".utf8)) { return .sqlite }
+    return nil
+  }
+
+  /// What to do with `file` instead.
+  func hint(for file: String) -> String {
+    let name = shellWord(file)
+    switch self {
+    case .gzip: return "decompress it first (gunzip -k \(name)), or read it from standard input: gunzip -c \(name) | journey <command> -"
+    case .zip: return "save the sheet as 'CSV UTF-8' from the spreadsheet, or unzip the export and read the CSV inside"
+    case .bzip2: return "decompress it first (bunzip2 -k \(name)), or read it from standard input: bunzip2 -c \(name) | journey <command> -"
+    case .xz: return "decompress it first (unxz -k \(name)), or read it from standard input: xz -dc \(name) | journey <command> -"
+    case .zstd: return "decompress it first (unzstd \(name)), or read it from standard input: zstd -dc \(name) | journey <command> -"
+    case .parquet: return "write it out as CSV, e.g. duckdb -c \"COPY (FROM '\(file)') TO 'transactions.csv'\""
+    case .sqlite: return "export the table as CSV: sqlite3 -header -csv \(name) 'SELECT * FROM transactions' > transactions.csv"
     }
   }
 }

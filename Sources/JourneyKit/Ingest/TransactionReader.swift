@@ -152,6 +152,9 @@ public struct TransactionReader: Sendable {
     if filled >= 2 && (buffer[0], buffer[1]) == (0xFE, 0xFF) {
       throw InputFailure(.wrongEncoding(at(1, 1), encoding: "UTF-16BE"))
     }
+    if let format = BinaryFormat.detect(UnsafeBufferPointer(start: buffer, count: filled)) {
+      throw InputFailure(.binaryFile(at(1, 1), format: format))
+    }
     if filled >= 3 && (buffer[0], buffer[1], buffer[2]) == (0xEF, 0xBB, 0xBF) { position = 3 }
     if let firstBreak = (position..<filled).first(where: { buffer[$0] == 0x0D || buffer[$0] == 0x0A }), buffer[firstBreak] == 0x0D,
       firstBreak + 1 < filled, buffer[firstBreak + 1] != 0x0A

@@ -170,6 +170,27 @@ struct InputErrorTests {
       line: 3, column: 15, "t.csv:3:15: amount '12.50' — expected a number such as 12,50",
       hint: "with --decimal-comma the decimal mark is ',' (12,50); remove thousands separators",
       options: { $0.decimalComma = true }),
+    // Not text: known by the first bytes each format starts with (its "magic number").
+    Case(
+      "gzip", bytes: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00], line: 1, column: 1,
+      "t.csv:1:1: gzip-compressed file — expected a CSV text file",
+      hint: "decompress it first (gunzip -k t.csv), or read it from standard input: gunzip -c t.csv | journey <command> -"),
+    Case(
+      "an Excel workbook", bytes: [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00], line: 1, column: 1,
+      "t.csv:1:1: ZIP archive (an Excel workbook or a zipped export) — expected a CSV text file",
+      hint: "save the sheet as 'CSV UTF-8' from the spreadsheet, or unzip the export and read the CSV inside"),
+    Case(
+      "Parquet", bytes: Array("PAR1".utf8) + [0x15, 0x04, 0x15, 0x00], line: 1, column: 1,
+      "t.csv:1:1: Parquet file — expected a CSV text file",
+      hint: "write it out as CSV, e.g. duckdb -c \"COPY (FROM 't.csv') TO 'transactions.csv'\""),
+    Case(
+      "bzip2", bytes: Array("BZh9".utf8) + [0x31, 0x41, 0x59, 0x26], line: 1, column: 1,
+      "t.csv:1:1: bzip2-compressed file — expected a CSV text file",
+      hint: "decompress it first (bunzip2 -k t.csv), or read it from standard input: bunzip2 -c t.csv | journey <command> -"),
+    Case(
+      "a header that starts like a signature is still a header", "BZh,date,amount\nC1,2024-01-01,5\n", line: 1, column: 1,
+      "t.csv:1:1: no column 'customer_id' in header 'BZh,date,amount' — expected a column named 'customer_id'",
+      hint: "name the column with --customer-column NAME; the header has 'BZh', 'date', 'amount'"),
     // Columns separated by runs of spaces: the rewrite to tabs keeps every byte in place, so the
     // column is the file's own (the bad month starts at byte 9 of '  C1    2024-13-01   5').
     Case(
