@@ -25,16 +25,16 @@ struct ColumnPlan: Sendable {
 
 /// Reads the header row: delimiter, column names, and the plan for the data rows.
 enum CSVHeader {
-  /// The delimiter used in a header line: the most frequent of comma, semicolon and tab outside quotes.
+  /// The delimiter used in a header line: the most frequent of comma, semicolon, tab and pipe outside quotes.
   static func detectDelimiter(_ line: UnsafeBufferPointer<UInt8>) -> UInt8 {
-    var counts: [UInt8: Int] = [0x2C: 0, 0x3B: 0, 0x09: 0]
+    var counts: [UInt8: Int] = [0x2C: 0, 0x3B: 0, 0x09: 0, 0x7C: 0]
     var inQuotes = false
     for b in line {
       if b == 0x22 { inQuotes.toggle() }
       if !inQuotes, counts[b] != nil { counts[b]! += 1 }
     }
-    // Ties go to the comma, then the semicolon.
-    let order: [UInt8] = [0x2C, 0x3B, 0x09]
+    // Ties go to the comma, then the semicolon, then the tab.
+    let order: [UInt8] = [0x2C, 0x3B, 0x09, 0x7C]
     return order.max { counts[$0]! < counts[$1]! || (counts[$0]! == counts[$1]! && order.firstIndex(of: $0)! > order.firstIndex(of: $1)!) }!
   }
 

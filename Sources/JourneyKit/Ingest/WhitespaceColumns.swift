@@ -54,7 +54,7 @@ struct WhitespaceColumns {
   }
 
   /// Whether a header line looks whitespace-separated: none of the delimiters that are detected
-  /// (comma, semicolon, tab) outside quotes, and two or more words.
+  /// (comma, semicolon, tab, pipe) outside quotes, and two or more words.
   static func looksSeparated(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     var inQuotes = false
     var words = 0
@@ -66,7 +66,7 @@ struct WhitespaceColumns {
         continue
       }
       switch b {
-      case 0x2C, 0x3B, 0x09: return false
+      case 0x2C, 0x3B, 0x09, 0x7C: return false
       case 0x20, 0x0D: inWord = false
       default:
         if !inWord { words += 1; inWord = true }

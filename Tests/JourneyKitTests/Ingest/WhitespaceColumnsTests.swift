@@ -43,6 +43,13 @@ struct WhitespaceColumnsTests {
     #expect(result.summary.rowsRead == 5 && result.summary.rowsMerged == 1, "\(name)")
   }
 
+  @Test func aPipeHeaderIsPipesNotSpaces() throws {
+    let result = try Self.read("customer_id | date | amount\nC1 | 2024-01-05 | 12.5\nC2 | 2024-01-06 | 3\n")
+    #expect(result.summary.delimiter == "|")
+    #expect(result.table.customerIDs == ["C1", "C2"])
+    #expect(Array(result.table.amount) == [12.5, 3])
+  }
+
   @Test func quotedValuesKeepTheirSpacesAndTabs() throws {
     let text = "customer_id date amount channel\n\"Jane  Doe\" 2024-01-05 10 \"web\tshop\"\n\"a \"\"b\"\" c\" 2024-01-06 2 app\nx\"y 2024-01-07 3 app\n"
     let t = try Self.read(text) { $0.attributeColumns = ["channel"] }.table
