@@ -99,7 +99,8 @@ struct Counterfactual {
   /// Lifts with simultaneous bands: each KPI's band is at 1 - alpha / (number of KPIs)
   /// (Bonferroni), so the chance that any KPI is flagged when nothing changed is at most alpha.
   /// The band combines the Monte Carlo quantiles with the model error: `modelError[kpi]` is the
-  /// relative error of the placebo, read as a mean absolute deviation (sd = 1.25 x |error|).
+  /// relative error of the placebo, read as a mean absolute deviation (sd = 1.25 x |error|: a
+  /// normal's standard deviation is sqrt(pi / 2) = 1.2533 times its mean absolute deviation).
   static func lifts(
     _ projection: Projection, actual: [String: Double], modelError: [String: Double], alpha: Double
   ) -> [RolloutEvaluation.Lift] {
