@@ -52,6 +52,7 @@ struct InspectCLITests {
     #expect(r.status == 0, "\(r.stderr)")
     let customers = (counts["customers"] as! Int).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
     #expect(r.stdout.contains("customers      \(customers)"))
+    #expect(r.stdout.contains("columns        customer customer_id, date date, amount amount, event event (comma-separated)"))
     #expect(r.stdout.contains("Per quarter"))
     #expect(r.stdout.contains("2025-Q4"))
     #expect(r.stdout.contains("Suggested period: month"))
@@ -106,6 +107,9 @@ struct InspectCLITests {
     // 6 x 2.55 + 2 x 3.39 + 32 x 1.69 = 15.30 + 6.78 + 54.08; the -1 x 27.50 line is a refund.
     #expect(profile["revenue"] as? Double == 76.16)
     #expect(profile["refunds"] as? Double == 27.5)
+    #expect((profile["ingest"] as? [String: Any])?["quantity_column"] as? String == "Quantity")
+    let text = try runJourney(["inspect", path, "--quantity-column", "Quantity"] + columns)
+    #expect(text.stdout.contains("columns        customer CustomerID, date InvoiceDate, amount Quantity x UnitPrice (comma-separated)"))
     let summary = try runJourney(["fit", "--summary", path, "--quantity-column", "Quantity", "-o", dir.appendingPathComponent("m.json").path])
     #expect(summary.status == 64)
     #expect(summary.stderr.contains("--quantity-column: a summary's amounts are already per occasion"))

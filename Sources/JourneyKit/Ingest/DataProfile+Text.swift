@@ -16,6 +16,16 @@ extension DataProfile {
       readNote = "same-day purchases kept as separate rows; " + readNote
     }
     out.append("  rows read      \(Format.number(Double(i.rowsRead)))  (\(readNote))")
+    let separated =
+      switch i.delimiter {
+      case ",": "comma-separated"
+      case ";": "semicolon-separated"
+      case "|": "pipe-separated"
+      case "tab": "tab-separated"
+      default: "separated by \(i.delimiter)"
+      }
+    let amount = i.quantityColumn.map { "\($0) x \(i.amountColumn)" } ?? i.amountColumn
+    out.append("  columns        customer \(i.customerColumn), date \(i.dateColumn), amount \(amount)\(i.eventColumn.map { ", event \($0)" } ?? "") (\(separated))")
     if !i.rejectedByReason.isEmpty {
       let reasons = i.rejectedByReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         .map { "\($0.key) \(Format.number(Double($0.value)))" }.joined(separator: ", ")

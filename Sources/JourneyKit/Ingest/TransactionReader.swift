@@ -21,7 +21,7 @@ public struct IngestResult: Sendable {
 public struct IngestSummary: Sendable, Codable, Equatable {
   /// The file as named (`<stdin>` for standard input).
   public var source: String
-  /// `,`, `;` or `tab`.
+  /// `,`, `;`, `|`, `tab` or `spaces` (runs of spaces and tabs).
   public var delimiter: String
   /// The header names used for customer, date, amount and event (nil when there is none).
   public var customerColumn: String
@@ -31,6 +31,8 @@ public struct IngestSummary: Sendable, Codable, Equatable {
   public var amountColumn: String
   /// The event column's header name (nil: none; rows are purchases, or refunds when negative).
   public var eventColumn: String?
+  /// The quantity column's header name, when each row's amount is quantity x the amount column.
+  public var quantityColumn: String? = nil
   /// Data rows in the file, blank lines not counted.
   public var rowsRead: Int
   /// Rows skipped as bad (with `--on-error skip`).
@@ -342,6 +344,7 @@ public struct TransactionReader: Sendable {
       source: name, delimiter: plan.delimiterName,
       customerColumn: plan.names[plan.customer], dateColumn: plan.names[plan.date],
       amountColumn: plan.names[plan.amount], eventColumn: plan.event >= 0 ? plan.names[plan.event] : nil,
+      quantityColumn: plan.quantity >= 0 ? plan.names[plan.quantity] : nil,
       rowsRead: records, rowsRejected: rejected,
       rejectedByReason: Dictionary(uniqueKeysWithValues: rejectCounts.map { ($0.key.rawValue, $0.value) }),
       rowsMerged: merged, rowsKept: table.rowCount, blankLines: blankLines, customers: customerCount,
