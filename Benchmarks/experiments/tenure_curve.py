@@ -17,13 +17,13 @@ either, unless one is given (--known-season, --season-index) or read from one ye
 `journey fit` reads it (--read-season).
 
 It exists to decide whether the model is worth building into the tool (Benchmarks/README.md,
-"A tenure curve on the purchase rate alone"). Each run prints, per (b, k), the log-likelihood at
+"A tenure curve on the purchase rate alone"; --wake-is-purchase: "Waking as a purchase"). Each run prints, per (b, k), the log-likelihood at
 its best wake rate and the forecast's total error over the holdout, for the customers with a
 purchase by the calibration end, then the pair the likelihood chooses.
 
 usage: python tenure_curve.py FILE CALIBRATION_END HOLDOUT_END [--boosts 0,0.5,1] [--exponents 0,0.25,0.5]
        [--tau 30] [--iterations 600] [--known-season A | --season-index F1,...,F12 | --read-season]
-       [--season-on-all-rates]
+       [--season-on-all-rates] [--wake-is-purchase]
 FILE: customer_id,date,amount[,event] (rows whose event is not 'purchase' are left out).
 numpy is the only dependency (the venv of Benchmarks/cdnow/run.sh has it).
 """
@@ -53,6 +53,9 @@ parser.add_argument("--read-season", action="store_true",
 parser.add_argument("--season-on-all-rates", action="store_true",
                     help="let the season speed up and slow down falling dormant and waking too, as the tool's "
                          "seasonal clock does (by default it moves the purchase rate alone, as the generator's)")
+parser.add_argument("--wake-is-purchase", action="store_true",
+                    help="a dormant customer comes back with a purchase (waking is seen only as one), instead of "
+                         "waking silently and buying at its own rate from then on, as the tool's model does")
 parser.add_argument("--season-index", default=None,
                     help="a purchase season given as 12 factors, January first (e.g. the seasonal_index of a "
                          "monthly model file of journey fit)")
@@ -169,7 +172,8 @@ def group_log_likelihoods(members, rate, pace, b, k, omega):
     M = np.zeros((DAYS, G, 2, 2))
     M[:, :, 0, 0] = -MU * pace[:, None] - LAMBDA * rate[:, None]
     M[:, :, 0, 1] = MU * pace[:, None]
-    M[:, :, 1, 0] = omega * pace[:, None]
+    # With --wake-is-purchase a quiet span holds no waking: the waking is the purchase that ends it.
+    M[:, :, 1, 0] = 0 if args.wake_is_purchase else omega * pace[:, None]
     M[:, :, 1, 1] = -omega * pace[:, None]
     # table[l][d]: the product of the day matrices of days d ... d + 2^l - 1.
     table = [expm2(M)]
@@ -202,12 +206,19 @@ def group_log_likelihoods(members, rate, pace, b, k, omega):
     owner = position[gap_customer[gaps]]
     L = np.zeros((len(members), G))
     v, lg = walk(gap_start[gaps], gap_length[gaps])
-    np.add.at(L, owner, lg + np.log(np.maximum(v[:, :, 0], 1e-300)))
-    L += repeats[members, None] * np.log(LAMBDA)
-    at_purchases = np.zeros(len(members))
     ends = gap_start[gaps] + gap_length[gaps]
-    np.add.at(at_purchases, owner, np.log(curve(ends, b, k) * season(first_days[members][owner] + ends)))
-    L += at_purchases[:, None]
+    if args.wake_is_purchase:
+        # The purchase that ends a gap: an active customer's (rate lambda x curve x season) or a
+        # dormant one's waking (rate omega).
+        c = curve(ends, b, k) * season(first_days[members][owner] + ends)
+        density = v[:, :, 0] * LAMBDA[None, :] * c[:, None] + v[:, :, 1] * omega
+        np.add.at(L, owner, lg + np.log(np.maximum(density, 1e-300)))
+    else:
+        np.add.at(L, owner, lg + np.log(np.maximum(v[:, :, 0], 1e-300)))
+        L += repeats[members, None] * np.log(LAMBDA)
+        at_purchases = np.zeros(len(members))
+        np.add.at(at_purchases, owner, np.log(curve(ends, b, k) * season(first_days[members][owner] + ends)))
+        L += at_purchases[:, None]
     v, lg = walk(last_start[members], last_length[members])
     quiet = np.maximum(v.sum(axis=2), 1e-300)
     return L + lg + np.log(quiet), v[:, :, 0] / quiet
@@ -242,6 +253,9 @@ def expected_purchases(b, k, omega, posterior, active):
         settled = rate.sum()
         fading = (rate[None, :] * np.exp(-np.outer(r, clock))).sum(axis=1)
         per_point = LAMBDA * (pi * settled + (active[who] - pi) * fading)
+        if args.wake_is_purchase:
+            # Each waking is a purchase: omega times the days spent dormant.
+            per_point += omega * (len(days) * (1 - pi) - (active[who] - pi) * np.exp(-np.outer(r, clock)).sum(axis=1))
         out[who] = (posterior[who] * per_point).sum(axis=1)
     return out
 
@@ -283,6 +297,8 @@ def read_season(b, k, omega, weights):
     t = np.arange(DAYS + 400) + 0.5
     per_day = (weights[:, None] * LAMBDA[:, None] * (pi[:, None] + (1 - pi[:, None]) * np.exp(-np.outer(r, t)))).sum(axis=0)
     per_day *= curve(t, b, k)
+    if args.wake_is_purchase:
+        per_day += (weights[:, None] * omega * (1 - pi[:, None]) * (1 - np.exp(-np.outer(r, t)))).sum(axis=0)
     expected_months = np.zeros(len(bounds))
     for f in np.unique(first_days):
         n = (first_days == f).sum()
