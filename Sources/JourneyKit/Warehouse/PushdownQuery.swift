@@ -34,6 +34,11 @@ public struct PushdownQuery: Sendable {
   public var dateColumn = "date"
   /// The amount column.
   public var amountColumn = "amount"
+  /// A quantity column, for order lines: each row's amount is then quantity x the amount column (a
+  /// unit price), multiplied as DECIMAL(18, 6) so that the product is exact, as ingest reads it
+  /// (6 x 2.55 is 15.30, not the double 15.299999999999999), then made a double. Nil: the amount
+  /// column is the row's amount.
+  public var quantityColumn: String? = nil
   /// nil when the table has no event column (every row is a purchase, or a refund when negative).
   public var eventColumn: String? = "event"
   /// The `--split-by` column to carry, if any.
@@ -47,7 +52,7 @@ public struct PushdownQuery: Sendable {
 
   /// The table columns the query reads, for messages about a missing one.
   public var columnNames: [String] {
-    [customerColumn, dateColumn, amountColumn] + [eventColumn, splitBy].compactMap { $0 }
+    [customerColumn, dateColumn, amountColumn] + [quantityColumn, eventColumn, splitBy].compactMap { $0 }
   }
 
   /// The query text, with a comment saying what it returns.
@@ -57,7 +62,8 @@ public struct PushdownQuery: Sendable {
     let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else { throw .emptyName(what: "table", value: table) }
     for (what, name) in [("customer column", customerColumn), ("date column", dateColumn), ("amount column", amountColumn)]
-      + [eventColumn.map { ("event column", $0) }, splitBy.map { ("split column", $0) }].compactMap({ $0 })
+      + [quantityColumn.map { ("quantity column", $0) }, eventColumn.map { ("event column", $0) }, splitBy.map { ("split column", $0) }]
+      .compactMap({ $0 })
     where name.isEmpty {
       throw .emptyName(what: what, value: name)
     }
@@ -65,6 +71,15 @@ public struct PushdownQuery: Sendable {
     let text = textType
     let event = eventColumn.map { "\(cast(quote($0), text))" } ?? "CAST(NULL AS \(text))"
     let split = splitBy.map { "\(cast(quote($0), text))" } ?? "CAST(NULL AS \(text))"
+    let double = engine == .postgres ? "DOUBLE PRECISION" : "DOUBLE"
+    let price = "CAST(\(quote(amountColumn)) AS \(double))"
+    // A lead needs no quantity, as in ingest (its amount is 0 or empty); a NULL product would
+    // reach the summary as NULL, which DuckDB's CSV output writes as the text 'NULL'.
+    let amount =
+      quantityColumn.map {
+        "CASE WHEN \(quote($0)) IS NULL AND lower(trim(\(event))) = 'lead' THEN \(price) "
+          + "ELSE CAST(CAST(\(quote($0)) AS DECIMAL(18, 6)) * CAST(\(quote(amountColumn)) AS DECIMAL(18, 6)) AS \(double)) END"
+      } ?? price
     // Rows ingest certainly reads as purchases: only these are merged.
     let purchase = """
       COALESCE((event IS NULL OR lower(trim(event)) IN ('', 'purchase')) AND amount >= 0 AND amount <= 1e12 \
@@ -79,7 +94,7 @@ public struct PushdownQuery: Sendable {
         SELECT
           \(cast(quote(customerColumn), text)) AS customer_id,
           CAST(\(quote(dateColumn)) AS DATE) AS day,
-          CAST(\(quote(amountColumn)) AS DOUBLE\(engine == .postgres ? " PRECISION" : "")) AS amount,
+          \(amount) AS amount,
           \(event) AS event,
           \(split) AS split
         FROM \(from)

@@ -129,7 +129,7 @@ struct InputFormatOptions: ParsableArguments {
   /// Reads a `journey-summary/1` file (`fit --summary`) with this command's bad-row policy.
   func readSummary(path: String, splitBy: String?) throws -> IngestResult {
     if quantityColumn != nil {
-      throw ValidationError("--quantity-column: a summary's amounts are already per occasion; it is only used with a transaction file")
+      throw ValidationError("--quantity-column: a summary's amounts are already per occasion; it is used with a transaction file or a --source table")
     }
     let result: IngestResult
     do {

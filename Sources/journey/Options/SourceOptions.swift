@@ -52,14 +52,11 @@ struct SourceOptions: ParsableArguments {
 
   /// Runs the pushdown query on the server and reads the summary it returns.
   func readSummary(_ source: PostgresSource, format: InputFormatOptions, splitBy: String?) throws -> IngestResult {
-    if format.quantityColumn != nil {
-      throw ValidationError(
-        "--quantity-column is only used with a transaction file; in the database, give --amount-column a column of a view that holds quantity x price")
-    }
     var q = PushdownQuery(engine: .postgres, table: table!)
     q.customerColumn = format.customerColumn
     q.dateColumn = format.dateColumn
     q.amountColumn = format.amountColumn
+    q.quantityColumn = format.quantityColumn
     q.eventColumn = noEventColumn ? nil : (format.eventColumn ?? "event")
     q.splitBy = splitBy
     printError("reading the summary of \(table!) from \(source.url.redacted)")

@@ -41,6 +41,9 @@ extension JourneyCommand {
     @Option(help: "Name of the amount column.")
     var amountColumn = "amount"
 
+    @Option(help: "Name of a quantity column, for order lines: each row's amount is quantity x the amount column (a unit price).")
+    var quantityColumn: String?
+
     @Option(help: "Name of the event column (purchase, lead, refund).")
     var eventColumn = "event"
 
@@ -59,6 +62,7 @@ extension JourneyCommand {
       q.customerColumn = customerColumn
       q.dateColumn = dateColumn
       q.amountColumn = amountColumn
+      q.quantityColumn = quantityColumn
       q.eventColumn = noEventColumn ? nil : eventColumn
       q.splitBy = splitBy
       do {

@@ -32,10 +32,26 @@ struct WarehouseEngineTests {
     return (path, try! TransactionReader(options: options).read(path: path).table)
   }()
 
-  static func query(_ engine: SQLEngine, table: String = "transactions") throws -> String {
+  /// The same history as order lines (`WarehouseHistory.csv(orderLines:)`): quantity x price is
+  /// each row's amount, so the summary must still be the raw table.
+  static let lines: String = {
+    let path = folder.appendingPathComponent("lines.csv").path
+    try! WarehouseHistory.csv(customers: 700, seed: 23, orderLines: true).write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }()
+
+  static func query(_ engine: SQLEngine, table: String = "transactions", quantity: Bool = false) throws -> String {
     var q = PushdownQuery(engine: engine, table: table)
     q.splitBy = "channel"
+    if quantity { q.quantityColumn = "quantity" }
     return try q.sql()
+  }
+
+  @Test func orderLinesReadAsTheRawTable() throws {
+    var options = ReaderOptions()
+    options.attributeColumns = ["channel"]
+    options.quantityColumn = "quantity"
+    expectSameTable(try TransactionReader(options: options).read(path: Self.lines).table, Self.raw.table)
   }
 
   /// Reads an engine's result as a summary and compares it with the raw table, then fits both.
@@ -91,6 +107,48 @@ struct WarehouseEngineTests {
       .deletingLastPathComponent().appendingPathComponent("warehouse/spark_run.py").path
     try run(Self.sparkPython!, [runner, Self.raw.path, Self.folder.path, sql])
     try expectSameAsIngest(Self.folder.appendingPathComponent("spark.csv").path)
+  }
+
+  /// Order lines: the engines multiply quantity by price as ingest does.
+  @Test(.enabled(if: postgres != nil))
+  func orderLinesOnPostgreSQL() throws {
+    try psql([
+      "-c", "DROP TABLE IF EXISTS lines",
+      "-c", "CREATE TABLE lines (customer_id TEXT, date DATE, amount DOUBLE PRECISION, quantity INTEGER, event TEXT, channel TEXT)",
+      "-c", "\\copy lines FROM '\(Self.lines)' CSV HEADER",
+    ])
+    let sql = Self.folder.appendingPathComponent("postgres-lines.sql").path
+    try Self.query(.postgres, table: "lines", quantity: true).write(toFile: sql, atomically: true, encoding: .utf8)
+    let out = Self.folder.appendingPathComponent("postgres-lines.csv").path
+    try psql(["--csv", "-f", sql, "-o", out])
+    try expectSameAsIngest(out)
+  }
+
+  @Test(.enabled(if: duckdb != nil))
+  func orderLinesOnDuckDB() throws {
+    let database = Self.folder.appendingPathComponent("duck-lines.db").path
+    let load = """
+      CREATE OR REPLACE TABLE lines AS SELECT * FROM read_csv('\(Self.lines)', header = true, quote = '"', escape = '"',
+        columns = {'customer_id': 'VARCHAR', 'date': 'DATE', 'amount': 'DOUBLE', 'quantity': 'INTEGER', 'event': 'VARCHAR', 'channel': 'VARCHAR'});
+      """
+    try run(Self.duckdb!, [database, "-c", load])
+    let out = Self.folder.appendingPathComponent("duckdb-lines.csv").path
+    let result = try run(Self.duckdb!, [database, "-csv", "-c", try Self.query(.duckdb, table: "lines", quantity: true)])
+    try result.write(toFile: out, atomically: true, encoding: .utf8)
+    try expectSameAsIngest(out)
+  }
+
+  @Test(.enabled(if: sparkPython != nil))
+  func orderLinesOnSpark() throws {
+    // The runner loads the file as the view `transactions` (quantity as a string, cast by the query).
+    let sql = Self.folder.appendingPathComponent("spark_lines.sql").path
+    try Self.query(.spark, quantity: true).write(toFile: sql, atomically: true, encoding: .utf8)
+    let runner = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("warehouse/spark_run.py").path
+    let out = Self.folder.appendingPathComponent("spark-lines")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    try run(Self.sparkPython!, [runner, Self.lines, out.path, sql])
+    try expectSameAsIngest(out.appendingPathComponent("spark_lines.csv").path)
   }
 
   /// Rows ingest would reject pass through the query unmerged and are rejected on reading,

@@ -11,7 +11,12 @@ import JourneyKit
 enum WarehouseHistory {
   static let header = "customer_id,date,amount,event,channel"
 
-  static func csv(customers: Int, seed: UInt64) throws -> String {
+  /// The history; with `orderLines`, as order lines: a `quantity` column and the amount column a
+  /// unit price, quantity x price giving each row's amount back exactly in decimals (cents that
+  /// divide by 3 as 3 x a third of them, whose product in doubles is often not the amount: 3 x 0.85
+  /// is 2.5499999999999998; other even cents as 2 x half; a negative amount as -1 x its size; a
+  /// lead with no quantity).
+  static func csv(customers: Int, seed: UInt64, orderLines: Bool = false) throws -> String {
     var g = GeneratorParameters()
     g.customers = customers
     g.seed = seed
@@ -49,10 +54,22 @@ enum WarehouseHistory {
       if a.event != b.event { return a.event < b.event }
       return Double(a.amount)! < Double(b.amount)!
     }
-    var out = header + "\n"
+    var out = (orderLines ? "customer_id,date,amount,quantity,event,channel" : header) + "\n"
+    func decimal(_ cents: Int) -> String { "\(cents / 100).\(String(format: "%02d", cents % 100))" }
     for row in rows {
       let channel = channels[abs(row.id.hashValueStable) % channels.count]
-      out += "\(TransactionSummaryTestSupport.quoted(row.id)),\(row.date),\(row.amount),\(row.event),\(channel)\n"
+      var amount = row.amount
+      if orderLines {
+        let cents = Int((Double(row.amount)! * 100).rounded())
+        let (price, quantity) =
+          row.event == "lead" ? (row.amount, "")
+          : cents < 0 ? (decimal(-cents), "-1")
+          : cents > 0 && cents % 3 == 0 ? (decimal(cents / 3), "3")
+          : cents > 0 && cents % 2 == 0 ? (decimal(cents / 2), "2")
+          : (row.amount, "1")
+        amount = price + "," + quantity
+      }
+      out += "\(TransactionSummaryTestSupport.quoted(row.id)),\(row.date),\(amount),\(row.event),\(channel)\n"
     }
     return out
   }
