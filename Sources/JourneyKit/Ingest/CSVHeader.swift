@@ -128,10 +128,14 @@ enum CSVHeader {
       }
       if let field = matches.first { return field }
       guard required else { return nil }
+      // A missing amount beside a quantity column: the file is likely order lines (quantity x unit price).
+      let quantity =
+        role == "amount" && options.quantityColumn == nil
+        ? names.first { synonyms["quantity"]!.contains(normalized($0)) } : nil
       problems.append(
         .missingColumn(
           SourceLocation(file: file, line: 1, column: 1), column: wanted, header: names,
-          suggestion: suggestion(for: wanted, role: role, names: names), flag: flag))
+          suggestion: suggestion(for: wanted, role: role, names: names), flag: flag, quantity: quantity))
       return nil
     }
 

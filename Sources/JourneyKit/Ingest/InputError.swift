@@ -48,8 +48,9 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
   case wrongEncoding(SourceLocation, encoding: String)
   /// A compressed file, an archive or a binary table format, known by its first bytes.
   case binaryFile(SourceLocation, format: BinaryFormat)
-  /// A needed column is not in the header; `suggestion` is the closest header name.
-  case missingColumn(SourceLocation, column: String, header: [String], suggestion: String?, flag: String)
+  /// A needed column is not in the header; `suggestion` is the closest header name. `quantity`:
+  /// the amount is missing, and the header looks like order lines, with this quantity column.
+  case missingColumn(SourceLocation, column: String, header: [String], suggestion: String?, flag: String, quantity: String? = nil)
   /// A needed column name appears more than once; `fields` are 1-based field numbers.
   case duplicateColumn(SourceLocation, column: String, fields: [Int], flag: String)
   /// A row with a different number of fields than the header.
@@ -95,7 +96,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .cannotOpen, .cannotRead, .cannotWriteRejects, .tooLarge: nil
     case let .emptyFile(l), let .headerOnly(l), let .noValidRows(l, _), let .wrongEncoding(l, _), let .binaryFile(l, _),
-      let .missingColumn(l, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
+      let .missingColumn(l, _, _, _, _, _), let .duplicateColumn(l, _, _, _), let .wrongFieldCount(l, _, _, _, _),
       let .invalidDate(l, _, _, _), let .impossibleDate(l, _, _), let .dateOutOfRange(l, _, _, _),
       let .invalidAmount(l, _, _), let .invalidQuantity(l, _, _), let .nonFiniteAmount(l, _), let .amountTooLarge(l, _, _), let .amountOnLead(l, _), let .unknownEvent(l, _, _),
       let .emptyCustomerID(l), let .customerIDTooLong(l, _, _, _), let .invalidUTF8(l, _), let .nulByte(l),
@@ -173,10 +174,13 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
       )
     case let .binaryFile(location, format):
       return (format.rawValue, "a CSV text file", format.hint(for: location.file))
-    case let .missingColumn(_, column, header, suggestion, flag):
-      let hint =
+    case let .missingColumn(_, column, header, suggestion, flag, quantity):
+      var hint =
         suggestion.map { "did you mean '\($0)'? Read it with --\(flag) \(shellWord($0))" }
         ?? "name the column with --\(flag) NAME; the header has \(header.map { "'\($0)'" }.joined(separator: ", "))"
+      if let quantity {
+        hint += "; the rows look like order lines: with --quantity-column \(shellWord(quantity)) each amount is quantity x price"
+      }
       return (
         "no column '\(column)' in header '\(shown(header.joined(separator: ",")))'", "a column named '\(column)'", hint
       )
@@ -270,7 +274,7 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
     case let .noValidRows(l, n): .noValidRows(transform(l), rejected: n)
     case let .wrongEncoding(l, e): .wrongEncoding(transform(l), encoding: e)
     case let .binaryFile(l, f): .binaryFile(transform(l), format: f)
-    case let .missingColumn(l, c, h, s, f): .missingColumn(transform(l), column: c, header: h, suggestion: s, flag: f)
+    case let .missingColumn(l, c, h, s, f, q): .missingColumn(transform(l), column: c, header: h, suggestion: s, flag: f, quantity: q)
     case let .duplicateColumn(l, c, fs, f): .duplicateColumn(transform(l), column: c, fields: fs, flag: f)
     case let .wrongFieldCount(l, r, f, e, d): .wrongFieldCount(transform(l), row: r, found: f, expected: e, delimiter: d)
     case let .invalidDate(l, v, f, s): .invalidDate(transform(l), value: v, format: f, suggestion: s)

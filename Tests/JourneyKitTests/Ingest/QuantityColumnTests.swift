@@ -72,6 +72,21 @@ struct QuantityColumnTests {
     }
   }
 
+  @Test func aMissingAmountBesideAQuantitySuggestsOrderLines() throws {
+    do {
+      _ = try ReaderFormatTests.read(Self.header + "1,A,a,6,12/1/2010 8:26,2.55,C1,UK\n") {
+        $0.customerColumn = "CustomerID"
+        $0.dateColumn = "InvoiceDate"
+        $0.dateFormat = try! DateFormat(pattern: "%m/%d/%Y")
+      }
+      Issue.record("expected a failure")
+    } catch let error as InputFailure {
+      #expect(error.problems.map(\.hint) == [
+        "did you mean 'UnitPrice'? Read it with --amount-column UnitPrice; the rows look like order lines: with --quantity-column Quantity each amount is quantity x price"
+      ])
+    }
+  }
+
   @Test func aMissingQuantityColumnSuggestsTheUsualName() throws {
     do {
       _ = try Self.read(Self.header + "1,A,a,6,1/5/2024 10:00,2.55,C1,UK\n") { $0.quantityColumn = "qty" }
