@@ -3,13 +3,17 @@ import Foundation
 /// What a fitted chain says about customers in each state.
 public struct ChainAnalysis: Codable, Sendable, Equatable {
   /// Per state: expected periods until reaching a churned state (0 for churned states), from the
-  /// fundamental matrix of the chain with churned states made absorbing: `t = (I - Q)^-1 1`.
-  public var expectedPeriodsToChurn: [Double]?
+  /// fundamental matrix of the chain with churned states made absorbing: `t = (I - Q)^-1 1`; nil
+  /// for a state that never reaches churned (a state nobody was in keeps its customers), whose
+  /// time is infinite.
+  public var expectedPeriodsToChurn: [Double?]?
   /// Per state: the chance of reaching a loyal state before churning (1 for loyal states), when the
-  /// space has loyal states: `B = (I - Q)^-1 R` with loyal and churned absorbing.
-  public var probabilityOfReachingLoyal: [Double]?
-  /// Per state: expected purchase occasions before churning, `(I - Q)^-1 r_occasions`.
-  public var expectedPurchasesBeforeChurn: [Double]?
+  /// space has loyal states: `B = (I - Q)^-1 R` with loyal and churned absorbing; nil for a state
+  /// that reaches neither.
+  public var probabilityOfReachingLoyal: [Double?]?
+  /// Per state: expected purchase occasions before churning, `(I - Q)^-1 r_occasions`; nil where
+  /// the time to churn is.
+  public var expectedPurchasesBeforeChurn: [Double?]?
   /// Per state: customer lifetime value, `v = (I - P/(1+d))^-1 r_revenue` (Pfeifer & Carraway, 2000).
   public var lifetimeValue: [Double]
   /// Discount rate per period used for the lifetime value.
@@ -48,19 +52,25 @@ public struct ChainAnalysis: Codable, Sendable, Equatable {
     let equity = zip(currentBase, v).reduce(0) { $0 + $1.0 * $1.1 }
 
     let churned = Set(space.indices(in: .churned))
-    var toChurn: [Double]? = nil
-    var purchases: [Double]? = nil
+    func names(_ states: [Int]) -> String { states.map { space.states[$0].name }.joined(separator: ", ") }
+    var toChurn: [Double?]? = nil
+    var purchases: [Double?]? = nil
     if churned.isEmpty {
       notes.append("the state space has no churned state: no time to churn")
     } else {
-      let transient = (0..<s).filter { !churned.contains($0) }
+      // Only states with a path to churned are transient; with one that has none (a state nobody
+      // was in keeps everyone), I - Q would be singular and no state would get a time.
+      let reaching = statesReaching(churned, in: p)
+      let transient = (0..<s).filter { !churned.contains($0) && reaching.contains($0) }
+      let never = (0..<s).filter { !churned.contains($0) && !reaching.contains($0) }
+      if !never.isEmpty { notes.append("expected time to churn is infinite for \(names(never)): no path to churned") }
       let q = p.submatrix(rows: transient, columns: transient)
       do {
         let n = try q.fundamentalMatrix()
         let t = n.multiplied(byColumnVector: Array(repeating: 1, count: transient.count))
         let e = n.multiplied(byColumnVector: transient.map { occasionsPerPeriod[$0] })
-        var full = Array(repeating: 0.0, count: s)
-        var fullPurchases = Array(repeating: 0.0, count: s)
+        var full: [Double?] = (0..<s).map { churned.contains($0) ? 0 : nil }
+        var fullPurchases = full
         for (k, i) in transient.enumerated() {
           full[i] = t[k]
           fullPurchases[i] = e[k]
@@ -68,26 +78,28 @@ public struct ChainAnalysis: Codable, Sendable, Equatable {
         toChurn = full
         purchases = fullPurchases
       } catch {
-        notes.append("expected time to churn is infinite for some state (it can never churn): \(error)")
+        notes.append("expected time to churn is undefined: \(error)")
       }
     }
 
-    var reachLoyal: [Double]? = nil
+    var reachLoyal: [Double?]? = nil
     let loyal = Set(space.indices(in: .loyal))
     if !loyal.isEmpty && !churned.isEmpty {
       let targets = loyal.union(churned)
-      let transient = (0..<s).filter { !targets.contains($0) }
+      let reaching = statesReaching(targets, in: p)
+      let transient = (0..<s).filter { !targets.contains($0) && reaching.contains($0) }
+      let never = (0..<s).filter { !targets.contains($0) && !reaching.contains($0) }
+      if !never.isEmpty { notes.append("chance of reaching loyal is undefined for \(names(never)): no path to loyal or churned") }
       let loyalList = loyal.sorted()
       let q = p.submatrix(rows: transient, columns: transient)
       let r = p.submatrix(rows: transient, columns: loyalList)
       do {
         let b = try (Matrix.identity(transient.count) - q).solve(r)
-        var full = Array(repeating: 0.0, count: s)
-        for i in loyalList { full[i] = 1 }
+        var full: [Double?] = (0..<s).map { loyal.contains($0) ? 1 : churned.contains($0) ? 0 : nil }
         for (k, i) in transient.enumerated() { full[i] = min(1, max(0, b.row(k).reduce(0, +))) }
         reachLoyal = full
       } catch {
-        notes.append("chance of reaching loyal is undefined: some states never reach loyal or churned")
+        notes.append("chance of reaching loyal is undefined: \(error)")
       }
     }
 
@@ -104,5 +116,18 @@ public struct ChainAnalysis: Codable, Sendable, Equatable {
     return ChainAnalysis(
       expectedPeriodsToChurn: toChurn, probabilityOfReachingLoyal: reachLoyal, expectedPurchasesBeforeChurn: purchases,
       lifetimeValue: v, discountPerPeriod: d, customerEquity: equity, stationaryDistribution: stationary, notes: notes)
+  }
+
+  /// The states with a path of positive transitions to one of `targets` (the targets included).
+  static func statesReaching(_ targets: Set<Int>, in p: Matrix) -> Set<Int> {
+    var reached = targets
+    var frontier = Array(targets)
+    while let j = frontier.popLast() {
+      for i in 0..<p.rowCount where !reached.contains(i) && p[i, j] > 0 {
+        reached.insert(i)
+        frontier.append(i)
+      }
+    }
+    return reached
   }
 }

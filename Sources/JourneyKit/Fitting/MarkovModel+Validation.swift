@@ -319,11 +319,12 @@ struct ModelChecker {
     try finite(a.customerEquity, "analysis.customer_equity")
     for (name, values) in [
       ("expected_periods_to_churn", a.expectedPeriodsToChurn), ("probability_of_reaching_loyal", a.probabilityOfReachingLoyal),
-      ("expected_purchases_before_churn", a.expectedPurchasesBeforeChurn), ("stationary_distribution", a.stationaryDistribution),
+      ("expected_purchases_before_churn", a.expectedPurchasesBeforeChurn), ("stationary_distribution", a.stationaryDistribution.map { $0.map(Optional.some) }),
     ] {
       guard let values else { continue }
       try length(values.count, "analysis.\(name)", s)
-      for (i, v) in values.enumerated() { try nonNegative(v, "analysis.\(name)[\(i)]") }
+      // nil: the state never reaches churned (or loyal), so the quantity is infinite or undefined.
+      for (i, v) in values.enumerated() { if let v { try nonNegative(v, "analysis.\(name)[\(i)]") } }
     }
   }
 

@@ -67,9 +67,9 @@ public struct ModelSummary: Codable, Sendable {
       return StateRow(
         state: s.name, stage: s.stage, rule: s.rule, customersNow: m.currentBase[i],
         retention: s.stage == .churned ? 0 : 1 - churn, churnNext: s.stage == .churned ? 1 : churn,
-        expectedPeriodsToChurn: m.analysis.expectedPeriodsToChurn?[i],
-        probabilityOfReachingLoyal: m.analysis.probabilityOfReachingLoyal?[i],
-        expectedPurchasesBeforeChurn: m.analysis.expectedPurchasesBeforeChurn?[i],
+        expectedPeriodsToChurn: m.analysis.expectedPeriodsToChurn?[i] ?? nil,
+        probabilityOfReachingLoyal: m.analysis.probabilityOfReachingLoyal?[i] ?? nil,
+        expectedPurchasesBeforeChurn: m.analysis.expectedPurchasesBeforeChurn?[i] ?? nil,
         revenuePerPeriod: m.rewards[i].revenueMean, lifetimeValue: m.analysis.lifetimeValue[i],
         transitionsObserved: totals[i])
     }

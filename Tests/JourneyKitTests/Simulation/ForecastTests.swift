@@ -98,7 +98,7 @@ struct ForecastTests {
     let churned = Set(m.stateSpace.indices(in: .churned))
     let livingNow = m.currentBase.enumerated().filter { !churned.contains($0.offset) }.map(\.element).reduce(0, +)
     let periods = livingNow + f.expected[.customers]!.reduce(0, +)
-    let analytic = zip(m.currentBase, m.analysis.expectedPeriodsToChurn!).reduce(0) { $0 + $1.0 * $1.1 }
+    let analytic = zip(m.currentBase, m.analysis.expectedPeriodsToChurn!).reduce(0) { $0 + $1.0 * $1.1! }
     #expect(abs(periods - analytic) / analytic < 1e-6, "simulated \(periods), analytic \(analytic)")
     #expect(f.expected[.customers]!.last! < 1e-3 * livingNow)
   }
@@ -147,7 +147,7 @@ struct ForecastTests {
     // minus this period's own purchases (the outlook starts next period).
     let before = m.analysis.expectedPurchasesBeforeChurn!
     for i in 0..<p.rowCount where !churned.contains(i) {
-      #expect(abs(long.expectedPurchases[i] - (before[i] - m.rewards[i].occasionsMean)) < 1e-6)
+      #expect(abs(long.expectedPurchases[i] - (before[i]! - m.rewards[i].occasionsMean)) < 1e-6)
     }
   }
 

@@ -182,7 +182,47 @@ struct HandWorkedForecastTests {
     let a = try ChainAnalysis.analyse(
       p: p, space: space, revenuePerPeriod: [Double](repeating: 0, count: 7), occasionsPerPeriod: [Double](repeating: 0, count: 7),
       currentBase: [Double](repeating: 0, count: 7), discountPerPeriod: 0.01)
-    expectClose(try #require(a.probabilityOfReachingLoyal), [5.0 / 28, 5.0 / 14, 4.0 / 7, 1, 1.0 / 7, 0, 0], tolerance: 1e-12)
+    // Every state reaches loyal or churned, so every entry is a number.
+    let reach: [Double] = try #require(a.probabilityOfReachingLoyal).compactMap { $0 }
+    #expect(reach.count == 7)
+    expectClose(reach, [5.0 / 28, 5.0 / 14, 4.0 / 7, 1, 1.0 / 7, 0, 0], tolerance: 1e-12)
+  }
+
+  @Test func aStateThatNeverChurnsLeavesTheOthersTheirTimeToChurn() throws {
+    // The chain above, once as it is and once with lead keeping everyone (a history without leads:
+    // nobody was ever in lead). Periods to churn by hand, churned absorbing: lapsed t = 1 + t/2 = 2;
+    // at_risk r = 1 + a/4 + 3/4 x 2; loyal y = 1 + 0.8 y + 0.2 r, so y = 5 + r; active
+    // a = 1 + y/2 + r/2 = 3.5 + r; so r = 2.5 + (3.5 + r)/4 = 4.5, a = 8, y = 9.5; new
+    // n = 1 + a/2 + r/2 = 7.25; lead (as it is) l = 1 + l/2 + n/4 = 5.625.
+    let space = ForecastTests.model.stateSpace
+    var rows: [[Double]] = [
+      [0.5, 0.25, 0, 0, 0, 0, 0.25],
+      [0, 0, 0.5, 0, 0.5, 0, 0],
+      [0, 0, 0, 0.5, 0.5, 0, 0],
+      [0, 0, 0, 0.8, 0.2, 0, 0],
+      [0, 0, 0.25, 0, 0, 0.75, 0],
+      [0, 0, 0, 0, 0, 0.5, 0.5],
+      [0, 0, 0, 0, 0, 0, 1],
+    ]
+    func analyse() throws -> ChainAnalysis {
+      try ChainAnalysis.analyse(
+        p: Matrix(rows: rows), space: space, revenuePerPeriod: [Double](repeating: 0, count: 7),
+        occasionsPerPeriod: [Double](repeating: 1, count: 7), currentBase: [Double](repeating: 0, count: 7), discountPerPeriod: 0.01)
+    }
+    let withLeads = try #require(try analyse().expectedPeriodsToChurn).map { $0 ?? .nan }
+    expectClose(withLeads, [5.625, 7.25, 8, 9.5, 4.5, 2, 0], tolerance: 1e-12)
+
+    rows[0] = [1, 0, 0, 0, 0, 0, 0]
+    let a = try analyse()
+    let toChurn = try #require(a.expectedPeriodsToChurn)
+    #expect(toChurn[0] == nil)
+    expectClose(toChurn.dropFirst().map { $0 ?? .nan }, [7.25, 8, 9.5, 4.5, 2, 0], tolerance: 1e-12)
+    // One purchase occasion a period in every state: as many purchases as periods before churning.
+    expectClose(try #require(a.expectedPurchasesBeforeChurn).dropFirst().map { $0 ?? .nan }, [7.25, 8, 9.5, 4.5, 2, 0], tolerance: 1e-12)
+    let reach = try #require(a.probabilityOfReachingLoyal)
+    #expect(reach[0] == nil)
+    expectClose(reach.dropFirst().map { $0 ?? .nan }, [5.0 / 14, 4.0 / 7, 1, 1.0 / 7, 0, 0], tolerance: 1e-12)
+    #expect(a.notes.contains("expected time to churn is infinite for lead: no path to churned"))
   }
 
   // MARK: Monte Carlo bands
