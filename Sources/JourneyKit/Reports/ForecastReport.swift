@@ -34,10 +34,16 @@ public struct ForecastReport: Sendable {
     out.append(f.replicates > 0 ? "Expected values, with P5-P95 ranges from \(f.replicates) replicates (seed \(f.seed))" : "Expected values (no replicates)")
     out.append("")
     let hasTiers = model.stateSpace.states.contains { $0.tier != nil }
+    let undefined = undefinedRates()
     let tables: [(String, [KPI])] = [
       ("Customer base", [.customers, .active, .newCustomers, .churned, .churnRate] + (hasTiers ? [.upgrades, .downgrades] : [])),
-      ("Conversion and money", [.leadConversion, .secondPurchaseConversion, .purchases, .revenue, .cumulativeRevenue]),
+      ("Conversion and money", [.leadConversion, .secondPurchaseConversion, .purchases, .revenue, .cumulativeRevenue].filter { !undefined.contains($0) }),
     ]
+    if !undefined.isEmpty {
+      let why = undefined.map { $0 == .leadConversion ? "no leads" : "no new customers" }.joined(separator: " and ")
+      out.append("Not shown: \(undefined.map(\.rawValue).joined(separator: ", ")), with \(why) in the base or the forecast to convert (0 in --json and --csv)")
+      out.append("")
+    }
     for (title, kpis) in tables {
       out.append("\(title):")
       var t = TextTable(header: ["period"] + kpis.map(\.rawValue))
@@ -50,6 +56,20 @@ public struct ForecastReport: Sendable {
     out.append("Living customers: \(Format.number(startLiving)) now -> \(Format.number(end)) after \(f.periods.count) \(model.window.period.rawValue)s (\(Format.percent(end / max(1, startLiving) - 1)))"
       + (f.bands[.customers].map { " range \(Format.number($0.last!.p5))-\(Format.number($0.last!.p95))" } ?? ""))
     return out.joined(separator: "\n")
+  }
+
+  /// The conversion rates whose denominator is 0 in every period, which the engine reports as 0:
+  /// lead conversion without leads, second-purchase conversion without new customers (a closed
+  /// cohort without leads, such as CDNOW). A period's denominator is the state at its start: the
+  /// current base, then the end of the period before.
+  func undefinedRates() -> [KPI] {
+    let states = model.stateSpace.states
+    func none(_ stage: Stage, _ kpi: KPI) -> Bool {
+      let now = zip(states, model.currentBase).filter { $0.0.stage == stage }.reduce(0) { $0 + $1.1 }
+      let later = forecast.expected[kpi]!.dropLast() + (forecast.bands[kpi]?.dropLast().map(\.p95) ?? [])
+      return now == 0 && later.allSatisfy { $0 == 0 }
+    }
+    return [(KPI.leadConversion, none(.lead, .leads)), (.secondPurchaseConversion, none(.new, .newCustomers))].filter(\.1).map(\.0)
   }
 
   /// One row per period and KPI: `period,kpi,expected,mean,p5,p50,p95`.

@@ -21,6 +21,28 @@ struct ReportDocumentTests {
     return ForecastReport(forecast: try ForecastEngine.run(model: model, options: o), model: model).document()
   }
 
+  @Test func conversionRatesWithNothingToConvertAreNotShownAsZero() throws {
+    // A closed cohort without leads, as CDNOW: no lead and, after its first months, no new
+    // customer, so both conversion rates are 0 / 0 in every forecast period.
+    var g = GeneratorParameters()
+    g.customers = 1_500
+    g.months = 24
+    g.acquisitionMonths = 3
+    g.leadShare = 0
+    g.seed = 5
+    let closed = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+    var o = ForecastOptions()
+    o.horizon = 6
+    o.replicates = 50
+    let text = ForecastReport(forecast: try ForecastEngine.run(model: closed, options: o), model: closed).text()
+    #expect(text.contains("Not shown: lead_conversion, second_purchase_conversion, with no leads and no new customers in the base or the forecast to convert"))
+    #expect(!text.contains("lead_conversion  "))
+    // The default generator has leads and new customers: both columns are there.
+    let open = ForecastReport(forecast: try ForecastEngine.run(model: Self.demoModel, options: o), model: Self.demoModel).text()
+    #expect(open.contains("lead_conversion") && open.contains("second_purchase_conversion"))
+    #expect(!open.contains("Not shown"))
+  }
+
   @Test func htmlIsSelfContained() throws {
     let html = try Self.forecastDocument(Self.demoModel, horizon: 12).html()
     for reference in ["http://", "https://", "<script", "<link", "<img", "@import", "url(", "xmlns", "src="] {
