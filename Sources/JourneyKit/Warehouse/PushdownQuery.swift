@@ -72,14 +72,14 @@ public struct PushdownQuery: Sendable {
     let event = eventColumn.map { "\(cast(quote($0), text))" } ?? "CAST(NULL AS \(text))"
     let split = splitBy.map { "\(cast(quote($0), text))" } ?? "CAST(NULL AS \(text))"
     let double = engine == .postgres ? "DOUBLE PRECISION" : "DOUBLE"
-    let price = "CAST(\(quote(amountColumn)) AS \(double))"
+    let amountAsDouble = "CAST(\(quote(amountColumn)) AS \(double))"
     // A lead needs no quantity, as in ingest (its amount is 0 or empty); a NULL product would
     // reach the summary as NULL, which DuckDB's CSV output writes as the text 'NULL'.
     let amount =
       quantityColumn.map {
-        "CASE WHEN \(quote($0)) IS NULL AND lower(trim(\(event))) = 'lead' THEN \(price) "
+        "CASE WHEN \(quote($0)) IS NULL AND lower(trim(\(event))) = 'lead' THEN \(amountAsDouble) "
           + "ELSE CAST(CAST(\(quote($0)) AS DECIMAL(18, 6)) * CAST(\(quote(amountColumn)) AS DECIMAL(18, 6)) AS \(double)) END"
-      } ?? price
+      } ?? amountAsDouble
     // Rows ingest certainly reads as purchases: only these are merged.
     let purchase = """
       COALESCE((event IS NULL OR lower(trim(event)) IN ('', 'purchase')) AND amount >= 0 AND amount <= 1e12 \
