@@ -36,6 +36,37 @@ struct OutOfSampleErrorTests {
   /// (the forecast, fitted before those periods, cannot see the change) while purchases' and
   /// buying customers' stay exactly as they were. Scoring revenue by purchases, or counting
   /// revenue outside the scored periods, fails this.
+  /// Revenue is purchases times spend, so its error is never taken below the purchases': a
+  /// zero-amount purchase added the day after each purchase of the scored periods roughly doubles
+  /// the purchases the model missed and leaves the revenue as it was, whose own error stays under
+  /// 0.1 (the test below). Without the floor the revenue error stays there; with it, it is the
+  /// purchases'.
+  @Test func revenueErrorIsAtLeastThePurchasesError() throws {
+    let table = BacktestTests.small
+    let period = PeriodKind.month
+    let origin = period.index(of: CalendarDay(year: 2025, month: 6, day: 30)!)
+    let first = period.index(of: table.dayRange!.lowerBound)
+    let scoredFrom = period.start(of: origin - 5).dayNumber, scoredTo = period.end(of: origin).dayNumber
+    var day: [Int32] = [], amount: [Double] = [], event: [TransactionEvent] = [], rowStart = [0]
+    for c in 0..<table.customerCount {
+      let rows = Array(table.rows(of: c))
+      for (k, r) in rows.enumerated() {
+        day.append(table.day[r]); amount.append(table.amount[r]); event.append(table.event[r])
+        let next = table.day[r] + 1
+        let free = k + 1 == rows.count || table.day[rows[k + 1]] > next
+        if table.event[r] == .purchase && table.day[r] >= scoredFrom && next <= scoredTo && free {
+          day.append(next); amount.append(0); event.append(.purchase)
+        }
+      }
+      rowStart.append(day.count)
+    }
+    let doubled = TransactionTable(customerIDs: table.customerIDs, day: day, amount: amount, event: event, rowStart: rowStart)
+    let plain = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: first, steps: 6)
+    let e = ActivityModel.outOfSampleError(doubled, period: period, origin: origin, firstPeriod: first, steps: 6)
+    #expect(plain.revenue < 0.1 && e.purchases > plain.purchases + 0.3, "\(plain) \(e)")
+    #expect(e.revenue == e.purchases)
+  }
+
   @Test func revenueIsScoredOnItsOwn() throws {
     let table = BacktestTests.small
     let period = PeriodKind.month
