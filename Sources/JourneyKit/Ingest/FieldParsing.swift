@@ -40,9 +40,14 @@ enum FieldParsing {
     return Int64(CalendarDay.daysFromCivil(year: year, month: month, day: day))
   }
 
-  /// A time part after a date: `T14:30:00`, ` 14:30`, `T14:30:00.123+01:00`, `T14:30Z`.
+  /// A time part after a date: `T14:30:00`, ` 14:30`, `T14:30:00.123+01:00`, `T14:30Z`, and the
+  /// 12-hour clock of spreadsheet exports, ` 10:00:00 AM`, ` 2:15 pm`.
   static func isTimeSuffix(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     guard p[0] == UInt8(ascii: "T") || p[0] == UInt8(ascii: " "), count >= 2 else { return false }
+    var count = count
+    if count >= 4, p[count - 1] | 0x20 == UInt8(ascii: "m"), [UInt8(ascii: "a"), UInt8(ascii: "p")].contains(p[count - 2] | 0x20) {
+      count -= 2
+    }
     var digits = 0
     for i in 1..<count {
       let b = p[i]

@@ -202,9 +202,21 @@ public enum InputError: Error, Hashable, Sendable, CustomStringConvertible {
         : "check for a missing delimiter \(delimiter), or a line break inside an unquoted value"
       return ("row '\(shown(row))' has \(found) field\(found == 1 ? "" : "s")", "\(expected) fields, as in the header", hint)
     case let .invalidDate(_, value, format, suggestion):
-      let hint =
+      var hint =
         suggestion.map { "the dates look like \($0); read them with --date-format \(shellWord($0))" }
         ?? "give the format with --date-format, e.g. --date-format %d.%m.%Y"
+      // The date part already reads in the format given: what follows it is not a time.
+      if let suggestion, suggestion == format || (format == "YYYY-MM-DD" && suggestion == "%Y-%m-%d") {
+        hint = "the date reads, what follows it does not: a time after the date is ignored when written as HH:MM or HH:MM:SS, with AM/PM or a zone"
+      }
+      // A spreadsheet's day number (days since 1899-12-30), saved where the cell was not formatted as a date.
+      let whole = value.trimmingCharacters(in: .whitespaces).split(separator: ".").first.map(String.init) ?? ""
+      if suggestion == nil, whole.count == 5, let serial = Int(whole), (20_000...80_000).contains(serial),
+        let epoch = CalendarDay(year: 1899, month: 12, day: 30)
+      {
+        hint = "'\(whole)' looks like a spreadsheet's day number (\(CalendarDay(dayNumber: epoch.dayNumber + Int32(serial)))): "
+          + "format the column as dates (e.g. YYYY-MM-DD) before saving the CSV"
+      }
       return ("date '\(shown(value))'", "a date as \(format)", hint)
     case let .impossibleDate(_, value, reason):
       return ("date '\(shown(value))' does not exist", "a real calendar day (\(reason))", nil)

@@ -170,6 +170,14 @@ struct InputErrorTests {
       line: 3, column: 15, "t.csv:3:15: amount '12.50' — expected a number such as 12,50",
       hint: "with --decimal-comma the decimal mark is ',' (12,50); remove thousands separators",
       options: { $0.decimalComma = true }),
+    Case(
+      "a spreadsheet's day number", "customer_id,date,amount\nC1,45296,5\n", line: 2, column: 4,
+      "t.csv:2:4: date '45296' — expected a date as YYYY-MM-DD",
+      hint: "'45296' looks like a spreadsheet's day number (2024-01-05): format the column as dates (e.g. YYYY-MM-DD) before saving the CSV"),
+    Case(
+      "a time with letters that are not AM or PM", "customer_id,date,amount\nC1,2024-01-05 10:00 XM,5\n", line: 2, column: 4,
+      "t.csv:2:4: date '2024-01-05 10:00 XM' — expected a date as YYYY-MM-DD",
+      hint: "the date reads, what follows it does not: a time after the date is ignored when written as HH:MM or HH:MM:SS, with AM/PM or a zone"),
     // Not text: known by the first bytes each format starts with (its "magic number").
     Case(
       "gzip", bytes: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00], line: 1, column: 1,

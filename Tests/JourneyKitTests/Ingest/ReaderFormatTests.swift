@@ -58,6 +58,7 @@ struct ReaderFormatTests {
     ("%m/%d/%Y", "3/7/2024", "2024-03-07"), ("%Y%m%d", "20240307", "2024-03-07"), ("%d-%b-%y", "07-Mar-24", "2024-03-07"),
     ("%d %B %Y", "7 march 2024", "2024-03-07"), ("%d.%m.%Y %H:%M", "07.03.2024 13:45", "2024-03-07"),
     ("%d.%m.%Y", "07.03.2024 13:45:10", "2024-03-07"), ("%y-%m-%d", "99-12-31", "1999-12-31"),
+    ("%m/%d/%Y", "3/7/2024 10:05:00 AM", "2024-03-07"), ("%d/%m/%Y", "07/03/2024 2:15 pm", "2024-03-07"),
   ])
   func dateFormats(pattern: String, value: String, iso: String) throws {
     let result = try Self.read("customer_id,date,amount\nC,\(value),1\n") { $0.dateFormat = try! DateFormat(pattern: pattern) }
