@@ -162,15 +162,10 @@ struct HandWorkedForecastTests {
 
   // MARK: Chain quantities
 
-  @Test func chanceOfReachingLoyalByHand() throws {
-    // lead: stays 1/2, new 1/4, churns 1/4; new: active 1/2, at_risk 1/2; active: loyal 1/2,
-    // at_risk 1/2; loyal: stays 0.8, at_risk 0.2; at_risk: active 1/4, lapsed 3/4; lapsed: stays
-    // 1/2, churns 1/2. With loyal and churned absorbing, a = P(loyal first | active):
-    // lapsed never reaches loyal (0); at_risk r = a/4; a = 1/2 + r/2 = 1/2 + a/8, so a = 4/7,
-    // r = 1/7; new = a/2 + r/2 = 5/14; lead = lead/2 + new/4, so lead = 5/28.
-    let space = ForecastTests.model.stateSpace
-    #expect(space.states.map(\.name) == ["lead", "new", "active", "loyal", "at_risk", "lapsed", "churned"])
-    let p = Matrix(rows: [
+  /// The lifecycle chain of the two tests below. lead: stays 1/2, new 1/4, churns 1/4; new: active
+  /// 1/2, at_risk 1/2; active: loyal 1/2, at_risk 1/2; loyal: stays 0.8, at_risk 0.2; at_risk:
+  /// active 1/4, lapsed 3/4; lapsed: stays 1/2, churns 1/2.
+  static let handChain: [[Double]] = [
       [0.5, 0.25, 0, 0, 0, 0, 0.25],
       [0, 0, 0.5, 0, 0.5, 0, 0],
       [0, 0, 0, 0.5, 0.5, 0, 0],
@@ -178,7 +173,15 @@ struct HandWorkedForecastTests {
       [0, 0, 0.25, 0, 0, 0.75, 0],
       [0, 0, 0, 0, 0, 0.5, 0.5],
       [0, 0, 0, 0, 0, 0, 1],
-    ])
+  ]
+
+  @Test func chanceOfReachingLoyalByHand() throws {
+    // The hand chain, with loyal and churned absorbing, a = P(loyal first | active):
+    // lapsed never reaches loyal (0); at_risk r = a/4; a = 1/2 + r/2 = 1/2 + a/8, so a = 4/7,
+    // r = 1/7; new = a/2 + r/2 = 5/14; lead = lead/2 + new/4, so lead = 5/28.
+    let space = ForecastTests.model.stateSpace
+    #expect(space.states.map(\.name) == ["lead", "new", "active", "loyal", "at_risk", "lapsed", "churned"])
+    let p = Matrix(rows: Self.handChain)
     let a = try ChainAnalysis.analyse(
       p: p, space: space, revenuePerPeriod: [Double](repeating: 0, count: 7), occasionsPerPeriod: [Double](repeating: 0, count: 7),
       currentBase: [Double](repeating: 0, count: 7), discountPerPeriod: 0.01)
@@ -189,21 +192,13 @@ struct HandWorkedForecastTests {
   }
 
   @Test func aStateThatNeverChurnsLeavesTheOthersTheirTimeToChurn() throws {
-    // The chain above, once as it is and once with lead keeping everyone (a history without leads:
+    // The hand chain, once as it is and once with lead keeping everyone (a history without leads:
     // nobody was ever in lead). Periods to churn by hand, churned absorbing: lapsed t = 1 + t/2 = 2;
     // at_risk r = 1 + a/4 + 3/4 x 2; loyal y = 1 + 0.8 y + 0.2 r, so y = 5 + r; active
     // a = 1 + y/2 + r/2 = 3.5 + r; so r = 2.5 + (3.5 + r)/4 = 4.5, a = 8, y = 9.5; new
     // n = 1 + a/2 + r/2 = 7.25; lead (as it is) l = 1 + l/2 + n/4 = 5.625.
     let space = ForecastTests.model.stateSpace
-    var rows: [[Double]] = [
-      [0.5, 0.25, 0, 0, 0, 0, 0.25],
-      [0, 0, 0.5, 0, 0.5, 0, 0],
-      [0, 0, 0, 0.5, 0.5, 0, 0],
-      [0, 0, 0, 0.8, 0.2, 0, 0],
-      [0, 0, 0.25, 0, 0, 0.75, 0],
-      [0, 0, 0, 0, 0, 0.5, 0.5],
-      [0, 0, 0, 0, 0, 0, 1],
-    ]
+    var rows = Self.handChain
     func analyse() throws -> ChainAnalysis {
       try ChainAnalysis.analyse(
         p: Matrix(rows: rows), space: space, revenuePerPeriod: [Double](repeating: 0, count: 7),
