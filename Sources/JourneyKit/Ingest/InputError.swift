@@ -392,9 +392,17 @@ public struct InputFailure: Error, Sendable, CustomStringConvertible {
   /// A failure with one problem.
   public init(_ problem: InputError) { self.init(problems: [problem]) }
 
-  /// Every problem, then a summary line when there is more than one.
+  /// Every problem, then a summary line when there is more than one. When every problem has the
+  /// same hint (every date in one other format, say), the hint is printed once, after the last
+  /// problem, instead of under each of twenty lines.
   public var description: String {
-    var lines = problems.map(\.description)
+    let hints = Set(problems.map(\.hint))
+    var lines: [String]
+    if problems.count > 1, hints.count == 1, let hint = hints.first ?? nil {
+      lines = problems.map(\.message) + ["  hint (for each problem above): " + hint]
+    } else {
+      lines = problems.map(\.description)
+    }
     let rowProblems = problems.filter { $0.reason != .fileStructure }.count
     if stoppedAtLimit {
       lines.append("stopped after \(problems.count) problems; fix them, or skip bad rows with --on-error skip (and keep them with --rejects FILE)")

@@ -30,7 +30,12 @@ extension ForecastReport {
     let kind = model.window.period
     guard let last = f.periods.indices.last else { return ["The forecast has no periods."] }
     let by = axis.longLabel(last)
-    let lead = f.acquisition == AcquisitionAssumption.historical.description ? "At current trends" : "With acquisition at \(f.acquisition)"
+    // The assumption's words open the first sentence; a closed cohort's reason ("none: a closed
+    // cohort ... give --acquisition N") stays in the assumptions table.
+    let lead =
+      f.acquisition == AcquisitionAssumption.historical.description ? "At current trends"
+      : f.acquisition.hasPrefix(AcquisitionAssumption.none.description) ? "With no new customers,"
+      : "With acquisition at \(f.acquisition),"
     var out: [String] = []
     if model.livingCustomers <= 0 {
       return ["The model has no customers in its last \(kind.rawValue), so there is nothing to forecast."]

@@ -261,6 +261,30 @@ struct InputErrorTests {
     }
   }
 
+  /// The raw CDNOW file read without --date-format: twenty rows with one fix, which was printed
+  /// twenty times. A shared hint is printed once; different hints stay under their problems.
+  @Test func aHintSharedByEveryProblemIsPrintedOnce() throws {
+    let sameFix = Self.header + "C1,20240105,10,purchase\nC2,20240106,10,purchase\nC3,20240107,10,purchase\n"
+    do {
+      _ = try TransactionReader(options: Self.options()).read(text: sameFix, name: "t.csv")
+      Issue.record("expected a failure")
+    } catch {
+      let lines = error.description.split(separator: "\n").map(String.init)
+      #expect(lines.filter { $0.contains("--date-format %Y%m%d") }.count == 1)
+      #expect(lines[0] == "t.csv:2:4: date '20240105' — expected a date as YYYY-MM-DD")
+      #expect(lines[3] == "  hint (for each problem above): the dates look like %Y%m%d; read them with --date-format %Y%m%d")
+      #expect(lines.count == 5)
+    }
+    let twoFixes = Self.header + "C1,20240105,10,purchase\nC2,2024-01-06,1O,purchase\n"
+    do {
+      _ = try TransactionReader(options: Self.options()).read(text: twoFixes, name: "t.csv")
+      Issue.record("expected a failure")
+    } catch {
+      #expect(error.description.split(separator: "\n").filter { $0.hasPrefix("  hint: ") }.count == error.problems.compactMap(\.hint).count)
+      #expect(!error.description.contains("for each problem above"))
+    }
+  }
+
   @Test func reportsEveryMissingColumnAtOnce() throws {
     do {
       _ = try TransactionReader(options: Self.options()).read(text: "a,b\n1,2\n", name: "t.csv")

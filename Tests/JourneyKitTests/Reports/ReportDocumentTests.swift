@@ -64,6 +64,34 @@ struct ReportDocumentTests {
     #expect(summary.contains { $0.hasPrefix("Revenue over the 12 months totals ") })
   }
 
+  /// The acquisition assumption's words open the first sentence. A closed cohort's were its
+  /// whole reason, "none: a closed cohort (...); give --acquisition N to add some", run into "the
+  /// active base" without a stop.
+  @Test func summaryOpensWithTheAcquisitionInAFewWords() throws {
+    var o = ForecastOptions()
+    o.horizon = 3
+    o.replicates = 0
+    func opening(_ acquisition: AcquisitionAssumption) throws -> String {
+      o.acquisition = acquisition
+      let forecast = try ForecastEngine.run(model: Self.demoModel, options: o)
+      return try #require(ForecastReport(forecast: forecast, model: Self.demoModel).document().summary.first)
+    }
+    #expect(try opening(.none).hasPrefix("With no new customers, the active base (customers buying in a month) "))
+    #expect(try opening(.perPeriod(50)).hasPrefix("With acquisition at 50 per period, the active base "))
+    var g = GeneratorParameters()
+    g.customers = 1_500
+    g.months = 24
+    g.acquisitionMonths = 3
+    g.seed = 5
+    let closed = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+    o.acquisition = .historical
+    let forecast = try ForecastEngine.run(model: closed, options: o)
+    let document = ForecastReport(forecast: forecast, model: closed).document()
+    #expect(forecast.acquisition.hasPrefix("none: a closed cohort"))
+    #expect(try #require(document.summary.first).hasPrefix("With no new customers, the active base "))
+    #expect(!document.summary.joined().contains("--acquisition"))
+  }
+
   @Test func wordingFollowsTheDirectionOfChange() {
     #expect(ReportWording.movement(from: 12_400, to: 10_900) == "falls from 12,400 to 10,900")
     #expect(ReportWording.movement(from: 10_900, to: 12_400) == "rises from 10,900 to 12,400")
