@@ -71,9 +71,11 @@ public struct ChainAnalysis: Codable, Sendable, Equatable {
         let e = n.multiplied(byColumnVector: transient.map { occasionsPerPeriod[$0] })
         var full: [Double?] = (0..<s).map { churned.contains($0) ? 0 : nil }
         var fullPurchases = full
+        // Both are sums of non-negative terms; LAPACK's solve can leave -5e-15 where they are 0
+        // (a state whose path buys nothing), which the model file's check then refuses.
         for (k, i) in transient.enumerated() {
-          full[i] = t[k]
-          fullPurchases[i] = e[k]
+          full[i] = max(0, t[k])
+          fullPurchases[i] = max(0, e[k])
         }
         toChurn = full
         purchases = fullPurchases

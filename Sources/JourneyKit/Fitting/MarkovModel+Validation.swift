@@ -160,6 +160,33 @@ struct ModelChecker {
         throw fail("activity.seasonal_index[\(i)]", "'\(v)' must be a positive number of at most \(period.seasonsPerYear)")
       }
     }
+    if let base = a.base { try activityBase(base, gridCount: a.weights.count) }
+  }
+
+  /// The bought customers' sums: grid points of the model, two sums per point in every group,
+  /// finite and not negative (they add up probabilities, and those times spend), a sample no
+  /// larger than the customers it stands for, first days inside the supported calendar.
+  func activityBase(_ b: ActivityBase, gridCount: Int) throws(Failure) {
+    for (i, g) in b.points.enumerated() where !(0..<gridCount).contains(g) {
+      throw fail("activity.base.points[\(i)]", "'\(g)' is not a grid point (0 to \(gridCount - 1))")
+    }
+    guard b.groups.count <= ActivityBase.maximumGroups else {
+      throw fail("activity.base.groups", "has \(b.groups.count) groups, above the limit of \(ActivityBase.maximumGroups)")
+    }
+    guard b.customers >= 0, b.customers <= Limits.customers, b.sampled >= 0, b.sampled <= b.customers else {
+      throw fail("activity.base.sampled", "'\(b.sampled)' of '\(b.customers)' customers: expected a sample no larger than the customers, at most \(Limits.customers)")
+    }
+    let days = Limits.days.lowerBound.dayNumber...Limits.days.upperBound.dayNumber
+    guard days.contains(b.clockStart) else { throw fail("activity.base.clock_start", "'\(b.clockStart)' is not a day from 1900 to 2200") }
+    for (k, group) in b.groups.enumerated() {
+      guard days.contains(group.firstDay) else {
+        throw fail("activity.base.groups[\(k)].first_day", "'\(group.firstDay)' is not a day from 1900 to 2200")
+      }
+      try length(group.posterior.count, "activity.base.groups[\(k)].posterior", 2 * b.points.count, per: "grid point (twice)")
+      try length(group.spending.count, "activity.base.groups[\(k)].spending", 2 * b.points.count, per: "grid point (twice)")
+      for (i, v) in group.posterior.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].posterior[\(i)]") }
+      for (i, v) in group.spending.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].spending[\(i)]") }
+    }
   }
 
   // MARK: - Parts

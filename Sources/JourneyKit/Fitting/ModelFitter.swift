@@ -86,7 +86,12 @@ public enum ModelFitter {
     // assigned (the walk leaves the cores idle in parts), and waited for before the chain's
     // estimate, whose LAPACK calls must not run while the fit holds OpenBLAS on one thread.
     let lastDay = options.period.end(of: window.lastPeriod), period = options.period
-    let activityFit = options.activity ? BackgroundWork { ActivityModel.fit(PurchaseHistories(table, through: lastDay), period: period) } : nil
+    let activityFit = options.activity ? BackgroundWork { () -> ActivityModel? in
+      let histories = PurchaseHistories(table, through: lastDay)
+      guard var model = ActivityModel.fit(histories, period: period) else { return nil }
+      model.base = model.base(histories)
+      return model
+    } : nil
     defer { _ = activityFit?.wait() }
     let assignment = StateAssigner.assign(table, space: space, window: window, walkingOnThrough: walkingOnThrough)
     let activity = activityFit?.wait()

@@ -71,6 +71,10 @@ public struct ActivityModel: Codable, Sendable, Equatable {
   /// from (`FitOptions.ageingMinimumSpanDays`): the seasons, if any, then come from a single year
   /// too. Nil: long enough, or a model written before this was recorded.
   public var shortHistoryDays: Int32? = nil
+  /// The customers with a purchase at the end of the history, summed so that `journey forecast`
+  /// reads their own futures from the model file (`ActivityBase`). Nil: a model written before
+  /// this, or fitted for a backtest, whose forecasts the chain makes alone.
+  public var base: ActivityBase? = nil
 
   /// The clock the model runs on (calendar days when there are no seasons and no ageing).
   func clock(from first: Int32, through last: Int32) -> ActivityClock {

@@ -75,6 +75,7 @@ extension ForecastReport {
       .init("Acquisition", "\(f.acquisition); \(Format.number(f.inflowPerPeriod.first ?? 0)) new people in the first \(kind.rawValue)"),
       .init("Discount", "\(Format.percent(f.discountPerPeriod, decimals: 2)) per \(kind.rawValue)"),
       .init("Ranges", f.replicates > 0 ? "P5 to P95 of \(Format.number(Double(f.replicates))) simulated paths (seed \(f.seed)): parameter uncertainty and chance" : "none: expected values only"),
+      .init("Customers' own histories", ForecastReport.ownHistoryWords(f)),
     ]
   }
 

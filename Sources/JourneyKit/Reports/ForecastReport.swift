@@ -32,6 +32,7 @@ public struct ForecastReport: Sendable {
     out.append("Forecast from \(model.input.source): \(f.periods.count) \(model.window.period.rawValue)s after \(model.window.period.label(of: model.window.lastPeriod)), states \(model.stateSpace.kind.label)")
     out.append("Acquisition: \(f.acquisition) (\(Format.number(f.inflowPerPeriod.first ?? 0)) entrants in the first period); discount \(Format.percent(f.discountPerPeriod, decimals: 2)) per \(model.window.period.rawValue)")
     out.append(f.replicates > 0 ? "Expected values, with P5-P95 ranges from \(f.replicates) replicates (seed \(f.seed))" : "Expected values (no replicates)")
+    out.append("Own histories: " + Self.ownHistoryWords(f))
     out.append("")
     let hasTiers = model.stateSpace.states.contains { $0.tier != nil }
     let undefined = undefinedRates()
@@ -56,6 +57,15 @@ public struct ForecastReport: Sendable {
     out.append("Living customers: \(Format.number(startLiving)) now -> \(Format.number(end)) after \(f.periods.count) \(model.window.period.rawValue)s (\(Format.percent(end / max(1, startLiving) - 1)))"
       + (f.bands[.customers].map { " range \(Format.number($0.last!.p5))-\(Format.number($0.last!.p95))" } ?? ""))
     return out.joined(separator: "\n")
+  }
+
+  /// Where the purchases, revenue and active count come from, in words.
+  static func ownHistoryWords(_ f: Forecast) -> String {
+    guard let customers = f.ownHistoryCustomers else {
+      return "not used: every KPI is the chain's (a model without the activity model, or --no-own-history)"
+    }
+    return "purchases, revenue and active of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
+      + "leads, new customers, a scenario's changes and the counts of customers, segments and churn come from the chain; the ranges are the chain's"
   }
 
   /// The conversion rates whose denominator is 0 in every period, which the engine reports as 0:

@@ -26,6 +26,10 @@ public struct ForecastOptions: Sendable {
   public var parameterDraws = 100
   /// Let churned customers come back at the window's historical rate (see `MarkovModel.forecastMatrix`).
   public var includeReactivations = true
+  /// With a model from `journey fit` (its activity model's `base`): the purchases, revenue and
+  /// buying of the customers with a purchase come from their own histories, the chain's other
+  /// KPIs and a scenario's changes from the chain (`OwnHistoryOffsets`). False: the chain alone.
+  public var ownHistory = true
 
   /// The defaults: 12 periods, historical acquisition, 1,000 replicates with both kinds of uncertainty.
   public init() {}
@@ -78,12 +82,16 @@ public struct Forecast: Codable, Sendable {
   /// Per KPI, per period: every replicate's value (in replicate order, so two forecasts with the
   /// same seed can be compared replicate by replicate). Not written to JSON.
   public var samples: [KPI: [[Double]]] = [:]
+  /// The customers with a purchase whose purchases, revenue and buying come from their own
+  /// histories (`OwnHistoryOffsets`); nil when the chain forecasts everyone.
+  public var ownHistoryCustomers: Int? = nil
 
   /// Per KPI: every replicate's value in the last period.
   public var finalSamples: [KPI: [Double]] { samples.mapValues { $0.last ?? [] } }
 
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
+    case ownHistoryCustomers
   }
 }
 
@@ -178,7 +186,9 @@ public enum ForecastEngine {
   public static func run(model: MarkovModel, options: ForecastOptions, adjustment: ForecastAdjustment? = nil) throws -> Forecast {
     var combined = adjustment ?? ForecastAdjustment()
     combined = combined.after(seasonal(model))
-    return try run(model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options, adjustment: combined)
+    return try run(
+      model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options, adjustment: combined,
+      ownHistory: try OwnHistoryOffsets(model, options: options))
   }
 
   /// The model's seasonal pattern as an adjustment: the base matrix scaled entry by entry by
@@ -210,6 +220,13 @@ public enum ForecastEngine {
 
   /// Runs with a given base transition matrix and adjustment.
   public static func run(model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: ForecastAdjustment = ForecastAdjustment()) throws -> Forecast {
+    try run(model: model, matrix: p, options: options, adjustment: adjustment, ownHistory: nil)
+  }
+
+  /// Runs with a given base transition matrix and adjustment, and the own histories' part.
+  static func run(
+    model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: ForecastAdjustment, ownHistory: OwnHistoryOffsets?
+  ) throws -> Forecast {
     precondition(options.horizon >= 1, "horizon must be at least 1")
     let s = p.rowCount
     let space = model.stateSpace
@@ -224,7 +241,7 @@ public enum ForecastEngine {
       for j in 0..<s { absorbingChain[c, j] = c == j ? 1 : 0 }
     }
     let clv = try ChainAnalysis.lifetimeValue(p: absorbingChain, revenuePerPeriod: model.rewards.map(\.revenueMean), discountPerPeriod: d)
-    let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon, margin: adjustment.margin)
+    let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon, margin: adjustment.margin, ownHistory: ownHistory)
     let extraEntrantCost = (0..<options.horizon).map { t in
       (inflow[t].reduce(0, +) - baseInflow[t].reduce(0, +)) * adjustment.costPerExtraEntrant
     }
@@ -274,6 +291,7 @@ public enum ForecastEngine {
       replicates: options.replicates, seed: options.seed, acquisition: options.acquisition.description(for: model),
       discountPerPeriod: d, inflowPerPeriod: inflow.map { $0.reduce(0, +) })
     forecast.samples = replicateSamples
+    forecast.ownHistoryCustomers = ownHistory?.customers
     return forecast
   }
 
@@ -592,9 +610,12 @@ struct KPIBook: Sendable {
   let isLead: [Bool]
 
   let margin: Double
+  /// Per step, what the bought customers' own histories add to active, purchases and revenue.
+  let ownHistory: OwnHistoryOffsets?
 
-  init(space: StateSpace, flows: FlowKinds, clv: [Double], discount: Double, horizon: Int, margin: Double = 1) {
+  init(space: StateSpace, flows: FlowKinds, clv: [Double], discount: Double, horizon: Int, margin: Double = 1, ownHistory: OwnHistoryOffsets? = nil) {
     self.margin = margin
+    self.ownHistory = ownHistory
     self.flows = flows
     self.clv = clv
     self.discount = discount
@@ -662,8 +683,14 @@ struct KPIBook: Sendable {
       let denominator = b[before + kinds + kind.rawValue]
       return denominator > 0 ? b[before + kind.rawValue] / denominator : 0
     }
-    let purchases = a[after + AfterMove.purchases.rawValue]
-    let revenue = a[after + AfterMove.revenue.rawValue]
+    var purchases = a[after + AfterMove.purchases.rawValue]
+    var revenue = a[after + AfterMove.revenue.rawValue]
+    var active = a[after + AfterMove.active.rawValue]
+    if let own = ownHistory {
+      purchases = max(0, purchases + own.purchases[t])
+      revenue += own.revenue[t]
+      active = max(0, active + own.active[t])
+    }
     let cost = b[before + 2 * kinds] + fixedCost
     let profit = margin * revenue - cost
     let discountFactor = 1 / pow(1 + discount, Double(t + 1))
@@ -673,7 +700,7 @@ struct KPIBook: Sendable {
     running.discountedProfit += profit * discountFactor
     func put(_ kpi: KPI, _ value: Double) { v[kpi.index] = value }
     put(.customers, a[after + AfterMove.living.rawValue])
-    put(.active, a[after + AfterMove.active.rawValue])
+    put(.active, active)
     put(.newCustomers, a[after + AfterMove.new.rawValue])
     put(.leads, a[after + AfterMove.leads.rawValue])
     put(.churned, b[before + FlowKinds.Kind.churn.rawValue])

@@ -12,6 +12,9 @@ struct ForecastFlags: ParsableArguments {
   @Option(help: "New customers: historical, trend, seasonal, none, or a number per period.")
   var acquisition: String = "historical"
 
+  @Flag(inversion: .prefixedNo, help: "Forecast the purchases, revenue and active count of the customers who have bought from their own histories (the activity model `journey fit` stores), as backtest's default does; off: the chain alone.")
+  var ownHistory = true
+
   func validate() throws {
     guard (1...Limits.horizon).contains(horizon) else {
       throw ValidationError("--horizon: '\(horizon)' must be from 1 to \(Limits.horizon) periods (the limit); forecast further with a longer --period when fitting")
@@ -57,6 +60,7 @@ struct ReplicateFlags: ParsableArguments {
     o.seed = seed
     o.processNoise = processNoise
     o.parameterUncertainty = parameterUncertainty
+    o.ownHistory = forecast.ownHistory
     return o
   }
 }

@@ -73,6 +73,7 @@ extension JourneyCommand {
       // Fit: the lifecycle model, and the value model the loyalty scenario needs.
       var fitOptions = FitOptions()
       fitOptions.source = csvPath
+      fitOptions.activity = true  // as `journey fit` fits
       let model = try ModelFitter.fit(read.table, options: fitOptions)
       try AtomicFile.write(try model.json(), to: stage.path("model.json"))
       fitOptions.stateSpace = .value
