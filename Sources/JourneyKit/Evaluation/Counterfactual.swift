@@ -115,12 +115,13 @@ struct Counterfactual {
       // A lift is found when it leaves the band; it does so 80% of the time once it is
       // (z + z_0.8) standard deviations away, the band's half-width being z of them.
       let halfWidth = max(e - band.low, band.high - e)
+      let judged = modelError[name] != nil
       return RolloutEvaluation.Lift(
         kpi: name, actual: value, counterfactual: band,
         lift: .init(value: value - e, low: value - band.high, high: value - band.low),
         relativeLift: e != 0 ? value / e - 1 : 0, modelError: modelError[name],
-        flagged: value < band.low || value > band.high,
-        minimumDetectableEffect: e != 0 ? halfWidth * (z + Normal.quantile(0.8)) / z / abs(e) : nil)
+        flagged: judged && (value < band.low || value > band.high), judged: judged,
+        minimumDetectableEffect: judged && e != 0 ? halfWidth * (z + Normal.quantile(0.8)) / z / abs(e) : nil)
     }
   }
 

@@ -28,10 +28,16 @@ extension RolloutEvaluation {
     for x in lifts {
       l.append([
         x.kpi, show(x.kpi, x.actual), interval(x.kpi, x.counterfactual), interval(x.kpi, x.lift),
-        RelativeChange(value: x.relativeLift).description, x.modelError.map { Format.percent($0) } ?? "-", x.flagged ? "yes" : "no",
+        RelativeChange(value: x.relativeLift).description, x.modelError.map { Format.percent($0) } ?? "-",
+        x.judged ? (x.flagged ? "yes" : "no") : "not judged",
       ])
     }
     out.append(l.render())
+    let unjudged = lifts.filter { !$0.judged }.map(\.kpi)
+    if !unjudged.isEmpty {
+      out.append("Not judged: \(unjudged.joined(separator: ", ")); the pre-launch model's error on periods it was not fitted on could not be measured, "
+        + "so the band holds only its parameter and process uncertainty, too narrow to call a lift (a longer history before the launch, or a control group, can)")
+    }
     if !counterfactualNotes.isEmpty { out.append("Pre-launch model: " + counterfactualNotes.joined(separator: "; ") + ".") }
     let detectable = lifts.compactMap { x in x.minimumDetectableEffect.map { "\(x.kpi) smaller than \(Format.percent($0, decimals: 1))" } }
     if !detectable.isEmpty {

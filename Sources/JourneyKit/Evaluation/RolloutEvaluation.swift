@@ -97,8 +97,14 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var relativeLift: Double
     /// The pre-launch model's relative error replaying the pre window (nil when too short to replay).
     public var modelError: Double?
-    /// The actual value lies outside the counterfactual band.
+    /// The actual value lies outside the counterfactual band, and the band holds the model's
+    /// measured error (`judged`).
     public var flagged: Bool
+    /// The pre-launch model's error was measured on periods it was not fitted on (`modelError`),
+    /// so a lift can be called. Without it the band holds only the Monte Carlo uncertainty, which
+    /// a chain fitted on a few months misses by far more: on CDNOW with nothing launched on
+    /// 1998-01-01, purchases fell 14.6% short of such a band and were called a lift.
+    public var judged: Bool = true
     /// The smallest relative lift this band finds with 80% power: (z + z_0.8) / z x the band's
     /// larger half-width / |counterfactual| (nil when the counterfactual is 0).
     public var minimumDetectableEffect: Double? = nil

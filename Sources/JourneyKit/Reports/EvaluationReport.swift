@@ -64,7 +64,8 @@ public struct EvaluationReport: Sendable {
     if !steady.isEmpty { out.append("No clear change in \(steady.joined(separator: ", ")).") }
     for l in e.lifts {
       out.append("\(Self.name(l.kpi).capitalizedFirst) after the launch was \(Self.show(l.kpi, l.actual)) against \(Self.show(l.kpi, l.counterfactual.value)) projected without the rollout (\(confidence) band \(Self.show(l.kpi, l.counterfactual.low)) to \(Self.show(l.kpi, l.counterfactual.high))): "
-        + (l.flagged ? "\(ReportWording.signedPercent(l.relativeLift)), beyond what the old trend explains." : "within the old trend."))
+        + (!l.judged ? "\(ReportWording.signedPercent(l.relativeLift)), not judged: the model's error on periods it was not fitted on could not be measured."
+          : l.flagged ? "\(ReportWording.signedPercent(l.relativeLift)), beyond what the old trend explains." : "within the old trend."))
     }
     let changed = e.transitions.filter(\.flagged)
     out.append(changed.isEmpty ? "No state's moves changed beyond their pre-launch trend by more than chance explains."
@@ -138,7 +139,8 @@ public struct EvaluationReport: Sendable {
       columns: ["kpi", "actual", "without the rollout", "lift", "relative", "beyond the model?"],
       rows: e.lifts.map { l in
         [ReportTable.Cell(Self.name(l.kpi), raw: l.kpi), .number(l.actual) { Self.show(l.kpi, $0) }, cell(l.kpi, l.counterfactual), cell(l.kpi, l.lift, change: true),
-         .number(l.relativeLift) { ReportWording.signedPercent($0) }, ReportTable.Cell(l.flagged ? "yes" : "no", raw: String(l.flagged))]
+         .number(l.relativeLift) { ReportWording.signedPercent($0) },
+         ReportTable.Cell(l.judged ? (l.flagged ? "yes" : "no") : "not judged", raw: String(l.flagged))]
       },
       csvColumns: ["kpi", "actual", "counterfactual", "counterfactual_low", "counterfactual_high", "lift", "lift_low", "lift_high", "relative_lift", "flagged"],
       csvRows: e.lifts.map { l in [l.kpi, String(l.actual)] + n(l.counterfactual) + n(l.lift) + [String(l.relativeLift), String(l.flagged)] })

@@ -165,6 +165,30 @@ struct EvaluationTests {
     #expect(moveSeeds.count <= 3, "moves flagged in seeds \(moveSeeds)")
   }
 
+  @Test func withoutAMeasuredModelErrorNoLiftIsCalled() throws {
+    // A cohort acquired in three months and launched on after a year, nothing planted (CDNOW
+    // from 1998-01-01 is such a case): the pre-launch model cannot be tried on periods it was not
+    // fitted on, so its band holds only Monte Carlo uncertainty. On CDNOW that band called a
+    // -14.6% "lift" in purchases. Without the error, no lift is called.
+    var g = GeneratorParameters()
+    g.customers = 4_000
+    g.months = 18
+    g.acquisitionMonths = 3
+    g.leadShare = 0
+    g.seed = 9
+    let e = try RolloutEvaluation.run(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: options("2024-01-01"))
+    #expect(e.warnings.contains { $0.contains("too few pre-launch periods") })
+    #expect(!e.lifts.isEmpty)
+    for lift in e.lifts {
+      #expect(!lift.judged && !lift.flagged && lift.modelError == nil && lift.minimumDetectableEffect == nil, "\(lift.kpi)")
+    }
+    #expect(e.text().contains("Not judged: " + e.lifts.map(\.kpi).joined(separator: ", ")))
+    // With the error measured (a launch after two years of the default base), lifts are judged.
+    let judged = try RolloutEvaluation.run(try Self.table(), options: options("2025-03-01"))
+    #expect(judged.lifts.allSatisfy { $0.judged == ($0.modelError != nil) })
+    #expect(judged.lifts.contains { $0.judged })
+  }
+
   @Test func launchOutsideTheDataIsAClearError() throws {
     #expect(throws: EvaluationError.launchOutsideData(launch: day("2030-01-01"), first: day("2023-01-01"), last: day("2025-12-31"))) {
       try RolloutEvaluation.run(try Self.table(), options: options("2030-01-01"))
