@@ -31,6 +31,9 @@ struct Counterfactual {
     var o = options.fit
     o.frozenStateSpace = full.stateSpace
     o.asOf = period.end(of: preEnd)
+    // The bought customers' purchases, revenue and buying from their own histories before the
+    // launch, as `journey forecast` and the backtest's default forecast them (`OwnHistoryOffsets`).
+    o.activity = true
     var notes: [String] = []
     let burnIn = full.stateSpace.rules.churnAfterPeriods
     let remaining = preEnd - (dataStart + burnIn) + 1
