@@ -187,6 +187,11 @@ struct ModelChecker {
       for (i, v) in group.posterior.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].posterior[\(i)]") }
       for (i, v) in group.spending.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].spending[\(i)]") }
     }
+    // Each summed customer's posterior adds 1 over the grid: the first halves add up to the sample.
+    let summed = b.groups.reduce(0.0) { $0 + $1.posterior.prefix(b.points.count).reduce(0, +) }
+    guard b.customers == 0 || b.sampled > 0, abs(summed - Double(b.sampled)) <= 1e-6 * Double(max(1, b.sampled)) else {
+      throw fail("activity.base.groups", "posteriors add up to '\(summed)' customers, expected the \(b.sampled) sampled of \(b.customers)")
+    }
   }
 
   // MARK: - Parts

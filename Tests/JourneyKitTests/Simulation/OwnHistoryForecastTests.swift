@@ -145,19 +145,30 @@ struct OwnHistoryForecastTests {
     let json = try model.json()
     let loaded = try MarkovModel.load(data: Data(json.utf8), path: "m.json")
     #expect(loaded.activity?.base == model.activity?.base)
-    var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-    var activity = try #require(object["activity"] as? [String: Any])
-    var base = try #require(activity["base"] as? [String: Any])
-    var groups = try #require(base["groups"] as? [[String: Any]])
-    groups[0]["posterior"] = [0.5]
-    base["groups"] = groups
-    activity["base"] = base
-    object["activity"] = activity
-    let bad = try JSONSerialization.data(withJSONObject: object)
-    #expect {
-      _ = try MarkovModel.load(data: bad, path: "m.json")
-    } throws: { error in
-      "\(error)".contains("activity.base.groups[0].posterior: has 1 entry, expected")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let activity = try #require(object["activity"] as? [String: Any])
+    let base = try #require(activity["base"] as? [String: Any])
+    let groups = try #require(base["groups"] as? [[String: Any]])
+    func refused(_ edit: (inout [String: Any]) -> Void, _ message: String) throws {
+      var changed = base, activity = activity, object = object
+      edit(&changed)
+      activity["base"] = changed
+      object["activity"] = activity
+      let bad = try JSONSerialization.data(withJSONObject: object)
+      #expect {
+        _ = try MarkovModel.load(data: bad, path: "m.json")
+      } throws: { error in
+        "\(error)".contains(message)
+      }
     }
+    try refused({ b in
+      var g = groups
+      g[0]["posterior"] = [0.5]
+      b["groups"] = g
+    }, "activity.base.groups[0].posterior: has 1 entry, expected")
+    // A sample that is not what the sums hold would scale them wrongly.
+    try refused({ b in b["sampled"] = (b["sampled"] as! Int) - 1 }, "activity.base.groups: posteriors add up to")
+    try refused({ b in b["sampled"] = 0 }, "activity.base.groups: posteriors add up to")
+    try refused({ b in b["points"] = [999_999] + (b["points"] as! [Int]).dropFirst() }, "activity.base.points[0]: '999999' is not a grid point")
   }
 }
