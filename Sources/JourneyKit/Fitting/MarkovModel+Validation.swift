@@ -187,6 +187,14 @@ struct ModelChecker {
       for (i, v) in group.posterior.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].posterior[\(i)]") }
       for (i, v) in group.spending.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].spending[\(i)]") }
     }
+    if let e = b.error {
+      for (name, v) in [("purchases", e.purchases), ("revenue", e.revenue), ("buying", e.buying)] where !(v.isFinite && v >= 0 && v <= 100) {
+        throw fail("activity.base.error.\(name)", "'\(v)' must be a relative error from 0 to 100")
+      }
+      if let n = e.periods, !(0...Limits.horizon).contains(n) {
+        throw fail("activity.base.error.periods", "'\(n)' must be a number of periods from 0 to \(Limits.horizon)")
+      }
+    }
     // Each summed customer's posterior adds 1 over the grid: the first halves add up to the sample.
     let summed = b.groups.reduce(0.0) { $0 + $1.posterior.prefix(b.points.count).reduce(0, +) }
     guard b.customers == 0 || b.sampled > 0, abs(summed - Double(b.sampled)) <= 1e-6 * Double(max(1, b.sampled)) else {

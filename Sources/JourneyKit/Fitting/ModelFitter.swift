@@ -92,9 +92,21 @@ public enum ModelFitter {
       model.base = model.base(histories)
       return model
     } : nil
-    defer { _ = activityFit?.wait() }
+    // The model's error out of sample, for the ranges of forecasts from the model file: a second
+    // fit on an earlier end, run beside the first.
+    let errorFit = options.activity ? BackgroundWork { () -> OutOfSampleError in
+      let first = table.dayRange.map { period.index(of: $0.lowerBound) } ?? window.lastPeriod
+      return ActivityModel.outOfSampleError(
+        table.sampled(atMost: ActivityBase.errorSampleLimit), period: period, origin: window.lastPeriod, firstPeriod: first,
+        steps: period.seasonsPerYear)
+    } : nil
+    defer {
+      _ = activityFit?.wait()
+      _ = errorFit?.wait()
+    }
     let assignment = StateAssigner.assign(table, space: space, window: window, walkingOnThrough: walkingOnThrough)
-    let activity = activityFit?.wait()
+    var activity = activityFit?.wait() ?? nil
+    if let error = errorFit?.wait() { activity?.base?.error = error }
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
     let frozen = assignment.stateSpace
@@ -132,7 +144,7 @@ public enum ModelFitter {
       seasonalRewards: options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil,
       counts: counts, currentBase: currentBase,
       analysis: analysis, diagnostics: diagnostics, warnings: warnings,
-      activity: activity ?? nil)
+      activity: activity)
     return (model, assignment)
   }
 

@@ -32,6 +32,14 @@ public struct ActivityBase: Codable, Sendable, Equatable {
   /// Of those, the customers summed: all up to `ActivityBase.sampleLimit`, else an even stride of
   /// them, each counting `customers / sampled`.
   public var sampled: Int
+  /// The activity model's own relative error per period, measured out of sample when `fit` ran
+  /// (`ActivityModel.outOfSampleError` on at most `errorSampleLimit` customers, over up to a
+  /// year of periods): a forecast's ranges add it, as the backtest's do. Nil: not measured.
+  public var error: OutOfSampleError? = nil
+
+  /// The customers the out-of-sample error is measured on, at most: relative errors need no more,
+  /// and a second fit of millions would cost as much as the first.
+  public static let errorSampleLimit = 50_000
 
   /// At most this many customers are summed: the sums of a larger base are a fixed-stride sample
   /// of it, scaled up (on 100,000 customers a total's sampling error is well under 1%).

@@ -189,7 +189,7 @@ extension ActivityModel {
 }
 
 /// The activity model's relative error per period, measured out of sample, per measure.
-public struct OutOfSampleError: Sendable, Equatable {
+public struct OutOfSampleError: Sendable, Equatable, Codable {
   /// Root mean square of predicted / actual - 1 over the measured periods, less the count noise
   /// (Poisson: 1 / the period's count, squared relative), which ranges add on their own: purchase
   /// occasions, revenue (as the backtest counts it: every row but leads) and buying customers.

@@ -85,13 +85,15 @@ public struct Forecast: Codable, Sendable {
   /// The customers with a purchase whose purchases, revenue and buying come from their own
   /// histories (`OwnHistoryOffsets`); nil when the chain forecasts everyone.
   public var ownHistoryCustomers: Int? = nil
+  /// The ranges hold the activity model's own error, measured out of sample at the fit.
+  public var ownHistoryError = false
 
   /// Per KPI: every replicate's value in the last period.
   public var finalSamples: [KPI: [Double]] { samples.mapValues { $0.last ?? [] } }
 
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
-    case ownHistoryCustomers
+    case ownHistoryCustomers, ownHistoryError
   }
 }
 
@@ -292,6 +294,7 @@ public enum ForecastEngine {
       discountPerPeriod: d, inflowPerPeriod: inflow.map { $0.reduce(0, +) })
     forecast.samples = replicateSamples
     forecast.ownHistoryCustomers = ownHistory?.customers
+    forecast.ownHistoryError = ownHistory?.measuredError ?? false
     return forecast
   }
 
@@ -374,7 +377,7 @@ public enum ForecastEngine {
             for (k, replicate) in members.enumerated() {
               var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
               var x = model.currentBase.map { $0.rounded() }
-              var running = RunningTotals()
+              var running = RunningTotals(modelDeviate: book.ownHistory?.deviate(replicate: replicate) ?? 0)
               for t in 0..<h {
                 let rows = stepRows[slots.slot[t]]
                 let flowBits = stepFlowBits[slots.slot[t]]
@@ -417,7 +420,7 @@ public enum ForecastEngine {
             let n = members.count
             var x = Matrix(rowCount: n, columnCount: s)
             for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
-            var running = [RunningTotals](repeating: RunningTotals(), count: n)
+            var running = members.map { RunningTotals(modelDeviate: book.ownHistory?.deviate(replicate: $0) ?? 0) }
             var random = members.map { RandomSource(seed: options.seed, stream: UInt64($0)) }
             // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
             let sparse = stepMatrices.map { SparseTransitions($0) }
@@ -541,6 +544,9 @@ extension KPI {
 
 /// Sums carried from period to period within one path.
 struct RunningTotals {
+  /// The replicate's draw of the own histories' model error (`OwnHistoryOffsets.deviate`); 0 on
+  /// the expected path.
+  var modelDeviate = 0.0
   var revenue = 0.0
   var discountedRevenue = 0.0
   var profit = 0.0
@@ -687,9 +693,10 @@ struct KPIBook: Sendable {
     var revenue = a[after + AfterMove.revenue.rawValue]
     var active = a[after + AfterMove.active.rawValue]
     if let own = ownHistory {
-      purchases = max(0, purchases + own.purchases[t])
-      revenue += own.revenue[t]
-      active = max(0, active + own.active[t])
+      let z = running.modelDeviate
+      purchases = max(0, purchases + own.purchases[t] + z * own.purchasesError[t])
+      revenue += own.revenue[t] + z * own.revenueError[t]
+      active = max(0, active + own.active[t] + z * own.activeError[t])
     }
     let cost = b[before + 2 * kinds] + fixedCost
     let profit = margin * revenue - cost

@@ -16,6 +16,16 @@ struct OwnHistoryOffsets: Sendable {
   let active: [Double]
   let purchases: [Double]
   let revenue: [Double]
+  /// Per step, the standard deviation of the activity model's own error on active, purchases and
+  /// revenue (its relative error measured out of sample at the fit, times its forecast, widened
+  /// to Student's t and grown with the lead as the backtest's ranges are); zeros when unmeasured.
+  let activeError: [Double]
+  let purchasesError: [Double]
+  let revenueError: [Double]
+  /// The seed of the replicates' draws of that error.
+  let seed: UInt64
+  /// The error was measured (the model file holds it).
+  var measuredError: Bool { purchasesError.contains { $0 > 0 } || revenueError.contains { $0 > 0 } }
 
   /// The offsets of a forecast of `model` with `options`; nil when the chain forecasts alone: the
   /// model has no activity base (models written before it, or fitted for a backtest),
@@ -38,5 +48,23 @@ struct OwnHistoryOffsets: Sendable {
     active = zip(own.buying, chain.expected[.active]!).map(-)
     purchases = zip(own.purchases, chain.expected[.purchases]!).map(-)
     revenue = zip(own.revenue, chain.expected[.revenue]!).map(-)
+    let error = base.error
+    func spread(_ relative: Double?, _ expected: [Double]) -> [Double] {
+      guard let error, let relative else { return expected.map { _ in 0 } }
+      let widening = error.widening()
+      return expected.indices.map { h in relative * widening * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods) * expected[h] }
+    }
+    activeError = spread(error?.buying, own.buying)
+    purchasesError = spread(error?.purchases, own.purchases)
+    revenueError = spread(error?.revenue, own.revenue)
+    seed = options.seed
+  }
+
+  /// Replicate `r`'s draw of the model's error: one standard normal for its whole path (a model
+  /// that runs high runs high in every period), from its own stream, so that every scenario run
+  /// with the same seed draws the same and the error cancels in their differences.
+  func deviate(replicate r: Int) -> Double {
+    var rng = RandomSource(seed: seed, stream: 0x0E44_0000_0000 + UInt64(r))
+    return rng.normal()
   }
 }

@@ -118,12 +118,44 @@ struct OwnHistoryForecastTests {
       o.ownHistory = ownHistory
       let base = try ForecastEngine.run(model: model, options: o), scenario = try ForecastEngine.run(model: model, options: o, adjustment: plan)
       #expect((base.ownHistoryCustomers != nil) == ownHistory)
-      return zip(scenario.expected[kpi]!, base.expected[kpi]!).map(-) + zip(scenario.bands[kpi]!, base.bands[kpi]!).map { $0.p50 - $1.p50 }
+      // Replicate by replicate (common random numbers): the model error's draw is the same in both
+      // runs and cancels, as the chain's noise does.
+      let perReplicate = zip(scenario.samples[kpi]!, base.samples[kpi]!).flatMap { zip($0, $1).map(-) }
+      return zip(scenario.expected[kpi]!, base.expected[kpi]!).map(-) + perReplicate
     }
     for kpi in [KPI.revenue, .purchases, .active] {
       let own = try change(true, kpi), chain = try change(false, kpi)
       for (a, b) in zip(own, chain) { #expect(abs(a - b) < 1e-6 * max(1, abs(b)), "\(kpi)") }
       #expect(own.first! != 0)
+    }
+  }
+
+  /// The ranges hold the activity model's own error as the backtest's do: a normal around the
+  /// forecast with the error measured at the fit, widened to Student's t on the periods it was
+  /// measured on and grown with the lead.
+  @Test func theRangesHoldTheModelsOwnError() throws {
+    var (_, model) = try Self.closedCohort()
+    var o = ForecastOptions()
+    o.horizon = 6
+    o.replicates = 4_000
+    o.acquisition = .none
+    let measured = try #require(model.activity?.base?.error)
+    #expect(measured.periods != nil && measured.purchases > 0)
+    // A large error, so that the chain's own noise is small beside it.
+    model.activity!.base!.error = OutOfSampleError(purchases: 0.3, revenue: 0.3, buying: 0.3, periods: 6)
+    let wide = try ForecastEngine.run(model: model, options: o)
+    model.activity!.base!.error = nil
+    let narrow = try ForecastEngine.run(model: model, options: o)
+    let widening = OutOfSampleError.widening(periods: 6)
+    for h in 0..<6 {
+      let expected = wide.expected[.purchases]![h]
+      #expect(expected == narrow.expected[.purchases]![h])
+      let sd = 0.3 * widening * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: 6) * expected
+      let band = wide.bands[.purchases]![h], chain = narrow.bands[.purchases]![h]
+      let chainSD = (chain.p95 - chain.p5) / 2 / 1.645
+      let predicted = 1.645 * (sd * sd + chainSD * chainSD).squareRoot()
+      #expect(abs((band.p95 - band.p5) / 2 / predicted - 1) < 0.06, "period \(h + 1): half-width \((band.p95 - band.p5) / 2) against \(predicted)")
+      #expect(band.p95 - band.p5 > 2 * (chain.p95 - chain.p5))
     }
   }
 
