@@ -90,23 +90,18 @@ public enum ModelFitter {
       let histories = PurchaseHistories(table, through: lastDay)
       guard var model = ActivityModel.fit(histories, period: period) else { return nil }
       model.base = model.base(histories)
+      // The model's error out of sample, for the ranges of forecasts from the model file: its
+      // weights refitted on an earlier end (a whole second fit would cost `fit` half its time again).
+      let first = table.dayRange.map { period.index(of: $0.lowerBound) } ?? window.lastPeriod
+      let fitted = model
+      model.base?.error = ActivityModel.outOfSampleError(
+        table.sampled(atMost: ActivityBase.errorSampleLimit), period: period, origin: window.lastPeriod, firstPeriod: first,
+        steps: period.seasonsPerYear, refit: { fitted.refittingWeights($0) })
       return model
     } : nil
-    // The model's error out of sample, for the ranges of forecasts from the model file: a second
-    // fit on an earlier end, run beside the first.
-    let errorFit = options.activity ? BackgroundWork { () -> OutOfSampleError in
-      let first = table.dayRange.map { period.index(of: $0.lowerBound) } ?? window.lastPeriod
-      return ActivityModel.outOfSampleError(
-        table.sampled(atMost: ActivityBase.errorSampleLimit), period: period, origin: window.lastPeriod, firstPeriod: first,
-        steps: period.seasonsPerYear)
-    } : nil
-    defer {
-      _ = activityFit?.wait()
-      _ = errorFit?.wait()
-    }
+    defer { _ = activityFit?.wait() }
     let assignment = StateAssigner.assign(table, space: space, window: window, walkingOnThrough: walkingOnThrough)
-    var activity = activityFit?.wait() ?? nil
-    if let error = errorFit?.wait() { activity?.base?.error = error }
+    let activity = activityFit?.wait() ?? nil
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
     let frozen = assignment.stateSpace

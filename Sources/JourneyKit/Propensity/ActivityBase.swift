@@ -39,11 +39,11 @@ public struct ActivityBase: Codable, Sendable, Equatable {
 
   /// The customers the out-of-sample error is measured on, at most: relative errors need no more,
   /// and a second fit of millions would cost as much as the first.
-  public static let errorSampleLimit = 50_000
+  public static let errorSampleLimit = 20_000
 
   /// At most this many customers are summed: the sums of a larger base are a fixed-stride sample
-  /// of it, scaled up (on 100,000 customers a total's sampling error is well under 1%).
-  public static let sampleLimit = 100_000
+  /// of it, scaled up (on 50,000 customers a total's sampling error is under 1%).
+  public static let sampleLimit = 50_000
   /// With ageing, at most this many clocks: first purchase days are grouped into as many spans.
   public static let maximumGroups = 64
 }
@@ -74,11 +74,11 @@ extension ActivityModel {
     let groupCount = aged ? Int(latest - earliest) / span + 1 : 1
     @Sendable func group(_ first: Int32) -> Int { aged ? Int(first - earliest) / span : 0 }
 
+    // Per group, flat: [p | p v] then the same times spend, 4 x grid values per group.
     struct Sums {
-      var posterior: [[Double]], spending: [[Double]], firstDays: [Double], members: [Int]
-      init(groups: Int, width: Int) {
-        posterior = Array(repeating: Array(repeating: 0, count: width), count: groups)
-        spending = posterior
+      var values: [Double], firstDays: [Double], members: [Int]
+      init(groups: Int, grid: Int) {
+        values = Array(repeating: 0, count: groups * 4 * grid)
         firstDays = Array(repeating: 0, count: groups)
         members = Array(repeating: 0, count: groups)
       }
@@ -87,19 +87,25 @@ extension ActivityModel {
     let blocks = (sample.count + block - 1) / block
     let partials = Partials<Sums>(count: blocks)
     DispatchQueue.concurrentPerform(iterations: blocks) { b in
-      var sums = Sums(groups: groupCount, width: 2 * grid)
+      var sums = Sums(groups: groupCount, grid: grid)
       var row = [Double](repeating: 0, count: grid)
+      var gaps: [Int32] = []
       for c in sample[(b * block)..<min(sample.count, (b + 1) * block)] {
         let days = h.purchaseDays[c]
         let since = days.first!
         let quiet = clock.ticks(from: days.last!, to: through, since: since)
-        var gaps: [Int32] = []
+        gaps.removeAll(keepingCapacity: true)
         for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j], since: since)) }
         tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
         var top = -Double.infinity
         for g in 0..<grid { row[g] += logWeights[g]; top = max(top, row[g]) }
         var total = 0.0
-        for g in 0..<grid { row[g] = Foundation.exp(row[g] - top); total += row[g] }
+        for g in 0..<grid {
+          // Points 40 log units below the top weigh under 1e-17 of it: skip their exponential.
+          let d = row[g] - top
+          row[g] = d < -40 ? 0 : Foundation.exp(d)
+          total += row[g]
+        }
         var spend = spendMean
         if let pseudo = spendPseudoCount {
           let spent = h.spending(of: c)
@@ -111,31 +117,30 @@ extension ActivityModel {
         let k = group(since)
         sums.members[k] += 1
         sums.firstDays[k] += Double(since)
-        for g in 0..<grid {
-          let p = row[g] / total
-          sums.posterior[k][g] += p
-          sums.posterior[k][grid + g] += p * active[g]
-          sums.spending[k][g] += p * spend
-          sums.spending[k][grid + g] += p * active[g] * spend
+        let offset = k * 4 * grid
+        for g in 0..<grid where row[g] > 0 {
+          let p = row[g] / total, pv = p * active[g]
+          sums.values[offset + g] += p
+          sums.values[offset + grid + g] += pv
+          sums.values[offset + 2 * grid + g] += p * spend
+          sums.values[offset + 3 * grid + g] += pv * spend
         }
       }
       partials.store(sums, at: b)
     }
-    var all = Sums(groups: groupCount, width: 2 * grid)
+    var all = Sums(groups: groupCount, grid: grid)
     for part in partials.all() {
       for k in 0..<groupCount {
         all.members[k] += part.members[k]
         all.firstDays[k] += part.firstDays[k]
-        for g in 0..<(2 * grid) {
-          all.posterior[k][g] += part.posterior[k][g]
-          all.spending[k][g] += part.spending[k][g]
-        }
       }
+      for i in all.values.indices { all.values[i] += part.values[i] }
     }
     let groups = (0..<groupCount).filter { all.members[$0] > 0 }.map { k in
-      ActivityBase.Group(
+      let offset = k * 4 * grid
+      return ActivityBase.Group(
         firstDay: aged ? Int32((all.firstDays[k] / Double(all.members[k])).rounded()) : 0,
-        posterior: all.posterior[k], spending: all.spending[k])
+        posterior: Array(all.values[offset..<(offset + 2 * grid)]), spending: Array(all.values[(offset + 2 * grid)..<(offset + 4 * grid)]))
     }
     return ActivityBase(points: support, clockStart: h.firstDay, groups: groups, customers: bought.count, sampled: sample.count)
   }

@@ -261,12 +261,16 @@ extension ActivityModel {
   /// The model's relative errors per period on the customers it forecasts, measured out of sample:
   /// fitted on the history up to `origin - v` and scored on the `v` periods after, `v` = the
   /// forecast's steps, at most a third of the history from `firstPeriod` (at least 1 period).
-  public static func outOfSampleError(_ table: TransactionTable, period: PeriodKind, origin: Int, firstPeriod: Int, steps: Int) -> OutOfSampleError {
+  /// `refit` fits the earlier history; nil: a whole fit (`fit(_:period:)`), as the backtest does.
+  public static func outOfSampleError(
+    _ table: TransactionTable, period: PeriodKind, origin: Int, firstPeriod: Int, steps: Int,
+    refit: ((PurchaseHistories) -> ActivityModel?)? = nil
+  ) -> OutOfSampleError {
     let v = OutOfSampleError.measuredPeriods(origin: origin, firstPeriod: firstPeriod, steps: steps)
     guard v >= 1 else { return .unmeasured }
     let inner = origin - v
     let histories = PurchaseHistories(table, through: period.end(of: inner))
-    guard let model = ActivityModel.fit(histories, period: period) else { return .unmeasured }
+    guard let model = refit.map({ $0(histories) }) ?? ActivityModel.fit(histories, period: period) else { return .unmeasured }
     let forecast = ActivityForecast(histories, model: model, period: period, origin: inner, steps: v)
     var purchases = [Double](repeating: 0, count: v), revenue = purchases, buying = purchases
     let start = period.start(of: inner + 1).dayNumber, end = period.end(of: origin).dayNumber
@@ -299,6 +303,29 @@ extension ActivityModel {
 }
 
 extension ActivityModel {
+  /// This model's rates, wake rate, seasons and ageing on `histories` (an earlier end of the same
+  /// customers): only the mixing weights and spend are fitted again, by the final EM alone. A
+  /// tenth of a whole fit's cost, for `fit`'s out-of-sample error, which has no time for a second
+  /// search over wake rates and ageing; it leaves out how those would have moved.
+  func refittingWeights(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
+    let sample = Self.fitSample(histories, limit: options.sampleLimit)
+    guard sample.count >= 2 else { return nil }
+    var model = self
+    model.base = nil
+    model.through = histories.through
+    model.fittedCustomers = sample.count
+    model.weights = Array(repeating: 1 / Double(weights.count), count: weights.count)
+    BLASThreads.oneEach {
+      model.runEM(
+        LikelihoodGroups(histories, customers: sample, clock: model.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
+        iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
+    }
+    (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
+      spending: histories.spending(of:),
+      customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
+    return model
+  }
+
   /// Purchases per season relative to the year's level, by ratio to a centred moving average of
   /// the repeat purchase occasions per period (the classical decomposition): the activity model itself is
   /// flat in calendar time, so a December peak must come from here. Nil with less than two years
