@@ -91,12 +91,13 @@ public enum ModelFitter {
       guard var model = ActivityModel.fit(histories, period: period) else { return nil }
       model.base = model.base(histories)
       // The model's error out of sample, for the ranges of forecasts from the model file: its
-      // weights refitted on an earlier end (a whole second fit would cost `fit` half its time again).
+      // weights refitted on an earlier end (a whole second fit would cost `fit` a third of its
+      // time again).
       let first = table.dayRange.map { period.index(of: $0.lowerBound) } ?? window.lastPeriod
       let fitted = model
       // Half the customers and half the steps of the fit's final EM: a relative error needs no
-      // more, and `fit` has no more time (on 10M rows it stays near 1.5x its time before the
-      // activity model).
+      // more, and `fit` has no time to spare (Benchmarks/README.md, "journey forecast from a
+      // fitted model").
       var errorRefit = ActivityModel.FitOptions()
       errorRefit.sampleLimit = 5_000
       errorRefit.finalIterations = 60

@@ -66,7 +66,9 @@ public struct ForecastReport: Sendable {
     }
     return "purchases, revenue and active of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
       + "leads, new customers, a scenario's changes and the counts of customers, segments and churn come from the chain; "
-      + (f.ownHistoryError ? "the ranges add the activity model's error measured out of sample at the fit" : "the ranges are the chain's (the model file has no measured error)")
+      + (f.ownHistoryError
+        ? "the ranges add the activity model's error (measured out of sample at the fit; 10% a period where the history was too short to measure it)"
+        : "the ranges are the chain's (the model file has no measured error)")
   }
 
   /// The conversion rates whose denominator is 0 in every period, which the engine reports as 0:
