@@ -152,7 +152,7 @@ extension ActivityModel {
     var purchases = [Double](repeating: 0, count: k), revenue = purchases, buying = purchases
     guard k > 0, base.sampled > 0 else { return (purchases, revenue, buying) }
     let next = through.dayNumber + 1
-    let clock = self.clock(from: base.clockStart, through: max(next, days.map(\.to).max()!))
+    let clock = self.clock(from: base.clockStart, through: days.reduce(next) { max($0, $1.to) })
     let grid = base.points.count
     for group in base.groups {
       func offset(_ day: Int32) -> Double { clock.days(from: next, to: day, since: group.firstDay) }

@@ -165,18 +165,23 @@ struct EvaluationTests {
     #expect(moveSeeds.count <= 3, "moves flagged in seeds \(moveSeeds)")
   }
 
+  /// A base acquired in its first three months, without leads (as CDNOW).
+  static func closedCohort(customers: Int, months: Int, seed: UInt64) throws -> TransactionTable {
+    var g = GeneratorParameters()
+    g.customers = customers
+    g.months = months
+    g.acquisitionMonths = 3
+    g.leadShare = 0
+    g.seed = seed
+    return TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+  }
+
   @Test func withoutAMeasuredModelErrorNoLiftIsCalled() throws {
     // A cohort acquired in three months and launched on after a year, nothing planted (CDNOW
     // from 1998-01-01 is such a case): the pre-launch model cannot be tried on periods it was not
     // fitted on, so its band holds only Monte Carlo uncertainty. On CDNOW that band called a
     // -14.6% "lift" in purchases. Without the error, no lift is called.
-    var g = GeneratorParameters()
-    g.customers = 4_000
-    g.months = 18
-    g.acquisitionMonths = 3
-    g.leadShare = 0
-    g.seed = 9
-    let e = try RolloutEvaluation.run(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: options("2024-01-01"))
+    let e = try RolloutEvaluation.run(try Self.closedCohort(customers: 4_000, months: 18, seed: 9), options: options("2024-01-01"))
     #expect(e.warnings.contains { $0.contains("too few pre-launch periods") })
     #expect(!e.lifts.isEmpty)
     for lift in e.lifts {
@@ -193,13 +198,7 @@ struct EvaluationTests {
     // A closed cohort without leads: nobody enters after the launch, so the counterfactual's
     // purchases are the bought customers' own forecast, which is what the backtest's default
     // predicts from the same end. With the chain alone it was 14.6% over on CDNOW from 1998-01-01.
-    var g = GeneratorParameters()
-    g.customers = 3_000
-    g.months = 24
-    g.acquisitionMonths = 3
-    g.leadShare = 0
-    g.seed = 21
-    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    let table = try Self.closedCohort(customers: 3_000, months: 24, seed: 21)
     var o = options("2024-07-01")
     o.postPeriods = 6
     let e = try RolloutEvaluation.run(table, options: o)

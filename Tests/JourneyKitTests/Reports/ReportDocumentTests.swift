@@ -21,16 +21,21 @@ struct ReportDocumentTests {
     return ForecastReport(forecast: try ForecastEngine.run(model: model, options: o), model: model).document()
   }
 
-  @Test func conversionRatesWithNothingToConvertAreNotShownAsZero() throws {
-    // A closed cohort without leads, as CDNOW: no lead and, after its first months, no new
-    // customer, so both conversion rates are 0 / 0 in every forecast period.
+  /// 1,500 customers acquired in the first 3 of 24 months, fitted.
+  static func closedCohort(leads: Bool) throws -> MarkovModel {
     var g = GeneratorParameters()
     g.customers = 1_500
     g.months = 24
     g.acquisitionMonths = 3
-    g.leadShare = 0
+    if !leads { g.leadShare = 0 }
     g.seed = 5
-    let closed = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+    return try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+  }
+
+  @Test func conversionRatesWithNothingToConvertAreNotShownAsZero() throws {
+    // A closed cohort without leads, as CDNOW: no lead and, after its first months, no new
+    // customer, so both conversion rates are 0 / 0 in every forecast period.
+    let closed = try Self.closedCohort(leads: false)
     var o = ForecastOptions()
     o.horizon = 6
     o.replicates = 50
@@ -78,12 +83,7 @@ struct ReportDocumentTests {
     }
     #expect(try opening(.none).hasPrefix("With no new customers, the active base (customers buying in a month) "))
     #expect(try opening(.perPeriod(50)).hasPrefix("With acquisition at 50 per period, the active base "))
-    var g = GeneratorParameters()
-    g.customers = 1_500
-    g.months = 24
-    g.acquisitionMonths = 3
-    g.seed = 5
-    let closed = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: FitOptions())
+    let closed = try Self.closedCohort(leads: true)
     o.acquisition = .historical
     let forecast = try ForecastEngine.run(model: closed, options: o)
     let document = ForecastReport(forecast: forecast, model: closed).document()
