@@ -108,9 +108,12 @@ public enum ModelFitter {
     } : nil
     defer { _ = activityFit?.wait() }
     let assignment = StateAssigner.assign(table, space: space, window: window, walkingOnThrough: walkingOnThrough)
-    let activity = activityFit?.wait() ?? nil
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
+    // Two scans of the table that need no BLAS: done while the activity model may still run.
+    let input = fingerprint(table, source: options.source)
+    let seasonal = options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil
+    let activity = activityFit?.wait() ?? nil
     let frozen = assignment.stateSpace
     let estimate = Estimator.fit(counts, space: frozen, options: options.estimator)
     let rewards = counts.rewards.map {
@@ -140,10 +143,10 @@ public enum ModelFitter {
       warnings.append("\(Int(rr)) customers came back after churning; churned is absorbing, so they are kept as reactivation inflow (use --reactivation to estimate the way back)")
     }
     let model = MarkovModel(
-      input: fingerprint(table, source: options.source), window: window, stateSpace: frozen, estimator: options.estimator,
+      input: input, window: window, stateSpace: frozen, estimator: options.estimator,
       transitionMatrix: estimate.matrix.rows, posterior: estimate.posterior.rows,
       seasonalMatrices: estimate.seasonal?.map(\.rows), rewards: rewards,
-      seasonalRewards: options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil,
+      seasonalRewards: seasonal,
       counts: counts, currentBase: currentBase,
       analysis: analysis, diagnostics: diagnostics, warnings: warnings,
       activity: activity)

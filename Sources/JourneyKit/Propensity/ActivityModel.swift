@@ -276,6 +276,8 @@ public struct RaggedDays: RandomAccessCollection, Sendable {
 struct TwoStateExponential {
   let a: Double, d: Double, mu: Double, omega: Double
   let s1: Double, s2: Double, disc: Double
+  /// log disc, taken once: the likelihood's tables call `fromActive` for every gap length.
+  let logDisc: Double
 
   init(lambda: Double, mu: Double, omega: Double) {
     a = -(mu + lambda)
@@ -287,6 +289,7 @@ struct TwoStateExponential {
     disc = max(1e-300, (tr * tr - 4 * det).squareRoot())
     s2 = (tr - disc) / 2
     s1 = det == 0 ? 0 : 2 * det / (tr - disc)
+    logDisc = Foundation.log(disc)
   }
 
   /// log [exp(Mt)]_AA and log([exp(Mt)]_AA + [exp(Mt)]_AD), and P(active | no purchase in t,
@@ -295,7 +298,7 @@ struct TwoStateExponential {
     let tail = Foundation.exp((s2 - s1) * t)
     let stay = (a - s2) + tail * (s1 - a)
     let quiet = stay + mu * (1 - tail)
-    let base = s1 * t - Foundation.log(disc)
+    let base = s1 * t - logDisc
     return (base + Foundation.log(max(stay, 1e-300)), base + Foundation.log(max(quiet, 1e-300)), stay / quiet)
   }
 
@@ -438,6 +441,11 @@ extension ActivityModel {
   ) -> ActivityModel? {
     let sample = fitSample(histories, limit: options.sampleLimit)
     guard sample.count >= 2 else { return nil }
+    // The spend per purchase reads every buyer and none of the rest: it runs beside the search.
+    let spend = BackgroundWork {
+      SpendShrinkage.estimate(
+        spending: histories.spending(of:), customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
+    }
     func clock(_ ageing: Double) -> ActivityClock { makeClock(histories.firstDay, histories.through.dayNumber + 1, ageing) }
     let searchStride = max(1, (sample.count + options.searchSampleLimit - 1) / options.searchSampleLimit)
     let searchSample = Swift.stride(from: 0, to: sample.count, by: searchStride).map { sample[$0] }
@@ -454,6 +462,7 @@ extension ActivityModel {
     model.wakeRate = start
     model.runEM(searchGroups, iterations: options.searchIterations, prior: options.priorCustomersPerGridPoint)
     let warm = model.weights
+
     // The candidates are independent: the cores take them, one each. OpenBLAS's own threads would
     // only compete with them for the same cores (and spin between calls), so it runs on one
     // thread meanwhile.
@@ -509,9 +518,8 @@ extension ActivityModel {
     model.shortHistoryDays = span < options.ageingMinimumSpanDays ? span : nil
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations,
                 prior: options.priorCustomersPerGridPoint)
-    (model.spendMean, model.spendPseudoCount) = SpendShrinkage.estimate(
-      spending: histories.spending(of:),
-      customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
+    (model.spendMean, model.spendPseudoCount) = spend.wait()
+
     return model
   }
 
@@ -534,19 +542,11 @@ extension ActivityModel {
     // Grid points EM has already driven to (almost) nothing stay there: multiplicative updates
     // cannot revive a zero, and leaving them out makes every step cheaper.
     let columns = weights.indices.filter { weights[$0] > 1e-9 }
-    let (likelihood, rowScale) = groups.likelihoodMatrix(self, columns: columns)
+    let likelihood = groups.likelihood(self, columns: columns)
     let total = groups.multiplicity.reduce(0, +)
     /// One EM step from `w`, and the log-likelihood at `w`.
     func step(_ w: [Double]) -> ([Double], Double) {
-      let mixture = likelihood.multiplied(byColumnVector: w)
-      var ratio = [Double](repeating: 0, count: mixture.count)
-      var ll = 0.0
-      for i in mixture.indices {
-        let m = max(mixture[i], 1e-300)
-        ratio[i] = groups.multiplicity[i] / m
-        ll += groups.multiplicity[i] * (Foundation.log(m) + rowScale[i])
-      }
-      let back = likelihood.leftMultiplied(byRowVector: ratio)
+      let (back, ll) = likelihood.emSums(weights: w, multiplicity: groups.multiplicity, logLikelihood: true)
       return ((0..<w.count).map { w[$0] * back[$0] / total }, ll)
     }
     var w = columns.map { weights[$0] }
@@ -601,7 +601,7 @@ extension ActivityModel {
   /// is plain: SQUAREM's acceleration assumes the likelihood is what is being climbed.
   mutating func runSmoothedEM(_ groups: LikelihoodGroups, iterations: Int, prior: Double) {
     let columns = Array(weights.indices)
-    let (likelihood, rowScale) = groups.likelihoodMatrix(self, columns: columns)
+    let likelihood = groups.likelihood(self, columns: columns)
     let customers = groups.multiplicity.reduce(0, +)
     let share = prior * Double(gridCount) / (customers + prior * Double(gridCount))
     // Start from the weights given, with every point revived a little (EM cannot revive a zero).
@@ -609,16 +609,11 @@ extension ActivityModel {
     let start = w.reduce(0, +)
     for g in w.indices { w[g] /= start }
     for _ in 0..<iterations {
-      let mixture = likelihood.multiplied(byColumnVector: w)
-      let ratio = mixture.indices.map { groups.multiplicity[$0] / max(mixture[$0], 1e-300) }
-      let back = likelihood.leftMultiplied(byRowVector: ratio)
+      let back = likelihood.emSums(weights: w, multiplicity: groups.multiplicity, logLikelihood: false).sums
       w = smoothedAlongPurchaseRates(w.indices.map { w[$0] * back[$0] / customers }, share: share)
     }
     weights = w
-    let mixture = likelihood.multiplied(byColumnVector: w)
-    logLikelihood = mixture.indices.reduce(groups.logClockFactor) {
-      $0 + groups.multiplicity[$1] * (Foundation.log(max(mixture[$1], 1e-300)) + rowScale[$1])
-    }
+    logLikelihood = groups.logClockFactor + likelihood.emSums(weights: w, multiplicity: groups.multiplicity, logLikelihood: true).logLikelihood
   }
 
   /// Each point keeps `1 - share` of its weight and passes `share` to its neighbours below and
@@ -653,6 +648,8 @@ struct LikelihoodGroups {
   var gaps: [[Int32]]
   var quiet: [Int32]
   var multiplicity: [Double]
+  /// Every gap and quiet length that occurs, for the likelihood's tables.
+  var lengths: Set<Int32> = []
   /// The log of the clock's own factor at every repeat purchase, summed over the customers:
   /// a purchase rate on the customer's clock is that rate times the factor per calendar day.
   /// The same for every grid point (EM ignores it), it makes likelihoods under different ageing
@@ -680,25 +677,70 @@ struct LikelihoodGroups {
         quiet.append(key[0])
         gaps.append(Array(key[1...]))
         multiplicity.append(1)
+        lengths.formUnion(key)
       }
     }
   }
 
   /// Per group and grid point, the likelihood divided by the group's largest (`rowScale` is the
-  /// log of that divisor), so that EM's sums do not underflow.
-  func likelihoodMatrix(_ model: ActivityModel, columns: [Int]) -> (Matrix, [Double]) {
-    let table = ActivityTables(model, gapLengths: Set(gaps.joined()).union(quiet), points: columns)
-    var m = Matrix(rowCount: gaps.count, columnCount: columns.count)
-    var scale = [Double](repeating: 0, count: gaps.count)
-    var row = [Double](repeating: 0, count: columns.count)
-    for i in gaps.indices {
-      table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
-      // No columns (a model without support) leaves nothing to scale.
-      let top = row.max() ?? 0
-      scale[i] = top
-      for j in columns.indices { m[i, j] = Foundation.exp(row[j] - top) }
+  /// log of that divisor), so that EM's sums do not underflow; the blocks of rows on every core.
+  func likelihood(_ model: ActivityModel, columns: [Int]) -> LikelihoodBlocks {
+    let table = ActivityTables(model, gapLengths: lengths, points: columns)
+    let size = LikelihoodBlocks.rowsPerBlock
+    let blockCount = (gaps.count + size - 1) / size
+    let parts = Partials<(Matrix, [Double])>(count: blockCount)
+    DispatchQueue.concurrentPerform(iterations: blockCount) { b in
+      let rows = b * size..<min(gaps.count, (b + 1) * size)
+      var m = Matrix(rowCount: rows.count, columnCount: columns.count)
+      var scale = [Double](repeating: 0, count: rows.count)
+      var row = [Double](repeating: 0, count: columns.count)
+      for i in rows {
+        table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
+        // No columns (a model without support) leaves nothing to scale.
+        let top = row.max() ?? 0
+        scale[i - rows.lowerBound] = top
+        // Points 40 log units below the top weigh under 1e-17 of it: no exponential for them.
+        for j in columns.indices where row[j] - top >= -40 { m[i - rows.lowerBound, j] = Foundation.exp(row[j] - top) }
+      }
+      parts.store((m, scale), at: b)
     }
-    return (m, scale)
+    let all = parts.all()
+    return LikelihoodBlocks(blocks: all.map(\.0), rowScale: all.flatMap(\.1))
+  }
+}
+
+/// A likelihood matrix (groups x grid points) in blocks of rows, each small enough to stay in a
+/// core's cache between the two products of an EM step.
+struct LikelihoodBlocks {
+  /// 1,024 rows of 220 grid points are 1.8 MB; a core's cache here is 2 MB.
+  static let rowsPerBlock = 1_024
+  var blocks: [Matrix]
+  /// Per row, the log of the divisor its likelihoods were scaled by.
+  var rowScale: [Double]
+
+  /// EM's sums per grid point, `sum_i m_i L_ij / (L_i . w)`, and with `logLikelihood` the
+  /// log-likelihood at `w`. Each block is read from memory once, not twice, the blocks on every
+  /// core; they are added in their order, so the result does not depend on which core took which.
+  func emSums(weights w: [Double], multiplicity: [Double], logLikelihood: Bool) -> (sums: [Double], logLikelihood: Double) {
+    let size = Self.rowsPerBlock
+    let parts = Partials<([Double], Double)>(count: blocks.count)
+    DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
+      let first = b * size
+      let mixture = blocks[b].multiplied(byColumnVector: w)
+      var ratio = [Double](repeating: 0, count: mixture.count), ll = 0.0
+      for i in mixture.indices {
+        let m = max(mixture[i], 1e-300)
+        ratio[i] = multiplicity[first + i] / m
+        if logLikelihood { ll += multiplicity[first + i] * (Foundation.log(m) + rowScale[first + i]) }
+      }
+      parts.store((blocks[b].leftMultiplied(byRowVector: ratio), ll), at: b)
+    }
+    var sums = [Double](repeating: 0, count: w.count), ll = 0.0
+    for (part, partLL) in parts.all() {
+      for j in sums.indices { sums[j] += part[j] }
+      ll += partLL
+    }
+    return (sums, ll)
   }
 }
 
@@ -721,18 +763,31 @@ struct ActivityTables {
       let (lambda, mu) = model.rates(ofGridPoint: g)
       return TwoStateExponential(lambda: lambda, mu: mu, omega: model.wakeRate)
     }
-    logRate = points.map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
-    for t in gapLengths {
-      var gap = [Double](repeating: 0, count: gridCount), end = gap, active = gap
-      for g in 0..<gridCount {
-        let e = exponentials[g].fromActive(Double(t) / ActivityClock.ticksPerDay)
-        gap[g] = logRate[g] + e.logStay
-        end[g] = e.logQuiet
-        active[g] = e.activeShare
-      }
-      purchaseGap[t] = gap
-      quietEnd[t] = end
-      activeAtEnd[t] = active
+    let logRate = points.map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
+    self.logRate = logRate
+    // Thousands of lengths, each a few logarithms per grid point: chunks of them on every core.
+    let lengths = Array(gapLengths), grid = gridCount, chunk = 256
+    let chunks = (lengths.count + chunk - 1) / chunk
+    let parts = Partials<[(gap: [Double], end: [Double], active: [Double])]>(count: chunks)
+    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+      parts.store(lengths[(k * chunk)..<min(lengths.count, (k + 1) * chunk)].map { t in
+        var gap = [Double](repeating: 0, count: grid), end = gap, active = gap
+        for g in 0..<grid {
+          let e = exponentials[g].fromActive(Double(t) / ActivityClock.ticksPerDay)
+          gap[g] = logRate[g] + e.logStay
+          end[g] = e.logQuiet
+          active[g] = e.activeShare
+        }
+        return (gap, end, active)
+      }, at: k)
+    }
+    purchaseGap.reserveCapacity(lengths.count)
+    quietEnd.reserveCapacity(lengths.count)
+    activeAtEnd.reserveCapacity(lengths.count)
+    for (t, terms) in zip(lengths, parts.all().joined()) {
+      purchaseGap[t] = terms.gap
+      quietEnd[t] = terms.end
+      activeAtEnd[t] = terms.active
     }
   }
 
@@ -1264,10 +1319,16 @@ extension ActivityModel {
       let r = mu + wakeRate
       return (weight: weights[g], lambda: lambda, r: r, pi: r > 0 ? wakeRate / r : 1)
     }
-    var expected = [Double](repeating: 0, count: actual.count)
-    // In day order: a dictionary's order changes from run to run, and so would the sums' last digits.
-    for (f, count) in cohorts.sorted(by: { $0.key < $1.key }) {
-      for t in 0..<actual.count {
+    // Per first-purchase day, its expected repeat purchases per period: the days on every core,
+    // added up in day order (a dictionary's order changes from run to run, and so would the sums'
+    // last digits).
+    let days = cohorts.sorted(by: { $0.key < $1.key })
+    let periods = actual.count
+    let perDay = Partials<[Double]>(count: days.count)
+    DispatchQueue.concurrentPerform(iterations: days.count) { k in
+      let f = days[k].key
+      var row = [Double](repeating: 0, count: periods)
+      for t in 0..<periods {
         let end = period.end(of: first + t).dayNumber + 1
         guard end > f + 1 else { continue }
         let start = max(period.start(of: first + t).dayNumber, f + 1)
@@ -1277,8 +1338,14 @@ extension ActivityModel {
           let decay = p.r > 0 ? (Foundation.exp(-p.r * a) - Foundation.exp(-p.r * b)) / p.r : b - a
           sum += p.weight * p.lambda * (p.pi * (b - a) + (1 - p.pi) * decay)
         }
-        expected[t] += count * sum
+        row[t] = sum
       }
+      perDay.store(row, at: k)
+    }
+    var expected = [Double](repeating: 0, count: periods)
+    for (k, row) in perDay.all().enumerated() {
+      // A period that ends before the day after a first purchase adds 0, as it added nothing before.
+      for t in 0..<periods { expected[t] += days[k].value * row[t] }
     }
     // log(actual / expected) = season + slope t + noise: a misfit that grows or shrinks over the
     // window (ageing the model does not carry, a business in decline) is a slope, not a season.

@@ -53,7 +53,9 @@ struct MixingPriorTests {
     model.runEM(groups, iterations: 10_000, prior: 1)
     #expect(model.weights.allSatisfy { $0 >= 0 } && abs(model.weights.reduce(0, +) - 1) < 1e-9)
 
-    let (likelihood, _) = groups.likelihoodMatrix(model, columns: Array(model.weights.indices))
+    let blocks = groups.likelihood(model, columns: Array(model.weights.indices)).blocks
+    try #require(blocks.count == 1)
+    let likelihood = blocks[0]
     let w = model.weights, n = groups.multiplicity.reduce(0, +)
     #expect(n == 300)
     let share = 220.0 / (300 + 220)
