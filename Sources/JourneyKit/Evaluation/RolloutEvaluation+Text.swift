@@ -54,6 +54,12 @@ extension RolloutEvaluation {
       }.joined(separator: "; ")
       out.append("  \(c.from) (p = \(String(format: "%.2g", c.adjustedPValue))): \(moves)")
     }
+    if !newMoves.isEmpty {
+      out.append("Moves never seen before the launch, not tested: \(newMoves.count) states. The base may have grown into them rather than been moved by the launch (in rf states, a frequency tier can only fall once purchases age out of its window); a control group can tell.")
+      for n in newMoves {
+        out.append("  " + n.moves.map { "\(n.from) -> \($0.to) \(Format.percent($0.post)) after" }.joined(separator: "; "))
+      }
+    }
     if !targets.isEmpty {
       out.append("")
       out.append("Targets:")

@@ -70,6 +70,16 @@ public struct RolloutEvaluation: Codable, Sendable {
     public var largestChanges: [MoveChange]
   }
 
+  /// A state with moves that no customer made before the launch, and did after: not tested
+  /// against a trend, as a base can grow into moves it could not make yet (a control group can
+  /// tell the two apart).
+  public struct NewMoves: Codable, Sendable {
+    /// The state the moves leave.
+    public var from: String
+    /// The moves never seen before the launch, with their share of the row after it.
+    public var moves: [MoveChange]
+  }
+
   /// One move out of a state: its share of the row before, expected and after.
   public struct MoveChange: Codable, Sendable {
     /// The state moved to.
@@ -126,8 +136,10 @@ public struct RolloutEvaluation: Codable, Sendable {
   public var correction = "Holm"
   /// How the counterfactual's model was fitted.
   public var counterfactualNotes: [String] = []
-  /// The states whose moves changed against their trend.
+  /// The states whose moves were tested against their trend.
   public var transitions: [TransitionChange]
+  /// The states not tested because they have a move never seen before the launch.
+  public var newMoves: [NewMoves] = []
   /// The lift of each KPI over the counterfactual.
   public var lifts: [Lift]
   /// What the reader should know before trusting the numbers (short windows, thin data).
@@ -195,7 +207,7 @@ public struct RolloutEvaluation: Codable, Sendable {
     // Which moves changed beyond their pre-launch trend and seasons (the trend is read from every
     // period the pre-launch model was fitted on, the --pre window included).
     let trendWindow = min(preWindow.lowerBound, fitStart)..<preWindow.upperBound
-    let transitions = TransitionTrends.changes(full, seasons: preModel, preWindow: trendWindow, postWindow: postWindow, alpha: options.alpha)
+    let (transitions, newMoves) = TransitionTrends.changes(full, seasons: preModel, preWindow: trendWindow, postWindow: postWindow, alpha: options.alpha)
     let lifts = Counterfactual.lifts(
       projection, actual: Counterfactual.actual(tally, window: 1, periods: post), modelError: modelError, alpha: options.alpha)
     let path = periodPath(
@@ -207,8 +219,8 @@ public struct RolloutEvaluation: Codable, Sendable {
       launchPeriodNote: launchIsClean
         ? "the launch is on the first day of \(period.label(of: launchPeriod)), which opens the post window"
         : "the launch falls inside \(period.label(of: launchPeriod)), which belongs to neither window",
-      kpis: kpis, counterfactualNotes: notes, transitions: transitions, lifts: lifts, warnings: warnings, alpha: options.alpha,
-      path: path)
+      kpis: kpis, counterfactualNotes: notes, transitions: transitions, newMoves: newMoves, lifts: lifts, warnings: warnings,
+      alpha: options.alpha, path: path)
   }
 
   /// The KPI definitions over a tally's terms: value = numerator / denominator (x scale).

@@ -32,9 +32,11 @@ enum TransitionTrends {
   /// - Parameters:
   ///   - model: a model over both windows (its per-period counts are the series).
   ///   - seasons: the pre-launch model, on the same states, whose seasonal matrices adjust the series.
+  /// - Returns: the states tested, and apart from them the states with a move never seen in the
+  ///   pre-launch periods, which are not tested (`RolloutEvaluation.NewMoves`).
   static func changes(
     _ model: MarkovModel, seasons: MarkovModel?, preWindow: Range<Int>, postWindow: Range<Int>, alpha: Double
-  ) -> [RolloutEvaluation.TransitionChange] {
+  ) -> (tested: [RolloutEvaluation.TransitionChange], newMoves: [RolloutEvaluation.NewMoves]) {
     let c = model.counts
     let s = c.stateCount
     // counts[d][i * s + j] for destination period d, and row totals.
@@ -48,6 +50,7 @@ enum TransitionTrends {
     }
     var rows: [FitDiagnostics.RowHomogeneity] = []
     var moves: [[MoveTest]] = []
+    var newMoves: [RolloutEvaluation.NewMoves] = []
     for i in 0..<s where !model.stateSpace.states[i].isAbsorbing {
       func series(_ window: Range<Int>) -> [(period: Int, row: [Double], total: Double)] {
         window.compactMap { d in
@@ -65,6 +68,19 @@ enum TransitionTrends {
         return n / (preTotal + postTotal) >= minimumShare
       }
       guard candidates.count >= 2 else { continue }
+      // A move no customer made in any pre-launch period has a trend of exactly 0 with no
+      // scatter: any later move would be "beyond" it, however it came about. In a young base
+      // many do come about without a launch (in rf states, a frequency tier can only fall once
+      // purchases age out of its window, which takes a year), so the row is not tested.
+      let unseen = candidates.filter { j in pre.allSatisfy { $0.row[j] == 0 } }
+      if !unseen.isEmpty {
+        newMoves.append(.init(
+          from: model.stateSpace.states[i].name,
+          moves: unseen.map { j in
+            .init(to: model.stateSpace.states[j].name, pre: 0, expected: 0, post: post.reduce(0) { $0 + $1.row[j] } / postTotal)
+          }))
+        continue
+      }
       let tested = candidates.sorted { j, k in
         pre.reduce(0) { $0 + $1.row[j] } > pre.reduce(0) { $0 + $1.row[k] }
       }.prefix(maximumMovesPerRow)
@@ -86,7 +102,7 @@ enum TransitionTrends {
       moves.append(results.sorted { abs($0.t) > abs($1.t) })
     }
     let adjusted = FitDiagnostics.holmAdjusted(rows)
-    return adjusted.enumerated().map { k, r in
+    let tested = adjusted.enumerated().map { k, r in
       RolloutEvaluation.TransitionChange(
         from: r.state, t: r.g, degreesOfFreedom: r.degreesOfFreedom, pValue: r.pValue, adjustedPValue: r.adjustedPValue,
         flagged: r.adjustedPValue < alpha,
@@ -94,6 +110,7 @@ enum TransitionTrends {
           RolloutEvaluation.MoveChange(to: model.stateSpace.states[$0.to].name, pre: $0.pre, expected: $0.expected, post: $0.post)
         })
     }
+    return (tested, newMoves)
   }
 
   /// The t-test of one move: post-window mean of the per-period probability against the

@@ -70,6 +70,9 @@ public struct EvaluationReport: Sendable {
     let changed = e.transitions.filter(\.flagged)
     out.append(changed.isEmpty ? "No state's moves changed beyond their pre-launch trend by more than chance explains."
       : "The moves out of \(changed.count) of \(e.transitions.count) states changed: \(changed.sorted { $0.t > $1.t }.map(\.from).joined(separator: ", ")).")
+    if !e.newMoves.isEmpty {
+      out.append("\(e.newMoves.count) states have moves no customer made before the launch (\(e.newMoves.map(\.from).joined(separator: ", "))): not tested, as the base may have grown into them; a control group can tell.")
+    }
     let judged = e.targets.compactMap(\.passed)
     if !judged.isEmpty { out.append("\(judged.filter { $0 }.count) of \(judged.count) targets were met.") }
     return out
@@ -161,6 +164,12 @@ public struct EvaluationReport: Sendable {
     var blocks: [ReportBlock] = [.table(kpiTable), .table(liftTable), .table(pathTable)]
     blocks.append(moves.isEmpty ? .paragraph("No state's moves changed clearly beyond their pre-launch trend.")
       : .table(ReportTable(name: "evaluation-transitions", title: "Moves that changed most against their trend, in states whose moves changed clearly", columns: ["from", "to", "before", "on trend", "after", "adjusted p"], rows: moves)))
+    if !e.newMoves.isEmpty {
+      blocks.append(.table(ReportTable(
+        name: "evaluation-new-moves", title: "Moves never seen before the launch (not tested: the base may have grown into them; a control group can tell)",
+        columns: ["from", "to", "after"],
+        rows: e.newMoves.flatMap { n in n.moves.map { [ReportTable.Cell(n.from), ReportTable.Cell($0.to), .number($0.post) { Format.percent($0) }] } })))
+    }
     if !e.targets.isEmpty {
       blocks.append(.table(ReportTable(
         name: "evaluation-targets", title: "Targets", columns: ["kpi", "goal", "actual", "result", "note"],

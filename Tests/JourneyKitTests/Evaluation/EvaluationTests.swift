@@ -194,6 +194,32 @@ struct EvaluationTests {
     #expect(judged.lifts.contains { $0.judged })
   }
 
+  @Test func aMoveTheBaseGrowsIntoIsNotCalledAChange() throws {
+    // rf states of a cohort acquired in three months, launched on after a year, nothing planted:
+    // a frequency tier can only fall once purchases age out of its 12-month window, so those moves
+    // start after the launch. Against a trend of exactly 0 they were "changed" (on CDNOW from
+    // 1998-01-01, 12 of 20 states, each by such a move, at p < 1e-18).
+    var o = options("2024-01-01")
+    o.fit.stateSpace = .recencyFrequency(levels: 3)
+    let e = try RolloutEvaluation.run(try Self.closedCohort(customers: 4_000, months: 18, seed: 9), options: o)
+    #expect(!e.newMoves.isEmpty)
+    for row in e.newMoves {
+      // Each new move lowers the frequency tier, and is a real share of its row after the launch.
+      for move in row.moves {
+        let fromTier = try #require(row.from.split(separator: "F").last.flatMap { Int($0) })
+        let toTier = try #require(move.to.split(separator: "F").last.flatMap { Int($0) })
+        #expect(toTier < fromTier && move.post >= 0.02, "\(row.from) -> \(move.to) \(move.post)")
+      }
+      // A row with a new move is not among the tested ones.
+      #expect(!e.transitions.contains { $0.from == row.from }, "\(row.from)")
+    }
+    // What is tested has been seen before the launch.
+    for row in e.transitions where row.flagged {
+      #expect(row.largestChanges.allSatisfy { $0.pre > 0 }, "\(row.from): \(row.largestChanges)")
+    }
+    #expect(e.text().contains("Moves never seen before the launch, not tested: \(e.newMoves.count) states"))
+  }
+
   @Test func theCounterfactualForecastsTheBoughtFromTheirOwnHistories() throws {
     // A closed cohort without leads: nobody enters after the launch, so the counterfactual's
     // purchases are the bought customers' own forecast, which is what the backtest's default
