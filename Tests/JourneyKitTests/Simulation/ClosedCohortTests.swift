@@ -5,13 +5,14 @@ import Testing
 /// A base acquired once gets no invented entrants; a base still acquiring keeps its mean.
 @Suite("Closed cohorts")
 struct ClosedCohortTests {
-  /// 60 customers: 20 first buy in each of the months in `entryMonths` of 2024 (day 5), and every
-  /// customer buys again on day 20 of every later month of 2024, and the first buys on 2024-12-31
-  /// too, so that December is a complete period. Monthly: the window is January to December.
-  static func model(entryMonths: [Int]) throws -> MarkovModel {
+  /// `perMonth` customers first buy in each of the months in `entryMonths` of 2024 (day 5), and
+  /// every customer buys again on day 20 of every later month of 2024, and the first buys on
+  /// 2024-12-31 too, so that December is a complete period. Monthly: the window runs from the first
+  /// entry month to December.
+  static func model(entryMonths: [Int], perMonth: Int = 20) throws -> MarkovModel {
     var records: [TransactionRecord] = []
     for (k, month) in entryMonths.enumerated() {
-      for c in 0..<20 {
+      for c in 0..<perMonth {
         let id = "m\(month)-\(c)-\(k)"
         records.append(TransactionRecord(id, CalendarDay(year: 2024, month: month, day: 5)!, 10))
         for later in (month + 1)...12 where later <= 12 {
@@ -43,6 +44,25 @@ struct ClosedCohortTests {
     let f = try ForecastEngine.run(model: m, options: o)
     #expect(f.inflowPerPeriod == [0, 0, 0])
     #expect(f.acquisition.contains("closed cohort"))
+  }
+
+  @Test func aFlowThatStopsIsClosedSoonerWhenItCouldNotHaveStoppedByChance() throws {
+    // 20 a month in September to November, nobody in December: at 20 a month, a quiet month has
+    // probability e^-20, so the base is closed after one month (CDNOW from 1997-04-30 and -05-31).
+    let m = try Self.model(entryMonths: [9, 10, 11])
+    #expect(m.window.periodCount == 4)
+    #expect(AcquisitionAssumption.closedCohortPeriods(m) == 1)
+    #expect(AcquisitionAssumption.historical.inflow(model: m, horizon: 2).allSatisfy { $0.allSatisfy { $0 == 0 } })
+    #expect(AcquisitionAssumption.historical.description(for: m).hasPrefix("none: a closed cohort (nobody entered in the last month of the data)"))
+    // At 3 a month a quiet month happens by chance (e^-3 = 5%): the mean is kept (3 + 3 over
+    // October and November, the window's first period left out).
+    let small = try Self.model(entryMonths: [9, 10, 11], perMonth: 3)
+    #expect(AcquisitionAssumption.closedCohortPeriods(small) == nil)
+    #expect(abs(AcquisitionAssumption.historical.inflow(model: small, horizon: 1)[0].reduce(0, +) - 2) < 1e-9)
+    // A flow that paused as long before and came back is not closed by one quiet month: 20 in
+    // September, none in October, 20 in November, none in December.
+    let paused = try Self.model(entryMonths: [9, 11])
+    #expect(AcquisitionAssumption.closedCohortPeriods(paused) == nil)
   }
 
   @Test func aBaseStillAcquiringKeepsItsMean() throws {
