@@ -30,7 +30,9 @@ public struct ForecastReport: Sendable {
     let f = forecast
     var out: [String] = []
     out.append("Forecast from \(model.input.source): \(f.periods.count) \(model.window.period.rawValue)s after \(model.window.period.label(of: model.window.lastPeriod)), states \(model.stateSpace.kind.label)")
-    out.append("Acquisition: \(f.acquisition) (\(Format.number(f.inflowPerPeriod.first ?? 0)) entrants in the first period); discount \(Format.percent(f.discountPerPeriod, decimals: 2)) per \(model.window.period.rawValue)")
+    let spread = f.acquisitionSpread > 0
+      ? "; the ranges let a period's entrants stray as the window's did around it (\(Format.percent(f.acquisitionSpread, decimals: 0)) beyond chance)" : ""
+    out.append("Acquisition: \(f.acquisition) (\(Format.number(f.inflowPerPeriod.first ?? 0)) entrants in the first period\(spread)); discount \(Format.percent(f.discountPerPeriod, decimals: 2)) per \(model.window.period.rawValue)")
     out.append(f.replicates > 0 ? "Expected values, with P5-P95 ranges from \(f.replicates) replicates (seed \(f.seed))" : "Expected values (no replicates)")
     out.append("Own histories: " + Self.ownHistoryWords(f))
     out.append("")

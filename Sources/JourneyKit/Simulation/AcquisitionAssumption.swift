@@ -98,6 +98,63 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     }
   }
 
+  /// How far a forecast period's entrants may stray from what this assumption reads from the
+  /// window, beyond Poisson noise, on the log scale: `period`, the scatter of the window's totals
+  /// around the assumption's own reading of them (a campaign, a season the mean does not carry,
+  /// growth), and `level`, the uncertainty of that reading's level. Both 0 for stated numbers,
+  /// `none` and closed cohorts, and where the window has too few periods to read them from (fewer
+  /// than 2 beyond the assumption's own parameters).
+  public func spread(model: MarkovModel) -> (period: Double, level: Double) {
+    switch self {
+    case .historical, .trend, .seasonal:
+      guard Self.closedCohortPeriods(model) == nil else { return (0, 0) }
+    case .none, .perPeriod, .given:
+      return (0, 0)
+    }
+    let (used, totals) = Self.windowTotals(model)
+    let n = totals.count
+    let mean = totals.reduce(0, +) / Double(max(1, n))
+    let period = model.window.period, first = model.counts.firstPeriod
+    let fitted: [Double], parameters: Int
+    switch self {
+    case .trend:
+      let line = Self.line(used, totals)
+      fitted = used.map { line.mean + line.slope * (Double($0) - line.x) }
+      parameters = 2
+    case .seasonal:
+      let seasons = used.map { period.seasonIndex(of: first + $0) }
+      fitted = seasons.map { season in
+        let same = zip(seasons, totals).filter { $0.0 == season }.map(\.1)
+        return same.reduce(0, +) / Double(same.count)
+      }
+      parameters = Set(seasons).count
+    default:
+      fitted = Array(repeating: mean, count: n)
+      parameters = 1
+    }
+    guard n - parameters >= 2, mean > 0 else { return (0, 0) }
+    // Beyond Poisson: each period's squared miss less its Poisson variance (its fitted value).
+    let extra = max(0, zip(totals, fitted).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) - max(0, $1.1) } / Double(n - parameters))
+    return (Foundation.log(1 + extra / (mean * mean)).squareRoot(), Foundation.log(1 + (extra + mean) / (Double(n) * mean * mean)).squareRoot())
+  }
+
+  /// The window's periods the assumptions read (all but the first, which holds everyone whose
+  /// history starts there, when the window has more than 2) and their entrants.
+  static func windowTotals(_ model: MarkovModel) -> (used: [Int], totals: [Double]) {
+    let periods = model.counts.periodCount
+    let used = periods > 2 ? Array(1..<periods) : Array(0..<periods)
+    return (used, used.map { model.counts.acquisitions[$0].reduce(0, +) })
+  }
+
+  /// The least-squares line through the totals: their mean at the mean period `x`, and the slope.
+  static func line(_ used: [Int], _ totals: [Double]) -> (mean: Double, x: Double, slope: Double) {
+    let xs = used.map(Double.init)
+    let xMean = xs.reduce(0, +) / Double(xs.count), mean = totals.reduce(0, +) / Double(totals.count)
+    let sxx = xs.reduce(0) { $0 + ($1 - xMean) * ($1 - xMean) }
+    let sxy = zip(xs, totals).reduce(0) { $0 + ($1.0 - xMean) * ($1.1 - mean) }
+    return (mean, xMean, sxx > 0 ? sxy / sxx : 0)
+  }
+
   /// Expected entrants per state for each of `horizon` periods after the model's window.
   ///
   /// Assumptions read from the window (`historical`, `trend`, `seasonal`) give no entrants to a
@@ -120,8 +177,7 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     let periods = counts.periodCount
     // The first period's entrants include everyone whose history starts there; skip it when
     // the window has more, as it is not a typical period.
-    let used = periods > 2 ? Array(1..<periods) : Array(0..<periods)
-    let totals = used.map { counts.acquisitions[$0].reduce(0, +) }
+    let (used, totals) = Self.windowTotals(model)
     var mix = [Double](repeating: 0, count: s)
     for t in used { for j in 0..<s { mix[j] += counts.acquisitions[t][j] } }
     let mixTotal = mix.reduce(0, +)
@@ -135,12 +191,8 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
       case let .perPeriod(n): return n
       case .given: return 0  // handled above
       case .trend:
-        let xs = used.map(Double.init)
-        let xMean = xs.reduce(0, +) / Double(xs.count)
-        let sxx = xs.reduce(0) { $0 + ($1 - xMean) * ($1 - xMean) }
-        let sxy = zip(xs, totals).reduce(0) { $0 + ($1.0 - xMean) * ($1.1 - mean) }
-        let slope = sxx > 0 ? sxy / sxx : 0
-        return max(0, mean + slope * (Double(periods - 1 + h) - xMean))
+        let line = Self.line(used, totals)
+        return max(0, line.mean + line.slope * (Double(periods - 1 + h) - line.x))
       case .seasonal:
         let season = period.seasonIndex(of: model.window.lastPeriod + h)
         let same = zip(used, totals).filter { period.seasonIndex(of: counts.firstPeriod + $0.0) == season }.map(\.1)

@@ -87,13 +87,16 @@ public struct Forecast: Codable, Sendable {
   public var ownHistoryCustomers: Int? = nil
   /// The ranges hold the activity model's own error, measured out of sample at the fit.
   public var ownHistoryError = false
+  /// How far a period's entrants stray from the acquisition assumption in the ranges, beyond
+  /// Poisson noise (log scale; `AcquisitionAssumption.spread`): 0 when the entrants are stated.
+  public var acquisitionSpread = 0.0
 
   /// Per KPI: every replicate's value in the last period.
   public var finalSamples: [KPI: [Double]] { samples.mapValues { $0.last ?? [] } }
 
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
-    case ownHistoryCustomers, ownHistoryError
+    case ownHistoryCustomers, ownHistoryError, acquisitionSpread
   }
 }
 
@@ -271,8 +274,9 @@ public enum ForecastEngine {
 
     var bands: [KPI: [Forecast.Band]] = [:]
     var replicateSamples: [KPI: [[Double]]] = [:]
+    let acquisitionSpread = options.acquisition.spread(model: model)
     if options.replicates > 0 {
-      let samples = simulate(model: model, p: p, options: options, inflow: inflow, steps: steps)
+      let samples = simulate(model: model, p: p, options: options, inflow: inflow, acquisitionSpread: acquisitionSpread, steps: steps)
       // Quantiles sort every KPI-period's replicates: thousands of sorts, spread over the cores.
       let kpis = KPI.allCases
       let h = options.horizon
@@ -295,14 +299,27 @@ public enum ForecastEngine {
     forecast.samples = replicateSamples
     forecast.ownHistoryCustomers = ownHistory?.customers
     forecast.ownHistoryError = ownHistory?.measuredError ?? false
+    forecast.acquisitionSpread = options.replicates > 0 ? acquisitionSpread.period : 0
     return forecast
   }
 
   /// KPI samples of every replicate.
-  static func simulate(model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], steps: StepPlan) -> KPISamples {
+  static func simulate(
+    model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], acquisitionSpread spread: (period: Double, level: Double) = (0, 0),
+    steps: StepPlan
+  ) -> KPISamples {
     let s = p.rowCount
     let r = options.replicates
     let h = options.horizon
+    // Per replicate and step, the factor on its expected entrants: a level for the whole path and
+    // a period's own scatter, lognormal with mean 1, from their own random stream, so that the
+    // other draws are those of a forecast without it and scenarios share them.
+    @Sendable func acquisitionFactors(_ replicate: Int) -> [Double] {
+      guard spread.period > 0 || spread.level > 0 else { return Array(repeating: 1, count: h) }
+      var rng = RandomSource(seed: options.seed, stream: 0xACC0_0000_0000 + UInt64(replicate))
+      let level = spread.level * rng.normal() - spread.level * spread.level / 2
+      return (0..<h).map { _ in Foundation.exp(level + spread.period * rng.normal() - spread.period * spread.period / 2) }
+    }
     let book = steps.book
     let groups = options.parameterUncertainty ? max(1, min(r, options.parameterDraws)) : 1
     let results = Partials<KPISamples>(count: groups)
@@ -378,6 +395,7 @@ public enum ForecastEngine {
               var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
               var x = model.currentBase.map { $0.rounded() }
               var running = RunningTotals(modelDeviate: book.ownHistory?.deviate(replicate: replicate) ?? 0)
+              let acquisition = acquisitionFactors(replicate)
               for t in 0..<h {
                 let rows = stepRows[slots.slot[t]]
                 let flowBits = stepFlowBits[slots.slot[t]]
@@ -398,7 +416,7 @@ public enum ForecastEngine {
                     }
                   }
                 }
-                for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j])) }
+                for j in 0..<s where inflow[t][j] > 0 { next[j] += Double(rng.poisson(mean: inflow[t][j] * acquisition[t])) }
                 var after = afterMove[t].leftMultiplied(byRowVector: next)
                 // Sums of per-customer purchases and revenue vary around their means.
                 var revenueVariance = 0.0, purchaseVariance = 0.0
@@ -422,6 +440,7 @@ public enum ForecastEngine {
             for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
             var running = members.map { RunningTotals(modelDeviate: book.ownHistory?.deviate(replicate: $0) ?? 0) }
             var random = members.map { RandomSource(seed: options.seed, stream: UInt64($0)) }
+            let acquisition = members.map(acquisitionFactors)
             // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
             let sparse = stepMatrices.map { SparseTransitions($0) }
             let useSparse = sparse[0].density < SparseTransitions.maximumDensity
@@ -458,7 +477,7 @@ public enum ForecastEngine {
               let entrants = inflow[t]
               // Buffer pointers: these loops run for every replicate, step and state.
               nextValues.withUnsafeMutableBufferPointer { values in
-                for row in 0..<n { for j in 0..<s { values[row * s + j] += entrants[j] } }
+                for row in 0..<n { for j in 0..<s { values[row * s + j] += entrants[j] * acquisition[row][t] } }
               }
               if let gaussianNoise, let chunkNoise {
                 let (stateColumns, flowColumns) = (noiseStateColumns[t], noiseFlowColumns[t])
@@ -468,7 +487,8 @@ public enum ForecastEngine {
                 let beforeWidth = beforeValues.count / n
                 for row in 0..<n {
                   for j in entrantStates[t] {
-                    nextValues[row * s + j] += Double(random[row].poisson(mean: entrants[j])) - entrants[j]
+                    let mean = entrants[j] * acquisition[row][t]
+                    nextValues[row * s + j] += Double(random[row].poisson(mean: mean)) - mean
                   }
                 }
                 chunkNoise[t].elements.withUnsafeBufferPointer { noise in

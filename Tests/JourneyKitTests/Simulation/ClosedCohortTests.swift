@@ -10,12 +10,18 @@ struct ClosedCohortTests {
   /// 2024-12-31 too, so that December is a complete period. Monthly: the window runs from the first
   /// entry month to December.
   static func model(entryMonths: [Int], perMonth: Int = 20) throws -> MarkovModel {
+    try model(entrants: entryMonths.map { ($0, perMonth) })
+  }
+
+  /// The same with `count` customers first buying in each `month`.
+  static func model(entrants: [(month: Int, count: Int)]) throws -> MarkovModel {
     var records: [TransactionRecord] = []
-    for (k, month) in entryMonths.enumerated() {
-      for c in 0..<perMonth {
+    let entryMonths = entrants.map(\.month)
+    for (k, (month, count)) in entrants.enumerated() {
+      for c in 0..<count {
         let id = "m\(month)-\(c)-\(k)"
         records.append(TransactionRecord(id, CalendarDay(year: 2024, month: month, day: 5)!, 10))
-        for later in (month + 1)...12 where later <= 12 {
+        for later in stride(from: month + 1, through: 12, by: 1) {
           records.append(TransactionRecord(id, CalendarDay(year: 2024, month: later, day: 20)!, 10))
         }
       }
@@ -73,5 +79,56 @@ struct ClosedCohortTests {
     let total = AcquisitionAssumption.historical.inflow(model: m, horizon: 1)[0].reduce(0, +)
     #expect(abs(total - 40.0 / 11) < 1e-9, "\(total)")
     #expect(AcquisitionAssumption.historical.description(for: m) == "historical mean")
+  }
+
+  /// Entrants per month of 20 in January (the window's first period, left out), then 10 and 30 in
+  /// turn from February to November, and 20 in December: a mean of 20 over 11 months, scattered
+  /// well beyond Poisson noise.
+  static func scattered() throws -> MarkovModel {
+    try model(entrants: [(1, 20)] + (2...11).map { ($0, $0 % 2 == 0 ? 10 : 30) } + [(12, 20)])
+  }
+
+  @Test func theSpreadOfTheWindowsEntrantsBeyondChance() throws {
+    // By hand: squared misses 10 x 100 = 1,000, less the Poisson variance 11 x 20 = 220, over
+    // 11 - 1 degrees of freedom: 78 beyond chance. A period: log(1 + 78 / 20^2); the level:
+    // log(1 + (78 + 20) / (11 x 20^2)).
+    let m = try Self.scattered()
+    let spread = AcquisitionAssumption.historical.spread(model: m)
+    #expect(abs(spread.period - Foundation.log(1 + 78.0 / 400).squareRoot()) < 1e-12, "\(spread)")
+    #expect(abs(spread.level - Foundation.log(1 + 98.0 / 4_400).squareRoot()) < 1e-12, "\(spread)")
+    // Stated entrants and closed cohorts have none.
+    #expect(AcquisitionAssumption.perPeriod(20).spread(model: m) == (0, 0))
+    #expect(AcquisitionAssumption.none.spread(model: m) == (0, 0))
+    #expect(AcquisitionAssumption.historical.spread(model: try Self.model(entryMonths: [1, 2, 3])) == (0, 0))
+    // Entrants that vary no more than Poisson noise (20 every month) have no period scatter; the
+    // level is still as uncertain as Poisson makes a mean of 11 periods.
+    let steady = AcquisitionAssumption.historical.spread(model: try Self.model(entryMonths: Array(1...12)))
+    #expect(steady.period == 0 && abs(steady.level - Foundation.log(1 + 20.0 / 4_400).squareRoot()) < 1e-12, "\(steady)")
+  }
+
+  @Test func theForecastsEntrantsVaryAsTheWindowsDid() throws {
+    // Each replicate's first-period entrants are Poisson with a lognormal mean factor (variance
+    // e^(period^2 + level^2) - 1): variance 20 + 20^2 (e^(period^2 + level^2) - 1) = 108.6. Every
+    // entrant is a first buyer, in `new` for its first period only.
+    let m = try Self.scattered()
+    let spread = AcquisitionAssumption.historical.spread(model: m)
+    let expected = 20 + 400 * (Foundation.exp(spread.period * spread.period + spread.level * spread.level) - 1)
+    func variance(_ acquisition: AcquisitionAssumption) throws -> (mean: Double, variance: Double) {
+      var o = ForecastOptions()
+      o.horizon = 2
+      o.replicates = 4_000
+      o.parameterUncertainty = false
+      o.acquisition = acquisition
+      let f = try ForecastEngine.run(model: m, options: o)
+      let first = try #require(f.samples[.newCustomers]?.first)
+      let mean = first.reduce(0, +) / Double(first.count)
+      return (mean, first.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(first.count - 1))
+    }
+    let scattered = try variance(.historical)
+    #expect(abs(scattered.mean - 20) < 0.6, "\(scattered)")
+    #expect(abs(scattered.variance / expected - 1) < 0.08, "\(scattered) against \(expected)")
+    // Stated, the entrants are Poisson alone.
+    let stated = try variance(.perPeriod(20))
+    #expect(abs(stated.variance / 20 - 1) < 0.08, "\(stated)")
   }
 }
