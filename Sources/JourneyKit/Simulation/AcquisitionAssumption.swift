@@ -138,8 +138,9 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     return (Foundation.log(1 + extra / (mean * mean)).squareRoot(), Foundation.log(1 + (extra + mean) / (Double(n) * mean * mean)).squareRoot())
   }
 
-  /// The window's periods the assumptions read (all but the first, which holds everyone whose
-  /// history starts there, when the window has more than 2) and their entrants.
+  /// The window's periods the assumptions read and their entrants: all but the first when the
+  /// window has more than 2, as the first holds everyone whose history starts there (not a typical
+  /// period).
   static func windowTotals(_ model: MarkovModel) -> (used: [Int], totals: [Double]) {
     let periods = model.counts.periodCount
     let used = periods > 2 ? Array(1..<periods) : Array(0..<periods)
@@ -175,8 +176,6 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     let counts = model.counts
     let s = counts.stateCount
     let periods = counts.periodCount
-    // The first period's entrants include everyone whose history starts there; skip it when
-    // the window has more, as it is not a typical period.
     let (used, totals) = Self.windowTotals(model)
     var mix = [Double](repeating: 0, count: s)
     for t in used { for j in 0..<s { mix[j] += counts.acquisitions[t][j] } }

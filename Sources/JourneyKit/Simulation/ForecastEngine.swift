@@ -305,7 +305,7 @@ public enum ForecastEngine {
 
   /// KPI samples of every replicate.
   static func simulate(
-    model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], acquisitionSpread spread: (period: Double, level: Double) = (0, 0),
+    model: MarkovModel, p: Matrix, options: ForecastOptions, inflow: [[Double]], acquisitionSpread spread: (period: Double, level: Double),
     steps: StepPlan
   ) -> KPISamples {
     let s = p.rowCount
