@@ -519,7 +519,6 @@ extension ActivityModel {
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations,
                 prior: options.priorCustomersPerGridPoint)
     (model.spendMean, model.spendPseudoCount) = spend.wait()
-
     return model
   }
 
