@@ -55,7 +55,7 @@ extension RolloutEvaluation {
       out.append("  \(c.from) (p = \(String(format: "%.2g", c.adjustedPValue))): \(moves)")
     }
     if !newMoves.isEmpty {
-      out.append("Moves never seen before the launch, not tested: \(newMoves.count) states. The base may have grown into them rather than been moved by the launch (in rf states, a frequency tier can only fall once purchases age out of its window); a control group can tell.")
+      out.append("Moves never seen before the launch, not tested: \(newMoves.count == 1 ? "1 state" : "\(newMoves.count) states"). The base may have grown into them rather than been moved by the launch (in rf states, a frequency tier can only fall once purchases age out of its window); a control group can tell.")
       for n in newMoves {
         out.append("  " + n.moves.map { "\(n.from) -> \($0.to) \(Format.percent($0.post)) after" }.joined(separator: "; "))
       }

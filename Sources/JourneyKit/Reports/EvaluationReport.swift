@@ -71,7 +71,7 @@ public struct EvaluationReport: Sendable {
     out.append(changed.isEmpty ? "No state's moves changed beyond their pre-launch trend by more than chance explains."
       : "The moves out of \(changed.count) of \(e.transitions.count) states changed: \(changed.sorted { $0.t > $1.t }.map(\.from).joined(separator: ", ")).")
     if !e.newMoves.isEmpty {
-      out.append("\(e.newMoves.count) states have moves no customer made before the launch (\(e.newMoves.map(\.from).joined(separator: ", "))): not tested, as the base may have grown into them; a control group can tell.")
+      out.append("\(e.newMoves.count == 1 ? "1 state has" : "\(e.newMoves.count) states have") moves no customer made before the launch (\(e.newMoves.map(\.from).joined(separator: ", "))): not tested, as the base may have grown into them; a control group can tell.")
     }
     let judged = e.targets.compactMap(\.passed)
     if !judged.isEmpty { out.append("\(judged.filter { $0 }.count) of \(judged.count) targets were met.") }
