@@ -1,15 +1,21 @@
+import Dispatch
+import Foundation
+
 /// The parsed rows, held by customer range until the sort, in 11 bytes a row.
 ///
 /// Customer numbers are handed out in order of first appearance, so bucket `b` holds the rows of
 /// customers `b << 16 ..< (b + 1) << 16`, in file order, in chunks that are never grown. The sort
-/// then empties one bucket at a time into its own stretch of the sorted columns, and hands the
+/// then empties each bucket (one a core at a time) into its own stretch of the sorted columns, and hands the
 /// bucket's pages back: the rows are held about once, not once unsorted and once sorted (with
 /// every part's columns kept until a scatter over the whole table, `inspect`'s peak on 10M rows
 /// was 385 MB, 260 of them rows).
 ///
 /// A row keeps its customer's low 16 bits, the day, the amount as whole cents when that gives the
 /// same `Double` back bit for bit (otherwise the value itself, beside the chunk) and the event.
-final class RowBuckets {
+///
+/// Rows are appended from one thread; the sort takes the buckets out from several
+/// (`take(_:)`), each its own.
+final class RowBuckets: @unchecked Sendable {
   static let customerBits = 16
   static let chunkRows = 1 << 15
 
@@ -95,10 +101,17 @@ final class RowBuckets {
     rowCount += customers.count
   }
 
-  /// Drops bucket `b`'s rows; no more rows may be appended.
-  func release(_ b: Int) {
+  private let taking = NSLock()
+
+  /// Takes bucket `b`'s rows out: they are freed when the caller drops them. No more rows may
+  /// be appended; buckets may be taken from several threads at once.
+  func take(_ b: Int) -> [Chunk] {
+    taking.lock()
+    defer { taking.unlock() }
     open = []
+    let chunks = buckets[b]
     buckets[b] = []
+    return chunks
   }
 }
 
@@ -113,7 +126,8 @@ extension TransactionTable {
   ///
   /// - Returns: the table and the number of merged rows.
   /// - Complexity: O(rows + customers). Each bucket fills its own stretch of the sorted columns
-  ///   and is released before the next, so peak memory is the rows once and a bucket.
+  ///   and is released when done, the buckets on every core, so peak memory is the rows once and
+  ///   a bucket a core.
   static func assemble(
     rows: RowBuckets, customerCount: Int, customerIDs: [String], mergeSameDay: Bool
   ) -> (table: TransactionTable, merged: Int) {
@@ -122,21 +136,25 @@ extension TransactionTable {
     // The parse's temporaries are free by now, but still resident.
     returnFreedMemory()
 
-    // Histogram and row offsets per customer.
+    // Histogram and row offsets per customer: a bucket's customers are its own, so the buckets
+    // are counted on every core.
+    let bucketCount = rows.buckets.count
     var rowStart = [Int](repeating: 0, count: customerCount + 1)
     rowStart.withUnsafeMutableBufferPointer { start in
-      for (b, chunks) in rows.buckets.enumerated() {
+      let counts = ScatterTarget(start.baseAddress!)
+      DispatchQueue.concurrentPerform(iterations: bucketCount) { b in
         let base = b << RowBuckets.customerBits
-        for chunk in chunks {
-          for r in 0..<chunk.count { start[base + Int(chunk.customerLow[r]) + 1] += 1 }
+        for chunk in rows.buckets[b] {
+          for r in 0..<chunk.count { counts.pointer[base + Int(chunk.customerLow[r]) + 1] += 1 }
         }
       }
       for c in 0..<customerCount { start[c + 1] += start[c] }
     }
 
-    // Each bucket into its own stretch of the sorted columns: the pages written are the ones
-    // the bucket frees, give or take a bucket. Amounts stay in cents (the rows' own cents,
-    // never decoded) unless a quarter of them are not (`AmountColumn`).
+    // Each bucket into its own stretch of the sorted columns, the buckets on every core: the
+    // pages written are the ones the bucket frees, give or take a bucket a core. Amounts stay in
+    // cents (the rows' own cents, never decoded) unless a quarter of them are not
+    // (`AmountColumn`); the rare others are set after, as their column is a dictionary.
     var next = rowStart
     var day = [Int32](unsafeUninitializedCapacity: rowCount) { _, n in n = rowCount }
     var event = [TransactionEvent](unsafeUninitializedCapacity: rowCount) { _, n in n = rowCount }
@@ -146,28 +164,32 @@ extension TransactionTable {
       event.withUnsafeMutableBufferPointer { eventOut in
         next.withUnsafeMutableBufferPointer { next in
           amount.withRows { amountOut in
-            for b in rows.buckets.indices {
+            let out = ScatterColumns(day: dayOut.baseAddress!, event: eventOut.baseAddress!, next: next.baseAddress!, amount: amountOut)
+            let others = Partials<[(row: Int, amount: Double)]>(count: bucketCount)
+            DispatchQueue.concurrentPerform(iterations: bucketCount) { b in
               let base = b << RowBuckets.customerBits
-              for chunk in rows.buckets[b] {
+              var deferred: [(row: Int, amount: Double)] = []
+              for chunk in rows.take(b) {
                 var other = 0
                 for r in 0..<chunk.count {
                   let c = base + Int(chunk.customerLow[r])
-                  let to = next[c]
-                  next[c] += 1
-                  dayOut[to] = chunk.day[r]
-                  eventOut[to] = TransactionEvent(rawValue: chunk.event[r]).unsafelyUnwrapped
+                  let to = out.next[c]
+                  out.next[c] += 1
+                  out.day[to] = chunk.day[r]
+                  out.event[to] = TransactionEvent(rawValue: chunk.event[r]).unsafelyUnwrapped
                   let cents = chunk.cents[r]
                   if cents == AmountColumn.notCents {
-                    amountOut.set(to, chunk.otherAmounts[other])
+                    deferred.append((to, chunk.otherAmounts[other]))
                     other += 1
                   } else {
-                    amountOut.set(to, cents: cents)
+                    out.amount.set(to, cents: cents)
                   }
                 }
               }
-              rows.release(b)
+              others.store(deferred, at: b)
               returnFreedMemory()
             }
+            for (row, value) in others.all().joined() { amountOut.set(row, value) }
           }
         }
       }
@@ -286,3 +308,19 @@ func returnFreedMemory() {
   @_silgen_name("malloc_trim")
   private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
+
+/// The sorted columns as the scatter's cores write them, each bucket its own customers' rows.
+private struct ScatterColumns: @unchecked Sendable {
+  let day: UnsafeMutablePointer<Int32>
+  let event: UnsafeMutablePointer<TransactionEvent>
+  /// Per customer, the next row to write.
+  let next: UnsafeMutablePointer<Int>
+  /// Written with `set(_:cents:)` only: the other amounts' dictionary is not shared.
+  let amount: AmountColumn.Builder.Rows
+}
+
+/// A count per customer, each bucket's cores adding to its own customers' entries.
+private struct ScatterTarget: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Int>
+  init(_ pointer: UnsafeMutablePointer<Int>) { self.pointer = pointer }
+}

@@ -30,6 +30,14 @@ public struct PeriodFeatures: Sendable {
 protocol CustomerPeriodVisitor {
   mutating func beginCustomer(_ customer: Int)
   mutating func visit(_ features: PeriodFeatures)
+  /// Called when the customer has no rows after `last` (the period just visited) and periods
+  /// up to `through` remain: a visitor that knows what those quiet periods come to takes them
+  /// all at once and returns true; false (the default) has them visited one by one.
+  mutating func visitQuietPeriods(after last: PeriodFeatures, through: Int) -> Bool
+}
+
+extension CustomerPeriodVisitor {
+  mutating func visitQuietPeriods(after last: PeriodFeatures, through: Int) -> Bool { false }
 }
 
 /// Walks the customer-periods of a `TransactionTable`.
@@ -127,6 +135,9 @@ struct CustomerPeriodWalker {
         f.trailingSpend = abs(sumSpend) < 1e-9 ? 0 : sumSpend
         visitor.visit(f)
         p += 1
+        // A third of a base's customer-periods can be the quiet ones after a customer's last
+        // row: a visitor that knows their state needs no features for them.
+        if r == rows.upperBound && p <= lastPeriod && visitor.visitQuietPeriods(after: f, through: lastPeriod) { break }
       }
     }
   }

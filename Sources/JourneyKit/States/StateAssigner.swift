@@ -84,7 +84,12 @@ public enum StateAssigner {
   /// it in the same pass: the counts stay the window's, and `afterWindow` holds each later
   /// period's acquisitions and every customer's state in the last period. A backtest reads its
   /// fit, its start states and its holdout from this one walk instead of three.
-  static func assign(_ table: TransactionTable, space: StateSpace, window: FitWindow, walkingOnThrough: Int?) -> Assignment {
+  ///
+  /// `quietTails: false` visits every quiet period after a churned customer's last row one by
+  /// one (tests: the shortcut must count what the one-by-one walk counts).
+  static func assign(
+    _ table: TransactionTable, space: StateSpace, window: FitWindow, walkingOnThrough: Int?, quietTails: Bool = true
+  ) -> Assignment {
     var space = space
     let walker = CustomerPeriodWalker(table: table, period: window.period, lastPeriod: window.lastPeriod, rules: space.rules)
     if case .value = space.kind, space.valueCut == nil {
@@ -135,7 +140,7 @@ public enum StateAssigner {
       let customers = (chunk * chunkSize)..<min(table.customerCount, (chunk + 1) * chunkSize)
       var counter = TransitionCounter(
         space: frozenSpace, window: window, level: level, keepSecondOrder: keepSecondOrder,
-        finalStateOffset: customers.lowerBound, customerCount: customers.count, lastWalked: lastWalked)
+        finalStateOffset: customers.lowerBound, customerCount: customers.count, lastWalked: lastWalked, quietTails: quietTails)
       if !customers.isEmpty { countingWalker.walk(customers, &counter) }
       counter.finish()
       partials.store(counter.counts, at: chunk)
@@ -230,10 +235,12 @@ private struct TransitionCounter: CustomerPeriodVisitor {
   let lastWalked: Int
   /// Acquisitions per period after the window ([period][state]) and states in `lastWalked`.
   var afterWindow: Assignment.AfterWindow
+  /// Whether churned customers' last quiet periods are counted at once (`visitQuietPeriods`).
+  let quietTails: Bool
 
   init(
     space: StateSpace, window: FitWindow, level: [Int32]?, keepSecondOrder: Bool, finalStateOffset: Int, customerCount: Int,
-    lastWalked: Int
+    lastWalked: Int, quietTails: Bool
   ) {
     self.space = space
     self.window = window
@@ -257,6 +264,7 @@ private struct TransitionCounter: CustomerPeriodVisitor {
     densePerPeriod = isDense ? Array(repeating: 0, count: s * s * steps) : []
     sparsePerPeriod = isDense ? [] : Array(repeating: [:], count: steps)
     self.lastWalked = lastWalked
+    self.quietTails = quietTails
     let after = lastWalked - window.lastPeriod
     afterWindow = .init(
       acquisitions: Array(repeating: Array(repeating: 0, count: s), count: after),
@@ -318,6 +326,39 @@ private struct TransitionCounter: CustomerPeriodVisitor {
     }
     previous = state
     if f.period == window.lastPeriod { finalState[customer - finalStateOffset] = Int32(state) }
+  }
+
+  /// A churned customer of a built-in state space stays churned while it buys nothing (its
+  /// quiet time only grows), so its last quiet periods are counted without their features, each
+  /// as `visit` would count it.
+  mutating func visitQuietPeriods(after last: PeriodFeatures, through: Int) -> Bool {
+    guard quietTails, space.staysChurnedWhileQuiet(after: last) else { return false }
+    let state = previous
+    for p in (last.period + 1)...through {
+      if p > window.lastPeriod {
+        if p == lastWalked { afterWindow.finalState[customer - finalStateOffset] = Int32(state) }
+        continue
+      }
+      let t = p - window.firstPeriod
+      if t >= 0 {
+        occupancy[t * s + state] += 1
+        rewards[state * 5] += 1
+        if t >= 1 {
+          pooled[state * s + state] += 1
+          if isDense {
+            densePerPeriod[((t - 1) * s + state) * s + state] += 1
+          } else {
+            sparsePerPeriod[t - 1][state * s + state, default: 0] += 1
+          }
+          if beforePrevious >= 0 && keepSecondOrder {
+            secondOrder[(beforePrevious * s + state) * s + state] += 1
+          }
+        }
+      }
+      beforePrevious = absorbing[state] ? -1 : state
+      if p == window.lastPeriod { finalState[customer - finalStateOffset] = Int32(state) }
+    }
+    return true
   }
 
   /// Moves the per-period counts into sparse cells.

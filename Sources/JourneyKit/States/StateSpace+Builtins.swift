@@ -132,6 +132,14 @@ extension StateSpace {
     }
   }
 
+  /// Whether a customer whose period was `last` is in the churned state in every later period
+  /// without a row: true for the built-in spaces, whose churned state depends on the quiet time
+  /// alone (`lifecycleIndex` 6), which only grows; custom rules are not read ahead.
+  func staysChurnedWhileQuiet(after last: PeriodFeatures) -> Bool {
+    if case .custom = kind { return false }
+    return last.occasions == 0 && lifecycleIndex(last) == 6
+  }
+
   /// Lifecycle stage index: lead 0, new 1, active 2, loyal 3, at_risk 4, lapsed 5, churned 6.
   @inline(__always)
   func lifecycleIndex(_ f: PeriodFeatures) -> Int {
