@@ -5,10 +5,10 @@ import Foundation
 ///
 /// Customer numbers are handed out in order of first appearance, so bucket `b` holds the rows of
 /// customers `b << 16 ..< (b + 1) << 16`, in file order, in chunks that are never grown. The sort
-/// then empties each bucket (one a core at a time) into its own stretch of the sorted columns, and hands the
-/// bucket's pages back: the rows are held about once, not once unsorted and once sorted (with
-/// every part's columns kept until a scatter over the whole table, `inspect`'s peak on 10M rows
-/// was 385 MB, 260 of them rows).
+/// then empties each bucket (one a core at a time) into its own stretch of the sorted columns,
+/// and hands the bucket's pages back: the rows are held about once, not once unsorted and once
+/// sorted (with every part's columns kept until a scatter over the whole table, `inspect`'s peak
+/// on 10M rows was 385 MB, 260 of them rows).
 ///
 /// A row keeps its customer's low 16 bits, the day, the amount as whole cents when that gives the
 /// same `Double` back bit for bit (otherwise the value itself, beside the chunk) and the event.
