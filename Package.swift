@@ -27,9 +27,15 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+    // exp and log over arrays, four values at a time with glibc's vector functions (libmvec)
+    // where the CPU has AVX2; only JourneyKit/LinearAlgebra imports it.
+    .target(
+      name: "CVectorMath",
+      linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux])), .linkedLibrary("m", .when(platforms: [.linux]))]
+    ),
     .target(
       name: "JourneyKit",
-      dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")]
+      dependencies: ["COpenBLAS", "CVectorMath", .product(name: "Yams", package: "Yams")]
     ),
     // `journey serve`: the planner's workspace over HTTP. The pages and the numbers are
     // JourneyKit's (Workspace/); this target only routes, guards and limits requests.

@@ -88,7 +88,7 @@ extension ActivityModel {
     let partials = Partials<Sums>(count: blocks)
     DispatchQueue.concurrentPerform(iterations: blocks) { b in
       var sums = Sums(groups: groupCount, grid: grid)
-      var row = [Double](repeating: 0, count: grid)
+      var row = [Double](repeating: 0, count: grid), exponentials = row
       var gaps: [Int32] = []
       for c in sample[(b * block)..<min(sample.count, (b + 1) * block)] {
         let days = h.purchaseDays[c]
@@ -99,11 +99,13 @@ extension ActivityModel {
         tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
         var top = -Double.infinity
         for g in 0..<grid { row[g] += logWeights[g]; top = max(top, row[g]) }
+        for g in 0..<grid { row[g] -= top }
+        exponentials = row
+        VectorMath.exp(&exponentials)
         var total = 0.0
         for g in 0..<grid {
-          // Points 40 log units below the top weigh under 1e-17 of it: skip their exponential.
-          let d = row[g] - top
-          row[g] = d < -40 ? 0 : Foundation.exp(d)
+          // Points 40 log units below the top weigh under 1e-17 of it: they count as nothing.
+          row[g] = row[g] < -40 ? 0 : exponentials[g]
           total += row[g]
         }
         var spend = spendMean

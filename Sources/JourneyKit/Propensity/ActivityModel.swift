@@ -276,7 +276,7 @@ public struct RaggedDays: RandomAccessCollection, Sendable {
 struct TwoStateExponential {
   let a: Double, d: Double, mu: Double, omega: Double
   let s1: Double, s2: Double, disc: Double
-  /// log disc, taken once: the likelihood's tables call `fromActive` for every gap length.
+  /// log disc, taken once: the likelihood's tables need it for every gap length.
   let logDisc: Double
 
   init(lambda: Double, mu: Double, omega: Double) {
@@ -692,14 +692,17 @@ struct LikelihoodGroups {
       let rows = b * size..<min(gaps.count, (b + 1) * size)
       var m = Matrix(rowCount: rows.count, columnCount: columns.count)
       var scale = [Double](repeating: 0, count: rows.count)
-      var row = [Double](repeating: 0, count: columns.count)
+      var row = [Double](repeating: 0, count: columns.count), exponentials = row
       for i in rows {
         table.logLikelihood(gaps: gaps[i], quiet: quiet[i], into: &row)
         // No columns (a model without support) leaves nothing to scale.
         let top = row.max() ?? 0
         scale[i - rows.lowerBound] = top
-        // Points 40 log units below the top weigh under 1e-17 of it: no exponential for them.
-        for j in columns.indices where row[j] - top >= -40 { m[i - rows.lowerBound, j] = Foundation.exp(row[j] - top) }
+        for j in columns.indices { row[j] -= top }
+        exponentials = row
+        VectorMath.exp(&exponentials)
+        // Points 40 log units below the top weigh under 1e-17 of it: they count as nothing.
+        for j in columns.indices where row[j] >= -40 { m[i - rows.lowerBound, j] = exponentials[j] }
       }
       parts.store((m, scale), at: b)
     }
@@ -768,16 +771,30 @@ struct ActivityTables {
     let lengths = Array(gapLengths), grid = gridCount, chunk = 256
     let chunks = (lengths.count + chunk - 1) / chunk
     let parts = Partials<[(gap: [Double], end: [Double], active: [Double])]>(count: chunks)
+    // `TwoStateExponential.fromActive` for every grid point at once, its exponential and
+    // logarithms taken over the whole row (`VectorMath`).
     DispatchQueue.concurrentPerform(iterations: chunks) { k in
       parts.store(lengths[(k * chunk)..<min(lengths.count, (k + 1) * chunk)].map { t in
-        var gap = [Double](repeating: 0, count: grid), end = gap, active = gap
+        let days = Double(t) / ActivityClock.ticksPerDay
+        var tail = exponentials.map { ($0.s2 - $0.s1) * days }
+        VectorMath.exp(&tail)
+        var stay = [Double](repeating: 0, count: grid), quiet = stay, active = stay
         for g in 0..<grid {
-          let e = exponentials[g].fromActive(Double(t) / ActivityClock.ticksPerDay)
-          gap[g] = logRate[g] + e.logStay
-          end[g] = e.logQuiet
-          active[g] = e.activeShare
+          let e = exponentials[g]
+          let s = (e.a - e.s2) + tail[g] * (e.s1 - e.a)
+          let q = s + e.mu * (1 - tail[g])
+          active[g] = s / q
+          stay[g] = max(s, 1e-300)
+          quiet[g] = max(q, 1e-300)
         }
-        return (gap, end, active)
+        VectorMath.log(&stay)
+        VectorMath.log(&quiet)
+        for g in 0..<grid {
+          let base = exponentials[g].s1 * days - exponentials[g].logDisc
+          stay[g] = logRate[g] + (base + stay[g])
+          quiet[g] = base + quiet[g]
+        }
+        return (stay, quiet, active)
       }, at: k)
     }
     purchaseGap.reserveCapacity(lengths.count)

@@ -123,6 +123,31 @@ struct ActivityModelTests {
       through: CalendarDay(dayNumber: through), fittedCustomers: 1, logLikelihood: 0)
   }
 
+  /// The likelihood's tables take the two-state process's terms for a whole row of grid points
+  /// at once; each entry must be `TwoStateExponential.fromActive` at its grid point (the
+  /// definition, one value at a time), on the fit's full 220-point grid with a wake rate.
+  @Test func tablesAreTheTwoStateTermsAtEveryGridPoint() {
+    let o = ActivityModel.FitOptions()
+    let points = o.purchaseRates.count * o.dormancyRates.count
+    let model = ActivityModel(
+      purchaseRates: o.purchaseRates, dormancyRates: o.dormancyRates, weights: Array(repeating: 1 / Double(points), count: points),
+      wakeRate: 1.0 / 300, spendMean: 10, spendPseudoCount: nil, through: CalendarDay(dayNumber: 1_000), fittedCustomers: 1,
+      logLikelihood: 0)
+    let lengths: Set<Int32> = [1, 4, 37, 400, 1_461, 2_922, 10_000]
+    let tables = ActivityTables(model, gapLengths: lengths)
+    #expect(tables.gridCount == 220)
+    for t in lengths {
+      for g in 0..<points {
+        let (lambda, mu) = model.rates(ofGridPoint: g)
+        let e = TwoStateExponential(lambda: lambda, mu: mu, omega: model.wakeRate).fromActive(Double(t) / ActivityClock.ticksPerDay)
+        let gap = Foundation.log(lambda) + e.logStay
+        #expect(abs(tables.purchaseGap[t]![g] - gap) <= 1e-13 * max(1, abs(gap)), "gap \(t), point \(g)")
+        #expect(abs(tables.quietEnd[t]![g] - e.logQuiet) <= 1e-13 * max(1, abs(e.logQuiet)), "quiet \(t), point \(g)")
+        #expect(abs(tables.activeAtEnd[t]![g] - e.activeShare) <= 1e-13, "active \(t), point \(g)")
+      }
+    }
+  }
+
   /// With no wake-up the process is the Pareto/NBD, whose individual likelihood is known in
   /// closed form (Fader & Hardie, "A note on deriving the Pareto/NBD model", eq. 2):
   /// L = lambda^x e^-(lambda+mu)T + lambda^x mu/(lambda+mu) (e^-(lambda+mu)t_x - e^-(lambda+mu)T).
