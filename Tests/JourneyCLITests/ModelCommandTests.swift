@@ -122,6 +122,43 @@ struct ModelCommandTests {
     #expect(again.stdout == r.stdout)
   }
 
+  /// A German export: semicolons, day.month.year, decimal commas, its own column names. `fit`
+  /// keeps how it read the file, and `score` reads the same file that way without the flags: the
+  /// scores equal those with every flag repeated, and standard error says which flags it took.
+  /// A flag given wins over the model's (`--no-decimal-comma` then fails on "12,50"). Fails if
+  /// the model forgets a flag, `score` ignores the model's, or a given flag loses to it.
+  @Test func scoreReadsTheFileAsFitDid() throws {
+    let dir = try temporaryDirectory()
+    var text = "kunde;datum;betrag;art\n"
+    for line in try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst() {
+      let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      let ymd = f[1].split(separator: "-")
+      text += "\(f[0]);\(ymd[2]).\(ymd[1]).\(ymd[0]);\(f[2].replacingOccurrences(of: ".", with: ","));\(f.count > 3 ? f[3] : "purchase")\n"
+    }
+    let german = dir.appendingPathComponent("export.csv").path
+    try text.write(toFile: german, atomically: true, encoding: .utf8)
+    let flags = ["--customer-column", "kunde", "--date-column", "datum", "--amount-column", "betrag", "--event-column", "art",
+                 "--delimiter", ";", "--date-format", "%d.%m.%Y", "--decimal-comma"]
+    let kept = dir.appendingPathComponent("model.json").path
+    let fit = try runJourney(["fit", german, "-o", kept] + flags)
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let withFlags = dir.appendingPathComponent("with.csv").path, without = dir.appendingPathComponent("without.csv").path
+    let a = try runJourney(["score", german, "--model", kept, "-o", withFlags] + flags)
+    #expect(a.status == 0, "\(a.stderr)")
+    #expect(!a.stderr.contains("as the model's input was read"))
+    let b = try runJourney(["score", german, "--model", kept, "-o", without])
+    #expect(b.status == 0, "\(b.stderr)")
+    #expect(b.stderr.contains(
+      "reading \(german) as the model's input was read: --customer-column 'kunde' --date-column 'datum' --amount-column 'betrag' --event-column 'art' --delimiter ';' --date-format '%d.%m.%Y' --decimal-comma"))
+    #expect(try String(contentsOfFile: without, encoding: .utf8) == String(contentsOfFile: withFlags, encoding: .utf8))
+    let c = try runJourney(["score", german, "--model", kept, "--no-decimal-comma", "-o", dir.appendingPathComponent("c.csv").path])
+    #expect(c.status == 65)
+    #expect(c.stderr.contains("expected a number such as 12.50"))
+    // A model of the default layout says nothing and reads with the defaults.
+    let plain = try runJourney(["score", csv, "--model", model, "-o", dir.appendingPathComponent("plain.csv").path])
+    #expect(plain.status == 0 && !plain.stderr.contains("as the model's input was read"), "\(plain.stderr)")
+  }
+
   @Test func scoreWritesOneRowPerCustomer() throws {
     let out = Self.workspace.appendingPathComponent("scores.csv").path
     let r = try runJourney(["score", csv, "--model", model, "-o", out, "--horizon", "3"])

@@ -24,6 +24,9 @@ public struct MarkovModel: Codable, Sendable {
     public var lastDay: CalendarDay?
     /// FNV-1a over the table's columns (customer, day, amount, event), hex.
     public var contentHash: String
+    /// How the input was read (nil in model files written before it was kept, and for tables
+    /// fitted in process).
+    public var reading: ReadSettings? = nil
   }
 
   /// Per-state rewards, the means a forecast multiplies by occupancy.

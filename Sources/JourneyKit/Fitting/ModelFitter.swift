@@ -24,6 +24,8 @@ public struct FitOptions: Sendable {
   public var discountPerPeriod: Double? = nil
   /// A name for the input, kept in the model.
   public var source: String = "-"
+  /// How the input was read, kept in the model (`MarkovModel.InputFingerprint.reading`).
+  public var reading: ReadSettings? = nil
   /// Assign exactly these states (cuts already frozen, e.g. another model's) instead of building
   /// them from `stateSpace`, so two fits over different windows share one state numbering.
   public var frozenStateSpace: StateSpace? = nil
@@ -111,7 +113,8 @@ public enum ModelFitter {
     let counts = assignment.counts
     guard counts.totalTransitions > 0 else { throw FitError.noTransitions(window: window.description) }
     // Two scans of the table that need no BLAS: done while the activity model may still run.
-    let input = fingerprint(table, source: options.source)
+    var input = fingerprint(table, source: options.source)
+    input.reading = options.reading
     let seasonal = options.estimator.seasonal ? seasonalRewards(table, window: window, counts: counts) : nil
     let activity = activityFit?.wait() ?? nil
     let frozen = assignment.stateSpace

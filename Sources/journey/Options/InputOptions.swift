@@ -22,14 +22,17 @@ struct InputOptions: ParsableArguments {
 /// How transactions are written and what to do with bad rows: `InputOptions` without the file,
 /// for commands whose input may also be a summary (`fit --summary`).
 struct InputFormatOptions: ParsableArguments {
-  @Option(help: "Header name of the customer id column (any case).")
-  var customerColumn = "customer_id"
+  // Flags left out take how the model's input was read where the command reads data for a model
+  // (`score`: `fit` keeps its flags in the model), else the defaults; hence the optionals.
 
-  @Option(help: "Header name of the date column.")
-  var dateColumn = "date"
+  @Option(help: ArgumentHelp("Header name of the customer id column (any case). Default: customer_id.", valueName: "name"))
+  var customerColumn: String?
 
-  @Option(help: "Header name of the amount column. Negative amounts are refunds.")
-  var amountColumn = "amount"
+  @Option(help: ArgumentHelp("Header name of the date column. Default: date.", valueName: "name"))
+  var dateColumn: String?
+
+  @Option(help: ArgumentHelp("Header name of the amount column. Negative amounts are refunds. Default: amount.", valueName: "name"))
+  var amountColumn: String?
 
   @Option(help: ArgumentHelp(
     "Header name of a quantity column, for order-line exports: each row's amount is then its quantity times the amount column (a unit price), e.g. --quantity-column Quantity --amount-column UnitPrice.",
@@ -50,8 +53,8 @@ struct InputFormatOptions: ParsableArguments {
       valueName: "pattern"))
   var dateFormat: String?
 
-  @Flag(help: "Amounts use a decimal comma (12,50).")
-  var decimalComma = false
+  @Flag(inversion: .prefixedNo, help: "Amounts use a decimal comma (12,50). Default: a decimal point.")
+  var decimalComma: Bool?
 
   @Option(help: "On a bad row: fail (collect up to 20 problems and stop) or skip (count and leave it out).")
   var onError: ErrorPolicy = .fail
@@ -59,27 +62,61 @@ struct InputFormatOptions: ParsableArguments {
   @Option(help: ArgumentHelp("With --on-error skip: write each rejected row verbatim, after a comment line with its reason.", valueName: "file"))
   var rejects: String?
 
-  @Flag(help: "Keep same-day purchases of a customer as separate transactions instead of one purchase occasion.")
-  var keepSameDay = false
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Keep same-day purchases of a customer as separate transactions instead of one purchase occasion. Default: one occasion.")
+  var keepSameDay: Bool?
 
   func validate() throws {
     _ = try readerOptions()
   }
 
-  /// The library's reader options for these flags.
+  /// The settings these flags give: each flag given, else `model`'s (how the input of the model
+  /// a command reads data for was read), else the default.
+  func readSettings(model: ReadSettings? = nil) -> ReadSettings {
+    let d = model ?? .defaults
+    return ReadSettings(
+      customerColumn: customerColumn ?? d.customerColumn, dateColumn: dateColumn ?? d.dateColumn,
+      amountColumn: amountColumn ?? d.amountColumn, quantityColumn: quantityColumn ?? d.quantityColumn,
+      eventColumn: eventColumn ?? d.eventColumn, delimiter: delimiter ?? d.delimiter, dateFormat: dateFormat ?? d.dateFormat,
+      decimalComma: decimalComma ?? d.decimalComma, keepSameDay: keepSameDay ?? d.keepSameDay)
+  }
+
+  /// The flags a read takes from `model` for want of its own: what `fit` was told that the
+  /// defaults would not give, as flags (empty when the model's settings are the defaults).
+  func flagsTaken(from model: ReadSettings) -> [String] {
+    let d = ReadSettings.defaults
+    var flags: [String] = []
+    func add(_ given: String?, _ kept: String?, _ fallback: String?, _ flag: String) {
+      if given == nil, let kept, kept != fallback { flags.append("\(flag) '\(kept)'") }
+    }
+    add(customerColumn, model.customerColumn, d.customerColumn, "--customer-column")
+    add(dateColumn, model.dateColumn, d.dateColumn, "--date-column")
+    add(amountColumn, model.amountColumn, d.amountColumn, "--amount-column")
+    add(quantityColumn, model.quantityColumn, nil, "--quantity-column")
+    add(eventColumn, model.eventColumn, nil, "--event-column")
+    add(delimiter, model.delimiter, nil, "--delimiter")
+    add(dateFormat, model.dateFormat, nil, "--date-format")
+    if decimalComma == nil && model.decimalComma { flags.append("--decimal-comma") }
+    if keepSameDay == nil && model.keepSameDay { flags.append("--keep-same-day") }
+    return flags
+  }
+
+  /// The library's reader options for these flags, over `model`'s settings (`readSettings`).
   ///
   /// - Throws: `ValidationError` naming the flag for an unusable delimiter, date format or flag combination.
-  func readerOptions() throws -> ReaderOptions {
+  func readerOptions(model: ReadSettings? = nil) throws -> ReaderOptions {
+    let settings = readSettings(model: model)
     var options = ReaderOptions()
-    options.customerColumn = customerColumn
-    options.dateColumn = dateColumn
-    options.amountColumn = amountColumn
-    options.quantityColumn = quantityColumn
-    options.eventColumn = eventColumn
-    options.decimalComma = decimalComma
+    options.customerColumn = settings.customerColumn
+    options.dateColumn = settings.dateColumn
+    options.amountColumn = settings.amountColumn
+    options.quantityColumn = settings.quantityColumn
+    options.eventColumn = settings.eventColumn
+    options.decimalComma = settings.decimalComma
     options.onError = onError
-    options.keepSameDay = keepSameDay
-    if let delimiter {
+    options.keepSameDay = settings.keepSameDay
+    if let delimiter = settings.delimiter {
       switch delimiter.lowercased() {
       case ",", "comma": options.delimiter = UInt8(ascii: ",")
       case ";", "semicolon": options.delimiter = UInt8(ascii: ";")
@@ -94,7 +131,7 @@ struct InputFormatOptions: ParsableArguments {
         printError("warning: --decimal-comma with a comma delimiter: amounts like 12,50 must be quoted")
       }
     }
-    if let dateFormat {
+    if let dateFormat = settings.dateFormat {
       do {
         options.dateFormat = try DateFormat(pattern: dateFormat)
       } catch {
@@ -110,10 +147,14 @@ struct InputFormatOptions: ParsableArguments {
     return options
   }
 
-  /// Reads the file at `path`, keeping `attributeColumns` per customer (for `--split-by`).
+  /// Reads the file at `path`, keeping `attributeColumns` per customer (for `--split-by`), with
+  /// `model`'s settings for the flags not given (saying so on standard error).
   /// Bad input prints every problem found to standard error and exits with 65.
-  func read(path: String, keeping attributeColumns: [String] = []) throws -> IngestResult {
-    var options = try readerOptions()
+  func read(path: String, keeping attributeColumns: [String] = [], model: ReadSettings? = nil) throws -> IngestResult {
+    if let model, case let taken = flagsTaken(from: model), !taken.isEmpty {
+      printError("reading \(path) as the model's input was read: \(taken.joined(separator: " "))")
+    }
+    var options = try readerOptions(model: model)
     options.attributeColumns += attributeColumns
     let reader = TransactionReader(options: options)
     let result: IngestResult

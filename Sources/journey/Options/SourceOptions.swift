@@ -51,16 +51,18 @@ struct SourceOptions: ParsableArguments {
   }
 
   /// Runs the pushdown query on the server and reads the summary it returns.
-  func readSummary(_ source: PostgresSource, format: InputFormatOptions, splitBy: String?) throws -> IngestResult {
+  /// With `model`, its settings stand for the column flags not given (`InputFormatOptions.readSettings`).
+  func readSummary(_ source: PostgresSource, format: InputFormatOptions, splitBy: String?, model: ReadSettings? = nil) throws -> IngestResult {
+    let settings = format.readSettings(model: model)
     var q = PushdownQuery(engine: .postgres, table: table!)
-    q.customerColumn = format.customerColumn
-    q.dateColumn = format.dateColumn
-    q.amountColumn = format.amountColumn
-    q.quantityColumn = format.quantityColumn
-    q.eventColumn = noEventColumn ? nil : (format.eventColumn ?? "event")
+    q.customerColumn = settings.customerColumn
+    q.dateColumn = settings.dateColumn
+    q.amountColumn = settings.amountColumn
+    q.quantityColumn = settings.quantityColumn
+    q.eventColumn = noEventColumn ? nil : (settings.eventColumn ?? "event")
     q.splitBy = splitBy
     printError("reading the summary of \(table!) from \(source.url.redacted)")
-    return try source.summary(q, options: try format.readerOptions())
+    return try source.summary(q, options: try format.readerOptions(model: model))
   }
 }
 

@@ -76,6 +76,7 @@ extension JourneyCommand {
         if json { printError(text) } else { print(text) }
       }
       options.activity = true
+      options.reading = input.readSettings()
       let fitted = try ModelFitter.fit(ingest.table, options: options)
       try AtomicFile.write(try fitted.json(), to: output)
       let summary = ModelSummary(model: fitted)

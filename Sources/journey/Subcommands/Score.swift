@@ -66,9 +66,9 @@ extension JourneyCommand {
       let source = postgres.map { "\($0.url.redacted) table \(warehouse.table!)" } ?? file!
       let ingest =
         if let postgres {
-          try warehouse.readSummary(postgres, format: input, splitBy: splitBy)
+          try warehouse.readSummary(postgres, format: input, splitBy: splitBy, model: fitted.input.reading)
         } else {
-          try input.read(path: source, keeping: splitBy.map { [$0] } ?? [])
+          try input.read(path: source, keeping: splitBy.map { [$0] } ?? [], model: fitted.input.reading)
         }
       if let note = fitted.inputChangedNote(table: ingest.table, source: source) { printError("warning: \(note)") }
       let scores = try CustomerScores(
