@@ -293,7 +293,8 @@ struct TwoStateExponential {
   }
 
   /// log [exp(Mt)]_AA and log([exp(Mt)]_AA + [exp(Mt)]_AD), and P(active | no purchase in t,
-  /// active at 0).
+  /// active at 0). The definition: `ActivityTables` takes the same for a row of grid points at
+  /// once, and its test checks it against this.
   func fromActive(_ t: Double) -> (logStay: Double, logQuiet: Double, activeShare: Double) {
     let tail = Foundation.exp((s2 - s1) * t)
     let stay = (a - s2) + tail * (s1 - a)
