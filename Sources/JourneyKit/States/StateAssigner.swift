@@ -306,15 +306,7 @@ private struct TransitionCounter: CustomerPeriodVisitor {
           // The state is absorbing, so the way back is not a transition; keep it as inflow.
           reactivations[t * s + state] += 1
         } else {
-          pooled[previous * s + state] += 1
-          if isDense {
-            densePerPeriod[((t - 1) * s + previous) * s + state] += 1
-          } else {
-            sparsePerPeriod[t - 1][previous * s + state, default: 0] += 1
-          }
-          if beforePrevious >= 0 && keepSecondOrder {
-            secondOrder[(beforePrevious * s + previous) * s + state] += 1
-          }
+          countMove(into: t, from: previous, to: state)
         }
       }
     }
@@ -326,6 +318,21 @@ private struct TransitionCounter: CustomerPeriodVisitor {
     }
     previous = state
     if f.period == window.lastPeriod { finalState[customer - finalStateOffset] = Int32(state) }
+  }
+
+  /// A move `from -> to` into window period `t` (at least 1): pooled, per period, and after
+  /// `beforePrevious` (second order).
+  @inline(__always)
+  private mutating func countMove(into t: Int, from: Int, to: Int) {
+    pooled[from * s + to] += 1
+    if isDense {
+      densePerPeriod[((t - 1) * s + from) * s + to] += 1
+    } else {
+      sparsePerPeriod[t - 1][from * s + to, default: 0] += 1
+    }
+    if beforePrevious >= 0 && keepSecondOrder {
+      secondOrder[(beforePrevious * s + from) * s + to] += 1
+    }
   }
 
   /// A churned customer of a built-in state space stays churned while it buys nothing (its
@@ -343,17 +350,7 @@ private struct TransitionCounter: CustomerPeriodVisitor {
       if t >= 0 {
         occupancy[t * s + state] += 1
         rewards[state * 5] += 1
-        if t >= 1 {
-          pooled[state * s + state] += 1
-          if isDense {
-            densePerPeriod[((t - 1) * s + state) * s + state] += 1
-          } else {
-            sparsePerPeriod[t - 1][state * s + state, default: 0] += 1
-          }
-          if beforePrevious >= 0 && keepSecondOrder {
-            secondOrder[(beforePrevious * s + state) * s + state] += 1
-          }
-        }
+        if t >= 1 { countMove(into: t, from: state, to: state) }
       }
       beforePrevious = absorbing[state] ? -1 : state
       if p == window.lastPeriod { finalState[customer - finalStateOffset] = Int32(state) }
