@@ -24,6 +24,10 @@ for c in "$yams"/CYaml/src/*.c; do
     "$c" -o "$out/obj/$(basename "$c" .c).o"
 done
 
+# CVectorMath (C): exp and log over arrays, as JourneyKit's LinearAlgebra uses them.
+vmath="$root/Sources/CVectorMath"
+clang -c -g -O1 -fsanitize=fuzzer-no-link,address -I "$vmath/include" "$vmath/vector_math.c" -o "$out/obj/vector_math.o"
+
 # Yams as a module.
 swiftc "${san[@]}" -D SWIFT_PACKAGE -emit-module -emit-library -static -module-name Yams \
   -I "$yams/CYaml/include" -emit-module-path "$out/Yams.swiftmodule" -o "$out/libYams.a" \
@@ -31,7 +35,7 @@ swiftc "${san[@]}" -D SWIFT_PACKAGE -emit-module -emit-library -static -module-n
 
 # JourneyKit as a module.
 swiftc "${san[@]}" -emit-module -emit-library -static -module-name JourneyKit \
-  -I "$out" -I "$yams/CYaml/include" -I "$root/Sources/COpenBLAS" -Xcc ${blas_cflags} \
+  -I "$out" -I "$yams/CYaml/include" -I "$root/Sources/COpenBLAS" -I "$root/Sources/CVectorMath/include" -Xcc ${blas_cflags} \
   -emit-module-path "$out/JourneyKit.swiftmodule" -o "$out/libJourneyKit.a" \
   $(find "$root/Sources/JourneyKit" -name '*.swift' | sort) 2>&1 | grep -v "ld.gold: warning" || true
 
@@ -39,8 +43,8 @@ fi
 
 for harness in "$root"/Fuzz/Harnesses/*.swift; do
   name=$(basename "$harness" .swift)
-  swiftc "${san[@]}" -I "$out" -I "$yams/CYaml/include" -I "$root/Sources/COpenBLAS" -Xcc ${blas_cflags} \
-    "$harness" "$out/libJourneyKit.a" "$out/libYams.a" "$out"/obj/*.o ${blas_libs} -llapacke \
+  swiftc "${san[@]}" -I "$out" -I "$yams/CYaml/include" -I "$root/Sources/COpenBLAS" -I "$root/Sources/CVectorMath/include" -Xcc ${blas_cflags} \
+    "$harness" "$out/libJourneyKit.a" "$out/libYams.a" "$out"/obj/*.o ${blas_libs} -llapacke -lmvec -lm \
     -o "$out/fuzz-$name" 2>&1 | grep -v "ld.gold: warning" || true
   test -x "$out/fuzz-$name" || { echo "failed to build fuzz-$name" >&2; exit 1; }
   echo "built $out/fuzz-$name"
