@@ -35,9 +35,10 @@ public struct PushdownQuery: Sendable {
   /// The amount column.
   public var amountColumn = "amount"
   /// A quantity column, for order lines: each row's amount is then quantity x the amount column (a
-  /// unit price), multiplied as DECIMAL(18, 6) so that the product is exact, as ingest reads it
-  /// (6 x 2.55 is 15.30, not the double 15.299999999999999), then made a double. Nil: the amount
-  /// column is the row's amount.
+  /// unit price), multiplied as DECIMAL(38, 6) so that the product is exact, as ingest reads it
+  /// (6 x 2.55 is 15.30, not the double 15.299999999999999), then made a double. (DECIMAL(18, 6)
+  /// was too narrow: DuckDB keeps the product's 12 decimals in 18 digits, and refused any line
+  /// worth a million or more.) Nil: the amount column is the row's amount.
   public var quantityColumn: String? = nil
   /// nil when the table has no event column (every row is a purchase, or a refund when negative).
   public var eventColumn: String? = "event"
@@ -78,7 +79,7 @@ public struct PushdownQuery: Sendable {
     let amount =
       quantityColumn.map {
         "CASE WHEN \(quote($0)) IS NULL AND lower(trim(\(event))) = 'lead' THEN \(amountAsDouble) "
-          + "ELSE CAST(CAST(\(quote($0)) AS DECIMAL(18, 6)) * CAST(\(quote(amountColumn)) AS DECIMAL(18, 6)) AS \(double)) END"
+          + "ELSE CAST(CAST(\(quote($0)) AS DECIMAL(38, 6)) * CAST(\(quote(amountColumn)) AS DECIMAL(38, 6)) AS \(double)) END"
       } ?? amountAsDouble
     // Rows ingest certainly reads as purchases: only these are merged.
     let purchase = """

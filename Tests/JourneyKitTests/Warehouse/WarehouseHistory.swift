@@ -47,6 +47,8 @@ enum WarehouseHistory {
       rows.append(("ONE-\(k)", CalendarDay(dayNumber: g.start.dayNumber + Int32(40 * k)).description, "19.99", k % 5 == 0 ? "" : "purchase"))
     }
     rows.append(("X,\"1\"", "2024-05-05", "8.80", "purchase"))
+    // A line worth over a million (3 x 833,333.33 as order lines): DECIMAL(18, 6) overflowed on it.
+    rows.append(("X,\"1\"", "2024-06-05", "2499999.99", "purchase"))
     rows.append(("X,\"1\"", "2024-09-05", "0", "lead"))
     rows.sort { a, b in
       if a.date != b.date { return a.date < b.date }
