@@ -37,14 +37,14 @@ public struct ForecastReport: Sendable {
     out.append("Own histories: " + Self.ownHistoryWords(f))
     out.append("")
     let hasTiers = model.stateSpace.states.contains { $0.tier != nil }
-    let undefined = undefinedRates()
+    let undefined = KPI.allCases.filter { f.undefinedRates[$0] != nil }
     let tables: [(String, [KPI])] = [
       ("Customer base", [.customers, .active, .newCustomers, .churned, .churnRate] + (hasTiers ? [.upgrades, .downgrades] : [])),
       ("Conversion and money", [.leadConversion, .secondPurchaseConversion, .purchases, .revenue, .cumulativeRevenue].filter { !undefined.contains($0) }),
     ]
     if !undefined.isEmpty {
       let why = undefined.map { $0 == .leadConversion ? "no leads" : "no new customers" }.joined(separator: " and ")
-      out.append("Not shown: \(undefined.map(\.rawValue).joined(separator: ", ")), with \(why) in the base or the forecast to convert (0 in --json and --csv)")
+      out.append("Not shown: \(undefined.map(\.rawValue).joined(separator: ", ")), with \(why) in the base or the forecast to convert (left out of --json's expected values, empty in --csv)")
       out.append("")
     }
     for (title, kpis) in tables {
@@ -73,27 +73,15 @@ public struct ForecastReport: Sendable {
         : "the ranges are the chain's (the model file has no measured error)")
   }
 
-  /// The conversion rates whose denominator is 0 in every period, which the engine reports as 0:
-  /// lead conversion without leads, second-purchase conversion without new customers (a closed
-  /// cohort without leads, such as CDNOW). A period's denominator is the state at its start: the
-  /// current base, then the end of the period before.
-  func undefinedRates() -> [KPI] {
-    let states = model.stateSpace.states
-    func none(_ stage: Stage, _ kpi: KPI) -> Bool {
-      let now = zip(states, model.currentBase).filter { $0.0.stage == stage }.reduce(0) { $0 + $1.1 }
-      let later = forecast.expected[kpi]!.dropLast() + (forecast.bands[kpi]?.dropLast().map(\.p95) ?? [])
-      return now == 0 && later.allSatisfy { $0 == 0 }
-    }
-    return [(KPI.leadConversion, none(.lead, .leads)), (.secondPurchaseConversion, none(.new, .newCustomers))].filter(\.1).map(\.0)
-  }
-
-  /// One row per period and KPI: `period,kpi,expected,mean,p5,p50,p95`.
+  /// One row per period and KPI: `period,kpi,expected,mean,p5,p50,p95`; the cells of a rate with
+  /// nothing to convert (`Forecast.undefinedRates`) are empty.
   public func csv() -> String {
     var lines = ["period,kpi,expected,mean,p5,p50,p95"]
     for t in 0..<forecast.periods.count {
       for kpi in KPI.allCases {
-        let e = forecast.expected[kpi]![t]
-        let b = forecast.bands[kpi]?[t]
+        let defined = forecast.undefinedRates[kpi] == nil
+        let e = defined ? forecast.expected[kpi]![t] : nil
+        let b = defined ? forecast.bands[kpi]?[t] : nil
         let cells = [e, b?.mean, b?.p5, b?.p50, b?.p95].map { $0.map { String($0) } ?? "" }
         lines.append("\(forecast.periods[t]),\(kpi.rawValue),\(cells.joined(separator: ","))")
       }

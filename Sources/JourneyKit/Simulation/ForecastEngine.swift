@@ -90,13 +90,39 @@ public struct Forecast: Codable, Sendable {
   /// How far a period's entrants stray from the acquisition assumption in the ranges, beyond
   /// Poisson noise (log scale; `AcquisitionAssumption.spread`): 0 when the entrants are stated.
   public var acquisitionSpread = 0.0
+  /// The conversion rates with nothing to convert in any period (KPI -> why): lead conversion
+  /// without leads, second-purchase conversion without new customers (a closed cohort without
+  /// leads, such as CDNOW). Their values in `expected` and `bands` are 0 / 0, held as 0; the JSON
+  /// leaves them out and the CSV leaves their cells empty, so that no one reads them as a rate of 0.
+  public var undefinedRates: [KPI: String] = [:]
 
   /// Per KPI: every replicate's value in the last period.
   public var finalSamples: [KPI: [Double]] { samples.mapValues { $0.last ?? [] } }
 
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
-    case ownHistoryCustomers, ownHistoryError, acquisitionSpread
+    case ownHistoryCustomers, ownHistoryError, acquisitionSpread, undefinedRates
+  }
+
+  /// Every field but `samples`; the undefined rates' 0 / 0 placeholders are left out of `expected`
+  /// and `bands` (`undefinedRates` says why).
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(periods, forKey: .periods)
+    try c.encode(stateNames, forKey: .stateNames)
+    try c.encode(start, forKey: .start)
+    try c.encode(expectedStates, forKey: .expectedStates)
+    try c.encode(expected.filter { undefinedRates[$0.key] == nil }, forKey: .expected)
+    try c.encode(bands.filter { undefinedRates[$0.key] == nil }, forKey: .bands)
+    try c.encode(replicates, forKey: .replicates)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(acquisition, forKey: .acquisition)
+    try c.encode(discountPerPeriod, forKey: .discountPerPeriod)
+    try c.encode(inflowPerPeriod, forKey: .inflowPerPeriod)
+    try c.encodeIfPresent(ownHistoryCustomers, forKey: .ownHistoryCustomers)
+    try c.encode(ownHistoryError, forKey: .ownHistoryError)
+    try c.encode(acquisitionSpread, forKey: .acquisitionSpread)
+    try c.encode(undefinedRates, forKey: .undefinedRates)
   }
 }
 
@@ -191,9 +217,27 @@ public enum ForecastEngine {
   public static func run(model: MarkovModel, options: ForecastOptions, adjustment: ForecastAdjustment? = nil) throws -> Forecast {
     var combined = adjustment ?? ForecastAdjustment()
     combined = combined.after(seasonal(model))
-    return try run(
+    var forecast = try run(
       model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options, adjustment: combined,
       ownHistory: try OwnHistoryOffsets(model, options: options))
+    forecast.undefinedRates = undefinedRates(forecast, model: model)
+    return forecast
+  }
+
+  /// The conversion rates whose denominator is 0 in every period, which `values` holds as 0. A
+  /// period's denominator is the state at its start: the current base, then the end of the period
+  /// before, in the expected path and in every replicate.
+  static func undefinedRates(_ forecast: Forecast, model: MarkovModel) -> [KPI: String] {
+    let states = model.stateSpace.states
+    func none(_ stage: Stage, _ count: KPI) -> Bool {
+      let now = zip(states, model.currentBase).filter { $0.0.stage == stage }.reduce(0) { $0 + $1.1 }
+      let later = (forecast.expected[count] ?? []).dropLast() + (forecast.bands[count]?.dropLast().map(\.p95) ?? [])
+      return now == 0 && later.allSatisfy { $0 == 0 }
+    }
+    var undefined: [KPI: String] = [:]
+    if none(.lead, .leads) { undefined[.leadConversion] = "no leads in the base or the forecast to convert" }
+    if none(.new, .newCustomers) { undefined[.secondPurchaseConversion] = "no new customers in the base or the forecast to convert" }
+    return undefined
   }
 
   /// The model's seasonal pattern as an adjustment: the base matrix scaled entry by entry by

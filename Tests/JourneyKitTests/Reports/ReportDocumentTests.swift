@@ -39,13 +39,31 @@ struct ReportDocumentTests {
     var o = ForecastOptions()
     o.horizon = 6
     o.replicates = 50
-    let text = ForecastReport(forecast: try ForecastEngine.run(model: closed, options: o), model: closed).text()
+    let report = ForecastReport(forecast: try ForecastEngine.run(model: closed, options: o), model: closed)
+    let text = report.text()
     #expect(text.contains("Not shown: lead_conversion, second_purchase_conversion, with no leads and no new customers in the base or the forecast to convert"))
     #expect(!text.contains("lead_conversion  "))
+    // Nor as 0 to a machine: the JSON leaves them out of the values and says why, the CSV's cells
+    // are empty; the rates that are defined are still there.
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+    let expected = try #require(json["expected"] as? [String: Any]), bands = try #require(json["bands"] as? [String: Any])
+    #expect(expected["lead_conversion"] == nil && expected["second_purchase_conversion"] == nil && bands["lead_conversion"] == nil)
+    #expect(expected["churn_rate"] != nil && bands["churn_rate"] != nil)
+    let why = try #require(json["undefined_rates"] as? [String: String])
+    #expect(why == ["lead_conversion": "no leads in the base or the forecast to convert",
+                    "second_purchase_conversion": "no new customers in the base or the forecast to convert"])
+    let rows = report.csv().split(separator: "\n").map(String.init)
+    #expect(rows.filter { $0.contains(",lead_conversion,") || $0.contains(",second_purchase_conversion,") }.allSatisfy { $0.hasSuffix("_conversion,,,,,") })
+    #expect(rows.filter { $0.contains(",lead_conversion,") }.count == 6)
+    #expect(rows.filter { $0.contains(",churn_rate,") }.allSatisfy { !$0.hasSuffix(",,,,,") })
     // The default generator has leads and new customers: both columns are there.
-    let open = ForecastReport(forecast: try ForecastEngine.run(model: Self.demoModel, options: o), model: Self.demoModel).text()
+    let openReport = ForecastReport(forecast: try ForecastEngine.run(model: Self.demoModel, options: o), model: Self.demoModel)
+    let open = openReport.text()
     #expect(open.contains("lead_conversion") && open.contains("second_purchase_conversion"))
     #expect(!open.contains("Not shown"))
+    let openJSON = try #require(try JSONSerialization.jsonObject(with: Data(openReport.json().utf8)) as? [String: Any])
+    #expect((openJSON["expected"] as? [String: Any])?["lead_conversion"] != nil)
+    #expect((openJSON["undefined_rates"] as? [String: String])?.isEmpty == true)
   }
 
   @Test func htmlIsSelfContained() throws {
