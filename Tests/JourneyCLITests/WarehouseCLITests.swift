@@ -140,6 +140,34 @@ struct WarehouseCLITests {
     #expect(try Self.psql(["-A", "-t", "-c", "SELECT count(*) FROM cli_scores"]).trimmingCharacters(in: .whitespacesAndNewlines) == "\(file.count)")
   }
 
+  /// A table with its own column names: `score --source` takes them from the model as a file
+  /// read does, says so, and scores as with the flags given; a flag given still wins.
+  @Test(.enabled(if: postgres != nil))
+  func scoreFromTheServerTakesTheModelsColumnNames() throws {
+    #expect(Self.loaded)
+    try Self.psql([
+      "-c", "DROP TABLE IF EXISTS cli_german",
+      "-c", "CREATE TABLE cli_german AS SELECT customer_id AS kunde, date AS datum, amount AS betrag, event AS art FROM cli_transactions",
+    ])
+    let columns = ["--customer-column", "kunde", "--date-column", "datum", "--amount-column", "betrag", "--event-column", "art"]
+    let source = ["--source", Self.postgres!, "--table", "cli_german"]
+    let fit = try journey(["fit"] + source + columns + ["--states", "lifecycle", "-o", path("german.json")])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let taken = try journey(["score"] + source + ["--model", path("german.json"), "--horizon", "3", "-o", path("german-taken.csv")])
+    #expect(taken.status == 0, "\(taken.stderr)")
+    #expect(taken.stderr.contains(
+      "reading cli_german as the model's input was read: --customer-column 'kunde' --date-column 'datum' --amount-column 'betrag' --event-column 'art'\n"),
+      "\(taken.stderr)")
+    let given = try journey(["score"] + source + columns + ["--model", path("german.json"), "--horizon", "3", "-o", path("german-given.csv")])
+    #expect(given.status == 0 && !given.stderr.contains("as the model's input was read"), "\(given.stderr)")
+    let a = try String(contentsOfFile: path("german-taken.csv"), encoding: .utf8)
+    #expect(a == (try String(contentsOfFile: path("german-given.csv"), encoding: .utf8)) && a.split(separator: "\n").count > 500)
+    // A column flag given overrides the model's: the table has no column 'customer_id'.
+    let wrong = try journey(["score"] + source + ["--customer-column", "customer_id", "--model", path("german.json"), "--horizon", "3", "-o", path("german-wrong.csv")])
+    #expect(wrong.status != 0 && wrong.stderr.contains("customer_id"), "\(wrong.stderr)")
+    #expect(!wrong.stderr.contains("--customer-column 'kunde'"))
+  }
+
   /// The server's rows are spooled to a temporary file before ingest reads them: a row ingest
   /// rejects is still named by the table and its line in the summary, never by the temporary
   /// file, and the file is gone afterwards.

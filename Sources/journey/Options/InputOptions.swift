@@ -83,8 +83,10 @@ struct InputFormatOptions: ParsableArguments {
   }
 
   /// The flags a read takes from `model` for want of its own: what `fit` was told that the
-  /// defaults would not give, as flags (empty when the model's settings are the defaults).
-  func flagsTaken(from model: ReadSettings) -> [String] {
+  /// defaults would not give, as flags (empty when the model's settings are the defaults). With
+  /// `columnsOnly`, the column names alone: a table's summary has no delimiter, date format or
+  /// decimal comma, and merges same-day rows itself.
+  func flagsTaken(from model: ReadSettings, columnsOnly: Bool = false) -> [String] {
     let d = ReadSettings.defaults
     var flags: [String] = []
     func add(_ given: String?, _ kept: String?, _ fallback: String?, _ flag: String) {
@@ -95,6 +97,7 @@ struct InputFormatOptions: ParsableArguments {
     add(amountColumn, model.amountColumn, d.amountColumn, "--amount-column")
     add(quantityColumn, model.quantityColumn, nil, "--quantity-column")
     add(eventColumn, model.eventColumn, nil, "--event-column")
+    if columnsOnly { return flags }
     add(delimiter, model.delimiter, nil, "--delimiter")
     add(dateFormat, model.dateFormat, nil, "--date-format")
     if decimalComma == nil && model.decimalComma { flags.append("--decimal-comma") }

@@ -62,6 +62,9 @@ struct SourceOptions: ParsableArguments {
     q.eventColumn = noEventColumn ? nil : (settings.eventColumn ?? "event")
     q.splitBy = splitBy
     printError("reading the summary of \(table!) from \(source.url.redacted)")
+    if let model, case let taken = format.flagsTaken(from: model, columnsOnly: true), !taken.isEmpty {
+      printError("reading \(table!) as the model's input was read: \(taken.joined(separator: " "))")
+    }
     return try source.summary(q, options: try format.readerOptions(model: model))
   }
 }
