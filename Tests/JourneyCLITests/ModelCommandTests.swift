@@ -37,6 +37,13 @@ struct ModelCommandTests {
     let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     #expect((summary["states"] as? [Any])?.count == 7)
     #expect((summary["activity"] as? [String])?.count ?? 0 >= 4)
+    // `--model`, as forecast and score spell it, shows the same; one model, given once.
+    let spelled = try runJourney(["show", "--model", model])
+    #expect(spelled.status == 0 && spelled.stdout == r.stdout, "\(spelled.stderr)")
+    let both = try runJourney(["show", model, "--model", model])
+    #expect(both.status == 64 && both.stderr.contains("give the model once: as an argument or with --model, not both"))
+    let none = try runJourney(["show"])
+    #expect(none.status == 64 && none.stderr.contains("give the model file: journey show model.json"))
   }
 
   @Test(arguments: ["lifecycle", "value", "rfm:3", "scenarios/states-example.yaml"])
