@@ -182,6 +182,23 @@ struct HardeningCLITests {
     #expect(r.stdout.contains("\"customers\" : 1,"), "\(r.stdout)")
   }
 
+  /// A million replicates over 600 periods would hold 6e8 values per KPI (about 200 GB): refused
+  /// before the work starts, not killed by the kernel after filling memory. A million over the
+  /// default 12 periods is the limit itself; compare counts its scenarios.
+  @Test func replicatesTimesPeriodsBeyondMemoryAreAUsageError() throws {
+    let r = try runJourney(["forecast", "--model", model, "--replicates", "1000000", "--horizon", "600"])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains(
+      "Error: 1,000,000 replicates x 600 periods is 600,000,000 replicate-periods; the limit is 12,000,000 (each keeps every KPI's value: about 330 bytes, 4 GB at the limit)"),
+      "\(r.stderr)")
+    #expect(r.stderr.contains("hint: fewer replicates (--replicates; 1,000 to 10,000 settle the P5-P95 ranges) or fewer periods"))
+    let base = try write("plain.yaml", "name: plain\ninterventions: []\n")
+    let three = try runJourney(["compare", "--model", model, "--replicates", "400000", "--horizon", "12", base, base, base])
+    #expect(three.status == 64 && three.stderr.contains("400,000 replicates x 12 periods x 3 scenarios is 14,400,000 replicate-periods"), "\(three.stderr)")
+    let serve = try runJourney(["serve", "--model", model, "--replicates", "1000000", "--port", "0"])
+    #expect(serve.status == 64 && serve.stderr.contains("1,000,000 replicates x 12 periods x 2 scenarios"), "\(serve.stderr)")
+  }
+
   @Test func compareRefusesAScenarioWithoutAMarginAgainstOneWithIt() throws {
     let base = try write("nomargin.yaml", "name: plain\ninterventions: []\n")
     let other = try write("margin.yaml", "name: with margin\nmargin: 35%\ninterventions: []\n")

@@ -34,6 +34,19 @@ public struct ForecastOptions: Sendable {
   /// The defaults: 12 periods, historical acquisition, 1,000 replicates with both kinds of uncertainty.
   public init() {}
 
+  /// Why `runs` forecasts with these options cannot be held at once (`Limits.replicatePeriods`),
+  /// with the way around it; nil when they can.
+  public func replicatePeriodsProblem(runs: Int = 1) -> InputLimitError? {
+    let (product, overflow) = replicates.multipliedReportingOverflow(by: horizon)
+    let (total, overflow2) = product.multipliedReportingOverflow(by: max(1, runs))
+    guard overflow || overflow2 || total > Limits.replicatePeriods else { return nil }
+    let scenarios = runs > 1 ? " x \(runs) scenarios" : ""
+    return InputLimitError(
+      what: "\(Format.number(Double(replicates))) replicates x \(horizon) periods\(scenarios) is \(overflow || overflow2 ? "more than \(Int.max)" : Format.number(Double(total))) replicate-periods",
+      limit: "\(Format.number(Double(Limits.replicatePeriods))) (each keeps every KPI's value: about 330 bytes, 4 GB at the limit)",
+      hint: "fewer replicates (--replicates; 1,000 to 10,000 settle the P5-P95 ranges) or fewer periods")
+  }
+
   /// A forecast over as many periods as `acquisitions` has, with exactly those entrants per
   /// period and state: what actually happened, as backtests and counterfactuals replay it.
   public init(givenAcquisitions acquisitions: [[Double]], replicates: Int, seed: UInt64) {
@@ -213,8 +226,12 @@ public struct ForecastAdjustment: Sendable {
 /// numbers (common random numbers), so their differences are not noise.
 public enum ForecastEngine {
   /// Forecasts `model` with `options`, after the model's seasons and `adjustment` (a scenario's).
-  /// - Throws: `LinearAlgebraError` only when a discounted sum cannot be solved, which needs a discount <= 0.
+  /// - Throws: `InputLimitError` when the replicates' values would not fit in memory
+  ///   (`ForecastOptions.replicatePeriodsProblem`); `LinearAlgebraError` only when a discounted
+  ///   sum cannot be solved, which needs a discount <= 0.
   public static func run(model: MarkovModel, options: ForecastOptions, adjustment: ForecastAdjustment? = nil) throws -> Forecast {
+    // Checked here too for the library's other callers (a backtest's holdout sets its periods).
+    if let problem = options.replicatePeriodsProblem() { throw problem }
     var combined = adjustment ?? ForecastAdjustment()
     combined = combined.after(seasonal(model))
     var forecast = try run(

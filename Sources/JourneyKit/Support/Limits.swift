@@ -7,6 +7,10 @@ public enum Limits {
   public static let horizon = 600
   /// Monte Carlo replicates.
   public static let replicates = 1_000_000
+  /// Replicates x periods of the forecasts a command holds at once (x scenarios for a
+  /// comparison): every KPI keeps each replicate's value in each period, about 330 bytes a
+  /// replicate-period, so the limit is about 4 GB (a million replicates over 12 periods).
+  public static let replicatePeriods = 12_000_000
   /// Periods in a scenario's `start`, `duration`, `ramp_up` and `decay`.
   public static let scenarioPeriods = 10_000
   /// Distinct values of a `--split-by` column: each one copies every state.

@@ -29,8 +29,13 @@ public final class Workspace: @unchecked Sendable {
   private let lock = NSLock()
   private var forecasts: [String: Forecast] = [:]
   private var forecastOrder: [String] = []
-  /// Forecasts kept; a planner edits a handful of scenarios, each a few versions back.
+  /// Forecasts kept; a planner edits a handful of scenarios, each a few versions back. Fewer when
+  /// each is large, so that the cache stays within `Limits.replicatePeriods`' memory.
   static let cachedForecasts = 64
+  static func forecastsKept(_ options: ForecastOptions) -> Int {
+    let each = max(1, options.replicates * options.horizon)
+    return max(1, min(cachedForecasts, Limits.replicatePeriods / each))
+  }
 
   /// - Throws: what `ForecastEngine.run` and `LeverAnalysis.analyse` throw for the model.
   public init(model: MarkovModel, modelPath: String, scenarios: ScenarioFolder, options: ForecastOptions, data: IngestResult? = nil, dataPath: String? = nil) throws {
@@ -165,7 +170,7 @@ public final class Workspace: @unchecked Sendable {
     if forecasts[text] == nil {
       forecasts[text] = f
       forecastOrder.append(text)
-      if forecastOrder.count > Self.cachedForecasts { forecasts[forecastOrder.removeFirst()] = nil }
+      if forecastOrder.count > Self.forecastsKept(options) { forecasts[forecastOrder.removeFirst()] = nil }
     }
     return f
   }

@@ -51,6 +51,13 @@ struct ReplicateFlags: ParsableArguments {
     }
   }
 
+  /// Checks that `runs` forecasts of these replicates over `forecast`'s horizon fit in memory.
+  ///
+  /// - Throws: `ValidationError` naming both flags, the limit and the way around it.
+  func checkVolume(_ forecast: ForecastFlags, runs: Int = 1) throws {
+    if let problem = options(forecast).replicatePeriodsProblem(runs: runs) { throw ValidationError(problem.description) }
+  }
+
   /// Forecast options for these flags and the shared forecast flags.
   func options(_ forecast: ForecastFlags) -> ForecastOptions {
     var o = ForecastOptions()

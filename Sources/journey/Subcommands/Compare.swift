@@ -34,6 +34,7 @@ extension JourneyCommand {
 
     func validate() throws {
       guard !scenarios.isEmpty else { throw ValidationError("give at least one scenario file, e.g. scenarios/baseline.yaml") }
+      try replicates.checkVolume(forecast, runs: scenarios.count)
     }
 
     func run() throws {

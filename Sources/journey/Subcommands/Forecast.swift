@@ -34,6 +34,7 @@ extension JourneyCommand {
     @OptionGroup var report: ReportOption
 
     func validate() throws {
+      try replicates.checkVolume(forecast)
       if let d = discount {
         let value = try change(d, flag: "discount")
         guard value > 0 && value < 1 else { throw ValidationError("--discount: '\(d)' must be above 0% and below 100% per period") }

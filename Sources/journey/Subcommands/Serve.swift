@@ -41,6 +41,8 @@ extension JourneyCommand {
     func validate() throws {
       guard (0...65535).contains(port) else { throw ValidationError("--port: '\(port)' must be from 0 to 65535") }
       guard !host.isEmpty else { throw ValidationError("--host: give an address such as 127.0.0.1") }
+      // The baseline and a scenario beside it; the workspace keeps fewer old forecasts when they are large.
+      try replicates.checkVolume(forecast, runs: 2)
     }
 
     func run() throws {

@@ -18,6 +18,19 @@ struct ForecastTests {
     return o
   }
 
+  /// The limit on replicates x periods (x runs), at its edge and past it, and products too large
+  /// for an Int; the engine refuses such a forecast itself, before allocating anything.
+  @Test func replicatePeriodsBeyondTheLimitAreRefused() throws {
+    let atLimit = options { $0.replicates = 1_000_000; $0.horizon = 12 }
+    #expect(atLimit.replicatePeriodsProblem() == nil)
+    #expect(atLimit.replicatePeriodsProblem(runs: 2)?.what == "1,000,000 replicates x 12 periods x 2 scenarios is 24,000,000 replicate-periods")
+    let past = options { $0.replicates = 1_000_000; $0.horizon = 13 }
+    #expect(past.replicatePeriodsProblem()?.what == "1,000,000 replicates x 13 periods is 13,000,000 replicate-periods")
+    let huge = options { $0.replicates = Int.max / 2; $0.horizon = 600 }
+    #expect(huge.replicatePeriodsProblem()?.what.hasSuffix("is more than \(Int.max) replicate-periods") == true)
+    #expect(throws: InputLimitError.self) { try ForecastEngine.run(model: Self.model, options: past) }
+  }
+
   @Test func customersAreConservedWithoutAcquisition() throws {
     let o = options {
       $0.acquisition = .none

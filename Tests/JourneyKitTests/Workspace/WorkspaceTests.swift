@@ -37,6 +37,21 @@ struct WorkspaceTests {
     #expect(try form.scenario(source: file) == (try Scenario.load(yaml: yaml, source: file)))
   }
 
+  /// The forecast cache keeps 64 forecasts of the default size, and fewer of large ones, so that
+  /// what it holds stays within the memory of `Limits.replicatePeriods`.
+  @Test func theForecastCacheShrinksWithTheForecasts() {
+    var o = ForecastOptions()
+    #expect(Workspace.forecastsKept(o) == 64)
+    o.replicates = 100_000
+    o.horizon = 24
+    #expect(Workspace.forecastsKept(o) == 5)
+    o.replicates = 1_000_000
+    o.horizon = 12
+    #expect(Workspace.forecastsKept(o) == 1)
+    o.replicates = 0
+    #expect(Workspace.forecastsKept(o) == 64)
+  }
+
   @Test func controlsKeepValuesAsWritten() throws {
     let form = try ScenarioForm(yaml: try Self.text("winback.yaml"), source: "winback.yaml")
     #expect(form["margin"] == "35%")
