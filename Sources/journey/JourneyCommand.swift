@@ -51,7 +51,7 @@ enum ExitCodes {
     switch error {
     case is InputError, is InputFailure, is SummaryFormatError, is ModelFileError, is YAMLFileError, is InputLimitError:
       return dataError
-    case is OutputPathError:
+    case is OutputPathError, is GeneratorError:
       return usage
     case let source as PostgresSourceError:
       return source.exitCode

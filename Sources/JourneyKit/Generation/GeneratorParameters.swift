@@ -221,12 +221,18 @@ public enum GeneratorRegime: String, Codable, CaseIterable, Sendable {
 /// Generator parameters that cannot be simulated.
 public enum GeneratorError: Error, Equatable, CustomStringConvertible {
   case invalid(parameter: String, value: String, expected: String)
+  /// The parameters would write more rows than `Limits.generatedRows` (found while generating:
+  /// how many rows a customer writes depends on every rate at once).
+  case tooManyRows(limit: Int)
 
   /// The message for the user: which parameter, its value and what is expected.
   public var description: String {
     switch self {
     case let .invalid(parameter, value, expected):
       return "--\(parameter): '\(value)' is not valid; expected \(expected)"
+    case let .tooManyRows(limit):
+      return "the history would pass \(Format.number(Double(limit))) rows, the limit (about 85 bytes of memory a row while generating)"
+        + "\n  hint: fewer --customers or --months, or a lower --purchase-rate or --wake-rate; for more, generate several files with different --seed"
     }
   }
 }

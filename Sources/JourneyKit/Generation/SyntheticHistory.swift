@@ -106,9 +106,14 @@ public struct GeneratorTruth: Codable, Sendable, Equatable {
 public enum SyntheticHistoryGenerator {
   static let daysPerMonth = 30.4375
 
-  /// - Throws: `GeneratorError` when the parameters are invalid.
+  /// - Throws: `GeneratorError` when the parameters are invalid, or would write more than
+  ///   `rowLimit` rows (`Limits.generatedRows`).
   /// - Complexity: O(rows), in parallel across the machine's cores.
   public static func generate(_ parameters: GeneratorParameters) throws(GeneratorError) -> SyntheticHistory {
+    try generate(parameters, rowLimit: Limits.generatedRows)
+  }
+
+  static func generate(_ parameters: GeneratorParameters, rowLimit: Int) throws(GeneratorError) -> SyntheticHistory {
     try parameters.validate()
     let p = parameters
     let startDay = Int(p.start.dayNumber)
@@ -166,15 +171,26 @@ public enum SyntheticHistoryGenerator {
     let chunkCount = max(1, min(64, p.customers / 2_000))
     let chunkSize = (p.customers + chunkCount - 1) / chunkCount
     let results = Partials<RowBuffer>(count: chunkCount)
+    // The rows a customer writes depend on every rate at once (a long span with returns and a
+    // high purchase rate wrote 195 million rows for 10,000 customers), so the limit is checked
+    // as they are written, every few thousand rows, rather than estimated beforehand.
+    let written = RowTally(limit: rowLimit)
     DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
       let lower = chunk * chunkSize
       let upper = min(p.customers, lower + chunkSize)
       var rows = RowBuffer()
-      if lower < upper {
-        for c in lower..<upper { context.simulateCustomer(c, into: &rows) }
+      var reported = 0
+      for c in lower..<max(lower, upper) {
+        context.simulateCustomer(c, into: &rows)
+        if rows.day.count - reported >= 4_096 {
+          guard written.add(rows.day.count - reported) else { break }
+          reported = rows.day.count
+        }
       }
+      _ = written.add(rows.day.count - reported)
       results.store(rows, at: chunk)
     }
+    guard !written.exceeded else { throw .tooManyRows(limit: rowLimit) }
     let chunks = results.all()
 
     // Stable counting sort by day: within a day, rows stay in customer order.
@@ -261,6 +277,26 @@ public enum SyntheticHistoryGenerator {
       missing -= 1
     }
     return parts
+  }
+}
+
+/// Rows written so far by all chunks, against a limit.
+private final class RowTally: @unchecked Sendable {
+  private let lock = NSLock()
+  private let limit: Int
+  private var total = 0
+  init(limit: Int) { self.limit = limit }
+  /// Adds `count` rows; false once the total is past the limit.
+  func add(_ count: Int) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    total += count
+    return total <= limit
+  }
+  var exceeded: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return total > limit
   }
 }
 

@@ -3,6 +3,9 @@
 public enum Limits {
   /// `generate --customers`: about 560 bytes of memory per customer while generating.
   public static let generatedCustomers = 10_000_000
+  /// Rows `generate` writes: about 85 bytes of memory a row while generating (8.5 GB at the
+  /// limit). The default process writes about 6.5 rows a customer, 65 million at the customer limit.
+  public static let generatedRows = 100_000_000
   /// Periods a forecast, compare, levers or score runs forward.
   public static let horizon = 600
   /// Monte Carlo replicates.

@@ -1,5 +1,5 @@
 import Foundation
-import JourneyKit
+@testable import JourneyKit
 import Testing
 
 @Suite("Synthetic history generator")
@@ -9,6 +9,23 @@ struct GeneratorTests {
     p.customers = customers
     p.seed = seed
     return p
+  }
+
+  /// More rows than the limit is an error, found while generating (every chunk stops early);
+  /// at exactly the rows the parameters write, the history is the one without a limit.
+  @Test func rowsBeyondTheLimitAreRefused() throws {
+    var p = GeneratorParameters()
+    p.customers = 6_000
+    p.seed = 3
+    let full = try SyntheticHistoryGenerator.generate(p)
+    #expect(full.rowCount > 20_000)
+    #expect(throws: GeneratorError.tooManyRows(limit: full.rowCount - 1)) {
+      try SyntheticHistoryGenerator.generate(p, rowLimit: full.rowCount - 1)
+    }
+    #expect(throws: GeneratorError.tooManyRows(limit: 5_000)) { try SyntheticHistoryGenerator.generate(p, rowLimit: 5_000) }
+    let exact = try SyntheticHistoryGenerator.generate(p, rowLimit: full.rowCount)
+    #expect(exact.csvBytes() == full.csvBytes())
+    #expect(GeneratorError.tooManyRows(limit: 100_000_000).description.hasPrefix("the history would pass 100,000,000 rows, the limit"))
   }
 
   @Test func sameSeedSameBytes() throws {
