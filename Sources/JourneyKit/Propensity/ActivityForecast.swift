@@ -7,7 +7,7 @@ import Foundation
 /// forecast from the model's weights (`EntrantForecast`).
 public struct ActivityForecast: Sendable {
   /// Per period: expected purchase occasions, revenue and buying customers of the customers with
-  /// a purchase at the origin.
+  /// a purchase at the origin (one value for the whole horizon when not read `perPeriod`).
   public var purchases: [Double]
   /// Per period: expected revenue of those customers.
   public var revenue: [Double]
@@ -41,13 +41,17 @@ public struct ActivityForecast: Sendable {
   ///   too, or only each customer's chance of being churned at the end.
   ///   - value: the discounted periods of each customer's lifetime value (`customerValue`); nil
   ///   for none.
+  ///   - perPeriod: whether `purchases`, `revenue` and `buying` are read period by period; false
+  ///   reads the horizon as one interval, for the per-customer totals alone (`score`). Expected
+  ///   purchases add up over adjacent intervals, so the totals are the same, and a long horizon
+  ///   over a million customers no longer holds a column a period (600 months held 24 GB).
   public init(
     _ histories: PurchaseHistories, model: ActivityModel, period: PeriodKind, origin: Int, steps: Int, churnAfter: Int? = nil,
-    countsChurnEvents: Bool = true, value: ValueIntervals? = nil
+    countsChurnEvents: Bool = true, value: ValueIntervals? = nil, perPeriod: Bool = true
   ) {
-    let days = (1...steps).map { h in
-      (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1)
-    }
+    let days = perPeriod
+      ? (1...steps).map { h in (from: period.start(of: origin + h).dayNumber, to: period.end(of: origin + h).dayNumber + 1) }
+      : [(from: period.start(of: origin + 1).dayNumber, to: period.end(of: origin + steps).dayNumber + 1)]
     let churn = churnAfter.map { ChurnRule(period: period, origin: origin, steps: steps, quietPeriods: $0, countsEvents: countsChurnEvents) }
     let outlook = model.outlook(histories, days: days, churn: churn, value: value)
     customerValue = outlook.discountedPurchases.map { purchases in
@@ -55,14 +59,14 @@ public struct ActivityForecast: Sendable {
     }
     churned = countsChurnEvents ? outlook.churned : nil
     customerChurnedAtEnd = outlook.churnedAtEnd
-    purchases = Array(repeating: 0, count: steps)
+    purchases = Array(repeating: 0, count: days.count)
     revenue = purchases
     buying = purchases
     let n = histories.customerCount
     customerPurchases = Array(repeating: 0, count: n)
     customerRevenue = customerPurchases
     for c in 0..<n where outlook.hasHistory[c] {
-      for h in 0..<steps {
+      for h in days.indices {
         let p = outlook.purchases[c, h]
         let r = outlook.purchases[c, h] * outlook.spendPerPurchase[c]
         purchases[h] += p

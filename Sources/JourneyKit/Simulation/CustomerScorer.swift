@@ -97,7 +97,8 @@ public struct CustomerScores: Sendable {
   public var outlook: StateOutlook
   /// The state names, in model order.
   public var stateNames: [String]
-  /// The customers with a purchase forecast one by one, when the model has an activity model.
+  /// The customers with a purchase forecast one by one, when the model has an activity model
+  /// (read for the per-customer totals: its per-period sums hold one value, the whole horizon).
   public var activity: ActivityForecast?
 
   /// Years a lifetime value sums by default: at 10% a year, what lies beyond is 0.007% of it.
@@ -118,7 +119,8 @@ public struct CustomerScores: Sendable {
       activity = ActivityForecast(
         histories, model: activityModel, period: period, origin: window.lastPeriod, steps: horizon,
         churnAfter: model.stateSpace.lifecycleChurnAfter, countsChurnEvents: false,
-        value: ValueIntervals(period: period, origin: window.lastPeriod, discountPerPeriod: model.analysis.discountPerPeriod, years: valueYears))
+        value: ValueIntervals(period: period, origin: window.lastPeriod, discountPerPeriod: model.analysis.discountPerPeriod, years: valueYears),
+        perPeriod: false)
     }
   }
 

@@ -38,6 +38,37 @@ struct LifetimeValueTests {
     #expect(plain.discountedPurchases == nil && lifetime.purchases[0, 0] == plain.purchases[0, 0])
   }
 
+  /// `score` reads the horizon as one interval; each customer's totals are the sums of the
+  /// period-by-period forecast's, on the fitted model's seasonal clock and on an aged one (where
+  /// each customer's days run on its own clock). Catches a merged interval that starts or ends a
+  /// period off, or an aged clock read from the origin instead of each interval's own days.
+  @Test func scoreTotalsAreThePeriodByPeriodSums() throws {
+    let (table, model) = try ScoredBase.fitted()
+    var aged = try #require(model.activity)
+    aged.ageing = 0.5
+    for activity in [try #require(model.activity), aged] {
+      let period = model.stateSpace.period
+      let window = try FitWindow.make(table: table, period: period, asOf: nil)
+      let histories = PurchaseHistories(table, through: period.end(of: window.lastPeriod))
+      func forecast(perPeriod: Bool) -> ActivityForecast {
+        ActivityForecast(
+          histories, model: activity, period: period, origin: window.lastPeriod, steps: 9, churnAfter: model.stateSpace.lifecycleChurnAfter,
+          countsChurnEvents: false, perPeriod: perPeriod)
+      }
+      let periods = forecast(perPeriod: true), whole = forecast(perPeriod: false)
+      #expect(periods.purchases.count == 9 && whole.purchases.count == 1)
+      #expect(abs(whole.purchases[0] / periods.purchases.reduce(0, +) - 1) < 1e-9)
+      var compared = 0
+      for c in 0..<histories.customerCount where periods.hasHistory[c] {
+        #expect(abs(whole.customerPurchases[c] - periods.customerPurchases[c]) <= 1e-9 * max(1, periods.customerPurchases[c]), "customer \(c)")
+        #expect(abs(whole.customerRevenue[c] - periods.customerRevenue[c]) <= 1e-9 * max(1, periods.customerRevenue[c]))
+        #expect(whole.customerChurnedAtEnd?[c] == periods.customerChurnedAtEnd?[c] && whole.activeProbability[c] == periods.activeProbability[c])
+        compared += 1
+      }
+      #expect(compared > 1_000)
+    }
+  }
+
   /// The intervals: each month for the exact years, weighted (1 + d)^-t from t = 1; then whole
   /// years, each weighted by its months' mean discount, ending after `years`.
   @Test func valueIntervalsAreMonthsThenYears() {
