@@ -199,6 +199,13 @@ struct HardeningCLITests {
     #expect(serve.status == 64 && serve.stderr.contains("1,000,000 replicates x 12 periods x 2 scenarios"), "\(serve.stderr)")
   }
 
+  /// A --from after the data's last day names both days, not a window that runs backwards.
+  @Test func aFromAfterTheDataSaysSo() throws {
+    let r = try runJourney(["fit", csv, "--from", "2031-03-15", "-o", dir.appendingPathComponent("never.json").path])
+    #expect(r.status == 1, "\(r.stderr)")
+    #expect(r.stderr.contains("the fit window would start 2031-03-01, after the data's end (2024-06-30, its last day or --as-of), so it holds no month; give an earlier --from"), "\(r.stderr)")
+  }
+
   @Test func compareRefusesAScenarioWithoutAMarginAgainstOneWithIt() throws {
     let base = try write("nomargin.yaml", "name: plain\ninterventions: []\n")
     let other = try write("margin.yaml", "name: with margin\nmargin: 35%\ninterventions: []\n")

@@ -11,6 +11,8 @@ public enum FitError: Error, Equatable, CustomStringConvertible {
     switch self {
     case .emptyData:
       return "the data has no rows to fit; check the file and the --on-error report"
+    case let .windowTooShort(_, period, from, asOf) where from > asOf:
+      return "the fit window would start \(from), after the data's end (\(asOf), its last day or --as-of), so it holds no \(period.rawValue); give an earlier --from"
     case let .windowTooShort(periods, period, from, asOf):
       return "the fit window from \(from) to \(asOf) holds \(periods) complete \(period.rawValue)(s); "
         + "at least 2 are needed to see a transition; try a shorter --period (e.g. week), an earlier --from or a later --as-of"
