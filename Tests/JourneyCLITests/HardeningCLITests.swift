@@ -204,6 +204,13 @@ struct HardeningCLITests {
     let r = try runJourney(["fit", csv, "--from", "2031-03-15", "-o", dir.appendingPathComponent("never.json").path])
     #expect(r.status == 1, "\(r.stderr)")
     #expect(r.stderr.contains("the fit window would start 2031-03-01, after the data's end (2024-06-30, its last day or --as-of), so it holds no month; give an earlier --from"), "\(r.stderr)")
+    // A backtest's calibration end before the data, or a month into it, names its own flag.
+    for (end, months) in [("2022-01-01", 0), ("2023-01-31", 1)] {
+      let b = try runJourney(["backtest", csv, "--calibration-end", end])
+      #expect(b.status == 1, "\(b.stderr)")
+      #expect(b.stderr.contains("--calibration-end \(end) leaves \(months) complete month(s) to fit on: the window starts 2023-01-01"), "\(b.stderr)")
+      #expect(b.stderr.contains("hint: choose a calibration end at least 2 complete months after it"))
+    }
   }
 
   @Test func compareRefusesAScenarioWithoutAMarginAgainstOneWithIt() throws {

@@ -29,6 +29,7 @@ public struct BacktestOptions: Sendable {
 /// Why a backtest cannot be run as asked.
 public enum BacktestError: Error, Equatable, CustomStringConvertible {
   case noHoldout(calibrationEnd: CalendarDay, lastCompletePeriod: String)
+  case calibrationTooShort(calibrationEnd: CalendarDay, periods: Int, period: PeriodKind, start: CalendarDay)
   case holdoutTooLong(asked: Int, available: Int, period: PeriodKind)
   case invalidOption(flag: String, value: String, expected: String)
 
@@ -37,6 +38,8 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
     switch self {
     case let .noHoldout(end, last):
       "--calibration-end \(end) leaves no complete period to predict: the data's last complete period is \(last)\n  hint: choose an earlier calibration end, e.g. 6 or 12 periods before the end of the data"
+    case let .calibrationTooShort(end, periods, period, start):
+      "--calibration-end \(end) leaves \(max(0, periods)) complete \(period.rawValue)(s) to fit on: the window starts \(start)\n  hint: choose a calibration end at least 2 complete \(period.rawValue)s after it (at least 2 are needed to see a transition), or a shorter --period"
     case let .holdoutTooLong(asked, available, period):
       "--holdout-periods \(asked): the data has only \(available) complete \(period.rawValue)s after the calibration end\n  hint: use --holdout-periods \(available) or less, or an earlier --calibration-end"
     case let .invalidOption(flag, value, expected):
@@ -229,13 +232,25 @@ public struct Backtest: Encodable, Sendable {
   public var notes: [String]
 
 
+  /// The window up to the calibration end; one too short to fit is named by `--calibration-end`.
+  static func calibrationWindow(_ table: TransactionTable, options: BacktestOptions) throws -> FitWindow {
+    let period = options.fit.period
+    do {
+      return try FitWindow.make(table: table, period: period, asOf: options.calibrationEnd, from: options.fit.from)
+    } catch {
+      guard case let .windowTooShort(periods, _, from, _) = error else { throw error }
+      throw BacktestError.calibrationTooShort(calibrationEnd: options.calibrationEnd, periods: periods, period: period, start: from)
+    }
+  }
+
   /// Fits a model on the data up to `options.calibrationEnd` and scores its forecast of the periods after it.
   ///
-  /// - Throws: `BacktestError` when no complete period follows the calibration end or the holdout asked for
-  ///   is longer than the data; `FitError` when the calibration window cannot be fitted.
+  /// - Throws: `BacktestError` when the calibration end leaves fewer than two complete periods to
+  ///   fit on or none to predict, or the holdout asked for is longer than the data; `FitError`
+  ///   when the calibration window cannot be fitted.
   public static func run(_ table: TransactionTable, options: BacktestOptions) throws -> Backtest {
     let period = options.fit.period
-    let calibration = try FitWindow.make(table: table, period: period, asOf: options.calibrationEnd, from: options.fit.from)
+    let calibration = try calibrationWindow(table, options: options)
     let data = try FitWindow.make(table: table, period: period)
     let available = data.lastPeriod - calibration.lastPeriod
     guard available >= 1 else {
