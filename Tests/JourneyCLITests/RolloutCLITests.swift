@@ -117,6 +117,19 @@ struct RolloutCLITests {
     let early = try runJourney(["evaluate", csv, "--states", "lifecycle", "--launch", "2023-03-01", "--control", control])
     #expect(early.status == 65)
     #expect(early.stderr.contains("the pre-launch window has 2 complete period(s), at least 3 needed"), "\(early.stderr)")
+    // With the default choice of states, without a control group too: the windows are checked
+    // before the choice runs (a launch before the data said "the data has no rows to fit"), and
+    // an unreadable control list before any work.
+    for args in [["--launch", "2019-01-01"], ["--launch", "2019-01-01", "--control", control]] {
+      let before = try runJourney(["evaluate", csv] + args)
+      #expect(before.status == 64 && !before.stderr.contains("states:"), "\(before.stderr)")
+      #expect(before.stderr.contains("--launch: '2019-01-01' is outside the data (2023-01-02 to 2024-12-31)"), "\(before.stderr)")
+    }
+    let earlyAuto = try runJourney(["evaluate", csv, "--launch", "2023-03-01"])
+    #expect(earlyAuto.status == 65 && earlyAuto.stderr.contains("the pre-launch window has 2 complete period(s), at least 3 needed"), "\(earlyAuto.stderr)")
+    let unreadable = try runJourney(["evaluate", csv, "--launch", "2024-07-01", "--control", dir.appendingPathComponent("none.txt").path])
+    #expect(unreadable.status == 64 && !unreadable.stderr.contains("states:"), "\(unreadable.stderr)")
+    #expect(unreadable.stderr.contains("--control: cannot read"))
   }
 
   @Test func alphaOutsideItsRangeIsMisuse() throws {

@@ -319,6 +319,16 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+extension RolloutEvaluation {
+  /// Checks that the launch and the windows around it fit the data, before any model is chosen
+  /// or fitted (a launch before the data otherwise surfaced as an empty fit).
+  ///
+  /// - Throws: `EvaluationError` for a launch outside the data or windows too short; `FitError.emptyData`.
+  public static func checkWindows(_ table: TransactionTable, options: EvaluationOptions) throws {
+    _ = try EvaluationWindows(table, options: options)
+  }
+}
+
 /// The windows compared around a launch, in periods.
 struct EvaluationWindows {
   var range: ClosedRange<CalendarDay>

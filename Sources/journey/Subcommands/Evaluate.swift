@@ -121,6 +121,7 @@ extension JourneyCommand {
         return try runControlled(options)
       }
       let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
+      try RolloutEvaluation.checkWindows(ingest.table, options: options)
       if model.autoStates {
         // Chosen on the data before the launch only: the choice must not see the effect it judges.
         let before = ingest.table.truncated(through: options.launch.adding(days: -1))
@@ -168,7 +169,14 @@ extension JourneyCommand {
         throw ValidationError("--targets: not yet available with a control group; run without --control/--group for them")
       }
       var options = options
+      let controlIDs = try control.map { path in
+        guard let data = FileManager.default.contents(atPath: path) else {
+          throw ValidationError("--control: cannot read '\(path)'; expected a file of customer ids, one a line")
+        }
+        return String(decoding: data, as: UTF8.self)
+      }
       let ingest = try input.read(keeping: (model.splitBy.map { [$0] } ?? []) + (group.map { [$0] } ?? []))
+      try RolloutEvaluation.checkWindows(ingest.table, options: options)
       if model.autoStates {
         let before = ingest.table.truncated(through: options.launch.adding(days: -1))
         let selection = try StateSpaceSelection.run(before, fit: options.fit, options: model.selectionOptions())
@@ -176,11 +184,8 @@ extension JourneyCommand {
         printError("states: \(selection.chosenLabel), chosen on the data before the launch: \(selection.reason)")
       }
       let groups: [RolloutGroup]
-      if let control {
-        guard let data = FileManager.default.contents(atPath: control) else {
-          throw ValidationError("--control: cannot read '\(control)'; expected a file of customer ids, one a line")
-        }
-        groups = try RolloutGroup.fromControlList(String(decoding: data, as: UTF8.self), source: control, table: ingest.table)
+      if let control, let controlIDs {
+        groups = try RolloutGroup.fromControlList(controlIDs, source: control, table: ingest.table)
       } else {
         groups = try RolloutGroup.fromColumn(group!, table: ingest.table)
       }
