@@ -199,11 +199,16 @@ struct HardeningCLITests {
     #expect(serve.status == 64 && serve.stderr.contains("1,000,000 replicates x 12 periods x 2 scenarios"), "\(serve.stderr)")
   }
 
-  /// A --from after the data's last day names both days, not a window that runs backwards.
+  /// A --from after the data's last day, or an --as-of before its first, names both ends and the
+  /// flags that set them.
   @Test func aFromAfterTheDataSaysSo() throws {
     let r = try runJourney(["fit", csv, "--from", "2031-03-15", "-o", dir.appendingPathComponent("never.json").path])
     #expect(r.status == 1, "\(r.stderr)")
-    #expect(r.stderr.contains("the fit window would start 2031-03-01, after the data's end (2024-06-30, its last day or --as-of), so it holds no month; give an earlier --from"), "\(r.stderr)")
+    #expect(r.stderr.contains(
+      "the fit window would start 2031-03-01 and end 2024-06-30, before it starts, so it holds no month; give an --as-of after the data's first day (or none) and a --from before its last day (or none)"),
+      "\(r.stderr)")
+    let score = try runJourney(["score", csv, "--model", model, "--as-of", "2019-05-01", "-o", dir.appendingPathComponent("never.csv").path])
+    #expect(score.status == 1 && score.stderr.contains("the fit window would start 2023-01-01 and end 2019-05-01, before it starts"), "\(score.stderr)")
     // A backtest's calibration end before the data, or a month into it, names its own flag.
     for (end, months) in [("2022-01-01", 0), ("2023-01-31", 1)] {
       let b = try runJourney(["backtest", csv, "--calibration-end", end])

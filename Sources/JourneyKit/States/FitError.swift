@@ -12,7 +12,8 @@ public enum FitError: Error, Equatable, CustomStringConvertible {
     case .emptyData:
       return "the data has no rows to fit; check the file and the --on-error report"
     case let .windowTooShort(_, period, from, asOf) where from > asOf:
-      return "the fit window would start \(from), after the data's end (\(asOf), its last day or --as-of), so it holds no \(period.rawValue); give an earlier --from"
+      return "the fit window would start \(from) and end \(asOf), before it starts, so it holds no \(period.rawValue); "
+        + "give an --as-of after the data's first day (or none) and a --from before its last day (or none)"
     case let .windowTooShort(periods, period, from, asOf):
       return "the fit window from \(from) to \(asOf) holds \(periods) complete \(period.rawValue)(s); "
         + "at least 2 are needed to see a transition; try a shorter --period (e.g. week), an earlier --from or a later --as-of"
