@@ -46,12 +46,17 @@ enum ExitCodes {
   /// Bad input data.
   static let dataError: Int32 = 65
 
-  /// The exit code of a library error about input data, nil for anything else.
+  /// The exit code of an error mapped here (the library's errors about input data and flags, and
+  /// flag mistakes a command finds in run()), nil for anything else.
   static func dataError(_ error: any Error) -> Int32? {
     switch error {
     case is InputError, is InputFailure, is SummaryFormatError, is ModelFileError, is YAMLFileError, is InputLimitError:
       return dataError
     case is OutputPathError, is GeneratorError:
+      return usage
+    case is ValidationError:
+      // Thrown by a command's run() (a flag whose problem shows only once the input is read):
+      // ArgumentParser would print the root's usage; the command's own help is named instead.
       return usage
     case let source as PostgresSourceError:
       return source.exitCode

@@ -130,6 +130,8 @@ struct RolloutCLITests {
     let unreadable = try runJourney(["evaluate", csv, "--launch", "2024-07-01", "--control", dir.appendingPathComponent("none.txt").path])
     #expect(unreadable.status == 64 && !unreadable.stderr.contains("states:"), "\(unreadable.stderr)")
     #expect(unreadable.stderr.contains("--control: cannot read"))
+    // A flag mistake found in run() names the command's help, not the root's usage.
+    #expect(unreadable.stderr.contains("See 'journey evaluate --help' for the flags.") && !unreadable.stderr.contains("journey <subcommand>"), "\(unreadable.stderr)")
   }
 
   @Test func alphaOutsideItsRangeIsMisuse() throws {
