@@ -105,6 +105,12 @@ struct InputFormatOptions: ParsableArguments {
     return flags
   }
 
+  /// Says on standard error which flags reading `name` takes from `model` (nothing when none).
+  func noteFlagsTaken(reading name: String, from model: ReadSettings?, columnsOnly: Bool = false) {
+    guard let model, case let taken = flagsTaken(from: model, columnsOnly: columnsOnly), !taken.isEmpty else { return }
+    printError("reading \(name) as the model's input was read: \(taken.joined(separator: " "))")
+  }
+
   /// The library's reader options for these flags, over `model`'s settings (`readSettings`).
   ///
   /// - Throws: `ValidationError` naming the flag for an unusable delimiter, date format or flag combination.
@@ -154,9 +160,7 @@ struct InputFormatOptions: ParsableArguments {
   /// `model`'s settings for the flags not given (saying so on standard error).
   /// Bad input prints every problem found to standard error and exits with 65.
   func read(path: String, keeping attributeColumns: [String] = [], model: ReadSettings? = nil) throws -> IngestResult {
-    if let model, case let taken = flagsTaken(from: model), !taken.isEmpty {
-      printError("reading \(path) as the model's input was read: \(taken.joined(separator: " "))")
-    }
+    noteFlagsTaken(reading: path, from: model)
     var options = try readerOptions(model: model)
     options.attributeColumns += attributeColumns
     let reader = TransactionReader(options: options)

@@ -62,9 +62,7 @@ struct SourceOptions: ParsableArguments {
     q.eventColumn = noEventColumn ? nil : (settings.eventColumn ?? "event")
     q.splitBy = splitBy
     printError("reading the summary of \(table!) from \(source.url.redacted)")
-    if let model, case let taken = format.flagsTaken(from: model, columnsOnly: true), !taken.isEmpty {
-      printError("reading \(table!) as the model's input was read: \(taken.joined(separator: " "))")
-    }
+    format.noteFlagsTaken(reading: table!, from: model, columnsOnly: true)
     return try source.summary(q, options: try format.readerOptions(model: model))
   }
 }
