@@ -61,10 +61,27 @@ enum ExitCodes {
     case let source as PostgresSourceError:
       return source.exitCode
     case let fit as FitError:
-      // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse.
+      // A flag the library rejects (an unknown --states, a missing --split-by column) is misuse,
+      // and so is a window that would end before it starts (a --from after the data, an --as-of
+      // before it), as a --launch outside the data is; data too short for the window is data.
       switch fit {
       case .invalidOption, .unknownSplitColumn: return usage
-      default: return nil
+      case let .windowTooShort(_, _, from, asOf): return from > asOf ? usage : dataError
+      case .emptyData, .noTransitions: return dataError
+      }
+    case let backtest as BacktestError:
+      // The same line for a backtest: a calibration end outside the data is misuse, one that
+      // leaves too few periods on either side of it is data too short.
+      switch backtest {
+      case .invalidOption: return usage
+      case let .calibrationTooShort(end, _, _, start): return end < start ? usage : dataError
+      case let .noHoldout(end, _, dataEnd): return end > dataEnd ? usage : dataError
+      case .holdoutTooLong: return dataError
+      }
+    case let design as RolloutDesignError:
+      switch design {
+      case .unknownMeasure, .needsData: return usage
+      case .tooShort: return dataError
       }
     case let evaluation as EvaluationError:
       // Who is in the control group is data; a group column that is not there is a flag mistake.

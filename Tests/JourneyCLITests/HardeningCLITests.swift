@@ -200,22 +200,57 @@ struct HardeningCLITests {
   }
 
   /// A --from after the data's last day, or an --as-of before its first, names both ends and the
-  /// flags that set them.
+  /// flags that set them. Exit codes draw one line for every command: a date flag outside the data
+  /// is misuse (64, as evaluate's --launch), data too short for the window asked is data (65).
   @Test func aFromAfterTheDataSaysSo() throws {
     let r = try runJourney(["fit", csv, "--from", "2031-03-15", "-o", dir.appendingPathComponent("never.json").path])
-    #expect(r.status == 1, "\(r.stderr)")
+    #expect(r.status == 64, "\(r.stderr)")
     #expect(r.stderr.contains(
       "the fit window would start 2031-03-01 and end 2024-06-30, before it starts, so it holds no month; give an --as-of after the data's first day (or none) and a --from before its last day (or none)"),
       "\(r.stderr)")
     let score = try runJourney(["score", csv, "--model", model, "--as-of", "2019-05-01", "-o", dir.appendingPathComponent("never.csv").path])
-    #expect(score.status == 1 && score.stderr.contains("the fit window would start 2023-01-01 and end 2019-05-01, before it starts"), "\(score.stderr)")
+    #expect(score.status == 64 && score.stderr.contains("the fit window would start 2023-01-01 and end 2019-05-01, before it starts"), "\(score.stderr)")
+    // Inside the data but too short: one complete month where two are needed.
+    let short = try runJourney(["fit", csv, "--as-of", "2023-02-27", "-o", dir.appendingPathComponent("never.json").path])
+    #expect(short.status == 65 && short.stderr.contains("the fit window from 2023-01-01 to 2023-02-27 holds 1 complete month(s)"), "\(short.stderr)")
     // A backtest's calibration end before the data, or a month into it, names its own flag.
-    for (end, months) in [("2022-01-01", 0), ("2023-01-31", 1)] {
+    for (end, months, status) in [("2022-01-01", 0, Int32(64)), ("2023-01-31", 1, 65)] {
       let b = try runJourney(["backtest", csv, "--calibration-end", end])
-      #expect(b.status == 1, "\(b.stderr)")
+      #expect(b.status == status, "\(b.stderr)")
       #expect(b.stderr.contains("--calibration-end \(end) leaves \(months) complete month(s) to fit on: the window starts 2023-01-01"), "\(b.stderr)")
       #expect(b.stderr.contains("hint: choose a calibration end at least 2 complete months after it"))
     }
+    // After the data's last day it is misuse; at its last day, or with a holdout longer than the
+    // data has, the data is too short.
+    for (end, status) in [("2024-08-31", Int32(64)), ("2024-06-30", 65)] {
+      let b = try runJourney(["backtest", csv, "--calibration-end", end])
+      #expect(b.status == status && b.stderr.contains("--calibration-end \(end) leaves no complete period to predict: the data's last complete period is 2024-06"), "\(b.stderr)")
+    }
+    let long = try runJourney(["backtest", csv, "--calibration-end", "2024-03-31", "--holdout-periods", "4"])
+    #expect(long.status == 65 && long.stderr.contains("--holdout-periods 4: the data has only 3 complete months after the calibration end"), "\(long.stderr)")
+  }
+
+  /// An --as-of after the data makes the months in between count as months nobody bought in:
+  /// right when the data is complete to that day, a silent wrong answer when it was exported
+  /// before. Fit and score say so, and say nothing for an --as-of inside the data.
+  @Test func anAsOfAfterTheDataIsNamedWithTheMonthsItAdds() throws {
+    let fitted = dir.appendingPathComponent("after.json").path
+    let f = try runJourney(["fit", csv, "--as-of", "2024-09-30", "-o", fitted])
+    #expect(f.status == 0, "\(f.stderr)")
+    let warning = "--as-of 2024-09-30 is after the data's last day, 2024-06-30: the 3 months 2024-07 .. 2024-09 count as months in which nobody bought; if the data was exported before 2024-09-30, give an --as-of no later than 2024-06-30 (or none)"
+    #expect(f.stdout.contains(warning), "\(f.stdout)")
+    // Kept in the model: show says it too.
+    #expect(try runJourney(["show", fitted]).stdout.contains(warning))
+    let out = dir.appendingPathComponent("after-scores.csv").path
+    let s = try runJourney(["score", csv, "--model", model, "--as-of", "2024-07-31", "-o", out])
+    #expect(s.status == 0 && s.stderr.contains(
+      "warning: --as-of 2024-07-31 is after the data's last day, 2024-06-30: 2024-07 counts as a month in which nobody bought"), "\(s.stderr)")
+    for asOf in ["2024-06-30", "2024-07-30", "2024-05-31"] {
+      let inside = try runJourney(["score", csv, "--model", model, "--as-of", asOf, "-o", out])
+      #expect(inside.status == 0 && !inside.stderr.contains("warning"), "\(asOf): \(inside.stderr)")
+    }
+    let plain = try runJourney(["fit", csv, "-o", dir.appendingPathComponent("plain.json").path])
+    #expect(!plain.stdout.contains("is after the data's last day"))
   }
 
   @Test func compareRefusesAScenarioWithoutAMarginAgainstOneWithIt() throws {

@@ -164,5 +164,41 @@ struct RolloutCLITests {
     let m = try runJourney(["design", "--model", "model.json", "--lever", "dropout"])
     #expect(m.status == 64)
     #expect(m.stderr.contains("--lever dropout: needs the customers' histories and the launch base's test; give --data FILE"), "\(m.stderr)")
+    // A measure the model does not know is a flag mistake too, not a failure.
+    let dir = try Self.generated()
+    let fitted = dir.appendingPathComponent("design-model.json").path
+    #expect(try runJourney(["fit", dir.appendingPathComponent("held.csv").path, "--states", "lifecycle", "-o", fitted]).status == 0)
+    let unknown = try runJourney(["design", "--model", fitted, "--measure", "bogus"])
+    #expect(unknown.status == 64 && unknown.stderr.contains("--measure: 'bogus' is not a measure of this model"), "\(unknown.stderr)")
+  }
+
+  /// `design --data` reads a file the way every other command does: its columns, delimiter, date
+  /// layout and decimal mark given by flags, with the same design as from the plain file.
+  @Test func designReadsDataWithTheColumnFlags() throws {
+    let dir = try Self.generated()
+    let plain = dir.appendingPathComponent("held.csv").path
+    let lines = try String(contentsOfFile: plain, encoding: .utf8).split(separator: "\n")
+    let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    var german = ["Kunde;Datum;Betrag;Art" + (header.count > 4 ? ";" + header[4...].joined(separator: ";") : "")]
+    for line in lines.dropFirst() {
+      var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      let d = f[1].split(separator: "-")
+      f[1] = "\(d[2]).\(d[1]).\(d[0])"
+      f[2] = f[2].replacingOccurrences(of: ".", with: ",")
+      german.append(f.joined(separator: ";"))
+    }
+    let file = dir.appendingPathComponent("held-de.csv").path
+    try (german.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    let flags = ["--replicates", "20", "--bootstrap", "20", "--horizon", "3", "--json"]
+    let a = try runJourney(["design", "--data", plain] + flags)
+    #expect(a.status == 0, "\(a.stderr)")
+    let b = try runJourney(
+      ["design", "--data", file, "--customer-column", "Kunde", "--date-column", "Datum", "--amount-column", "Betrag", "--event-column", "Art",
+       "--delimiter", ";", "--date-format", "%d.%m.%Y", "--decimal-comma"] + flags)
+    #expect(b.status == 0, "\(b.stderr)")
+    #expect(!a.stdout.isEmpty && a.stdout == b.stdout)
+    // Without the flags the file is refused with the reader's message, as data (65).
+    let bare = try runJourney(["design", "--data", file] + flags)
+    #expect(bare.status == 65 && bare.stderr.contains("customer_id"), "\(bare.stderr)")
   }
 }

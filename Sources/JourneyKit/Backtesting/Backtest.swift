@@ -28,7 +28,7 @@ public struct BacktestOptions: Sendable {
 
 /// Why a backtest cannot be run as asked.
 public enum BacktestError: Error, Equatable, CustomStringConvertible {
-  case noHoldout(calibrationEnd: CalendarDay, lastCompletePeriod: String)
+  case noHoldout(calibrationEnd: CalendarDay, lastCompletePeriod: String, dataEnd: CalendarDay)
   case calibrationTooShort(calibrationEnd: CalendarDay, periods: Int, period: PeriodKind, start: CalendarDay)
   case holdoutTooLong(asked: Int, available: Int, period: PeriodKind)
   case invalidOption(flag: String, value: String, expected: String)
@@ -36,7 +36,7 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
   /// The message for the user: what is wrong and what to try.
   public var description: String {
     switch self {
-    case let .noHoldout(end, last):
+    case let .noHoldout(end, last, _):
       "--calibration-end \(end) leaves no complete period to predict: the data's last complete period is \(last)\n  hint: choose an earlier calibration end, e.g. 6 or 12 periods before the end of the data"
     case let .calibrationTooShort(end, periods, period, start):
       "--calibration-end \(end) leaves \(max(0, periods)) complete \(period.rawValue)(s) to fit on: the window starts \(start)\n  hint: choose a calibration end at least 2 complete \(period.rawValue)s after it (at least 2 are needed to see a transition), or a shorter --period"
@@ -254,7 +254,8 @@ public struct Backtest: Encodable, Sendable {
     let data = try FitWindow.make(table: table, period: period)
     let available = data.lastPeriod - calibration.lastPeriod
     guard available >= 1 else {
-      throw BacktestError.noHoldout(calibrationEnd: options.calibrationEnd, lastCompletePeriod: period.label(of: data.lastPeriod))
+      throw BacktestError.noHoldout(
+        calibrationEnd: options.calibrationEnd, lastCompletePeriod: period.label(of: data.lastPeriod), dataEnd: table.dayRange?.upperBound ?? options.calibrationEnd)
     }
     let steps = options.holdoutPeriods ?? available
     guard steps >= 1 else { throw BacktestError.invalidOption(flag: "--holdout-periods", value: "\(steps)", expected: "at least 1 period") }

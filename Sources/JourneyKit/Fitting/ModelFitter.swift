@@ -135,6 +135,9 @@ public enum ModelFitter {
       warnings.append(
         "the last period \(options.period.label(of: window.lastPeriod + 1)) is incomplete (data ends \(window.asOf)) and was left out")
     }
+    if let dataEnd = table.dayRange?.upperBound, let afterData = window.warningAfter(dataEnd: dataEnd) {
+      warnings.append(afterData)
+    }
     let unvisited = frozen.states.indices.filter { counts.rewards[$0].customerPeriods == 0 }
     if !unvisited.isEmpty && unvisited.count <= 20 {
       warnings.append("never visited in the window: \(unvisited.map { frozen.states[$0].name }.joined(separator: ", "))")

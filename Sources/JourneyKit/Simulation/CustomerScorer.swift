@@ -101,6 +101,9 @@ public struct CustomerScores: Sendable {
   /// (read for the per-customer totals: its per-period sums hold one value, the whole horizon).
   public var activity: ActivityForecast?
 
+  /// Set when the as-of day runs whole periods past the data (`FitWindow.warningAfter(dataEnd:)`).
+  public var asOfWarning: String?
+
   /// Years a lifetime value sums by default: at 10% a year, what lies beyond is 0.007% of it.
   public static let defaultValueYears = 100
 
@@ -111,9 +114,10 @@ public struct CustomerScores: Sendable {
     states = try CustomerScorer.currentStates(table, model: model, asOf: asOf)
     outlook = StateOutlook(model: model, horizon: horizon, valueYears: valueYears)
     stateNames = model.stateNames
+    let period = model.stateSpace.period
+    let window = try FitWindow.make(table: table, period: period, asOf: asOf)
+    asOfWarning = table.dayRange.flatMap { window.warningAfter(dataEnd: $0.upperBound) }
     if let activityModel = model.activity {
-      let period = model.stateSpace.period
-      let window = try FitWindow.make(table: table, period: period, asOf: asOf)
       let histories = PurchaseHistories(table, through: period.end(of: window.lastPeriod))
       // Churn by the lifecycle's rule for the built-in spaces; a custom space's is its own.
       activity = ActivityForecast(

@@ -41,6 +41,25 @@ public struct FitWindow: Codable, Sendable, Equatable {
     return FitWindow(period: period, firstPeriod: first, lastPeriod: last, asOf: asOfDay, droppedIncompletePeriod: dropped)
   }
 
+  /// Complete periods of the window that begin after `dataEnd`, the data's last day: an as-of day
+  /// after the data makes them count as periods in which nobody bought.
+  public func periodsAfter(dataEnd: CalendarDay) -> Int { max(0, lastPeriod - period.index(of: dataEnd)) }
+
+  /// A warning when the window runs whole periods past `dataEnd`, nil when it does not. Such a
+  /// window is right only when the data is complete to the as-of day (nobody bought since); a file
+  /// exported before it would read as customers who all stopped buying.
+  public func warningAfter(dataEnd: CalendarDay) -> String? {
+    let after = periodsAfter(dataEnd: dataEnd)
+    guard after > 0 else { return nil }
+    let last = period.index(of: dataEnd)
+    let unit = period.rawValue
+    let span = after == 1
+      ? "\(period.label(of: lastPeriod)) counts as a \(unit) in which nobody bought"
+      : "the \(after) \(unit)s \(period.label(of: last + 1)) .. \(period.label(of: lastPeriod)) count as \(unit)s in which nobody bought"
+    return "--as-of \(asOf) is after the data's last day, \(dataEnd): \(span); "
+      + "if the data was exported before \(asOf), give an --as-of no later than \(period.end(of: last)) (or none)"
+  }
+
   /// `2023-01 .. 2025-11 (35 months)`.
   public var description: String {
     "\(period.label(of: firstPeriod)) .. \(period.label(of: lastPeriod)) (\(periodCount) \(period.rawValue)s)"

@@ -36,8 +36,10 @@ extension JourneyCommand {
     @Option(help: "A model file from `journey fit`.")
     var model: String?
 
-    @Option(help: "Transactions (customer_id,date,amount[,event]) to fit a lifecycle model on.")
+    @Option(help: "Transactions (customer_id,date,amount[,event]) to fit a lifecycle model on; the column and format flags below say how they are written.")
     var data: String?
+
+    @OptionGroup var format: InputFormatOptions
 
     @Option(help: "The measure the test is judged on: dormancy_rate (the evaluation's primary test; needs --data), active_share, churn_rate, or a move such as 'at_risk -> lapsed' (default: dormancy_rate with --data, active_share with --model).")
     var measure: String?
@@ -104,6 +106,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
+      try guardOutputs(format.outputs, inputs: [data, model])
       let o = try options()
       let fitted: MarkovModel
       let table: TransactionTable?
@@ -111,24 +114,13 @@ extension JourneyCommand {
         fitted = try MarkovModel.load(path: model)
         table = nil
       } else {
-        let ingest: IngestResult
-        do {
-          ingest = try TransactionReader().read(path: data!)
-        } catch {
-          printError(error.description)
-          throw ExitCode(65)
-        }
+        let ingest = try format.read(path: data!)
         table = ingest.table
         fitted = try ModelFitter.fit(ingest.table, options: FitOptions())
       }
       let design: RolloutDesign
       if let table, o.measure == LaunchBaseComparison.measureName {
-        do {
-          design = try RolloutDesign.runOnData(table, model: fitted, options: o)
-        } catch let error as RolloutDesignError {
-          printError(error.description)
-          throw ExitCode(65)
-        }
+        design = try RolloutDesign.runOnData(table, model: fitted, options: o)
       } else {
         design = try RolloutDesign.run(model: fitted, options: o)
       }

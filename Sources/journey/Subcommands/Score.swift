@@ -73,6 +73,7 @@ extension JourneyCommand {
       if let note = fitted.inputChangedNote(table: ingest.table, source: source) { printError("warning: \(note)") }
       let scores = try CustomerScores(
         table: ingest.table, model: fitted, horizon: horizon, asOf: try asOf.map { try day($0, flag: "as-of") }, valueYears: clvYears)
+      if let warning = scores.asOfWarning { printError("warning: \(warning)") }
       let unscored = scores.states.count - scores.scoredCount
       let note = unscored > 0 ? "; \(unscored) not yet in the base at the as-of period (their first event is later)" : ""
       if let output {

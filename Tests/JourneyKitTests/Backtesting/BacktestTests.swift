@@ -139,7 +139,7 @@ struct BacktestTests {
   }
 
   @Test func clearErrorsForAHoldoutTheDataDoesNotHave() throws {
-    #expect(throws: BacktestError.noHoldout(calibrationEnd: day("2025-12-31"), lastCompletePeriod: "2025-12")) {
+    #expect(throws: BacktestError.noHoldout(calibrationEnd: day("2025-12-31"), lastCompletePeriod: "2025-12", dataEnd: Self.small.dayRange!.upperBound)) {
       try Backtest.run(Self.small, options: options("2025-12-31"))
     }
     var o = options("2025-06-30")
