@@ -295,6 +295,23 @@ struct HardeningCLITests {
     #expect(r.stderr.contains("--customers: '100000000' is not valid; expected a whole number from 1 to 10000000 (the limit: about 560 bytes of memory each)"), "\(r.stderr)")
   }
 
+  /// `generate` never writes a history journey's own reader refuses: a span running more than a
+  /// year past today is a usage error whose suggested --start gives a file every command reads.
+  @Test func generateRefusesASpanItsReaderWouldRefuse() throws {
+    let out = dir.appendingPathComponent("far-future.csv").path
+    let r = try runJourney(["generate", "--customers", "50", "--months", "240", "-o", out])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains("--months: '240' is not valid; expected a span that ends by "), "\(r.stderr)")
+    #expect(r.stderr.contains("from --start 2023-01-01 it would end 2042-12-31, and journey reads dates more than a year after today as typing errors"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+    let marker = "give an earlier --start (e.g. --start "
+    let suggested = try #require(r.stderr.range(of: marker).map { String(r.stderr[$0.upperBound...].prefix(10)) })
+    let g = try runJourney(["generate", "--customers", "50", "--months", "240", "--start", suggested, "-o", out])
+    #expect(g.status == 0, "\(g.stderr)")
+    let read = try runJourney(["inspect", out])
+    #expect(read.status == 0, "\(read.stderr)")
+  }
+
   @Test func splitByWithTooManyValuesIsRefusedBeforeFitting() throws {
     var text = "customer_id,date,amount,shop\n"
     for k in 0..<250 { text += "c\(k),2024-01-0\(1 + k % 9),5,S\(k)\nc\(k),2024-03-0\(1 + k % 9),5,S\(k)\n" }

@@ -184,6 +184,16 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     try require(
       Limits.days.contains(start) && end <= Limits.days.upperBound, "start", start,
       "a first day from \(Limits.days.lowerBound) such that the span ends by \(Limits.days.upperBound)")
+    // A history journey's own reader would refuse is no use: dates more than a year after today
+    // are read as typing errors (`ReaderOptions.latestDay`), so the span must end by then.
+    let readable = ReaderOptions().latestDay
+    if end.adding(days: -1) > readable {
+      let years = (months + 11) / 12
+      let earlier = CalendarDay(year: readable.year - years, month: 1, day: 1)!
+      throw .invalid(
+        parameter: "months", value: "\(months)",
+        expected: "a span that ends by \(readable): from --start \(start) it would end \(end.adding(days: -1)), and journey reads dates more than a year after today as typing errors; give an earlier --start (e.g. --start \(earlier)) or fewer --months")
+    }
     if let controlShare {
       try require(controlShare > 0 && controlShare < 1, "control", controlShare, "a share of customers held out, above 0% and below 100%, e.g. 10%")
       try require(launch != nil, "control", controlShare, "a --launch date as well (the control group is held out of a launch)")
