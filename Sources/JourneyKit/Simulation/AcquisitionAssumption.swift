@@ -62,14 +62,18 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   /// January to March 1997, forecasts from 1997-04-30 and 1997-05-31 with the historical mean
   /// came out +307% and +213%.
   public static func closedCohortPeriods(_ model: MarkovModel) -> Int? {
-    let totals = model.counts.acquisitions.map { $0.reduce(0, +) }
+    closedCohortPeriods(entrants: model.counts.acquisitions.map { $0.reduce(0, +) }, period: model.window.period)
+  }
+
+  /// The same rule on a series of entrants per period (the first the window's).
+  public static func closedCohortPeriods(entrants totals: [Double], period: PeriodKind) -> Int? {
     var quiet = 0
     for t in totals.indices.reversed() {
       if totals[t] > 0 { break }
       quiet += 1
     }
     guard quiet >= 1, quiet < totals.count else { return nil }
-    let seasons = model.window.period.seasonsPerYear
+    let seasons = period.seasonsPerYear
     if quiet >= max(2, seasons / 4) { return quiet }
     guard quiet >= max(1, seasons / 12) else { return nil }
     let before = Array(totals.dropLast(quiet))
