@@ -50,43 +50,9 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   }
 
   /// The trailing periods of the model's window in which nobody entered, when they are enough to
-  /// call the base a closed cohort; nil otherwise. Enough is either
-  /// - a quarter of a year's periods, at least 2 (3 months, 13 weeks, 2 quarters), or
-  /// - at least a month's worth (1 month, 4 weeks, 1 quarter) when the flow before could not have
-  ///   gone quiet that long by chance (Poisson at the window's mean: under 1 in 1,000), and did not
-  ///   pause as long anywhere earlier in the window (a business that pauses and comes back).
-  /// The window must have had entrants before them.
-  ///
-  /// A base acquired once (a launch cohort, a bought list, the CDNOW panel) has no entrants to
-  /// extrapolate: the means of its window would invent a flow that stopped. On CDNOW, acquired in
-  /// January to March 1997, forecasts from 1997-04-30 and 1997-05-31 with the historical mean
-  /// came out +307% and +213%.
+  /// call the base a closed cohort (`ClosedCohort.quietPeriods`); nil otherwise.
   public static func closedCohortPeriods(_ model: MarkovModel) -> Int? {
-    closedCohortPeriods(entrants: model.counts.acquisitions.map { $0.reduce(0, +) }, period: model.window.period)
-  }
-
-  /// The same rule on a series of entrants per period (the first the window's).
-  public static func closedCohortPeriods(entrants totals: [Double], period: PeriodKind) -> Int? {
-    var quiet = 0
-    for t in totals.indices.reversed() {
-      if totals[t] > 0 { break }
-      quiet += 1
-    }
-    guard quiet >= 1, quiet < totals.count else { return nil }
-    let seasons = period.seasonsPerYear
-    if quiet >= max(2, seasons / 4) { return quiet }
-    guard quiet >= max(1, seasons / 12) else { return nil }
-    let before = Array(totals.dropLast(quiet))
-    // The window's first period holds everyone whose history starts there, as in `inflow`.
-    let flow = before.count > 2 ? Array(before.dropFirst()) : before
-    let mean = flow.reduce(0, +) / Double(flow.count)
-    guard Double(quiet) * mean >= -Foundation.log(0.001) else { return nil }
-    var pause = 0
-    for total in before {
-      pause = total > 0 ? 0 : pause + 1
-      if pause >= quiet { return nil }
-    }
-    return quiet
+    ClosedCohort.quietPeriods(entrants: model.counts.acquisitions.map { $0.reduce(0, +) }, period: model.window.period)
   }
 
   /// What the assumption means for this model, for outputs: its description, and for a closed

@@ -16,6 +16,12 @@ struct SeasonalIndexTests {
 
   /// Purchase days up to `through`, and the purchases of the 6 months after it.
   static func simulate(customers: Int, seed: UInt64, through: Int32 = through, acquisitionDays: Double = 90) -> (histories: PurchaseHistories, future: Double) {
+    let (days, future) = simulateDays(customers: customers, seed: seed, through: through, acquisitionDays: acquisitionDays)
+    return (PurchaseHistories(purchaseDays: days, through: CalendarDay(dayNumber: through)), Double(future.reduce(0, +)))
+  }
+
+  /// Per customer: its purchase days up to `through`, and its purchases in the 6 months after.
+  static func simulateDays(customers: Int, seed: UInt64, through: Int32, acquisitionDays: Double) -> (days: [[Int32]], future: [Int]) {
     let end = CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber - 1
     // Operational days at the start of each calendar day: the seasonal clock.
     var clock: [Double] = [0]
@@ -32,7 +38,7 @@ struct SeasonalIndexTests {
     }
     var rng = RandomSource(seed: seed)
     var days: [[Int32]] = []
-    var future = 0.0
+    var future: [Int] = []
     for c in 0..<customers {
       let (lambda, mu) = c % 3 == 0 ? (0.03, 0.002) : (0.008, 0.004)
       let first = start + Int32(rng.uniform() * acquisitionDays)
@@ -45,9 +51,9 @@ struct SeasonalIndexTests {
         if day <= through { list.insert(day) } else if day <= end { later.insert(day) }
       }
       days.append(list.sorted())
-      future += Double(later.count)
+      future.append(later.count)
     }
-    return (PurchaseHistories(purchaseDays: days, through: CalendarDay(dayNumber: through)), future)
+    return (days, future)
   }
 
   /// Without the correction against the model's expectation, the index takes the cohort's
@@ -100,6 +106,49 @@ struct SeasonalIndexTests {
     let flatPredicted = flat.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
     #expect(abs(predicted / future - 1) < abs(flatPredicted / future - 1) - 0.05,
             "with seasons \(predicted), flat \(flatPredicted), simulated \(future)")
+  }
+
+  /// One year of a base that began on 2023-01-01 and acquired customers all year: every
+  /// customer's first purchase is in the data, so the misfit that grows with tenure is read along
+  /// tenure, and each month keeps its season. Measured: no month more than 0.13-0.15 off the truth,
+  /// correlation 0.96, the six months after +13% and 0% (seeds 16, 17). With the slope read
+  /// across the months, as before, December read 0.93-0.95 where the truth is 1.3, correlation
+  /// 0.64-0.67, and the six months after came out +55% and +60%.
+  @Test(arguments: [16, 17] as [UInt64])
+  func oneYearOfABaseThatBeganWithTheDataKeepsItsSeasons(seed: UInt64) throws {
+    let through = CalendarDay(year: 2023, month: 12, day: 31)!.dayNumber
+    let (h, future) = Self.simulate(customers: 12_000, seed: seed, through: through, acquisitionDays: 365)
+    let model = try #require(ActivityModel.fit(h, period: .month))
+    let index = try #require(model.seasonalIndex)
+    let miss = zip(index, Self.truth).map { abs($0 - $1) }.max()!
+    #expect(miss < 0.18 && Self.correlation(index, Self.truth) > 0.93, "index \(index)")
+    let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
+    let predicted = model.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
+    #expect(abs(predicted / future - 1) < 0.16, "predicted \(predicted), simulated \(future)")
+  }
+
+  /// One year cut out of an older base (acquired since 2023-01, seen from 2024-07-01 to
+  /// 2025-06-30): the first purchases in the data crowd its first month and are not the
+  /// customers' first, so tenure is unknown and the slope is read across the months, as before:
+  /// measured -11% here (seed 18). Read along tenure, it came out +64% (generated exports: +62% to
+  /// +67%).
+  @Test(arguments: [18] as [UInt64])
+  func oneYearCutOutOfAnOlderBaseKeepsTheSlopeAcrossMonths(seed: UInt64) throws {
+    let through = CalendarDay(year: 2025, month: 6, day: 30)!.dayNumber, from = CalendarDay(year: 2024, month: 7, day: 1)!.dayNumber
+    let (all, future) = Self.simulateDays(customers: 24_000, seed: seed, through: through, acquisitionDays: 900)
+    var seen: [[Int32]] = [], seenFuture = 0
+    for (c, list) in all.enumerated() {
+      let window = list.filter { $0 >= from }
+      guard !window.isEmpty else { continue }
+      seen.append(window)
+      seenFuture += future[c]
+    }
+    let h = PurchaseHistories(purchaseDays: seen, through: CalendarDay(dayNumber: through))
+    let model = try #require(ActivityModel.fit(h, period: .month))
+    #expect(model.seasonalIndex != nil)
+    let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
+    let predicted = model.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
+    #expect(abs(predicted / Double(seenFuture) - 1) < 0.15, "predicted \(predicted), simulated \(seenFuture)")
   }
 
   /// Fourteen months of a base that acquires customers all the time, from nobody on 2023-01-01:
