@@ -8,9 +8,12 @@ import Testing
 struct GeneratorRegimeTests {
   /// The regimes one at a time on the default 36-month span, the CDNOW-like preset, and the same
   /// preset seen for two years (30 months, 24 of calibration): with one year it cannot tell its
-  /// season from its ageing, with two it should.
+  /// season from its ageing, with two it should. And the default generator calibrated on its first
+  /// year (18 months, 12 of calibration), a base that began with the data: `journey backtest`
+  /// was 21-22% over before its seasons were read along tenure (seeds 101, 102), and +1.1% / +2.2%
+  /// and +3.6% / +4.7% after (this test on seed 101: +1.4% / +2.7%).
   enum Regime: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case base, closedCohort, heterogeneity, ageing, dormancy, real, realTwoYears
+    case base, closedCohort, heterogeneity, ageing, dormancy, real, realTwoYears, baseFirstYear
 
     var testDescription: String { rawValue }
 
@@ -26,6 +29,7 @@ struct GeneratorRegimeTests {
       case .realTwoYears:
         p.apply(.real)
         p.months = 30
+      case .baseFirstYear: p.months = 18
       }
       p.customers = customers
       p.seed = seed
@@ -35,7 +39,7 @@ struct GeneratorRegimeTests {
     /// The calibration end that leaves 6 months of holdout at the end of the span.
     var calibrationEnd: CalendarDay {
       switch self {
-      case .real: day("2023-12-31")
+      case .real, .baseFirstYear: day("2023-12-31")
       case .realTwoYears: day("2024-12-31")
       default: day("2025-06-30")
       }
