@@ -523,70 +523,6 @@ extension ActivityModel {
     return model
   }
 
-  /// Repeat purchases per period and cohort (the period of the first purchase), actual and as the
-  /// model expects them, and the cohorts' sizes: a base's seasons read apart from its tenure.
-  struct TenureCells {
-    /// Per period, per cohort.
-    var actual: [[Double]], expected: [[Double]]
-    /// Per cohort: customers whose first purchase fell in its period.
-    var entrants: [Double]
-
-    init(periods: Int, cohorts: Int) {
-      actual = Array(repeating: Array(repeating: 0, count: cohorts), count: periods)
-      expected = actual
-      entrants = Array(repeating: 0, count: cohorts)
-    }
-
-    /// Whether the base began with the data: still acquiring (not a closed cohort), and its first
-    /// period's first purchases no crowd, at most twice the later periods' mean. A window cut out
-    /// of an older base opens with every customer who buys in its first period (5-7 times the
-    /// flow after, in generated exports), and its first purchases are not its customers' first.
-    func startsWithTheBase(period: PeriodKind) -> Bool {
-      guard entrants.count >= 3, ClosedCohort.quietPeriods(entrants: entrants, period: period) == nil else { return false }
-      let later = entrants.dropFirst()
-      return entrants[0] <= 2 * later.reduce(0, +) / Double(later.count)
-    }
-
-    /// Each season's factor on the index: the Poisson model `actual ~ expected e^(s_season + beta
-    /// tenure)` fitted by maximum likelihood, each season's level `s` profiled out in closed form and
-    /// `beta` found by bisection on the profile's derivative (which falls as beta rises); the levels
-    /// are then shrunk, as across periods, by the share of them Poisson noise would explain.
-    /// Nil when a season has no repeat purchase.
-    func seasons(of seasonOfPeriod: [Int], count: Int, tenure: (Int, Int) -> Double) -> [Double]? {
-      /// Per season: purchases, and the expected ones and their tenure-weighted sum at `beta`.
-      func sums(_ beta: Double) -> (actual: [Double], expected: [Double], tenureWeighted: [Double], actualTenure: Double) {
-        var a = [Double](repeating: 0, count: count), e = a, et = a, at = 0.0
-        for t in actual.indices {
-          for k in actual[t].indices where expected[t][k] > 0 {
-            let tau = tenure(t, k), w = expected[t][k] * Foundation.exp(beta * tau)
-            a[seasonOfPeriod[t]] += actual[t][k]
-            e[seasonOfPeriod[t]] += w
-            et[seasonOfPeriod[t]] += w * tau
-            at += actual[t][k] * tau
-          }
-        }
-        return (a, e, et, at)
-      }
-      // A slope of 1 a period is e-fold per period: far beyond any base, and exp stays finite.
-      var low = -1.0, high = 1.0
-      for _ in 0..<60 {
-        let mid = (low + high) / 2, s = sums(mid)
-        let derivative = s.actualTenure - (0..<count).reduce(0) { $0 + (s.expected[$1] > 0 ? s.actual[$1] * s.tenureWeighted[$1] / s.expected[$1] : 0) }
-        if derivative > 0 { low = mid } else { high = mid }
-      }
-      let s = sums((low + high) / 2)
-      guard s.actual.allSatisfy({ $0 > 0 }), s.expected.allSatisfy({ $0 > 0 }) else { return nil }
-      let levels = (0..<count).map { Foundation.log(s.actual[$0] / s.expected[$0]) }
-      let total = s.actual.reduce(0, +)
-      let centre = (0..<count).reduce(0) { $0 + s.actual[$1] * levels[$1] } / total
-      let residuals = levels.map { $0 - centre }
-      let noise = s.expected.map { 1 / max(1, $0) }
-      let spread = residuals.reduce(0) { $0 + $1 * $1 } / Double(count)
-      let signal = max(0, spread - noise.reduce(0, +) / Double(count))
-      return (0..<count).map { Foundation.exp(residuals[$0] * signal / (signal + noise[$0])) }
-    }
-  }
-
   /// The top of the parabola through three points, kept between the outer two; nil when it opens
   /// upward.
   static func parabolaPeak(x: [Double], y: [Double]) -> Double? {
@@ -1512,5 +1448,69 @@ extension ActivityModel {
     }
     let mean = corrected.reduce(0, +) / Double(corrected.count)
     return corrected.map { $0 / mean }
+  }
+
+  /// Repeat purchases per period and cohort (the period of the first purchase), actual and as the
+  /// model expects them, and the cohorts' sizes: a base's seasons read apart from its tenure.
+  struct TenureCells {
+    /// Per period, per cohort.
+    var actual: [[Double]], expected: [[Double]]
+    /// Per cohort: customers whose first purchase fell in its period.
+    var entrants: [Double]
+
+    init(periods: Int, cohorts: Int) {
+      actual = Array(repeating: Array(repeating: 0, count: cohorts), count: periods)
+      expected = actual
+      entrants = Array(repeating: 0, count: cohorts)
+    }
+
+    /// Whether the base began with the data: still acquiring (not a closed cohort), and its first
+    /// period's first purchases no crowd, at most twice the later periods' mean. A window cut out
+    /// of an older base opens with every customer who buys in its first period (5-7 times the
+    /// flow after, in generated exports), and its first purchases are not its customers' first.
+    func startsWithTheBase(period: PeriodKind) -> Bool {
+      guard entrants.count >= 3, ClosedCohort.quietPeriods(entrants: entrants, period: period) == nil else { return false }
+      let later = entrants.dropFirst()
+      return entrants[0] <= 2 * later.reduce(0, +) / Double(later.count)
+    }
+
+    /// Each season's factor on the index: the Poisson model `actual ~ expected e^(s_season + beta
+    /// tenure)` fitted by maximum likelihood, each season's level `s` profiled out in closed form and
+    /// `beta` found by bisection on the profile's derivative (which falls as beta rises); the levels
+    /// are then shrunk, as across periods, by the share of them Poisson noise would explain.
+    /// Nil when a season has no repeat purchase.
+    func seasons(of seasonOfPeriod: [Int], count: Int, tenure: (Int, Int) -> Double) -> [Double]? {
+      /// Per season: purchases, and the expected ones and their tenure-weighted sum at `beta`.
+      func sums(_ beta: Double) -> (actual: [Double], expected: [Double], tenureWeighted: [Double], actualTenure: Double) {
+        var a = [Double](repeating: 0, count: count), e = a, et = a, at = 0.0
+        for t in actual.indices {
+          for k in actual[t].indices where expected[t][k] > 0 {
+            let tau = tenure(t, k), w = expected[t][k] * Foundation.exp(beta * tau)
+            a[seasonOfPeriod[t]] += actual[t][k]
+            e[seasonOfPeriod[t]] += w
+            et[seasonOfPeriod[t]] += w * tau
+            at += actual[t][k] * tau
+          }
+        }
+        return (a, e, et, at)
+      }
+      // A slope of 1 a period is e-fold per period: far beyond any base, and exp stays finite.
+      var low = -1.0, high = 1.0
+      for _ in 0..<60 {
+        let mid = (low + high) / 2, s = sums(mid)
+        let derivative = s.actualTenure - (0..<count).reduce(0) { $0 + (s.expected[$1] > 0 ? s.actual[$1] * s.tenureWeighted[$1] / s.expected[$1] : 0) }
+        if derivative > 0 { low = mid } else { high = mid }
+      }
+      let s = sums((low + high) / 2)
+      guard s.actual.allSatisfy({ $0 > 0 }), s.expected.allSatisfy({ $0 > 0 }) else { return nil }
+      let levels = (0..<count).map { Foundation.log(s.actual[$0] / s.expected[$0]) }
+      let total = s.actual.reduce(0, +)
+      let centre = (0..<count).reduce(0) { $0 + s.actual[$1] * levels[$1] } / total
+      let residuals = levels.map { $0 - centre }
+      let noise = s.expected.map { 1 / max(1, $0) }
+      let spread = residuals.reduce(0) { $0 + $1 * $1 } / Double(count)
+      let signal = max(0, spread - noise.reduce(0, +) / Double(count))
+      return (0..<count).map { Foundation.exp(residuals[$0] * signal / (signal + noise[$0])) }
+    }
   }
 }
