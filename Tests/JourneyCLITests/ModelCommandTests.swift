@@ -46,6 +46,23 @@ struct ModelCommandTests {
     #expect(none.status == 64 && none.stderr.contains("give the model file: journey show model.json"))
   }
 
+  /// forecast and levers read the model as their argument, as show does, or as `--model`; compare,
+  /// whose arguments are scenario files, only as `--model`.
+  @Test func forecastAndLeversTakeTheModelEitherWay() throws {
+    for command in [["forecast", "--horizon", "3", "--replicates", "0"], ["levers", "--top", "3"]] {
+      let spelled = try runJourney(command + ["--model", model])
+      let positional = try runJourney(command + [model])
+      #expect(spelled.status == 0 && positional.status == 0, "\(spelled.stderr) \(positional.stderr)")
+      #expect(positional.stdout == spelled.stdout && spelled.stdout.contains("revenue"))
+      let both = try runJourney(command + [model, "--model", model])
+      #expect(both.status == 64 && both.stderr.contains("give the model once: as an argument or with --model, not both"))
+      let none = try runJourney(command)
+      #expect(none.status == 64 && none.stderr.contains("give the model file: journey \(command[0]) model.json"), "\(none.stderr)")
+    }
+    let compare = try runJourney(["compare", model, Self.repository.appendingPathComponent("scenarios/baseline.yaml").path])
+    #expect(compare.status == 64 && compare.stderr.contains("--model"))
+  }
+
   @Test(arguments: ["lifecycle", "value", "rfm:3", "scenarios/states-example.yaml"])
   func fitEveryStateSpace(states: String) throws {
     let spec = states.hasSuffix(".yaml") ? Self.repository.appendingPathComponent(states).path : states

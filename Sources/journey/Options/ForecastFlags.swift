@@ -1,11 +1,8 @@
 import ArgumentParser
 import JourneyKit
 
-/// The flags shared by the commands that run the chain forward: forecast, compare, levers.
+/// The flags shared by the commands that run the chain forward: forecast, compare, levers, serve.
 struct ForecastFlags: ParsableArguments {
-  @Option(help: "A model file written by `journey fit`.")
-  var model: String
-
   @Option(parsing: .unconditional, help: "Periods to forecast.")
   var horizon: Int = 12
 

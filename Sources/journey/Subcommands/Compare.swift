@@ -18,6 +18,9 @@ extension JourneyCommand {
         """
     )
 
+    @Option(help: "A model file written by `journey fit`.")
+    var model: String
+
     @OptionGroup var forecast: ForecastFlags
     @OptionGroup var replicates: ReplicateFlags
 
@@ -38,8 +41,8 @@ extension JourneyCommand {
     }
 
     func run() throws {
-      try guardOutputs([("--csv", csv), ("--report", report.report)], inputs: [forecast.model] + scenarios)
-      let fitted = try MarkovModel.load(path: forecast.model)
+      try guardOutputs([("--csv", csv), ("--report", report.report)], inputs: [model] + scenarios)
+      let fitted = try MarkovModel.load(path: model)
       let plans = try scenarios.map { try ScenarioPlan(try Scenario.load(path: $0), model: fitted) }
       let comparison = try ScenarioComparison.run(model: fitted, plans: plans, options: replicates.options(forecast))
       if let csv { try AtomicFile.write(comparison.csv(), to: csv) }

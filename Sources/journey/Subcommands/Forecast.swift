@@ -13,12 +13,13 @@ extension JourneyCommand {
         giving P5-P95 ranges for every KPI.
 
         Example:
-          journey forecast --model model.json --horizon 12
+          journey forecast model.json --horizon 12
           journey forecast --model model.json --acquisition trend --seed 7 --csv f.csv
           journey forecast --model model.json --report forecast.html
         """
     )
 
+    @OptionGroup var model: ModelFileArgument
     @OptionGroup var forecast: ForecastFlags
     @OptionGroup var replicates: ReplicateFlags
 
@@ -34,6 +35,7 @@ extension JourneyCommand {
     @OptionGroup var report: ReportOption
 
     func validate() throws {
+      try model.validate(command: "forecast")
       try replicates.checkVolume(forecast)
       if let d = discount {
         let value = try change(d, flag: "discount")
@@ -42,8 +44,8 @@ extension JourneyCommand {
     }
 
     func run() throws {
-      try guardOutputs([("--csv", csv), ("--report", report.report)], inputs: [forecast.model])
-      let fitted = try MarkovModel.load(path: forecast.model)
+      try guardOutputs([("--csv", csv), ("--report", report.report)], inputs: [model.path])
+      let fitted = try MarkovModel.load(path: model.path)
       var options = replicates.options(forecast)
       options.discountPerPeriod = try discount.map { try change($0, flag: "discount") }
       let report = ForecastReport(forecast: try ForecastEngine.run(model: fitted, options: options), model: fitted)

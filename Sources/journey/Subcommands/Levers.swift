@@ -12,11 +12,12 @@ extension JourneyCommand {
         row's other moves in proportion), computed analytically from the fundamental matrix.
 
         Example:
-          journey levers --model model.json
+          journey levers model.json
           journey levers --model model.json --horizon 24 --top 20 --json
         """
     )
 
+    @OptionGroup var model: ModelFileArgument
     @OptionGroup var forecast: ForecastFlags
 
     @Option(parsing: .unconditional, help: "Rows to show.")
@@ -26,11 +27,12 @@ extension JourneyCommand {
     var json = false
 
     func validate() throws {
+      try model.validate(command: "levers")
       guard top >= 1 else { throw ValidationError("--top: '\(top)' must be at least 1") }
     }
 
     func run() throws {
-      let fitted = try MarkovModel.load(path: forecast.model)
+      let fitted = try MarkovModel.load(path: model.path)
       let inflow = forecast.acquisitionAssumption.inflow(model: fitted, horizon: forecast.horizon)
       let analysis = try LeverAnalysis.analyse(model: fitted, horizon: forecast.horizon, inflow: inflow)
       print(json ? try JSONOutput.encode(analysis) : analysis.text(top: top, period: fitted.window.period), terminator: json ? "" : "\n")

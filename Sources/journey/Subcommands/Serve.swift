@@ -23,6 +23,7 @@ extension JourneyCommand {
         """
     )
 
+    @OptionGroup var model: ModelFileArgument
     @OptionGroup var forecast: ForecastFlags
     @OptionGroup var replicates: ReplicateFlags
 
@@ -39,6 +40,7 @@ extension JourneyCommand {
     var port: Int = 8080
 
     func validate() throws {
+      try model.validate(command: "serve")
       guard (0...65535).contains(port) else { throw ValidationError("--port: '\(port)' must be from 0 to 65535") }
       guard !host.isEmpty else { throw ValidationError("--host: give an address such as 127.0.0.1") }
       // The baseline and a scenario beside it; the workspace keeps fewer old forecasts when they are large.
@@ -46,7 +48,7 @@ extension JourneyCommand {
     }
 
     func run() throws {
-      let fitted = try MarkovModel.load(path: forecast.model)
+      let fitted = try MarkovModel.load(path: model.path)
       let folder: ScenarioFolder
       do {
         folder = try ScenarioFolder(path: scenarios)
@@ -55,14 +57,14 @@ extension JourneyCommand {
       }
       let ingest = try data.map { try TransactionReader().read(path: $0) }
       let workspace = try Workspace(
-        model: fitted, modelPath: forecast.model, scenarios: folder, options: replicates.options(forecast), data: ingest, dataPath: data)
+        model: fitted, modelPath: model.path, scenarios: folder, options: replicates.options(forecast), data: ingest, dataPath: data)
       let server = WorkspaceServer(workspace: workspace, host: host, port: port)
       if host != "127.0.0.1" && host != "localhost" && host != "::1" {
         printError("Warning: listening on \(host): other machines can reach the workspace; writes still need the page's token.")
       }
       let shownHost = host.contains(":") ? "[\(host)]" : host
       try server.runBlocking { port in
-        let line = "Journey workspace: http://\(shownHost):\(port)/  (model \(forecast.model), scenarios \(folder.path)); Ctrl-C stops it.\n"
+        let line = "Journey workspace: http://\(shownHost):\(port)/  (model \(model.path), scenarios \(folder.path)); Ctrl-C stops it.\n"
         FileHandle.standardOutput.write(Data(line.utf8))
       }
     }

@@ -14,24 +14,17 @@ extension JourneyCommand {
         """
     )
 
-    @Argument(help: "A model file written by `journey fit`.")
-    var file: String?
-
-    // The other commands take the model as `--model`: the same spelling works here.
-    @Option(name: .customLong("model"), help: ArgumentHelp("The same, as the other commands spell it.", valueName: "model"))
-    var modelOption: String?
+    @OptionGroup var model: ModelFileArgument
 
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
     func validate() throws {
-      guard (file == nil) != (modelOption == nil) else {
-        throw ValidationError(file == nil ? "give the model file: journey show model.json" : "give the model once: as an argument or with --model, not both")
-      }
+      try model.validate(command: "show")
     }
 
     func run() throws {
-      let summary = ModelSummary(model: try MarkovModel.load(path: file ?? modelOption!))
+      let summary = ModelSummary(model: try MarkovModel.load(path: model.path))
       print(json ? try JSONOutput.encode(summary) : summary.text(), terminator: json ? "" : "\n")
     }
   }
