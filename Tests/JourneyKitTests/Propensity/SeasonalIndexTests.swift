@@ -84,13 +84,14 @@ struct SeasonalIndexTests {
   }
 
   /// One year of the same cohort (2023): the moving average has no season to read, each month was
-  /// seen once. Against a flat model's expectation, less a trend, the months follow the truth
-  /// (correlation over 0.8, measured 0.85-0.9; a flat model has none), and the spring after (January to June, the
-  /// season's falling half) is forecast closer than by the flat model, by more than 5 points.
-  /// Both still over-forecast this cohort: +37% with seasons, +46% without on these seeds. From
-  /// one year of a closed cohort the mixing distribution reads too little dropout among the slow
-  /// buyers (issue 17 names this limit); the trend that misfit leaves is taken out, and its bend
-  /// tilts the index (November and December 0.2-0.3 low).
+  /// seen once. Against a flat model's expectation, less a trend read beside a yearly wave, the
+  /// months follow the truth and the spring after (January to June, the season's falling half)
+  /// is forecast within 20%, and closer than by the flat model by more than 5 points. Measured on
+  /// seeds 13 and 14: correlation 0.96 and 0.90, no month more than 0.11 and 0.22 off, the six
+  /// months after +13% and +11% (the flat model +46%). With the trend read as a straight line
+  /// alone, as before, it took part of the season (the cohort's purchases weigh the months from
+  /// March on, the season's rise to December): correlation 0.85 and 0.84, November and December
+  /// 0.2-0.3 low, the six months after +43% and +42%.
   @Test(arguments: [13, 14] as [UInt64])
   func oneYearOfSeasonsIsRead(seed: UInt64) throws {
     let through = CalendarDay(year: 2023, month: 12, day: 31)!.dayNumber
@@ -98,9 +99,10 @@ struct SeasonalIndexTests {
     #expect(ActivityModel.seasonalIndex(h, period: .month) == nil)
     let model = try #require(ActivityModel.fit(h, period: .month))
     let index = try #require(model.seasonalIndex)
-    #expect(Self.correlation(index, Self.truth) > 0.8, "index \(index)")
+    #expect(Self.correlation(index, Self.truth) > 0.87, "index \(index)")
     let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
     let predicted = model.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
+    #expect(abs(predicted / future - 1) < 0.2, "with seasons \(predicted), simulated \(future)")
     let flat = try #require(ActivityModel.fit(h))
     #expect(flat.seasonalIndex == nil)
     let flatPredicted = flat.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
@@ -124,9 +126,9 @@ struct SeasonalIndexTests {
 
   /// One year cut out of an older base (acquired since 2023-01, seen from 2024-07-01 to
   /// 2025-06-30): the first purchases in the data crowd its first month and are not the
-  /// customers' first, so tenure is unknown and the slope is read across the months, as before:
-  /// measured -11% here (seed 18). Read along tenure, it came out +64% (generated exports: +62% to
-  /// +67%).
+  /// customers' first, so tenure is unknown and the slope is read across the months, beside a
+  /// yearly wave: measured +7% here (seed 18; -11% with a straight line alone). Read along tenure,
+  /// it came out +64% (generated exports: +62% to +67%).
   @Test(arguments: [18] as [UInt64])
   func oneYearCutOutOfAnOlderBaseKeepsTheSlopeAcrossMonths(seed: UInt64) throws {
     let through = CalendarDay(year: 2025, month: 6, day: 30)!.dayNumber, from = CalendarDay(year: 2024, month: 7, day: 1)!.dayNumber
@@ -180,6 +182,25 @@ struct SeasonalIndexTests {
     let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
     let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }, syy = y.reduce(0) { $0 + ($1 - my) * ($1 - my) }
     return sxy / (sxx * syy).squareRoot()
+  }
+
+  /// The slope beside a yearly wave, on a hand-made year: log(actual / expected) = 0.01 t + a wave
+  /// peaking in December, with weights that rise through the year as a cohort's purchases do.
+  /// The wave and the line are read apart exactly; a straight line alone leans with the wave.
+  @Test func aSlopeBesideAWaveIsReadApartFromIt() throws {
+    let byseason = (0..<12).map { month -> [(t: Double, y: Double, w: Double)] in
+      let t = Double(month)
+      return [(t, 0.01 * t + 0.2 * Foundation.cos(2 * Double.pi * Double(month - 11) / 12), 100 + 50 * t)]
+    }
+    let centre = 5.5
+    let slope = try #require(ActivityModel.slopeBesideAYearlyWave(byseason, centre: centre))
+    #expect(abs(slope - 0.01) < 1e-9, "slope \(slope)")
+    let all = byseason.flatMap { $0 }, w = all.reduce(0) { $0 + $1.w }
+    let tBar = all.reduce(0) { $0 + $1.w * $1.t } / w, yBar = all.reduce(0) { $0 + $1.w * $1.y } / w
+    let straight = all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.y - yBar) } / all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.t - tBar) }
+    #expect(abs(straight - 0.01) > 0.005, "a line alone: \(straight)")
+    // Quarters hold too few seasons for a wave and a line beside the noise.
+    #expect(ActivityModel.slopeBesideAYearlyWave(Array(byseason.prefix(4)), centre: 1.5) == nil)
   }
 
   /// Under a year of complete months no season is read at all.
