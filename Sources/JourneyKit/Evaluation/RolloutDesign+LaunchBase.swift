@@ -110,7 +110,8 @@ extension RolloutDesign {
 
     let results = Partials<VerdictSimulation.Outcome>(count: o.replicates)
     DispatchQueue.concurrentPerform(iterations: o.replicates) { r in
-      results.store(simulation.replicate(r, baseDraws: launchBase, otherDraws: otherDraws, controlShare: o.controlShare, seed: o.seed), at: r)
+      let done = results.store(simulation.replicate(r, baseDraws: launchBase, otherDraws: otherDraws, controlShare: o.controlShare, seed: o.seed), at: r)
+      o.progress?(done, o.replicates, "")
     }
     let outcomes = results.all()
     let pairs = outcomes.compactMap { p in p.nullPrimary.flatMap { n in p.effectPrimary.map { (n, $0) } } }

@@ -31,6 +31,10 @@ public struct RolloutDesignOptions: Sendable {
   /// The power the design should reach: the minimum detectable effect and the recommended
   /// holdout share are found with it.
   public var targetPower = 0.8
+  /// Told as the simulated replicates finish: replicates done, replicates in all, and an empty
+  /// label. Thousands of replicates of a large base take minutes; the CLI shows this on a
+  /// terminal.
+  public var progress: (@Sendable (_ done: Int, _ total: Int, _ next: String) -> Void)? = nil
 
   /// Options with every default.
   public init() {}
@@ -221,7 +225,10 @@ public struct RolloutDesign: Codable, Sendable {
       return (did(0), did(1), customers)
     }
     let results = Partials<(null: Double, effect: Double, customers: Int)>(count: o.replicates)
-    DispatchQueue.concurrentPerform(iterations: o.replicates) { r in results.store(replicate(r), at: r) }
+    DispatchQueue.concurrentPerform(iterations: o.replicates) { r in
+      let done = results.store(replicate(r), at: r)
+      o.progress?(done, o.replicates, "")
+    }
     let all = results.all().filter { $0.null.isFinite && $0.effect.isFinite }
     precondition(all.count > 1, "design replicates gave no finite difference")
     let nulls = all.map(\.null), effects_ = all.map(\.effect)

@@ -102,6 +102,7 @@ extension JourneyCommand {
       o.bootstrap = bootstrap
       o.seed = seed
       o.alpha = try significanceLevel(alpha)
+      o.progress = TerminalProgress.reporter("simulating the test", unit: "replicates")
       return o
     }
 

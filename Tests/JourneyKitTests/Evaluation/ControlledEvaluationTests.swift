@@ -171,6 +171,26 @@ struct RolloutDesignTests {
     }
   }
 
+  /// The design tells its progress once per finished replicate, counting to the total: a
+  /// counter that counted a replicate twice, or missed one, would not end on 40 of 40.
+  @Test func theDesignCountsItsReplicatesAsTheyFinish() throws {
+    final class Told: @unchecked Sendable {
+      let lock = NSLock()
+      var counts: [Int] = [], totals: Set<Int> = []
+    }
+    let told = Told()
+    var o = RolloutDesignOptions()
+    o.replicates = 40
+    o.progress = { done, total, _ in
+      told.lock.lock()
+      told.counts.append(done)
+      told.totals.insert(total)
+      told.lock.unlock()
+    }
+    _ = try RolloutDesign.run(model: try Self.model(), options: o)
+    #expect(told.counts.sorted() == Array(1...40) && told.totals == [40])
+  }
+
   @Test func unknownMeasureIsNamed() throws {
     var o = RolloutDesignOptions()
     o.measure = "at_rsk -> lapsed"
