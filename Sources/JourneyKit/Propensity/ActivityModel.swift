@@ -1484,7 +1484,8 @@ extension ActivityModel {
         }
       }
     }
-    return try? normal.solve(vector: moments)[1]
+    guard let slope = try? normal.solve(vector: moments)[1], slope.isFinite else { return nil }
+    return slope
   }
 
   /// Repeat purchases per period and cohort (the period of the first purchase), actual and as the

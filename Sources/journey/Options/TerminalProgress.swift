@@ -19,7 +19,8 @@ enum TerminalProgress {
 
   /// The line on the terminal. Replicates finish on several threads at once: a count is written
   /// only if it is past the last one written, so that a late "99 of 100" cannot follow the final
-  /// clearing and stay above the output.
+  /// clearing and stay above the output. A count of 0 starts again (the folds of a second choice
+  /// of states in the same command).
   private final class Line: @unchecked Sendable {
     private let lock = NSLock()
     private var written = -1
@@ -27,7 +28,7 @@ enum TerminalProgress {
     func write(done: Int, _ text: String) {
       lock.lock()
       defer { lock.unlock() }
-      guard done > written else { return }
+      guard done > written || done == 0 else { return }
       written = done
       FileHandle.standardError.write(Data(text.utf8))
     }
