@@ -1418,30 +1418,18 @@ extension ActivityModel {
       corrected = index.indices.map { index[$0] * alongTenure[$0] }
     } else {
       // Some season seen once: the slope cannot be told from the seasons within each, so it is
-      // read across all periods (but see below), and each season's residual is shrunk by the
-      // share of it that Poisson noise (variance 1 / purchases on the log scale) would explain.
-      // So it is for one year of a closed cohort (CDNOW: tenure and time move together) and of a
+      // read across the periods (how: below), and each season's residual is shrunk by the share
+      // of it that Poisson noise (variance 1 / purchases on the log scale) would explain. So it
+      // is for one year of a closed cohort (CDNOW: tenure and time move together) and of a
       // window cut out of an older base, whose customers' first purchases in the data are not
       // their first (tenure unknown; read along it, such an export went from -3% to +62%).
-      // With exactly one year the slope is read beside a yearly wave (below).
       let all = byseason.flatMap { $0 }
       let w = all.reduce(0) { $0 + $1.w }
       let tBar = all.reduce(0) { $0 + $1.w * $1.t } / w, yBar = all.reduce(0) { $0 + $1.w * $1.y } / w
       let stt = all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.t - tBar) }
       var slope = stt > 0 ? all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.y - yBar) } / stt : 0
       let pairs = byseason.filter { $0.count >= 2 }.count
-      if pairs == 0, let besideAWave = Self.slopeBesideAYearlyWave(byseason, centre: tBar) {
-        // Exactly one year: a straight line over one cycle takes part of the season with it (a
-        // December peak read from January to December leans upward wherever the cohort's
-        // purchases weigh the later months more), and a closed cohort with no ageing at all,
-        // fitted on its first year, came out 11-12% over. Read beside a smooth yearly wave
-        // instead, the slope is what the wave cannot carry: a line is not periodic, and one year
-        // shows where December meets January again (a trend and Fourier terms fitted together,
-        // as Prophet does). Only with no season seen twice: a pair of the same season then
-        // decides the slope, and in a closed cohort that compares customers just acquired with
-        // the same customers a year on (CDNOW from 13 and 14 months: 4-6 points worse).
-        slope = besideAWave
-      } else if pairs > 0, 2 * pairs < byseason.count, ClosedCohort.quietPeriods(entrants: cells.entrants, period: period) == nil {
+      if pairs > 0, 2 * pairs < byseason.count, ClosedCohort.quietPeriods(entrants: cells.entrants, period: period) == nil {
         // A base still acquiring customers, with fewer than half its seasons seen twice: the
         // slope is read within those, the same month a year apart, as it is with two years.
         // Across all periods the later ones weigh most; in a base filling up they are the rising
@@ -1449,12 +1437,26 @@ extension ActivityModel {
         // bases were 15-21% over, and a 14-month export of an older base 14-15%
         // (Benchmarks/README.md, session 24). From half the seasons on, the periods across the
         // window balance the season's halves, and the pairs, all from the base's first months,
-        // read it 1-2 points high (generated bases fitted on 18 months). A closed cohort keeps
-        // the slope across periods: a year apart, its first months compare customers just
-        // acquired with the same customers a year on (on CDNOW, 4 points worse). With no season
-        // seen twice there is no such pair, and the slope across periods is what keeps a one-year
-        // export of an older base right (-3% to -4%; +20% without a slope).
+        // read it 1-2 points high (generated bases fitted on 18 months). A closed cohort does not
+        // read it so: a year apart, its first months compare customers just acquired with the
+        // same customers a year on (on CDNOW, 4 points worse).
         slope = slopeWithinSeasons()
+      } else if let firstYear = Self.slopeBesideAYearlyWave(byseason.map { [$0[0]] }, centre: tBar) {
+        // Otherwise on the window's first year (each season once; with exactly one year, all of
+        // it), beside a smooth yearly wave. A straight line alone over one cycle takes part of
+        // the season with it (a December peak read from January to December leans upward
+        // wherever the cohort's purchases weigh the later months more): a closed cohort with no
+        // ageing at all, fitted on its first year, came out 11-12% over. Fitted beside a wave,
+        // the slope is what the wave cannot carry: a line is not periodic, and one year shows
+        // where December meets January again (a trend and Fourier terms fitted together, as
+        // Prophet does). The later periods stay out of this fit: each would pair with a season
+        // of the first year and decide the slope, comparing, in a closed cohort, customers just
+        // acquired with the same customers a year on (all periods: CDNOW from 13 and 14 months
+        // 4-6 points worse; the latest year instead of the first: CDNOW from 1998-01-31 -9.5%).
+        // So the slope read on one year stays as the window grows toward two (closed cohorts
+        // fitted on 13 and 14 months: +11% to +16% before, +3% to +10%; Benchmarks/README.md,
+        // session 25).
+        slope = firstYear
       }
       let residuals = centres.map { $0.y - yBar - slope * ($0.t - tBar) }
       let noise = byseason.map { points in 1 / max(1, points.reduce(0) { $0 + $1.w }) }
