@@ -1295,7 +1295,7 @@ extension ActivityModel {
       lines.append("  ageing: customers slow down as they age: a year after its first purchase a customer buys, goes quiet and comes back at \(Format.number(afterOneYear * 100, decimals: 0))% of the pace of its first weeks, three years after at \(Format.number(afterThree * 100, decimals: 0))% (exponent \(Format.number(k, decimals: 2)))")
     }
     if let days = shortHistoryDays {
-      lines.append("  ageing: not read: \(Format.number(Double(days))) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated cohort seen for one year: 13-18% over)")
+      lines.append("  ageing: not read: \(Format.number(Double(days))) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated cohort seen for one year: 13-20% over)")
     }
     if let index = seasonalIndex, let period = seasonalPeriod, let high = index.max(), let low = index.min(), low > 0 {
       lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s"
