@@ -213,7 +213,7 @@ struct ActivityModelTests {
   /// A history too short to read ageing from is recorded as such, and the plain words say what that
   /// means for the forecast; two years of the same kind of base read ageing and say nothing of it.
   /// (Without the record, a planner fitting one year of a young cohort got no word that its
-  /// slowing with tenure goes unseen: 21-32% over on the generated CDNOW-like regime then, 13-18% since
+  /// slowing with tenure goes unseen: 21-32% over on the generated CDNOW-like regime then, 13-20% since
   /// the one-year trend is read beside a yearly wave.)
   @Test func aHistoryTooShortForAgeingSaysSo() throws {
     func base(through: Int32) -> PurchaseHistories {
