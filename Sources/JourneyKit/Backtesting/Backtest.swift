@@ -299,16 +299,13 @@ public struct Backtest: Encodable, Sendable {
     var activity: HoldoutActivity?
     if options.ownHistory, let individual = try run.activityForecast(table) {
       activity = individual
-      let chain = individual.chainPart, chainChurn = individual.chainChurn
+      let chain = individual.given.chainPart, chainChurn = individual.given.chainChurn
       // The activity model's customers: those with a purchase at the origin and the entrants.
-      let m = individual.forecast, entrants = individual.entrants
+      let m = individual.forecast, entrants = individual.given.entrants
       for h in 0..<steps {
         let purchases = m.purchases[h] + entrants.purchases[h], revenue = m.revenue[h] + entrants.revenue[h]
         let buying = m.buying[h] + entrants.buying[h]
-        predicted[h].transactions = purchases + chain.expected[.purchases]![h]
-        predicted[h].revenue = revenue + chain.expected[.revenue]![h]
-        predicted[h].active = buying + chain.expected[.active]![h]
-        if let churned = m.churned { predicted[h].churned = churned.expected[h] + chainChurn.expected[.churned]![h] }
+        predicted[h] = individual.expected(individual.given, period: h, chainOnly: predicted[h])
         if chain.replicates > 0 {
           // The activity model's totals are sums of many independent customers: normal, with the
           // count noise (Poisson purchases; revenue as purchases times the mean spend) and the model
@@ -378,7 +375,10 @@ public struct Backtest: Encodable, Sendable {
         start: period.start(of: origin + 1 + h), label: period.label(of: origin + 1 + h), actual: actuals[h], predicted: predicted[h],
         predictedLow: low?[h], predictedHigh: high?[h], acquired: run.acquisitions[h].reduce(0, +))
     }
-    let assumed = (0..<steps).map { h in measures { run.assumedForecast.expected[$0]![h] } }
+    var assumed = (0..<steps).map { h in measures { run.assumedForecast.expected[$0]![h] } }
+    if let activity {
+      assumed = assumed.indices.map { activity.expected(activity.assumed, period: $0, chainOnly: assumed[$0]) }
+    }
 
     // Baselines.
     let recent = ((origin - k + 1)...origin).filter { $0 >= firstTallied }.map(actual)
@@ -525,28 +525,40 @@ struct HoldoutRun {
     // custom space's churn is its own, and stays with the chain.
     let individual = ActivityForecast(
       histories, model: activity, period: period, origin: origin, steps: steps, churnAfter: model.stateSpace.lifecycleChurnAfter)
-    // The chain forecasts only the customers the activity model does not: the leads, at the
-    // origin and acquired. Their conversions are the chain's part; so are the entrants' churn
-    // events (the activity model reads churn off purchase days it has), from a second run that
-    // keeps every entrant.
-    let isLead = model.stateSpace.states.map { $0.stage == .lead }
-    var rest = model
-    for i in isLead.indices where !isLead[i] { rest.currentBase[i] = 0 }
-    let leadAcquisitions = acquisitions.map { row in row.indices.map { isLead[$0] ? row[$0] : 0 } }
-    let buyersAcquired = acquisitions.map { row in row.indices.reduce(0.0) { isLead[$1] ? $0 : $0 + row[$1] } }
-    let chainPart = try ForecastEngine.run(
-      model: rest, options: ForecastOptions(givenAcquisitions: leadAcquisitions, replicates: forecast.replicates, seed: forecast.seed))
-    let chainChurn = try ForecastEngine.run(
-      model: rest, options: ForecastOptions(givenAcquisitions: acquisitions, replicates: forecast.replicates, seed: forecast.seed))
-    let entrants = EntrantForecast(model: activity, period: period, origin: origin, acquired: buyersAcquired)
+    let given = try acquiredParts(activity, acquisitions: acquisitions, replicates: forecast.replicates)
+    // The 'assumed acquisition' column is this forecast with the calibration's mean acquisitions
+    // in place of the actual ones: the customers already there are forecast the same way. (It was
+    // the chain alone, which put a closed cohort, with no entrants either way, 60% over where the
+    // forecast was 13%.)
+    let assumed = try acquiredParts(
+      activity, acquisitions: AcquisitionAssumption.historical.inflow(model: model, horizon: steps), replicates: 0)
     // The out-of-sample error is a second fit and forecast of the activity model. Run beside the
     // forecast on the other core it would save its time (a fifth of a 1.5M-customer backtest's
     // CPU) but hold both forecasts' per-customer arrays at once: +310 MB at the peak (measured,
     // 642 -> 956 MB), so it runs after.
     return HoldoutActivity(
-      forecast: individual, entrants: entrants, chainPart: chainPart, chainChurn: chainChurn,
+      forecast: individual, given: given, assumed: assumed,
       relativeError: ActivityModel.outOfSampleError(
         table, period: period, origin: origin, firstPeriod: table.dayRange.map { period.index(of: $0.lowerBound) } ?? origin, steps: steps))
+  }
+
+  /// What the customers acquired in the holdout add to the forecast of those with a purchase at
+  /// the calibration end, for `acquisitions` per period and state. The chain forecasts only the
+  /// customers the activity model does not: the leads, at the origin and acquired. Their
+  /// conversions are the chain's part; so are the entrants' churn events (the activity model reads
+  /// churn off purchase days it has), from a second run that keeps every entrant.
+  func acquiredParts(_ activity: ActivityModel, acquisitions: [[Double]], replicates: Int) throws -> AcquiredParts {
+    let isLead = model.stateSpace.states.map { $0.stage == .lead }
+    var rest = model
+    for i in isLead.indices where !isLead[i] { rest.currentBase[i] = 0 }
+    let leadAcquisitions = acquisitions.map { row in row.indices.map { isLead[$0] ? row[$0] : 0 } }
+    let buyersAcquired = acquisitions.map { row in row.indices.reduce(0.0) { isLead[$1] ? $0 : $0 + row[$1] } }
+    return AcquiredParts(
+      entrants: EntrantForecast(model: activity, period: model.window.period, origin: model.window.lastPeriod, acquired: buyersAcquired),
+      chainPart: try ForecastEngine.run(
+        model: rest, options: ForecastOptions(givenAcquisitions: leadAcquisitions, replicates: replicates, seed: forecast.seed)),
+      chainChurn: try ForecastEngine.run(
+        model: rest, options: ForecastOptions(givenAcquisitions: acquisitions, replicates: replicates, seed: forecast.seed)))
   }
 
   /// Each customer's own-history weights at the calibration end.
@@ -647,19 +659,41 @@ struct ChainError {
   }
 }
 
-/// The activity model's part of a holdout forecast and the chain's part.
-struct HoldoutActivity {
-  /// The customers with a purchase at the calibration end.
-  var forecast: ActivityForecast
-  /// The customers acquired with a purchase in the holdout.
+/// The parts of a holdout forecast that follow from who is acquired (`HoldoutRun.acquiredParts`).
+struct AcquiredParts {
+  /// The customers acquired with a purchase.
   var entrants: EntrantForecast
   /// The leads, at the calibration end and acquired in the holdout.
   var chainPart: Forecast
   /// The leads and every entrant: the churn events of the customers the activity model has no
   /// purchase days of.
   var chainChurn: Forecast
+}
+
+/// The activity model's part of a holdout forecast and the chain's part.
+struct HoldoutActivity {
+  /// The customers with a purchase at the calibration end.
+  var forecast: ActivityForecast
+  /// The customers acquired in the holdout, as they were.
+  var given: AcquiredParts
+  /// The same at the calibration's mean acquisitions (`AcquisitionAssumption.historical`), without ranges.
+  var assumed: AcquiredParts
   /// The activity model's relative errors per period, measured out of sample before the origin.
   var relativeError: OutOfSampleError
+
+  /// The expected values of holdout period `h` with the acquisitions of `parts`: the activity
+  /// model's customers (those with a purchase at the calibration end, and the entrants) and the
+  /// chain's (the leads). Churn events stay `chainOnly`'s when the activity model does not count
+  /// them (a custom state space's churn).
+  func expected(_ parts: AcquiredParts, period h: Int, chainOnly: Backtest.Measures) -> Backtest.Measures {
+    let m = forecast, entrants = parts.entrants, chain = parts.chainPart.expected
+    var value = chainOnly
+    value.transactions = m.purchases[h] + entrants.purchases[h] + chain[.purchases]![h]
+    value.revenue = m.revenue[h] + entrants.revenue[h] + chain[.revenue]![h]
+    value.active = m.buying[h] + entrants.buying[h] + chain[.active]![h]
+    if let churned = m.churned { value.churned = churned.expected[h] + parts.chainChurn.expected[.churned]![h] }
+    return value
+  }
 }
 
 extension TransactionTable {
