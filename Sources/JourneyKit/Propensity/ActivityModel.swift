@@ -1444,8 +1444,9 @@ extension ActivityModel {
         slope = slopeWithinSeasons()
       } else if pairs == 0 || closed, let firstYear = Self.slopeBesideAYearlyWave(byseason.map { [$0[0]] }, centre: tBar) {
         // With exactly one year, and in a closed cohort up to two, on the window's first year
-        // (each season once; with exactly one year, all of it), beside a smooth yearly wave. A straight line alone over one cycle takes part of
-        // the season with it (a December peak read from January to December leans upward
+        // (each season once; with exactly one year, all of it), beside a smooth yearly wave. A
+        // straight line alone over one cycle takes part of the season with it (a December peak
+        // read from January to December leans upward
         // wherever the cohort's purchases weigh the later months more): a closed cohort with no
         // ageing at all, fitted on its first year, came out 11-12% over. Fitted beside a wave,
         // the slope is what the wave cannot carry: a line is not periodic, and one year shows
