@@ -107,17 +107,7 @@ struct OutOfSampleErrorTests {
 @Suite("Backtest ranges")
 struct BacktestRangeTests {
   @Test func rangeIsTheDocumentedNormalWithTheWidenedModelError() throws {
-    var g = GeneratorParameters()
-    g.customers = 3_000
-    g.seed = 23
-    g.months = 12
-    g.acquisitionMonths = 3
-    g.leadShare = 0
-    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
-    var o = BacktestOptions(calibrationEnd: CalendarDay(year: 2023, month: 7, day: 31)!)
-    o.replicates = 50
-    o.perCustomer = false
-    let b = try Backtest.run(table, options: o)
+    let (table, b) = try Self.generatedBacktest(seed: 23, months: 12, acquisitionMonths: 3, leadShare: 0, calibrationEnd: "2023-07-31")
     #expect(b.holdout.periods.count == 5)
     // Seven months of data: the error is measured on a third of them, 2 (t(0.95; 2) = 2.919986).
     let period = PeriodKind.month
@@ -163,17 +153,28 @@ struct BacktestRangeTests {
 
   /// An open base without leads, 12 months, and its backtest from 2023-07-31 (5 months).
   static func openBaseWithoutLeads() throws -> (TransactionTable, CalendarDay, Backtest) {
+    let (table, b) = try generatedBacktest(seed: 29, months: 12, leadShare: 0, calibrationEnd: "2023-07-31")
+    return (table, day("2023-07-31"), b)
+  }
+
+  /// 3,000 generated customers from 2023-01-01 and their backtest from `calibrationEnd` over every
+  /// month left (or `holdoutPeriods`), without the per-customer scores.
+  static func generatedBacktest(
+    seed: UInt64, months: Int, acquisitionMonths: Int = 0, leadShare: Double? = nil, calibrationEnd: String,
+    holdoutPeriods: Int? = nil, replicates: Int = 50
+  ) throws -> (TransactionTable, Backtest) {
     var g = GeneratorParameters()
     g.customers = 3_000
-    g.seed = 29
-    g.months = 12
-    g.leadShare = 0
+    g.seed = seed
+    g.months = months
+    g.acquisitionMonths = acquisitionMonths
+    if let leadShare { g.leadShare = leadShare }
     let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
-    let end = CalendarDay(year: 2023, month: 7, day: 31)!
-    var o = BacktestOptions(calibrationEnd: end)
-    o.replicates = 50
+    var o = BacktestOptions(calibrationEnd: day(calibrationEnd))
+    o.holdoutPeriods = holdoutPeriods
+    o.replicates = replicates
     o.perCustomer = false
-    return (table, end, try Backtest.run(table, options: o))
+    return (table, try Backtest.run(table, options: o))
   }
 
   /// Without leads the chain has nobody to forecast: each period's prediction is the activity
@@ -226,17 +227,8 @@ struct BacktestRangeTests {
   /// by measure. The chain alone, which it was, put this file's transactions 55.5% over where the
   /// forecast was 1.5% over.
   @Test func aClosedCohortsAssumedAcquisitionIsItsForecast() throws {
-    var g = GeneratorParameters()
-    g.customers = 3_000
-    g.seed = 31
-    g.months = 18
-    g.acquisitionMonths = 3
-    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
-    var o = BacktestOptions(calibrationEnd: CalendarDay(year: 2023, month: 12, day: 31)!)
-    o.holdoutPeriods = 6
-    o.replicates = 0
-    o.perCustomer = false
-    let b = try Backtest.run(table, options: o)
+    let (_, b) = try Self.generatedBacktest(
+      seed: 31, months: 18, acquisitionMonths: 3, calibrationEnd: "2023-12-31", holdoutPeriods: 6, replicates: 0)
     #expect(b.holdout.periods.allSatisfy { $0.acquired == 0 })
     let predicted = b.holdout.totals.predicted, assumed = b.holdout.totals.predictedAssumedAcquisition
     for (name, p, a) in [("transactions", predicted.transactions, assumed.transactions), ("revenue", predicted.revenue, assumed.revenue),
