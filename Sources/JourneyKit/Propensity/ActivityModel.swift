@@ -1442,7 +1442,7 @@ extension ActivityModel {
         // read it so: a year apart, its first months compare customers just acquired with the
         // same customers a year on (on CDNOW, 4 points worse).
         slope = slopeWithinSeasons()
-      } else if pairs == 0 || closed, let firstYear = Self.slopeBesideAYearlyWave(byseason.map { [$0[0]] }, centre: tBar) {
+      } else if pairs == 0 || closed, let firstYear = Self.slopeBesideAYearlyWave(Self.firstYear(of: byseason), centre: tBar) {
         // With exactly one year, and in a closed cohort up to two, on the window's first year
         // (each season once; with exactly one year, all of it), beside a smooth yearly wave. A
         // straight line alone over one cycle takes part of the season with it (a December peak
@@ -1471,6 +1471,13 @@ extension ActivityModel {
     }
     let mean = corrected.reduce(0, +) / Double(corrected.count)
     return corrected.map { $0 / mean }
+  }
+
+  /// Each season's point in the window's first year (`t` counts periods from its start), or none
+  /// for a season whose first-year period had no repeat purchase (a thin base): its first point
+  /// would then come from the second year, which the first year's slope must not see.
+  static func firstYear(of byseason: [[(t: Double, y: Double, w: Double)]]) -> [[(t: Double, y: Double, w: Double)]] {
+    byseason.map { points in points.filter { $0.t < Double(byseason.count) } }
   }
 
   /// The slope of log(actual / expected) over the periods, fitted together with a level and one

@@ -217,6 +217,23 @@ struct SeasonalIndexTests {
     #expect(ActivityModel.slopeBesideAYearlyWave(Array(byseason.prefix(4)), centre: 1.5) == nil)
   }
 
+  /// The first year's slope reads the first year only. Fourteen months of a line and a wave, where
+  /// April of the first year had no repeat purchase (no point) and the second year sits 0.3 higher:
+  /// April's first point is then from the second year, and taken beside the others it moves the
+  /// slope off the 0.01 the first year holds.
+  @Test func theFirstYearsSlopeLeavesASecondYearPointOut() throws {
+    func y(_ t: Int) -> Double { 0.01 * Double(t) + 0.2 * Foundation.cos(2 * Double.pi * Double(t - 11) / 12) + (t >= 12 ? 0.3 : 0) }
+    var byseason = [[(t: Double, y: Double, w: Double)]](repeating: [], count: 12)
+    for t in 0..<14 where t != 3 { byseason[t % 12].append((Double(t), y(t), 100)) }
+    byseason[3].append((15, y(15), 100))
+    let firstYear = ActivityModel.firstYear(of: byseason)
+    #expect(firstYear[3].isEmpty && firstYear[0].map(\.t) == [0])
+    let slope = try #require(ActivityModel.slopeBesideAYearlyWave(firstYear, centre: 5))
+    #expect(abs(slope - 0.01) < 1e-9, "slope \(slope)")
+    let withTheSecondYear = try #require(ActivityModel.slopeBesideAYearlyWave(byseason.map { [$0[0]] }, centre: 5))
+    #expect(abs(withTheSecondYear - 0.01) > 0.005, "with April of the second year: \(withTheSecondYear)")
+  }
+
   /// Under a year of complete months no season is read at all.
   @Test func underAYearHasNoSeasons() throws {
     let (h, _) = Self.simulate(customers: 3_000, seed: 15, through: CalendarDay(year: 2023, month: 11, day: 30)!.dayNumber)
