@@ -1446,9 +1446,9 @@ extension ActivityModel {
         // With exactly one year, and in a closed cohort up to two, on the window's first year
         // (each season once; with exactly one year, all of it), beside a smooth yearly wave. A
         // straight line alone over one cycle takes part of the season with it (a December peak
-        // read from January to December leans upward
-        // wherever the cohort's purchases weigh the later months more): a closed cohort with no
-        // ageing at all, fitted on its first year, came out 11-12% over. Fitted beside a wave,
+        // read from January to December leans upward wherever the cohort's purchases weigh the
+        // later months more): a closed cohort with no ageing at all, fitted on its first year,
+        // came out 11-12% over. Fitted beside a wave,
         // the slope is what the wave cannot carry: a line is not periodic, and one year shows
         // where December meets January again (a trend and Fourier terms fitted together, as
         // Prophet does). The later periods stay out of this fit: each would pair with a season
