@@ -69,9 +69,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // The tests' temporary folders, under one folder per test process that is removed at exit.
+    .target(name: "Scratch", path: "Tests/Scratch"),
     // Chart snapshots are read by path from the source tree, not bundled.
-    .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit"], exclude: ["Reports/Snapshots"]),
-    .testTarget(name: "JourneyCLITests", dependencies: ["journey", "JourneyKit"]),
-    .testTarget(name: "JourneyServeTests", dependencies: ["journey"]),
+    .testTarget(name: "JourneyKitTests", dependencies: ["JourneyKit", "Scratch"], exclude: ["Reports/Snapshots"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["journey", "JourneyKit", "Scratch"]),
+    .testTarget(name: "JourneyServeTests", dependencies: ["journey", "Scratch"]),
   ]
 )

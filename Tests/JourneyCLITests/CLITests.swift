@@ -1,4 +1,5 @@
 import Foundation
+import Scratch
 import Testing
 
 /// Runs the built `journey` binary (it sits beside the test bundle) and captures its output.
@@ -31,11 +32,7 @@ let journeyBinary: URL = {
   return directory.appendingPathComponent("journey")
 }()
 
-func temporaryDirectory() throws -> URL {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("journey-tests-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  return url
-}
+func temporaryDirectory() throws -> URL { try Scratch.folder("cli") }
 
 @Suite("journey command line")
 struct CLITests {

@@ -1,4 +1,5 @@
 import Foundation
+import Scratch
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,7 +12,7 @@ import Testing
 struct ServeHTTPTests {
   /// A sample model, fitted once by the command line, and the shipped scenarios beside it.
   static let setup: (folder: URL, model: String) = {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-serve-\(UUID().uuidString)")
+    let folder = try! Scratch.folder("serve")
     try! FileManager.default.createDirectory(at: folder.appendingPathComponent("scenarios"), withIntermediateDirectories: true)
     let csv = folder.appendingPathComponent("t.csv").path
     let model = folder.appendingPathComponent("model.json").path

@@ -1,4 +1,5 @@
 import Foundation
+import Scratch
 import JourneyKit
 import Testing
 
@@ -6,9 +7,7 @@ import Testing
 @Suite("Staged outputs", .serialized)
 struct StagedOutputTests {
   func folder() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("staged-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
+    try Scratch.folder("staged").path
   }
 
   func entries(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }

@@ -1,4 +1,5 @@
 import Foundation
+import Scratch
 @testable import JourneyKit
 import Testing
 
@@ -6,11 +7,7 @@ import Testing
 /// therefore the same model, to the last digit, for every built-in state space and period.
 @Suite("Transaction summary (journey-summary/1)", .serialized)
 struct TransactionSummaryTests {
-  static let folder: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("journey-summary-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }()
+  static let folder: URL = try! Scratch.folder("summary")
 
   /// The raw history read as ingest reads it, and the same history through its summary.
   static let tables: (raw: TransactionTable, summary: TransactionTable, summaryText: String) = {

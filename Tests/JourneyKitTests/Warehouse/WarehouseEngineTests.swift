@@ -1,4 +1,5 @@
 import Foundation
+import Scratch
 import JourneyKit
 import Testing
 
@@ -17,11 +18,7 @@ struct WarehouseEngineTests {
   static let duckdb = environment["JOURNEY_TEST_DUCKDB"]
   static let sparkPython = environment["JOURNEY_TEST_SPARK_PYTHON"]
 
-  static let folder: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("journey-engines-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-  }()
+  static let folder: URL = try! Scratch.folder("engines")
 
   /// The raw history on disk and the table ingest makes of it.
   static let raw: (path: String, table: TransactionTable) = {

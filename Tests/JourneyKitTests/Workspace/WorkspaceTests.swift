@@ -1,4 +1,5 @@
 import Foundation
+import Scratch
 import Testing
 
 @testable import JourneyKit
@@ -14,8 +15,7 @@ struct WorkspaceTests {
 
   /// A scenarios folder of its own with the shipped lifecycle scenarios.
   static func folder() throws -> ScenarioFolder {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("journey-workspace-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    let url = try Scratch.folder("workspace")
     for name in ["baseline.yaml", "winback.yaml", "onboarding.yaml", "service-quality.yaml", "acquisition-push.yaml", "loyalty.yaml"] {
       try FileManager.default.copyItem(at: shipped.appendingPathComponent(name), to: url.appendingPathComponent(name))
     }
@@ -127,7 +127,7 @@ struct WorkspaceTests {
     let written = try folder.write("name: mine\n", as: "mine.yaml")
     #expect(written == folder.path + "/mine.yaml")
     #expect(try folder.read("mine.yaml") == "name: mine\n")
-    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("journey-outside-\(UUID().uuidString).yaml")
+    let outside = Scratch.path("outside", suffix: ".yaml")
     try "keep\n".write(to: outside, atomically: true, encoding: .utf8)
     try FileManager.default.createSymbolicLink(atPath: folder.path + "/link.yaml", withDestinationPath: outside.path)
     #expect(throws: ScenarioFolderError.self) { try folder.write("name: evil\n", as: "link.yaml") }
