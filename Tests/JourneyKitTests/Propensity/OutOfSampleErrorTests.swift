@@ -161,7 +161,7 @@ struct BacktestRangeTests {
   /// month left (or `holdoutPeriods`), without the per-customer scores.
   static func generatedBacktest(
     seed: UInt64, months: Int, acquisitionMonths: Int = 0, leadShare: Double? = nil, calibrationEnd: String,
-    holdoutPeriods: Int? = nil, replicates: Int = 50
+    holdoutPeriods: Int? = nil, replicates: Int = 50, period: PeriodKind = .month
   ) throws -> (TransactionTable, Backtest) {
     var g = GeneratorParameters()
     g.customers = 3_000
@@ -174,6 +174,7 @@ struct BacktestRangeTests {
     o.holdoutPeriods = holdoutPeriods
     o.replicates = replicates
     o.perCustomer = false
+    o.fit.period = period
     return (table, try Backtest.run(table, options: o))
   }
 
@@ -235,6 +236,21 @@ struct BacktestRangeTests {
                          ("active", predicted.active, assumed.active), ("churned", predicted.churned, assumed.churned)] {
       #expect(abs(p - a) <= 1e-9 * p, "\(name): \(a) against \(p)")
     }
+  }
+
+  /// The same closed cohort, the same calibration end and the same six holdout months, cut into
+  /// quarters instead of months: the activity model is the same, so is its forecast of those days.
+  /// With seasons by quarter, four values that cannot hold a yearly wave beside the first year's
+  /// slope, this file's quarterly forecast was 14.1% over where the monthly one was 1.5% over.
+  @Test func aForecastByQuarterIsTheSameAsByMonth() throws {
+    let (_, monthly) = try Self.generatedBacktest(
+      seed: 31, months: 18, acquisitionMonths: 3, calibrationEnd: "2023-12-31", holdoutPeriods: 6, replicates: 0)
+    let (_, quarterly) = try Self.generatedBacktest(
+      seed: 31, months: 18, acquisitionMonths: 3, calibrationEnd: "2023-12-31", holdoutPeriods: 2, replicates: 0, period: .quarter)
+    #expect(quarterly.holdout.totals.actual.transactions == monthly.holdout.totals.actual.transactions)
+    let byMonth = monthly.holdout.totals.predicted, byQuarter = quarterly.holdout.totals.predicted
+    #expect(abs(byQuarter.transactions - byMonth.transactions) <= 1e-9 * byMonth.transactions, "\(byQuarter.transactions) against \(byMonth.transactions)")
+    #expect(abs(byQuarter.revenue - byMonth.revenue) <= 1e-9 * byMonth.revenue, "\(byQuarter.revenue) against \(byMonth.revenue)")
   }
 
   /// Counted by hand: an actual on a range's end is inside; a period without a range is not counted.
