@@ -240,6 +240,22 @@ struct ActivityModelTests {
     #expect(!long.plainWords().joined().contains("not read"))
   }
 
+  /// Worked by hand on the grid 1, 10, 100 with weights 1/4, 1/2, 1/4, each spread evenly in logs
+  /// over its cell (edges at 10^-0.5, 10^0.5, 10^1.5, 10^2.5): the median is the middle cell's
+  /// middle, 10; the 3/8 quantile a quarter into that cell, 10^0.75; the 1/8 quantile the first
+  /// cell's middle, 1; the top the last cell's upper edge. Read off the grid values, 3/8 was 10.
+  /// The grid's order does not matter.
+  @Test func rateQuantilesAreSpreadOverTheirCells() {
+    for (grid, masses) in [([1.0, 10, 100], [0.25, 0.5, 0.25]), ([100.0, 1, 10], [0.25, 0.25, 0.5])] {
+      let q = ActivityModel.quantiles(of: grid, mass: { masses[$0] })
+      for (p, expected) in [(0.5, 10.0), (0.375, Foundation.pow(10, 0.75)), (0.125, 1.0), (1.0, Foundation.pow(10, 2.5))] {
+        #expect(abs(q(p) - expected) < 1e-9 * expected, "quantile \(p) of \(grid): \(q(p)) against \(expected)")
+      }
+    }
+    // Weights need not add up to 1: a quantile is of their share.
+    #expect(abs(ActivityModel.quantiles(of: [1, 10, 100], mass: { [1.0, 2, 1][$0] })(0.5) - 10) < 1e-9)
+  }
+
   /// A base simulated from the model's own process with two kinds of customers and a known wake
   /// rate: the fit finds the wake rate and forecasts the next 180 days' purchases within 5%.
   @Test(arguments: [3, 4] as [UInt64])
