@@ -63,7 +63,8 @@ print(f"| BG/NBD + Gamma-Gamma (lifetimes) | {100*t:+.1f}% | {100*r:+.1f}% | {rm
 }
 json="$(mktemp)"
 trap 'rm -f "$json"' EXIT
-for protocol in "1997-09-30 month" "1997-06-30 month" "1997-12-31 month" "1998-03-31 month" "1997-09-30 week" "1997-09-30 quarter"; do
+for protocol in "1997-09-30 month" "1997-06-30 month" "1997-12-31 month" "1998-03-31 month" "1997-09-30 week" "1997-09-30 quarter" \
+                "1997-12-31 week" "1997-12-31 quarter"; do
   set -- $protocol
   echo
   echo "### calibration to $1, holdout to 1998-06-30, ${2}ly"
