@@ -15,13 +15,19 @@ struct SeasonalIndexTests {
   static let end = CalendarDay(year: 2025, month: 12, day: 31)!.dayNumber
 
   /// Purchase days up to `through`, and the purchases of the 6 months after it.
-  static func simulate(customers: Int, seed: UInt64, through: Int32 = through, acquisitionDays: Double = 90) -> (histories: PurchaseHistories, future: Double) {
-    let (days, future) = simulateDays(customers: customers, seed: seed, through: through, acquisitionDays: acquisitionDays)
+  static func simulate(
+    customers: Int, seed: UInt64, through: Int32 = through, acquisitionDays: Double = 90, burstDays: Double = 0
+  ) -> (histories: PurchaseHistories, future: Double) {
+    let (days, future) = simulateDays(customers: customers, seed: seed, through: through, acquisitionDays: acquisitionDays, burstDays: burstDays)
     return (PurchaseHistories(purchaseDays: days, through: CalendarDay(dayNumber: through)), Double(future.reduce(0, +)))
   }
 
   /// Per customer: its purchase days up to `through`, and its purchases in the 6 months after.
-  static func simulateDays(customers: Int, seed: UInt64, through: Int32, acquisitionDays: Double) -> (days: [[Int32]], future: [Int]) {
+  /// With `burstDays`, a customer buys twice as fast for that many operational days after its
+  /// first purchase, while active (the quick repeats that follow a first purchase).
+  static func simulateDays(
+    customers: Int, seed: UInt64, through: Int32, acquisitionDays: Double, burstDays: Double = 0
+  ) -> (days: [[Int32]], future: [Int]) {
     let end = CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber - 1
     // Operational days at the start of each calendar day: the seasonal clock.
     var clock: [Double] = [0]
@@ -43,11 +49,21 @@ struct SeasonalIndexTests {
       let (lambda, mu) = c % 3 == 0 ? (0.03, 0.002) : (0.008, 0.004)
       let first = start + Int32(rng.uniform() * acquisitionDays)
       var list: Set<Int32> = [first], later: Set<Int32> = []
-      var u = clock[Int(first - start)]
+      let born = clock[Int(first - start)]
+      var u = born
       while true {
         u += rng.exponential() / (lambda + mu)
         guard u < clock.last!, rng.uniform() < lambda / (lambda + mu) else { break }
         let day = calendarDay(u)
+        if day <= through { list.insert(day) } else if day <= end { later.insert(day) }
+      }
+      // The burst's extra purchases: rate lambda more, up to the end of the burst or the
+      // customer's dormancy (u, where the loop above stopped), whichever comes first.
+      var extra = born
+      while burstDays > 0 {
+        extra += rng.exponential() / lambda
+        guard extra < min(u, born + burstDays, clock.last!) else { break }
+        let day = calendarDay(extra)
         if day <= through { list.insert(day) } else if day <= end { later.insert(day) }
       }
       days.append(list.sorted())
@@ -178,12 +194,28 @@ struct SeasonalIndexTests {
     #expect(abs(read.forecastError) < 0.16, "forecast error \(read.forecastError)")
   }
 
+  /// Thirteen months of a base that acquires customers all the time, from nobody on 2023-01-01,
+  /// with and without a burst (customers buying twice as fast in their first 30 days). January
+  /// alone is seen twice, and its first half is the base's first month: its first entrants, in
+  /// their first weeks. Read along tenure, as with twelve months, the months keep their seasons:
+  /// measured, no month more than 0.06-0.09 off the truth, correlation 0.98-0.99 (seeds 16, 17;
+  /// without burst, then with). With that one pair read as the slope, as before, months were
+  /// 0.10-0.15 off in three of the four (0.12, 0.10, 0.15; 0.08), correlation 0.96-0.99. The six
+  /// months after are not checked here: the model has no burst, and both ways miss them (along
+  /// tenure +12%, +8%, +25%, +27%; with the pair +4%, +14%, +6%, +19%).
+  @Test(arguments: [(16, 0), (17, 0), (16, 30), (17, 30)] as [(UInt64, Double)])
+  func thirteenMonthsOfAnOpenBaseReadTheirSeasonsAlongTenure(seed: UInt64, burstDays: Double) throws {
+    let through = CalendarDay(year: 2024, month: 1, day: 31)!.dayNumber
+    let read = try Self.seasonsAndForecast(customers: 12_000, seed: seed, through: through, acquisitionDays: 395, burstDays: burstDays)
+    #expect(read.miss < 0.10 && read.correlation > 0.975, "index \(read.index)")
+  }
+
   /// A simulated base fitted up to `through`: its index, the largest miss of a month against the
   /// truth and their correlation, and the relative error of the six months after.
   static func seasonsAndForecast(
-    customers: Int, seed: UInt64, through: Int32, acquisitionDays: Double
+    customers: Int, seed: UInt64, through: Int32, acquisitionDays: Double, burstDays: Double = 0
   ) throws -> (index: [Double], miss: Double, correlation: Double, forecastError: Double) {
-    let (h, future) = simulate(customers: customers, seed: seed, through: through, acquisitionDays: acquisitionDays)
+    let (h, future) = simulate(customers: customers, seed: seed, through: through, acquisitionDays: acquisitionDays, burstDays: burstDays)
     let model = try #require(ActivityModel.fit(h, period: .month))
     let index = try #require(model.seasonalIndex)
     let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
