@@ -1,6 +1,6 @@
 import Foundation
-import Scratch
 import JourneyKit
+import Scratch
 import Testing
 
 /// Multi-file outputs are complete or absent; temporary files do not outlive a run.

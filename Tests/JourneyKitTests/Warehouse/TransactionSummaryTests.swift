@@ -1,6 +1,6 @@
 import Foundation
-import Scratch
 @testable import JourneyKit
+import Scratch
 import Testing
 
 /// `journey-summary/1`: what a fit reads, written and read back, gives the same table and

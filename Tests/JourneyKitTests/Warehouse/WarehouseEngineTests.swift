@@ -1,6 +1,6 @@
 import Foundation
-import Scratch
 import JourneyKit
+import Scratch
 import Testing
 
 /// The pushdown query, exactly as `journey sql` prints it, run on real engines: each engine's
