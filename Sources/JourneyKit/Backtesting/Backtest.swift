@@ -412,7 +412,7 @@ public struct Backtest: Encodable, Sendable {
     if let activity {
       notes.append(String(
         format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@%@), the customers acquired with a purchase in the holdout by its mix of customers at their first purchase; leads by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
-        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex == nil ? "" : ", with seasons",
+        activity.forecast.model.wakeRate, activity.forecast.model.seasonalIndex != nil ? ", with seasons" : (activity.forecast.model.shortHistoryDays ?? 365) < 365 ? ", no seasons: under a year of history" : "",
         activity.forecast.model.shortHistoryDays.map {
           "; ageing not read from \($0) days of history, which takes two years: a base whose customers slow down as they age is over-forecast"
         } ?? "",

@@ -1327,6 +1327,9 @@ extension ActivityModel {
     if let days = shortHistoryDays {
       lines.append("  ageing: not read: \(Format.number(Double(days))) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated cohort seen for one year: 13-20% over)")
     }
+    if seasonalIndex == nil, let days = shortHistoryDays, days < 365 {
+      lines.append("  seasons: not read: \(Format.number(Double(days))) days of history, under the year that shows each season once, so the forecast has no peaks or lulls of its own (CDNOW fitted to 1997-11-30: its January 22% over, after a holiday peak it had not seen)")
+    }
     if let index = seasonalIndex, let period = seasonalPeriod, let high = index.max(), let low = index.min(), low > 0 {
       lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s"
         + (shortHistoryDays == nil ? "" : "; read from a single year, so a change that ran through it, such as customers slowing as they age, can pass for a season"))

@@ -238,6 +238,13 @@ struct ActivityModelTests {
     let long = try #require(ActivityModel.fit(base(through: options.ageingMinimumSpanDays)))
     #expect(long.shortHistoryDays == nil)
     #expect(!long.plainWords().joined().contains("not read"))
+    // Under a year no season has been seen once: the words say the forecast has none. From a year
+    // on they do not, whether or not the year showed a season worth keeping.
+    let young = try #require(ActivityModel.fit(base(through: 300), period: .month))
+    #expect(young.seasonalIndex == nil)
+    #expect(young.plainWords().joined(separator: "\n").contains("seasons: not read: 300 days of history"))
+    let yearly = try #require(ActivityModel.fit(base(through: 400), period: .month))
+    #expect(!yearly.plainWords().joined().contains("seasons: not read"))
   }
 
   /// Worked by hand on the grid 1, 10, 100 with weights 1/4, 1/2, 1/4, each spread evenly in logs
