@@ -1,5 +1,6 @@
 import Foundation
 import JourneyKit
+import Scratch
 import Testing
 
 /// Four customers whose monthly states were worked out by hand (lifecycle, --churn-after 3:
@@ -239,8 +240,7 @@ struct RecoveryTests {
     }
     #expect(m.matrix.isRowStochastic(tolerance: 1e-9))
     // The model survives a round trip through its JSON file, counts and base included.
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("journey-model-\(space)-\(UUID().uuidString).json").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let path = Scratch.path("model-\(space)", suffix: ".json").path
     try AtomicFile.write(try m.json(), to: path)
     let loaded = try MarkovModel.load(path: path)
     #expect(loaded.transitionMatrix == m.transitionMatrix)

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyKit
+import Scratch
 import Testing
 
 /// Model files that decode but are wrong: each fails on load with the field and the reason.
@@ -20,8 +21,7 @@ struct ModelValidationTests {
 
   /// Writes `tree` and loads it; the error's description, or nil when it loads.
   static func load(_ tree: [String: Any]) throws -> String? {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).json")
-    defer { try? FileManager.default.removeItem(at: url) }
+    let url = Scratch.path("model", suffix: ".json")
     try JSONSerialization.data(withJSONObject: tree).write(to: url)
     do {
       _ = try MarkovModel.load(path: url.path)

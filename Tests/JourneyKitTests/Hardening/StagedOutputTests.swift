@@ -76,9 +76,8 @@ struct StagedOutputTests {
 @Suite("Stream limit")
 struct StreamLimitTests {
   @Test func aStreamBeyondTheLimitStopsWithAMessage() throws {
-    let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString)").path
+    let fifo = Scratch.path("stream").path
     #expect(mkfifo(fifo, 0o600) == 0)
-    defer { unlink(fifo) }
     let writer = Thread {
       guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
       var text = "customer_id,date,amount\n"

@@ -1,5 +1,6 @@
 import Foundation
 @testable import JourneyKit
+import Scratch
 import Testing
 
 /// Every class of bad input, with the exact message, line and column the user sees.
@@ -296,8 +297,7 @@ struct InputErrorTests {
   }
 
   @Test func skipCountsByReasonAndWritesRejectsVerbatim() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journey-rejects-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let dir = Scratch.path("rejects")
     let rejectsPath = dir.appendingPathComponent("rejects.csv").path
     var options = Self.options()
     options.onError = .skip

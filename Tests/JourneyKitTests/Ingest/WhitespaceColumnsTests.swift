@@ -1,5 +1,6 @@
 import Foundation
 @testable import JourneyKit
+import Scratch
 import Testing
 
 /// Columns separated by runs of spaces and tabs (fixed-width exports, the CDNOW master file as it
@@ -84,8 +85,7 @@ struct WhitespaceColumnsTests {
   }
 
   @Test func rejectedRowsShowTheirTabsAsSpaces() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journey-ws-rejects-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let dir = Scratch.path("ws-rejects")
     let rejectsPath = dir.appendingPathComponent("rejects.txt").path
     let text = "customer_id  date amount\nC1 2024-01-01 5\n C2\t 2024-02-30  5\nC3 2024-01-02 6\n"
     let result = try Self.read(text) {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import JourneyKit
+import Scratch
 import Testing
 
 @Suite("Report documents")
@@ -159,8 +160,7 @@ struct ReportDocumentTests {
   }
 
   @Test func writerPutsTablesInAFolderBesideTheReport() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-report-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: folder) }
+    let folder = Scratch.path("report")
     let path = folder.appendingPathComponent("out.md").path
     let written = try ReportWriter.write(try Self.forecastDocument(Self.demoModel, horizon: 3), to: path)
     #expect(written.first == path)
