@@ -152,6 +152,15 @@ struct ModelChecker {
     if let k = a.ageing {
       guard k.isFinite && k >= 0 && k <= 10 else { throw fail("activity.ageing", "'\(k)' must be an exponent from 0 to 10") }
     }
+    switch (a.ageingFloor, a.ageingDays) {
+    case (nil, nil): break
+    case (let floor?, let days?):
+      guard floor.isFinite && floor > 0 && floor <= 1 else { throw fail("activity.ageing_floor", "'\(floor)' must be a share above 0 and at most 1") }
+      guard days.isFinite && days > 0 && days <= 36_500 else { throw fail("activity.ageing_days", "'\(days)' must be a number of days above 0 and at most 36,500") }
+      guard (a.ageing ?? 0) == 0 else { throw fail("activity.ageing", "must be 0 or absent beside activity.ageing_floor: a model ages by one curve") }
+    case (nil, _?): throw fail("activity.ageing_floor", "is missing beside activity.ageing_days")
+    case (_?, nil): throw fail("activity.ageing_days", "is missing beside activity.ageing_floor")
+    }
     if let index = a.seasonalIndex {
       guard let period = a.seasonalPeriod else { throw fail("activity.seasonal_period", "is missing beside a seasonal index") }
       try length(index.count, "activity.seasonal_index", period.seasonsPerYear, per: "\(period.rawValue) of the year")

@@ -56,7 +56,7 @@ extension ActivityModel {
     let sample = bought.count <= sampleLimit ? bought : (0..<sampleLimit).map { bought[Int(Double($0) * stride)] }
     let support = weights.indices.filter { weights[$0] > 0 }
     let grid = support.count
-    let aged = (ageing ?? 0) > 0
+    let aged = ageingCurve != .none
     let through = h.through.dayNumber + 1
     let clock = self.clock(from: h.firstDay, through: through)
     var lengths = Set<Int32>()

@@ -67,6 +67,17 @@ public struct ActivityModel: Codable, Sendable, Equatable {
   /// by `(1 + tenure / 365 days)^-ageing`, tenure counted from its first purchase, so a customer's
   /// life slows as it ages (`ActivityClock`). Nil or 0: none (models written before ageing).
   public var ageing: Double? = nil
+  /// Ageing that levels off: every rate is multiplied by `floor + (1 - floor) e^(-tenure / days)`,
+  /// `ageingFloor` and `ageingDays`, so a customer slows down after its first purchase toward a
+  /// share of its first pace and stays there (`AgeingCurve.levelling`). Read from one year of a
+  /// closed cohort, where a slowdown that goes on (`ageing`) cannot be told from one that stops.
+  /// Nil: none.
+  public var ageingFloor: Double? = nil
+  /// (see `ageingFloor`) Its time constant in days.
+  public var ageingDays: Double? = nil
+  /// Whether a slowdown that levels off was looked for (a closed cohort with one to two years),
+  /// so that no `ageingFloor` means none was found rather than none looked for.
+  public var levellingLookedFor: Bool? = nil
   /// Days from the first purchase to the end of the history, when they were too few to read ageing
   /// from (`FitOptions.ageingMinimumSpanDays`): the seasons, if any, then come from a single year
   /// too. Nil: long enough, or a model written before this was recorded.
@@ -78,7 +89,14 @@ public struct ActivityModel: Codable, Sendable, Equatable {
 
   /// The clock the model runs on (calendar days when there are no seasons and no ageing).
   func clock(from first: Int32, through last: Int32) -> ActivityClock {
-    ActivityClock(index: seasonalIndex, period: seasonalPeriod, ageing: ageing ?? 0, from: first, through: last)
+    ActivityClock(index: seasonalIndex, period: seasonalPeriod, ageing: ageingCurve, from: first, through: last)
+  }
+
+  /// The model's ageing, of whichever form it was read in.
+  public var ageingCurve: AgeingCurve {
+    if let floor = ageingFloor, let days = ageingDays { return .levelling(floor: floor, days: days) }
+    if let k = ageing, k > 0 { return .power(k) }
+    return .none
   }
 
   var gridCount: Int { purchaseRates.count * dormancyRates.count }
@@ -200,6 +218,18 @@ public struct PurchaseHistories: Sendable {
   public var customerCount: Int { purchaseDays.count }
   /// The earliest purchase day (the last day read when there is none).
   public var firstDay: Int32 { purchaseDays.earliest ?? through.dayNumber }
+
+  /// Customers whose first purchase falls in each complete period (`completePeriods(of:)`).
+  func entrants(per period: PeriodKind) -> [Double] {
+    guard let span = completePeriods(of: period) else { return [] }
+    var counts = [Double](repeating: 0, count: span.count)
+    for c in 0..<customerCount {
+      guard let first = purchaseDays[c].first else { continue }
+      let k = period.index(of: CalendarDay(dayNumber: first)) - span.lowerBound
+      if counts.indices.contains(k) { counts[k] += 1 }
+    }
+    return counts
+  }
 
   /// The periods from the one holding the first purchase to the last one complete by `through`;
   /// nil when none is complete.
@@ -339,6 +369,24 @@ extension ActivityModel {
     /// few months of tenure, is carried over the horizon: on CDNOW, calibrated for 9 months, the
     /// likelihood picks an exponent of 1 and the forecast falls 26% short (without: +0.2%).
     public var ageingMinimumSpanDays: Int32 = 730
+    /// Ageing that levels off (`AgeingCurve.levelling`: floor, time constant in days), looked for
+    /// beside none in a closed cohort with `closedCohortAgeingMinimumSpanDays` of history and less
+    /// than `ageingMinimumSpanDays` (from there, the exponents above). In a closed cohort every
+    /// customer's tenure runs with the calendar, and one year shows the whole cohort's first year;
+    /// a slowdown that stops cannot be told from one that goes on there, and this form carries
+    /// only the first over the horizon. (From two years on, beside the exponents, it also took
+    /// part of a +-30% season of a simulated cohort without ageing: SeasonalIndexTests.) On
+    /// CDNOW (closed since March 1997) it chose a floor of 0.7 within 30 days and moved every end
+    /// from 1997-11-30 to 1998-02-28 closer (+8.9% to +4.1% from 1997-11-30), 1998-03-31 from +6.9%
+    /// to +9.3%; generated cohorts that slow as they age (`--regime real`) came 5-7 points closer
+    /// on 5 of 8 seeds, and cohorts that do not were left as they were. Not in an open base: moved
+    /// into one (each CDNOW history shifted by up to a year), CDNOW came out 2-10% short where it
+    /// was 1-10% over (Benchmarks/README.md, session 28).
+    public var levellingAgeing: [(floor: Double, days: Double)] = [30.0, 90, 365].flatMap { days in
+      [0.7, 0.5, 0.35].map { (floor: $0, days: days) }
+    }
+    /// (see `levellingAgeing`)
+    public var closedCohortAgeingMinimumSpanDays: Int32 = 330
     /// The mixing distribution's prior, in customers per grid point: that many pseudo-customers a
     /// point join the customers in every EM step, spread over its two neighbours in purchase rate
     /// with their mean rate kept (a smoothed EM, as Silverman, Jones, Wilson & Nychka 1990). The plain
@@ -381,12 +429,16 @@ extension ActivityModel {
   static func seasons(for period: PeriodKind) -> PeriodKind { period == .quarter ? .month : period }
 
   static func fitOnOneBLASThread(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions) -> ActivityModel? {
-    guard let index = seasonalIndex(histories, period: period) else { return fitWithOneYearOfSeasons(histories, period: period, options: options) }
+    let closed = ClosedCohort.quietPeriods(entrants: histories.entrants(per: period), period: period) != nil
+    guard let index = seasonalIndex(histories, period: period) else {
+      return fitWithOneYearOfSeasons(histories, period: period, options: options, closedCohort: closed)
+    }
     // This fit only serves the correction below, whose final EM starts from its weights: the
     // search's iterations are enough for it.
     var first = options
     first.finalIterations = options.searchIterations
-    guard var model = fit(histories, options: first, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) }) else { return nil }
+    guard var model = fit(histories, options: first, closedCohort: closed, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
+    else { return nil }
     model.seasonalIndex = index
     model.seasonalPeriod = period
     // The ratio-to-moving-average index assumes a trend that is straight over a year; a cohort that
@@ -406,8 +458,9 @@ extension ActivityModel {
   /// taken out (each season's value is shrunk by its share of Poisson noise). A closed cohort
   /// calibrated on one year that ends in a December peak would otherwise carry the peak's pace into
   /// a quiet spring.
-  static func fitWithOneYearOfSeasons(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions) -> ActivityModel? {
-    guard let flat = fit(histories, options: options) else { return nil }
+  static func fitWithOneYearOfSeasons(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions, closedCohort: Bool) -> ActivityModel? {
+    guard let flat = fit(histories, options: options, closedCohort: closedCohort, clock: { ActivityClock(index: nil, period: nil, ageing: $2, from: $0, through: $1) })
+    else { return nil }
     let seasons = period.seasonsPerYear
     guard seasons > 1, let span = histories.completePeriods(of: period), span.count >= seasons else { return flat }
     let sample = fitSample(histories, limit: options.sampleLimit)
@@ -416,7 +469,7 @@ extension ActivityModel {
     reference.seasonalPeriod = period
     guard let index = reference.seasonalIndexAgainstExpectation(histories, customers: sample, period: period),
           index.contains(where: { abs($0 - 1) > 1e-9 }) else { return flat }
-    guard var seasonal = fit(histories, options: options, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
+    guard var seasonal = fit(histories, options: options, closedCohort: closedCohort, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
     else { return nil }
     seasonal.seasonalIndex = index
     seasonal.seasonalPeriod = period
@@ -442,12 +495,14 @@ extension ActivityModel {
   /// - Returns: nil when fewer than 2 customers have bought.
   public static func fit(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
     BLASThreads.oneEach {
-      fit(histories, options: options, clock: { ActivityClock(index: nil, period: nil, ageing: $2, from: $0, through: $1) })
+      fit(histories, options: options, closedCohort: false, clock: { ActivityClock(index: nil, period: nil, ageing: $2, from: $0, through: $1) })
     }
   }
 
+  /// `closedCohort`: nobody entered in the last periods (`ClosedCohort`), so ageing that levels
+  /// off is looked for from a year of history (`FitOptions.levellingAgeing`).
   static func fit(
-    _ histories: PurchaseHistories, options: FitOptions, clock makeClock: (Int32, Int32, Double) -> ActivityClock
+    _ histories: PurchaseHistories, options: FitOptions, closedCohort: Bool, clock makeClock: (Int32, Int32, AgeingCurve) -> ActivityClock
   ) -> ActivityModel? {
     let sample = fitSample(histories, limit: options.sampleLimit)
     guard sample.count >= 2 else { return nil }
@@ -456,10 +511,10 @@ extension ActivityModel {
       SpendShrinkage.estimate(
         spending: histories.spending(of:), customers: (0..<histories.customerCount).lazy.filter { histories.purchaseDays.count[$0] > 0 })
     }
-    func clock(_ ageing: Double) -> ActivityClock { makeClock(histories.firstDay, histories.through.dayNumber + 1, ageing) }
+    func clock(_ ageing: AgeingCurve) -> ActivityClock { makeClock(histories.firstDay, histories.through.dayNumber + 1, ageing) }
     let searchStride = max(1, (sample.count + options.searchSampleLimit - 1) / options.searchSampleLimit)
     let searchSample = Swift.stride(from: 0, to: sample.count, by: searchStride).map { sample[$0] }
-    let searchGroups = LikelihoodGroups(histories, customers: searchSample, clock: clock(0))
+    let searchGroups = LikelihoodGroups(histories, customers: searchSample, clock: clock(.none))
     var model = ActivityModel(
       purchaseRates: options.purchaseRates, dormancyRates: options.dormancyRates,
       weights: Array(repeating: 1 / Double(options.purchaseRates.count * options.dormancyRates.count),
@@ -497,15 +552,20 @@ extension ActivityModel {
                                y: (best - 1...best + 1).map { scores[$0].logLikelihood }) {
       omega = Foundation.exp(peak)
     }
-    // Ageing at that wake rate: each exponent reads the customers on its own clocks.
+    // Ageing at that wake rate: each candidate reads the customers on its own clocks. The
+    // exponents (a slowdown that goes on) take two years; ageing that levels off, a year of a
+    // closed cohort.
     let span = histories.through.dayNumber - histories.firstDay
     let exponents = span >= options.ageingMinimumSpanDays ? options.ageingExponents : [0]
-    var ageing = exponents.first ?? 0
-    if exponents.count > 1 {
-      let aged = Partials<Double>(count: exponents.count)
-      let clocks = exponents.map(clock), chosenWakeRate = omega
+    let levelling = closedCohort && span >= options.closedCohortAgeingMinimumSpanDays && span < options.ageingMinimumSpanDays
+    let candidates = exponents.map { $0 > 0 ? AgeingCurve.power($0) : .none }
+      + (levelling ? options.levellingAgeing.map { AgeingCurve.levelling(floor: $0.floor, days: $0.days) } : [])
+    var ageing = candidates.first ?? .none
+    if candidates.count > 1 {
+      let aged = Partials<Double>(count: candidates.count)
+      let clocks = candidates.map(clock), chosenWakeRate = omega
       BLASThreads.oneEach {
-        DispatchQueue.concurrentPerform(iterations: exponents.count) { k in
+        DispatchQueue.concurrentPerform(iterations: candidates.count) { k in
           var candidate = base
           candidate.weights = warm
           candidate.wakeRate = chosenWakeRate
@@ -516,15 +576,21 @@ extension ActivityModel {
       }
       let ageingScores = aged.all()
       let top = ageingScores.indices.max { ageingScores[$0] < ageingScores[$1] }!
-      ageing = exponents[top]
+      ageing = candidates[top]
+      // Between two exponents, the top of the parabola through them.
       if top > 0, top < exponents.count - 1,
          let peak = parabolaPeak(x: Array(exponents[top - 1...top + 1]), y: Array(ageingScores[top - 1...top + 1])) {
-        ageing = peak
+        ageing = peak > 0 ? .power(peak) : .none
       }
     }
     model.weights = warm
     model.wakeRate = omega
-    model.ageing = ageing > 0 ? ageing : nil
+    switch ageing {
+    case .none: break
+    case .power(let k): model.ageing = k
+    case .levelling(let floor, let days): (model.ageingFloor, model.ageingDays) = (floor, days)
+    }
+    model.levellingLookedFor = levelling ? true : nil
     model.shortHistoryDays = span < options.ageingMinimumSpanDays ? span : nil
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations,
                 prior: options.priorCustomersPerGridPoint)
@@ -676,7 +742,7 @@ struct LikelihoodGroups {
       var key = [clock.ticks(from: last, to: h.through.dayNumber + 1, since: first)]
       for k in days.indices.dropFirst() {
         key.append(clock.ticks(from: days[k - 1], to: days[k], since: first))
-        if clock.ageing > 0 { logClockFactor += clock.logAgeingFactor(Double(days[k] - first)) }
+        if clock.ageing != .none { logClockFactor += clock.logAgeingFactor(Double(days[k] - first)) }
       }
       key[1...].sort()
       if let g = index[key] {
@@ -935,7 +1001,7 @@ extension ActivityModel {
   /// offsets in operational days from the end of the history; for a model without ageing
   /// (tests): (0, 30) is the 30 days after the last day of history when it has no seasons.
   func outlook(_ h: PurchaseHistories, intervals: [(from: Double, to: Double)], dormancyChange: Double = 0) -> CustomerActivityOutlook {
-    precondition((ageing ?? 0) == 0, "offsets in operational days are the same for every customer only without ageing")
+    precondition(ageingCurve == .none, "offsets in operational days are the same for every customer only without ageing")
     return outlook(h, dormancyChange: dormancyChange) { _ in intervals }
   }
 
@@ -954,7 +1020,7 @@ extension ActivityModel {
     intervals: (Int32) -> [(from: Double, to: Double)]
   ) -> CustomerActivityOutlook {
     let n = h.customerCount
-    let aged = (ageing ?? 0) > 0
+    let aged = ageingCurve != .none
     let clock = self.clock(from: h.firstDay, through: h.through.dayNumber + 1)
     var groups: [Int32: [Int]] = [:]
     for c in 0..<n {
@@ -1165,16 +1231,28 @@ extension ActivityModel {
   }
 }
 
+/// How a customer's process (buying, falling dormant, waking) slows with tenure `t`, in days from
+/// its first purchase: every rate is multiplied by `g(t)`.
+public enum AgeingCurve: Sendable, Equatable {
+  /// `g = 1`.
+  case none
+  /// `g(t) = (1 + t / 365)^-k`: a slowdown that goes on.
+  case power(Double)
+  /// `g(t) = floor + (1 - floor) e^(-t / days)`: a slowdown that levels off at `floor`.
+  case levelling(floor: Double, days: Double)
+}
+
 /// Operational time: calendar days weighted by the seasonal index of their period, so that a base
 /// that buys more in December is a steady process on this clock, and, with ageing, slowed by each
 /// customer's tenure. Without an index and without ageing it is the calendar. Likelihoods read it
 /// in ticks of a quarter day, so equal spans share their terms.
 ///
-/// Ageing multiplies every rate of a customer's process by `g(t) = (1 + t / 365)^-k`, `t` days
+/// Ageing multiplies every rate of a customer's process by `g(t)` (`AgeingCurve`), `t` days
 /// since its first purchase. The process stays the same two-state chain on the customer's own
 /// clock `u(d) = integral of s(x) g(x - first) dx`; the seasonal rate `s` is constant within a
 /// period, so the integral is exact, segment by segment, with `G(t) = integral_0^t g`:
-/// `365 ((1 + t/365)^(1-k) - 1) / (1 - k)`, or `365 log(1 + t/365)` when `k = 1`.
+/// `365 ((1 + t/365)^(1-k) - 1) / (1 - k)` for `(1 + t/365)^-k` (`365 log(1 + t/365)` when
+/// `k = 1`), `floor t + (1 - floor) days (1 - e^(-t/days))` for the levelling curve.
 public struct ActivityClock: Sendable {
   static let ticksPerDay = 4.0
   let first: Int32
@@ -1183,10 +1261,10 @@ public struct ActivityClock: Sendable {
   /// The days on which the seasonal rate changes (the first is `first`), and the rate from each.
   let segmentStarts: [Int32]
   let segmentRates: [Double]
-  /// The ageing exponent `k` (0: none).
-  let ageing: Double
+  /// How a customer's process slows with tenure.
+  let ageing: AgeingCurve
 
-  init(index: [Double]?, period: PeriodKind?, ageing: Double = 0, from first: Int32, through last: Int32) {
+  init(index: [Double]?, period: PeriodKind?, ageing: AgeingCurve = .none, from first: Int32, through last: Int32) {
     self.first = first
     self.ageing = ageing
     guard let index, let period else {
@@ -1232,7 +1310,7 @@ public struct ActivityClock: Sendable {
   /// Operational days from the start of day `a` to the start of day `b` (`a <= b`) on the clock
   /// of a customer whose first purchase was on day `since` (`since <= a`).
   public func days(from a: Int32, to b: Int32, since: Int32) -> Double {
-    guard ageing > 0 else { return days(from: a, to: b) }
+    guard ageing != .none else { return days(from: a, to: b) }
     guard a < b else { return 0 }
     var total = 0.0
     var x = a
@@ -1259,16 +1337,29 @@ public struct ActivityClock: Sendable {
     return low - 1
   }
 
-  /// `G(t)`: the operational days of the first `t` days after a first purchase, without seasons.
+  /// `G(t)`: the operational days of the first `t` days after a first purchase, without seasons
+  /// (the integral of `g` below).
   func agedDays(_ t: Double) -> Double {
-    let years = max(0, t) / 365
-    if abs(ageing - 1) < 1e-12 { return 365 * Foundation.log1p(years) }
-    return 365 * (Foundation.exp((1 - ageing) * Foundation.log1p(years)) - 1) / (1 - ageing)
+    let t = max(0, t)
+    switch ageing {
+    case .none: return t
+    case .power(let k):
+      let years = t / 365
+      if abs(k - 1) < 1e-12 { return 365 * Foundation.log1p(years) }
+      return 365 * (Foundation.exp((1 - k) * Foundation.log1p(years)) - 1) / (1 - k)
+    case .levelling(let floor, let days):
+      return floor * t + (1 - floor) * days * -Foundation.expm1(-t / days)
+    }
   }
 
   /// `log g(t)`: how much slower than at its first purchase a customer's process runs `t` days on.
   func logAgeingFactor(_ t: Double) -> Double {
-    -ageing * Foundation.log1p(max(0, t) / 365)
+    let t = max(0, t)
+    switch ageing {
+    case .none: return 0
+    case .power(let k): return -k * Foundation.log1p(t / 365)
+    case .levelling(let floor, let days): return Foundation.log(floor + (1 - floor) * Foundation.exp(-t / days))
+    }
   }
 
   func ticks(from a: Int32, to b: Int32, since: Int32) -> Int32 {
@@ -1320,12 +1411,26 @@ extension ActivityModel {
         ? "  coming back: a dormant customer becomes active again after about \(days(wakeRate)) days on average, so quiet customers are not written off"
         : "  coming back: none estimated; dormancy is permanent here (the Pareto/NBD)",
     ]
-    if let k = ageing, k > 0 {
+    func percent(_ share: Double) -> String { Format.number(share * 100, decimals: 0) + "%" }
+    switch ageingCurve {
+    case .none: break
+    case .power(let k):
       let afterOneYear = Foundation.pow(2, -k), afterThree = Foundation.pow(4, -k)
-      lines.append("  ageing: customers slow down as they age: a year after its first purchase a customer buys, goes quiet and comes back at \(Format.number(afterOneYear * 100, decimals: 0))% of the pace of its first weeks, three years after at \(Format.number(afterThree * 100, decimals: 0))% (exponent \(Format.number(k, decimals: 2)))")
+      lines.append("  ageing: customers slow down as they age: a year after its first purchase a customer buys, goes quiet and comes back at \(percent(afterOneYear)) of the pace of its first weeks, three years after at \(percent(afterThree)) (exponent \(Format.number(k, decimals: 2)))")
+    case .levelling(let floor, let days):
+      func after(_ t: Double) -> Double { floor + (1 - floor) * Foundation.exp(-t / days) }
+      lines.append("  ageing: customers slow down after their first purchase and level off: 90 days on a customer buys, goes quiet and comes back at \(percent(after(90))) of the pace of its first weeks, a year on at \(percent(after(365))), and never under \(percent(floor)) (time constant \(Format.number(days, decimals: 0)) days)")
     }
     if let days = shortHistoryDays {
-      lines.append("  ageing: not read: \(Format.number(Double(days))) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated cohort seen for one year: 13-20% over)")
+      let history = Format.number(Double(days))
+      let high = "forecasts from here run high (generated cohorts that slow as they age, seen for one year: 7-20% over)"
+      if ageingFloor != nil {
+        lines.append("  ageing that goes on: not read: \(history) days of history, where telling a slowdown that goes on from one that levels off takes two years; if it goes on, \(high)")
+      } else if levellingLookedFor == true {
+        lines.append("  ageing: none found in \(history) days of this closed cohort; a slowdown that goes on past them takes two years to read, and if there is one, \(high)")
+      } else {
+        lines.append("  ageing: not read: \(history) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated base seen for one year: 4-7% over)")
+      }
     }
     if seasonalIndex == nil, let days = shortHistoryDays, days < 365 {
       lines.append("  seasons: not read: \(Format.number(Double(days))) days of history, under the year that shows each season once, so the forecast has no peaks or lulls of its own (CDNOW fitted to 1997-11-30: its January 22% over, after a holiday peak it had not seen)")

@@ -114,6 +114,12 @@ struct ModelValidationTests {
       ("activity.seasonal_index: has 2 entries, expected 12", { $0["seasonal_index"] = [1.0, 1.0] }),
       ("activity.ageing: '-0.5' must be an exponent from 0 to 10", { $0["ageing"] = -0.5 }),
       ("activity.ageing: '11.0' must be an exponent from 0 to 10", { $0["ageing"] = 11.0 }),
+      ("activity.ageing_floor: '0.0' must be a share above 0 and at most 1", { $0["ageing_floor"] = 0.0; $0["ageing_days"] = 30.0 }),
+      ("activity.ageing_days: '-5.0' must be a number of days above 0 and at most 36,500", { $0["ageing_floor"] = 0.5; $0["ageing_days"] = -5.0 }),
+      ("activity.ageing_days: is missing beside activity.ageing_floor", { $0["ageing_floor"] = 0.5 }),
+      ("activity.ageing_floor: is missing beside activity.ageing_days", { $0["ageing_days"] = 30.0 }),
+      ("activity.ageing: must be 0 or absent beside activity.ageing_floor: a model ages by one curve",
+       { $0["ageing_floor"] = 0.5; $0["ageing_days"] = 30.0; $0["ageing"] = 0.5 }),
     ]
     for (message, edit) in edits {
       var t = original
