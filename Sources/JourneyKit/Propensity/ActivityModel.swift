@@ -1433,7 +1433,7 @@ extension ActivityModel {
       }
     }
     if seasonalIndex == nil, let days = shortHistoryDays, days < 365 {
-      lines.append("  seasons: not read: \(Format.number(Double(days))) days of history, under the year that shows each season once, so the forecast has no peaks or lulls of its own (CDNOW fitted to 1997-11-30: its January 22% over, after a holiday peak it had not seen)")
+      lines.append("  seasons: not read: \(Format.number(Double(days))) days of history, under the year that shows each season once, so the forecast has no peaks or lulls of its own (CDNOW fitted to 1997-11-30: its January 17% over, after a holiday peak it had not seen)")
     }
     if let index = seasonalIndex, let period = seasonalPeriod, let high = index.max(), let low = index.min(), low > 0 {
       lines.append("  seasons: purchases per \(period.rawValue) range from \(Format.number(low, decimals: 2))x to \(Format.number(high, decimals: 2))x of the year's average; the clock of the model runs faster in busy \(period.rawValue)s"
