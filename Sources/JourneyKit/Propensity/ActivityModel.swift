@@ -94,9 +94,19 @@ public struct ActivityModel: Codable, Sendable, Equatable {
 
   /// The model's ageing, of whichever form it was read in.
   public var ageingCurve: AgeingCurve {
-    if let floor = ageingFloor, let days = ageingDays { return .levelling(floor: floor, days: days) }
-    if let k = ageing, k > 0 { return .power(k) }
-    return .none
+    get {
+      if let floor = ageingFloor, let days = ageingDays { return .levelling(floor: floor, days: days) }
+      if let k = ageing, k > 0 { return .power(k) }
+      return .none
+    }
+    set {
+      (ageing, ageingFloor, ageingDays) = (nil, nil, nil)
+      switch newValue {
+      case .none: break
+      case .power(let k): ageing = k
+      case .levelling(let floor, let days): (ageingFloor, ageingDays) = (floor, days)
+      }
+    }
   }
 
   var gridCount: Int { purchaseRates.count * dormancyRates.count }
@@ -437,7 +447,7 @@ extension ActivityModel {
     // search's iterations are enough for it.
     var first = options
     first.finalIterations = options.searchIterations
-    guard var model = fit(histories, options: first, closedCohort: closed, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
+    guard var model = fit(histories, options: first, closedCohort: closed, clock: ActivityClock.maker(index: index, period: period))
     else { return nil }
     model.seasonalIndex = index
     model.seasonalPeriod = period
@@ -459,7 +469,7 @@ extension ActivityModel {
   /// calibrated on one year that ends in a December peak would otherwise carry the peak's pace into
   /// a quiet spring.
   static func fitWithOneYearOfSeasons(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions, closedCohort: Bool) -> ActivityModel? {
-    guard let flat = fit(histories, options: options, closedCohort: closedCohort, clock: { ActivityClock(index: nil, period: nil, ageing: $2, from: $0, through: $1) })
+    guard let flat = fit(histories, options: options, closedCohort: closedCohort, clock: ActivityClock.maker(index: nil, period: nil))
     else { return nil }
     let seasons = period.seasonsPerYear
     guard seasons > 1, let span = histories.completePeriods(of: period), span.count >= seasons else { return flat }
@@ -469,7 +479,7 @@ extension ActivityModel {
     reference.seasonalPeriod = period
     guard let index = reference.seasonalIndexAgainstExpectation(histories, customers: sample, period: period),
           index.contains(where: { abs($0 - 1) > 1e-9 }) else { return flat }
-    guard var seasonal = fit(histories, options: options, closedCohort: closedCohort, clock: { ActivityClock(index: index, period: period, ageing: $2, from: $0, through: $1) })
+    guard var seasonal = fit(histories, options: options, closedCohort: closedCohort, clock: ActivityClock.maker(index: index, period: period))
     else { return nil }
     seasonal.seasonalIndex = index
     seasonal.seasonalPeriod = period
@@ -495,7 +505,7 @@ extension ActivityModel {
   /// - Returns: nil when fewer than 2 customers have bought.
   public static func fit(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
     BLASThreads.oneEach {
-      fit(histories, options: options, closedCohort: false, clock: { ActivityClock(index: nil, period: nil, ageing: $2, from: $0, through: $1) })
+      fit(histories, options: options, closedCohort: false, clock: ActivityClock.maker(index: nil, period: nil))
     }
   }
 
@@ -585,11 +595,7 @@ extension ActivityModel {
     }
     model.weights = warm
     model.wakeRate = omega
-    switch ageing {
-    case .none: break
-    case .power(let k): model.ageing = k
-    case .levelling(let floor, let days): (model.ageingFloor, model.ageingDays) = (floor, days)
-    }
+    model.ageingCurve = ageing
     model.levellingLookedFor = levelling ? true : nil
     model.shortHistoryDays = span < options.ageingMinimumSpanDays ? span : nil
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: clock(ageing)), iterations: options.finalIterations,
@@ -1263,6 +1269,12 @@ public struct ActivityClock: Sendable {
   let segmentRates: [Double]
   /// How a customer's process slows with tenure.
   let ageing: AgeingCurve
+
+  /// The clocks with these seasons (none when nil) that a fit builds for each ageing curve it
+  /// compares, from a first day through a last.
+  static func maker(index: [Double]?, period: PeriodKind?) -> (Int32, Int32, AgeingCurve) -> ActivityClock {
+    { first, last, ageing in ActivityClock(index: index, period: period, ageing: ageing, from: first, through: last) }
+  }
 
   init(index: [Double]?, period: PeriodKind?, ageing: AgeingCurve = .none, from first: Int32, through last: Int32) {
     self.first = first

@@ -49,6 +49,22 @@ struct AgeingTests {
     #expect(plain.days(from: first + 3, to: first + 300, since: first) == plain.days(from: first + 3, to: first + 300))
   }
 
+  /// The model stores its curve in three optional fields; setting a curve replaces whatever was
+  /// there, so a fit that takes an exponent after a floor is read back as the exponent (the getter
+  /// prefers a floor), and `.none` leaves nothing behind.
+  @Test func settingACurveReplacesTheOldOne() throws {
+    var model = ActivityModel(
+      purchaseRates: [0.01], dormancyRates: [0.001], weights: [1], wakeRate: 0, spendMean: 10, spendPseudoCount: nil,
+      through: CalendarDay(dayNumber: 1_000), fittedCustomers: 1, logLikelihood: 0)
+    model.ageingCurve = .levelling(floor: 0.5, days: 90)
+    #expect((model.ageing, model.ageingFloor, model.ageingDays) == (nil, 0.5, 90))
+    model.ageingCurve = .power(0.25)
+    #expect(model.ageingCurve == .power(0.25))
+    #expect((model.ageing, model.ageingFloor, model.ageingDays) == (0.25, nil, nil))
+    model.ageingCurve = .none
+    #expect((model.ageing, model.ageingFloor, model.ageingDays) == (nil, nil, nil))
+  }
+
   static let start = CalendarDay(year: 2023, month: 1, day: 1)!.dayNumber
 
   /// A base acquired over its first `acquisitionDays` (a year: a base still acquiring; a few weeks:
