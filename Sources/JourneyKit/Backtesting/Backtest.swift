@@ -410,26 +410,10 @@ public struct Backtest: Encodable, Sendable {
 
     var notes = run.notes
     if let activity {
-      let model = activity.forecast.model
-      var seasons = ""
-      if model.seasonalIndex != nil {
-        seasons = ", with seasons"
-      } else if let days = model.shortHistoryDays, days < 365 {
-        seasons = ", no seasons: under a year of history"
-      }
-      var ageing = ""
-      if let days = model.shortHistoryDays {
-        if let floor = model.ageingFloor {
-          ageing = "; ageing levelling off at \(Format.number(floor * 100, decimals: 0))% read from \(days) days of a closed cohort (a slowdown that goes on takes two years: if there is one, it is over-forecast)"
-        } else if model.levellingLookedFor == true {
-          ageing = "; no ageing found in \(days) days of a closed cohort (a slowdown that goes on takes two years: if there is one, it is over-forecast)"
-        } else {
-          ageing = "; ageing not read from \(days) days of history, which takes two years: a base whose customers slow down as they age is over-forecast"
-        }
-      }
+      let (seasons, ageing) = Self.seasonsAndAgeing(of: activity.forecast.model)
       notes.append(String(
         format: "customers with a purchase are forecast one by one by the activity model (wake rate %.4f a day%@%@%@), the customers acquired with a purchase in the holdout by its mix of customers at their first purchase; leads by the chain; the ranges add the activity model's out-of-sample error per %@, %@",
-        model.wakeRate, seasons, ageing,
+        activity.forecast.model.wakeRate, seasons, ageing,
         activity.forecast.churned == nil ? "" : "; churn events too, from each customer's chance of staying quiet past the churn threshold",
         period.rawValue, Self.describe(activity.relativeError, period: period, churn: activity.forecast.churned != nil)))
     }
@@ -448,6 +432,28 @@ public struct Backtest: Encodable, Sendable {
         periods: rows, totals: Totals(actual: total(actuals), predicted: total(predicted), predictedAssumedAcquisition: total(assumed)),
         accuracy: accuracy(predicted, actuals), perCustomer: perCustomer, insideRange: RangeCoverage(rows)),
       baselines: baselines, stateSelection: selection, notes: notes)
+  }
+
+  /// The note's clauses on what the activity model read of seasons and of ageing, each empty when
+  /// there is nothing to say (from two years on, ageing is read and the model's words say how).
+  static func seasonsAndAgeing(of model: ActivityModel) -> (seasons: String, ageing: String) {
+    var seasons = ""
+    if model.seasonalIndex != nil {
+      seasons = ", with seasons"
+    } else if let days = model.shortHistoryDays, days < 365 {
+      seasons = ", no seasons: under a year of history"
+    }
+    var ageing = ""
+    if let days = model.shortHistoryDays {
+      if let floor = model.ageingFloor {
+        ageing = "; ageing levelling off at \(Format.number(floor * 100, decimals: 0))% read from \(days) days of a closed cohort (a slowdown that goes on takes two years: if there is one, it is over-forecast)"
+      } else if model.levellingLookedFor == true {
+        ageing = "; no ageing found in \(days) days of a closed cohort (a slowdown that goes on takes two years: if there is one, it is over-forecast)"
+      } else {
+        ageing = "; ageing not read from \(days) days of history, which takes two years: a base whose customers slow down as they age is over-forecast"
+      }
+    }
+    return (seasons, ageing)
   }
 
   /// The note's words for the model error a range adds: each measure's, and how many periods it

@@ -69,6 +69,36 @@ struct BacktestTests {
     #expect(!long.notes.contains { $0.contains("ageing not read") }, "\(long.notes)")
   }
 
+  /// The note's clauses follow what the model read, one case each: a floor in percent (0.7 is
+  /// "70%", not "1%" or "0.7%") read from a closed cohort; levelling looked for and not found; a
+  /// short open base, whose ageing was not read; two years, which say nothing of ageing. Seasons:
+  /// read, not read under a year, nothing to say from a year on without them.
+  @Test func theNoteSaysWhatTheActivityModelReadOfAgeingAndSeasons() {
+    var model = ActivityModel(
+      purchaseRates: [0.01], dormancyRates: [0.001], weights: [1], wakeRate: 0, spendMean: 10, spendPseudoCount: nil,
+      through: CalendarDay(dayNumber: 1_000), fittedCustomers: 1, logLikelihood: 0)
+    model.shortHistoryDays = 364
+    model.levellingLookedFor = true
+    model.ageingCurve = .levelling(floor: 0.7, days: 30)
+    model.seasonalIndex = Array(repeating: 1, count: 12)
+    model.seasonalPeriod = .month
+    var clauses = Backtest.seasonsAndAgeing(of: model)
+    #expect(clauses.seasons == ", with seasons")
+    #expect(clauses.ageing.hasPrefix("; ageing levelling off at 70% read from 364 days of a closed cohort"), "\(clauses.ageing)")
+    model.ageingCurve = .none
+    #expect(Backtest.seasonsAndAgeing(of: model).ageing.hasPrefix("; no ageing found in 364 days of a closed cohort"))
+    model.levellingLookedFor = nil
+    model.seasonalIndex = nil
+    model.seasonalPeriod = nil
+    clauses = Backtest.seasonsAndAgeing(of: model)
+    #expect(clauses.seasons == ", no seasons: under a year of history")
+    #expect(clauses.ageing.hasPrefix("; ageing not read from 364 days of history"))
+    model.shortHistoryDays = 400
+    #expect(Backtest.seasonsAndAgeing(of: model).seasons == "")
+    model.shortHistoryDays = nil
+    #expect(Backtest.seasonsAndAgeing(of: model) == ("", ""))
+  }
+
   /// The customers who have bought are forecast one by one by the activity model: their
   /// per-customer predictions add up to that model's forecast made directly, and the aggregate
   /// adds the forecasts of the entrants and the leads on top.
