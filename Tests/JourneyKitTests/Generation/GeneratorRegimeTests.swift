@@ -235,7 +235,11 @@ struct GeneratorRegimeTests {
   /// Regimes whose holdout totals miss the 5% bar. Neither the model nor the generator was tuned
   /// to pass; the figures are holdout total errors (transactions, revenue) measured on seeds 101
   /// and 102 at 8,000 customers.
-  /// - real (CDNOW-like): +14.6%, +17.0% and +12.7%, +14.9% since the one-year trend is read
+  /// - real (CDNOW-like): +4.2%, +6.3% and +4.7%, +6.7% since the seasons of one year are read a
+  ///   second time, against the seasonal model (session 29; +7.3%, +9.5% and +7.4%, +9.6% with
+  ///   ageing that levels off, read from a year of a closed cohort, session 28; on seeds
+  ///   7001-7004 the transactions are now +6.5%, +4.9%, +5.9%, +19.2%). Before those:
+  ///   +14.6%, +17.0% and +12.7%, +14.9% since the one-year trend is read
   ///   beside a yearly wave (session 25; +25.7%, +28.4% and +27.1%, +29.7% before, with the
   ///   trend a straight line alone; +23.9%, +26.6% and +25.0%, +27.6% before seasons were read
   ///   from one year). Its 18 months leave 12 of calibration:
@@ -258,7 +262,7 @@ struct GeneratorRegimeTests {
   /// before the seasons were measured against the model's expectation, ageing +4% to +10% before
   /// the model read ageing; on seeds 301 and 302, heterogeneity is -3.1%, -2.7% and -4.9%, -6.9%.)
   static let knownMisses: [Regime: (figures: String, intermittent: Bool)] = [
-    .real: ("+13% to +17% on transactions and revenue", false),
+    .real: ("+4% to +7% on transactions and revenue (seed 101: revenue +6.3%)", false),
   ]
 
   /// The bar for every regime: fit up to 6 months before the end and predict the 6-month

@@ -103,8 +103,9 @@ struct SeasonalIndexTests {
   /// seen once. Against a flat model's expectation, less a trend read beside a yearly wave, the
   /// months follow the truth and the spring after (January to June, the season's falling half)
   /// is forecast within 20%, and closer than by the flat model by more than 5 points. Measured on
-  /// seeds 13 and 14: correlation 0.96 and 0.90, no month more than 0.11 and 0.22 off, the six
-  /// months after +13% and +11% (the flat model +46%). With the trend read as a straight line
+  /// seeds 13 and 14: correlation 0.98 and 0.92, no month more than 0.09 and 0.20 off, the six
+  /// months after +10% and +8% (the flat model +46%; with the seasons read once, against the flat
+  /// model alone, before session 29: 0.96 and 0.90, 0.11 and 0.22, +13% and +11%). With the trend read as a straight line
   /// alone, as before, it took part of the season (the cohort's purchases weigh the months from
   /// March on, the season's rise to December): correlation 0.85 and 0.84, November and December
   /// 0.2-0.3 low, the six months after +43% and +42%.
@@ -112,8 +113,8 @@ struct SeasonalIndexTests {
   /// The seasons are read here with ageing that levels off left out, as this cohort has none. The
   /// default looks for it in a closed cohort and takes a floor of 0.7 on both seeds (a false
   /// positive beside a +-30% season, read off the year's first months): the six months after go
-  /// to +8% and +15%, and seed 14's index to a correlation of 0.870. The default's forecast is
-  /// held to the same bounds.
+  /// to +6% and +13% (+8% and +15% before session 29), and seed 14's index to a correlation of
+  /// 0.870. The default's forecast is held to the same bounds.
   @Test(arguments: [13, 14] as [UInt64])
   func oneYearOfSeasonsIsRead(seed: UInt64) throws {
     let through = CalendarDay(year: 2023, month: 12, day: 31)!.dayNumber
@@ -138,16 +139,17 @@ struct SeasonalIndexTests {
 
   /// Fourteen months of the same closed cohort (to 2024-02-29): January and February are seen
   /// twice, but the slope is still read on the first year beside a yearly wave, so what one year
-  /// showed stays as the window grows. Measured on seeds 13 and 14: correlation 0.95 and 0.97, the
-  /// six months after +23% and +16% (this cohort of two kinds of customers runs high, as on one
-  /// year). With the slope read as a straight line across all 14 months, as before, correlation
-  /// 0.91 and 0.94 and the six months after +36% and +31%.
+  /// showed stays as the window grows. Measured on seeds 13 and 14: correlation 0.95 and 0.99, the
+  /// six months after +15% and +11% (this cohort of two kinds of customers runs high, as on one
+  /// year). With the seasons read once, against the flat model alone (before session 29),
+  /// correlation 0.95 and 0.97 and the six months after +23% and +16%; with the slope read as a
+  /// straight line across all 14 months, before that, 0.91 and 0.94, +36% and +31%.
   @Test(arguments: [13, 14] as [UInt64])
   func fourteenMonthsOfAClosedCohortKeepTheFirstYearsSlope(seed: UInt64) throws {
     let through = CalendarDay(year: 2024, month: 2, day: 29)!.dayNumber
     let read = try Self.seasonsAndForecast(customers: 12_000, seed: seed, through: through, acquisitionDays: 90)
     #expect(read.correlation > 0.93, "index \(read.index)")
-    #expect(abs(read.forecastError) < 0.28, "forecast error \(read.forecastError)")
+    #expect(abs(read.forecastError) < 0.2, "forecast error \(read.forecastError)")
   }
 
   /// One year of a base that began on 2023-01-01 and acquired customers all year: every
