@@ -456,7 +456,7 @@ extension ActivityModel {
     // expectation, which carries the cohort's dynamics, the seasons come out clean; the mixing
     // distribution is then re-estimated on the corrected clock.
     let sample = fitSample(histories, limit: options.sampleLimit)
-    model.seasonalIndex = model.seasonalIndexAgainstExpectation(histories, customers: sample, period: period)
+    model.seasonalIndex = model.seasonalIndexAgainstExpectation(histories, customers: sample, period: period, closedCohort: closed)
     model.runEM(LikelihoodGroups(histories, customers: sample, clock: model.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
                 iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
     return model
@@ -477,7 +477,7 @@ extension ActivityModel {
     var reference = flat
     reference.seasonalIndex = Array(repeating: 1, count: seasons)
     reference.seasonalPeriod = period
-    guard let index = reference.seasonalIndexAgainstExpectation(histories, customers: sample, period: period),
+    guard let index = reference.seasonalIndexAgainstExpectation(histories, customers: sample, period: period, closedCohort: closedCohort),
           index.contains(where: { abs($0 - 1) > 1e-9 }) else { return flat }
     // As with two years (`fitOnOneBLASThread`): the seasons are read once more, against the
     // seasonal model's own expectation, and the mixing distribution re-estimated on that clock. The
@@ -493,7 +493,7 @@ extension ActivityModel {
     else { return nil }
     seasonal.seasonalIndex = index
     seasonal.seasonalPeriod = period
-    seasonal.seasonalIndex = seasonal.seasonalIndexAgainstExpectation(histories, customers: sample, period: period)
+    seasonal.seasonalIndex = seasonal.seasonalIndexAgainstExpectation(histories, customers: sample, period: period, closedCohort: closedCohort)
     seasonal.runEM(LikelihoodGroups(histories, customers: sample, clock: seasonal.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
                    iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
     return seasonal
@@ -1477,7 +1477,10 @@ extension ActivityModel {
   /// A customer active from its first purchase on day `f` makes, at a grid point, on average
   /// `lambda [pi L + (1 - pi)(e^-ra - e^-rb) / r]` purchases between `a` and `b` operational days
   /// later (`L = b - a`, `r = mu + omega`, `pi = omega / r`).
-  func seasonalIndexAgainstExpectation(_ h: PurchaseHistories, customers: [Int], period: PeriodKind) -> [Double]? {
+  ///
+  /// `closed`: the base is a closed cohort (`ClosedCohort`, counted on every buyer by the fit, not
+  /// on `customers` alone, so the fit and this reading agree on what the base is).
+  func seasonalIndexAgainstExpectation(_ h: PurchaseHistories, customers: [Int], period: PeriodKind, closedCohort closed: Bool) -> [Double]? {
     guard let index = seasonalIndex else { return nil }
     let firstDay = h.firstDay
     guard let span = h.completePeriods(of: period) else { return index }
@@ -1569,7 +1572,7 @@ extension ActivityModel {
     if byseason.allSatisfy({ $0.count >= 2 }) {
       let slope = slopeWithinSeasons()
       corrected = index.indices.map { index[$0] * Foundation.exp(centres[$0].y - slope * centres[$0].t) }
-    } else if byseason.filter({ $0.count >= 2 }).count <= 1, cells.startsWithTheBase(period: period),
+    } else if byseason.filter({ $0.count >= 2 }).count <= 1, cells.startsWithTheBase(closedCohort: closed),
               let alongTenure = cells.seasons(of: (0..<periods).map { period.seasonIndex(of: first + $0) }, count: index.count,
                                               tenure: { t, k in Double(first + t - firstCohort - k) }) {
       // One year of a base that began with the window and kept acquiring customers: every
@@ -1597,7 +1600,6 @@ extension ActivityModel {
       let stt = all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.t - tBar) }
       var slope = stt > 0 ? all.reduce(0) { $0 + $1.w * ($1.t - tBar) * ($1.y - yBar) } / stt : 0
       let pairs = byseason.filter { $0.count >= 2 }.count
-      let closed = ClosedCohort.quietPeriods(entrants: cells.entrants, period: period) != nil
       if pairs > 0, 2 * pairs < byseason.count, !closed {
         // A base still acquiring customers, with fewer than half its seasons seen twice (and two
         // or more, when it began with the window; above): the slope is read within those, the
@@ -1689,8 +1691,8 @@ extension ActivityModel {
     /// period's first purchases no crowd, at most twice the later periods' mean. A window cut out
     /// of an older base opens with every customer who buys in its first period (5-7 times the
     /// flow after, in generated exports), and its first purchases are not its customers' first.
-    func startsWithTheBase(period: PeriodKind) -> Bool {
-      guard entrants.count >= 3, ClosedCohort.quietPeriods(entrants: entrants, period: period) == nil else { return false }
+    func startsWithTheBase(closedCohort: Bool) -> Bool {
+      guard entrants.count >= 3, !closedCohort else { return false }
       let later = entrants.dropFirst()
       return entrants[0] <= 2 * later.reduce(0, +) / Double(later.count)
     }
