@@ -455,10 +455,7 @@ extension ActivityModel {
     // is still filling up or emptying bends it. Measured against the fitted model's own
     // expectation, which carries the cohort's dynamics, the seasons come out clean; the mixing
     // distribution is then re-estimated on the corrected clock.
-    let sample = fitSample(histories, limit: options.sampleLimit)
-    model.seasonalIndex = model.seasonalIndexAgainstExpectation(histories, customers: sample, period: period, closedCohort: closed)
-    model.runEM(LikelihoodGroups(histories, customers: sample, clock: model.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
-                iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
+    model.readSeasonsAgain(histories, sample: fitSample(histories, limit: options.sampleLimit), period: period, closedCohort: closed, options: options)
     return model
   }
 
@@ -493,10 +490,17 @@ extension ActivityModel {
     else { return nil }
     seasonal.seasonalIndex = index
     seasonal.seasonalPeriod = period
-    seasonal.seasonalIndex = seasonal.seasonalIndexAgainstExpectation(histories, customers: sample, period: period, closedCohort: closedCohort)
-    seasonal.runEM(LikelihoodGroups(histories, customers: sample, clock: seasonal.clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
-                   iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
+    seasonal.readSeasonsAgain(histories, sample: sample, period: period, closedCohort: closedCohort, options: options)
     return seasonal
+  }
+
+  /// The seasonal index corrected against this model's own expectation
+  /// (`seasonalIndexAgainstExpectation`), and the mixing distribution re-estimated on the
+  /// corrected clock.
+  mutating func readSeasonsAgain(_ histories: PurchaseHistories, sample: [Int], period: PeriodKind, closedCohort: Bool, options: FitOptions) {
+    seasonalIndex = seasonalIndexAgainstExpectation(histories, customers: sample, period: period, closedCohort: closedCohort)
+    runEM(LikelihoodGroups(histories, customers: sample, clock: clock(from: histories.firstDay, through: histories.through.dayNumber + 1)),
+          iterations: options.finalIterations, prior: options.priorCustomersPerGridPoint)
   }
 
   /// The customers with a purchase that the EM reads: all of them, or a fixed stride through
@@ -1572,7 +1576,7 @@ extension ActivityModel {
     if byseason.allSatisfy({ $0.count >= 2 }) {
       let slope = slopeWithinSeasons()
       corrected = index.indices.map { index[$0] * Foundation.exp(centres[$0].y - slope * centres[$0].t) }
-    } else if byseason.filter({ $0.count >= 2 }).count <= 1, cells.startsWithTheBase(closedCohort: closed),
+    } else if byseason.filter({ $0.count >= 2 }).count <= 1, !closed, cells.startsWithTheBase(),
               let alongTenure = cells.seasons(of: (0..<periods).map { period.seasonIndex(of: first + $0) }, count: index.count,
                                               tenure: { t, k in Double(first + t - firstCohort - k) }) {
       // One year of a base that began with the window and kept acquiring customers: every
@@ -1687,12 +1691,13 @@ extension ActivityModel {
       entrants = Array(repeating: 0, count: cohorts)
     }
 
-    /// Whether the base began with the data: still acquiring (not a closed cohort), and its first
-    /// period's first purchases no crowd, at most twice the later periods' mean. A window cut out
+    /// Whether a base still acquiring customers (not a closed cohort: the caller asks that) began
+    /// with the data: its first period's first purchases no crowd, at most twice the later
+    /// periods' mean. A window cut out
     /// of an older base opens with every customer who buys in its first period (5-7 times the
     /// flow after, in generated exports), and its first purchases are not its customers' first.
-    func startsWithTheBase(closedCohort: Bool) -> Bool {
-      guard entrants.count >= 3, !closedCohort else { return false }
+    func startsWithTheBase() -> Bool {
+      guard entrants.count >= 3 else { return false }
       let later = entrants.dropFirst()
       return entrants[0] <= 2 * later.reduce(0, +) / Double(later.count)
     }
