@@ -11,7 +11,7 @@
 # each other's server, as they did with one fixed folder and port.
 # DuckDB: the CLI from PyPI (duckdb-cli); Spark: pyspark from PyPI with Java 17; both in one
 # virtual environment that every DIR shares, $JOURNEY_ENGINES_CACHE/venv (default
-# ~/.cache/journey-engines/venv), made once under a lock.
+# ${XDG_CACHE_HOME:-~/.cache}/journey-engines/venv), made once under a lock.
 set -euo pipefail
 action=${1:?start or stop}
 dir=$(mkdir -p "${2:?folder}" && cd "$2" && pwd)
