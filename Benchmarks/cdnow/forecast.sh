@@ -9,7 +9,7 @@
 # usage: Benchmarks/cdnow/forecast.sh [JOURNEY_BINARY]      (run.sh first: it fetches the data)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh" "$@"
-data="${CDNOW_CACHE:-$HOME/.cache/journey-cdnow}/cdnow.csv"
+data="${JOURNEY_CDNOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/journey-cdnow}/cdnow.csv"
 [ -f "$data" ] || { echo "no $data: run Benchmarks/cdnow/run.sh first, it fetches the data" >&2; exit 1; }
 echo "| calibration end | holdout (months) | actual purchases / revenue | own histories (default) | in range | chain alone | in range |"
 echo "|---|---|---|---|---|---|---|"

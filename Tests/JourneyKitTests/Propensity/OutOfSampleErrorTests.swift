@@ -41,7 +41,10 @@ struct OutOfSampleErrorTests {
   /// the purchases the model missed and leaves the revenue as it was, whose own error stays under
   /// 0.1 (the test below). Without the floor the revenue error stays there; with it, it is the
   /// purchases'.
-  @Test func revenueErrorIsAtLeastThePurchasesError() throws {
+  /// `BacktestTests.small` with a second purchase the day after each purchase of the 6 months
+  /// before 2025-06-30 (where the next day is free and inside them), at no amount: the
+  /// out-of-sample window's purchases double while its revenue and its buying customers stay.
+  static func doubledScoredPurchases() -> (plain: TransactionTable, doubled: TransactionTable, origin: Int, first: Int) {
     let table = BacktestTests.small
     let period = PeriodKind.month
     let origin = period.index(of: CalendarDay(year: 2025, month: 6, day: 30)!)
@@ -61,10 +64,33 @@ struct OutOfSampleErrorTests {
       rowStart.append(day.count)
     }
     let doubled = TransactionTable(customerIDs: table.customerIDs, day: day, amount: amount, event: event, rowStart: rowStart)
-    let plain = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: first, steps: 6)
-    let e = ActivityModel.outOfSampleError(doubled, period: period, origin: origin, firstPeriod: first, steps: 6)
+    return (table, doubled, origin, first)
+  }
+
+  @Test func revenueErrorIsAtLeastThePurchasesError() throws {
+    let (table, doubled, origin, first) = Self.doubledScoredPurchases()
+    let plain = ActivityModel.outOfSampleError(table, period: .month, origin: origin, firstPeriod: first, steps: 6)
+    let e = ActivityModel.outOfSampleError(doubled, period: .month, origin: origin, firstPeriod: first, steps: 6)
     #expect(plain.revenue < 0.1 && e.purchases > plain.purchases + 0.3, "\(plain) \(e)")
     #expect(e.revenue == e.purchases)
+  }
+
+  /// Buying customers, measured on their own, stay as close as before when only the purchases
+  /// double; their error is then the purchases' times the inner forecast's buyers per purchase
+  /// (its expected buying customers over its expected purchases, in the 6 months after the fit
+  /// to 2024-12-31), which lies between the two.
+  @Test func buyingErrorIsAtLeastItsShareOfThePurchasesError() throws {
+    let (table, doubled, origin, first) = Self.doubledScoredPurchases()
+    let plain = ActivityModel.outOfSampleError(table, period: .month, origin: origin, firstPeriod: first, steps: 6)
+    let e = ActivityModel.outOfSampleError(doubled, period: .month, origin: origin, firstPeriod: first, steps: 6)
+    let histories = PurchaseHistories(doubled, through: PeriodKind.month.end(of: origin - 6))
+    let model = try #require(ActivityModel.fit(histories, period: .month))
+    let inner = ActivityForecast(histories, model: model, period: .month, origin: origin - 6, steps: 6)
+    let buyersPerPurchase = inner.buying.reduce(0, +) / inner.purchases.reduce(0, +)
+    #expect(buyersPerPurchase > 0.5 && buyersPerPurchase < 1, "\(buyersPerPurchase)")
+    #expect(plain.buying < 0.1, "\(plain)")
+    #expect(abs(e.buying - buyersPerPurchase * e.purchases) < 1e-12, "\(e) \(buyersPerPurchase)")
+    #expect(e.buying > plain.buying + 0.15 && e.buying < e.purchases, "\(plain) \(e)")
   }
 
   @Test func revenueIsScoredOnItsOwn() throws {
