@@ -64,7 +64,8 @@ public struct ForecastReport: Sendable {
   /// Where the purchases, revenue and active count come from, in words.
   static func ownHistoryWords(_ f: Forecast) -> String {
     guard let customers = f.ownHistoryCustomers else {
-      return "not used: every KPI is the chain's (a model without the activity model, or --no-own-history)"
+      return "not used: every KPI is the chain's (a model without the activity model, or --no-own-history); "
+        + "the ranges hold the chain's process and parameter noise, not its own error (backtest --no-own-history measures that)"
     }
     return "purchases, revenue and active of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
       + "leads, new customers, a scenario's changes and the counts of customers, segments and churn come from the chain; "

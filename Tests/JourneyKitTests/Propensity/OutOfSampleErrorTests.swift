@@ -31,16 +31,6 @@ struct OutOfSampleErrorTests {
     #expect(OutOfSampleError.leadFactor(lead: 9, measuredPeriods: nil) == 1)
   }
 
-  /// Each measure is scored against its own actuals: with every amount in the scored periods
-  /// half as large again, revenue's error moves to about predicted / (1.5 x actual) - 1 = -1/3
-  /// (the forecast, fitted before those periods, cannot see the change) while purchases' and
-  /// buying customers' stay exactly as they were. Scoring revenue by purchases, or counting
-  /// revenue outside the scored periods, fails this.
-  /// Revenue is purchases times spend, so its error is never taken below the purchases': a
-  /// zero-amount purchase added the day after each purchase of the scored periods roughly doubles
-  /// the purchases the model missed and leaves the revenue as it was, whose own error stays under
-  /// 0.1 (the test below). Without the floor the revenue error stays there; with it, it is the
-  /// purchases'.
   /// `BacktestTests.small` with a second purchase the day after each purchase of the 6 months
   /// before 2025-06-30 (where the next day is free and inside them), at no amount: the
   /// out-of-sample window's purchases double while its revenue and its buying customers stay.
@@ -67,6 +57,11 @@ struct OutOfSampleErrorTests {
     return (table, doubled, origin, first)
   }
 
+  /// Revenue is purchases times spend, so its error is never taken below the purchases': a
+  /// zero-amount purchase added the day after each purchase of the scored periods roughly doubles
+  /// the purchases the model missed and leaves the revenue as it was, whose own error stays under
+  /// 0.1 (`revenueIsScoredOnItsOwn`). Without the floor the revenue error stays there; with it, it is the
+  /// purchases'.
   @Test func revenueErrorIsAtLeastThePurchasesError() throws {
     let (table, doubled, origin, first) = Self.doubledScoredPurchases()
     let plain = ActivityModel.outOfSampleError(table, period: .month, origin: origin, firstPeriod: first, steps: 6)
@@ -93,6 +88,11 @@ struct OutOfSampleErrorTests {
     #expect(e.buying > plain.buying + 0.15 && e.buying < e.purchases, "\(plain) \(e)")
   }
 
+  /// Each measure is scored against its own actuals: with every amount in the scored periods
+  /// half as large again, revenue's error moves to about predicted / (1.5 x actual) - 1 = -1/3
+  /// (the forecast, fitted before those periods, cannot see the change) while purchases' and
+  /// buying customers' stay exactly as they were. Scoring revenue by purchases, or counting
+  /// revenue outside the scored periods, fails this.
   @Test func revenueIsScoredOnItsOwn() throws {
     let table = BacktestTests.small
     let period = PeriodKind.month
