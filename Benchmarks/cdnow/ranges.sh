@@ -6,7 +6,7 @@
 # 1998-03-31), by week from 12, by quarter from 4. Nothing was chosen on these runs; run.sh's
 # tables hold the per-customer figures and BG/NBD.
 #
-# usage: Benchmarks/cdnow/ranges.sh [JOURNEY_BINARY]      (run.sh first: it fetches the data; about 1 minute)
+# usage: Benchmarks/cdnow/ranges.sh [JOURNEY_BINARY]      (run.sh first: it fetches the data; about 40 s)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh" "$@"
 cache="${JOURNEY_CDNOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/journey-cdnow}"
