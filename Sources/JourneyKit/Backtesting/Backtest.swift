@@ -620,65 +620,6 @@ struct HoldoutRun {
   }
 }
 
-/// The chain's own relative error per period and KPI, measured out of sample: fitted with the
-/// same recipe up to `origin - v` and forecast over the `v` periods after with the acquisitions
-/// that happened (`v` = the holdout, at most a third of the data's periods), less the count noise.
-/// Bases over 50,000 customers are measured on a fixed-stride sample of 50,000: relative errors
-/// do not need more, and a second fit of millions would cost as much as the first.
-struct ChainError {
-  /// Per KPI: root mean square of predicted / actual - 1 less the count noise.
-  var relative: Backtest.Measures
-  /// The periods measured on.
-  var periods: Int
-  /// No churn event happened in those periods (a short history): the churned error is a guess.
-  var churnedIsAGuess = false
-
-  static let customerLimit = 50_000
-
-  static func measure(_ table: TransactionTable, fit: FitOptions, origin: Int, steps: Int) -> ChainError? {
-    let period = fit.period
-    guard let firstDay = table.dayRange?.lowerBound else { return nil }
-    let v = OutOfSampleError.measuredPeriods(origin: origin, firstPeriod: period.index(of: firstDay), steps: steps)
-    guard v >= 1 else { return nil }
-    let sample = table.sampled(atMost: customerLimit)
-    var o = fit
-    o.activity = false
-    guard let (model, _, assignment) = try? HoldoutRun.calibrationModel(sample, fit: o, through: origin - v, walkingOnThrough: origin),
-          let after = assignment.afterWindow,
-          let forecast = try? ForecastEngine.run(model: model, options: ForecastOptions(givenAcquisitions: after.acquisitions, replicates: 0, seed: 0))
-    else { return nil }
-    let tally = WindowTally.tally(sample, space: model.stateSpace, lastPeriod: origin, windows: ((origin - v + 1)...origin).map { $0..<($0 + 1) })
-    func actual(_ term: WindowTally.Term) -> [Double] { (0..<v).map { tally.totals(window: $0)[term.rawValue] } }
-    let transactions = actual(.occasions), revenue = actual(.revenue), active = actual(.purchasing), churned = actual(.churnEvents)
-    func error(_ kpi: KPI, _ actual: [Double], _ counts: [Double]) -> Double {
-      // Nothing to score (no churn events yet in a short history): the activity model's guess.
-      OutOfSampleError.excessError(predicted: Array(forecast.expected[kpi]!.prefix(v)), actual: actual, counts: counts)
-        ?? OutOfSampleError.unmeasured.purchases
-    }
-    let scored = transactions.filter { $0 > 0 }.count
-    guard scored > 0 else { return nil }
-    return ChainError(
-      relative: Backtest.Measures(
-        transactions: error(.purchases, transactions, transactions), revenue: error(.revenue, revenue, transactions),
-        active: error(.active, active, active), churned: error(.churned, churned, churned)),
-      periods: scored, churnedIsAGuess: !churned.contains { $0 > 0 })
-  }
-
-  /// The note's words.
-  func describe(period: PeriodKind, ownHistory: Bool) -> String {
-    let unit = period.rawValue + (periods == 1 ? "" : "s")
-    let widening = String(format: "%.2fx", OutOfSampleError.widening(periods: periods))
-    let growth = OutOfSampleError.describeGrowth(measuredPeriods: periods, period: period)
-    if ownHistory && churnedIsAGuess {
-      return "the churned range adds a guessed error of \(Format.percent(relative.churned)) per \(period.rawValue): no customer churned in the \(periods) \(unit) before the calibration end, so there was no churn to measure the chain's error on"
-    }
-    if ownHistory {
-      return "the churned range adds the chain's out-of-sample error of \(Format.percent(relative.churned)) per \(period.rawValue) (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t; \(growth))"
-    }
-    return "the ranges add the chain's out-of-sample error per \(period.rawValue), \(Format.percent(relative.transactions)) on transactions, \(Format.percent(relative.revenue)) on revenue, \(Format.percent(relative.active)) on active customers, \(Format.percent(relative.churned)) on churned (measured on \(periods) \(unit) before the calibration end, widened \(widening) as Student's t; \(growth))"
-  }
-}
-
 /// The parts of a holdout forecast that follow from who is acquired (`HoldoutRun.acquiredParts`).
 struct AcquiredParts {
   /// The customers acquired with a purchase.

@@ -86,6 +86,10 @@ public struct MarkovModel: Codable, Sendable {
   /// Each bought customer's own purchase rate, dormancy and return (`ActivityModel`): `score`
   /// forecasts customers with a purchase with it. Nil in models fitted without it.
   public var activity: ActivityModel? = nil
+  /// The chain's own error out of sample (`ChainError`), measured when `journey fit` ran: a
+  /// forecast's ranges add it for the KPIs the chain forecasts. Nil: not measured (models fitted
+  /// inside a backtest or an evaluation, older model files, or too short a history).
+  public var chainError: ChainError? = nil
 
   /// The transition matrix as a `Matrix`.
   public var matrix: Matrix { Matrix(rows: transitionMatrix) }

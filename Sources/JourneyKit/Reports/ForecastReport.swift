@@ -34,7 +34,7 @@ public struct ForecastReport: Sendable {
       ? "; the ranges let a period's entrants stray as the window's did around it (\(Format.percent(f.acquisitionSpread, decimals: 0)) beyond chance)" : ""
     out.append("Acquisition: \(f.acquisition) (\(Format.number(f.inflowPerPeriod.first ?? 0)) entrants in the first period\(spread)); discount \(Format.percent(f.discountPerPeriod, decimals: 2)) per \(model.window.period.rawValue)")
     out.append(f.replicates > 0 ? "Expected values, with P5-P95 ranges from \(f.replicates) replicates (seed \(f.seed))" : "Expected values (no replicates)")
-    out.append("Own histories: " + Self.ownHistoryWords(f))
+    out.append("Own histories: " + Self.ownHistoryWords(f, model: model))
     out.append("")
     let hasTiers = model.stateSpace.states.contains { $0.tier != nil }
     let undefined = KPI.allCases.filter { f.undefinedRates[$0] != nil }
@@ -62,17 +62,38 @@ public struct ForecastReport: Sendable {
   }
 
   /// Where the purchases, revenue and active count come from, in words.
-  static func ownHistoryWords(_ f: Forecast) -> String {
+  static func ownHistoryWords(_ f: Forecast, model: MarkovModel) -> String {
+    let chain = chainErrorWords(f, model: model)
     guard let customers = f.ownHistoryCustomers else {
       return "not used: every KPI is the chain's (a model without the activity model, or --no-own-history); "
-        + "the ranges hold the chain's process and parameter noise, not its own error (backtest --no-own-history measures that)"
+        + (chain ?? "the ranges hold the chain's process and parameter noise, not its own error (the model file has no measured chain error; backtest --no-own-history measures it)")
     }
     return "purchases, revenue and active of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
       + "leads, new customers, a scenario's changes and the counts of customers, segments and churn come from the chain; "
       + (f.ownHistoryError
         ? "the ranges add the activity model's error (measured out of sample at the fit; 10% a period where the history was too short to measure it)"
         : "the ranges are the chain's (the model file has no measured error)")
+      + (chain.map { "; " + $0 } ?? "")
   }
+
+  /// What the ranges hold of the chain's own error (`Forecast.chainErrorKPIs`); nil when nothing.
+  static func chainErrorWords(_ f: Forecast, model: MarkovModel) -> String? {
+    guard let error = model.chainError, !f.chainErrorKPIs.isEmpty else { return nil }
+    let period = model.window.period
+    let unit = period.rawValue + (error.periods == 1 ? "" : "s")
+    let errors = f.chainErrorKPIs.map { kpi -> String in
+      switch kpi {
+      case .purchases: "\(Format.percent(error.transactions)) on purchases"
+      case .revenue: "\(Format.percent(error.revenue)) on revenue"
+      case .active: "\(Format.percent(error.active)) on active"
+      default: "\(Format.percent(error.churned)) on churned" + (error.churnedIsAGuess ? " (a guess: nobody churned in those periods)" : "")
+      }
+    }
+    return "the ranges of \(f.chainErrorKPIs.map(\.rawValue).joined(separator: ", ")) add the chain's own error per \(period.rawValue), "
+      + errors.joined(separator: ", ")
+      + " (measured out of sample at the fit on the \(error.periods) \(unit) before the model's end, widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: error.periods))) as Student's t and growing with the square root of the lead)"
+  }
+
 
   /// One row per period and KPI: `period,kpi,expected,mean,p5,p50,p95`; the cells of a rate with
   /// nothing to convert (`Forecast.undefinedRates`) are empty.

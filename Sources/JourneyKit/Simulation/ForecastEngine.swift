@@ -100,6 +100,9 @@ public struct Forecast: Codable, Sendable {
   public var ownHistoryCustomers: Int? = nil
   /// The ranges hold the activity model's own error, measured out of sample at the fit.
   public var ownHistoryError = false
+  /// The KPIs whose ranges hold the chain's own error, measured out of sample at the fit
+  /// (`MarkovModel.chainError`); empty when the model holds none or there are no ranges.
+  public var chainErrorKPIs: [KPI] = []
   /// How far a period's entrants stray from the acquisition assumption in the ranges, beyond
   /// Poisson noise (log scale; `AcquisitionAssumption.spread`): 0 when the entrants are stated.
   public var acquisitionSpread = 0.0
@@ -115,6 +118,7 @@ public struct Forecast: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
     case ownHistoryCustomers, ownHistoryError, acquisitionSpread, undefinedRates
+    case chainErrorKPIs = "chainErrorKpis"
   }
 
   /// Every field but `samples`; the undefined rates' 0 / 0 placeholders are left out of `expected`
@@ -134,6 +138,7 @@ public struct Forecast: Codable, Sendable {
     try c.encode(inflowPerPeriod, forKey: .inflowPerPeriod)
     try c.encodeIfPresent(ownHistoryCustomers, forKey: .ownHistoryCustomers)
     try c.encode(ownHistoryError, forKey: .ownHistoryError)
+    try c.encode(chainErrorKPIs, forKey: .chainErrorKPIs)
     try c.encode(acquisitionSpread, forKey: .acquisitionSpread)
     try c.encode(undefinedRates, forKey: .undefinedRates)
   }
@@ -234,9 +239,10 @@ public enum ForecastEngine {
     if let problem = options.replicatePeriodsProblem() { throw problem }
     var combined = adjustment ?? ForecastAdjustment()
     combined = combined.after(seasonal(model))
+    let ownHistory = try OwnHistoryOffsets(model, options: options)
     var forecast = try run(
       model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options, adjustment: combined,
-      ownHistory: try OwnHistoryOffsets(model, options: options))
+      ownHistory: ownHistory, chainError: ChainErrorSpread(model, options: options, ownHistory: ownHistory != nil))
     forecast.undefinedRates = undefinedRates(forecast, model: model)
     return forecast
   }
@@ -286,12 +292,14 @@ public enum ForecastEngine {
 
   /// Runs with a given base transition matrix and adjustment.
   public static func run(model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: ForecastAdjustment = ForecastAdjustment()) throws -> Forecast {
-    try run(model: model, matrix: p, options: options, adjustment: adjustment, ownHistory: nil)
+    try run(model: model, matrix: p, options: options, adjustment: adjustment, ownHistory: nil, chainError: nil)
   }
 
-  /// Runs with a given base transition matrix and adjustment, and the own histories' part.
+  /// Runs with a given base transition matrix and adjustment, the own histories' part and the
+  /// chain's error.
   static func run(
-    model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: ForecastAdjustment, ownHistory: OwnHistoryOffsets?
+    model: MarkovModel, matrix p: Matrix, options: ForecastOptions, adjustment: ForecastAdjustment, ownHistory: OwnHistoryOffsets?,
+    chainError: ChainErrorSpread?
   ) throws -> Forecast {
     precondition(options.horizon >= 1, "horizon must be at least 1")
     let s = p.rowCount
@@ -307,7 +315,9 @@ public enum ForecastEngine {
       for j in 0..<s { absorbingChain[c, j] = c == j ? 1 : 0 }
     }
     let clv = try ChainAnalysis.lifetimeValue(p: absorbingChain, revenuePerPeriod: model.rewards.map(\.revenueMean), discountPerPeriod: d)
-    let book = KPIBook(space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon, margin: adjustment.margin, ownHistory: ownHistory)
+    let book = KPIBook(
+      space: space, flows: flows, clv: clv, discount: d, horizon: options.horizon, margin: adjustment.margin, ownHistory: ownHistory,
+      chainError: chainError)
     let extraEntrantCost = (0..<options.horizon).map { t in
       (inflow[t].reduce(0, +) - baseInflow[t].reduce(0, +)) * adjustment.costPerExtraEntrant
     }
@@ -360,6 +370,7 @@ public enum ForecastEngine {
     forecast.samples = replicateSamples
     forecast.ownHistoryCustomers = ownHistory?.customers
     forecast.ownHistoryError = ownHistory?.measuredError ?? false
+    forecast.chainErrorKPIs = chainError?.kpis ?? []
     forecast.acquisitionSpread = options.replicates > 0 ? acquisitionSpread.period : 0
     return forecast
   }
@@ -455,7 +466,7 @@ public enum ForecastEngine {
             for (k, replicate) in members.enumerated() {
               var rng = RandomSource(seed: options.seed, stream: UInt64(replicate))
               var x = model.currentBase.map { $0.rounded() }
-              var running = RunningTotals(modelDeviate: book.ownHistory?.deviate(replicate: replicate) ?? 0)
+              var running = book.runningTotals(replicate: replicate)
               let acquisition = acquisitionFactors(replicate)
               for t in 0..<h {
                 let rows = stepRows[slots.slot[t]]
@@ -499,7 +510,7 @@ public enum ForecastEngine {
             let n = members.count
             var x = Matrix(rowCount: n, columnCount: s)
             for row in 0..<n { for j in 0..<s { x[row, j] = model.currentBase[j] } }
-            var running = members.map { RunningTotals(modelDeviate: book.ownHistory?.deviate(replicate: $0) ?? 0) }
+            var running = members.map(book.runningTotals)
             var random = members.map { RandomSource(seed: options.seed, stream: UInt64($0)) }
             let acquisition = members.map(acquisitionFactors)
             // Mostly-zero matrices (split-by models) move faster as sparse rows than through dgemm.
@@ -625,6 +636,8 @@ extension KPI {
 
 /// Sums carried from period to period within one path.
 struct RunningTotals {
+  /// The replicate's draw of the chain's error (`ChainErrorSpread.deviate`); 0 on the expected path.
+  var chainDeviate = 0.0
   /// The replicate's draw of the own histories' model error (`OwnHistoryOffsets.deviate`); 0 on
   /// the expected path.
   var modelDeviate = 0.0
@@ -699,10 +712,16 @@ struct KPIBook: Sendable {
   let margin: Double
   /// Per step, what the bought customers' own histories add to active, purchases and revenue.
   let ownHistory: OwnHistoryOffsets?
+  /// Per step, the chain's error on what it forecasts.
+  let chainError: ChainErrorSpread?
 
-  init(space: StateSpace, flows: FlowKinds, clv: [Double], discount: Double, horizon: Int, margin: Double = 1, ownHistory: OwnHistoryOffsets? = nil) {
+  init(
+    space: StateSpace, flows: FlowKinds, clv: [Double], discount: Double, horizon: Int, margin: Double = 1, ownHistory: OwnHistoryOffsets? = nil,
+    chainError: ChainErrorSpread? = nil
+  ) {
     self.margin = margin
     self.ownHistory = ownHistory
+    self.chainError = chainError
     self.flows = flows
     self.clv = clv
     self.discount = discount
@@ -711,6 +730,11 @@ struct KPIBook: Sendable {
     isPurchasing = space.states.map(\.stage.isPurchasing)
     isNew = space.states.map { $0.stage == .new }
     isLead = space.states.map { $0.stage == .lead }
+  }
+
+  /// A replicate's sums at the start of its path, with its draws of the models' errors.
+  func runningTotals(replicate: Int) -> RunningTotals {
+    RunningTotals(chainDeviate: chainError?.deviate(replicate: replicate) ?? 0, modelDeviate: ownHistory?.deviate(replicate: replicate) ?? 0)
   }
 
   func emptySeries() -> [KPI: [Double]] {
@@ -779,6 +803,17 @@ struct KPIBook: Sendable {
       revenue += own.revenue[t] + z * own.revenueError[t]
       active = max(0, active + own.active[t] + z * own.activeError[t])
     }
+    var churned = b[before + FlowKinds.Kind.churn.rawValue], churnRate = rate(.churn)
+    if let chain = chainError {
+      // The chain's error scales what the chain forecast: a relative error, as it was measured.
+      let z = running.chainDeviate
+      purchases *= max(0, 1 + z * chain.purchases[t])
+      revenue *= max(0, 1 + z * chain.revenue[t])
+      active *= max(0, 1 + z * chain.active[t])
+      let churnFactor = max(0, 1 + z * chain.churned[t])
+      churned *= churnFactor
+      churnRate = min(1, churnRate * churnFactor)
+    }
     let cost = b[before + 2 * kinds] + fixedCost
     let profit = margin * revenue - cost
     let discountFactor = 1 / pow(1 + discount, Double(t + 1))
@@ -791,9 +826,9 @@ struct KPIBook: Sendable {
     put(.active, active)
     put(.newCustomers, a[after + AfterMove.new.rawValue])
     put(.leads, a[after + AfterMove.leads.rawValue])
-    put(.churned, b[before + FlowKinds.Kind.churn.rawValue])
-    put(.churnRate, rate(.churn))
-    put(.retentionRate, 1 - rate(.churn))
+    put(.churned, churned)
+    put(.churnRate, churnRate)
+    put(.retentionRate, 1 - churnRate)
     put(.leadConversion, rate(.leadConversion))
     put(.secondPurchaseConversion, rate(.secondPurchase))
     put(.upgrades, b[before + FlowKinds.Kind.upgrade.rawValue])

@@ -74,7 +74,8 @@ extension JourneyCommand {
       var fitOptions = FitOptions()
       fitOptions.source = csvPath
       fitOptions.activity = true  // as `journey fit` fits
-      let model = try ModelFitter.fit(read.table, options: fitOptions)
+      var model = try ModelFitter.fit(read.table, options: fitOptions)
+      model.measureChainError(read.table, options: fitOptions)  // as `journey fit` measures it
       try AtomicFile.write(try model.json(), to: stage.path("model.json"))
       fitOptions.stateSpace = .value
       let valueModel = try ModelFitter.fit(read.table, options: fitOptions)

@@ -77,7 +77,8 @@ extension JourneyCommand {
       }
       options.activity = true
       options.reading = input.readSettings()
-      let fitted = try ModelFitter.fit(ingest.table, options: options)
+      var fitted = try ModelFitter.fit(ingest.table, options: options)
+      fitted.measureChainError(ingest.table, options: options)
       try AtomicFile.write(try fitted.json(), to: output)
       let summary = ModelSummary(model: fitted)
       print(json ? try JSONOutput.encode(summary) : summary.text(), terminator: json ? "" : "\n")

@@ -1,0 +1,103 @@
+import Foundation
+@testable import JourneyKit
+import Testing
+
+/// `journey fit` stores the chain's own error, measured out of sample (`ChainError`), and a
+/// forecast from the model file adds it to the ranges of what the chain forecasts. Before, those
+/// ranges held the chain's process and parameter noise only: on CDNOW's 12 calibration ends the
+/// chain-alone forecast's ranges (`--no-own-history`) held 23 of 150 monthly purchase and revenue
+/// values, and the default forecast's churned ranges 17 of 75.
+@Suite("Forecast ranges with the chain's own error")
+struct ChainErrorForecastTests {
+  /// An open base of 3,000 customers over 24 months, fitted as `journey fit` fits, without the
+  /// chain error (the tests set their own).
+  static func fitted() throws -> (table: TransactionTable, model: MarkovModel, options: FitOptions) {
+    var g = GeneratorParameters()
+    g.customers = 3_000
+    g.months = 24
+    g.seed = 29
+    let table = TransactionTable(history: try SyntheticHistoryGenerator.generate(g))
+    var o = FitOptions()
+    o.activity = true
+    return (table, try ModelFitter.fit(table, options: o), o)
+  }
+
+  /// Replicates whose only randomness is the chain's error: no process noise, no parameter draws.
+  static func errorOnly(ownHistory: Bool, replicates: Int = 4_000) -> ForecastOptions {
+    var o = ForecastOptions()
+    o.horizon = 6
+    o.replicates = replicates
+    o.processNoise = false
+    o.parameterUncertainty = false
+    o.acquisition = .none
+    o.ownHistory = ownHistory
+    return o
+  }
+
+  @Test func theChainAlonesRangesHoldItsErrorWidenedToStudentsTAndGrownWithTheLead() throws {
+    var (_, model, _) = try Self.fitted()
+    model.chainError = ChainError(transactions: 0.2, revenue: 0.1, active: 0.05, churned: 0.3, periods: 6)
+    let f = try ForecastEngine.run(model: model, options: Self.errorOnly(ownHistory: false))
+    #expect(f.chainErrorKPIs == [.purchases, .revenue, .active, .churned])
+    // By hand: the 90% range's half-width is 1.645 sd; the sd is the error times t(0.95, 6 degrees
+    // of freedom) / 1.645 (t = 1.943, from a table) times sqrt(lead / 3.5), 3.5 being the mean of
+    // the measured leads 1...6. So P95 / expected - 1 = error * 1.943 * sqrt(lead / 3.5).
+    for (kpi, error) in [(KPI.purchases, 0.2), (.revenue, 0.1), (.active, 0.05), (.churned, 0.3)] {
+      for lead in [1, 6] {
+        let expected = f.expected[kpi]![lead - 1], band = f.bands[kpi]![lead - 1]
+        let byHand = error * 1.943 * (Double(lead) / 3.5).squareRoot()
+        // 4,000 draws put the sample P95 of a standard normal within about 0.035 of 1.645.
+        #expect(abs(band.p95 / expected - 1 - byHand) < 0.03 * byHand, "\(kpi) lead \(lead): \(band.p95 / expected - 1) against \(byHand)")
+        #expect(abs(1 - band.p5 / expected - byHand) < 0.03 * byHand, "\(kpi) lead \(lead): \(1 - band.p5 / expected) against \(byHand)")
+      }
+    }
+    // The expected path is the model's: the error is a spread around it, not a shift.
+    model.chainError = nil
+    let plain = try ForecastEngine.run(model: model, options: Self.errorOnly(ownHistory: false))
+    #expect(plain.chainErrorKPIs.isEmpty)
+    #expect(plain.expected[.purchases] == f.expected[.purchases])
+    #expect(plain.bands[.purchases]!.allSatisfy { $0.p95 == $0.p5 })
+  }
+
+  @Test func withOwnHistoriesOnlyTheChurnedRangeTakesTheChainsError() throws {
+    var (_, model, _) = try Self.fitted()
+    var options = ForecastOptions()
+    options.horizon = 6
+    options.replicates = 500
+    let without = try ForecastEngine.run(model: model, options: options)
+    model.chainError = ChainError(transactions: 0.2, revenue: 0.2, active: 0.2, churned: 0.3, periods: 6)
+    let with = try ForecastEngine.run(model: model, options: options)
+    #expect(with.ownHistoryCustomers != nil)
+    #expect(with.chainErrorKPIs == [.churned])
+    // The chain's error is drawn from its own stream: every other draw is the same, so what the
+    // own histories forecast keeps its ranges to the last digit.
+    for kpi in [KPI.purchases, .revenue, .active, .customers] { #expect(with.bands[kpi] == without.bands[kpi], "\(kpi)") }
+    for h in 0..<6 {
+      let a = with.bands[.churned]![h], b = without.bands[.churned]![h]
+      #expect(a.p95 - a.p5 > b.p95 - b.p5, "period \(h + 1)")
+    }
+  }
+
+  @Test func fitMeasuresTheErrorOnTheModelsOwnHistoryOnly() throws {
+    let (table, _, options) = try Self.fitted()
+    var asOf = options
+    asOf.asOf = CalendarDay(year: 2024, month: 6, day: 30)!
+    var model = try ModelFitter.fit(table, options: asOf)
+    model.measureChainError(table, options: asOf)
+    let error = try #require(model.chainError)
+    // Eighteen months: a year of periods held out at most, a third of the history.
+    #expect(error.periods == 6)
+    // Nothing after the model's end is read: the same data cut there gives the same error.
+    let cut = table.truncated(through: CalendarDay(year: 2024, month: 6, day: 30)!)
+    var again = try ModelFitter.fit(cut, options: asOf)
+    again.measureChainError(cut, options: asOf)
+    let other = try #require(again.chainError)
+    #expect(other.periods == error.periods)
+    for (a, b) in [(other.transactions, error.transactions), (other.revenue, error.revenue), (other.active, error.active), (other.churned, error.churned)] {
+      #expect(abs(a - b) <= 1e-9 * max(a, b), "\(a) against \(b)")
+    }
+    // The model file keeps it.
+    let decoded = try MarkovModel.load(data: Data(try model.json().utf8), path: "model.json")
+    #expect(decoded.chainError == error)
+  }
+}
