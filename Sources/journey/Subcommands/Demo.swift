@@ -78,7 +78,8 @@ extension JourneyCommand {
       model.measureChainError(read.table, options: fitOptions)  // as `journey fit` measures it
       try AtomicFile.write(try model.json(), to: stage.path("model.json"))
       fitOptions.stateSpace = .value
-      let valueModel = try ModelFitter.fit(read.table, options: fitOptions)
+      var valueModel = try ModelFitter.fit(read.table, options: fitOptions)
+      valueModel.measureChainError(read.table, options: fitOptions)
       try AtomicFile.write(try valueModel.json(), to: stage.path("model-value.json"))
       let summary = ModelSummary(model: model)
       print("")
