@@ -33,9 +33,10 @@ extension ForecastReport {
     // The assumption's words open the first sentence; a closed cohort's reason ("none: a closed
     // cohort ... give --acquisition N") stays in the assumptions table.
     let lead =
-      f.acquisition == AcquisitionAssumption.historical.description ? "At current trends"
+      f.acquisition.hasPrefix(AcquisitionAssumption.historical.description) ? "At current trends"
       : f.acquisition.hasPrefix(AcquisitionAssumption.none.description) ? "With no new customers,"
-      : "With acquisition at \(f.acquisition),"
+      // An automatic choice's reasons stay in the assumptions table too.
+      : "With acquisition at \(f.acquisition.components(separatedBy: ", chosen").first!),"
     var out: [String] = []
     if model.livingCustomers <= 0 {
       return ["The model has no customers in its last \(kind.rawValue), so there is nothing to forecast."]

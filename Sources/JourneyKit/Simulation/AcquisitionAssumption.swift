@@ -5,12 +5,18 @@ import Foundation
 /// The entry mix (how many arrive as leads, how many as first buyers) is always the
 /// historical one; the assumption sets the total.
 public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible {
-  /// The mean of the fit window's periods (the default).
+  /// Of `historical`, `trend`, `seasonal` and `seasonalTrend`, the one that forecast the window's own last periods
+  /// best, read from the periods before them (`choice(for:)`); the default.
+  case auto
+  /// The mean of the fit window's periods.
   case historical
   /// A least-squares line through the window's totals, extrapolated (never below zero).
   case trend
   /// The mean of the same season (month of year, ...) in the window; the overall mean where a season has no data.
   case seasonal
+  /// The least-squares line, times each season's mean ratio to it in the window (1 where a season
+  /// has no data): growth and a season together.
+  case seasonalTrend
   /// No new customers: the current base only.
   case none
   /// A fixed number of new entrants per period.
@@ -18,12 +24,14 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   /// Entrants per state for each period, as given (e.g. the acquisitions that actually happened).
   case given([[Double]])
 
-  /// Parses `historical`, `trend`, `seasonal`, `none` or a number.
+  /// Parses `auto`, `historical`, `trend`, `seasonal`, `none` or a number.
   public init?(parsing text: String) {
     switch text.lowercased() {
+    case "auto": self = .auto
     case "historical": self = .historical
     case "trend": self = .trend
     case "seasonal": self = .seasonal
+    case "seasonal-trend": self = .seasonalTrend
     case "none": self = .none
     default:
       guard let n = AcquisitionAssumption.number(text), n >= 0, n <= Limits.customersPerPeriod else { return nil }
@@ -40,9 +48,11 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   /// The assumption in words (`historical mean`).
   public var description: String {
     switch self {
+    case .auto: "chosen from the history"
     case .historical: "historical mean"
     case .trend: "linear trend"
     case .seasonal: "seasonal means"
+    case .seasonalTrend: "linear trend with seasons"
     case .none: "none"
     case let .perPeriod(n): "\(Format.number(n)) per period"
     case .given: "as observed"
@@ -59,7 +69,10 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   /// cohort under an assumption read from the window, that none are assumed and why.
   public func description(for model: MarkovModel) -> String {
     switch self {
-    case .historical, .trend, .seasonal:
+    case .auto:
+      guard Self.closedCohortPeriods(model) == nil else { return AcquisitionAssumption.historical.description(for: model) }
+      return Self.choice(for: model).words
+    case .historical, .trend, .seasonal, .seasonalTrend:
       guard let quiet = Self.closedCohortPeriods(model) else { return description }
       let span = quiet == 1 ? model.window.period.rawValue : "\(quiet) \(model.window.period.rawValue)s"
       return "none: a closed cohort (nobody entered in the last \(span) of the data), so no new customers are assumed; give --acquisition N to add some"
@@ -76,7 +89,9 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   /// than 2 beyond the assumption's own parameters).
   public func spread(model: MarkovModel) -> (period: Double, level: Double) {
     switch self {
-    case .historical, .trend, .seasonal:
+    case .auto:
+      return Self.choice(for: model).assumption.spread(model: model)
+    case .historical, .trend, .seasonal, .seasonalTrend:
       guard Self.closedCohortPeriods(model) == nil else { return (0, 0) }
     case .none, .perPeriod, .given:
       return (0, 0)
@@ -98,6 +113,9 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
         return same.reduce(0, +) / Double(same.count)
       }
       parameters = Set(seasons).count
+    case .seasonalTrend:
+      fitted = Self.totals(.seasonalTrend, ahead: used, used: used, totals: totals, firstPeriod: first, period: period)
+      parameters = 2 + Set(used.map { period.seasonIndex(of: first + $0) }).count
     default:
       fitted = Array(repeating: mean, count: n)
       parameters = 1
@@ -136,7 +154,9 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
       return (0..<horizon).map { $0 < perPeriod.count ? perPeriod[$0] : zeros }
     }
     switch self {
-    case .historical, .trend, .seasonal:
+    case .auto:
+      return Self.choice(for: model).assumption.inflow(model: model, horizon: horizon)
+    case .historical, .trend, .seasonal, .seasonalTrend:
       if Self.closedCohortPeriods(model) != nil {
         return Array(repeating: Array(repeating: 0, count: model.stateSpace.count), count: horizon)
       }
@@ -151,27 +171,97 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     for t in used { for j in 0..<s { mix[j] += counts.acquisitions[t][j] } }
     let mixTotal = mix.reduce(0, +)
     if mixTotal > 0 { mix = mix.map { $0 / mixTotal } }
+    let ahead = (1...max(1, horizon)).map { periods - 1 + $0 }
+    let perPeriod = Self.totals(self, ahead: ahead, used: used, totals: totals, firstPeriod: counts.firstPeriod, period: model.window.period)
+    return (0..<horizon).map { h in (0..<s).map { mix[$0] * perPeriod[h] } }
+  }
+
+  /// The entrants this assumption reads for the window's period offsets `ahead` from the totals
+  /// of its periods `used` (offsets from `firstPeriod`). `auto` reads as `historical`.
+  static func totals(
+    _ assumption: AcquisitionAssumption, ahead: [Int], used: [Int], totals: [Double], firstPeriod: Int, period: PeriodKind
+  ) -> [Double] {
     let mean = totals.reduce(0, +) / Double(max(1, totals.count))
-    let period = model.window.period
-    func total(_ h: Int) -> Double {
-      switch self {
-      case .historical: return mean
-      case .none: return 0
-      case let .perPeriod(n): return n
-      case .given: return 0  // handled above
-      case .trend:
-        let line = Self.line(used, totals)
-        return max(0, line.mean + line.slope * (Double(periods - 1 + h) - line.x))
-      case .seasonal:
-        let season = period.seasonIndex(of: model.window.lastPeriod + h)
-        let same = zip(used, totals).filter { period.seasonIndex(of: counts.firstPeriod + $0.0) == season }.map(\.1)
+    switch assumption {
+    case .auto, .historical: return ahead.map { _ in mean }
+    case .none, .given: return ahead.map { _ in 0 }
+    case let .perPeriod(n): return ahead.map { _ in n }
+    case .trend:
+      let line = Self.line(used, totals)
+      return ahead.map { max(0, line.mean + line.slope * (Double($0) - line.x)) }
+    case .seasonal:
+      return ahead.map { offset in
+        let season = period.seasonIndex(of: firstPeriod + offset)
+        let same = zip(used, totals).filter { period.seasonIndex(of: firstPeriod + $0.0) == season }.map(\.1)
         return same.isEmpty ? mean : same.reduce(0, +) / Double(same.count)
       }
+    case .seasonalTrend:
+      let line = Self.line(used, totals)
+      func onLine(_ offset: Int) -> Double { line.mean + line.slope * (Double(offset) - line.x) }
+      var ratios: [Int: (sum: Double, count: Double)] = [:]
+      for (offset, total) in zip(used, totals) where onLine(offset) > 0 {
+        let r = ratios[period.seasonIndex(of: firstPeriod + offset), default: (0, 0)]
+        ratios[period.seasonIndex(of: firstPeriod + offset)] = (r.sum + total / onLine(offset), r.count + 1)
+      }
+      return ahead.map { offset in
+        let r = ratios[period.seasonIndex(of: firstPeriod + offset)]
+        return max(0, onLine(offset) * (r.map { $0.sum / $0.count } ?? 1))
+      }
     }
-    return (0..<horizon).map { h in
-      let n = total(h + 1)
-      return (0..<s).map { mix[$0] * n }
+  }
+
+  /// What `auto` takes and why.
+  public struct Choice: Sendable, Equatable {
+    /// The assumption taken: `historical` where the window is too short to compare them.
+    public var assumption: AcquisitionAssumption
+    /// Each candidate's mean absolute error over the periods held out, relative to their mean
+    /// entrants; empty where nothing was compared.
+    public var errors: [(assumption: AcquisitionAssumption, error: Double)]
+    /// The window's last periods held out.
+    public var heldOut: Int
+    /// The period length.
+    public var period: PeriodKind
+
+    public static func == (a: Choice, b: Choice) -> Bool {
+      a.assumption == b.assumption && a.heldOut == b.heldOut && a.period == b.period
+        && a.errors.map(\.assumption) == b.errors.map(\.assumption) && a.errors.map(\.error) == b.errors.map(\.error)
     }
+
+    /// In words, for the forecast's acquisition line.
+    public var words: String {
+      guard !errors.isEmpty else {
+        return "\(assumption.description) (too few periods in the window to compare the assumptions on its own last ones)"
+      }
+      let unit = heldOut == 1 ? period.rawValue : "\(heldOut) \(period.rawValue)s"
+      let others = errors.filter { $0.assumption != assumption }
+        .map { "\($0.assumption.description) \(Format.percent($0.error, decimals: 0))" }.joined(separator: ", ")
+      let own = errors.first { $0.assumption == assumption }!.error
+      return "\(assumption.description), chosen: read from the periods before the window's last \(unit), it forecast their entrants within \(Format.percent(own, decimals: 0)) a period (\(others))"
+    }
+  }
+
+  /// The candidates `auto` compares, simplest first (a tie goes to the simpler).
+  static let candidates: [AcquisitionAssumption] = [.historical, .trend, .seasonal, .seasonalTrend]
+
+  /// `auto`'s choice for `model`: each of `candidates` read from the
+  /// window's periods before its last `v` (a year of periods, at most a third of those the
+  /// assumptions read, as the models' own errors are measured) and scored by its mean absolute
+  /// error over those `v` periods. Growth or a season the mean leaves out shows as the mean's
+  /// error; a trend read from noise, as the trend's.
+  public static func choice(for model: MarkovModel) -> Choice {
+    let period = model.window.period
+    let (used, totals) = windowTotals(model)
+    let v = min(period.seasonsPerYear, used.count / 3)
+    guard v >= 2 else { return Choice(assumption: .historical, errors: [], heldOut: 0, period: period) }
+    let before = Array(used.dropLast(v)), beforeTotals = Array(totals.dropLast(v))
+    let heldOut = Array(used.suffix(v)), actual = Array(totals.suffix(v))
+    let scale = max(1, actual.reduce(0, +) / Double(v))
+    let errors = candidates.map { candidate in
+      let forecast = Self.totals(candidate, ahead: heldOut, used: before, totals: beforeTotals, firstPeriod: model.counts.firstPeriod, period: period)
+      return (assumption: candidate, error: zip(forecast, actual).reduce(0) { $0 + abs($1.0 - $1.1) } / Double(v) / scale)
+    }
+    let best = errors.min { $0.error < $1.error }!
+    return Choice(assumption: best.assumption, errors: errors, heldOut: v, period: period)
   }
 }
 

@@ -8,7 +8,7 @@ public struct ForecastOptions: Sendable {
   /// Discount per period; nil uses the model's.
   public var discountPerPeriod: Double? = nil
   /// How many customers enter per period.
-  public var acquisition: AcquisitionAssumption = .historical
+  public var acquisition: AcquisitionAssumption = .auto
   /// Monte Carlo replicates for the bands; 0 for the expected path only.
   public var replicates = MonteCarloDefaults.forecastReplicates
   /// Seed of the replicates: the same seed gives the same bands, and scenarios share random numbers.
@@ -31,7 +31,8 @@ public struct ForecastOptions: Sendable {
   /// KPIs and a scenario's changes from the chain (`OwnHistoryOffsets`). False: the chain alone.
   public var ownHistory = true
 
-  /// The defaults: 12 periods, historical acquisition, 1,000 replicates with both kinds of uncertainty.
+  /// The defaults: 12 periods, acquisition chosen from the history (`AcquisitionAssumption.auto`),
+  /// 1,000 replicates with both kinds of uncertainty.
   public init() {}
 
   /// Why `runs` forecasts with these options cannot be held at once (`Limits.replicatePeriods`),

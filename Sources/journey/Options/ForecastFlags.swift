@@ -6,8 +6,8 @@ struct ForecastFlags: ParsableArguments {
   @Option(parsing: .unconditional, help: "Periods to forecast.")
   var horizon: Int = 12
 
-  @Option(help: "New customers: historical, trend, seasonal, none, or a number per period.")
-  var acquisition: String = "historical"
+  @Option(help: "New customers: auto (of historical, trend, seasonal and seasonal-trend, the one that forecast the window's own last periods best), historical, trend, seasonal, seasonal-trend, none, or a number per period.")
+  var acquisition: String = "auto"
 
   @Flag(inversion: .prefixedNo, help: "Forecast the purchases, revenue and active count of the customers who have bought from their own histories (the activity model `journey fit` stores), as backtest's default does; off: the chain alone.")
   var ownHistory = true
@@ -21,7 +21,7 @@ struct ForecastFlags: ParsableArguments {
         "--acquisition: '\(acquisition)' must be from 0 to \(Format.number(Limits.customersPerPeriod)) new customers per period (the limit)")
     }
     guard AcquisitionAssumption(parsing: acquisition) != nil else {
-      throw ValidationError("--acquisition: '\(acquisition)' is not historical, trend, seasonal, none or a number of new customers per period")
+      throw ValidationError("--acquisition: '\(acquisition)' is not auto, historical, trend, seasonal, seasonal-trend, none or a number of new customers per period")
     }
   }
 

@@ -15,10 +15,11 @@ struct ReportDocumentTests {
 
   static let demoModel = model(customers: 1_500)
 
-  static func forecastDocument(_ model: MarkovModel, horizon: Int) throws -> ReportDocument {
+  static func forecastDocument(_ model: MarkovModel, horizon: Int, acquisition: AcquisitionAssumption = .historical) throws -> ReportDocument {
     var o = ForecastOptions()
     o.horizon = horizon
     o.replicates = 100
+    o.acquisition = acquisition
     return ForecastReport(forecast: try ForecastEngine.run(model: model, options: o), model: model).document()
   }
 
@@ -102,6 +103,9 @@ struct ReportDocumentTests {
     }
     #expect(try opening(.none).hasPrefix("With no new customers, the active base (customers buying in a month) "))
     #expect(try opening(.perPeriod(50)).hasPrefix("With acquisition at 50 per period, the active base "))
+    // An automatic choice names what it took; its reasons stay in the assumptions table. The demo's
+    // entrants grow with a season (the generator's).
+    #expect(try opening(.auto).hasPrefix("With acquisition at linear trend with seasons, the active base "))
     let closed = try Self.closedCohort(leads: true)
     o.acquisition = .historical
     let forecast = try ForecastEngine.run(model: closed, options: o)
