@@ -56,6 +56,9 @@ public struct ModelSummary: Codable, Sendable {
   public var warnings: [String]
   /// The activity model in plain words, when the model has one.
   public var activity: [String]?
+  /// The models' own errors that forecasts from this model file add to their ranges, in words;
+  /// nil when the file holds none.
+  public var forecastErrors: String?
 
   /// The summary of model `m`.
   public init(model m: MarkovModel) {
@@ -86,6 +89,28 @@ public struct ModelSummary: Codable, Sendable {
     notes = m.analysis.notes
     warnings = m.warnings
     activity = m.activity?.plainWords()
+    forecastErrors = Self.forecastErrors(m)
+  }
+
+  /// What `forecastErrors` says.
+  static func forecastErrors(_ m: MarkovModel) -> String? {
+    let unit = m.window.period.rawValue
+    func measured(_ periods: Int?) -> String {
+      periods.map { "measured on the \($0) \(unit)\($0 == 1 ? "" : "s") before the model's end" } ?? "a guess: too short a history to measure"
+    }
+    var parts: [String] = []
+    if let e = m.activity?.base?.error {
+      parts.append(
+        "the activity model's (customers with a purchase) \(Format.percent(e.purchases)) on purchases, \(Format.percent(e.revenue)) on revenue, "
+          + "\(Format.percent(e.buying)) on active a \(unit) (\(measured(e.periods)))")
+    }
+    if let e = m.chainError {
+      parts.append(
+        "the chain's \(Format.percent(e.transactions)) on purchases, \(Format.percent(e.revenue)) on revenue, \(Format.percent(e.active)) on active, "
+          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured(e.periods))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))")
+    }
+    guard !parts.isEmpty else { return nil }
+    return "Forecast ranges add each model's own error out of sample, as `fit` measured it: " + parts.joined(separator: "; ")
   }
 
   /// The terminal rendering.
@@ -128,6 +153,10 @@ public struct ModelSummary: Codable, Sendable {
     out.append("")
     if let activity {
       out.append(contentsOf: activity)
+      out.append("")
+    }
+    if let forecastErrors {
+      out.append(forecastErrors)
       out.append("")
     }
     out.append("Diagnostics:")

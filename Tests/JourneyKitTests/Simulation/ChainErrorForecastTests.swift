@@ -96,8 +96,22 @@ struct ChainErrorForecastTests {
     for (a, b) in [(other.transactions, error.transactions), (other.revenue, error.revenue), (other.active, error.active), (other.churned, error.churned)] {
       #expect(abs(a - b) <= 1e-9 * max(a, b), "\(a) against \(b)")
     }
-    // The model file keeps it.
+    // The model file keeps it, and `journey show` says what forecasts will add.
     let decoded = try MarkovModel.load(data: Data(try model.json().utf8), path: "model.json")
     #expect(decoded.chainError == error)
+    let words = try #require(ModelSummary(model: decoded).forecastErrors)
+    #expect(words.contains("the chain's \(Format.percent(error.transactions)) on purchases"), "\(words)")
+    #expect(words.contains("measured on the 6 months before the model's end"), "\(words)")
+    #expect(ModelSummary(model: model.withoutChainError).forecastErrors?.contains("the chain's") != true)
   }
 }
+
+extension MarkovModel {
+  /// The same model as fitted, before `measureChainError`.
+  fileprivate var withoutChainError: MarkovModel {
+    var m = self
+    m.chainError = nil
+    return m
+  }
+}
+
