@@ -76,7 +76,12 @@ extension ForecastReport {
       .init("Acquisition", "\(f.acquisition); \(Format.number(f.inflowPerPeriod.first ?? 0)) new people in the first \(kind.rawValue)"
         + (f.acquisitionSpread > 0 ? "; the ranges let each \(kind.rawValue)'s entrants stray by \(Format.percent(f.acquisitionSpread, decimals: 0)) beyond chance, as the history's did" : "")),
       .init("Discount", "\(Format.percent(f.discountPerPeriod, decimals: 2)) per \(kind.rawValue)"),
-      .init("Ranges", f.replicates > 0 ? "P5 to P95 of \(Format.number(Double(f.replicates))) simulated paths (seed \(f.seed)): parameter uncertainty and chance" : "none: expected values only"),
+      .init(
+        "Ranges",
+        f.replicates > 0
+          ? "P5 to P95 of \(Format.number(Double(f.replicates))) simulated paths (seed \(f.seed)): parameter uncertainty and chance"
+            + (f.ownHistoryError || !f.chainErrorKPIs.isEmpty ? ", and the models' own errors measured out of sample (below)" : "")
+          : "none: expected values only"),
       .init("Customers' own histories", ForecastReport.ownHistoryWords(f, model: model)),
     ]
   }
