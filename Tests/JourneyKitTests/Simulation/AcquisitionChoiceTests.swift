@@ -41,6 +41,22 @@ struct AcquisitionChoiceTests {
     #expect(AcquisitionAssumption.auto.spread(model: m) == AcquisitionAssumption.historical.spread(model: m))
   }
 
+  @Test func aTrendThatWinsByLessThanItsStandardErrorIsNotTaken() throws {
+    // By hand, February to December: 18, 20, 20, 20, 24, 24, 22, 22, then 24, 22, 24 held out.
+    // Read from the first eight (offsets 1...8), the mean is 21.25 and misses by 2.75, 0.75, 2.75:
+    // 2.083 a period. The line (slope 27 / 42 about their middle, 4.5) says 24.143, 24.786, 25.429
+    // and misses by 0.143, 2.786, 1.429: 1.452 a period, the best, with a standard deviation of
+    // 1.322 over the three, a standard error of 0.763. The mean's 2.083 is within 1.452 + 0.763:
+    // the simpler is taken. (Scaled by the held-out mean, 70 / 3, as the errors are reported.)
+    let m = try ClosedCohortTests.model(entrants: [(1, 20)] + zip(2...12, [18, 20, 20, 20, 24, 24, 22, 22, 24, 22, 24]).map { ($0, $1) })
+    let choice = AcquisitionAssumption.choice(for: m)
+    let scale = 70.0 / 3
+    for (got, byHand) in zip(choice.errors.map(\.error), [25.0 / 12, 1.452381, 25.0 / 12, 1.452381]) {
+      #expect(abs(got * scale - byHand) < 1e-6, "\(choice.errors.map { $0.error * scale })")
+    }
+    #expect(choice.assumption == .historical)
+  }
+
   @Test func aShortWindowTakesTheMeanAndSaysWhy() throws {
     // August to December: 4 periods read (the first left out), too few to hold 2 out.
     let m = try ClosedCohortTests.model(entryMonths: Array(8...12))
