@@ -5,8 +5,9 @@ import Foundation
 /// The entry mix (how many arrive as leads, how many as first buyers) is always the
 /// historical one; the assumption sets the total.
 public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible {
-  /// Of `historical`, `trend`, `seasonal` and `seasonalTrend`, the one that forecast the window's own last periods
-  /// best, read from the periods before them (`choice(for:)`); the default.
+  /// Of `historical`, `trend`, `seasonal` and `seasonalTrend`, the one that forecast the
+  /// window's own last periods best, read from the periods before them (`choice(for:)`); the
+  /// default.
   case auto
   /// The mean of the fit window's periods.
   case historical
@@ -24,7 +25,7 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   /// Entrants per state for each period, as given (e.g. the acquisitions that actually happened).
   case given([[Double]])
 
-  /// Parses `auto`, `historical`, `trend`, `seasonal`, `none` or a number.
+  /// Parses `auto`, `historical`, `trend`, `seasonal`, `seasonal-trend`, `none` or a number.
   public init?(parsing text: String) {
     switch text.lowercased() {
     case "auto": self = .auto
@@ -211,7 +212,7 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
   }
 
   /// What `auto` takes and why.
-  public struct Choice: Sendable, Equatable {
+  public struct Choice: Sendable {
     /// The assumption taken: `historical` where the window is too short to compare them.
     public var assumption: AcquisitionAssumption
     /// Each candidate's mean absolute error over the periods held out, relative to their mean
@@ -221,11 +222,6 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     public var heldOut: Int
     /// The period length.
     public var period: PeriodKind
-
-    public static func == (a: Choice, b: Choice) -> Bool {
-      a.assumption == b.assumption && a.heldOut == b.heldOut && a.period == b.period
-        && a.errors.map(\.assumption) == b.errors.map(\.assumption) && a.errors.map(\.error) == b.errors.map(\.error)
-    }
 
     /// In words, for the forecast's acquisition line.
     public var words: String {
@@ -240,7 +236,8 @@ public enum AcquisitionAssumption: Sendable, Equatable, CustomStringConvertible 
     }
   }
 
-  /// The candidates `auto` compares, simplest first (a tie goes to the simpler).
+  /// The candidates `auto` compares, simplest first: of those within a standard error of the
+  /// best, the first is taken.
   static let candidates: [AcquisitionAssumption] = [.historical, .trend, .seasonal, .seasonalTrend]
 
   /// `auto`'s choice for `model`: each of `candidates` read from the
