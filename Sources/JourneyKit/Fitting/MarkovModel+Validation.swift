@@ -112,7 +112,7 @@ struct ModelChecker {
       throw fail("current_base", "holds '\(base)' customers, above the limit of \(Format.number(Limits.customersInState))")
     }
     try analysis(m.analysis, s)
-    if let a = m.activity { try activity(a) }
+    if let a = m.activity { try activity(a, churnAfter: m.stateSpace.lifecycleChurnAfter) }
   }
 
   /// The activity model: a grid of positive rates, weights on it that are a distribution, a wake
@@ -122,7 +122,8 @@ struct ModelChecker {
   /// Rates are per day and at most `maximumDailyRate` (a thousand purchases, or a thousand
   /// changes between active and dormant, a day): beyond it expected purchases over a horizon
   /// leave the range where totals stay finite; no fit comes near it.
-  func activity(_ a: ActivityModel) throws(Failure) {
+  /// `churnAfter`: the state space's churn rule (`StateSpace.lifecycleChurnAfter`).
+  func activity(_ a: ActivityModel, churnAfter: Int?) throws(Failure) {
     let maximumDailyRate = 1_000.0
     guard !a.purchaseRates.isEmpty, a.purchaseRates.count <= 1_000, !a.dormancyRates.isEmpty, a.dormancyRates.count <= 1_000 else {
       throw fail("activity", "needs 1 to 1000 purchase rates and dormancy rates (has \(a.purchaseRates.count) and \(a.dormancyRates.count))")
@@ -169,13 +170,17 @@ struct ModelChecker {
         throw fail("activity.seasonal_index[\(i)]", "'\(v)' must be a positive number of at most \(period.seasonsPerYear)")
       }
     }
-    if let base = a.base { try activityBase(base, gridCount: a.weights.count) }
+    if let base = a.base { try activityBase(base, gridCount: a.weights.count, churnAfter: churnAfter) }
   }
 
   /// The bought customers' sums: grid points of the model, two sums per point in every group,
   /// finite and not negative (they add up probabilities, and those times spend), a sample no
   /// larger than the customers it stands for, first days inside the supported calendar.
-  func activityBase(_ b: ActivityBase, gridCount: Int) throws(Failure) {
+  func activityBase(_ b: ActivityBase, gridCount: Int, churnAfter: Int?) throws(Failure) {
+    // The sums were split for the state space's churn rule; another rule would count other events.
+    if let q = b.churnAfter, q != churnAfter {
+      throw fail("activity.base.churn_after", "'\(q)' must be the state space's churn rule, \(churnAfter.map { "\($0) quiet periods" } ?? "none (a custom space)")")
+    }
     for (i, g) in b.points.enumerated() where !(0..<gridCount).contains(g) {
       throw fail("activity.base.points[\(i)]", "'\(g)' is not a grid point (0 to \(gridCount - 1))")
     }
@@ -195,6 +200,21 @@ struct ModelChecker {
       try length(group.spending.count, "activity.base.groups[\(k)].spending", 2 * b.points.count, per: "grid point (twice)")
       for (i, v) in group.posterior.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].posterior[\(i)]") }
       for (i, v) in group.spending.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].spending[\(i)]") }
+      switch (b.churnAfter, group.recent) {
+      case (nil, nil): break
+      case (nil, .some): throw fail("activity.base.groups[\(k)].recent", "is present without activity.base.churn_after")
+      case (.some, nil): throw fail("activity.base.groups[\(k)].recent", "is missing beside activity.base.churn_after")
+      case (.some(let q), .some(let recent)):
+        try length(recent.count, "activity.base.groups[\(k)].recent", 2 * b.points.count * (q + 1), per: "grid point (twice) and period back (churn_after + 1)")
+        for (i, v) in recent.enumerated() { try nonNegative(v, "activity.base.groups[\(k)].recent[\(i)]") }
+        // A member is counted in one period back at most, so no grid point's share of them is more than all of it.
+        for g in 0..<(2 * b.points.count) {
+          let split = (0...q).reduce(0.0) { $0 + recent[$1 * 2 * b.points.count + g] }
+          guard split <= group.posterior[g] * (1 + 1e-9) + 1e-9 else {
+            throw fail("activity.base.groups[\(k)].recent", "sums to '\(split)' at grid column \(g), above the group's '\(group.posterior[g])': the periods back hold its members, not more")
+          }
+        }
+      }
     }
     if let e = b.error {
       for (name, v) in [("purchases", e.purchases), ("revenue", e.revenue), ("buying", e.buying)] where !(v.isFinite && v >= 0 && v <= 100) {

@@ -88,10 +88,13 @@ public enum ModelFitter {
     // assigned (the walk leaves the cores idle in parts), and waited for before the chain's
     // estimate, whose LAPACK calls must not run while the fit holds OpenBLAS on one thread.
     let lastDay = options.period.end(of: window.lastPeriod), period = options.period
+    // Churn events by the lifecycle's rule are read from the customers' histories, as the backtest
+    // reads them; a custom space's churn is its own, and stays with the chain.
+    let churnAfter = space.lifecycleChurnAfter
     let activityFit = options.activity ? BackgroundWork { () -> ActivityModel? in
       let histories = PurchaseHistories(table, through: lastDay)
       guard var model = ActivityModel.fit(histories, period: period) else { return nil }
-      model.base = model.base(histories)
+      model.base = model.base(histories, churn: churnAfter.map { (period, $0) })
       // The model's error out of sample, for the ranges of forecasts from the model file: its
       // weights refitted on an earlier end (a whole second fit would cost `fit` a third of its
       // time again).

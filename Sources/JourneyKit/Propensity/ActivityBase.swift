@@ -20,6 +20,11 @@ public struct ActivityBase: Codable, Sendable, Equatable {
     public var posterior: [Double]
     /// The same sum, each member's row times its spend per purchase.
     public var spending: [Double]
+    /// With a churn rule (`ActivityBase.churnAfter` = q): the same sum over the members whose last
+    /// purchase fell `k` periods before the end, for k = 0...q, one after another. A member's
+    /// first churn event after the end follows its last purchase, so it falls in a period these
+    /// tell; the members further back (churned by then) are `posterior` less these. Nil: none.
+    public var recent: [Double]? = nil
   }
 
   /// The grid points with weight, in the order of the groups' sums.
@@ -36,6 +41,10 @@ public struct ActivityBase: Codable, Sendable, Equatable {
   /// (`ActivityModel.outOfSampleError` on at most `errorSampleLimit` customers, over up to a
   /// year of periods): a forecast's ranges add it, as the backtest's do. Nil: not measured.
   public var error: OutOfSampleError? = nil
+  /// The lifecycle churn rule's quiet periods (`ChurnRule`) the groups' `recent` sums are split
+  /// for, in periods of the model; nil: no churn rule (a custom state space, or a model written
+  /// before churn was read from the customers' histories).
+  public var churnAfter: Int? = nil
 
   /// The customers the out-of-sample error is measured on, at most: relative errors need no more,
   /// and a second fit of millions would cost as much as the first.
@@ -49,8 +58,11 @@ public struct ActivityBase: Codable, Sendable, Equatable {
 }
 
 extension ActivityModel {
-  /// The base's sums (`ActivityBase`) of the customers in `h` with a purchase.
-  func base(_ h: PurchaseHistories, sampleLimit: Int = ActivityBase.sampleLimit) -> ActivityBase {
+  /// The base's sums (`ActivityBase`) of the customers in `h` with a purchase; with `churn`, also
+  /// split by the period of their last purchase, for churn events by that rule.
+  func base(
+    _ h: PurchaseHistories, churn: (period: PeriodKind, quietPeriods: Int)? = nil, sampleLimit: Int = ActivityBase.sampleLimit
+  ) -> ActivityBase {
     let bought = (0..<h.customerCount).filter { !h.purchaseDays[$0].isEmpty }
     let stride = max(1, Double(bought.count) / Double(max(1, sampleLimit)))
     let sample = bought.count <= sampleLimit ? bought : (0..<sampleLimit).map { bought[Int(Double($0) * stride)] }
@@ -74,11 +86,15 @@ extension ActivityModel {
     let groupCount = aged ? Int(latest - earliest) / span + 1 : 1
     @Sendable func group(_ first: Int32) -> Int { aged ? Int(first - earliest) / span : 0 }
 
-    // Per group, flat: [p | p v] then the same times spend, 4 x grid values per group.
+    // Per group, flat: [p | p v] then the same times spend, 4 x grid values per group; and
+    // [p | p v] per period back from the end, 2 x grid x `back` values per group.
+    let back = churn.map { $0.quietPeriods + 1 } ?? 0
+    let origin = churn.map { $0.period.index(of: h.through) } ?? 0
     struct Sums {
-      var values: [Double], firstDays: [Double], members: [Int]
-      init(groups: Int, grid: Int) {
+      var values: [Double], recent: [Double], firstDays: [Double], members: [Int]
+      init(groups: Int, grid: Int, back: Int) {
         values = Array(repeating: 0, count: groups * 4 * grid)
+        recent = Array(repeating: 0, count: groups * 2 * grid * back)
         firstDays = Array(repeating: 0, count: groups)
         members = Array(repeating: 0, count: groups)
       }
@@ -87,7 +103,7 @@ extension ActivityModel {
     let blocks = (sample.count + block - 1) / block
     let partials = Partials<Sums>(count: blocks)
     DispatchQueue.concurrentPerform(iterations: blocks) { b in
-      var sums = Sums(groups: groupCount, grid: grid)
+      var sums = Sums(groups: groupCount, grid: grid, back: back)
       var row = [Double](repeating: 0, count: grid), exponentials = row
       var gaps: [Int32] = []
       for c in sample[(b * block)..<min(sample.count, (b + 1) * block)] {
@@ -120,31 +136,41 @@ extension ActivityModel {
         sums.members[k] += 1
         sums.firstDays[k] += Double(since)
         let offset = k * 4 * grid
+        // Periods from its last purchase to the end, for its churn events' sums.
+        let ago = churn.map { origin - $0.period.index(of: CalendarDay(dayNumber: days.last!)) } ?? -1
+        let recentOffset = (ago >= 0 && ago < back) ? (k * back + ago) * 2 * grid : nil
         for g in 0..<grid where row[g] > 0 {
           let p = row[g] / total, pv = p * active[g]
           sums.values[offset + g] += p
           sums.values[offset + grid + g] += pv
           sums.values[offset + 2 * grid + g] += p * spend
           sums.values[offset + 3 * grid + g] += pv * spend
+          if let r = recentOffset {
+            sums.recent[r + g] += p
+            sums.recent[r + grid + g] += pv
+          }
         }
       }
       partials.store(sums, at: b)
     }
-    var all = Sums(groups: groupCount, grid: grid)
+    var all = Sums(groups: groupCount, grid: grid, back: back)
     for part in partials.all() {
       for k in 0..<groupCount {
         all.members[k] += part.members[k]
         all.firstDays[k] += part.firstDays[k]
       }
       for i in all.values.indices { all.values[i] += part.values[i] }
+      for i in all.recent.indices { all.recent[i] += part.recent[i] }
     }
     let groups = (0..<groupCount).filter { all.members[$0] > 0 }.map { k in
-      let offset = k * 4 * grid
+      let offset = k * 4 * grid, recent = k * 2 * grid * back
       return ActivityBase.Group(
         firstDay: aged ? Int32((all.firstDays[k] / Double(all.members[k])).rounded()) : 0,
-        posterior: Array(all.values[offset..<(offset + 2 * grid)]), spending: Array(all.values[(offset + 2 * grid)..<(offset + 4 * grid)]))
+        posterior: Array(all.values[offset..<(offset + 2 * grid)]), spending: Array(all.values[(offset + 2 * grid)..<(offset + 4 * grid)]),
+        recent: churn == nil ? nil : Array(all.recent[recent..<(recent + 2 * grid * back)]))
     }
-    return ActivityBase(points: support, clockStart: h.firstDay, groups: groups, customers: bought.count, sampled: sample.count)
+    return ActivityBase(
+      points: support, clockStart: h.firstDay, groups: groups, customers: bought.count, sampled: sample.count, churnAfter: churn?.quietPeriods)
   }
 
   /// The base's expected purchases, revenue and buying customers in each interval of days after
@@ -169,5 +195,95 @@ extension ActivityModel {
     }
     let scale = Double(base.customers) / Double(base.sampled)
     return (purchases.map { max(0, $0 * scale) }, revenue.map { max(0, $0 * scale) }, buying.map { max(0, $0 * scale) })
+  }
+
+  /// The base's churn events per period after the history (`ChurnCount`, by `ChurnRule`'s
+  /// lifecycle rule) and its customers churned at the end of each, from its sums: exactly what
+  /// `ActivityForecast` counts customer by customer, for a forecast without the histories.
+  ///
+  /// Each term is a chance of no purchase over a span after the end, linear in a customer's
+  /// `[p, p v]` (`quietTables`), so sums of those rows give sums of chances. With q quiet periods
+  /// and step t (1-based) after the end:
+  /// - a first churn event in step t <= q + 1 falls to the members whose last purchase was
+  ///   `q + 1 - t` periods back, if quiet from the end through t;
+  /// - a later one, in step t >= q + 2, to anyone who buys in step `t - q - 1` and not after it
+  ///   through t: P(none from the end of that step) - P(none from its start);
+  /// - churned at the end of step t is no purchase in its last q + 1 periods: for t <= q, the
+  ///   members whose last purchase is at least `q + 1 - t` periods back, quiet through t.
+  /// The variance takes each period's churners as a binomial draw of their mean chance (at least
+  /// the customers' own variance, and close to it).
+  /// `atRisk`: per step, the customers who could be churned at its end (all but those whose last
+  /// purchase is too recent).
+  func churn(of base: ActivityBase, period: PeriodKind, origin: Int, steps: Int) -> (events: ChurnCount, churnedAtEnd: [Double], atRisk: [Double])? {
+    guard let q = base.churnAfter, steps > 0, base.sampled > 0, base.groups.allSatisfy({ $0.recent != nil }) else { return nil }
+    let grid = base.points.count, back = q + 1
+    let next = through.dayNumber + 1
+    func start(_ step: Int) -> Int32 { period.start(of: origin + step).dayNumber }
+    func end(_ step: Int) -> Int32 { period.end(of: origin + step).dayNumber + 1 }
+    // Spans: from the end through each step; from each step's last q + 1 periods' start, and one
+    // period earlier, through it (steps from q + 1 on).
+    let fromEnd = (1...steps).map { (from: next, to: end($0)) }
+    let later = Array((q + 1)...max(q + 1, steps)).filter { $0 <= steps }
+    let window = later.map { (from: start($0 - q), to: end($0)) }
+    let wider = later.map { (from: start($0 - q - 1), to: end($0)) }
+    let clock = self.clock(from: base.clockStart, through: end(steps))
+    var expected = [Double](repeating: 0, count: steps), shift = expected, members = expected, churned = expected, atRisk = expected
+    for group in base.groups {
+      func offset(_ day: Int32) -> Double { max(0, clock.days(from: next, to: day, since: group.firstDay)) }
+      let spans = (fromEnd + window + wider).map { (from: offset($0.from), to: offset($0.to)) }
+      let table = quietTables(spans, dormancyChange: 0, points: base.points)
+      let recent = group.recent!
+      /// Sum over `rows` (`[p, p v]` sums) of the chance of no purchase in span `s`.
+      func quiet(_ rows: ArraySlice<Double>, _ s: Int) -> Double {
+        var sum = 0.0
+        for j in 0..<(2 * grid) { sum += rows[rows.startIndex + j] * table[j, s] }
+        return sum
+      }
+      func bucket(_ k: Int) -> ArraySlice<Double> { recent[(k * 2 * grid)..<((k + 1) * 2 * grid)] }
+      func count(_ rows: ArraySlice<Double>) -> Double { rows.prefix(grid).reduce(0, +) }
+      let everyone = group.posterior[...]
+      for t in 1...steps {
+        if t <= back {
+          let k = back - t, rows = bucket(k), n = count(rows)
+          let e = quiet(rows, t - 1)
+          expected[t - 1] += e
+          shift[t - 1] += n - e
+          members[t - 1] += n
+        }
+        if let i = later.firstIndex(of: t) {
+          if t >= q + 2 {
+            let p = quiet(everyone, steps + i) - quiet(everyone, steps + later.count + i)
+            expected[t - 1] += p
+            shift[t - 1] += p
+            members[t - 1] += count(everyone)
+          }
+          churned[t - 1] += quiet(everyone, steps + i)
+          atRisk[t - 1] += count(everyone)
+        } else {
+          // Members whose last purchase is at least q + 1 - t periods back: all but the nearer ones.
+          var rows = Array(everyone)
+          for k in 0..<(back - t) { for (j, v) in bucket(k).enumerated() { rows[j] -= v } }
+          churned[t - 1] += quiet(rows[...], t - 1)
+          atRisk[t - 1] += count(rows[...])
+        }
+      }
+    }
+    let scale = Double(base.customers) / Double(base.sampled)
+    var events = ChurnCount(steps: steps)
+    for t in 0..<steps {
+      let e = max(0, expected[t]) * scale, n = members[t] * scale
+      events.add(step: t, chance: e, shift: max(0, shift[t]) * scale)
+      // `add` took e (1 - e) as if e were one customer's chance: the binomial's is e (1 - e / n).
+      events.variance[t] = n > 0 ? e * max(0, 1 - e / n) : 0
+    }
+    return (events, churned.map { max(0, $0 * scale) }, atRisk.map { max(0, $0 * scale) })
+  }
+
+  /// The same model with every purchase rate of the grid times `factor`: the customers' futures
+  /// if they all buy that much faster than the fit says (their posteriors, read at the fit, stay).
+  func withPurchaseRates(times factor: Double) -> ActivityModel {
+    var faster = self
+    faster.purchaseRates = purchaseRates.map { $0 * factor }
+    return faster
   }
 }

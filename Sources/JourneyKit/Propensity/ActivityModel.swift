@@ -1220,7 +1220,7 @@ extension ActivityModel {
 
   /// Per grid point of `points` and interval: P(no purchase in it) = E + F v, stacked [E; F] for a
   /// posterior row [p, p v] (`quietCoefficients`).
-  private func quietTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double, points: [Int]) -> Matrix {
+  func quietTables(_ intervals: [(from: Double, to: Double)], dormancyChange: Double, points: [Int]) -> Matrix {
     let grid = points.count
     var stacked = Matrix(rowCount: 2 * grid, columnCount: intervals.count)
     for (j, g) in points.enumerated() {

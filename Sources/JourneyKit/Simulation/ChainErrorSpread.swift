@@ -16,9 +16,12 @@ struct ChainErrorSpread: Sendable {
   let seed: UInt64
 
   /// Nil when the model holds no measured chain error or the forecast draws no replicates.
-  init?(_ model: MarkovModel, options: ForecastOptions, ownHistory: Bool) {
+  /// `ownChurn`: the churn events come from the own histories too, and the chain forecasts none
+  /// that its error would scale.
+  init?(_ model: MarkovModel, options: ForecastOptions, ownHistory: Bool, ownChurn: Bool = false) {
     guard let error = model.chainError, options.replicates > 0 else { return nil }
-    let widened: [KPI] = ownHistory ? [.churned] : [.purchases, .revenue, .active, .churned]
+    let widened: [KPI] = ownHistory ? (ownChurn ? [] : [.churned]) : [.purchases, .revenue, .active, .churned]
+    guard !widened.isEmpty else { return nil }
     let scale = (1...options.horizon).map { error.scale(lead: $0) }
     func spread(_ kpi: KPI, _ relative: Double) -> [Double] { scale.map { widened.contains(kpi) ? relative * $0 : 0 } }
     kpis = widened

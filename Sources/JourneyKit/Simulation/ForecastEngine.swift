@@ -101,6 +101,9 @@ public struct Forecast: Codable, Sendable {
   public var ownHistoryCustomers: Int? = nil
   /// The ranges hold the activity model's own error, measured out of sample at the fit.
   public var ownHistoryError = false
+  /// The churn events and living customers of the customers with a purchase come from their own
+  /// histories too (the model file holds the sums, `ActivityBase.churnAfter`).
+  public var ownHistoryChurn = false
   /// The KPIs whose ranges hold the chain's own error, measured out of sample at the fit
   /// (`MarkovModel.chainError`); empty when the model holds none or there are no ranges.
   public var chainErrorKPIs: [KPI] = []
@@ -118,7 +121,7 @@ public struct Forecast: Codable, Sendable {
 
   enum CodingKeys: String, CodingKey {
     case periods, stateNames, start, expectedStates, expected, bands, replicates, seed, acquisition, discountPerPeriod, inflowPerPeriod
-    case ownHistoryCustomers, ownHistoryError, acquisitionSpread, undefinedRates
+    case ownHistoryCustomers, ownHistoryError, ownHistoryChurn, acquisitionSpread, undefinedRates
     case chainErrorKPIs = "chainErrorKpis"
   }
 
@@ -139,6 +142,7 @@ public struct Forecast: Codable, Sendable {
     try c.encode(inflowPerPeriod, forKey: .inflowPerPeriod)
     try c.encodeIfPresent(ownHistoryCustomers, forKey: .ownHistoryCustomers)
     try c.encode(ownHistoryError, forKey: .ownHistoryError)
+    try c.encode(ownHistoryChurn, forKey: .ownHistoryChurn)
     try c.encode(chainErrorKPIs, forKey: .chainErrorKPIs)
     try c.encode(acquisitionSpread, forKey: .acquisitionSpread)
     try c.encode(undefinedRates, forKey: .undefinedRates)
@@ -243,7 +247,8 @@ public enum ForecastEngine {
     let ownHistory = try OwnHistoryOffsets(model, options: options)
     var forecast = try run(
       model: model, matrix: model.forecastMatrix(includingReactivations: options.includeReactivations), options: options, adjustment: combined,
-      ownHistory: ownHistory, chainError: ChainErrorSpread(model, options: options, ownHistory: ownHistory != nil))
+      ownHistory: ownHistory,
+      chainError: ChainErrorSpread(model, options: options, ownHistory: ownHistory != nil, ownChurn: ownHistory?.churned != nil))
     forecast.undefinedRates = undefinedRates(forecast, model: model)
     return forecast
   }
@@ -371,6 +376,7 @@ public enum ForecastEngine {
     forecast.samples = replicateSamples
     forecast.ownHistoryCustomers = ownHistory?.customers
     forecast.ownHistoryError = ownHistory?.measuredError ?? false
+    forecast.ownHistoryChurn = ownHistory?.churned != nil
     forecast.chainErrorKPIs = chainError?.kpis ?? []
     forecast.acquisitionSpread = options.replicates > 0 ? acquisitionSpread.period : 0
     return forecast
@@ -642,6 +648,11 @@ struct RunningTotals {
   /// The replicate's draw of the own histories' model error (`OwnHistoryOffsets.deviate`); 0 on
   /// the expected path.
   var modelDeviate = 0.0
+  /// The replicate's stream of churn count noise (`OwnHistoryOffsets.churnNoise`); nil on the
+  /// expected path and without churn from the histories.
+  var churnNoise: RandomSource? = nil
+  /// What the histories' error and noise added to the living customers at the last step's end.
+  var livingDeviation = 0.0
   var revenue = 0.0
   var discountedRevenue = 0.0
   var profit = 0.0
@@ -735,7 +746,9 @@ struct KPIBook: Sendable {
 
   /// A replicate's sums at the start of its path, with its draws of the models' errors.
   func runningTotals(replicate: Int) -> RunningTotals {
-    RunningTotals(chainDeviate: chainError?.deviate(replicate: replicate) ?? 0, modelDeviate: ownHistory?.deviate(replicate: replicate) ?? 0)
+    RunningTotals(
+      chainDeviate: chainError?.deviate(replicate: replicate) ?? 0, modelDeviate: ownHistory?.deviate(replicate: replicate) ?? 0,
+      churnNoise: ownHistory?.churnNoise(replicate: replicate))
   }
 
   func emptySeries() -> [KPI: [Double]] {
@@ -800,11 +813,25 @@ struct KPIBook: Sendable {
     var active = a[after + AfterMove.active.rawValue]
     if let own = ownHistory {
       let z = running.modelDeviate
-      purchases = max(0, purchases + own.purchases[t] + z * own.purchasesError[t])
-      revenue += own.revenue[t] + z * own.revenueError[t]
-      active = max(0, active + own.active[t] + z * own.activeError[t])
+      purchases = max(0, purchases + own.purchases[t] + own.drawnError(own.purchasesError, own.ownPurchases, t, z))
+      // Their own revenue is never below 0, so what it adds takes no range under 0 (nor under
+      // what the chain gave, if refunds made that negative).
+      revenue = max(min(0, revenue), revenue + own.revenue[t] + own.drawnError(own.revenueError, own.ownRevenue, t, z))
+      active = max(0, active + own.active[t] + own.drawnError(own.activeError, own.ownActive, t, z))
     }
     var churned = b[before + FlowKinds.Kind.churn.rawValue], churnRate = rate(.churn)
+    var living = a[after + AfterMove.living.rawValue]
+    if let own = ownHistory, let offset = own.churned, let livingOffset = own.living {
+      // The rate's denominator is the living customers at the step's start, as this path has them.
+      let denominator = b[before + kinds + FlowKinds.Kind.churn.rawValue] + (t > 0 ? livingOffset[t - 1] : 0) + running.livingDeviation
+      // Customers who buy more than forecast churn less and stay living more: the same draw.
+      let z = running.modelDeviate
+      let churnNoise = running.churnNoise?.normal() ?? 0, livingNoise = running.churnNoise?.normal() ?? 0
+      churned = max(0, churned + offset[t] + own.drawnError(own.churnedError, own.ownChurned, t, -z) + churnNoise * own.churnedNoise[t])
+      running.livingDeviation = own.drawnError(own.livingError, own.ownLiving, t, z, upTo: own.ownChurnedAtEnd[t]) + livingNoise * own.livingNoise[t]
+      living = max(0, living + livingOffset[t] + running.livingDeviation)
+      churnRate = denominator > 0 ? min(1, churned / denominator) : 0
+    }
     if let chain = chainError {
       // The chain's error scales what the chain forecast: a relative error, as it was measured.
       let z = running.chainDeviate
@@ -823,7 +850,7 @@ struct KPIBook: Sendable {
     running.profit += profit
     running.discountedProfit += profit * discountFactor
     func put(_ kpi: KPI, _ value: Double) { v[kpi.index] = value }
-    put(.customers, a[after + AfterMove.living.rawValue])
+    put(.customers, living)
     put(.active, active)
     put(.newCustomers, a[after + AfterMove.new.rawValue])
     put(.leads, a[after + AfterMove.leads.rawValue])

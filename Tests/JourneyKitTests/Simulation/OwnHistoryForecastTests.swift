@@ -27,7 +27,8 @@ struct OwnHistoryForecastTests {
   static func perCustomer(_ table: TransactionTable, _ model: MarkovModel, steps: Int) -> ActivityForecast {
     let period = model.window.period
     let histories = PurchaseHistories(table, through: period.end(of: model.window.lastPeriod))
-    return ActivityForecast(histories, model: model.activity!, period: period, origin: model.window.lastPeriod, steps: steps)
+    return ActivityForecast(
+      histories, model: model.activity!, period: period, origin: model.window.lastPeriod, steps: steps, churnAfter: model.stateSpace.lifecycleChurnAfter)
   }
 
   @Test func theBasesSumsGiveWhatItsCustomersAddUpTo() throws {
@@ -52,6 +53,75 @@ struct OwnHistoryForecastTests {
     let total = customers.purchases.reduce(0, +), sampledTotal = sampled.purchases.reduce(0, +)
     #expect(abs(sampledTotal / total - 1) < 0.08)
     #expect(sampledTotal != total)
+  }
+
+  /// Churn from the sums, split by the period of each customer's last purchase, against the
+  /// same rule read customer by customer (`ChurnRule` in `ActivityForecast`, the backtest's).
+  @Test func theBasesChurnSumsCountWhatItsCustomersDo() throws {
+    let (table, model) = try Self.closedCohort()
+    let activity = try #require(model.activity)
+    let base = try #require(activity.base)
+    let q = try #require(model.stateSpace.lifecycleChurnAfter)
+    #expect(base.churnAfter == q)
+    let period = model.window.period, last = model.window.lastPeriod
+    let steps = 2 * q + 4
+    let sums = try #require(activity.churn(of: base, period: period, origin: last, steps: steps))
+    let histories = PurchaseHistories(table, through: period.end(of: last))
+    let each = ActivityForecast(histories, model: activity, period: period, origin: last, steps: steps, churnAfter: q)
+    let events = try #require(each.churned)
+    // Both first churn events (t <= q + 1) and later ones (after a purchase in the horizon) occur.
+    #expect(events.expected[0] > 1 && events.expected[steps - 1] > 1)
+    for t in 0..<steps {
+      #expect(abs(sums.events.expected[t] - events.expected[t]) <= 1e-9 * events.expected[t], "step \(t + 1)")
+      #expect(abs(sums.events.buyingSensitivity(t) - events.buyingSensitivity(t)) <= 1e-9, "step \(t + 1)")
+      // The binomial of the mean chance is at least the customers' own variance.
+      #expect(sums.events.variance[t] >= events.variance[t] * (1 - 1e-9), "step \(t + 1)")
+    }
+    // Churned at the end of a step, as `score` reads it at the horizon's end, for horizons short
+    // of the rule (the customers quiet since before the end) and past it (quiet in the horizon).
+    for horizon in [1, q, q + 1, steps] {
+      let atEnd = ActivityForecast(histories, model: activity, period: period, origin: last, steps: horizon, churnAfter: q, countsChurnEvents: false)
+      let total = try #require(atEnd.customerChurnedAtEnd).reduce(0, +)
+      #expect(total > 100)
+      #expect(abs(sums.churnedAtEnd[horizon - 1] - total) <= 1e-9 * total, "horizon \(horizon)")
+    }
+  }
+
+  /// A base fitted on fewer periods than its churn rule has seen nobody churn: the chain
+  /// forecasts none, ever, and the living customers stay all of them. The churn events and the
+  /// living count now come from the customers' histories, as the backtest counts them.
+  @Test func aBaseTooYoungToHaveChurnedStillChurnsInItsForecast() throws {
+    let (table, model) = try Self.closedCohort(months: 5)
+    let q = try #require(model.stateSpace.lifecycleChurnAfter)
+    #expect(q >= 5)
+    var o = ForecastOptions()
+    o.horizon = 12
+    o.replicates = 400
+    o.acquisition = .none
+    let f = try ForecastEngine.run(model: model, options: o)
+    #expect(f.ownHistoryChurn)
+    var chainOnly = o
+    chainOnly.ownHistory = false
+    let chain = try ForecastEngine.run(model: model, options: chainOnly)
+    #expect(chain.expected[.churned]!.allSatisfy { $0 == 0 })
+    let activity = model.activity!, base = activity.base!
+    let period = model.window.period, last = model.window.lastPeriod
+    let histories = PurchaseHistories(table, through: period.end(of: last))
+    let each = ActivityForecast(histories, model: activity, period: period, origin: last, steps: 12, churnAfter: q)
+    for t in 0..<12 {
+      // Nobody is a lead here, so the chain's part is nothing and every event is the histories'.
+      #expect(abs(f.expected[.churned]![t] - each.churned!.expected[t]) <= 1e-6 * max(1, each.churned!.expected[t]), "step \(t + 1)")
+      let atEnd = ActivityForecast(histories, model: activity, period: period, origin: last, steps: t + 1, churnAfter: q, countsChurnEvents: false)
+      let living = Double(base.customers) - atEnd.customerChurnedAtEnd!.reduce(0, +)
+      #expect(abs(f.expected[.customers]![t] - living) <= 1e-6 * living, "step \(t + 1)")
+      let band = f.bands[.churned]![t]
+      #expect(band.p5 <= f.expected[.churned]![t] && f.expected[.churned]![t] <= band.p95)
+    }
+    // Churn events come once the first quiet customers pass the rule: a customer whose last
+    // purchase fell in the first month is churned by month q + 1.
+    #expect(f.expected[.churned]!.reduce(0, +) > 0.2 * Double(base.customers))
+    #expect(f.bands[.churned]![q].p95 > f.bands[.churned]![q].p5)
+    #expect(f.expected[.customers]!.last! < 0.8 * Double(base.customers))
   }
 
   @Test func withAgeingEachGroupRunsOnItsOwnClock() throws {
@@ -97,9 +167,10 @@ struct OwnHistoryForecastTests {
       #expect(abs(own.expected[.active]![h] - customers.buying[h]) < 1e-6 * customers.buying[h])
       // ... which is not what the chain says (else this test could not tell the two apart).
       #expect(abs(chain.expected[.purchases]![h] / own.expected[.purchases]![h] - 1) > 0.01)
-      // Counts of customers per state stay the chain's.
-      #expect(own.expected[.customers]![h] == chain.expected[.customers]![h])
-      #expect(own.expected[.churned]![h] == chain.expected[.churned]![h])
+      // So do the churn events (the backtest's rule, `theBasesChurnSumsCountWhatItsCustomersDo`);
+      // the counts of customers per state stay the chain's.
+      #expect(abs(own.expected[.churned]![h] - customers.churned!.expected[h]) < 1e-6 * customers.churned!.expected[h])
+      #expect(own.expectedStates[h] == chain.expectedStates[h])
     }
     // Cumulative revenue follows the period revenue it sums.
     #expect(abs(own.expected[.cumulativeRevenue]![5] - customers.revenue.reduce(0, +)) < 1e-6 * own.expected[.cumulativeRevenue]![5])
@@ -156,6 +227,37 @@ struct OwnHistoryForecastTests {
       let predicted = 1.645 * (sd * sd + chainSD * chainSD).squareRoot()
       #expect(abs((band.p95 - band.p5) / 2 / predicted - 1) < 0.06, "period \(h + 1): half-width \((band.p95 - band.p5) / 2) against \(predicted)")
       #expect(band.p95 - band.p5 > 2 * (chain.p95 - chain.p5))
+    }
+  }
+
+  /// An error measured on one period is widened 6.31 / 1.645 = 3.84x (Student's t on one degree of
+  /// freedom): 90% a month becomes a standard deviation of 3.45 times the forecast, and a normal
+  /// draw of it would take away more than the customers were forecast to buy in 39% of replicates.
+  /// The error can take their purchases and revenue to nothing, never below: no range of a base
+  /// without refunds goes under 0, and the draws that would have kept their own value.
+  @Test func aLargeErrorTakesTheCustomersToNothingNotBelow() throws {
+    var (_, model) = try Self.closedCohort()
+    var o = ForecastOptions()
+    o.horizon = 6
+    o.replicates = 2_000
+    o.acquisition = .none
+    model.activity!.base!.error = OutOfSampleError(purchases: 0.9, revenue: 0.9, buying: 0.9, periods: 1)
+    let wide = try ForecastEngine.run(model: model, options: o)
+    model.activity!.base!.error = nil
+    let narrow = try ForecastEngine.run(model: model, options: o)
+    for kpi in [KPI.purchases, .revenue, .active] {
+      for h in 0..<6 {
+        let band = wide.bands[kpi]![h], chain = narrow.bands[kpi]![h]
+        #expect(wide.expected[kpi]![h] == narrow.expected[kpi]![h])
+        // Over a third of the draws take the own histories' part to nothing, so P5 is what the
+        // chain's noise leaves around nothing: at most its own spread below the forecast.
+        #expect(band.p5 >= 0, "\(kpi) period \(h + 1): P5 \(band.p5)")
+        #expect(band.p5 <= chain.p95 - chain.p5, "\(kpi) period \(h + 1): P5 \(band.p5)")
+        // Above, nothing is held back: z = 1.645 adds 1.645 x 0.9 x 3.84 x lead growth.
+        let sd = 0.9 * OutOfSampleError.widening(periods: 1) * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: 1)
+        let above = (band.p95 - wide.expected[kpi]![h]) / (1.645 * sd * wide.expected[kpi]![h])
+        #expect(abs(above - 1) < 0.08, "\(kpi) period \(h + 1): P95 at \(above) of the unfloored normal's")
+      }
     }
   }
 
