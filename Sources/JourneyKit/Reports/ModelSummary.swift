@@ -105,9 +105,13 @@ public struct ModelSummary: Codable, Sendable {
           + "\(Format.percent(e.buying)) on active a \(unit) (\(measured(e.periods)))")
     }
     if let e = m.chainError {
+      // With the customers' churn sums the chain forecasts none of what they buy or churn: its
+      // error reaches the ranges only without their histories.
+      let churnFromHistories = m.activity?.base?.churnAfter != nil
       parts.append(
         "the chain's \(Format.percent(e.transactions)) on purchases, \(Format.percent(e.revenue)) on revenue, \(Format.percent(e.active)) on active, "
-          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured(e.periods))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))")
+          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured(e.periods))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))"
+          + (churnFromHistories ? "; it applies with --no-own-history only, since otherwise the customers' own histories forecast their purchases, revenue, active, churn events and living count" : ""))
     }
     guard !parts.isEmpty else { return nil }
     return "Forecast ranges add each model's own error out of sample, as `fit` measured it: " + parts.joined(separator: "; ")

@@ -120,6 +120,8 @@ struct ChainErrorForecastTests {
     let words = try #require(ModelSummary(model: decoded).forecastErrors)
     #expect(words.contains("the chain's \(Format.percent(error.transactions)) on purchases"), "\(words)")
     #expect(words.contains("measured on the 6 months before the model's end"), "\(words)")
+    // Its churn sums leave the chain's error to forecasts without the customers' histories.
+    #expect(words.contains("it applies with --no-own-history only, since otherwise the customers' own histories forecast"), "\(words)")
     #expect(ModelSummary(model: model.withoutChainError).forecastErrors?.contains("the chain's") != true)
   }
 }
