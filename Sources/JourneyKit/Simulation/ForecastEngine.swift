@@ -651,8 +651,8 @@ struct RunningTotals {
   /// The replicate's stream of churn count noise (`OwnHistoryOffsets.churnNoise`); nil on the
   /// expected path and without churn from the histories.
   var churnNoise: RandomSource? = nil
-  /// What the histories' error and noise added to the living customers at the last step's end.
-  var livingDeviation = 0.0
+  /// What the customers' own histories added to the living customers at the last step's end.
+  var livingAdded = 0.0
   var revenue = 0.0
   var discountedRevenue = 0.0
   var profit = 0.0
@@ -813,23 +813,23 @@ struct KPIBook: Sendable {
     var active = a[after + AfterMove.active.rawValue]
     if let own = ownHistory {
       let z = running.modelDeviate
-      purchases = max(0, purchases + own.purchases[t] + own.drawnError(own.purchasesError, own.ownPurchases, t, z))
+      purchases = max(0, purchases + own.purchases.drawn(t, z: z))
       // Their own revenue is never below 0, so what it adds takes no range under 0 (nor under
       // what the chain gave, if refunds made that negative).
-      revenue = max(min(0, revenue), revenue + own.revenue[t] + own.drawnError(own.revenueError, own.ownRevenue, t, z))
-      active = max(0, active + own.active[t] + own.drawnError(own.activeError, own.ownActive, t, z))
+      revenue = max(min(0, revenue), revenue + own.revenue.drawn(t, z: z))
+      active = max(0, active + own.active.drawn(t, z: z))
     }
     var churned = b[before + FlowKinds.Kind.churn.rawValue], churnRate = rate(.churn)
     var living = a[after + AfterMove.living.rawValue]
-    if let own = ownHistory, let offset = own.churned, let livingOffset = own.living {
+    if let own = ownHistory, let ownChurned = own.churned, let ownLiving = own.living {
       // The rate's denominator is the living customers at the step's start, as this path has them.
-      let denominator = b[before + kinds + FlowKinds.Kind.churn.rawValue] + (t > 0 ? livingOffset[t - 1] : 0) + running.livingDeviation
+      let denominator = b[before + kinds + FlowKinds.Kind.churn.rawValue] + running.livingAdded
       // Customers who buy more than forecast churn less and stay living more: the same draw.
       let z = running.modelDeviate
       let churnNoise = running.churnNoise?.normal() ?? 0, livingNoise = running.churnNoise?.normal() ?? 0
-      churned = max(0, churned + offset[t] + own.drawnError(own.churnedError, own.ownChurned, t, -z) + churnNoise * own.churnedNoise[t])
-      running.livingDeviation = own.drawnError(own.livingError, own.ownLiving, t, z, upTo: own.ownChurnedAtEnd[t]) + livingNoise * own.livingNoise[t]
-      living = max(0, living + livingOffset[t] + running.livingDeviation)
+      churned = max(0, churned + ownChurned.drawn(t, z: -z, noise: churnNoise))
+      running.livingAdded = ownLiving.drawn(t, z: z, noise: livingNoise)
+      living = max(0, living + running.livingAdded)
       churnRate = denominator > 0 ? min(1, churned / denominator) : 0
     }
     if let chain = chainError {
