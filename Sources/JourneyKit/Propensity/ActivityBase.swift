@@ -220,10 +220,11 @@ extension ActivityModel {
     let next = through.dayNumber + 1
     func start(_ step: Int) -> Int32 { period.start(of: origin + step).dayNumber }
     func end(_ step: Int) -> Int32 { period.end(of: origin + step).dayNumber + 1 }
-    // Spans: from the end through each step; from each step's last q + 1 periods' start, and one
-    // period earlier, through it (steps from q + 1 on).
+    // Spans: from the end through each step; for the steps from q + 1 on, from the start of their
+    // last q + 1 periods through them, and from one period earlier (read from step q + 2 on: at
+    // q + 1 it would start before the end).
     let fromEnd = (1...steps).map { (from: next, to: end($0)) }
-    let later = Array((q + 1)...max(q + 1, steps)).filter { $0 <= steps }
+    let later = steps > q ? Array((q + 1)...steps) : []
     let window = later.map { (from: start($0 - q), to: end($0)) }
     let wider = later.map { (from: start($0 - q - 1), to: end($0)) }
     let clock = self.clock(from: base.clockStart, through: end(steps))
@@ -250,7 +251,8 @@ extension ActivityModel {
           shift[t - 1] += n - e
           members[t - 1] += n
         }
-        if let i = later.firstIndex(of: t) {
+        if t > q {
+          let i = t - q - 1
           if t >= q + 2 {
             let p = quiet(everyone, steps + i) - quiet(everyone, steps + later.count + i)
             expected[t - 1] += p

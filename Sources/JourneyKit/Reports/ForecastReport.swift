@@ -68,11 +68,11 @@ public struct ForecastReport: Sendable {
       return "not used: every KPI is the chain's (a model without the activity model, or --no-own-history); "
         + (chain ?? "the ranges hold the chain's process and parameter noise, not its own error (the model file has no measured chain error; backtest --no-own-history measures it)")
     }
-    return (f.ownHistoryChurn
-      ? "purchases, revenue, active, churn events and living customers of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
-        + "leads, new customers, a scenario's changes and the segment counts come from the chain; "
-      : "purchases, revenue and active of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
-        + "leads, new customers, a scenario's changes and the counts of customers, segments and churn come from the chain; ")
+    let (own, chainCounts) = f.ownHistoryChurn
+      ? ("purchases, revenue, active, churn events and living customers", "the segment counts")
+      : ("purchases, revenue and active", "the counts of customers, segments and churn")
+    return "\(own) of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
+      + "leads, new customers, a scenario's changes and \(chainCounts) come from the chain; "
       + (f.ownHistoryError
         ? "the ranges add the activity model's error (measured out of sample at the fit; 10% a period where the history was too short to measure it)"
         : "the ranges are the chain's (the model file has no measured error)")

@@ -304,5 +304,20 @@ struct OwnHistoryForecastTests {
     try refused({ b in b["sampled"] = (b["sampled"] as! Int) - 1 }, "activity.base.groups: posteriors add up to")
     try refused({ b in b["sampled"] = 0 }, "activity.base.groups: posteriors add up to")
     try refused({ b in b["points"] = [999_999] + (b["points"] as! [Int]).dropFirst() }, "activity.base.points[0]: '999999' is not a grid point")
+    // The churn sums: split for the state space's own rule, one split per group, no more customers
+    // in the periods back than in the group.
+    try refused({ b in b["churn_after"] = 3 }, "activity.base.churn_after: '3' must be the state space's churn rule, 6 quiet periods")
+    try refused({ b in
+      var g = groups
+      g[0]["recent"] = nil
+      b["groups"] = g
+    }, "activity.base.groups[0].recent: is missing beside activity.base.churn_after")
+    try refused({ b in
+      var g = groups
+      var recent = g[0]["recent"] as! [Double]
+      recent[5] = 1e9
+      g[0]["recent"] = recent
+      b["groups"] = g
+    }, "activity.base.groups[0].recent: sums to '1000000000")
   }
 }
