@@ -105,7 +105,8 @@ struct OwnHistoryOffsets: Sendable {
       // ratio of the two responses (0.6 there), 2,186.
       let faster = activity.withPurchaseRates(times: 1.01)
       let buyingFaster = faster.outlook(of: base, days: days).buying
-      let livingFaster = faster.churn(of: base, period: period, origin: last, steps: options.horizon)!.churnedAtEnd.map { Double(base.customers) - $0 }
+      // (The same sums and steps as above: only the rates differ, so this is never nil.)
+      let livingFaster = faster.churn(of: base, period: period, origin: last, steps: options.horizon)?.churnedAtEnd.map { Double(base.customers) - $0 } ?? living
       func elasticity(_ now: [Double], _ then: [Double]) -> [Double] { zip(now, then).map { $0 > 0 ? ($1 / $0 - 1) / 0.01 : 0 } }
       let relative = zip(elasticity(living, livingFaster), elasticity(own.buying, buyingFaster)).map { $1 > 0 ? max(0, $0 / $1) : 0 }
       churned = part(.churned, events.expected, relative: error?.buying, moved: events.shift, noise: events.variance.map { $0.squareRoot() })

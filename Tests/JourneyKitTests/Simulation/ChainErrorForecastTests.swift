@@ -59,18 +59,24 @@ struct ChainErrorForecastTests {
     #expect(plain.bands[.purchases]!.allSatisfy { $0.p95 == $0.p5 })
   }
 
+  /// Six periods of 500 replicates from `model` without a chain error, and with one of 20% (30% on
+  /// churned) measured on 6 periods.
+  static func withoutAndWithAChainError(_ model: MarkovModel) throws -> (without: Forecast, with: Forecast) {
+    var options = ForecastOptions()
+    options.horizon = 6
+    options.replicates = 500
+    var erring = model
+    erring.chainError = ChainError(transactions: 0.2, revenue: 0.2, active: 0.2, churned: 0.3, periods: 6)
+    return (try ForecastEngine.run(model: model, options: options), try ForecastEngine.run(model: erring, options: options))
+  }
+
   /// A model file that holds no churn sums (written before them, `ActivityBase.churnAfter`) has
   /// its churn events forecast by the chain: their range takes the chain's error.
   @Test func withOwnHistoriesButNoChurnSumsOnlyTheChurnedRangeTakesTheChainsError() throws {
     var (_, model, _) = try Self.fitted()
     model.activity!.base!.churnAfter = nil
     for k in model.activity!.base!.groups.indices { model.activity!.base!.groups[k].recent = nil }
-    var options = ForecastOptions()
-    options.horizon = 6
-    options.replicates = 500
-    let without = try ForecastEngine.run(model: model, options: options)
-    model.chainError = ChainError(transactions: 0.2, revenue: 0.2, active: 0.2, churned: 0.3, periods: 6)
-    let with = try ForecastEngine.run(model: model, options: options)
+    let (without, with) = try Self.withoutAndWithAChainError(model)
     #expect(with.ownHistoryCustomers != nil && !with.ownHistoryChurn)
     #expect(with.chainErrorKPIs == [.churned])
     // The chain's error is drawn from its own stream: every other draw is the same, so what the
@@ -85,13 +91,7 @@ struct ChainErrorForecastTests {
   /// With the churn sums, the customers' histories forecast their churn events, and the chain's
   /// error has nothing of the chain's left to widen: no range moves.
   @Test func withChurnFromTheHistoriesNoRangeTakesTheChainsError() throws {
-    var (_, model, _) = try Self.fitted()
-    var options = ForecastOptions()
-    options.horizon = 6
-    options.replicates = 500
-    let without = try ForecastEngine.run(model: model, options: options)
-    model.chainError = ChainError(transactions: 0.2, revenue: 0.2, active: 0.2, churned: 0.3, periods: 6)
-    let with = try ForecastEngine.run(model: model, options: options)
+    let (without, with) = try Self.withoutAndWithAChainError(try Self.fitted().model)
     #expect(with.ownHistoryChurn && with.chainErrorKPIs.isEmpty)
     for kpi in [KPI.purchases, .revenue, .active, .customers, .churned] { #expect(with.bands[kpi] == without.bands[kpi], "\(kpi)") }
   }
