@@ -1452,13 +1452,13 @@ extension ActivityModel {
     }
     if let days = shortHistoryDays {
       let history = Format.number(Double(days))
-      let high = "forecasts from here run high (generated cohorts that slow as they age, seen for one year: 7-20% over)"
+      let high = "forecasts from here run high (generated cohorts that slow as they age, seen for one year: 3-19% over)"
       if ageingFloor != nil {
         lines.append("  ageing that goes on: not read: \(history) days of history, where telling a slowdown that goes on from one that levels off takes two years; if it goes on, \(high)")
       } else if levellingLookedFor == true {
         lines.append("  ageing: none found in \(history) days of this closed cohort; a slowdown that goes on past them takes two years to read, and if there is one, \(high)")
       } else {
-        lines.append("  ageing: not read: \(history) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated base seen for one year: 4-7% over)")
+        lines.append("  ageing: not read: \(history) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated base seen for one year: 3-6% over)")
       }
     }
     if seasonalIndex == nil, let days = shortHistoryDays, days < 365 {
