@@ -1458,7 +1458,7 @@ extension ActivityModel {
       } else if levellingLookedFor == true {
         lines.append("  ageing: none found in \(history) days of this closed cohort; a slowdown that goes on past them takes two years to read, and if there is one, \(high)")
       } else {
-        lines.append("  ageing: not read: \(history) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated base seen for one year: 3-6% over)")
+        lines.append("  ageing: not read: \(history) days of history, where telling customers who slow down as they age from the rest takes two years; if they do, forecasts from here run high (a generated base seen for one year: 3-9% over)")
       }
     }
     if seasonalIndex == nil, let days = shortHistoryDays, days < 365 {
