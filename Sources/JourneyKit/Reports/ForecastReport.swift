@@ -73,10 +73,25 @@ public struct ForecastReport: Sendable {
       : ("purchases, revenue and active", "the counts of customers, segments and churn")
     return "\(own) of the \(Format.number(Double(customers))) customers who have bought come from each one's history (the activity model, as in backtest's default); "
       + "leads, new customers, a scenario's changes and \(chainCounts) come from the chain; "
-      + (f.ownHistoryError
-        ? "the ranges add the activity model's error (measured out of sample at the fit; 10% a period where the history was too short to measure it)"
-        : "the ranges are the chain's (the model file has no measured error)")
+      + (f.ownHistoryError ? activityErrorWords(model, churn: f.ownHistoryChurn) : "the ranges are the chain's (the model file has no measured error)")
       + (chain.map { "; " + $0 } ?? "")
+  }
+
+  /// What the ranges hold of the activity model's own error (`ActivityBase.error`), with its
+  /// figures: a planner reading a range 0 to twice the forecast learns that one measured period
+  /// made it so, not that the customers are that uncertain.
+  static func activityErrorWords(_ model: MarkovModel, churn: Bool) -> String {
+    guard let error = model.activity?.base?.error else { return "the ranges add the activity model's error" }
+    let period = model.window.period
+    let figures = "\(Format.percent(error.purchases)) on purchases, \(Format.percent(error.revenue)) on revenue and \(Format.percent(error.buying)) on active"
+      + (churn ? " (which churn events and living customers carry too)" : "")
+    guard let n = error.periods else {
+      return "the ranges add the activity model's error per \(period.rawValue), a guess (the history was too short to measure it out of sample): \(figures)"
+    }
+    let unit = period.rawValue + (n == 1 ? "" : "s")
+    return "the ranges add the activity model's own error per \(period.rawValue), measured out of sample at the fit on the \(n) \(unit) before the model's end: "
+      + "\(figures), widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: n))) as Student's t and growing with the square root of the lead"
+      + (n == 1 ? " (one measured \(period.rawValue) makes the ranges wide; a model fitted on a longer history measures more)" : "")
   }
 
   /// What the ranges hold of the chain's own error (`Forecast.chainErrorKPIs`); nil when nothing.

@@ -230,6 +230,32 @@ struct OwnHistoryForecastTests {
     }
   }
 
+  /// The text names the error the ranges hold, the periods it was measured on and the widening
+  /// those few periods give it. Fitted on five months, CDNOW's forecast put next month's purchases
+  /// at 2,522 with a range of 0 to 6,024, and said only that the ranges add "the activity model's
+  /// error": the range read as customers that uncertain, where it is one measured month's.
+  @Test func theWordsGiveTheErrorItsPeriodsAndTheirWidening() throws {
+    var (_, model) = try Self.closedCohort()
+    var o = ForecastOptions()
+    o.horizon = 3
+    o.replicates = 0
+    o.acquisition = .none
+    func words(_ error: OutOfSampleError) throws -> String {
+      model.activity!.base!.error = error
+      return ForecastReport.ownHistoryWords(try ForecastEngine.run(model: model, options: o), model: model)
+    }
+    let one = try words(OutOfSampleError(purchases: 0.239, revenue: 0.25, buying: 0.173, periods: 1))
+    #expect(one.contains("23.9% on purchases, 25.0% on revenue and 17.3% on active"), "\(one)")
+    // t(0.95; 1) / z(0.95) = 6.3138 / 1.6449 = 3.84 (a table); t(0.95; 6) = 1.9432: 1.18.
+    #expect(one.contains("on the 1 month before the model's end") && one.contains("widened 3.84x"), "\(one)")
+    #expect(one.contains("one measured month makes the ranges wide"))
+    let six = try words(OutOfSampleError(purchases: 0.05, revenue: 0.06, buying: 0.04, periods: 6))
+    #expect(six.contains("on the 6 months before the model's end") && six.contains("widened 1.18x"), "\(six)")
+    #expect(!six.contains("one measured"))
+    let guess = try words(.unmeasured)
+    #expect(guess.contains("a guess") && guess.contains("10.0% on purchases") && !guess.contains("widened"), "\(guess)")
+  }
+
   /// An error measured on one period is widened 6.31 / 1.645 = 3.84x (Student's t on one degree of
   /// freedom): 90% a month becomes a standard deviation of 3.45 times the forecast, and a normal
   /// draw of it would take away more than the customers were forecast to buy in 39% of replicates.
