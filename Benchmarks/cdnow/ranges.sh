@@ -4,7 +4,8 @@
 # P5-P95 range, by file (the whole cohort and the 2,357-customer sample) and period length.
 # Each backtest predicts to the end of the data (1998-06-30): by month from 14 ends (1997-02-28 to
 # 1998-03-31), by week from 12, by quarter from 4. Nothing was chosen on these runs; run.sh's
-# tables hold the per-customer figures and BG/NBD.
+# tables hold the per-customer figures and BG/NBD. The last column is the ranges' mean
+# half-width as a share of the forecast (transactions): how wide they are beside how often they hold.
 #
 # usage: Benchmarks/cdnow/ranges.sh [JOURNEY_BINARY]      (run.sh first: it fetches the data; about 40 s)
 set -euo pipefail
@@ -30,21 +31,22 @@ done
 python3 - "$work" <<'PY'
 import glob, json, os, sys
 kpis = ("transactions", "revenue", "active", "churned")
-print("| file | period | ends | values | " + " | ".join(kpis) + " | all | mean abs. transactions error |")
-print("|---|---|---|---|" + "---|" * (len(kpis) + 2))
+print("| file | period | ends | values | " + " | ".join(kpis) + " | all | mean abs. transactions error | transactions range half-width |")
+print("|---|---|---|---|" + "---|" * (len(kpis) + 3))
 for file in ("cdnow", "cdnow_sample"):
     for period in ("month", "week", "quarter"):
         paths = sorted(glob.glob(os.path.join(sys.argv[1], f"{file}-{period}-*.json")))
         inside = dict.fromkeys(kpis, 0)
-        values, errors = 0, []
+        values, errors, widths = 0, [], 0.0
         for path in paths:
             holdout = json.load(open(path))["holdout"]
             values += holdout["inside_range"]["periods"]
+            widths += holdout["inside_range"]["half_width"]["transactions"] * holdout["inside_range"]["periods"]
             for k in kpis:
                 inside[k] += holdout["inside_range"][k]
             errors += [abs(a["total_error"]) for a in holdout["accuracy"] if a["kpi"] == "transactions"]
         cells = " | ".join(f"{inside[k]} ({100 * inside[k] / values:.1f}%)" for k in kpis)
         everything = sum(inside.values())
         print(f"| {file} | {period} | {len(paths)} | {values} | {cells} | {100 * everything / (len(kpis) * values):.1f}% "
-              f"| {100 * sum(errors) / len(errors):.1f}% |")
+              f"| {100 * sum(errors) / len(errors):.1f}% | {100 * widths / values:.1f}% |")
 PY

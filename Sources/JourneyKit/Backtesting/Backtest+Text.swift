@@ -26,7 +26,12 @@ extension Backtest {
     if let c = holdout.insideRange {
       out.append(
         "Inside the predicted P5-P95 range (90%): transactions \(c.transactions) of \(c.periods) \(unit)s, revenue \(c.revenue), "
-          + "active \(c.active), churned \(c.churned); a range that means what it says holds about 9 in 10.")
+          + "active \(c.active), churned \(c.churned); a range that means what it says holds about 9 in 10."
+          + (c.halfWidth.map { w in
+            " Their mean half-width, as a share of the forecast: transactions \(Format.percent(w.transactions, decimals: 0)), revenue "
+              + "\(Format.percent(w.revenue, decimals: 0)), active \(Format.percent(w.active, decimals: 0)), churned \(Format.percent(w.churned, decimals: 0)) "
+              + "(beside the MAPE below: a range far wider than the errors holds everything and says little)"
+          } ?? ""))
     }
     out.append("")
     out.append("Accuracy over the holdout (total error = predicted / actual - 1; MAPE over \(unit)s; bias = mean predicted - actual per \(unit)):")

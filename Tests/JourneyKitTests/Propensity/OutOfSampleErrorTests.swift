@@ -280,19 +280,26 @@ struct BacktestRangeTests {
   }
 
   /// Counted by hand: an actual on a range's end is inside; a period without a range is not counted.
-  @Test func rangeCoverageCountsTheEndsAsInside() {
+  /// The half-widths by hand, as shares of the forecast (11, 95, 6.5 and 1 in both ranged periods,
+  /// never of the actual): transactions 2 / 2 / 11, revenue 10 / 2 / 95, active 1 / 2 / 6.5, churned
+  /// 2 / 2 / 1.
+  @Test func rangeCoverageCountsTheEndsAsInside() throws {
     func m(_ t: Double, _ r: Double, _ a: Double, _ c: Double) -> Backtest.Measures { .init(transactions: t, revenue: r, active: a, churned: c) }
     let day = CalendarDay(year: 2025, month: 1, day: 1)!
     func row(_ actual: Backtest.Measures, _ low: Backtest.Measures?, _ high: Backtest.Measures?) -> Backtest.PeriodRow {
-      .init(start: day, label: "2025-01", actual: actual, predicted: actual, predictedLow: low, predictedHigh: high, acquired: 0)
+      .init(start: day, label: "2025-01", actual: actual, predicted: m(11, 95, 6.5, 1), predictedLow: low, predictedHigh: high, acquired: 0)
     }
     let rows = [
       row(m(10, 100, 5, 1), m(10, 90, 6, 0), m(12, 100, 7, 2)),  // transactions on the low end, revenue on the high end; active below
       row(m(13, 95, 6, 3), m(10, 90, 6, 0), m(12, 100, 7, 2)),  // transactions above, churned above
       row(m(11, 95, 6, 1), nil, nil),  // no range: not counted
     ]
-    let c = Backtest.RangeCoverage(rows)
-    #expect(c == Backtest.RangeCoverage(periods: 2, transactions: 1, revenue: 2, active: 1, churned: 1))
+    let c = try #require(Backtest.RangeCoverage(rows))
+    let widths = m(1.0 / 11, 5.0 / 95, 0.5 / 6.5, 1)
+    for measure in [Backtest.Measure.transactions, .revenue, .active, .churned] {
+      #expect(abs(c.halfWidth![measure] - widths[measure]) < 1e-12, "\(measure)")
+    }
+    #expect(c == Backtest.RangeCoverage(periods: 2, transactions: 1, revenue: 2, active: 1, churned: 1, halfWidth: c.halfWidth))
     #expect(Backtest.RangeCoverage([rows[2]]) == nil)
   }
 }
