@@ -189,7 +189,8 @@ public struct Backtest: Encodable, Sendable {
         ranged.filter { actual, _, low, high in actual[measure] >= low[measure] && actual[measure] <= high[measure] }.count
       }
       func meanHalfWidth(_ measure: Measure) -> Double {
-        let shares = ranged.filter { $0.1[measure] > 0 }.map { _, predicted, low, high in (high[measure] - low[measure]) / 2 / predicted[measure] }
+        let shares = ranged.filter { _, predicted, _, _ in predicted[measure] > 0 }
+          .map { _, predicted, low, high in (high[measure] - low[measure]) / 2 / predicted[measure] }
         return shares.isEmpty ? 0 : shares.reduce(0, +) / Double(shares.count)
       }
       periods = ranged.count
