@@ -88,17 +88,25 @@ public struct ForecastReport: Sendable {
     guard let n = error.periods else {
       return "the ranges add the activity model's error per \(period.rawValue), a guess (the history was too short to measure it out of sample): \(figures)"
     }
-    let unit = period.rawValue + (n == 1 ? "" : "s")
-    return "the ranges add the activity model's own error per \(period.rawValue), measured out of sample at the fit on the \(n) \(unit) before the model's end: "
-      + "\(figures), widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: n))) as Student's t and growing with the square root of the lead"
+    return "the ranges add the activity model's own error per \(period.rawValue), \(measuredWords(periods: n, period: period)): "
+      + "\(figures), \(wideningWords(periods: n))"
       + (n == 1 ? " (one measured \(period.rawValue) makes the ranges wide; a model fitted on a longer history measures more)" : "")
+  }
+
+  /// Where an error measured out of sample at the fit was measured.
+  static func measuredWords(periods n: Int, period: PeriodKind) -> String {
+    "measured out of sample at the fit on the \(n) \(period.rawValue)\(n == 1 ? "" : "s") before the model's end"
+  }
+
+  /// How a range widens an error measured on `n` periods.
+  static func wideningWords(periods n: Int) -> String {
+    "widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: n))) as Student's t and growing with the square root of the lead"
   }
 
   /// What the ranges hold of the chain's own error (`Forecast.chainErrorKPIs`); nil when nothing.
   static func chainErrorWords(_ f: Forecast, model: MarkovModel) -> String? {
     guard let error = model.chainError, !f.chainErrorKPIs.isEmpty else { return nil }
     let period = model.window.period
-    let unit = period.rawValue + (error.periods == 1 ? "" : "s")
     let errors = f.chainErrorKPIs.map { kpi -> String in
       switch kpi {
       case .purchases: "\(Format.percent(error.transactions)) on purchases"
@@ -109,7 +117,7 @@ public struct ForecastReport: Sendable {
     }
     return "the ranges of \(f.chainErrorKPIs.map(\.rawValue).joined(separator: ", ")) add the chain's own error per \(period.rawValue), "
       + errors.joined(separator: ", ")
-      + " (measured out of sample at the fit on the \(error.periods) \(unit) before the model's end, widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: error.periods))) as Student's t and growing with the square root of the lead)"
+      + " (\(measuredWords(periods: error.periods, period: period)), \(wideningWords(periods: error.periods)))"
   }
 
 
