@@ -330,7 +330,7 @@ public struct Backtest: Encodable, Sendable {
           // widened to Student's t on that many (OutOfSampleError.widening)...
           let error = individual.relativeError
           // ... and it grows with the lead (OutOfSampleError.leadFactor).
-          let widening = error.widening() * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods)
+          let widening = error.widening() * error.leadFactor(lead: h + 1)
           let spend = purchases > 0 ? revenue / purchases : 0
           // The entrants' first purchases, one each in its entry period, are given: neither count
           // noise nor model error (revenue keeps the noise of their amounts). `modelled` is the rest.
@@ -477,11 +477,13 @@ public struct Backtest: Encodable, Sendable {
       format: "%.1f%% on transactions, %.1f%% on revenue, %.1f%% on active customers",
       100 * error.purchases, 100 * error.revenue, 100 * error.buying)
     if churn { values += " (churned: the active customers' error, carried through each period's churners)" }
-    guard let n = error.periods else { return values + " (a guess: the history is too short to measure it)" }
+    guard let n = error.periods, let measuredOn = error.measuredOnWords(period: period) else {
+      return values + " (a guess: the history is too short to measure it)"
+    }
     return values + String(
-      format: " (measured on %d %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@)",
-      n, period.rawValue + (n == 1 ? "" : "s"), error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom",
-      OutOfSampleError.describeGrowth(measuredPeriods: n, period: period))
+      format: " (measured on %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@)",
+      measuredOn, error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom",
+      OutOfSampleError.describeGrowth(meanMeasuredLead: error.measuredMeanLead ?? 1, period: period))
   }
 
   static func mean(_ rows: [Measures]) -> Measures {

@@ -38,7 +38,7 @@ extension ChainError {
   func describe(period: PeriodKind, ownHistory: Bool) -> String {
     let unit = period.rawValue + (periods == 1 ? "" : "s")
     let widening = String(format: "%.2fx", OutOfSampleError.widening(periods: periods))
-    let growth = OutOfSampleError.describeGrowth(measuredPeriods: periods, period: period)
+    let growth = OutOfSampleError.describeGrowth(meanMeasuredLead: Double(periods + 1) / 2, period: period)
     if ownHistory && churnedIsAGuess {
       return "the churned range adds a guessed error of \(Format.percent(churned)) per \(period.rawValue): no customer churned in the \(periods) \(unit) before the calibration end, so there was no churn to measure the chain's error on"
     }

@@ -202,14 +202,53 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
   public var revenue: Double
   /// (see `purchases`), and at least the purchases' error times the forecast's buyers per purchase.
   public var buying: Double
-  /// How many periods the errors were measured on; nil when the history was too short to
-  /// measure anything and the errors are a guess.
+  /// How many period values the errors were measured on (the periods forecast from every
+  /// measurement origin); nil when the history was too short to measure anything and the errors
+  /// are a guess.
   public var periods: Int?
+  /// How many periods ahead the measured values were forecast, on average; nil: `(periods + 1) /
+  /// 2`, one origin's leads 1...periods (model files written before a second origin was measured).
+  public var meanLead: Double?
+  /// How many periods before the end each measurement origin was, nearest first (see
+  /// `measurementOrigins`); nil: one origin, `periods` before the end.
+  public var originsBeforeEnd: [Int]?
+
+  public init(purchases: Double, revenue: Double, buying: Double, periods: Int?, meanLead: Double? = nil, originsBeforeEnd: [Int]? = nil) {
+    self.purchases = purchases
+    self.revenue = revenue
+    self.buying = buying
+    self.periods = periods
+    self.meanLead = meanLead
+    self.originsBeforeEnd = originsBeforeEnd
+  }
+
+  /// What the error was measured on, to be followed by "before" and the end: "the 2 months", or
+  /// with two origins "3 month values forecast from 1 and 2 months". Nil for a guess.
+  public func measuredOnWords(period: PeriodKind) -> String? {
+    guard let n = periods else { return nil }
+    let unit = period.rawValue
+    guard let origins = originsBeforeEnd, origins.count > 1 else { return "the \(n) \(unit)\(n == 1 ? "" : "s")" }
+    let distances = origins.map(String.init)
+    return "\(n) \(unit) values forecast from \(distances.dropLast().joined(separator: ", ")) and \(distances.last!) \(unit)s"
+  }
 
   /// How many periods an out-of-sample error is measured on: the forecast's `steps`, at most a
   /// third of the periods from `firstPeriod` to `origin` (0: too short to measure).
   public static func measuredPeriods(origin: Int, firstPeriod: Int, steps: Int) -> Int {
     min(steps, (origin - firstPeriod + 1) / 3)
+  }
+
+  /// The origins an out-of-sample error is measured from, before `origin`: `origin - v` (`v` =
+  /// `measuredPeriods`), and one period earlier when `v` leaves part of the horizon unmeasured and
+  /// the earlier origin keeps at least half the history. CDNOW fitted on five months measures one
+  /// month from one origin, and Student's t with one degree of freedom made its ranges 3.8 times a
+  /// normal's; the second origin adds two values. Each origin is a fit, so there are at most two.
+  public static func measurementOrigins(origin: Int, firstPeriod: Int, steps: Int) -> [Int] {
+    let v = measuredPeriods(origin: origin, firstPeriod: firstPeriod, steps: steps)
+    guard v >= 1 else { return [] }
+    let span = origin - firstPeriod + 1
+    let earlier = origin - v - 1
+    return v < steps && earlier - firstPeriod + 1 >= (span + 1) / 2 ? [origin - v, earlier] : [origin - v]
   }
 
   /// The guess for a history too short to measure on: 10% a period.
@@ -235,16 +274,28 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
   /// their values in the 90% range, 90% with this (monthly: 94.7% -> 93.3%; generated: 93.5% ->
   /// 90.3%). 1 for an unmeasured (guessed) error.
   public static func leadFactor(lead: Int, measuredPeriods: Int?) -> Double {
-    guard let n = measuredPeriods, n >= 1, lead >= 1 else { return 1 }
-    return (Double(lead) / (Double(n + 1) / 2)).squareRoot()
+    leadFactor(lead: lead, meanMeasuredLead: measuredPeriods.map { Double($0 + 1) / 2 })
   }
 
-  /// The note's words for `leadFactor`.
-  static func describeGrowth(measuredPeriods n: Int, period: PeriodKind) -> String {
-    // 2x at four times the mean measured lead, (n + 1) / 2.
-    String(
-      format: "it grows with the square root of the lead: %.2fx one %@ ahead, 2x %d %@s ahead",
-      leadFactor(lead: 1, measuredPeriods: n), period.rawValue, 2 * (n + 1), period.rawValue)
+  /// (see `leadFactor(lead:measuredPeriods:)`) For this error, from the mean lead of the values
+  /// it was measured on.
+  public func leadFactor(lead: Int) -> Double { Self.leadFactor(lead: lead, meanMeasuredLead: measuredMeanLead) }
+
+  /// The mean lead of the measured values: `meanLead`, or one origin's `(periods + 1) / 2`.
+  var measuredMeanLead: Double? { meanLead ?? periods.map { Double($0 + 1) / 2 } }
+
+  static func leadFactor(lead: Int, meanMeasuredLead: Double?) -> Double {
+    guard let m = meanMeasuredLead, m > 0, lead >= 1 else { return 1 }
+    return (Double(lead) / m).squareRoot()
+  }
+
+  /// The note's words for `leadFactor`, for a mean measured lead `m`.
+  static func describeGrowth(meanMeasuredLead m: Double, period: PeriodKind) -> String {
+    // 2x at four times the mean measured lead.
+    let doubled = max(1, Int((4 * m).rounded()))
+    return String(
+      format: "it grows with the square root of the lead: %.2fx one %@ ahead, 2x %d %@ ahead",
+      leadFactor(lead: 1, meanMeasuredLead: m), period.rawValue, doubled, period.rawValue + (doubled == 1 ? "" : "s"))
   }
 
   /// Root mean square of `predicted / actual - 1` over the periods where `actual` and `counts` are
@@ -265,51 +316,79 @@ extension ActivityModel {
   /// The model's relative errors per period on the customers it forecasts, measured out of sample:
   /// fitted on the history up to `origin - v` and scored on the `v` periods after, `v` = the
   /// forecast's steps, at most a third of the history from `firstPeriod` (at least 1 period).
-  /// `refit` fits the earlier history; nil: a whole fit (`fit(_:period:)`), as the backtest does.
+  /// When that leaves part of the horizon unmeasured, a second origin one period earlier is scored
+  /// too, if it keeps at least half the history (`measurementOrigins`): its forecasts add degrees
+  /// of freedom where one origin has the fewest. `refit` fits the earlier history; nil: a whole fit
+  /// (`fit(_:period:)`), as the backtest does.
   public static func outOfSampleError(
     _ table: TransactionTable, period: PeriodKind, origin: Int, firstPeriod: Int, steps: Int,
     refit: ((PurchaseHistories) -> ActivityModel?)? = nil
   ) -> OutOfSampleError {
-    let v = OutOfSampleError.measuredPeriods(origin: origin, firstPeriod: firstPeriod, steps: steps)
-    guard v >= 1 else { return .unmeasured }
-    let inner = origin - v
-    let histories = PurchaseHistories(table, through: period.end(of: inner))
-    guard let model = refit.map({ $0(histories) }) ?? ActivityModel.fit(histories, period: period) else { return .unmeasured }
-    let forecast = ActivityForecast(histories, model: model, period: period, origin: inner, steps: v)
-    var purchases = [Double](repeating: 0, count: v), revenue = purchases, buying = purchases
-    let start = period.start(of: inner + 1).dayNumber, end = period.end(of: origin).dayNumber
-    for c in 0..<table.customerCount where forecast.hasHistory[c] {
-      var lastDay: Int32 = .min
-      var lastBuyingPeriod = -1
-      for r in table.rows(of: c) where table.event[r] != .lead && table.day[r] >= start && table.day[r] <= end {
-        let h = period.index(of: CalendarDay(dayNumber: table.day[r])) - inner - 1
-        revenue[h] += table.amount[r]
-        guard table.event[r] == .purchase, table.day[r] != lastDay else { continue }
-        lastDay = table.day[r]
-        purchases[h] += 1
-        if h != lastBuyingPeriod {
-          buying[h] += 1
-          lastBuyingPeriod = h
-        }
-      }
+    var scored = MeasuredForecasts()
+    var originsBeforeEnd: [Int] = []
+    for inner in OutOfSampleError.measurementOrigins(origin: origin, firstPeriod: firstPeriod, steps: steps) {
+      let histories = PurchaseHistories(table, through: period.end(of: inner))
+      guard let model = refit.map({ $0(histories) }) ?? ActivityModel.fit(histories, period: period) else { continue }
+      scored.append(table, forecast: ActivityForecast(histories, model: model, period: period, origin: inner, steps: origin - inner), period: period, origin: inner)
+      originsBeforeEnd.append(origin - inner)
     }
     // The count noise is left out: the range adds it on its own.
     let rms = OutOfSampleError.excessError
-    guard let purchaseError = rms(forecast.purchases, purchases, purchases) else { return .unmeasured }
+    guard let purchaseError = rms(scored.predicted.purchases, scored.actual.purchases, scored.actual.purchases) else { return .unmeasured }
     // Revenue is purchases times spend, so its error is at least the purchases' in expectation; one
     // or two measured periods can show it far lower by chance (CDNOW quarterly from 1997-09-30:
     // 0.4% against 7.5%, and every quarter's revenue then fell outside its range).
-    let revenueError = max(purchaseError, rms(forecast.revenue, revenue, purchases) ?? purchaseError)
+    let revenueError = max(purchaseError, rms(scored.predicted.revenue, scored.actual.revenue, scored.actual.purchases) ?? purchaseError)
     // Buying customers move with the purchases too, by the forecast's buyers per purchase (a
     // customer who buys more often still counts once), so their error is at least that share of
     // the purchases' in expectation; one measured period can show it at nothing (CDNOW monthly
     // from 1997-04-30: 0.0% against 4.2%, and 10 of 14 months' buying customers outside their
     // ranges). A change in who buys, not how much, adds to it; the measure keeps that.
-    let forecastPurchases = forecast.purchases.reduce(0, +)
-    let buyersPerPurchase = forecastPurchases > 0 ? min(1, forecast.buying.reduce(0, +) / forecastPurchases) : 1
-    let buyingError = max(buyersPerPurchase * purchaseError, rms(forecast.buying, buying, buying) ?? purchaseError)
+    let forecastPurchases = scored.predicted.purchases.reduce(0, +)
+    let buyersPerPurchase = forecastPurchases > 0 ? min(1, scored.predicted.buying.reduce(0, +) / forecastPurchases) : 1
+    let buyingError = max(buyersPerPurchase * purchaseError, rms(scored.predicted.buying, scored.actual.buying, scored.actual.buying) ?? purchaseError)
+    let measured = scored.actual.purchases.indices.filter { scored.actual.purchases[$0] > 0 }
     return OutOfSampleError(
-      purchases: purchaseError, revenue: revenueError, buying: buyingError, periods: (0..<v).filter { purchases[$0] > 0 }.count)
+      purchases: purchaseError, revenue: revenueError, buying: buyingError, periods: measured.count,
+      meanLead: Double(measured.reduce(0) { $0 + scored.leads[$1] }) / Double(measured.count), originsBeforeEnd: originsBeforeEnd)
+  }
+
+  /// The forecasts an out-of-sample error is measured on, one value per period forecast from each
+  /// origin, side by side with what happened and how far ahead each was.
+  struct MeasuredForecasts {
+    var predicted = (purchases: [Double](), revenue: [Double](), buying: [Double]())
+    var actual = (purchases: [Double](), revenue: [Double](), buying: [Double]())
+    var leads: [Int] = []
+
+    /// The periods of `forecast` (from `origin`) with the actual purchase occasions, revenue (every
+    /// row but leads) and buying customers of the customers it forecasts.
+    mutating func append(_ table: TransactionTable, forecast: ActivityForecast, period: PeriodKind, origin: Int) {
+      let v = forecast.purchases.count
+      var purchases = [Double](repeating: 0, count: v), revenue = purchases, buying = purchases
+      let start = period.start(of: origin + 1).dayNumber, end = period.end(of: origin + v).dayNumber
+      for c in 0..<table.customerCount where forecast.hasHistory[c] {
+        var lastDay: Int32 = .min
+        var lastBuyingPeriod = -1
+        for r in table.rows(of: c) where table.event[r] != .lead && table.day[r] >= start && table.day[r] <= end {
+          let h = period.index(of: CalendarDay(dayNumber: table.day[r])) - origin - 1
+          revenue[h] += table.amount[r]
+          guard table.event[r] == .purchase, table.day[r] != lastDay else { continue }
+          lastDay = table.day[r]
+          purchases[h] += 1
+          if h != lastBuyingPeriod {
+            buying[h] += 1
+            lastBuyingPeriod = h
+          }
+        }
+      }
+      predicted.purchases += forecast.purchases
+      predicted.revenue += forecast.revenue
+      predicted.buying += forecast.buying
+      actual.purchases += purchases
+      actual.revenue += revenue
+      actual.buying += buying
+      leads += 1...v
+    }
   }
 }
 

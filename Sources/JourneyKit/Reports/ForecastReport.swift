@@ -85,17 +85,22 @@ public struct ForecastReport: Sendable {
     let period = model.window.period
     let figures = "\(Format.percent(error.purchases)) on purchases, \(Format.percent(error.revenue)) on revenue and \(Format.percent(error.buying)) on active"
       + (churn ? " (which churn events and living customers carry too)" : "")
-    guard let n = error.periods else {
+    guard let n = error.periods, let measuredOn = error.measuredOnWords(period: period) else {
       return "the ranges add the activity model's error per \(period.rawValue), a guess (the history was too short to measure it out of sample): \(figures)"
     }
-    return "the ranges add the activity model's own error per \(period.rawValue), \(measuredWords(periods: n, period: period)): "
+    return "the ranges add the activity model's own error per \(period.rawValue), \(measuredWords(on: measuredOn)): "
       + "\(figures), \(wideningWords(periods: n))"
       + (n == 1 ? " (one measured \(period.rawValue) makes the ranges wide; a model fitted on a longer history measures more)" : "")
   }
 
   /// Where an error measured out of sample at the fit was measured.
   static func measuredWords(periods n: Int, period: PeriodKind) -> String {
-    "measured out of sample at the fit on the \(n) \(period.rawValue)\(n == 1 ? "" : "s") before the model's end"
+    measuredWords(on: "the \(n) \(period.rawValue)\(n == 1 ? "" : "s")")
+  }
+
+  /// (see `measuredWords(periods:period:)`) For what `OutOfSampleError.measuredOnWords` says.
+  static func measuredWords(on measured: String) -> String {
+    "measured out of sample at the fit on \(measured) before the model's end"
   }
 
   /// How a range widens an error measured on `n` periods.

@@ -95,14 +95,14 @@ public struct ModelSummary: Codable, Sendable {
   /// What `forecastErrors` says.
   static func forecastErrors(_ m: MarkovModel) -> String? {
     let unit = m.window.period.rawValue
-    func measured(_ periods: Int?) -> String {
-      periods.map { "measured on the \($0) \(unit)\($0 == 1 ? "" : "s") before the model's end" } ?? "a guess: too short a history to measure"
+    func measured(_ on: String?) -> String {
+      on.map { "measured on \($0) before the model's end" } ?? "a guess: too short a history to measure"
     }
     var parts: [String] = []
     if let e = m.activity?.base?.error {
       parts.append(
         "the activity model's (customers with a purchase) \(Format.percent(e.purchases)) on purchases, \(Format.percent(e.revenue)) on revenue, "
-          + "\(Format.percent(e.buying)) on active a \(unit) (\(measured(e.periods)))")
+          + "\(Format.percent(e.buying)) on active a \(unit) (\(measured(e.measuredOnWords(period: m.window.period))))")
     }
     if let e = m.chainError {
       // With the customers' churn sums the chain forecasts none of what they buy or churn: its
@@ -110,7 +110,7 @@ public struct ModelSummary: Codable, Sendable {
       let churnFromHistories = m.activity?.base?.churnAfter != nil
       parts.append(
         "the chain's \(Format.percent(e.transactions)) on purchases, \(Format.percent(e.revenue)) on revenue, \(Format.percent(e.active)) on active, "
-          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured(e.periods))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))"
+          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured("the \(e.periods) \(unit)\(e.periods == 1 ? "" : "s")"))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))"
           + (churnFromHistories ? "; it applies with --no-own-history only, since otherwise the customers' own histories forecast their purchases, revenue, active, churn events and living count" : ""))
     }
     guard !parts.isEmpty else { return nil }

@@ -85,7 +85,7 @@ struct OwnHistoryOffsets: Sendable {
     func spread(_ relative: Double?, _ moved: [Double]) -> [Double] {
       guard let error, let relative else { return moved.map { _ in 0 } }
       let widening = error.widening()
-      return moved.indices.map { h in relative * widening * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods) * moved[h] }
+      return moved.indices.map { h in relative * widening * error.leadFactor(lead: h + 1) * moved[h] }
     }
     func part(_ kpi: KPI, _ own: [Double], relative: Double?, moved: [Double]? = nil, noise: [Double]? = nil, most: [Double]? = nil) -> Part {
       Part(offset: zip(own, chain.expected[kpi]!).map(-), own: own, error: spread(relative, moved ?? own), noise: noise, most: most)

@@ -31,6 +31,49 @@ struct OutOfSampleErrorTests {
     #expect(OutOfSampleError.leadFactor(lead: 9, measuredPeriods: nil) == 1)
   }
 
+  /// The measurement origins by hand. Five periods (`firstPeriod` 1 to `origin` 5), a horizon of
+  /// 6: a third of 5 is 1 period, from origin 4; origin 3 keeps 3 of the 5, at least half, so it
+  /// is scored too. Four periods: 3, and 2 (2 of 4). Three: 2 only (1 of 3 is under half).
+  /// Eighteen: 6 periods measure the whole horizon from 12, one origin. A one-period horizon is
+  /// measured whole from one origin, however short the history.
+  @Test func aSecondOriginWhenOneLeavesTheHorizonUnmeasured() {
+    #expect(OutOfSampleError.measurementOrigins(origin: 5, firstPeriod: 1, steps: 6) == [4, 3])
+    #expect(OutOfSampleError.measurementOrigins(origin: 4, firstPeriod: 1, steps: 6) == [3, 2])
+    #expect(OutOfSampleError.measurementOrigins(origin: 3, firstPeriod: 1, steps: 6) == [2])
+    #expect(OutOfSampleError.measurementOrigins(origin: 18, firstPeriod: 1, steps: 6) == [12])
+    #expect(OutOfSampleError.measurementOrigins(origin: 5, firstPeriod: 1, steps: 1) == [4])
+    #expect(OutOfSampleError.measurementOrigins(origin: 2, firstPeriod: 1, steps: 6) == [])
+  }
+
+  /// Two origins' values are pooled, not averaged per origin: on `BacktestTests.small` with the
+  /// history taken to start 4 months before 2025-06-30, the error is measured from 1 month before
+  /// (one value, lead 1) and from 2 months before (two values, leads 1 and 2). Each origin alone
+  /// is measured by a call that scores only it (a one-period horizon; a two-period horizon on a
+  /// history long enough to measure both periods from one origin). The pooled mean square is the
+  /// values' mean, (1 e1^2 + 2 e2^2) / 3, over 3 values at mean lead 4/3. Averaging the two
+  /// origins' errors, dropping the second origin, or taking the leads as 1...3 fails this.
+  @Test func twoOriginsPoolTheirValues() throws {
+    let table = BacktestTests.small
+    let period = PeriodKind.month
+    let origin = period.index(of: CalendarDay(year: 2025, month: 6, day: 30)!)
+    let nearer = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 4, steps: 1)
+    let earlier = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 5, steps: 2)
+    #expect(nearer.periods == 1 && nearer.originsBeforeEnd == [1])
+    #expect(earlier.periods == 2 && earlier.originsBeforeEnd == [2])
+    // Both above the count noise, so neither is clipped at 0 and the squares add.
+    #expect(nearer.purchases > 0.005 && earlier.purchases > 0.005, "\(nearer) \(earlier)")
+    let pooled = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 4, steps: 6)
+    #expect(pooled.periods == 3 && pooled.originsBeforeEnd == [1, 2])
+    #expect(abs(try #require(pooled.meanLead) - 4.0 / 3) < 1e-12)
+    let expected = ((nearer.purchases * nearer.purchases + 2 * earlier.purchases * earlier.purchases) / 3).squareRoot()
+    #expect(abs(pooled.purchases - expected) < 1e-12, "\(pooled.purchases) against \(expected)")
+    // One month ahead is 3/4 of the mean measured lead; 16 months ahead, 12 times it.
+    #expect(abs(pooled.leadFactor(lead: 1) - 0.75.squareRoot()) < 1e-12)
+    #expect(abs(pooled.leadFactor(lead: 16) - 12.0.squareRoot()) < 1e-12)
+    #expect(pooled.measuredOnWords(period: period) == "3 month values forecast from 1 and 2 months")
+    #expect(nearer.measuredOnWords(period: period) == "the 1 month")
+  }
+
   /// `BacktestTests.small` with a second purchase the day after each purchase of the 6 months
   /// before 2025-06-30 (where the next day is free and inside them), at no amount: the
   /// out-of-sample window's purchases double while its revenue and its buying customers stay.
@@ -127,23 +170,26 @@ struct OutOfSampleErrorTests {
 /// The backtest's range for the customers the activity model forecasts, by its definition
 /// (README, `journey backtest`): normal around the expectation `m`, with the count noise (`m` for
 /// transactions, `m` times the squared spend per purchase for revenue) and each measure's own
-/// out-of-sample error `e`, widened to Student's t on the `n` periods it was measured on and
+/// out-of-sample error `e`, widened to Student's t on the `n` period values it was measured on and
 /// grown with the lead `h`: `m + 1.645 sqrt(noise + (w g e m)^2)`, `w = t(0.95; n) / z(0.95)`,
-/// `g = sqrt(h / ((n + 1) / 2))`. A closed cohort without leads leaves the chain nothing to add.
+/// `g = sqrt(h / l)`, `l` the mean lead of the measured values. A closed cohort without leads
+/// leaves the chain nothing to add.
 @Suite("Backtest ranges")
 struct BacktestRangeTests {
   @Test func rangeIsTheDocumentedNormalWithTheWidenedModelError() throws {
     let (table, b) = try Self.generatedBacktest(seed: 23, months: 12, acquisitionMonths: 3, leadShare: 0, calibrationEnd: "2023-07-31")
     #expect(b.holdout.periods.count == 5)
-    // Seven months of data: the error is measured on a third of them, 2 (t(0.95; 2) = 2.919986).
+    // Seven months of data: a third of them, 2, are forecast from 2 months before the end, and
+    // the 3 months from 3 months before (4 of 7 months fitted, at least half): 5 values
+    // (t(0.95; 5) = 2.015048) at leads 1, 2 and 1, 2, 3 (mean 1.8).
     let period = PeriodKind.month
     let origin = period.index(of: CalendarDay(year: 2023, month: 7, day: 31)!)
     let e = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 6, steps: 5)
-    #expect(e.periods == 2)
+    #expect(e.periods == 5 && e.originsBeforeEnd == [2, 3])
     #expect(e.purchases != e.revenue)
     for (h, row) in b.holdout.periods.enumerated() {
-      // Measured on leads 1 and 2 (mean 1.5): the error grows as sqrt(lead / 1.5).
-      let w = 2.919986 / 1.644854 * (Double(h + 1) / 1.5).squareRoot()
+      // The error grows as sqrt(lead / 1.8).
+      let w = 2.015048 / 1.644854 * (Double(h + 1) / 1.8).squareRoot()
       let m = row.predicted.transactions, r = row.predicted.revenue
       #expect(row.acquired == 0)
       let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
@@ -165,9 +211,9 @@ struct BacktestRangeTests {
     let (table, end, b) = try Self.openBaseWithoutLeads()
     let origin = PeriodKind.month.index(of: end)
     let e = ActivityModel.outOfSampleError(table, period: .month, origin: origin, firstPeriod: origin - 6, steps: 5)
-    #expect(e.periods == 2)
+    #expect(e.periods == 5)
     for (h, row) in b.holdout.periods.enumerated() {
-      let w = 2.919986 / 1.644854 * (Double(h + 1) / 1.5).squareRoot()
+      let w = 2.015048 / 1.644854 * (Double(h + 1) / 1.8).squareRoot()
       let m = row.predicted.transactions, a = row.acquired
       #expect(a > 0)
       let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
