@@ -478,7 +478,7 @@ public struct Backtest: Encodable, Sendable {
       100 * error.purchases, 100 * error.revenue, 100 * error.buying)
     if churn { values += " (churned: the active customers' error, carried through each period's churners)" }
     guard let n = error.periods, let measuredOn = error.measuredOnWords(period: period) else {
-      return values + " (a guess: the history is too short to measure it)"
+      return values + " (a guess: the history is too short to measure it; it grows with the square root of the lead, 2x 4 \(period.rawValue)s ahead)"
     }
     return values + String(
       format: " (measured on %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@)",

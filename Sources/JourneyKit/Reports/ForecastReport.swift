@@ -86,7 +86,7 @@ public struct ForecastReport: Sendable {
     let figures = "\(Format.percent(error.purchases)) on purchases, \(Format.percent(error.revenue)) on revenue and \(Format.percent(error.buying)) on active"
       + (churn ? " (which churn events and living customers carry too)" : "")
     guard let n = error.periods, let measuredOn = error.measuredOnWords(period: period) else {
-      return "the ranges add the activity model's error per \(period.rawValue), a guess (the history was too short to measure it out of sample): \(figures)"
+      return "the ranges add the activity model's error per \(period.rawValue), a guess (the history was too short to measure it out of sample): \(figures) one \(period.rawValue) ahead, growing with the square root of the lead"
     }
     return "the ranges add the activity model's own error per \(period.rawValue), \(measuredWords(on: measuredOn)): "
       + "\(figures), \(wideningWords(periods: n))"

@@ -18,7 +18,8 @@ struct OutOfSampleErrorTests {
   /// The lead factor by its definition: `sqrt(lead / m)`, `m = (n + 1) / 2` the mean of the
   /// measured leads 1...n, so its mean square over them is 1 (the error measured is their RMS).
   /// By hand: n = 3, m = 2: one ahead sqrt(1/2), eight ahead 2; n = 1: six ahead sqrt(6). A
-  /// flat error (the factor left out), a linear growth, or a mean taken over the wrong leads fails.
+  /// flat error (the factor left out), a linear growth, or a mean taken over the wrong leads
+  /// fails; so does a guess held flat.
   @Test func leadFactorGrowsAsARandomWalkScaledToTheMeasuredLeads() {
     #expect(abs(OutOfSampleError.leadFactor(lead: 1, measuredPeriods: 3) - 0.7071067811865476) < 1e-12)
     #expect(abs(OutOfSampleError.leadFactor(lead: 8, measuredPeriods: 3) - 2) < 1e-12)
@@ -27,8 +28,9 @@ struct OutOfSampleErrorTests {
       let meanSquare = (1...n).reduce(0.0) { $0 + pow(OutOfSampleError.leadFactor(lead: $1, measuredPeriods: n), 2) } / Double(n)
       #expect(abs(meanSquare - 1) < 1e-12, "n = \(n)")
     }
-    // A guessed error has no measured leads to scale to: it stays flat.
-    #expect(OutOfSampleError.leadFactor(lead: 9, measuredPeriods: nil) == 1)
+    // A guessed error is one period ahead's: 9 ahead, 3 times it.
+    #expect(OutOfSampleError.leadFactor(lead: 9, measuredPeriods: nil) == 3)
+    #expect(OutOfSampleError.unmeasured.leadFactor(lead: 4) == 2)
   }
 
   /// The measurement origins by hand. Five periods (`firstPeriod` 1 to `origin` 5), a horizon of

@@ -252,8 +252,12 @@ struct OwnHistoryForecastTests {
     let six = try words(OutOfSampleError(purchases: 0.05, revenue: 0.06, buying: 0.04, periods: 6))
     #expect(six.contains("on the 6 months before the model's end") && six.contains("widened 1.18x"), "\(six)")
     #expect(!six.contains("one measured"))
+    // Two origins: 3 values (t(0.95; 3) = 2.3534: 1.43x), where they were forecast from.
+    let two = try words(OutOfSampleError(purchases: 0.05, revenue: 0.06, buying: 0.04, periods: 3, meanLead: 4.0 / 3, originsBeforeEnd: [1, 2]))
+    #expect(two.contains("on 3 month values forecast from 1 and 2 months before the model's end") && two.contains("widened 1.43x"), "\(two)")
     let guess = try words(.unmeasured)
     #expect(guess.contains("a guess") && guess.contains("10.0% on purchases") && !guess.contains("widened"), "\(guess)")
+    #expect(guess.contains("one month ahead, growing with the square root of the lead"), "\(guess)")
   }
 
   /// An error measured on one period is widened 6.31 / 1.645 = 3.84x (Student's t on one degree of
