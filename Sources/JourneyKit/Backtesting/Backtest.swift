@@ -483,7 +483,7 @@ public struct Backtest: Encodable, Sendable {
     return values + String(
       format: " (measured on %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@)",
       measuredOn, error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom",
-      OutOfSampleError.describeGrowth(meanMeasuredLead: error.measuredMeanLead ?? 1, period: period))
+      OutOfSampleError.describeGrowth(meanMeasuredLead: error.measuredMeanLead ?? 1, levelShare: error.levelShare, period: period))
   }
 
   static func mean(_ rows: [Measures]) -> Measures {

@@ -212,14 +212,23 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
   /// How many periods before the end each measurement origin was, nearest first (see
   /// `measurementOrigins`); nil: one origin, `periods` before the end.
   public var originsBeforeEnd: [Int]?
+  /// The share of the error's square that stays level over the leads (a model off by the same
+  /// relative amount every period), the rest growing as a random walk's (`leadFactor(lead:)`),
+  /// read from the measured values (`levelShare(leads:excessSquares:)`); nil: none stays level
+  /// (one lead measured, or a model file from before it was read).
+  public var levelShare: Double?
 
-  public init(purchases: Double, revenue: Double, buying: Double, periods: Int?, meanLead: Double? = nil, originsBeforeEnd: [Int]? = nil) {
+  public init(
+    purchases: Double, revenue: Double, buying: Double, periods: Int?, meanLead: Double? = nil, originsBeforeEnd: [Int]? = nil,
+    levelShare: Double? = nil
+  ) {
     self.purchases = purchases
     self.revenue = revenue
     self.buying = buying
     self.periods = periods
     self.meanLead = meanLead
     self.originsBeforeEnd = originsBeforeEnd
+    self.levelShare = levelShare
   }
 
   /// What the error was measured on, to be followed by "before" and the end: "the 2 months", or
@@ -274,14 +283,37 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
   /// carried unchanged to week 65: CDNOW's weekly backtests from 12 calibration ends held 79% of
   /// their values in the 90% range, 90% with this (monthly: 94.7% -> 93.3%; generated: 93.5% ->
   /// 90.3%). An unmeasured (guessed) error is one period ahead's and grows the same way: held
-  /// flat, CDNOW's 16 months after 1997-02-28 held 1 transactions value of 16 in range, 14 so.
+  /// flat, it put 1 of CDNOW's 16 monthly transactions values after 1997-02-28 in range; grown, 14.
   public static func leadFactor(lead: Int, measuredPeriods: Int?) -> Double {
     leadFactor(lead: lead, meanMeasuredLead: measuredPeriods.map { Double($0 + 1) / 2 })
   }
 
   /// (see `leadFactor(lead:measuredPeriods:)`) For this error, from the mean lead of the values
-  /// it was measured on (one period, a guess's).
-  public func leadFactor(lead: Int) -> Double { Self.leadFactor(lead: lead, meanMeasuredLead: measuredMeanLead) }
+  /// it was measured on (one period, a guess's), and with the share of its square that stays
+  /// level: `sqrt(s + (1 - s) lead / mean measured lead)`, still 1 at the mean measured lead.
+  /// A random walk alone (s = 0) made CDNOW's weekly ranges too narrow in the first 4 weeks (34
+  /// of 48 values inside) and the generated bases' too (64 of 80).
+  public func leadFactor(lead: Int) -> Double {
+    let walk = Self.leadFactor(lead: lead, meanMeasuredLead: measuredMeanLead)
+    guard let s = levelShare else { return walk }
+    return (s + (1 - s) * walk * walk).squareRoot()
+  }
+
+  /// The share of the mean square error that stays level over the leads: each measured value's
+  /// excess square (its relative error squared, less its count noise) regressed on its lead by
+  /// least squares, `a + b lead`; the share is `a` over the mean excess square (the line's value
+  /// at the mean lead), 1 when the line falls (nothing grows) and 0 when its intercept is
+  /// negative (all grows). Nil with a single lead or no excess: no line to read.
+  public static func levelShare(leads: [Double], excessSquares: [Double]) -> Double? {
+    guard leads.count == excessSquares.count, leads.count > 1 else { return nil }
+    let n = Double(leads.count)
+    let meanLead = leads.reduce(0, +) / n, meanSquare = excessSquares.reduce(0, +) / n
+    let spread = leads.reduce(0) { $0 + ($1 - meanLead) * ($1 - meanLead) }
+    guard spread > 0, meanSquare > 0 else { return nil }
+    let slope = zip(leads, excessSquares).reduce(0) { $0 + ($1.0 - meanLead) * ($1.1 - meanSquare) } / spread
+    let intercept = meanSquare - slope * meanLead
+    return slope <= 0 ? 1 : intercept <= 0 ? 0 : intercept / meanSquare
+  }
 
   /// The mean lead of the measured values: `meanLead`, or one origin's `(periods + 1) / 2`.
   var measuredMeanLead: Double? { meanLead ?? periods.map { Double($0 + 1) / 2 } }
@@ -293,13 +325,17 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
     return (Double(lead) / m).squareRoot()
   }
 
-  /// The note's words for `leadFactor`, for a mean measured lead `m`.
-  static func describeGrowth(meanMeasuredLead m: Double, period: PeriodKind) -> String {
-    // 2x at four times the mean measured lead.
-    let doubled = max(1, Int((4 * m).rounded()))
+  /// The note's words for `leadFactor`, for a mean measured lead `m` and a level share `s`.
+  static func describeGrowth(meanMeasuredLead m: Double, levelShare s: Double? = nil, period: PeriodKind) -> String {
+    let level = s ?? 0
+    let first = OutOfSampleError(purchases: 0, revenue: 0, buying: 0, periods: 1, meanLead: m, levelShare: s).leadFactor(lead: 1)
+    guard level < 1 else { return "it stays level over the leads: the measured errors did not grow with them" }
+    // 2x where s + (1 - s) lead / m = 4.
+    let doubled = max(1, Int((m * (4 - level) / (1 - level)).rounded()))
+    let how = level > 0 ? String(format: "with the lead, %.0f%% of its square level and the rest as a random walk's", 100 * level) : "with the square root of the lead"
     return String(
-      format: "it grows with the square root of the lead: %.2fx one %@ ahead, 2x %d %@ ahead",
-      leadFactor(lead: 1, meanMeasuredLead: m), period.rawValue, doubled, period.rawValue + (doubled == 1 ? "" : "s"))
+      format: "it grows %@: %.2fx one %@ ahead, 2x %d %@ ahead",
+      how, first, period.rawValue, doubled, period.rawValue + (doubled == 1 ? "" : "s"))
   }
 
   /// Root mean square of `predicted / actual - 1` over the periods where `actual` and `counts` are
@@ -352,9 +388,14 @@ extension ActivityModel {
     let buyersPerPurchase = forecastPurchases > 0 ? min(1, scored.predicted.buying.reduce(0, +) / forecastPurchases) : 1
     let buyingError = max(buyersPerPurchase * purchaseError, rms(scored.predicted.buying, scored.actual.buying, scored.actual.buying) ?? purchaseError)
     let measured = scored.actual.purchases.indices.filter { scored.actual.purchases[$0] > 0 }
+    let excessSquares = measured.map { i -> Double in
+      let e = scored.predicted.purchases[i] / scored.actual.purchases[i] - 1
+      return e * e - 1 / scored.actual.purchases[i]
+    }
     return OutOfSampleError(
       purchases: purchaseError, revenue: revenueError, buying: buyingError, periods: measured.count,
-      meanLead: Double(measured.reduce(0) { $0 + scored.leads[$1] }) / Double(measured.count), originsBeforeEnd: originsBeforeEnd)
+      meanLead: Double(measured.reduce(0) { $0 + scored.leads[$1] }) / Double(measured.count), originsBeforeEnd: originsBeforeEnd,
+      levelShare: OutOfSampleError.levelShare(leads: measured.map { Double(scored.leads[$0]) }, excessSquares: excessSquares))
   }
 
   /// The forecasts an out-of-sample error is measured on, one value per period forecast from each

@@ -105,7 +105,7 @@ public struct ForecastReport: Sendable {
 
   /// How a range widens an error measured on `n` periods.
   static func wideningWords(periods n: Int) -> String {
-    "widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: n))) as Student's t and growing with the square root of the lead"
+    "widened \(String(format: "%.2fx", OutOfSampleError.widening(periods: n))) as Student's t and growing with the lead"
   }
 
   /// What the ranges hold of the chain's own error (`Forecast.chainErrorKPIs`); nil when nothing.

@@ -69,11 +69,46 @@ struct OutOfSampleErrorTests {
     #expect(abs(try #require(pooled.meanLead) - 4.0 / 3) < 1e-12)
     let expected = ((nearer.purchases * nearer.purchases + 2 * earlier.purchases * earlier.purchases) / 3).squareRoot()
     #expect(abs(pooled.purchases - expected) < 1e-12, "\(pooled.purchases) against \(expected)")
-    // One month ahead is 3/4 of the mean measured lead; 16 months ahead, 12 times it.
-    #expect(abs(pooled.leadFactor(lead: 1) - 0.75.squareRoot()) < 1e-12)
-    #expect(abs(pooled.leadFactor(lead: 16) - 12.0.squareRoot()) < 1e-12)
+    // One month ahead is 3/4 of the mean measured lead; 16 months ahead, 12 times it (the random
+    // walk's part, with none of the square level).
+    var walk = pooled
+    walk.levelShare = 0
+    #expect(abs(walk.leadFactor(lead: 1) - 0.75.squareRoot()) < 1e-12)
+    #expect(abs(walk.leadFactor(lead: 16) - 12.0.squareRoot()) < 1e-12)
     #expect(pooled.measuredOnWords(period: period) == "3 month values forecast from 1 and 2 months")
     #expect(nearer.measuredOnWords(period: period) == "the 1 month")
+  }
+
+  /// The level share by hand. Excess squares on the line 0.01 + 0.02 lead at leads 1, 2, 1, 2,
+  /// 3 (mean 1.8): the line at the mean lead is 0.046, of which 0.01 stays level. A falling line:
+  /// all of it is level (1). A line through a negative intercept: none (0). A single lead, or
+  /// every value at one lead, has no line (nil).
+  @Test func theLevelShareIsTheInterceptOverTheMeanSquare() throws {
+    let leads: [Double] = [1, 2, 1, 2, 3]
+    let share = try #require(OutOfSampleError.levelShare(leads: leads, excessSquares: leads.map { 0.01 + 0.02 * $0 }))
+    #expect(abs(share - 0.01 / 0.046) < 1e-12)
+    #expect(OutOfSampleError.levelShare(leads: [1, 2], excessSquares: [0.05, 0.03]) == 1)
+    #expect(OutOfSampleError.levelShare(leads: [1, 2], excessSquares: [0.01, 0.05]) == 0)
+    #expect(OutOfSampleError.levelShare(leads: [1], excessSquares: [0.05]) == nil)
+    #expect(OutOfSampleError.levelShare(leads: [2, 2], excessSquares: [0.05, 0.01]) == nil)
+    // The lead factor with half the square level, mean measured lead 2: one ahead
+    // sqrt(0.5 + 0.5 / 2), eight ahead sqrt(0.5 + 0.5 x 4), at the mean lead 1. None level is
+    // the random walk's sqrt(lead / 2); all level, 1 at every lead.
+    let half = OutOfSampleError(purchases: 0.1, revenue: 0.1, buying: 0.1, periods: 3, meanLead: 2, levelShare: 0.5)
+    #expect(abs(half.leadFactor(lead: 1) - 0.75.squareRoot()) < 1e-12)
+    #expect(abs(half.leadFactor(lead: 8) - 2.5.squareRoot()) < 1e-12)
+    #expect(abs(half.leadFactor(lead: 2) - 1) < 1e-12)
+    let none = OutOfSampleError(purchases: 0.1, revenue: 0.1, buying: 0.1, periods: 3, meanLead: 2, levelShare: 0)
+    #expect(abs(none.leadFactor(lead: 8) - 2) < 1e-12)
+    let all = OutOfSampleError(purchases: 0.1, revenue: 0.1, buying: 0.1, periods: 3, meanLead: 2, levelShare: 1)
+    #expect(all.leadFactor(lead: 1) == 1 && all.leadFactor(lead: 8) == 1)
+    // The note's words: half level doubles where 0.5 + 0.5 lead / 2 = 4, 14 months ahead; none
+    // level where lead / 2 = 4.
+    #expect(OutOfSampleError.describeGrowth(meanMeasuredLead: 2, levelShare: 0.5, period: .month)
+      == "it grows with the lead, 50% of its square level and the rest as a random walk's: 0.87x one month ahead, 2x 14 months ahead")
+    #expect(OutOfSampleError.describeGrowth(meanMeasuredLead: 2, levelShare: nil, period: .month)
+      == "it grows with the square root of the lead: 0.71x one month ahead, 2x 8 months ahead")
+    #expect(OutOfSampleError.describeGrowth(meanMeasuredLead: 2, levelShare: 1, period: .month).contains("stays level"))
   }
 
   /// `BacktestTests.small` with a second purchase the day after each purchase of the 6 months
@@ -174,8 +209,8 @@ struct OutOfSampleErrorTests {
 /// transactions, `m` times the squared spend per purchase for revenue) and each measure's own
 /// out-of-sample error `e`, widened to Student's t on the `n` period values it was measured on and
 /// grown with the lead `h`: `m + 1.645 sqrt(noise + (w g e m)^2)`, `w = t(0.95; n) / z(0.95)`,
-/// `g = sqrt(h / l)`, `l` the mean lead of the measured values. A closed cohort without leads
-/// leaves the chain nothing to add.
+/// `g = sqrt(s + (1 - s) h / l)`, `l` the mean lead of the measured values and `s` the share of
+/// the error's square that stays level. A closed cohort without leads leaves the chain nothing to add.
 @Suite("Backtest ranges")
 struct BacktestRangeTests {
   @Test func rangeIsTheDocumentedNormalWithTheWidenedModelError() throws {
@@ -189,9 +224,10 @@ struct BacktestRangeTests {
     let e = ActivityModel.outOfSampleError(table, period: period, origin: origin, firstPeriod: origin - 6, steps: 5)
     #expect(e.periods == 5 && e.originsBeforeEnd == [2, 3])
     #expect(e.purchases != e.revenue)
+    let level = e.levelShare ?? 0
     for (h, row) in b.holdout.periods.enumerated() {
-      // The error grows as sqrt(lead / 1.8).
-      let w = 2.015048 / 1.644854 * (Double(h + 1) / 1.8).squareRoot()
+      // The error grows as sqrt(s + (1 - s) lead / 1.8), s the share of its square that stays level.
+      let w = 2.015048 / 1.644854 * (level + (1 - level) * Double(h + 1) / 1.8).squareRoot()
       let m = row.predicted.transactions, r = row.predicted.revenue
       #expect(row.acquired == 0)
       let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
@@ -214,8 +250,9 @@ struct BacktestRangeTests {
     let origin = PeriodKind.month.index(of: end)
     let e = ActivityModel.outOfSampleError(table, period: .month, origin: origin, firstPeriod: origin - 6, steps: 5)
     #expect(e.periods == 5)
+    let level = e.levelShare ?? 0
     for (h, row) in b.holdout.periods.enumerated() {
-      let w = 2.015048 / 1.644854 * (Double(h + 1) / 1.8).squareRoot()
+      let w = 2.015048 / 1.644854 * (level + (1 - level) * Double(h + 1) / 1.8).squareRoot()
       let m = row.predicted.transactions, a = row.acquired
       #expect(a > 0)
       let high = try #require(row.predictedHigh), low = try #require(row.predictedLow)
