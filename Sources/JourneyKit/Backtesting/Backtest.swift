@@ -371,10 +371,9 @@ public struct Backtest: Encodable, Sendable {
     let widened: [Measure] = activity == nil ? Measure.allCases : activity?.forecast.churned == nil ? [.churned] : []
     if let l = low, let hi = high, !widened.isEmpty, let error = ChainError.measure(table, fit: fit, origin: origin, steps: steps) {
       chainError = error
-      let widening = OutOfSampleError.widening(periods: error.periods)
       var newLow = l, newHigh = hi
       for h in 0..<steps {
-        let grown = widening * OutOfSampleError.leadFactor(lead: h + 1, measuredPeriods: error.periods)
+        let grown = error.scale(lead: h + 1)
         for kpi in widened {
           let m = predicted[h][kpi]
           let model = 1.645 * grown * error.relative[kpi] * m

@@ -28,7 +28,8 @@ extension ChainError {
     return ChainError(
       transactions: error(.purchases, transactions, transactions), revenue: error(.revenue, revenue, transactions),
       active: error(.active, active, active), churned: error(.churned, churned, churned),
-      periods: scored, churnedIsAGuess: !churned.contains { $0 > 0 })
+      periods: scored, churnedIsAGuess: !churned.contains { $0 > 0 },
+      levelShare: OutOfSampleError.levelShare(predicted: Array(forecast.expected[.purchases]!.prefix(v)), actual: transactions, leads: Array(1...v)))
   }
 
   /// The backtest's relative errors, by its measures.
@@ -38,7 +39,7 @@ extension ChainError {
   func describe(period: PeriodKind, ownHistory: Bool) -> String {
     let unit = period.rawValue + (periods == 1 ? "" : "s")
     let widening = String(format: "%.2fx", OutOfSampleError.widening(periods: periods))
-    let growth = OutOfSampleError.describeGrowth(meanMeasuredLead: Double(periods + 1) / 2, period: period)
+    let growth = OutOfSampleError.describeGrowth(meanMeasuredLead: self.growth.measuredMeanLead ?? 1, levelShare: levelShare, period: period)
     if ownHistory && churnedIsAGuess {
       return "the churned range adds a guessed error of \(Format.percent(churned)) per \(period.rawValue): no customer churned in the \(periods) \(unit) before the calibration end, so there was no churn to measure the chain's error on"
     }

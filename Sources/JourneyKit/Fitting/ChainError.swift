@@ -18,6 +18,10 @@ public struct ChainError: Codable, Sendable, Equatable {
   public var periods: Int
   /// No churn event happened in those periods (a short history): the churned error is a guess.
   public var churnedIsAGuess = false
+  /// The share of the error's square that stays level over the leads, read from the measured
+  /// transactions as the activity model's is (`OutOfSampleError.levelShare`); nil: none (a model
+  /// file from before it was read, or one period measured).
+  public var levelShare: Double? = nil
 
   /// The bases over this many customers are measured on a fixed-stride sample of them: relative
   /// errors do not need more, and a second fit of millions would cost as much as the first.
@@ -27,6 +31,11 @@ public struct ChainError: Codable, Sendable, Equatable {
   /// the periods it was measured on and grown with the lead, as the activity model's is
   /// (`OutOfSampleError.widening`, `OutOfSampleError.leadFactor`).
   public func scale(lead: Int) -> Double {
-    OutOfSampleError.widening(periods: periods) * OutOfSampleError.leadFactor(lead: lead, measuredPeriods: periods)
+    OutOfSampleError.widening(periods: periods) * growth.leadFactor(lead: lead)
+  }
+
+  /// The lead growth of an error measured on leads 1...periods from one origin.
+  var growth: OutOfSampleError {
+    OutOfSampleError(purchases: transactions, revenue: revenue, buying: active, periods: periods, levelShare: levelShare)
   }
 }

@@ -304,6 +304,19 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
   /// least squares, `a + b lead`; the share is `a` over the mean excess square (the line's value
   /// at the mean lead), 1 when the line falls (nothing grows) and 0 when its intercept is
   /// negative (all grows). Nil with a single lead or no excess: no line to read.
+  /// (see `levelShare(leads:excessSquares:)`) For counts forecast (`predicted`) against what
+  /// happened (`actual`, Poisson), each `leads[i]` periods ahead; periods with nothing actual are
+  /// not scored, as in `excessError`.
+  static func levelShare(predicted: [Double], actual: [Double], leads: [Int]) -> Double? {
+    let scored = actual.indices.filter { actual[$0] > 0 }
+    return levelShare(
+      leads: scored.map { Double(leads[$0]) },
+      excessSquares: scored.map { i in
+        let e = predicted[i] / actual[i] - 1
+        return e * e - 1 / actual[i]
+      })
+  }
+
   public static func levelShare(leads: [Double], excessSquares: [Double]) -> Double? {
     guard leads.count == excessSquares.count, leads.count > 1 else { return nil }
     let n = Double(leads.count)
@@ -388,14 +401,10 @@ extension ActivityModel {
     let buyersPerPurchase = forecastPurchases > 0 ? min(1, scored.predicted.buying.reduce(0, +) / forecastPurchases) : 1
     let buyingError = max(buyersPerPurchase * purchaseError, rms(scored.predicted.buying, scored.actual.buying, scored.actual.buying) ?? purchaseError)
     let measured = scored.actual.purchases.indices.filter { scored.actual.purchases[$0] > 0 }
-    let excessSquares = measured.map { i -> Double in
-      let e = scored.predicted.purchases[i] / scored.actual.purchases[i] - 1
-      return e * e - 1 / scored.actual.purchases[i]
-    }
     return OutOfSampleError(
       purchases: purchaseError, revenue: revenueError, buying: buyingError, periods: measured.count,
       meanLead: Double(measured.reduce(0) { $0 + scored.leads[$1] }) / Double(measured.count), originsBeforeEnd: originsBeforeEnd,
-      levelShare: OutOfSampleError.levelShare(leads: measured.map { Double(scored.leads[$0]) }, excessSquares: excessSquares))
+      levelShare: OutOfSampleError.levelShare(predicted: scored.predicted.purchases, actual: scored.actual.purchases, leads: scored.leads))
   }
 
   /// The forecasts an out-of-sample error is measured on, one value per period forecast from each

@@ -423,7 +423,8 @@ struct ChainErrorTests {
 
   /// With the chain alone, every range is the chain's Monte Carlo range widened by its own error,
   /// by the definition: `m +- sqrt(offset^2 + (1.645 w g e m)^2)`, `w = t(0.95; 6) / z(0.95)`
-  /// (measured on 6 months), `g = sqrt(h / 3.5)` at lead `h` (the mean of leads 1-6). The
+  /// (measured on 6 months), `g = sqrt(s + (1 - s) h / 3.5)` at lead `h` (3.5 the mean of leads
+  /// 1-6, `s` the share of the error's square that stays level). The
   /// Monte Carlo range is the same run's, rebuilt here. A chain range left flat over the leads,
   /// or not widened, fails.
   @Test func chainRangesAddItsErrorGrownWithTheLead() throws {
@@ -447,7 +448,8 @@ struct ChainErrorTests {
       let band = run.forecast.bands[.purchases]![h]
       let m = row.predicted.transactions
       #expect(abs(m - run.forecast.expected[.purchases]![h]) < 1e-9 * m)
-      let model = 1.645 * w * (Double(h + 1) / 3.5).squareRoot() * error.relative.transactions * m
+      let level = error.levelShare ?? 0
+      let model = 1.645 * w * (level + (1 - level) * Double(h + 1) / 3.5).squareRoot() * error.relative.transactions * m
       let high = m + ((band.p95 - m) * (band.p95 - m) + model * model).squareRoot()
       let low = max(0, m - ((m - band.p5) * (m - band.p5) + model * model).squareRoot())
       let gotHigh = try #require(row.predictedHigh).transactions, gotLow = try #require(row.predictedLow).transactions

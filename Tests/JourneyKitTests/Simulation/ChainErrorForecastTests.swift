@@ -51,6 +51,14 @@ struct ChainErrorForecastTests {
         #expect(abs(1 - band.p5 / expected - byHand) < 0.03 * byHand, "\(kpi) lead \(lead): \(1 - band.p5 / expected) against \(byHand)")
       }
     }
+    // Half the error's square level: sqrt(0.5 + 0.5 lead / 3.5) in place of sqrt(lead / 3.5).
+    model.chainError = ChainError(transactions: 0.2, revenue: 0.1, active: 0.05, churned: 0.3, periods: 6, levelShare: 0.5)
+    let half = try ForecastEngine.run(model: model, options: Self.errorOnly(ownHistory: false))
+    for lead in [1, 6] {
+      let expected = half.expected[.purchases]![lead - 1], band = half.bands[.purchases]![lead - 1]
+      let byHand = 0.2 * 1.943 * (0.5 + 0.5 * Double(lead) / 3.5).squareRoot()
+      #expect(abs(band.p95 / expected - 1 - byHand) < 0.03 * byHand, "lead \(lead): \(band.p95 / expected - 1) against \(byHand)")
+    }
     // The expected path is the model's: the error is a spread around it, not a shift.
     model.chainError = nil
     let plain = try ForecastEngine.run(model: model, options: Self.errorOnly(ownHistory: false))
