@@ -299,11 +299,6 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
     return (s + (1 - s) * walk * walk).squareRoot()
   }
 
-  /// The share of the mean square error that stays level over the leads: each measured value's
-  /// excess square (its relative error squared, less its count noise) regressed on its lead by
-  /// least squares, `a + b lead`; the share is `a` over the mean excess square (the line's value
-  /// at the mean lead), 1 when the line falls (nothing grows) and 0 when its intercept is
-  /// negative (all grows). Nil with a single lead or no excess: no line to read.
   /// (see `levelShare(leads:excessSquares:)`) For counts forecast (`predicted`) against what
   /// happened (`actual`, Poisson), each `leads[i]` periods ahead; periods with nothing actual are
   /// not scored, as in `excessError`.
@@ -317,6 +312,11 @@ public struct OutOfSampleError: Sendable, Equatable, Codable {
       })
   }
 
+  /// The share of the mean square error that stays level over the leads: each measured value's
+  /// excess square (its relative error squared, less its count noise) regressed on its lead by
+  /// least squares, `a + b lead`; the share is `a` over the mean excess square (the line's value
+  /// at the mean lead), 1 when the line falls (nothing grows) and 0 when its intercept is
+  /// negative (all grows). Nil with a single lead or no excess: no line to read.
   public static func levelShare(leads: [Double], excessSquares: [Double]) -> Double? {
     guard leads.count == excessSquares.count, leads.count > 1 else { return nil }
     let n = Double(leads.count)
