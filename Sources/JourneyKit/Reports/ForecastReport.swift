@@ -93,12 +93,8 @@ public struct ForecastReport: Sendable {
       + (n == 1 ? " (one measured \(period.rawValue) makes the ranges wide; a model fitted on a longer history measures more)" : "")
   }
 
-  /// Where an error measured out of sample at the fit was measured.
-  static func measuredWords(periods n: Int, period: PeriodKind) -> String {
-    measuredWords(on: "the \(n) \(period.rawValue)\(n == 1 ? "" : "s")")
-  }
-
-  /// (see `measuredWords(periods:period:)`) For what `OutOfSampleError.measuredOnWords` says.
+  /// Where an error measured out of sample at the fit was measured, from what
+  /// `OutOfSampleError.measuredOnWords` says.
   static func measuredWords(on measured: String) -> String {
     "measured out of sample at the fit on \(measured) before the model's end"
   }
@@ -122,7 +118,7 @@ public struct ForecastReport: Sendable {
     }
     return "the ranges of \(f.chainErrorKPIs.map(\.rawValue).joined(separator: ", ")) add the chain's own error per \(period.rawValue), "
       + errors.joined(separator: ", ")
-      + " (\(measuredWords(periods: error.periods, period: period)), \(wideningWords(periods: error.periods)))"
+      + " (\(measuredWords(on: error.growth.measuredOnWords(period: period) ?? "the periods")), \(wideningWords(periods: error.periods)))"
   }
 
 

@@ -110,7 +110,7 @@ public struct ModelSummary: Codable, Sendable {
       let churnFromHistories = m.activity?.base?.churnAfter != nil
       parts.append(
         "the chain's \(Format.percent(e.transactions)) on purchases, \(Format.percent(e.revenue)) on revenue, \(Format.percent(e.active)) on active, "
-          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured("the \(e.periods) \(unit)\(e.periods == 1 ? "" : "s")"))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))"
+          + "\(Format.percent(e.churned)) on churned a \(unit) (\(measured(e.growth.measuredOnWords(period: m.window.period)))\(e.churnedIsAGuess ? "; churned a guess: nobody churned then" : ""))"
           + (churnFromHistories ? "; it applies with --no-own-history only, since otherwise the customers' own histories forecast their purchases, revenue, active, churn events and living count" : ""))
     }
     guard !parts.isEmpty else { return nil }
