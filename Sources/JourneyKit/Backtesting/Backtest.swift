@@ -554,7 +554,7 @@ struct HoldoutRun {
     let origin = model.window.lastPeriod
     let through = period.end(of: origin)
     let histories = PurchaseHistories(table, through: through)
-    guard let activity = model.activity ?? ActivityModel.fit(histories, period: period) else { return nil }
+    guard let activity = model.activity ?? ActivityModel.fitWithSeasons(histories) else { return nil }
     let steps = forecast.periods.count
     // Churn events are counted by the lifecycle's rule, which the built-in state spaces share; a
     // custom space's churn is its own, and stays with the chain.

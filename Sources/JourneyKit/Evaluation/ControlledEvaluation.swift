@@ -169,7 +169,7 @@ public struct ControlledEvaluation: Codable, Sendable {
     var estimates = measured.estimates
     let point = measured.point, moveSamples = measured.moveSamples
     // The primary test, then the others at the level it leaves them.
-    let primary = DormancyOutcomes.model(table, launch: options.launch, period: period).flatMap { model in
+    let primary = DormancyOutcomes.model(table, launch: options.launch).flatMap { model in
       let outcomes = DormancyOutcomes.collect(
         table, space: space, before: w.pre, after: w.post, launch: options.launch, model: model, rates: DormancyOutcomes.rateGrid)
       return DormancyOutcomes.compare(

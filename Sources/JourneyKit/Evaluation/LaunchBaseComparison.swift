@@ -256,9 +256,9 @@ struct DormancyOutcomes {
   var covariates: [[Double]] = []
 
   /// The activity model of the history before `launch` (nil when no one bought before it).
-  static func model(_ table: TransactionTable, launch: CalendarDay, period: PeriodKind) -> ActivityModel? {
+  static func model(_ table: TransactionTable, launch: CalendarDay) -> ActivityModel? {
     let through = launch.adding(days: -1)
-    return ActivityModel.fit(PurchaseHistories(table.truncated(through: through), through: through), period: period)
+    return ActivityModel.fitWithSeasons(PurchaseHistories(table.truncated(through: through), through: through))
   }
 
   /// The outcomes of the customers of `table` who bought by the end of period `after.upperBound - 1`

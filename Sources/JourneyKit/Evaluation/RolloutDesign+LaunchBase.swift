@@ -69,7 +69,7 @@ extension RolloutDesign {
     let through = period.end(of: launch - 1)
     let past = table.truncated(through: through)
     let histories = PurchaseHistories(past, through: through)
-    guard let activity = ActivityModel.fit(histories, period: period) else { throw FitError.emptyData }
+    guard let activity = ActivityModel.fitWithSeasons(histories) else { throw FitError.emptyData }
     let days = (0..<h).map { k in (from: period.start(of: launch + k).dayNumber, to: period.end(of: launch + k).dayNumber + 1) }
     let future = activity.simulate(histories, days: days, dormancyChange: o.lever == .dropout ? o.effect : 0, seed: o.seed)
     let entrants = (0..<past.customerCount).filter { c in

@@ -93,7 +93,7 @@ public enum ModelFitter {
     let churnAfter = space.lifecycleChurnAfter
     let activityFit = options.activity ? BackgroundWork { () -> ActivityModel? in
       let histories = PurchaseHistories(table, through: lastDay)
-      guard var model = ActivityModel.fit(histories, period: period) else { return nil }
+      guard var model = ActivityModel.fitWithSeasons(histories) else { return nil }
       model.base = model.base(histories, churn: churnAfter.map { (period, $0) })
       // The model's error out of sample, for the ranges of forecasts from the model file: its
       // weights refitted on an earlier end (a whole second fit would cost `fit` a third of its

@@ -372,7 +372,7 @@ extension ActivityModel {
   /// When that leaves part of the horizon unmeasured, a second origin one period earlier is scored
   /// too, if it keeps at least half the history (`measurementOrigins`): its forecasts add degrees
   /// of freedom where one origin has the fewest. `refit` fits the earlier history; nil: a whole fit
-  /// (`fit(_:period:)`), as the backtest does.
+  /// (`fitWithSeasons`), as the backtest does.
   public static func outOfSampleError(
     _ table: TransactionTable, period: PeriodKind, origin: Int, firstPeriod: Int, steps: Int,
     refit: ((PurchaseHistories) -> ActivityModel?)? = nil
@@ -381,7 +381,7 @@ extension ActivityModel {
     var originsBeforeEnd: [Int] = []
     for inner in OutOfSampleError.measurementOrigins(origin: origin, firstPeriod: firstPeriod, steps: steps) {
       let histories = PurchaseHistories(table, through: period.end(of: inner))
-      guard let model = refit.map({ $0(histories) }) ?? ActivityModel.fit(histories, period: period) else { continue }
+      guard let model = refit.map({ $0(histories) }) ?? ActivityModel.fitWithSeasons(histories) else { continue }
       scored.append(table, forecast: ActivityForecast(histories, model: model, period: period, origin: inner, steps: origin - inner), period: period, origin: inner)
       originsBeforeEnd.append(origin - inner)
     }

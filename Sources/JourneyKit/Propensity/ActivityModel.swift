@@ -249,6 +249,13 @@ public struct PurchaseHistories: Sendable {
     if period.end(of: last) != through { last -= 1 }
     return first <= last ? first...last : nil
   }
+
+  /// The periods from the one holding the first purchase to the one holding `through`, that last
+  /// one seen up to `through` only: seasons read against the model's expectation take each
+  /// period's expectation over the days seen of it (`seasonalIndexAgainstExpectation`).
+  func seenPeriods(of period: PeriodKind) -> ClosedRange<Int> {
+    period.index(of: CalendarDay(dayNumber: firstDay))...period.index(of: through)
+  }
 }
 
 /// Per customer, its purchase days: a stretch of the table's day column (shared, not copied), or
@@ -421,22 +428,27 @@ extension ActivityModel {
   }
 
   /// Fits the mixing distribution and the wake rate to the customers with a purchase, and a
-  /// seasonal index (by `seasons(for: period)`) when the history holds a year of its complete periods.
+  /// seasonal index by month (`seasonalPeriod`) when the history holds a year of months.
   /// - Returns: nil when fewer than 2 customers have bought.
-  public static func fit(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions = FitOptions()) -> ActivityModel? {
+  public static func fitWithSeasons(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
     // The EM's products are small (groups x grid points): OpenBLAS's extra threads cost more to
     // wake than they save, and spin (sched_yield) between calls: 7% of `fit`'s CPU on 10M rows.
-    BLASThreads.oneEach { fitOnOneBLASThread(histories, period: seasons(for: period), options: options) }
+    BLASThreads.oneEach { fitOnOneBLASThread(histories, period: seasonalPeriod, options: options) }
   }
 
-  /// The periods the seasonal index follows when forecasts are cut into `period`s: months for
-  /// quarters. Four values a year cannot hold a yearly wave beside the first year's slope
-  /// (`slopeBesideAYearlyWave` needs 8), and a straight line across them takes part of the season
-  /// with it: the same generated closed cohorts, fitted on one year, came out 14-15% over by quarter
-  /// and -2% to +5% by month (Benchmarks/README.md, session 27). A quarter is whole months, so its
-  /// complete periods are complete months. Weeks keep their own seasons: a week seldom ends with a
-  /// month, and the month it ends in would be left out.
-  static func seasons(for period: PeriodKind) -> PeriodKind { period == .quarter ? .month : period }
+  /// The periods the seasonal index follows, whatever periods forecasts are cut into: months.
+  /// - Quarters: four values a year cannot hold a yearly wave beside the first year's slope
+  ///   (`slopeBesideAYearlyWave` needs 8), and a straight line across them takes part of the
+  ///   season with it: generated closed cohorts, fitted on one year, came out 14-15% over by
+  ///   quarter and -2% to +5% by month (Benchmarks/README.md, session 27).
+  /// - Weeks: fifty-two values a year each rest on one week of purchases when one year is read,
+  ///   and a week's noise passes for its season: generated closed cohorts fitted on one year came
+  ///   out up to 9 points above their forecast by month (`--regime real`, seed 7001: +15.9% by
+  ///   week, +6.5% by month). A week seldom ends with a month, so the month holding the
+  ///   calibration end is read as far as it is seen (`PurchaseHistories.seenPeriods`): CDNOW to
+  ///   1997-12-28 came out +3.6% (its own 52 weeks: -2.1%), and +5.4% with December left out
+  ///   for want of its last three days (Benchmarks/README.md, session 36).
+  static let seasonalPeriod = PeriodKind.month
 
   static func fitOnOneBLASThread(_ histories: PurchaseHistories, period: PeriodKind, options: FitOptions) -> ActivityModel? {
     let closed = ClosedCohort.quietPeriods(entrants: histories.entrants(per: period), period: period) != nil
@@ -469,7 +481,7 @@ extension ActivityModel {
     guard let flat = fit(histories, options: options, closedCohort: closedCohort, clock: ActivityClock.maker(index: nil, period: nil))
     else { return nil }
     let seasons = period.seasonsPerYear
-    guard seasons > 1, let span = histories.completePeriods(of: period), span.count >= seasons else { return flat }
+    guard seasons > 1, histories.seenPeriods(of: period).count >= seasons else { return flat }
     let sample = fitSample(histories, limit: options.sampleLimit)
     var reference = flat
     reference.seasonalIndex = Array(repeating: 1, count: seasons)
@@ -1474,7 +1486,8 @@ extension ActivityModel {
 
 extension ActivityModel {
   /// The seasonal index corrected by the ratio of the repeat purchases `customers` made in each
-  /// complete period to what the model expects of them, knowing only their first purchase days:
+  /// period (the last one as far as `h.through`, `seenPeriods`) to what the model expects of them
+  /// over the same days, knowing only their first purchase days:
   /// the log ratios, less a trend over the window (or along tenure, for one year of a base that
   /// began with the data), averaged per season; the index is then scaled to average 1 again.
   ///
@@ -1487,8 +1500,7 @@ extension ActivityModel {
   func seasonalIndexAgainstExpectation(_ h: PurchaseHistories, customers: [Int], period: PeriodKind, closedCohort closed: Bool) -> [Double]? {
     guard let index = seasonalIndex else { return nil }
     let firstDay = h.firstDay
-    guard let span = h.completePeriods(of: period) else { return index }
-    let first = span.lowerBound
+    let span = h.seenPeriods(of: period), first = span.lowerBound
     let clock = self.clock(from: firstDay, through: h.through.dayNumber + 1)
     var actual = [Double](repeating: 0, count: span.count)
     var cohorts: [Int32: Double] = [:]
@@ -1526,7 +1538,7 @@ extension ActivityModel {
       let f = days[k].key
       var row = [Double](repeating: 0, count: periods)
       for t in 0..<periods {
-        let end = period.end(of: first + t).dayNumber + 1
+        let end = min(period.end(of: first + t).dayNumber, h.through.dayNumber) + 1
         guard end > f + 1 else { continue }
         let start = max(period.start(of: first + t).dayNumber, f + 1)
         let a = clock.days(from: f, to: start, since: f), b = clock.days(from: f, to: end, since: f)

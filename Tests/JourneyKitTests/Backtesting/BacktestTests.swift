@@ -107,7 +107,7 @@ struct BacktestTests {
     let c = try #require(b.holdout.perCustomer)
     let through = day("2025-06-30")
     let histories = PurchaseHistories(Self.small, through: through)
-    let model = try #require(ActivityModel.fit(histories, period: .month))
+    let model = try #require(ActivityModel.fitWithSeasons(histories))
     let direct = ActivityForecast(histories, model: model, period: .month, origin: PeriodKind.month.index(of: through), steps: 6)
     #expect(abs(c.predictedTotal - direct.purchases.reduce(0, +)) < 1e-6 * c.predictedTotal)
     #expect(b.holdout.totals.predicted.transactions > c.predictedTotal)

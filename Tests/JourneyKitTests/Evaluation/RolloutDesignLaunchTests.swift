@@ -28,7 +28,7 @@ struct RolloutDesignLaunchTests {
     let table = TransactionTable(history: try history(customers: 3_000, seed: 37, acquisitionMonths: 0))
     let through = day("2024-12-31")
     let histories = PurchaseHistories(table.truncated(through: through), through: through)
-    let model = try #require(ActivityModel.fit(histories, period: .month))
+    let model = try #require(ActivityModel.fitWithSeasons(histories))
     let jan25 = PeriodKind.month.index(of: day("2025-01-01"))
     let days = (0..<12).map { k in (from: PeriodKind.month.start(of: jan25 + k).dayNumber, to: PeriodKind.month.end(of: jan25 + k).dayNumber + 1) }
     let cut = model.simulate(histories, days: days, dormancyChange: -0.5, seed: 3)
@@ -76,7 +76,7 @@ struct RolloutDesignLaunchTests {
     let space = model.stateSpace
     let jan24 = PeriodKind.month.index(of: day("2024-01-01")), jan25 = jan24 + 12
     let launch = day("2025-01-01")
-    let activity = try #require(DormancyOutcomes.model(full, launch: launch, period: .month))
+    let activity = try #require(DormancyOutcomes.model(full, launch: launch))
     let outcomes = DormancyOutcomes.collect(full, space: space, before: jan24..<jan25, after: jan25..<(jan25 + 12), launch: launch, model: activity)
     let treated = outcomes.customers.map { groups[$0] == .treated }
     let y = outcomes.scores.map(\.score)

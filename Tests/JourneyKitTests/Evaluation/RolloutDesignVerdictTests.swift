@@ -109,7 +109,7 @@ struct RolloutDesignVerdictTests {
     var rng = RandomSource(seed: 5)
     let changedTable = table.withBuyingChanged(period: .month, from: placebo, plain: plain, changed: changed, rng: &rng)
     let launch = day("2024-01-01")
-    let model = try #require(DormancyOutcomes.model(table, launch: launch, period: .month))
+    let model = try #require(DormancyOutcomes.model(table, launch: launch))
     let simulation = VerdictSimulation(
       plainTable: table, changedTable: changedTable, space: space, before: (placebo - 12)..<placebo, after: placebo..<(placebo + 12),
       launch: launch, model: model, alpha: 0.05, bootstrap: 50)

@@ -240,10 +240,10 @@ struct ActivityModelTests {
     #expect(!long.plainWords().joined().contains("not read"))
     // Under a year no season has been seen once: the words say the forecast has none. From a year
     // on they do not, whether or not the year showed a season worth keeping.
-    let young = try #require(ActivityModel.fit(base(through: 300), period: .month))
+    let young = try #require(ActivityModel.fitWithSeasons(base(through: 300)))
     #expect(young.seasonalIndex == nil)
     #expect(young.plainWords().joined(separator: "\n").contains("seasons: not read: 300 days of history"))
-    let yearly = try #require(ActivityModel.fit(base(through: 400), period: .month))
+    let yearly = try #require(ActivityModel.fitWithSeasons(base(through: 400)))
     #expect(!yearly.plainWords().joined().contains("seasons: not read"))
   }
 

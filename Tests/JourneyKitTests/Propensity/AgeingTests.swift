@@ -155,7 +155,7 @@ struct AgeingTests {
   func levellingAgeingIsReadFromOneYearOfAClosedCohort(seed: UInt64) throws {
     let (h, future) = Self.simulate(.levelling(floor: 0.5, days: 90), months: 12, customers: 8_000, seed: seed, acquisitionDays: 60)
     let days = [(from: h.through.dayNumber + 1, to: CalendarDay(dayNumber: Self.start).adding(months: 18).dayNumber)]
-    let model = try #require(ActivityModel.fit(h, period: .month))
+    let model = try #require(ActivityModel.fitWithSeasons(h))
     #expect(model.levellingLookedFor == true)
     let floor = try #require(model.ageingFloor)
     #expect(floor >= 0.35 && floor <= 0.7, "floor \(floor)")
@@ -166,7 +166,7 @@ struct AgeingTests {
 
     var options = ActivityModel.FitOptions()
     options.levellingAgeing = []
-    let flat = try #require(ActivityModel.fit(h, period: .month, options: options))
+    let flat = try #require(ActivityModel.fitWithSeasons(h, options: options))
     #expect(flat.ageingFloor == nil)
     let flatPredicted = flat.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
     // Measured: +2.7% and +2.5% against +11.4% and +7.6% without (seeds 31, 32).
@@ -175,10 +175,10 @@ struct AgeingTests {
             "levelling: predicted \(predicted), without: \(flatPredicted), simulated \(future)")
 
     let (still, _) = Self.simulate(.none, months: 12, customers: 8_000, seed: seed, acquisitionDays: 60)
-    let none = try #require(ActivityModel.fit(still, period: .month))
+    let none = try #require(ActivityModel.fitWithSeasons(still))
     #expect(none.levellingLookedFor == true && none.ageingCurve == .none)
     let (open, _) = Self.simulate(.levelling(floor: 0.5, days: 90), months: 12, customers: 3_000, seed: seed)
-    let unread = try #require(ActivityModel.fit(open, period: .month))
+    let unread = try #require(ActivityModel.fitWithSeasons(open))
     #expect(unread.levellingLookedFor == nil && unread.ageingCurve == .none)
   }
 }

@@ -89,7 +89,7 @@ struct SeasonalIndexTests {
 
     var withoutPrior = ActivityModel.FitOptions()
     withoutPrior.priorCustomersPerGridPoint = 0
-    let model = try #require(ActivityModel.fit(h, period: .month, options: withoutPrior))
+    let model = try #require(ActivityModel.fitWithSeasons(h, options: withoutPrior))
     let index = try #require(model.seasonalIndex)
     for month in 0..<12 {
       #expect(abs(index[month] - Self.truth[month]) < 0.06, "month \(month + 1): \(index[month]) against \(Self.truth[month])")
@@ -122,14 +122,14 @@ struct SeasonalIndexTests {
     #expect(ActivityModel.seasonalIndex(h, period: .month) == nil)
     var seasonsAlone = ActivityModel.FitOptions()
     seasonsAlone.levellingAgeing = []
-    let model = try #require(ActivityModel.fit(h, period: .month, options: seasonsAlone))
+    let model = try #require(ActivityModel.fitWithSeasons(h, options: seasonsAlone))
     let index = try #require(model.seasonalIndex)
     #expect(Self.correlation(index, Self.truth) > 0.87, "index \(index)")
     let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
     let flat = try #require(ActivityModel.fit(h))
     #expect(flat.seasonalIndex == nil)
     let flatPredicted = flat.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
-    for fitted in [model, try #require(ActivityModel.fit(h, period: .month))] {
+    for fitted in [model, try #require(ActivityModel.fitWithSeasons(h))] {
       let predicted = fitted.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
       #expect(abs(predicted / future - 1) < 0.2, "with seasons \(predicted), simulated \(future)")
       #expect(abs(predicted / future - 1) < abs(flatPredicted / future - 1) - 0.05,
@@ -183,7 +183,7 @@ struct SeasonalIndexTests {
       seenFuture += future[c]
     }
     let h = PurchaseHistories(purchaseDays: seen, through: CalendarDay(dayNumber: through))
-    let model = try #require(ActivityModel.fit(h, period: .month))
+    let model = try #require(ActivityModel.fitWithSeasons(h))
     #expect(model.seasonalIndex != nil)
     let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
     let predicted = model.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
@@ -228,7 +228,7 @@ struct SeasonalIndexTests {
     customers: Int, seed: UInt64, through: Int32, acquisitionDays: Double, burstDays: Double = 0
   ) throws -> (index: [Double], miss: Double, correlation: Double, forecastError: Double) {
     let (h, future) = simulate(customers: customers, seed: seed, through: through, acquisitionDays: acquisitionDays, burstDays: burstDays)
-    let model = try #require(ActivityModel.fit(h, period: .month))
+    let model = try #require(ActivityModel.fitWithSeasons(h))
     let index = try #require(model.seasonalIndex)
     let days = [(from: through + 1, to: CalendarDay(dayNumber: through + 1).adding(months: 6).dayNumber)]
     let predicted = model.outlook(h, days: days).purchases.reduce(0) { $0 + $1[0] }
@@ -279,9 +279,32 @@ struct SeasonalIndexTests {
   }
 
   /// Under a year of complete months no season is read at all.
+  /// One year of the closed cohort to Sunday 2023-12-24, as a fit for weekly forecasts reads it:
+  /// eleven months and 24 days of December. December is read as far as it is seen, its purchases
+  /// against the model's expectation over the same 24 days, and comes out as it does from the
+  /// whole month (2023-12-31). Measured on seeds 13 and 14: December 0.006 and 0.006 under the
+  /// whole month's reading, correlation 0.9999 and 0.9998 over the twelve months. With December
+  /// left out there would be no seasons at all (11 complete months); with its expectation taken
+  /// over all 31 days, December read 0.14 under (seed 13) and the correlation fell to 0.88 and 0.93.
+  @Test(arguments: [13, 14] as [UInt64])
+  func theMonthOfTheCalibrationEndIsReadAsFarAsItIsSeen(seed: UInt64) throws {
+    let whole = CalendarDay(year: 2023, month: 12, day: 31)!.dayNumber, partial = whole - 7
+    let (days, _) = Self.simulateDays(customers: 12_000, seed: seed, through: whole, acquisitionDays: 90)
+    func fitted(through: Int32) throws -> [Double] {
+      let h = PurchaseHistories(purchaseDays: days.map { $0.filter { $0 <= through } }, through: CalendarDay(dayNumber: through))
+      let model = try #require(ActivityModel.fitWithSeasons(h))
+      #expect(model.seasonalPeriod == .month)
+      return try #require(model.seasonalIndex)
+    }
+    let month = try fitted(through: whole), weeks = try fitted(through: partial)
+    #expect(weeks.count == 12)
+    #expect(abs(weeks[11] - month[11]) < 0.03, "December \(weeks[11]) to the 24th, \(month[11]) to the 31st")
+    #expect(Self.correlation(weeks, month) > 0.99, "\(weeks) against \(month)")
+  }
+
   @Test func underAYearHasNoSeasons() throws {
     let (h, _) = Self.simulate(customers: 3_000, seed: 15, through: CalendarDay(year: 2023, month: 11, day: 30)!.dayNumber)
-    let model = try #require(ActivityModel.fit(h, period: .month))
+    let model = try #require(ActivityModel.fitWithSeasons(h))
     #expect(model.seasonalIndex == nil)
   }
 }
