@@ -471,8 +471,9 @@ extension ActivityModel {
     return model
   }
 
-  /// Between one and two years of complete periods, the moving average has too few values to read
-  /// seasons from, but each season has been seen once: a flat model's expectation for each period,
+  /// From a year of periods (the last one seen as far as the calibration end, `seenPeriods`) to two
+  /// years of complete ones, the moving average has too few values to read seasons from, but each
+  /// season has been seen once: a flat model's expectation for each period,
   /// set against the repeat purchases made in it, gives the seasons once a trend over the window is
   /// taken out (each season's value is shrunk by its share of Poisson noise). A closed cohort
   /// calibrated on one year that ends in a December peak would otherwise carry the peak's pace into
