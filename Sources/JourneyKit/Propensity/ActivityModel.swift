@@ -244,15 +244,15 @@ public struct PurchaseHistories: Sendable {
   /// The periods from the one holding the first purchase to the last one complete by `through`;
   /// nil when none is complete.
   func completePeriods(of period: PeriodKind) -> ClosedRange<Int>? {
-    let first = period.index(of: CalendarDay(dayNumber: firstDay))
-    var last = period.index(of: through)
-    if period.end(of: last) != through { last -= 1 }
-    return first <= last ? first...last : nil
+    let seen = seenPeriods(of: period)
+    let last = period.end(of: seen.upperBound) == through ? seen.upperBound : seen.upperBound - 1
+    return seen.lowerBound <= last ? seen.lowerBound...last : nil
   }
 
   /// The periods from the one holding the first purchase to the one holding `through`, that last
   /// one seen up to `through` only: seasons read against the model's expectation take each
-  /// period's expectation over the days seen of it (`seasonalIndexAgainstExpectation`).
+  /// period's expectation over the days seen of it (`seasonalIndexAgainstExpectation`). The first
+  /// purchase is never after `through` (the histories stop there), so the range is never empty.
   func seenPeriods(of period: PeriodKind) -> ClosedRange<Int> {
     period.index(of: CalendarDay(dayNumber: firstDay))...period.index(of: through)
   }
