@@ -170,6 +170,20 @@ struct ModelChecker {
         throw fail("activity.seasonal_index[\(i)]", "'\(v)' must be a positive number of at most \(period.seasonsPerYear)")
       }
     }
+    if let link = a.spendLink {
+      // Log amounts: an amount is at most `Limits.amount` (log 27.6), so a mean log amount far
+      // outside +-100 or a variance over 100 (amounts spread by e^10) is no fitted link.
+      guard link.intercept.isFinite && abs(link.intercept) <= 1_000 else {
+        throw fail("activity.spend_link.intercept", "'\(link.intercept)' must be a mean log amount from -1000 to 1000")
+      }
+      guard link.slope.isFinite && abs(link.slope) <= 10 else { throw fail("activity.spend_link.slope", "'\(link.slope)' must be a number from -10 to 10") }
+      guard link.between.isFinite && link.between > 0 && link.between <= 100 else {
+        throw fail("activity.spend_link.between", "'\(link.between)' must be a variance above 0 and at most 100")
+      }
+      guard link.within.isFinite && link.within >= 0 && link.within <= 100 else {
+        throw fail("activity.spend_link.within", "'\(link.within)' must be a variance from 0 to 100")
+      }
+    }
     if let base = a.base { try activityBase(base, gridCount: a.weights.count, churnAfter: churnAfter) }
   }
 

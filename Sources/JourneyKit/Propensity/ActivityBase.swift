@@ -79,6 +79,7 @@ extension ActivityModel {
     }
     let tables = ActivityTables(self, gapLengths: lengths, points: support)
     let logWeights = support.map { Foundation.log(weights[$0]) }
+    let spendTerms = SpendTerms(self, points: support)
     // With ageing, first purchase days are grouped into spans of equal length.
     let firstDays = sample.map { h.purchaseDays[$0].first! }
     let earliest = firstDays.min() ?? 0, latest = firstDays.max() ?? 0
@@ -113,6 +114,7 @@ extension ActivityModel {
         gaps.removeAll(keepingCapacity: true)
         for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j], since: since)) }
         tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
+        spendTerms?.add(h, customer: c, into: &row)
         var top = -Double.infinity
         for g in 0..<grid { row[g] += logWeights[g]; top = max(top, row[g]) }
         for g in 0..<grid { row[g] -= top }

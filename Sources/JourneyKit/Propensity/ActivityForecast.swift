@@ -450,7 +450,8 @@ extension ActivityModel {
   /// This model's rates, wake rate, seasons and ageing on `histories` (an earlier end of the same
   /// customers): only the mixing weights and spend are fitted again, by the final EM alone. A
   /// tenth of a whole fit's cost, for `fit`'s out-of-sample error, which has no time for a second
-  /// search over wake rates and ageing; it leaves out how those would have moved.
+  /// search over wake rates and ageing; it leaves out how those would have moved, and keeps the
+  /// spend link.
   func refittingWeights(_ histories: PurchaseHistories, options: FitOptions = FitOptions()) -> ActivityModel? {
     let sample = Self.fitSample(histories, limit: options.sampleLimit)
     guard sample.count >= 2 else { return nil }

@@ -41,6 +41,8 @@ extension ActivityModel {
     let end = h.through.dayNumber + 1
     let clock = self.clock(from: h.firstDay, through: end)
     let support = weights.indices.filter { weights[$0] > 0 }
+    // The weights alone, without the spend link (`SpendLink`) the forecasts add: a launch may
+    // change what customers spend, and the test would read that as a change in how they buy.
     let logWeights = support.map { Foundation.log(weights[$0]) }
     let e = Self.scoreStep
     let thetas: [Double] = [1, 1 - e, 1 + e] + asked

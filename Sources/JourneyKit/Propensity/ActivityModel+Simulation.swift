@@ -46,6 +46,7 @@ extension ActivityModel {
     let support = weights.indices.filter { weights[$0] > 0 }
     let tables = ActivityTables(self, gapLengths: lengths, points: support)
     let logWeights = support.map { Foundation.log(weights[$0]) }
+    let spendTerms = SpendTerms(self, points: support)
     let k = days.count
     let omega = wakeRate
     let block = 1_024
@@ -65,6 +66,7 @@ extension ActivityModel {
         var gaps: [Int32] = []
         for j in purchases.indices.dropFirst() { gaps.append(clock.ticks(from: purchases[j - 1], to: purchases[j], since: first)) }
         tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
+        spendTerms?.add(h, customer: c, into: &row)
         var top = -Double.infinity
         for g in row.indices { row[g] += logWeights[g]; top = max(top, row[g]) }
         var sum = 0.0

@@ -98,6 +98,7 @@ struct ModelValidationTests {
     let activity = try #require(fitted.activity)
     try fitted.validate()
     #expect(activity.seasonalIndex?.count == 12)
+    #expect(activity.spendLink != nil, "a base with repeat buyers reads a spend link")
     let original = try JSONSerialization.jsonObject(with: Data(try fitted.json().utf8)) as! [String: Any]
     let edits: [(String, (inout [String: Any]) -> Void)] = [
       ("activity.weights: has 3 entries, expected 220", { $0["weights"] = [0.2, 0.3, 0.5] }),
@@ -120,6 +121,14 @@ struct ModelValidationTests {
       ("activity.ageing_floor: is missing beside activity.ageing_days", { $0["ageing_days"] = 30.0 }),
       ("activity.ageing: must be 0 or absent beside activity.ageing_floor: a model ages by one curve",
        { $0["ageing_floor"] = 0.5; $0["ageing_days"] = 30.0; $0["ageing"] = 0.5 }),
+      ("activity.spend_link.between: '0.0' must be a variance above 0 and at most 100",
+       { a in var l = a["spend_link"] as! [String: Any]; l["between"] = 0.0; a["spend_link"] = l }),
+      ("activity.spend_link.within: '-1.0' must be a variance from 0 to 100",
+       { a in var l = a["spend_link"] as! [String: Any]; l["within"] = -1.0; a["spend_link"] = l }),
+      ("activity.spend_link.slope: '1e+300' must be a number from -10 to 10",
+       { a in var l = a["spend_link"] as! [String: Any]; l["slope"] = 1e300; a["spend_link"] = l }),
+      ("activity.spend_link.intercept: '-5000.0' must be a mean log amount from -1000 to 1000",
+       { a in var l = a["spend_link"] as! [String: Any]; l["intercept"] = -5000.0; a["spend_link"] = l }),
     ]
     for (message, edit) in edits {
       var t = original

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import JourneyKit
+
+@Suite("Spend link")
+struct SpendLinkTests {
+  /// 3,000 customers who first buy in the first 60 days and buy as a Poisson process through day
+  /// 299, rates lognormal around one purchase a month (log sd 0.8); each customer's log amounts
+  /// normal around `3 + slope * log(rate a day)` plus its own offset (sd 0.3), each purchase around
+  /// that (sd 0.8). Two more customers with one purchase on day 10, of 10 and of 100.
+  static func base(slope: Double, seed: UInt64) -> (table: TransactionTable, low: Int, high: Int) {
+    var rng = RandomSource(seed: seed, stream: 0)
+    var records: [TransactionRecord] = []
+    for c in 0..<3_000 {
+      let rate = Foundation.exp(Foundation.log(1.0 / 30) + 0.8 * rng.normal())
+      let location = 3 + slope * Foundation.log(rate) + 0.3 * rng.normal()
+      var day = 60 * rng.uniform()
+      while day < 300 {
+        records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: Int32(day)), Foundation.exp(location + 0.8 * rng.normal())))
+        day += -Foundation.log(rng.uniformOpen()) / rate
+      }
+    }
+    records.append(TransactionRecord("low", CalendarDay(dayNumber: 10), 10))
+    records.append(TransactionRecord("high", CalendarDay(dayNumber: 10), 100))
+    let table = TransactionTable(records: records)
+    return (table, table.customerIDs.firstIndex(of: "low")!, table.customerIDs.firstIndex(of: "high")!)
+  }
+
+  /// The slope is read back where spend rises with the purchase rate, and read as about 0 where
+  /// the two are unrelated. Its standard error here is about 0.02. Fails when the link is not
+  /// read, when the posterior it is read with ignores spend (the slope then shrinks towards the
+  /// regression on noisy rates), and on the independent base when each customer's spend is the log
+  /// of its mean amount, which rises with the number of purchases (0.06 on a generated base).
+  @Test(arguments: [(0.3, UInt64(41)), (0.0, UInt64(42)), (0.0, UInt64(44)), (0.0, UInt64(45)), (0.3, UInt64(46))])
+  func theSlopeIsReadBack(slope: Double, seed: UInt64) throws {
+    let (table, low, high) = Self.base(slope: slope, seed: seed)
+    let h = PurchaseHistories(table, through: CalendarDay(dayNumber: 299))
+    let model = try #require(ActivityModel.fitWithSeasons(h))
+    let link = try #require(model.spendLink)
+    print("spend link, planted slope \(slope), seed \(seed): \(link)")
+    #expect(abs(link.slope - slope) < 0.08, "slope \(link.slope), planted \(slope)")
+    #expect(abs(link.within - 0.64) < 0.05, "within \(link.within), planted 0.64")
+    // A one-time buyer who spent 100 is expected to buy more than one who spent 10, by the link's
+    // posterior: more where spend rises with the rate, the same where it does not.
+    let forecast = ActivityForecast(h, model: model, period: .month, origin: PeriodKind.month.index(of: h.through), steps: 3)
+    let ratio = forecast.customerPurchases[high] / forecast.customerPurchases[low]
+    print("high / low spender's purchases, planted slope \(slope): \(ratio)")
+    if slope > 0 {
+      #expect(ratio > 1.2, "high / low spender's purchases \(ratio)")
+    } else {
+      #expect(abs(ratio - 1) < 0.05, "high / low spender's purchases \(ratio)")
+    }
+  }
+
+  /// A model without a link (one written before it) forecasts as the link with slope 0 and no
+  /// spread would not: its posterior is the purchase days' alone. Fails if a site adds a term for a
+  /// model without a link.
+  @Test func aModelWithoutALinkIgnoresSpend() throws {
+    let (table, low, high) = Self.base(slope: 0.3, seed: 43)
+    let h = PurchaseHistories(table, through: CalendarDay(dayNumber: 299))
+    var model = try #require(ActivityModel.fitWithSeasons(h))
+    model.spendLink = nil
+    let forecast = ActivityForecast(h, model: model, period: .month, origin: PeriodKind.month.index(of: h.through), steps: 3)
+    #expect(abs(forecast.customerPurchases[high] - forecast.customerPurchases[low]) < 1e-12)
+  }
+}
