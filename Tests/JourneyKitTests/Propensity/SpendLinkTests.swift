@@ -22,15 +22,17 @@ struct SpendLinkTests {
     }
     records.append(TransactionRecord("low", CalendarDay(dayNumber: 10), 10))
     records.append(TransactionRecord("high", CalendarDay(dayNumber: 10), 100))
-    let table = TransactionTable(records: records)
+    // Same-day purchases kept apart: merged, a day's amounts add up, and customers who buy more
+    // often would have larger occasions, a link of their own (0.03 here).
+    let table = TransactionTable(records: records, keepSameDay: true)
     return (table, table.customerIDs.firstIndex(of: "low")!, table.customerIDs.firstIndex(of: "high")!)
   }
 
   /// The slope is read back where spend rises with the purchase rate, and read as about 0 where
-  /// the two are unrelated. Its standard error here is about 0.02. Fails when the link is not
-  /// read, when the posterior it is read with ignores spend (the slope then shrinks towards the
-  /// regression on noisy rates), and on the independent base when each customer's spend is the log
-  /// of its mean amount, which rises with the number of purchases (0.06 on a generated base).
+  /// the two are unrelated: 0.298 and 0.303 for 0.3, 0.001-0.013 for 0 when this was written.
+  /// Fails when the link is not read, and when each customer's spend is the log of its mean
+  /// amount, which rises with the number of purchases (0.055-0.060 for 0, 0.35 for 0.3, and the
+  /// high spender 5-6% ahead where spend says nothing).
   @Test(arguments: [(0.3, UInt64(41)), (0.0, UInt64(42)), (0.0, UInt64(44)), (0.0, UInt64(45)), (0.3, UInt64(46))])
   func theSlopeIsReadBack(slope: Double, seed: UInt64) throws {
     let (table, low, high) = Self.base(slope: slope, seed: seed)
@@ -38,7 +40,7 @@ struct SpendLinkTests {
     let model = try #require(ActivityModel.fitWithSeasons(h))
     let link = try #require(model.spendLink)
     print("spend link, planted slope \(slope), seed \(seed): \(link)")
-    #expect(abs(link.slope - slope) < 0.08, "slope \(link.slope), planted \(slope)")
+    #expect(abs(link.slope - slope) < 0.05, "slope \(link.slope), planted \(slope)")
     #expect(abs(link.within - 0.64) < 0.05, "within \(link.within), planted 0.64")
     // A one-time buyer who spent 100 is expected to buy more than one who spent 10, by the link's
     // posterior: more where spend rises with the rate, the same where it does not.
@@ -48,13 +50,12 @@ struct SpendLinkTests {
     if slope > 0 {
       #expect(ratio > 1.2, "high / low spender's purchases \(ratio)")
     } else {
-      #expect(abs(ratio - 1) < 0.05, "high / low spender's purchases \(ratio)")
+      #expect(abs(ratio - 1) < 0.03, "high / low spender's purchases \(ratio)")
     }
   }
 
-  /// A model without a link (one written before it) forecasts as the link with slope 0 and no
-  /// spread would not: its posterior is the purchase days' alone. Fails if a site adds a term for a
-  /// model without a link.
+  /// A model without a link (a file written before it) forecasts two customers with the same
+  /// purchase days the same, whatever they spent. Fails if spend enters a posterior without a link.
   @Test func aModelWithoutALinkIgnoresSpend() throws {
     let (table, low, high) = Self.base(slope: 0.3, seed: 43)
     let h = PurchaseHistories(table, through: CalendarDay(dayNumber: 299))
