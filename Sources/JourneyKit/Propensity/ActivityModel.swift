@@ -1508,7 +1508,7 @@ extension ActivityModel {
     if let link = spendLink {
       let twice = Foundation.pow(2, link.slope) - 1
       lines.append(abs(twice) < 0.01
-        ? "  spend: what a customer spends per purchase tells nothing of how often it buys (customers buying twice as often spend within 1% as much)"
+        ? "  spend: what a customer spends per purchase tells nothing of how often it buys: customers who buy twice as often spend the same per purchase, within 1%"
         : "  spend: customers who buy twice as often spend \(percent(abs(twice))) \(twice > 0 ? "more" : "less") per purchase, so a customer's spend is read as evidence of how often it buys, beside its purchase days")
     }
     if let days = shortHistoryDays {

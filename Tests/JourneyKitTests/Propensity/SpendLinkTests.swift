@@ -42,6 +42,9 @@ struct SpendLinkTests {
     print("spend link, planted slope \(slope), seed \(seed): \(link)")
     #expect(abs(link.slope - slope) < 0.05, "slope \(link.slope), planted \(slope)")
     #expect(abs(link.within - 0.64) < 0.05, "within \(link.within), planted 0.64")
+    // `journey show`'s words: twice the rate is 2^0.3 = 1.23 times the spend.
+    let words = model.plainWords().joined(separator: "\n")
+    #expect(words.contains(slope > 0 ? "customers who buy twice as often spend 23% more per purchase" : "spend: what a customer spends per purchase tells nothing"), "\(words)")
     // A one-time buyer who spent 100 is expected to buy more than one who spent 10, by the link's
     // posterior: more where spend rises with the rate, the same where it does not.
     let forecast = ActivityForecast(h, model: model, period: .month, origin: PeriodKind.month.index(of: h.through), steps: 3)
