@@ -1,18 +1,20 @@
 """BG/NBD + Gamma-Gamma (lifetimes) on a transaction CSV: the field's reference on the same
 protocol as `journey backtest`. Prints one JSON line: holdout totals and per-customer errors.
 
-usage: bgnbd.py FILE.csv CALIBRATION_END HOLDOUT_END [--freq D|W]
+usage: bgnbd.py FILE.csv CALIBRATION_END HOLDOUT_END [--freq D|W] [--model bgnbd|pareto]
+(--model pareto: lifetimes' Pareto/NBD in place of the BG/NBD.)
 """
 import json
 import sys
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
 from lifetimes.utils import calibration_and_holdout_data
 
 path, cal_end, hold_end = sys.argv[1:4]
 freq = sys.argv[sys.argv.index("--freq") + 1] if "--freq" in sys.argv else "D"
+pareto = "--model" in sys.argv and sys.argv[sys.argv.index("--model") + 1] == "pareto"
 rows = pd.read_csv(path, dtype={"customer_id": str}, parse_dates=["date"])
 # Same-day purchases are one purchase occasion, as journey counts them.
 daily = rows.groupby(["customer_id", "date"], as_index=False)["amount"].sum()
@@ -21,7 +23,7 @@ summary = calibration_and_holdout_data(
     daily, "customer_id", "date", calibration_period_end=cal_end, observation_period_end=hold_end,
     freq=freq, monetary_value_col="amount")
 horizon = summary["duration_holdout"].iloc[0]
-bg = BetaGeoFitter(penalizer_coef=0.0)
+bg = ParetoNBDFitter(penalizer_coef=0.0) if pareto else BetaGeoFitter(penalizer_coef=0.0)
 bg.fit(summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
 predicted = bg.conditional_expected_number_of_purchases_up_to_time(
     horizon, summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
@@ -33,7 +35,7 @@ actual = summary["frequency_holdout"]
 actual_revenue = summary["monetary_value_holdout"] * summary["frequency_holdout"]
 error = predicted - actual
 print(json.dumps({
-    "model": "BG/NBD + Gamma-Gamma (lifetimes)",
+    "model": ("Pareto/NBD" if pareto else "BG/NBD") + " + Gamma-Gamma (lifetimes)",
     "customers": int(len(summary)),
     "actual_transactions": float(actual.sum()),
     "predicted_transactions": float(predicted.sum()),
