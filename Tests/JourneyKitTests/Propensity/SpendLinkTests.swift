@@ -7,16 +7,21 @@ struct SpendLinkTests {
   /// 3,000 customers who first buy in the first 60 days and buy as a Poisson process through day
   /// 299, rates lognormal around one purchase a month (log sd 0.8); each customer's log amounts
   /// normal around `3 + slope * log(rate a day)` plus its own offset (sd 0.3), each purchase around
-  /// that (sd 0.8). Two more customers with one purchase on day 10, of 10 and of 100.
-  static func base(slope: Double, seed: UInt64) -> (table: TransactionTable, low: Int, high: Int) {
+  /// that (sd 0.8). Two more customers with one purchase on day 10, of 10 and of 100. With
+  /// `laterDays`, the customers go on buying at their rates for that many days more, with amounts
+  /// that no longer follow the rate (each customer's log amounts around `3 + 0.3 x normal`).
+  static func base(slope: Double, seed: UInt64, laterDays: Int = 0) -> (table: TransactionTable, low: Int, high: Int) {
     var rng = RandomSource(seed: seed, stream: 0)
     var records: [TransactionRecord] = []
     for c in 0..<3_000 {
       let rate = Foundation.exp(Foundation.log(1.0 / 30) + 0.8 * rng.normal())
       let location = 3 + slope * Foundation.log(rate) + 0.3 * rng.normal()
+      // Drawn only when used, so that a base without later days keeps its draws.
+      let laterLocation = laterDays > 0 ? 3 + 0.3 * rng.normal() : location
       var day = 60 * rng.uniform()
-      while day < 300 {
-        records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: Int32(day)), Foundation.exp(location + 0.8 * rng.normal())))
+      while day < Double(300 + laterDays) {
+        let mean = day < 300 ? location : laterLocation
+        records.append(TransactionRecord("c\(c)", CalendarDay(dayNumber: Int32(day)), Foundation.exp(mean + 0.8 * rng.normal())))
         day += -Foundation.log(rng.uniformOpen()) / rate
       }
     }
@@ -42,9 +47,11 @@ struct SpendLinkTests {
     print("spend link, planted slope \(slope), seed \(seed): \(link)")
     #expect(abs(link.slope - slope) < 0.05, "slope \(link.slope), planted \(slope)")
     #expect(abs(link.within - 0.64) < 0.05, "within \(link.within), planted 0.64")
-    // `journey show`'s words: twice the rate is 2^0.3 = 1.23 times the spend.
+    // `journey show`'s words: twice the rate is 2^slope times the spend (2^0.3 = 1.23; e^0.3 would
+    // be 1.35), from the slope read, so that a read of 0.31 (24%) is not taken for wrong words.
     let words = model.plainWords().joined(separator: "\n")
-    #expect(words.contains(slope > 0 ? "customers who buy twice as often spend 23% more per purchase" : "spend: what a customer spends per purchase tells nothing"), "\(words)")
+    let percent = Int((100 * (Foundation.pow(2, link.slope) - 1)).rounded())
+    #expect(words.contains(slope > 0 ? "customers who buy twice as often spend \(percent)% more per purchase" : "spend: what a customer spends per purchase tells nothing"), "\(words)")
     // A one-time buyer who spent 100 is expected to buy more than one who spent 10, by the link's
     // posterior: more where spend rises with the rate, the same where it does not.
     let forecast = ActivityForecast(h, model: model, period: .month, origin: PeriodKind.month.index(of: h.through), steps: 3)
@@ -106,5 +113,20 @@ struct SpendLinkTests {
       means[prefix] = mean
     }
     #expect(means["high"]! > 1.15 * means["low"]!)
+  }
+
+  /// `fit`'s out-of-sample error refits the weights on an earlier end (`refittingWeights`); the
+  /// link must be read there too, from the purchases up to that end. Spend follows the rate for
+  /// 300 days (slope 0.3) and not in the 300 after: the whole history reads about half the slope,
+  /// the refit on the first 300 days the planted one (when written: 0.19 and 0.32). Fails if the
+  /// refit keeps the whole history's link.
+  @Test func theRefitOnAnEarlierEndReadsItsOwnLink() throws {
+    let (table, _, _) = Self.base(slope: 0.3, seed: 48, laterDays: 300)
+    let whole = try #require(ActivityModel.fitWithSeasons(PurchaseHistories(table, through: CalendarDay(dayNumber: 599))))
+    let earlier = try #require(whole.refittingWeights(PurchaseHistories(table, through: CalendarDay(dayNumber: 299))))
+    let wholeSlope = try #require(whole.spendLink).slope, earlierSlope = try #require(earlier.spendLink).slope
+    print("spend link slope: whole history \(wholeSlope), refit on the first 300 days \(earlierSlope)")
+    #expect(wholeSlope < 0.25)
+    #expect(abs(earlierSlope - 0.3) < 0.05, "refit's slope \(earlierSlope), planted 0.3")
   }
 }
