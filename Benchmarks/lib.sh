@@ -11,3 +11,16 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export OPENBLAS_NUM_THREADS=1
+
+# The venv with lifetimes (BG/NBD, Pareto/NBD, Gamma-Gamma) that the CDNOW and worlds benchmarks
+# run beside journey: made with pip in a cache folder, never in the repository. Sets `cache` and
+# `python`.
+lifetimes_venv() {
+  cache="${JOURNEY_CDNOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/journey-cdnow}"
+  mkdir -p "$cache"
+  if [ ! -x "$cache/venv/bin/python" ]; then
+    python3 -m venv "$cache/venv"
+    "$cache/venv/bin/pip" install -q lifetimes==0.11.3 >&2
+  fi
+  python="$cache/venv/bin/python"
+}

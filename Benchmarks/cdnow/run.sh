@@ -10,17 +10,8 @@
 # usage: Benchmarks/cdnow/run.sh [JOURNEY_BINARY]      (default: a release build of this checkout)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cache="${JOURNEY_CDNOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/journey-cdnow}"
-mkdir -p "$cache"
-if [ $# -ge 1 ]; then journey="$1"; else
-  (cd "$root" && swift build -c release --product journey >&2)
-  journey="$root/.build/release/journey"
-fi
-if [ ! -x "$cache/venv/bin/python" ]; then
-  python3 -m venv "$cache/venv"
-  "$cache/venv/bin/pip" install -q lifetimes==0.11.3 >&2
-fi
+source "$here/../lib.sh" "$@"
+lifetimes_venv
 if [ ! -f "$cache/cdnow.csv" ]; then
   "$cache/venv/bin/pip" download -q --no-deps lifetimes==0.11.3 -d "$cache/wheel" >&2
   (cd "$cache/wheel" && python3 -m zipfile -e Lifetimes-0.11.3-py3-none-any.whl . )
@@ -53,7 +44,7 @@ print(f"| {label} | {100*a['transactions']['total_error']:+.1f}% | {100*a['reven
 PY
 }
 bgnbd() {  # calibration end, holdout end[, data file]
-  "$cache/venv/bin/python" "$here/bgnbd.py" "${3:-$data}" "$1" "$2" 2>/dev/null | python3 -c '
+  "$python" "$here/bgnbd.py" "${3:-$data}" "$1" "$2" 2>/dev/null | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 t = d["predicted_transactions"] / d["actual_transactions"] - 1
@@ -61,8 +52,7 @@ r = d["predicted_revenue"] / d["actual_revenue"] - 1
 rmse, correlation = d["rmse"], d["correlation"]
 print(f"| BG/NBD + Gamma-Gamma (lifetimes) | {100*t:+.1f}% | {100*r:+.1f}% | {rmse:.3f} | {correlation:.3f} | - |")'
 }
-json="$(mktemp)"
-trap 'rm -f "$json"' EXIT
+json="$work/backtest.json"
 for protocol in "1997-09-30 month" "1997-06-30 month" "1997-12-31 month" "1998-03-31 month" "1997-09-30 week" "1997-09-30 quarter" \
                 "1997-12-31 week" "1997-12-31 quarter"; do
   set -- $protocol

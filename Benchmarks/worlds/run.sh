@@ -6,25 +6,14 @@
 # Gamma-Gamma, on the same protocol; open bases (first purchases over all 18 months) by journey
 # alone, since lifetimes forecasts no entrants. Nothing in journey was chosen on these worlds.
 #
-# Needs the lifetimes venv of Benchmarks/cdnow/run.sh (made here if missing; nothing is committed).
+# Needs the lifetimes venv that Benchmarks/cdnow/run.sh uses too (`lifetimes_venv` in lib.sh, made
+# if missing; nothing is committed).
 # usage: Benchmarks/worlds/run.sh [JOURNEY_BINARY] [SEEDS]   (default: a release build; seeds 1-6)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cache="${JOURNEY_CDNOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/journey-cdnow}"
-mkdir -p "$cache"
-if [ $# -ge 1 ]; then journey="$1"; else
-  (cd "$root" && swift build -c release --product journey >&2)
-  journey="$root/.build/release/journey"
-fi
 seeds="${2:-1 2 3 4 5 6}"
-if [ ! -x "$cache/venv/bin/python" ]; then
-  python3 -m venv "$cache/venv"
-  "$cache/venv/bin/pip" install -q lifetimes==0.11.3 >&2
-fi
-python="$cache/venv/bin/python"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$here/../lib.sh" "$@"
+lifetimes_venv
 
 journey_row() {  # data file: transactions, revenue, RMSE, correlation, band
   "$journey" backtest "$1" --calibration-end 2020-12-31 --holdout-periods 6 --per-customer --json "$work/b.json" >/dev/null
