@@ -480,9 +480,10 @@ public struct Backtest: Encodable, Sendable {
       return values + " (a guess: the history is too short to measure it; it grows with the square root of the lead, 2x 4 \(period.rawValue)s ahead)"
     }
     return values + String(
-      format: " (measured on %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@)",
+      format: " (measured on %@ before the calibration end; so few widen the ranges' model part %.2fx, as Student's t with %d %@; %@%@)",
       measuredOn, error.widening(), n, n == 1 ? "degree of freedom" : "degrees of freedom",
-      OutOfSampleError.describeGrowth(meanMeasuredLead: error.measuredMeanLead ?? 1, levelShare: error.levelShare, period: period))
+      OutOfSampleError.describeGrowth(meanMeasuredLead: error.measuredMeanLead ?? 1, levelShare: error.levelShare, period: period),
+      error.withinCountNoiseWords.map { "; " + $0 } ?? "")
   }
 
   static func mean(_ rows: [Measures]) -> Measures {

@@ -91,6 +91,7 @@ public struct ForecastReport: Sendable {
     return "the ranges add the activity model's own error per \(period.rawValue), \(measuredWords(on: measuredOn)): "
       + "\(figures), \(wideningWords(periods: n))"
       + (n == 1 ? " (one measured \(period.rawValue) makes the ranges wide; a model fitted on a longer history measures more)" : "")
+      + (error.withinCountNoiseWords.map { " (\($0))" } ?? "")
   }
 
   /// Where an error measured out of sample at the fit was measured, from what

@@ -102,7 +102,8 @@ public struct ModelSummary: Codable, Sendable {
     if let e = m.activity?.base?.error {
       parts.append(
         "the activity model's (customers with a purchase) \(Format.percent(e.purchases)) on purchases, \(Format.percent(e.revenue)) on revenue, "
-          + "\(Format.percent(e.buying)) on active a \(unit) (\(measured(e.measuredOnWords(period: m.window.period))))")
+          + "\(Format.percent(e.buying)) on active a \(unit) (\(measured(e.measuredOnWords(period: m.window.period)))"
+          + (e.withinCountNoiseWords.map { "; " + $0 } ?? "") + ")")
     }
     if let e = m.chainError {
       // With the customers' churn sums the chain forecasts none of what they buy or churn: its

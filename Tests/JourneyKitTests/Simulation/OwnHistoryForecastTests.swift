@@ -258,6 +258,16 @@ struct OwnHistoryForecastTests {
     let guess = try words(.unmeasured)
     #expect(guess.contains("a guess") && guess.contains("10.0% on purchases") && !guess.contains("widened"), "\(guess)")
     #expect(guess.contains("one month ahead, growing with the square root of the lead"), "\(guess)")
+    // Measured at nothing (the values erred within their count noise): the ranges hold count
+    // noise alone, and the words say so, here, in the backtest's note and in `journey show`; not
+    // for an error read or a guess.
+    let none = OutOfSampleError(purchases: 0, revenue: 0.02, buying: 0, periods: 9, meanLead: 2.8, originsBeforeEnd: [4, 5])
+    let noise = "erred no more than their count noise, so a range whose model error is 0.0% holds that noise alone and can be too narrow"
+    let measuredNothing = try words(none)
+    #expect(measuredNothing.contains(noise), "\(measuredNothing)")
+    #expect(ModelSummary(model: model).forecastErrors?.contains(noise) == true, "journey show: \(ModelSummary(model: model).forecastErrors ?? "")")
+    #expect(Backtest.describe(none, period: .month).contains(noise))
+    #expect(!six.contains(noise) && !guess.contains(noise) && !Backtest.describe(.unmeasured, period: .month).contains(noise))
   }
 
   /// An error measured on one period is widened 6.31 / 1.645 = 3.84x (Student's t on one degree of
