@@ -306,4 +306,18 @@ struct ActivityModelTests {
     #expect(withoutReturns < predicted * 0.95)
     #expect(dead.logLikelihood < model.logLikelihood)
   }
+
+  /// `largest` (the outlook's maximum with four running maxima) finds the maximum in each of its
+  /// four lanes and in the tail past the last four, as `Array.max` does; -infinity for nothing.
+  @Test func largestFindsTheMaximumWhereverItIs() {
+    for count in [1, 3, 4, 5, 8, 11] {
+      for at in 0..<count {
+        var values = (0..<count).map { -Double($0) - 1 }
+        values[at] = 7
+        #expect(ActivityModel.largest(values) == 7, "\(count) values, the largest at \(at)")
+      }
+    }
+    #expect(ActivityModel.largest([]) == -.infinity)
+    #expect(ActivityModel.largest([-.infinity, -.infinity, -.infinity, -.infinity, -3]) == -3)
+  }
 }
