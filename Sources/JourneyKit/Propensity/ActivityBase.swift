@@ -133,7 +133,7 @@ extension ActivityModel {
             spend = SpendShrinkage.shrunk(spend: spent.revenue, occasions: spent.occasions, mean: spendMean, pseudoCount: pseudo)
           }
         }
-        let active = tables.activeAtEnd[quiet]!
+        let active = tables.activeAtEnd(quiet)
         let k = group(since)
         sums.members[k] += 1
         sums.firstDays[k] += Double(since)
@@ -141,8 +141,8 @@ extension ActivityModel {
         // Periods from its last purchase to the end, for its churn events' sums.
         let ago = churn.map { origin - $0.period.index(of: CalendarDay(dayNumber: days.last!)) } ?? -1
         let recentOffset = (ago >= 0 && ago < back) ? (k * back + ago) * 2 * grid : nil
-        for g in 0..<grid where row[g] > 0 {
-          let p = row[g] / total, pv = p * active[g]
+        for (g, activeShare) in zip(0..<grid, active) where row[g] > 0 {
+          let p = row[g] / total, pv = p * activeShare
           sums.values[offset + g] += p
           sums.values[offset + grid + g] += pv
           sums.values[offset + 2 * grid + g] += p * spend

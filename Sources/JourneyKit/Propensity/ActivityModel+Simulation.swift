@@ -76,7 +76,8 @@ extension ActivityModel {
         var j = 0
         while j < row.count - 1 && u >= row[j] { u -= row[j]; j += 1 }
         let (lambda, mu) = rates(ofGridPoint: support[j])
-        let startsActive = rng.uniform() < tables.activeAtEnd[quiet]![j]
+        let activeShares = tables.activeAtEnd(quiet)
+        let startsActive = rng.uniform() < activeShares[activeShares.startIndex + j]
         // The intervals' edges on the customer's clock, in operational days after `next`.
         let edges = days.map { (clock.days(from: next, to: $0.from, since: first), clock.days(from: next, to: $0.to, since: first)) }
         let end = edges.map(\.1).max() ?? 0

@@ -900,15 +900,23 @@ struct LikelihoodBlocks {
 
 /// Per grid point (of `points`, all by default), the log terms of every gap length that occurs,
 /// computed once.
+///
+/// Each length's terms are one row of a flat array, found through a dense index of lengths. The
+/// tables are read once per purchase of every customer (1.5M customers in `score`) at lengths in
+/// no order, and a dictionary of arrays cost each read a hash, a chase through two pointers and
+/// a retain and release.
 struct ActivityTables {
-  /// How many grid points the tables hold (entry `j` of each is the model's grid point `points[j]`).
+  /// How many grid points the tables hold (entry `j` of each row is the model's grid point `points[j]`).
   let gridCount: Int
   let logRate: [Double]
-  /// gap length -> per grid point: log lambda + log [exp(M g)]_AA.
-  var purchaseGap: [Int32: [Double]] = [:]
-  /// quiet length -> per grid point: log [exp(M f) 1]_A and P(active at the end).
-  var quietEnd: [Int32: [Double]] = [:]
-  var activeAtEnd: [Int32: [Double]] = [:]
+  /// Length -> its row in the tables, -1 for a length not asked for. Lengths are ticks (a quarter
+  /// of a day) within one history, so a few thousand entries at most.
+  private var rowOfLength: [Int32]
+  /// Per length's row, per grid point: log lambda + log [exp(M g)]_AA.
+  private var purchaseGapRows: [Double]
+  /// Per length's row, per grid point: log [exp(M f) 1]_A and P(active at the end).
+  private var quietEndRows: [Double]
+  private var activeAtEndRows: [Double]
 
   init(_ model: ActivityModel, gapLengths: Set<Int32>, points: [Int]? = nil) {
     let points = points ?? Array(0..<model.gridCount)
@@ -920,7 +928,7 @@ struct ActivityTables {
     let logRate = points.map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
     self.logRate = logRate
     // Thousands of lengths, each a few logarithms per grid point: chunks of them on every core.
-    let lengths = Array(gapLengths), grid = gridCount, chunk = 256
+    let lengths = gapLengths.sorted(), grid = gridCount, chunk = 256
     let chunks = (lengths.count + chunk - 1) / chunk
     let parts = Partials<[(gap: [Double], end: [Double], active: [Double])]>(count: chunks)
     // `TwoStateExponential.fromActive` for every grid point at once, its exponential and
@@ -949,22 +957,70 @@ struct ActivityTables {
         return (stay, quiet, active)
       }, at: k)
     }
-    purchaseGap.reserveCapacity(lengths.count)
-    quietEnd.reserveCapacity(lengths.count)
-    activeAtEnd.reserveCapacity(lengths.count)
-    for (t, terms) in zip(lengths, parts.all().joined()) {
-      purchaseGap[t] = terms.gap
-      quietEnd[t] = terms.end
-      activeAtEnd[t] = terms.active
+    rowOfLength = [Int32](repeating: -1, count: Int(max(0, lengths.last ?? 0)) + 1)
+    purchaseGapRows = []
+    quietEndRows = []
+    activeAtEndRows = []
+    purchaseGapRows.reserveCapacity(lengths.count * grid)
+    quietEndRows.reserveCapacity(lengths.count * grid)
+    activeAtEndRows.reserveCapacity(lengths.count * grid)
+    for (row, (t, terms)) in zip(lengths, parts.all().joined()).enumerated() {
+      precondition(t >= 0, "a gap or quiet length is a count of ticks, never negative")
+      rowOfLength[Int(t)] = Int32(row)
+      purchaseGapRows.append(contentsOf: terms.gap)
+      quietEndRows.append(contentsOf: terms.end)
+      activeAtEndRows.append(contentsOf: terms.active)
     }
   }
 
+  /// Where `length`'s row starts in the flat tables; a length the tables were not built for is
+  /// a programming error.
+  private func start(of length: Int32) -> Int {
+    let row = length >= 0 && Int(length) < rowOfLength.count ? rowOfLength[Int(length)] : -1
+    precondition(row >= 0, "the tables hold no row for length \(length)")
+    return Int(row) * gridCount
+  }
+
+  // The rows below are slices of the flat tables: their indices start where the row does, so
+  // they are read by position (`zip`, or `startIndex + j`).
+
+  /// Per grid point, log lambda + log [exp(M g)]_AA for a purchase `length` ticks after the one before.
+  func purchaseGap(_ length: Int32) -> ArraySlice<Double> {
+    let s = start(of: length)
+    return purchaseGapRows[s..<(s + gridCount)]
+  }
+
+  /// Per grid point, log [exp(M f) 1]_A for `length` quiet ticks at the end of a history.
+  func quietEnd(_ length: Int32) -> ArraySlice<Double> {
+    let s = start(of: length)
+    return quietEndRows[s..<(s + gridCount)]
+  }
+
+  /// Per grid point, the chance of being active after `length` quiet ticks at the end of a history.
+  func activeAtEnd(_ length: Int32) -> ArraySlice<Double> {
+    let s = start(of: length)
+    return activeAtEndRows[s..<(s + gridCount)]
+  }
+
+  /// Per grid point, the log likelihood of a history: its gaps between purchases and its quiet
+  /// end, written into `row` (`gridCount` values).
   func logLikelihood(gaps: [Int32], quiet: Int32, into row: inout [Double]) {
-    let end = quietEnd[quiet]!
-    for k in 0..<gridCount { row[k] = end[k] }
-    for gap in gaps {
-      let terms = purchaseGap[gap]!
-      for k in 0..<gridCount { row[k] += terms[k] }
+    let grid = gridCount
+    precondition(row.count >= grid)
+    let end = start(of: quiet)
+    // Each row read through a pointer to its start: `terms[s + k]` checked `s + k` for overflow
+    // at every grid point, and the check kept the sum from being vectorized.
+    row.withUnsafeMutableBufferPointer { out in
+      quietEndRows.withUnsafeBufferPointer { q in
+        let endTerms = q.baseAddress! + end
+        for k in 0..<grid { out[k] = endTerms[k] }
+      }
+      purchaseGapRows.withUnsafeBufferPointer { terms in
+        for gap in gaps {
+          let gapTerms = terms.baseAddress! + start(of: gap)
+          for k in 0..<grid { out[k] += gapTerms[k] }
+        }
+      }
     }
   }
 }
@@ -1124,7 +1180,7 @@ extension ActivityModel {
       spendPerPurchase: Array(repeating: spendMean, count: n))
     // Blocks of customers sharing their intervals, taken by the cores; each block's products run
     // on one OpenBLAS thread (they are small, and the cores are busy with the other blocks).
-    let block = 2_048
+    let block = 256
     let sortedGroups = groups.sorted(by: { $0.key < $1.key })
     // Each group's tables, taken by the cores: with ageing there is a group per first purchase
     // day, and a lifetime value reads a century of intervals for each.
@@ -1179,13 +1235,13 @@ extension ActivityModel {
           VectorMath.exp(&row)
           var sum = 0.0
           for g in 0..<grid { sum += row[g] }
-          let active = tables.activeAtEnd[quiet]!
+          let active = tables.activeAtEnd(quiet)
           let scale = 1 / sum
           var activeProbability = 0.0
           let offset = m * 2 * grid
           posteriors.elements.withUnsafeMutableBufferPointer { p in
-            for g in 0..<grid {
-              let chance = row[g] * scale, activeChance = row[g] * scale * active[g]
+            for (g, activeShare) in zip(0..<grid, active) {
+              let chance = row[g] * scale, activeChance = row[g] * scale * activeShare
               p[offset + g] = chance
               p[offset + grid + g] = activeChance
               activeProbability += activeChance

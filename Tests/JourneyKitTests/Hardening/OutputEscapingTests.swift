@@ -16,9 +16,20 @@ struct OutputEscapingTests {
     ("-", "-"),
     ("a, b", "\"a, b\""),
     ("plain", "plain"),
+    ("x=1", "x=1"),
+    ("a\"b", "\"a\"\"b\""),
+    ("two\nlines", "\"two\nlines\""),
+    ("\rx", "\"'\rx\""),
+    ("café-42", "café-42"),
+    ("", ""),
   ])
   func csvFieldsCannotBeFormulas(_ input: String, _ expected: String) {
     #expect(OutputEscaping.csvField(input) == expected)
+    // The bytes `score` appends for a field are the same field's: plain ids straight in, the
+    // rest through `csvField`.
+    var bytes: [UInt8] = [1]
+    OutputEscaping.appendCSVField(input, to: &bytes)
+    #expect(bytes == [1] + Array(expected.utf8))
   }
 
   @Test func markdownShowsUserTextLiterally() {

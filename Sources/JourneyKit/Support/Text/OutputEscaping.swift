@@ -29,6 +29,28 @@ enum OutputEscaping {
     return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
+  /// `csvField(text)`'s bytes appended to `out`. Most fields (customer ids) need neither the
+  /// guard nor quotes, and their bytes go straight in: building a string and an array for each of
+  /// 1.5M ids was a fifth of `score`'s CSV.
+  static func appendCSVField(_ text: String, to out: inout [UInt8]) {
+    var plain = true
+    var first = true
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"): plain = false
+      case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "\t"): if first { plain = false }
+      default: break
+      }
+      if !plain { break }
+      first = false
+    }
+    if plain {
+      out.append(contentsOf: text.utf8)
+    } else {
+      out.append(contentsOf: csvField(text).utf8)
+    }
+  }
+
   static func isNumeric(_ text: String) -> Bool {
     if text == "-" { return true }
     let body = text.hasSuffix("%") ? String(text.dropLast()) : text
