@@ -59,10 +59,16 @@ public struct Matrix: Equatable, Sendable {
   /// This matrix with `column` (one value per row) added after its last column.
   public func appendingColumn(_ column: [Double]) -> Matrix {
     precondition(column.count == rowCount, "a column of \(column.count) values does not fit \(rowCount) rows")
-    var out = Matrix(rowCount: rowCount, columnCount: columnCount + 1)
+    return appendingColumns(of: Matrix(rowCount: rowCount, columnCount: 1, elements: column))
+  }
+
+  /// This matrix with `other`'s columns after its own (the two side by side, `[self other]`).
+  public func appendingColumns(of other: Matrix) -> Matrix {
+    precondition(other.rowCount == rowCount, "a matrix of \(other.rowCount) rows does not fit beside \(rowCount)")
+    var out = Matrix(rowCount: rowCount, columnCount: columnCount + other.columnCount)
     for i in 0..<rowCount {
       for j in 0..<columnCount { out[i, j] = self[i, j] }
-      out[i, columnCount] = column[i]
+      for j in 0..<other.columnCount { out[i, columnCount + j] = other[i, j] }
     }
     return out
   }

@@ -1185,19 +1185,25 @@ extension ActivityModel {
     // Each group's tables, taken by the cores: with ageing there is a group per first purchase
     // day, and a lifetime value reads a century of intervals for each.
     let groupIntervals = sortedGroups.map { intervals($0.key) }
-    let groupTables = Partials<(expectations: Matrix, quiet: Matrix?)>(count: sortedGroups.count)
+    // Each group's tables side by side: the expectations' columns (purchases, buying, and the
+    // discounted purchases when valued), then the churn rule's chances of staying quiet. One
+    // product per block then reads the posteriors once: with two, OpenBLAS packed each block's
+    // posteriors twice, and for `score`'s few columns the packing cost as much as the products.
+    let expectationColumns = 2 * k + (valued > 0 ? 1 : 0)
+    let groupTables = Partials<Matrix>(count: sortedGroups.count)
     DispatchQueue.concurrentPerform(iterations: sortedGroups.count) { g in
       let all = groupIntervals[g]
-      var expectations = outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support)
+      var tables = outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support)
       if valued > 0 {
-        expectations = expectations.appendingColumn(
+        tables = tables.appendingColumn(
           discountedPurchaseTable(Array(all.suffix(valued)), weights: valueWeights, dormancyChange: dormancyChange, points: support))
       }
-      groupTables.store(
-        (expectations, churn == nil ? nil : quietTables(Array(all[k..<(k + quietSpans)]), dormancyChange: dormancyChange, points: support)),
-        at: g)
+      if churn != nil {
+        tables = tables.appendingColumns(of: quietTables(Array(all[k..<(k + quietSpans)]), dormancyChange: dormancyChange, points: support))
+      }
+      groupTables.store(tables, at: g)
     }
-    var tablesOfGroup: [Int32: (expectations: Matrix, quiet: Matrix?)] = [:]
+    var tablesOfGroup: [Int32: Matrix] = [:]
     var blocks: [(key: Int32, members: ArraySlice<Int>)] = []
     for ((key, customers), tables) in zip(sortedGroups, groupTables.all()) {
       tablesOfGroup[key] = tables
@@ -1211,7 +1217,7 @@ extension ActivityModel {
     BLASThreads.oneEach {
       DispatchQueue.concurrentPerform(iterations: work.count) { item in
         let (key, members) = work[item]
-        let (table, quietTable) = tablesByGroup[key]!
+        let table = tablesByGroup[key]!
         var row = [Double](repeating: 0, count: grid)
         // Per customer: the posterior over the support, then the same times the chance of being
         // active at the end; one product with the stacked tables gives purchases and buying.
@@ -1249,21 +1255,21 @@ extension ActivityModel {
           }
           activeProbabilities[m] = activeProbability
         }
+        let products = posteriors * table
         // Churn events are summed here, block by block: each customer's chances of staying quiet
         // are read once and not kept.
         var churned: ChurnCount?
         var atEnd: [Double] = []
-        if let churn, let quietTable {
+        if let churn {
           churned = ChurnCount(steps: churn.steps)
-          let quietChances = posteriors * quietTable
           for (m, customer) in members.enumerated() {
-            func quiet(_ span: Int) -> Double { min(1, max(0, quietChances[m, span])) }
+            func quiet(_ span: Int) -> Double { min(1, max(0, products[m, expectationColumns + span])) }
             let last = h.purchaseDays[customer].last!
             churn.count(lastPurchase: last, into: &churned!, quiet: quiet)
             atEnd.append(churn.churnedAtEnd(lastPurchase: last, quiet: quiet))
           }
         }
-        results.store((activeProbabilities, posteriors * table, churned, atEnd), at: item)
+        results.store((activeProbabilities, products, churned, atEnd), at: item)
       }
     }
     var churned = churn.map { ChurnCount(steps: $0.steps) }

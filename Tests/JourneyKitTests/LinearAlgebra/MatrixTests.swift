@@ -9,6 +9,16 @@ struct MatrixProductTests {
     expectClose(p * p, Matrix(rows: [[0.86, 0.14], [0.70, 0.30]]), tolerance: 1e-15)
   }
 
+  @Test func columnsAppendedSideBySide() {
+    let a = Matrix(rows: [[1, 2], [3, 4]])
+    #expect(a.appendingColumns(of: Matrix(rows: [[5, 6, 7], [8, 9, 10]])) == Matrix(rows: [[1, 2, 5, 6, 7], [3, 4, 8, 9, 10]]))
+    #expect(a.appendingColumn([5, 6]) == Matrix(rows: [[1, 2, 5], [3, 4, 6]]))
+    // A product with the two side by side is the two products side by side (the outlook's one
+    // product per block of customers).
+    let x = Matrix(rows: [[1, 0], [0.5, 2]])
+    #expect(x * a.appendingColumn([5, 6]) == Matrix(rows: [[1, 2, 5], [6.5, 9, 14.5]]))
+  }
+
   @Test func oneByOne() {
     expectClose(Matrix(rows: [[3]]) * Matrix(rows: [[-2]]), Matrix(rows: [[-6]]), tolerance: 0)
   }
