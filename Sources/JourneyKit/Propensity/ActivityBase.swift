@@ -66,20 +66,11 @@ extension ActivityModel {
     let bought = (0..<h.customerCount).filter { !h.purchaseDays[$0].isEmpty }
     let stride = max(1, Double(bought.count) / Double(max(1, sampleLimit)))
     let sample = bought.count <= sampleLimit ? bought : (0..<sampleLimit).map { bought[Int(Double($0) * stride)] }
-    let support = weights.indices.filter { weights[$0] > 0 }
-    let grid = support.count
     let aged = ageingCurve != .none
-    let through = h.through.dayNumber + 1
-    let clock = self.clock(from: h.firstDay, through: through)
-    var lengths = Set<Int32>()
-    for c in sample {
-      let days = h.purchaseDays[c]
-      lengths.insert(clock.ticks(from: days.last!, to: through, since: days.first!))
-      for j in days.indices.dropFirst() { lengths.insert(clock.ticks(from: days[j - 1], to: days[j], since: days.first!)) }
-    }
-    let tables = ActivityTables(self, gapLengths: lengths, points: support)
-    let logWeights = support.map { Foundation.log(weights[$0]) }
-    let spendTerms = SpendTerms(self, points: support)
+    let clock = self.clock(from: h.firstDay, through: h.through.dayNumber + 1)
+    let posteriorsOf = ActivityPosteriors(self, h, customers: sample, clock: clock)
+    let support = posteriorsOf.support
+    let grid = support.count
     // With ageing, first purchase days are grouped into spans of equal length.
     let firstDays = sample.map { h.purchaseDays[$0].first! }
     let earliest = firstDays.min() ?? 0, latest = firstDays.max() ?? 0
@@ -105,27 +96,13 @@ extension ActivityModel {
     let partials = Partials<Sums>(count: blocks)
     DispatchQueue.concurrentPerform(iterations: blocks) { b in
       var sums = Sums(groups: groupCount, grid: grid, back: back)
-      var row = [Double](repeating: 0, count: grid), exponentials = row
+      var row = [Double](repeating: 0, count: grid)
       var gaps: [Int32] = []
+      // Points 40 log units below the top weigh under 1e-17 of it: they count as nothing.
+      let negligible = Foundation.exp(-40.0)
       for c in sample[(b * block)..<min(sample.count, (b + 1) * block)] {
-        let days = h.purchaseDays[c]
-        let since = days.first!
-        let quiet = clock.ticks(from: days.last!, to: through, since: since)
-        gaps.removeAll(keepingCapacity: true)
-        for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j], since: since)) }
-        tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
-        spendTerms?.add(h, customer: c, into: &row)
-        var top = -Double.infinity
-        for g in 0..<grid { row[g] += logWeights[g]; top = max(top, row[g]) }
-        for g in 0..<grid { row[g] -= top }
-        exponentials = row
-        VectorMath.exp(&exponentials)
-        var total = 0.0
-        for g in 0..<grid {
-          // Points 40 log units below the top weigh under 1e-17 of it: they count as nothing.
-          row[g] = row[g] < -40 ? 0 : exponentials[g]
-          total += row[g]
-        }
+        let days = h.purchaseDays[c], since = days.first!
+        let (total, quiet) = posteriorsOf.read(h, customer: c, gaps: &gaps, into: &row)
         var spend = spendMean
         if let pseudo = spendPseudoCount {
           let spent = h.spending(of: c)
@@ -133,7 +110,7 @@ extension ActivityModel {
             spend = SpendShrinkage.shrunk(spend: spent.revenue, occasions: spent.occasions, mean: spendMean, pseudoCount: pseudo)
           }
         }
-        let active = tables.activeAtEnd(quiet)
+        let active = posteriorsOf.tables.activeAtEnd(quiet)
         let k = group(since)
         sums.members[k] += 1
         sums.firstDays[k] += Double(since)
@@ -141,7 +118,7 @@ extension ActivityModel {
         // Periods from its last purchase to the end, for its churn events' sums.
         let ago = churn.map { origin - $0.period.index(of: CalendarDay(dayNumber: days.last!)) } ?? -1
         let recentOffset = (ago >= 0 && ago < back) ? (k * back + ago) * 2 * grid : nil
-        for (g, activeShare) in zip(0..<grid, active) where row[g] > 0 {
+        for (g, activeShare) in zip(0..<grid, active) where row[g] >= negligible {
           let p = row[g] / total, pv = p * activeShare
           sums.values[offset + g] += p
           sums.values[offset + grid + g] += pv

@@ -37,16 +37,8 @@ extension ActivityModel {
     let n = h.customerCount
     let next = h.through.dayNumber + 1
     let clock = self.clock(from: h.firstDay, through: max(next, days.map(\.to).max() ?? next))
-    var lengths = Set<Int32>()
-    for d in h.purchaseDays {
-      guard let first = d.first, let last = d.last else { continue }
-      lengths.insert(clock.ticks(from: last, to: next, since: first))
-      for j in d.indices.dropFirst() { lengths.insert(clock.ticks(from: d[j - 1], to: d[j], since: first)) }
-    }
-    let support = weights.indices.filter { weights[$0] > 0 }
-    let tables = ActivityTables(self, gapLengths: lengths, points: support)
-    let logWeights = support.map { Foundation.log(weights[$0]) }
-    let spendTerms = SpendTerms(self, points: support)
+    let posteriorsOf = ActivityPosteriors(self, h, customers: 0..<n, clock: clock)
+    let support = posteriorsOf.support
     let k = days.count
     let omega = wakeRate
     let block = 1_024
@@ -55,28 +47,20 @@ extension ActivityModel {
     DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
       var out: [(plain: [Int], changed: [Int])] = []
       var row = [Double](repeating: 0, count: support.count)
+      var gaps: [Int32] = []
       for c in blocks[b] {
-        let purchases = h.purchaseDays[c]
-        guard let first = purchases.first, let last = purchases.last else {
+        guard let first = h.purchaseDays[c].first else {
           out.append(([], []))
           continue
         }
         var rng = RandomSource(seed: seed, stream: UInt64(c))
-        let quiet = clock.ticks(from: last, to: next, since: first)
-        var gaps: [Int32] = []
-        for j in purchases.indices.dropFirst() { gaps.append(clock.ticks(from: purchases[j - 1], to: purchases[j], since: first)) }
-        tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
-        spendTerms?.add(h, customer: c, into: &row)
-        var top = -Double.infinity
-        for g in row.indices { row[g] += logWeights[g]; top = max(top, row[g]) }
-        var sum = 0.0
-        for g in row.indices { row[g] = Foundation.exp(row[g] - top); sum += row[g] }
+        let (sum, quiet) = posteriorsOf.read(h, customer: c, gaps: &gaps, into: &row)
         // The grid point, by the posterior.
         var u = rng.uniform() * sum
         var j = 0
         while j < row.count - 1 && u >= row[j] { u -= row[j]; j += 1 }
         let (lambda, mu) = rates(ofGridPoint: support[j])
-        let activeShares = tables.activeAtEnd(quiet)
+        let activeShares = posteriorsOf.tables.activeAtEnd(quiet)
         let startsActive = rng.uniform() < activeShares[activeShares.startIndex + j]
         // The intervals' edges on the customer's clock, in operational days after `next`.
         let edges = days.map { (clock.days(from: next, to: $0.from, since: first), clock.days(from: next, to: $0.to, since: first)) }

@@ -87,27 +87,18 @@ extension ActivityModel {
     // purchase rates: its likelihood times the weights, summed over the dormancy rates.
     let rates = purchaseRates.count, dormancy = dormancyRates.count
     let logRates = purchaseRates.map { Foundation.log($0) }
-    let through = h.through.dayNumber + 1
-    let clock = self.clock(from: h.firstDay, through: through)
-    let support = weights.indices.filter { weights[$0] > 0 }
-    var lengths = Set<Int32>()
-    for (c, _) in read {
-      let days = h.purchaseDays[c]
-      lengths.insert(clock.ticks(from: days.last!, to: through, since: days.first!))
-      for j in days.indices.dropFirst() { lengths.insert(clock.ticks(from: days[j - 1], to: days[j], since: days.first!)) }
-    }
-    let tables = ActivityTables(self, gapLengths: lengths, points: support)
-    let logWeights = support.map { Foundation.log(weights[$0]) }
+    let clock = self.clock(from: h.firstDay, through: h.through.dayNumber + 1)
+    let posteriorsOf = ActivityPosteriors(self, h, customers: read.map(\.customer), clock: clock, readingSpend: false)
+    let support = posteriorsOf.support
     var logPrior = [Double](repeating: 0, count: read.count * rates)
     var row = [Double](repeating: 0, count: support.count), byRate = [Double](repeating: 0, count: rates)
+    var gaps: [Int32] = []
     for (i, (c, _)) in read.enumerated() {
-      let days = h.purchaseDays[c]
-      var gaps: [Int32] = []
-      for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j], since: days.first!)) }
-      tables.logLikelihood(gaps: gaps, quiet: clock.ticks(from: days.last!, to: through, since: days.first!), into: &row)
-      let top = zip(row, logWeights).map { $0 + $1 }.max() ?? 0
+      // Scaled posteriors (the largest 1) summed over the dormancy rates: the log prior of each
+      // purchase rate up to a constant in the customer, which the EM's normalization drops.
+      _ = posteriorsOf.read(h, customer: c, gaps: &gaps, into: &row)
       for r in 0..<rates { byRate[r] = 0 }
-      for (k, g) in support.enumerated() { byRate[g / dormancy] += Foundation.exp(row[k] + logWeights[k] - top) }
+      for (k, g) in support.enumerated() { byRate[g / dormancy] += row[k] }
       for r in 0..<rates { logPrior[i * rates + r] = byRate[r] > 0 ? Foundation.log(byRate[r]) : -.infinity }
     }
 

@@ -898,133 +898,6 @@ struct LikelihoodBlocks {
   }
 }
 
-/// Per grid point (of `points`, all by default), the log terms of every gap length that occurs,
-/// computed once.
-///
-/// Each length's terms are one row of a flat array, found through a dense index of lengths. The
-/// tables are read once per purchase of every customer (1.5M customers in `score`) at lengths in
-/// no order, and a dictionary of arrays cost each read a hash, a chase through two pointers and
-/// a retain and release.
-struct ActivityTables {
-  /// How many grid points the tables hold (entry `j` of each row is the model's grid point `points[j]`).
-  let gridCount: Int
-  let logRate: [Double]
-  /// Length -> its row in the tables, -1 for a length not asked for. Lengths are ticks (a quarter
-  /// of a day) within one history, so a few thousand entries at most.
-  private var rowOfLength: [Int32]
-  /// Per length's row, per grid point: log lambda + log [exp(M g)]_AA.
-  private var purchaseGapRows: [Double]
-  /// Per length's row, per grid point: log [exp(M f) 1]_A and P(active at the end).
-  private var quietEndRows: [Double]
-  private var activeAtEndRows: [Double]
-
-  init(_ model: ActivityModel, gapLengths: Set<Int32>, points: [Int]? = nil) {
-    let points = points ?? Array(0..<model.gridCount)
-    gridCount = points.count
-    let exponentials = points.map { g in
-      let (lambda, mu) = model.rates(ofGridPoint: g)
-      return TwoStateExponential(lambda: lambda, mu: mu, omega: model.wakeRate)
-    }
-    let logRate = points.map { Foundation.log(model.rates(ofGridPoint: $0).lambda) }
-    self.logRate = logRate
-    // Thousands of lengths, each a few logarithms per grid point: chunks of them on every core.
-    let lengths = gapLengths.sorted(), grid = gridCount, chunk = 256
-    let chunks = (lengths.count + chunk - 1) / chunk
-    let parts = Partials<[(gap: [Double], end: [Double], active: [Double])]>(count: chunks)
-    // `TwoStateExponential.fromActive` for every grid point at once, its exponential and
-    // logarithms taken over the whole row (`VectorMath`).
-    DispatchQueue.concurrentPerform(iterations: chunks) { k in
-      parts.store(lengths[(k * chunk)..<min(lengths.count, (k + 1) * chunk)].map { t in
-        let days = Double(t) / ActivityClock.ticksPerDay
-        var tail = exponentials.map { ($0.s2 - $0.s1) * days }
-        VectorMath.exp(&tail)
-        var stay = [Double](repeating: 0, count: grid), quiet = stay, active = stay
-        for g in 0..<grid {
-          let e = exponentials[g]
-          let s = (e.a - e.s2) + tail[g] * (e.s1 - e.a)
-          let q = s + e.mu * (1 - tail[g])
-          active[g] = s / q
-          stay[g] = max(s, 1e-300)
-          quiet[g] = max(q, 1e-300)
-        }
-        VectorMath.log(&stay)
-        VectorMath.log(&quiet)
-        for g in 0..<grid {
-          let base = exponentials[g].s1 * days - exponentials[g].logDisc
-          stay[g] = logRate[g] + (base + stay[g])
-          quiet[g] = base + quiet[g]
-        }
-        return (stay, quiet, active)
-      }, at: k)
-    }
-    rowOfLength = [Int32](repeating: -1, count: Int(max(0, lengths.last ?? 0)) + 1)
-    purchaseGapRows = []
-    quietEndRows = []
-    activeAtEndRows = []
-    purchaseGapRows.reserveCapacity(lengths.count * grid)
-    quietEndRows.reserveCapacity(lengths.count * grid)
-    activeAtEndRows.reserveCapacity(lengths.count * grid)
-    for (row, (t, terms)) in zip(lengths, parts.all().joined()).enumerated() {
-      precondition(t >= 0, "a gap or quiet length is a count of ticks, never negative")
-      rowOfLength[Int(t)] = Int32(row)
-      purchaseGapRows.append(contentsOf: terms.gap)
-      quietEndRows.append(contentsOf: terms.end)
-      activeAtEndRows.append(contentsOf: terms.active)
-    }
-  }
-
-  /// Where `length`'s row starts in the flat tables; a length the tables were not built for is
-  /// a programming error.
-  private func start(of length: Int32) -> Int {
-    let row = length >= 0 && Int(length) < rowOfLength.count ? rowOfLength[Int(length)] : -1
-    precondition(row >= 0, "the tables hold no row for length \(length)")
-    return Int(row) * gridCount
-  }
-
-  // The rows below are slices of the flat tables: their indices start where the row does, so
-  // they are read by position (`zip`, or `startIndex + j`).
-
-  /// Per grid point, log lambda + log [exp(M g)]_AA for a purchase `length` ticks after the one before.
-  func purchaseGap(_ length: Int32) -> ArraySlice<Double> {
-    let s = start(of: length)
-    return purchaseGapRows[s..<(s + gridCount)]
-  }
-
-  /// Per grid point, log [exp(M f) 1]_A for `length` quiet ticks at the end of a history.
-  func quietEnd(_ length: Int32) -> ArraySlice<Double> {
-    let s = start(of: length)
-    return quietEndRows[s..<(s + gridCount)]
-  }
-
-  /// Per grid point, the chance of being active after `length` quiet ticks at the end of a history.
-  func activeAtEnd(_ length: Int32) -> ArraySlice<Double> {
-    let s = start(of: length)
-    return activeAtEndRows[s..<(s + gridCount)]
-  }
-
-  /// Per grid point, the log likelihood of a history: its gaps between purchases and its quiet
-  /// end, written into `row` (`gridCount` values).
-  func logLikelihood(gaps: [Int32], quiet: Int32, into row: inout [Double]) {
-    let grid = gridCount
-    precondition(row.count >= grid)
-    let end = start(of: quiet)
-    // Each row read through a pointer to its start: `terms[s + k]` checked `s + k` for overflow
-    // at every grid point, and the check kept the sum from being vectorized.
-    row.withUnsafeMutableBufferPointer { out in
-      quietEndRows.withUnsafeBufferPointer { q in
-        let endTerms = q.baseAddress! + end
-        for k in 0..<grid { out[k] = endTerms[k] }
-      }
-      purchaseGapRows.withUnsafeBufferPointer { terms in
-        for gap in gaps {
-          let gapTerms = terms.baseAddress! + start(of: gap)
-          for k in 0..<grid { out[k] += gapTerms[k] }
-        }
-      }
-    }
-  }
-}
-
 /// Every customer's future under the activity model, from the end of its history.
 public struct CustomerActivityOutlook: Sendable {
   /// Per customer: whether it has a purchase to read (leads and customers not yet acquired do not).
@@ -1159,18 +1032,10 @@ extension ActivityModel {
       guard let first = h.purchaseDays[c].first else { continue }
       groups[aged ? first : 0, default: []].append(c)
     }
-    var lengths = Set<Int32>()
-    for days in h.purchaseDays {
-      guard let first = days.first, let last = days.last else { continue }
-      lengths.insert(clock.ticks(from: last, to: h.through.dayNumber + 1, since: first))
-      for j in days.indices.dropFirst() { lengths.insert(clock.ticks(from: days[j - 1], to: days[j], since: first)) }
-    }
     // Grid points without weight add nothing to a posterior: only the support is read.
-    let support = weights.indices.filter { weights[$0] > 0 }
+    let posteriorsOf = ActivityPosteriors(self, h, customers: 0..<n, clock: clock)
+    let support = posteriorsOf.support
     let grid = support.count
-    let tables = ActivityTables(self, gapLengths: lengths, points: support)
-    let logWeights = support.map { Foundation.log(weights[$0]) }
-    let spendTerms = SpendTerms(self, points: support)
     let quietSpans = churn?.quietSpans.count ?? 0
     let valued = valueWeights.count
     let k = intervals(h.firstDay).count - quietSpans - valued
@@ -1179,11 +1044,11 @@ extension ActivityModel {
       purchases: PerCustomerSeries(customers: n, intervals: k), buying: PerCustomerSeries(customers: n, intervals: k),
       spendPerPurchase: Array(repeating: spendMean, count: n))
     // Blocks of customers sharing their intervals, taken by the cores; each block's products run
-    // on one OpenBLAS thread (they are small, and the cores are busy with the other blocks).
+    // on one OpenBLAS thread (they are small, and the cores are busy with the other blocks). A
+    // block of 256 keeps its posteriors (at most 0.9 MB) in a core's 2 MB cache for the product;
+    // 2,048 did not, and `score` took 7% longer.
     let block = 256
     let sortedGroups = groups.sorted(by: { $0.key < $1.key })
-    // Each group's tables, taken by the cores: with ageing there is a group per first purchase
-    // day, and a lifetime value reads a century of intervals for each.
     let groupIntervals = sortedGroups.map { intervals($0.key) }
     // Each group's tables side by side: the expectations' columns (purchases, buying, and the
     // discounted purchases when valued), then the churn rule's chances of staying quiet. One
@@ -1191,6 +1056,8 @@ extension ActivityModel {
     // posteriors twice, and for `score`'s few columns the packing cost as much as the products.
     let expectationColumns = 2 * k + (valued > 0 ? 1 : 0)
     let groupTables = Partials<Matrix>(count: sortedGroups.count)
+    // Taken by the cores: with ageing there is a group per first purchase day, and a lifetime
+    // value reads a century of intervals for each.
     DispatchQueue.concurrentPerform(iterations: sortedGroups.count) { g in
       let all = groupIntervals[g]
       var tables = outlookTables(Array(all.prefix(k)), dormancyChange: dormancyChange, points: support)
@@ -1211,7 +1078,6 @@ extension ActivityModel {
         blocks.append((key, customers[first..<min(customers.count, first + block)]))
       }
     }
-    let through = h.through.dayNumber + 1
     let results = Partials<(active: [Double], expectations: Matrix, churned: ChurnCount?, atEnd: [Double])>(count: blocks.count)
     let work = blocks, tablesByGroup = tablesOfGroup
     BLASThreads.oneEach {
@@ -1223,25 +1089,10 @@ extension ActivityModel {
         // active at the end; one product with the stacked tables gives purchases and buying.
         var posteriors = Matrix(rowCount: members.count, columnCount: 2 * grid)
         var activeProbabilities = [Double](repeating: 0, count: members.count)
-        // One buffer of gaps for the block: a fresh array per customer cost `score` an allocation
-        // and its reference counting for each of 1.5M customers.
         var gaps: [Int32] = []
         for (m, customer) in members.enumerated() {
-          let days = h.purchaseDays[customer]
-          let since = days.first!
-          let quiet = clock.ticks(from: days.last!, to: through, since: since)
-          gaps.removeAll(keepingCapacity: true)
-          for j in days.indices.dropFirst() { gaps.append(clock.ticks(from: days[j - 1], to: days[j], since: since)) }
-          tables.logLikelihood(gaps: gaps, quiet: quiet, into: &row)
-          spendTerms?.add(h, customer: customer, into: &row)
-          for g in 0..<grid { row[g] += logWeights[g] }
-          let top = Self.largest(row)
-          for g in 0..<grid { row[g] -= top }
-          // The exponentials four at a time (`VectorMath`), as the base's sums take them.
-          VectorMath.exp(&row)
-          var sum = 0.0
-          for g in 0..<grid { sum += row[g] }
-          let active = tables.activeAtEnd(quiet)
+          let (sum, quiet) = posteriorsOf.read(h, customer: customer, gaps: &gaps, into: &row)
+          let active = posteriorsOf.tables.activeAtEnd(quiet)
           let scale = 1 / sum
           var activeProbability = 0.0
           let offset = m * 2 * grid
@@ -1299,26 +1150,6 @@ extension ActivityModel {
       }
     }
     return out
-  }
-
-  /// The largest of `values` (-infinity for none), read with four running maxima: one running
-  /// maximum waits on itself at every value, and in `score`'s outlook, once per grid point for each
-  /// of 1.5M customers, that wait was a quarter of the loop's time.
-  static func largest(_ values: [Double]) -> Double {
-    var m0 = -Double.infinity, m1 = m0, m2 = m0, m3 = m0
-    var i = 0
-    while i + 4 <= values.count {
-      if values[i] > m0 { m0 = values[i] }
-      if values[i + 1] > m1 { m1 = values[i + 1] }
-      if values[i + 2] > m2 { m2 = values[i + 2] }
-      if values[i + 3] > m3 { m3 = values[i + 3] }
-      i += 4
-    }
-    while i < values.count {
-      if values[i] > m0 { m0 = values[i] }
-      i += 1
-    }
-    return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
   }
 
   /// Per grid point of `points` and interval: purchases = A + B v, buying = C + D v, `v` the

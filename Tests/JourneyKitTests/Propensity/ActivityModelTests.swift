@@ -166,6 +166,37 @@ struct ActivityModelTests {
     #expect(abs(tables.activeAtEnd(120).first! - Foundation.pow(lambda, x) * Foundation.exp(-s * T) / expected) < 1e-9)
   }
 
+  /// A customer's posterior over the grid is the mixing weights times its likelihood at each
+  /// point, normalized: here each point's Pareto/NBD likelihood in closed form (as above), on a
+  /// grid with one point of no weight, which the posterior leaves out.
+  @Test func thePosteriorIsTheWeightsTimesEachPointsLikelihood() {
+    let rates = [0.02, 0.04, 0.08], dormancy = [0.002, 0.01]
+    let weights = [0.1, 0.2, 0.0, 0.3, 0.25, 0.15]
+    let model = ActivityModel(
+      purchaseRates: rates, dormancyRates: dormancy, weights: weights, wakeRate: 0, spendMean: 10, spendPseudoCount: nil,
+      through: CalendarDay(dayNumber: 99), fittedCustomers: 2, logLikelihood: 0)
+    // Customer 0 buys on days 0, 10, 25 and 70; customer 1 once, on day 50; both seen to day 99.
+    let h = Self.history([[0, 10, 25, 70], [50]], through: 99)
+    let posteriors = ActivityPosteriors(model, h, customers: 0..<2, clock: model.clock(from: h.firstDay, through: 100))
+    #expect(posteriors.support == [0, 1, 3, 4, 5])
+    var gaps: [Int32] = [], row = [Double](repeating: 0, count: 5)
+    for (c, (x, tx, T)) in [(3.0, 70.0, 100.0), (0.0, 0.0, 50.0)].enumerated() {
+      let (sum, quiet) = posteriors.read(h, customer: c, gaps: &gaps, into: &row)
+      #expect(quiet == Int32(T - tx) * 4, "quiet ticks (a quarter day each) from the last purchase to the end")
+      let joint = posteriors.support.map { g -> Double in
+        let lambda = rates[g / 2], mu = dormancy[g % 2], s = lambda + mu
+        let likelihood = Foundation.pow(lambda, x) * Foundation.exp(-s * T)
+          + Foundation.pow(lambda, x) * mu / s * (Foundation.exp(-s * tx) - Foundation.exp(-s * T))
+        return weights[g] * likelihood
+      }
+      let total = joint.reduce(0, +)
+      #expect(abs(row.max()! - 1) < 1e-15, "scaled so that the largest is 1")
+      for j in 0..<5 {
+        #expect(abs(row[j] / sum - joint[j] / total) < 1e-12, "customer \(c), point \(posteriors.support[j])")
+      }
+    }
+  }
+
   /// Simulates the two-state process forward from the end of a customer's history and compares
   /// the mean purchases and buying share per interval with the outlook's closed form.
   @Test func outlookMatchesSimulationOfTheProcess() {
@@ -314,10 +345,10 @@ struct ActivityModelTests {
       for at in 0..<count {
         var values = (0..<count).map { -Double($0) - 1 }
         values[at] = 7
-        #expect(ActivityModel.largest(values) == 7, "\(count) values, the largest at \(at)")
+        #expect(ActivityPosteriors.largest(values) == 7, "\(count) values, the largest at \(at)")
       }
     }
-    #expect(ActivityModel.largest([]) == -.infinity)
-    #expect(ActivityModel.largest([-.infinity, -.infinity, -.infinity, -.infinity, -3]) == -3)
+    #expect(ActivityPosteriors.largest([]) == -.infinity)
+    #expect(ActivityPosteriors.largest([-.infinity, -.infinity, -.infinity, -.infinity, -3]) == -3)
   }
 }
