@@ -19,6 +19,7 @@ struct OutputEscapingTests {
     ("x=1", "x=1"),
     ("a\"b", "\"a\"\"b\""),
     ("two\nlines", "\"two\nlines\""),
+    ("a\r\nb", "\"a\r\nb\""),
     ("\rx", "\"'\rx\""),
     ("café-42", "café-42"),
     ("", ""),

@@ -24,26 +24,25 @@ enum OutputEscaping {
   /// `+5%`, `1e-3`) and a lone `-` are left as they are, so numeric columns keep their values.
   static func csvField(_ text: String) -> String {
     var cell = text
-    if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), !isNumeric(text) { cell = "'" + text }
-    guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+    if let first = text.unicodeScalars.first, formulaStarts.unicodeScalars.contains(first), !isNumeric(text) { cell = "'" + text }
+    // Read by scalar: "\r\n" is one Character, equal to neither "\r" nor "\n", and an id holding
+    // it went out unquoted, breaking its row.
+    guard cell.unicodeScalars.contains(where: { quoted.unicodeScalars.contains($0) }) else { return cell }
     return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
+
+  /// First characters a spreadsheet would run as a formula (unless the field is a number).
+  private static let formulaStarts = "=+-@\t\r"
+  /// Characters anywhere in a field that make it need quotes.
+  private static let quoted = ",\"\n\r"
 
   /// `csvField(text)`'s bytes appended to `out`. Most fields (customer ids) need neither the
   /// guard nor quotes, and their bytes go straight in: building a string and an array for each of
   /// 1.5M ids was a fifth of `score`'s CSV.
   static func appendCSVField(_ text: String, to out: inout [UInt8]) {
-    var plain = true
-    var first = true
-    for byte in text.utf8 {
-      switch byte {
-      case UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"): plain = false
-      case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "\t"): if first { plain = false }
-      default: break
-      }
-      if !plain { break }
-      first = false
-    }
+    // All of both sets are ASCII, so a byte of one is that character.
+    let plain = !(text.utf8.first.map { formulaStarts.utf8.contains($0) } ?? false)
+      && !text.utf8.contains(where: { quoted.utf8.contains($0) })
     if plain {
       out.append(contentsOf: text.utf8)
     } else {
