@@ -42,9 +42,17 @@ extension ForecastReport {
       return ["The model has no customers in its last \(kind.rawValue), so there is nothing to forecast."]
     }
     let active = f.expected[.active]![last], activeBand = f.bands[.active]?[last]
-    if activeNow > 0 {
-      out.append("\(lead) the active base (customers buying in a \(kind.rawValue)) \(ReportWording.movement(from: activeNow, to: active)) by \(by)"
-        + ReportWording.changeInParentheses(from: activeNow, to: active, low: activeBand?.p5, high: activeBand?.p95) + ".")
+    if model.stateSpace.purchasingMeansBoughtInPeriod || f.ownHistoryCustomers == nil {
+      if activeNow > 0 {
+        let meaning = model.stateSpace.purchasingMeansBoughtInPeriod ? "customers buying in a \(kind.rawValue)" : "customers in the active states"
+        out.append("\(lead) the active base (\(meaning)) \(ReportWording.movement(from: activeNow, to: active)) by \(by)"
+          + ReportWording.changeInParentheses(from: activeNow, to: active, low: activeBand?.p5, high: activeBand?.p95) + ".")
+      }
+    } else {
+      // The forecast's active customers are its buyers (the activity model's), but the model's
+      // states do not tell how many bought in its last period (an RFM or custom space): no "now".
+      out.append("\(lead) the customers buying in \(by) number \(ReportWording.amount(active))"
+        + (activeBand.map { " (range \(ReportWording.amount($0.p5)) to \(ReportWording.amount($0.p95)))" } ?? "") + ".")
     }
     let living = f.expected[.customers]![last], livingBand = f.bands[.customers]?[last]
     out.append("The customer base (everyone not churned, leads included) \(ReportWording.movement(from: model.livingCustomers, to: living)) by \(by)"

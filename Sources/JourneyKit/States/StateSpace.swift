@@ -140,6 +140,17 @@ public struct StateSpace: Codable, Sendable, Equatable {
     return rules.churnAfterPeriods
   }
 
+  /// Whether a customer is in a purchasing stage (`Stage.isPurchasing`) exactly when it bought in
+  /// the period: so in the lifecycle, value and rf spaces. An RFM space's active stage is its top
+  /// recency score, which holds customers who last bought a few periods ago; a custom space's
+  /// stages are what its file says.
+  public var purchasingMeansBoughtInPeriod: Bool {
+    switch kind {
+    case .lifecycle, .value, .recencyFrequency: true
+    case .rfm, .custom: false
+    }
+  }
+
   /// States in the space.
   public var count: Int { states.count }
   /// Number of states before splitting.

@@ -10,6 +10,10 @@ struct WindowTally: Sendable {
     case lessExposure, upgrades, moreExposure, downgrades
     /// Customer-periods of customers who have bought (any state but lead, churned included).
     case buyerPeriods
+    /// Customers with a purchase occasion in the period, whatever their state's stage says
+    /// (`purchasing` counts states whose stage is a purchasing one: in an RFM space, every
+    /// customer of the top recency score, bought in the period or not).
+    case buying
   }
 
   /// Customers are spread over this many buckets by a hash of their number; the bootstrap
@@ -166,6 +170,7 @@ struct WindowTally: Sendable {
         if now != .new { add(.repeatPurchasing) }
       }
       add(.occasions, Double(f.occasions))
+      if f.occasions > 0 { add(.buying) }
       if now != .lead { add(.buyerPeriods) }
       add(.revenue, f.revenue)
       if now != .churned { add(.livingPeriods) }

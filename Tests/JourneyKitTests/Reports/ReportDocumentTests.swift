@@ -89,6 +89,33 @@ struct ReportDocumentTests {
     #expect(summary.contains { $0.hasPrefix("Revenue over the 12 months totals ") })
   }
 
+  /// In an RFM space the active stage is the top recency score, which holds customers who did not
+  /// buy in the model's last period, while the forecast's active customers (the activity model's)
+  /// are its buyers: the summary gives the buyers forecast with no "from" a count of another kind.
+  /// The chain alone forecasts the active states themselves, and the summary says so.
+  @Test func anRFMSpaceSummaryComparesOnlyLikeWithLike() throws {
+    var g = GeneratorParameters()
+    g.customers = 1_500
+    g.seed = 5
+    var fit = FitOptions()
+    fit.stateSpace = .rfm(levels: 3)
+    fit.activity = true
+    let model = try ModelFitter.fit(TransactionTable(history: try SyntheticHistoryGenerator.generate(g)), options: fit)
+    var o = ForecastOptions()
+    o.horizon = 6
+    o.replicates = 100
+    o.acquisition = .historical
+    let forecast = try ForecastEngine.run(model: model, options: o)
+    #expect(forecast.ownHistoryCustomers != nil)
+    let own = try #require(ForecastReport(forecast: forecast, model: model).document().summary.first)
+    #expect(own.hasPrefix("At current trends the customers buying in "), "\(own)")
+    #expect(own.contains(" number \(ReportWording.amount(forecast.expected[.active]![5]))"), "\(own)")
+    #expect(!own.contains(" from "), "\(own)")
+    o.ownHistory = false
+    let chain = try #require(ForecastReport(forecast: try ForecastEngine.run(model: model, options: o), model: model).document().summary.first)
+    #expect(chain.hasPrefix("At current trends the active base (customers in the active states) "), "\(chain)")
+  }
+
   /// The acquisition assumption's words open the first sentence. A closed cohort's were its
   /// whole reason, "none: a closed cohort (...); give --acquisition N to add some", run into "the
   /// active base" without a stop.
