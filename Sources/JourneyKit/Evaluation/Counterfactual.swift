@@ -93,7 +93,7 @@ struct Counterfactual {
     let exposure = a[WindowTally.Term.livingExposure.rawValue]
     return [
       "churn_rate": exposure > 0 ? a[WindowTally.Term.churnEvents.rawValue] / exposure : .nan,
-      "active_base": a[WindowTally.Term.purchasing.rawValue] / Double(max(1, periods)),
+      "active_base": a[WindowTally.Term.buying.rawValue] / Double(max(1, periods)),
       "revenue": a[WindowTally.Term.revenue.rawValue],
       "purchases": a[WindowTally.Term.occasions.rawValue],
     ]

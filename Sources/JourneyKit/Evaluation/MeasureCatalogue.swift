@@ -85,7 +85,7 @@ struct MeasureCatalogue {
     }
     let kpis = RolloutEvaluation.kpiValues(terms, periods: max(1, windows.count))
     let buyerPeriods = terms[WindowTally.Term.buyerPeriods.rawValue]
-    var out: [Double?] = [buyerPeriods > 0 ? terms[WindowTally.Term.purchasing.rawValue] / buyerPeriods : nil]
+    var out: [Double?] = [buyerPeriods > 0 ? terms[WindowTally.Term.buying.rawValue] / buyerPeriods : nil]
     out += kpiIndices.map { kpis[$0] }
     for (i, j) in moves {
       let row = moveCounts[(i * s)..<((i + 1) * s)].reduce(0, +)

@@ -280,6 +280,9 @@ public struct RolloutDesign: Codable, Sendable {
     }
 
     /// What the customer-period moving from `i` to `j` adds to the measure's numerator and denominator.
+    /// The design walks states, not purchases, so its active share is the share in purchasing
+    /// stages: the evaluation's (customers who buy in the period) in every space but RFM and custom
+    /// ones (`StateSpace.purchasingMeansBoughtInPeriod`), where it is the share in the active states.
     func count(from i: Int, to j: Int, stages: [Stage]) -> (Double, Double) {
       switch kind {
       case .activeShare:

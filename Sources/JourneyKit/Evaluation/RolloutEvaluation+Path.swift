@@ -44,7 +44,7 @@ extension RolloutEvaluation {
       let step = p - from - 1
       let projected = postWindow.contains(p) && step >= 0 && step < steps
       return PeriodPath(
-        period: period.label(of: p), start: period.start(of: p), activeCustomers: totals[WindowTally.Term.purchasing.rawValue],
+        period: period.label(of: p), start: period.start(of: p), activeCustomers: totals[WindowTally.Term.buying.rawValue],
         revenue: totals[WindowTally.Term.revenue.rawValue], counterfactualActive: projected ? band(.active, step, error: modelError["active_base"]) : nil,
         counterfactualRevenue: projected ? band(.revenue, step, error: modelError["revenue"]) : nil)
     }

@@ -223,19 +223,22 @@ public struct RolloutEvaluation: Codable, Sendable {
       alpha: options.alpha, path: path)
   }
 
-  /// The KPI definitions over a tally's terms: value = numerator / denominator (x scale).
+  /// The KPI definitions over a tally's terms: value = numerator / denominator (x scale). Those
+  /// named by purchases read the purchases (`WindowTally.Term.buying` and the two after it), not
+  /// the states' stages: in an RFM space, with no first-purchase stage and the top recency score
+  /// for active, repeat_purchase_rate read 100% in every window.
   static let definitions: [(name: String, numerator: WindowTally.Term, denominator: WindowTally.Term?, complement: Bool, missing: String)] = [
     ("churn_rate", .churnEvents, .livingExposure, false, "no customer-periods before churn"),
     ("retention_rate", .churnEvents, .livingExposure, true, "no customer-periods before churn"),
     ("lead_conversion", .leadConversions, .leadExposure, false, "no leads in the data"),
-    ("second_purchase_conversion", .secondPurchases, .newExposure, false, "no first-time buyers"),
-    ("repeat_purchase_rate", .repeatPurchasing, .purchasing, false, "no purchases"),
+    ("second_purchase_conversion", .secondBuying, .firstBuyerExposure, false, "no first-time buyers"),
+    ("repeat_purchase_rate", .repeatBuying, .buying, false, "no purchases"),
     ("purchase_frequency", .occasions, .livingPeriods, false, "no living customers"),
     ("average_order_value", .revenue, .occasions, false, "no purchases"),
-    ("revenue_per_active_customer", .revenue, .purchasing, false, "no purchases"),
+    ("revenue_per_active_customer", .revenue, .buying, false, "no purchases"),
     ("upgrade_rate", .upgrades, .lessExposure, false, "no value tiers (fit with --states value)"),
     ("downgrade_rate", .downgrades, .moreExposure, false, "no value tiers (fit with --states value)"),
-    ("active_base", .purchasing, nil, false, "no purchases"),
+    ("active_base", .buying, nil, false, "no purchases"),
   ]
 
   /// The KPIs of `definitions` from a window's tally totals (nil where the denominator is 0).

@@ -5,15 +5,27 @@ import Foundation
 /// customers, so a bootstrap over customers can resample buckets instead of millions of rows.
 struct WindowTally: Sendable {
   enum Term: Int, CaseIterable {
-    case livingExposure, churnEvents, leadExposure, leadConversions, newExposure, secondPurchases
-    case purchasing, repeatPurchasing, occasions, revenue, livingPeriods
+    case livingExposure, churnEvents, leadExposure, leadConversions
+    /// Customers in a purchasing stage (`Stage.isPurchasing`): what the chain forecasts as active.
+    case purchasing
+    case occasions, revenue, livingPeriods
     case lessExposure, upgrades, moreExposure, downgrades
     /// Customer-periods of customers who have bought (any state but lead, churned included).
     case buyerPeriods
     /// Customers with a purchase occasion in the period, whatever their state's stage says
     /// (`purchasing` counts states whose stage is a purchasing one: in an RFM space, every
-    /// customer of the top recency score, bought in the period or not).
+    /// customer of the top recency score, bought in the period or not). This, the three after it
+    /// and `leadConversions` read the purchases, not the stages: the two agree in the lifecycle,
+    /// value and rf spaces, whose stages say whether and when a customer bought, and not in an RFM
+    /// space, which has no first-purchase stage (its lead conversions and repeat purchase rate
+    /// read 0 and 100% when they were counted by stage).
     case buying
+    /// Customers buying in the period who had bought before it.
+    case repeatBuying
+    /// Customers whose previous period was the one of their first purchase.
+    case firstBuyerExposure
+    /// Of those, the customers who buy again in this period.
+    case secondBuying
   }
 
   /// Customers are spread over this many buckets by a hash of their number; the bootstrap
@@ -145,12 +157,15 @@ struct WindowTally: Sendable {
     let groupOfCustomer: [Int8]?
     let perCustomer: Bool
     var previous = -1
+    /// Whether the customer's previous period was the one of its first purchase.
+    var previousWasFirst = false
     var bucket = 0
     /// Offset of the customer's group among the tally's windows; -1 to skip the customer.
     var groupWindows = 0
 
     mutating func beginCustomer(_ customer: Int) {
       previous = -1
+      previousWasFirst = false
       customerLevelIndex = customer
       groupWindows = groupOfCustomer.map { g in g[customer] < 0 ? -1 : Int(g[customer]) * windows.count } ?? 0
       bucket = perCustomer ? customer : WindowTally.bucket(of: customer)
@@ -159,22 +174,26 @@ struct WindowTally: Sendable {
     mutating func visit(_ f: PeriodFeatures) {
       var state = space.baseState(f)
       if let level { state += Int(level[customerLevelIndex]) * space.baseCount }
-      defer { previous = state }
+      defer { (previous, previousWasFirst) = (state, f.occasions > 0 && f.isFirstPurchasePeriod) }
       guard groupWindows >= 0, let window = windows.firstIndex(where: { $0.contains(f.period) }) else { return }
       let w = groupWindows + window
       let o = tally.offset(w, bucket)
       let now = stages[state]
       func add(_ term: Term, _ value: Double = 1) { tally.sums[o + term.rawValue] += value }
-      if now.isPurchasing {
-        add(.purchasing)
-        if now != .new { add(.repeatPurchasing) }
-      }
+      if now.isPurchasing { add(.purchasing) }
       add(.occasions, Double(f.occasions))
-      if f.occasions > 0 { add(.buying) }
+      if f.occasions > 0 {
+        add(.buying)
+        if !f.isFirstPurchasePeriod { add(.repeatBuying) }
+      }
       if now != .lead { add(.buyerPeriods) }
       add(.revenue, f.revenue)
       if now != .churned { add(.livingPeriods) }
       guard previous >= 0 else { return }
+      if previousWasFirst {
+        add(.firstBuyerExposure)
+        if f.occasions > 0 { add(.secondBuying) }
+      }
       if tally.moveCells > 0 {
         tally.moves[tally.moveOffset(w, bucket) + previous * space.count + state] += 1
       }
@@ -185,11 +204,7 @@ struct WindowTally: Sendable {
       }
       if before == .lead {
         add(.leadExposure)
-        if now == .new { add(.leadConversions) }
-      }
-      if before == .new {
-        add(.newExposure)
-        if now == .active || now == .loyal { add(.secondPurchases) }
+        if f.occasions > 0 { add(.leadConversions) }
       }
       switch tiers[previous] {
       case .less:

@@ -61,6 +61,51 @@ struct ControlledEvaluationTests {
     for x in e.estimates { #expect(x.effect.low <= x.effect.value + 1e-12 && x.effect.value <= x.effect.high + 1e-12, "\(x.measure)") }
   }
 
+  /// The measures named by purchases read the purchases, whatever the state space: the lifecycle's
+  /// stages say whether and when a customer bought, an RFM space's do not (its active stage is the
+  /// top recency score, and it has no first-purchase stage: by stage, its repeat purchase rate read
+  /// 100% and its lead conversion 0). The treated group's repeat purchase rate before the launch is
+  /// also counted from the rows: customer-months with a purchase by a customer who bought in an
+  /// earlier month, over customer-months with a purchase.
+  @Test func purchaseMeasuresAreTheSameInEveryStateSpace() throws {
+    var g = GeneratorParameters()
+    g.customers = 4_000
+    g.seed = 12
+    g.refundRate = 0
+    g.launch = day("2025-01-01")
+    g.controlShare = 0.3
+    let h = try SyntheticHistoryGenerator.generate(g)
+    let table = TransactionTable(history: h)
+    let groups = try RolloutGroup.fromControlList(h.controlIDs(), source: "c", table: table)
+    func run(_ states: StateSpaceKind) throws -> [String: ControlledEvaluation.Estimate] {
+      var o = options()
+      o.fit.stateSpace = states
+      let e = try ControlledEvaluation.run(table, groups: groups, options: o)
+      return Dictionary(uniqueKeysWithValues: e.estimates.filter { !$0.isMove }.map { ($0.measure, $0) })
+    }
+    let lifecycle = try run(.lifecycle), rfm = try run(.rfm(levels: 3))
+    let named = ["repeat_purchase_rate", "lead_conversion", "second_purchase_conversion", "active_share"]
+    for name in named {
+      let a = try #require(lifecycle[name], "\(name) missing beside lifecycle states")
+      let b = try #require(rfm[name], "\(name) missing beside rfm states")
+      for (x, y) in [(a.treatedBefore, b.treatedBefore), (a.treatedAfter, b.treatedAfter), (a.controlBefore, b.controlBefore), (a.controlAfter, b.controlAfter)] {
+        #expect(abs(x - y) < 1e-12, "\(name): \(x) with lifecycle states, \(y) with rfm")
+      }
+    }
+    var repeatBuying = 0.0, buying = 0.0
+    let pre = day("2024-01-01").dayNumber..<day("2025-01-01").dayNumber
+    for c in 0..<table.customerCount where groups[c] != .control {
+      let months = table.rows(of: c).filter { table.event[$0] == .purchase }.map { PeriodKind.month.index(of: CalendarDay(dayNumber: table.day[$0])) }
+      guard let first = months.min() else { continue }
+      for m in Set(months) where pre.contains(PeriodKind.month.start(of: m).dayNumber) {
+        buying += 1
+        if m > first { repeatBuying += 1 }
+      }
+    }
+    let rate = try #require(rfm["repeat_purchase_rate"]).treatedBefore
+    #expect(abs(rate - repeatBuying / buying) < 1e-12, "\(rate) against \(repeatBuying / buying) from the rows")
+  }
+
   @Test func plantedDropoutCutIsFoundAndPriced() throws {
     // A strong cut (dropout hazard -60%) with a 30% control: the moves out of at_risk and lapsed
     // respond within the post window, and the rollout is worth more revenue.
