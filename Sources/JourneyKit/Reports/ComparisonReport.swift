@@ -58,8 +58,7 @@ public struct ComparisonReport: Sendable {
   }
 
   func range(_ r: ScenarioComparison.Ranged) -> String {
-    guard let lo = r.p5, let hi = r.p95 else { return "" }
-    return " (range \(ReportWording.amount(lo)) to \(ReportWording.amount(hi)))"
+    ReportWording.amountRange(low: r.p5, high: r.p95)
   }
 
   /// ROI with the range its incremental profit gives (the cost is the same in every path).

@@ -52,7 +52,7 @@ extension ForecastReport {
       // The forecast's active customers are its buyers (the activity model's), but the model's
       // states do not tell how many bought in its last period (an RFM or custom space): no "now".
       out.append("\(lead) the customers buying in \(by) number \(ReportWording.amount(active))"
-        + (activeBand.map { " (range \(ReportWording.amount($0.p5)) to \(ReportWording.amount($0.p95)))" } ?? "") + ".")
+        + ReportWording.amountRange(low: activeBand?.p5, high: activeBand?.p95) + ".")
     }
     let living = f.expected[.customers]![last], livingBand = f.bands[.customers]?[last]
     out.append("The customer base (everyone not churned, leads included) \(ReportWording.movement(from: model.livingCustomers, to: living)) by \(by)"
@@ -60,7 +60,7 @@ extension ForecastReport {
     let revenue = f.expected[.cumulativeRevenue]![last]
     let revenueBand = f.bands[.cumulativeRevenue]?[last]
     out.append("Revenue over the \(ReportWording.periods(last + 1, kind)) totals \(ReportWording.amount(revenue))"
-      + (revenueBand.map { " (range \(ReportWording.amount($0.p5)) to \(ReportWording.amount($0.p95)))" } ?? "")
+      + ReportWording.amountRange(low: revenueBand?.p5, high: revenueBand?.p95)
       + (last > 0 ? "; per \(kind.rawValue) it \(ReportWording.movement(from: f.expected[.revenue]![0], to: f.expected[.revenue]![last])) between \(axis.longLabel(0)) and \(by)." : "."))
     let churn = f.expected[.churnRate]!.filter(\.isFinite)
     if !churn.isEmpty {
@@ -69,7 +69,7 @@ extension ForecastReport {
     }
     let equity = f.expected[.equity]![last]
     out.append("Customer equity (the discounted value of the base) is \(ReportWording.amount(model.analysis.customerEquity)) now and \(ReportWording.amount(equity)) at the horizon"
-      + (f.bands[.equity].map { " (range \(ReportWording.amount($0[last].p5)) to \(ReportWording.amount($0[last].p95)))" } ?? "") + ".")
+      + ReportWording.amountRange(low: f.bands[.equity]?[last].p5, high: f.bands[.equity]?[last].p95) + ".")
     return out
   }
 

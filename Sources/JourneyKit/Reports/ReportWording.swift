@@ -35,6 +35,12 @@ enum ReportWording {
     return " (\(change), range \(signedPercent(low / start - 1)) to \(signedPercent(high / start - 1)))"
   }
 
+  /// ` (range A to B)` for a P5-P95 range of amounts, or nothing without one.
+  static func amountRange(low: Double?, high: Double?) -> String {
+    guard let low, let high else { return "" }
+    return " (range \(amount(low)) to \(amount(high)))"
+  }
+
   /// `12 months`, `1 quarter`.
   static func periods(_ n: Int, _ kind: PeriodKind) -> String { "\(n) \(kind.rawValue)\(n == 1 ? "" : "s")" }
 }
