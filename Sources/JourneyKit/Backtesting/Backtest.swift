@@ -436,6 +436,9 @@ public struct Backtest: Encodable, Sendable {
         activity.forecast.model.wakeRate, seasons, ageing,
         activity.forecast.churned == nil ? "" : "; churn events too, from each customer's chance of staying quiet past the churn threshold",
         period.rawValue, Self.describe(activity.relativeError, period: period, churn: activity.forecast.churned != nil)))
+      if let timing = activity.forecast.model.purchaseTiming, timing.isRegular {
+        notes.append(timing.plainWords.dropLast() + "; the activity model takes them to come at random, so it reads a customer gone quiet as alive for longer than it is likely to be: lapsed customers are over-forecast and churn under-read")
+      }
     }
     if let chainError {
       notes.append(chainError.describe(period: period, ownHistory: activity != nil))

@@ -184,6 +184,15 @@ struct ModelChecker {
         throw fail("activity.spend_link.within", "'\(link.within)' must be a variance from 0 to 100")
       }
     }
+    if let timing = a.purchaseTiming {
+      guard timing.customers >= 1 && timing.customers <= Limits.customers else {
+        throw fail("activity.purchase_timing.customers", "'\(timing.customers)' must be a number of customers from 1 to \(Format.number(Double(Limits.customers)))")
+      }
+      // The log of a gap of at most the calendar's span: a variance past 100 is no measured one.
+      guard timing.logGapVariance.isFinite && timing.logGapVariance >= 0 && timing.logGapVariance <= 100 else {
+        throw fail("activity.purchase_timing.log_gap_variance", "'\(timing.logGapVariance)' must be a variance from 0 to 100")
+      }
+    }
     if let base = a.base { try activityBase(base, gridCount: a.weights.count, churnAfter: churnAfter) }
   }
 

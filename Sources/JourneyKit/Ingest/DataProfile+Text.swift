@@ -76,6 +76,12 @@ extension DataProfile {
     } else {
       out.append("Days between purchases: no customer bought on two different days")
     }
+    if let timing = purchaseTiming {
+      out.append("Purchase timing: \(timing.plainWords)")
+      if timing.isRegular {
+        out.append("  Journey's activity model takes purchases to come at random, so it reads a regular customer gone quiet as alive for longer than it is likely to be: forecasts of lapsed customers run high.")
+      }
+    }
     out.append("")
     out.append("Suggested period: \(suggestion.period.rawValue) (--period \(suggestion.period.rawValue))")
     out.append("  \(suggestion.reason)")

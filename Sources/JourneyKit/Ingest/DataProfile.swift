@@ -46,6 +46,8 @@ public struct DataProfile: Codable, Sendable, Equatable {
   public var occasionsPerCustomer: [CountBucket]
   /// Days between consecutive purchase occasions of the same customer; nil without repeat purchases.
   public var interPurchaseDays: Quantiles?
+  /// How evenly each customer's purchases are spaced; nil when no customer bought on enough days.
+  public var purchaseTiming: PurchaseTiming?
   /// The period length that suits the data, and why.
   public var suggestion: PeriodSuggestion
 
@@ -144,6 +146,7 @@ public struct DataProfile: Codable, Sendable, Equatable {
     var gapCounts = [Int](repeating: 0, count: spanDays)
     var occasionCounts: [Int: Int] = [:]
     var buyers = 0, leads = 0, leadsWithoutPurchase = 0, occasions = 0, refundRows = 0
+    var timing = PurchaseTiming.Tally(), purchaseDays: [Int32] = []
     var revenue = 0.0, refunds = 0.0
 
     for c in 0..<table.customerCount {
@@ -152,6 +155,7 @@ public struct DataProfile: Codable, Sendable, Equatable {
       var firstPurchasePeriod = -1
       var customerOccasions = 0
       var isLead = false
+      purchaseDays.removeAll(keepingCapacity: true)
       for r in table.rows(of: c) {
         let d = Int(table.day[r]) - dayBase
         let p = periodOfDay[d]
@@ -173,6 +177,7 @@ public struct DataProfile: Codable, Sendable, Equatable {
             if lastPurchaseDay >= 0 { gapCounts[d - lastPurchaseDay] += 1 }
             customerOccasions += 1
             lastPurchaseDay = d
+            purchaseDays.append(table.day[r])
           }
         case .refund:
           refundRows += 1
@@ -189,7 +194,9 @@ public struct DataProfile: Codable, Sendable, Equatable {
         if customerOccasions == 0 { leadsWithoutPurchase += 1 }
       }
       occasionCounts[customerOccasions, default: 0] += 1
+      timing.add(purchaseDays)
     }
+    purchaseTiming = timing.timing
     self.buyers = buyers
     self.leads = leads
     self.leadsWithoutPurchase = leadsWithoutPurchase

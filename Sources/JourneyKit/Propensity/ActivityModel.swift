@@ -89,6 +89,11 @@ public struct ActivityModel: Codable, Sendable, Equatable {
   /// How spend per purchase goes with the purchase rate (`SpendLink`); nil: not read (no customer
   /// with two purchases, or a model file written before it), and spend tells nothing of buying.
   public var spendLink: SpendLink? = nil
+  /// How evenly the fitted customers' purchases are spaced (`PurchaseTiming`). The model takes
+  /// them to come at random; regular ones it reads as alive for too long after they go quiet, and
+  /// `plainWords` says so. Nil: a model file written before this, or no customer with enough
+  /// purchases to tell.
+  public var purchaseTiming: PurchaseTiming? = nil
 
   /// The clock the model runs on (calendar days when there are no seasons and no ageing).
   func clock(from first: Int32, through last: Int32) -> ActivityClock {
@@ -601,6 +606,7 @@ extension ActivityModel {
                      count: options.purchaseRates.count * options.dormancyRates.count),
       wakeRate: 0, spendMean: 0, spendPseudoCount: nil, through: histories.through, fittedCustomers: sample.count,
       logLikelihood: -.infinity)
+    model.purchaseTiming = PurchaseTiming(days: sample.lazy.map { histories.purchaseDays[$0] })
 
     // Warm start at a middling wake rate, then compare candidates from there.
     let start = options.wakeRates[options.wakeRates.count / 2]
@@ -1433,6 +1439,9 @@ extension ActivityModel {
       lines.append(abs(twice) < 0.01
         ? "  spend: what a customer spends per purchase tells nothing of how often it buys: customers who buy twice as often spend the same per purchase, within 1%"
         : "  spend: customers who buy twice as often spend \(percent(abs(twice))) \(twice > 0 ? "more" : "less") per purchase, so a customer's spend is read as evidence of how often it buys, beside its purchase days")
+    }
+    if let timing = purchaseTiming, timing.isRegular {
+      lines.append("  timing: \(timing.plainWords) The model takes purchases to come at random, so it reads a regular customer who has gone quiet as alive for longer than it is likely to be: lapsed customers are over-forecast and their churn risk under-read (a grocer's cohort, order 1.8, fitted on 13 to 18 months: 11-17% over)")
     }
     if let days = shortHistoryDays {
       let history = Format.number(Double(days))

@@ -99,6 +99,7 @@ struct ModelValidationTests {
     try fitted.validate()
     #expect(activity.seasonalIndex?.count == 12)
     #expect(activity.spendLink != nil, "a base with repeat buyers reads a spend link")
+    #expect(activity.purchaseTiming != nil, "a base with customers of 5+ purchase days reads their timing")
     let original = try JSONSerialization.jsonObject(with: Data(try fitted.json().utf8)) as! [String: Any]
     let edits: [(String, (inout [String: Any]) -> Void)] = [
       ("activity.weights: has 3 entries, expected 220", { $0["weights"] = [0.2, 0.3, 0.5] }),
@@ -129,6 +130,10 @@ struct ModelValidationTests {
        { a in var l = a["spend_link"] as! [String: Any]; l["slope"] = 1e300; a["spend_link"] = l }),
       ("activity.spend_link.intercept: '-5000.0' must be a mean log amount from -1000 to 1000",
        { a in var l = a["spend_link"] as! [String: Any]; l["intercept"] = -5000.0; a["spend_link"] = l }),
+      ("activity.purchase_timing.log_gap_variance: '-0.5' must be a variance from 0 to 100",
+       { a in var t = a["purchase_timing"] as! [String: Any]; t["log_gap_variance"] = -0.5; a["purchase_timing"] = t }),
+      ("activity.purchase_timing.customers: '0' must be a number of customers from 1 to 200,000,000",
+       { a in var t = a["purchase_timing"] as! [String: Any]; t["customers"] = 0; a["purchase_timing"] = t }),
     ]
     for (message, edit) in edits {
       var t = original
