@@ -101,6 +101,7 @@ struct CLITests {
 
   @Test(arguments: [(["--wake-rate", "abc"], "--wake-rate"), (["--regime", "cdnow"], "--regime"), (["--ageing", "x"], "--ageing"),
     (["--purchase-seasonality", "strong"], "--purchase-seasonality"), (["--purchase-seasonality", "150%"], "--purchase-seasonality"),
+    (["--purchase-regularity", "0"], "--purchase-regularity"), (["--purchase-regularity", "2.5"], "--purchase-regularity"),
   ])
   func generateRejectsUnparsableRegimeValues(arguments: [String], flag: String) throws {
     let r = try runJourney(["generate"] + arguments + ["-o", "/tmp/never-written.csv"])

@@ -55,6 +55,10 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
   /// Ageing: each customer's purchase rate is multiplied by (1 + tenure days / 365)^(-ageing),
   /// tenure counted from the first purchase; 0 for none.
   public var ageing: Double = 0
+  /// Regular buying: the days between a customer's purchases, while alive, are Erlang of this
+  /// order (a purchase every k-th event of a Poisson process k times as fast: the same mean, a
+  /// spread of 1 / sqrt(k) of it) instead of exponential. Nil or 1: Poisson timing, as before.
+  public var purchaseRegularity: Int? = nil
 
   /// Beta alpha of the customers' monthly dropout hazards (mean alpha / (alpha + beta)).
   public var dropoutAlpha: Double = 1.2
@@ -164,6 +168,7 @@ public struct GeneratorParameters: Codable, Equatable, Sendable {
     try require(acquisitionMonths >= 0 && acquisitionMonths <= months, "acquisition-months", acquisitionMonths,
       "a whole number of months from 1 to --months (\(months)), or 0 for every month")
     try require(ageing >= 0 && ageing <= 10, "ageing", ageing, "an exponent from 0 to 10")
+    try require((1...10).contains(purchaseRegularity ?? 1), "purchase-regularity", purchaseRegularity ?? 1, "an Erlang order from 1 (purchases at random) to 10")
     try require(wakeRatePerDay >= 0 && wakeRatePerDay <= 1, "wake-rate", wakeRatePerDay, "a rate per day from 0 to 1 (0: dropout is permanent)")
     try require(purchaseRateMeanPerMonth > 0 && purchaseRateMeanPerMonth <= 100, "purchase-rate", purchaseRateMeanPerMonth, "purchases per month, above 0 and at most 100")
     try require(dropoutAlpha > 0 && dropoutBeta > 0, "dropout", "\(dropoutAlpha),\(dropoutBeta)", "positive Beta parameters")

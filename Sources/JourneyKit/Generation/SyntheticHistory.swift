@@ -394,8 +394,12 @@ private struct Context: Sendable {
     // Purchases: the first at firstPurchaseDay, then a thinned Poisson process.
     // Ageing multiplies the rate by a factor <= 1, so maxRate stays a bound.
     let dailyRate = rate / SyntheticHistoryGenerator.daysPerMonth
-    let maxRate = dailyRate * (1 + p.purchaseSeasonality) * max(1, 1 + p.launchFrequency)
+    // Regular buying (`purchaseRegularity` k): the process runs k times as fast and every k-th
+    // event is a purchase, so the gaps are Erlang-k on the same clock with the same mean.
+    let phases = p.purchaseRegularity ?? 1
+    let maxRate = dailyRate * (1 + p.purchaseSeasonality) * max(1, 1 + p.launchFrequency) * Double(phases)
     let ageing = p.ageing
+    var phase = 0
     var lastPurchaseDay = -1
     var t = start
     var isFirst = true
@@ -417,9 +421,15 @@ private struct Context: Sendable {
       if !isFirst {
         let seasonal = seasonByDay[d - startDay]
         let launchFactor = d >= launchDay ? 1 + p.launchFrequency : 1
-        var target = dailyRate * seasonal * launchFactor
+        var target = dailyRate * seasonal * launchFactor * Double(phases)
         if ageing > 0 { target *= pow(1 + (t - start) / 365, -ageing) }
         accept = rng.uniform() * maxRate < target
+        if accept {
+          phase += 1
+          if phase < phases { accept = false } else { phase = 0 }
+        }
+      } else {
+        phase = 0
       }
       if accept {
         let spendFactor = d >= launchDay ? 1 + p.launchSpend : 1

@@ -62,6 +62,9 @@ extension JourneyCommand {
     @Option(parsing: .unconditional, help: "Ageing: purchase rate times (1 + tenure days/365)^-X (default: 0, none; 0.5 with --regime real).")
     var ageing: Double?
 
+    @Option(parsing: .unconditional, help: "Regular buying: the days between a customer's purchases are Erlang of order K, the same mean, a spread of 1/sqrt(K) of it (default: 1, purchases at random).")
+    var purchaseRegularity: Int?
+
     @Option(parsing: .unconditional, help: "Dormancy with returns: a dropped-out customer wakes with a purchase at this rate per day, mean dormancy 1/rate days (default: 0, dropout is permanent; 0.004 with --regime real).")
     var wakeRate: Double?
 
@@ -117,6 +120,7 @@ extension JourneyCommand {
       if let purchaseRateShape { p.purchaseRateShape = purchaseRateShape }
       if let acquisitionMonths { p.acquisitionMonths = acquisitionMonths }
       if let ageing { p.ageing = ageing }
+      if let purchaseRegularity { p.purchaseRegularity = purchaseRegularity }
       if let wakeRate { p.wakeRatePerDay = wakeRate }
       if let leadShare { p.leadShare = leadShare }
       p.leadConversion = leadConversion
