@@ -29,7 +29,7 @@ public struct PurchaseTiming: Codable, Sendable, Equatable {
   /// The log-gap variance of exponential gaps: pi^2 / 6.
   public static let poissonLogGapVariance = Double.pi * Double.pi / 6
   /// The Erlang order from which timing counts as regular: halfway from Poisson timing (1) to
-  /// Erlang-2. Generated Poisson buyers read 1.04-1.12 (whole days round short gaps together, and
+  /// Erlang-2. Generated Poisson buyers read 1.04-1.19 (whole days round short gaps together, and
   /// same-day purchases are one), CDNOW 1.05, the grocery cohort 1.8, UCI's online retailer 1.7.
   public static let regularFromOrder = 1.5
 
