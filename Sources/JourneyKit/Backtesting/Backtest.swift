@@ -437,7 +437,7 @@ public struct Backtest: Encodable, Sendable {
         activity.forecast.churned == nil ? "" : "; churn events too, from each customer's chance of staying quiet past the churn threshold",
         period.rawValue, Self.describe(activity.relativeError, period: period, churn: activity.forecast.churned != nil)))
       if let timing = activity.forecast.model.purchaseTiming, timing.isRegular {
-        notes.append(timing.plainWords.dropLast() + "; the activity model takes them to come at random, so it reads a customer gone quiet as alive for longer than it is likely to be: lapsed customers are over-forecast and churn under-read")
+        notes.append(timing.plainWords.dropLast() + "; " + PurchaseTiming.consequenceForRandomTiming)
       }
     }
     if let chainError {

@@ -79,7 +79,7 @@ extension DataProfile {
     if let timing = purchaseTiming {
       out.append("Purchase timing: \(timing.plainWords)")
       if timing.isRegular {
-        out.append("  Journey's activity model takes purchases to come at random, so it reads a regular customer gone quiet as alive for longer than it is likely to be: forecasts of lapsed customers run high.")
+        out.append("  \(PurchaseTiming.consequenceForRandomTiming).")
       }
     }
     out.append("")

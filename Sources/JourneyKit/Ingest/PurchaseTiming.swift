@@ -26,8 +26,6 @@ public struct PurchaseTiming: Codable, Sendable, Equatable {
   public static let minimumGaps = 4
   /// Customers needed before the timing is called regular or not.
   public static let minimumCustomers = 30
-  /// The log-gap variance of exponential gaps: pi^2 / 6.
-  public static let poissonLogGapVariance = Double.pi * Double.pi / 6
   /// The Erlang order from which timing counts as regular: halfway from Poisson timing (1) to
   /// Erlang-2. Generated Poisson buyers read 1.04-1.19 (whole days round short gaps together, and
   /// same-day purchases are one), CDNOW 1.05, the grocery cohort 1.8, UCI's online retailer 1.7.
@@ -100,6 +98,11 @@ public struct PurchaseTiming: Codable, Sendable, Equatable {
     }
     return "purchases come at irregular intervals, at random or in bursts: the days between a customer's purchases are spread as those of an Erlang distribution of order \(order) (\(read); purchases at random, a Poisson process, give order 1)."
   }
+
+  /// What regular timing does to a model of purchases at random (the activity model's, BG/NBD's),
+  /// for the words of `inspect`, `show` and the backtest.
+  public static let consequenceForRandomTiming =
+    "Journey's activity model takes purchases to come at random, so it reads a regular customer gone quiet as alive for longer than it is likely to be: lapsed customers are over-forecast and their churn under-read"
 
   /// psi'(x), the trigamma function, for x > 0: the recurrence psi'(x) = psi'(x + 1) + 1 / x^2 up
   /// to x >= 10, then the asymptotic series to x^-9 (the next term, 5 / (66 x^11), under 1e-12 there).

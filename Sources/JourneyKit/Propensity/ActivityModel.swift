@@ -1441,7 +1441,7 @@ extension ActivityModel {
         : "  spend: customers who buy twice as often spend \(percent(abs(twice))) \(twice > 0 ? "more" : "less") per purchase, so a customer's spend is read as evidence of how often it buys, beside its purchase days")
     }
     if let timing = purchaseTiming, timing.isRegular {
-      lines.append("  timing: \(timing.plainWords) The model takes purchases to come at random, so it reads a regular customer who has gone quiet as alive for longer than it is likely to be: lapsed customers are over-forecast and their churn risk under-read (a grocer's cohort, order 1.8, fitted on 13 to 18 months: 11-17% over)")
+      lines.append("  timing: \(timing.plainWords) \(PurchaseTiming.consequenceForRandomTiming) (a grocer's cohort, order 1.8, fitted on 13 to 18 months: 11-17% over)")
     }
     if let days = shortHistoryDays {
       let history = Format.number(Double(days))
