@@ -62,7 +62,12 @@ struct LifetimeValueTests {
       for c in 0..<histories.customerCount where periods.hasHistory[c] {
         #expect(abs(whole.customerPurchases[c] - periods.customerPurchases[c]) <= 1e-9 * max(1, periods.customerPurchases[c]), "customer \(c)")
         #expect(abs(whole.customerRevenue[c] - periods.customerRevenue[c]) <= 1e-9 * max(1, periods.customerRevenue[c]))
-        #expect(whole.customerChurnedAtEnd?[c] == periods.customerChurnedAtEnd?[c] && whole.activeProbability[c] == periods.activeProbability[c])
+        // Chances, equal to the last bits or nearly: the two read different sets of intervals, and
+        // the vectorised exponentials of a longer row can round in the last bit where a shorter
+        // row's do not (up to 1.2e-15 on one host, 0 on another). A period off moves them by far more.
+        let churned = (whole.customerChurnedAtEnd?[c] ?? .nan, periods.customerChurnedAtEnd?[c] ?? .nan)
+        #expect(abs(churned.0 - churned.1) <= 1e-12 && abs(whole.activeProbability[c] - periods.activeProbability[c]) <= 1e-12,
+                "customer \(c): churned \(churned), active \(whole.activeProbability[c]) and \(periods.activeProbability[c])")
         compared += 1
       }
       #expect(compared > 1_000)
