@@ -29,6 +29,16 @@ lifetimes_venv
 spend_flag=(); [ -n "${NO_SPEND:-}" ] && spend_flag=(--no-spend)
 json="$work/backtest.json"
 
+# One of lifetimes' models (bgnbd or pareto) from calibration end $2 to holdout end $3, as table cells.
+reference() {
+  "$python" "$here/../cdnow/bgnbd.py" "$data" "$2" "$3" --model "$1" "${spend_flag[@]}" 2>/dev/null | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+error = 100 * (d["predicted_transactions"] / d["actual_transactions"] - 1)
+print("%+.1f%% | %.3f | %.3f" % (error, d["rmse"], d["correlation"]))' 2>/dev/null \
+    || echo "failed | - | -"
+}
+
 echo "| calibration end | periods held out | journey, all customers | journey, customers bought before the end | RMSE | correlation | 90% band holds (transactions) | BG/NBD | RMSE | correlation | Pareto/NBD | journey's model |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for end in $ends; do
@@ -55,15 +65,7 @@ print(last.isoformat(), f"| {sys.argv[3]} | {len(rows)} | {100 * a['transactions
       f"| {100 * (pc['predicted_total'] / pc['actual_total'] - 1):+.1f}% | {pc['rmse']:.3f} | {pc['correlation']:.3f} | {inside} of {len(rows)} |")
 PY
 )
-  reference() {
-    "$python" "$here/../cdnow/bgnbd.py" "$data" "$end" "$holdout_end" --model "$1" "${spend_flag[@]}" 2>/dev/null | python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-error = 100 * (d["predicted_transactions"] / d["actual_transactions"] - 1)
-print("%+.1f%% | %.3f | %.3f" % (error, d["rmse"], d["correlation"]))' 2>/dev/null \
-      || echo "failed | - | -"
-  }
-  bg=$(reference bgnbd); pareto=$(reference pareto | cut -d'|' -f1)
+  bg=$(reference bgnbd "$end" "$holdout_end"); pareto=$(reference pareto "$end" "$holdout_end" | cut -d'|' -f1)
   model=$(head -1 "$work/out.txt" | sed 's/^Backtest: //; s/ states.*//')
   echo "$journey_row $bg | $pareto| $model |"
 done
