@@ -61,6 +61,24 @@ struct BacktestCLITests {
     #expect(baselines["run_rate"] is [String: Any] && baselines["per_customer"] is [String: Any])
   }
 
+  /// `--holdout-periods 6` alone holds out the last 6 complete months: the generated 36 months
+  /// end on 2025-12-31, so it is the backtest from 2025-06-30, the same forecast to the digit.
+  /// Neither flag is misuse (64); more periods than the data can spare is data too short (65).
+  @Test func holdoutPeriodsAloneHoldOutTheLastPeriods() throws {
+    let alone = try runJourney(["backtest", csv, "--holdout-periods", "6", "--states", "lifecycle", "--replicates", "0"])
+    #expect(alone.status == 0, "\(alone.stderr)")
+    let dated = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--holdout-periods", "6", "--states", "lifecycle", "--replicates", "0"])
+    #expect(dated.status == 0, "\(dated.stderr)")
+    #expect(alone.stdout == dated.stdout)
+    #expect(alone.stdout.contains("2025-07") && !alone.stdout.contains("2025-06-30 leaves"))
+    let neither = try runJourney(["backtest", csv])
+    #expect(neither.status == 64)
+    #expect(neither.stderr.contains("give --calibration-end DATE") && neither.stderr.contains("--holdout-periods N"))
+    let tooMany = try runJourney(["backtest", csv, "--holdout-periods", "35"])
+    #expect(tooMany.status == 65)
+    #expect(tooMany.stderr.contains("--holdout-periods 35: the data has 36 complete month(s)") && tooMany.stderr.contains("use --holdout-periods 34 or less"))
+  }
+
   /// Without --states the state space is chosen (auto is the default), and the output says which and why.
   @Test func autoStatesExplainsItsChoice() throws {
     let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--replicates", "0"])

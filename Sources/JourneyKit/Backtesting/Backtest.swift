@@ -31,6 +31,9 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
   case noHoldout(calibrationEnd: CalendarDay, lastCompletePeriod: String, dataEnd: CalendarDay)
   case calibrationTooShort(calibrationEnd: CalendarDay, periods: Int, period: PeriodKind, start: CalendarDay)
   case holdoutTooLong(asked: Int, available: Int, period: PeriodKind)
+  /// `--holdout-periods` without a calibration end, more than the data's complete periods less
+  /// the two a fit needs.
+  case holdoutLeavesTooFew(asked: Int, completePeriods: Int, period: PeriodKind)
   case invalidOption(flag: String, value: String, expected: String)
 
   /// The message for the user: what is wrong and what to try.
@@ -42,6 +45,8 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
       "--calibration-end \(end) leaves \(max(0, periods)) complete \(period.rawValue)(s) to fit on: the window starts \(start)\n  hint: choose a calibration end at least 2 complete \(period.rawValue)s after it (at least 2 are needed to see a transition), or a shorter --period"
     case let .holdoutTooLong(asked, available, period):
       "--holdout-periods \(asked): the data has only \(available) complete \(period.rawValue)s after the calibration end\n  hint: use --holdout-periods \(available) or less, or an earlier --calibration-end"
+    case let .holdoutLeavesTooFew(asked, complete, period):
+      "--holdout-periods \(asked): the data has \(complete) complete \(period.rawValue)(s), and holding out \(asked) leaves \(max(0, complete - asked)) to fit on (at least 2 are needed to see a transition)\n  hint: " + (complete >= 3 ? "use --holdout-periods \(complete - 2) or less, or a shorter --period" : "use a shorter --period")
     case let .invalidOption(flag, value, expected):
       "\(flag): '\(value)' is not valid; expected \(expected)"
     }
@@ -245,6 +250,24 @@ public struct Backtest: Encodable, Sendable {
   /// How the model was fitted and anything the reader should know.
   public var notes: [String]
 
+
+  /// The calibration end that holds out the data's last `periods` complete periods: the last day
+  /// of the complete period `periods` before the last one (`--holdout-periods` without
+  /// `--calibration-end`). `from` is the fit's first day, if one was given.
+  ///
+  /// - Throws: `BacktestError.holdoutLeavesTooFew` when fewer than two complete periods would be
+  ///   left to fit on; `FitError.emptyData` for a table without rows.
+  public static func calibrationEnd(holdingOut periods: Int, of table: TransactionTable, period: PeriodKind, from: CalendarDay? = nil) throws -> CalendarDay {
+    guard periods >= 1 else { throw BacktestError.invalidOption(flag: "--holdout-periods", value: "\(periods)", expected: "at least 1 period") }
+    guard let range = table.dayRange else { throw FitError.emptyData }
+    let first = period.index(of: max(from ?? range.lowerBound, range.lowerBound))
+    // The data's last complete period: the one holding its last day when that day ends it.
+    var last = period.index(of: range.upperBound)
+    if period.end(of: last) != range.upperBound { last -= 1 }
+    let complete = max(0, last - first + 1)
+    guard complete - periods >= 2 else { throw BacktestError.holdoutLeavesTooFew(asked: periods, completePeriods: complete, period: period) }
+    return period.end(of: last - periods)
+  }
 
   /// The window up to the calibration end; one too short to fit is named by `--calibration-end`.
   static func calibrationWindow(_ table: TransactionTable, options: BacktestOptions) throws -> FitWindow {

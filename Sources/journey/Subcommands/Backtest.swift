@@ -7,7 +7,8 @@ extension JourneyCommand {
     static let configuration = CommandConfiguration(
       abstract: "Fit on the data up to a date and score the predictions of the periods after it.",
       discussion: """
-        Fits the model on the complete periods up to --calibration-end (as evaluate fits its \
+        Fits the model on the complete periods up to --calibration-end (or up to the data's \
+        last --holdout-periods complete periods, when no date is given; as evaluate fits its \
         pre-launch model: the first churn-after periods left out, seasons when a year remains), \
         forecasts the holdout periods from the actual base with the customers actually acquired \
         entering as new, and compares transactions (purchase occasions), revenue, active and \
@@ -19,6 +20,7 @@ extension JourneyCommand {
         Example:
           journey backtest transactions.csv --calibration-end 2025-06-30
           journey backtest data.csv --calibration-end 2024-12-31 --holdout-periods 6 --per-customer --json backtest.json
+          journey backtest data.csv --holdout-periods 6
           journey backtest data.csv --calibration-end 2024-12-31 --states auto --report backtest.html
         """
     )
@@ -26,10 +28,10 @@ extension JourneyCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "Last day the model may see (YYYY-MM-DD); calibration ends with the last complete period on or before it.")
-    var calibrationEnd: String
+    @Option(help: "Last day the model may see (YYYY-MM-DD); calibration ends with the last complete period on or before it. Without it, --holdout-periods N holds out the data's last N complete periods.")
+    var calibrationEnd: String?
 
-    @Option(parsing: .unconditional, help: "Periods after the calibration to predict (default: every complete period the data has).")
+    @Option(parsing: .unconditional, help: "Periods after the calibration to predict (default: every complete period the data has); alone, the data's last N complete periods.")
     var holdoutPeriods: Int?
 
     @Flag(help: "Also score each customer's predicted purchases and churn risk.")
@@ -53,7 +55,11 @@ extension JourneyCommand {
     @OptionGroup var report: ReportOption
 
     func validate() throws {
-      _ = try day(calibrationEnd, flag: "calibration-end")
+      if let calibrationEnd {
+        _ = try day(calibrationEnd, flag: "calibration-end")
+      } else if holdoutPeriods == nil {
+        throw ValidationError("give --calibration-end DATE (the last day the model may see) or --holdout-periods N (hold out the data's last N complete periods)")
+      }
       if let holdoutPeriods, holdoutPeriods < 1 { throw ValidationError("--holdout-periods: '\(holdoutPeriods)' must be at least 1 period") }
       if let baselinePeriods, baselinePeriods < 1 { throw ValidationError("--baseline-periods: '\(baselinePeriods)' must be at least 1 period") }
       guard (0...100_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 0 to 100000") }
@@ -61,16 +67,19 @@ extension JourneyCommand {
 
     func run() throws {
       try guardOutputs([("--json", json), ("--report", report.report)] + input.outputs, inputs: [input.file] + model.inputs)
-      var options = BacktestOptions(calibrationEnd: try day(calibrationEnd, flag: "calibration-end"))
+      let fit = try model.fitOptions(source: input.file, allowAuto: true)
+      let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
+      let end = try calibrationEnd.map { try day($0, flag: "calibration-end") }
+        ?? JourneyKit.Backtest.calibrationEnd(holdingOut: holdoutPeriods!, of: ingest.table, period: fit.period, from: fit.from)
+      var options = BacktestOptions(calibrationEnd: end)
       options.holdoutPeriods = holdoutPeriods
-      options.fit = try model.fitOptions(source: input.file, allowAuto: true)
+      options.fit = fit
       if model.autoStates { options.selection = try model.selectionOptions() }
       options.perCustomer = perCustomer
       options.ownHistory = ownHistory
       options.baselinePeriods = baselinePeriods
       options.replicates = replicates
       options.seed = seed
-      let ingest = try input.read(keeping: model.splitBy.map { [$0] } ?? [])
       let backtest = try JourneyKit.Backtest.run(ingest.table, options: options)
       if let json { try AtomicFile.write(try JSONOutput.encode(backtest), to: json) }
       try report.write { BacktestReport(backtest.reportInput()).document() }

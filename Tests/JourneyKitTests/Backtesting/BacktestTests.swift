@@ -193,6 +193,32 @@ struct BacktestTests {
     #expect(BacktestError.holdoutTooLong(asked: 9, available: 6, period: .month).description.contains("hint: use --holdout-periods 6"))
   }
 
+  /// `--holdout-periods N` alone: the calibration ends with the complete period N before the
+  /// data's last complete one. Worked by hand on two customers: data from 2024-01-15 to
+  /// 2024-12-31 has 12 complete months (January counts from its first row, as every window
+  /// does), so holding out 3 ends the calibration on 2024-09-30 and 10 is the most that leaves the
+  /// 2 months a fit needs; a last row on 2024-12-30 leaves December incomplete, and 3 months
+  /// end on 2024-08-31. By quarter, 2 of the 4 end on 2024-06-30.
+  @Test func holdingOutTheLastPeriodsEndsTheCalibrationBeforeThem() throws {
+    func table(last: String) throws -> TransactionTable {
+      try TransactionReader(options: ReaderOptions()).read(
+        text: "customer_id,date,amount\na,2024-01-15,10\nb,2024-06-03,20\na,\(last),30\n", name: "t.csv").table
+    }
+    let full = try table(last: "2024-12-31"), short = try table(last: "2024-12-30")
+    #expect(try Backtest.calibrationEnd(holdingOut: 3, of: full, period: .month) == day("2024-09-30"))
+    #expect(try Backtest.calibrationEnd(holdingOut: 10, of: full, period: .month) == day("2024-02-29"))
+    #expect(throws: BacktestError.holdoutLeavesTooFew(asked: 11, completePeriods: 12, period: .month)) {
+      try Backtest.calibrationEnd(holdingOut: 11, of: full, period: .month)
+    }
+    #expect(BacktestError.holdoutLeavesTooFew(asked: 11, completePeriods: 12, period: .month).description.contains("hint: use --holdout-periods 10 or less"))
+    #expect(try Backtest.calibrationEnd(holdingOut: 3, of: short, period: .month) == day("2024-08-31"))
+    #expect(try Backtest.calibrationEnd(holdingOut: 2, of: full, period: .quarter) == day("2024-06-30"))
+    // A fit window from a later day counts its periods from there.
+    #expect(throws: BacktestError.holdoutLeavesTooFew(asked: 3, completePeriods: 4, period: .month)) {
+      try Backtest.calibrationEnd(holdingOut: 3, of: full, period: .month, from: day("2024-09-01"))
+    }
+  }
+
   /// The state space is chosen on the calibration window only: changing every row after the
   /// calibration end (dropping half, tripling amounts, adding customers) leaves the choice and
   /// every score as they were, while the holdout itself changes.
