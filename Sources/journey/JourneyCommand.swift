@@ -76,7 +76,7 @@ enum ExitCodes {
       case .invalidOption: return usage
       case let .calibrationTooShort(end, _, _, start): return end < start ? usage : dataError
       case let .noHoldout(end, _, dataEnd): return end > dataEnd ? usage : dataError
-      case .holdoutTooLong, .holdoutLeavesTooFew: return dataError
+      case .holdoutTooLong, .holdoutLeavesTooFew, .tooManyOrigins: return dataError
       }
     case let design as RolloutDesignError:
       switch design {

@@ -79,6 +79,33 @@ struct BacktestCLITests {
     #expect(tooMany.stderr.contains("--holdout-periods 35: the data has 36 complete month(s)") && tooMany.stderr.contains("use --holdout-periods 34 or less"))
   }
 
+  /// `--origins 3` backtests from the three month-ends up to the latest and writes each one and
+  /// the summary; the latest origin's errors are the single backtest's from that date.
+  @Test func originsSummariseTheBacktestsFromSeveralEnds() throws {
+    let json = Self.workspace.appendingPathComponent("rolling.json").path
+    let r = try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "3", "--states", "lifecycle", "--replicates", "0", "--json", json])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Rolling backtest: 3 calibration ends, one month apart, each predicting 6 months"))
+    let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+    let origins = try #require(root["origins"] as? [[String: Any]])
+    #expect(origins.compactMap { $0["calibration_end"] as? String } == ["2025-04-30", "2025-05-31", "2025-06-30"])
+    let single = Self.workspace.appendingPathComponent("single.json").path
+    let b = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--states", "lifecycle", "--replicates", "0", "--json", single])
+    #expect(b.status == 0, "\(b.stderr)")
+    let one = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: single))) as? [String: Any])
+    let accuracy = try #require((one["holdout"] as? [String: Any])?["accuracy"] as? [[String: Any]])
+    let transactions = try #require(accuracy.first { $0["kpi"] as? String == "transactions" }?["total_error"] as? Double)
+    #expect((origins[2]["total_error"] as? [String: Any])?["transactions"] as? Double == transactions)
+    let summary = try #require(root["summary"] as? [[String: Any]])
+    #expect(summary.compactMap { $0["kpi"] as? String } == ["transactions", "revenue", "active", "churned"])
+
+    #expect(try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "0"]).status == 64)
+    #expect(try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "2", "--report", "x.html"]).status == 64)
+    let tooMany = try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "40"])
+    #expect(tooMany.status == 65)
+    #expect(tooMany.stderr.contains("hint: use --origins 29 or less"))
+  }
+
   /// Without --states the state space is chosen (auto is the default), and the output says which and why.
   @Test func autoStatesExplainsItsChoice() throws {
     let r = try runJourney(["backtest", csv, "--calibration-end", "2025-06-30", "--replicates", "0"])

@@ -57,7 +57,8 @@ extension Backtest {
   private func relative(_ predicted: Double, _ actual: Double) -> Double? { actual != 0 ? predicted / actual - 1 : nil }
 }
 
-private func percent(_ value: Double?, signed: Bool = true) -> String {
+/// A share as text, signed by default; "-" for none (shared with `RollingBacktest`).
+func percent(_ value: Double?, signed: Bool = true) -> String {
   guard let value, value.isFinite else { return "-" }
   return signed ? signedPercent(value) : Format.percent(value)
 }

@@ -15,12 +15,14 @@ extension JourneyCommand {
         churned customers per period and in total, beside naive baselines. --per-customer also \
         scores each customer's predicted purchases (MAE, RMSE, correlation, by repeat purchases) \
         and churn risk (Brier score, reliability bins). --states auto chooses the state space by \
-        rolling-origin validation inside the calibration window first.
+        rolling-origin validation inside the calibration window first. --origins N backtests \
+        from N calibration ends one period apart and summarises the errors and ranges over them.
 
         Example:
           journey backtest transactions.csv --calibration-end 2025-06-30
           journey backtest data.csv --calibration-end 2024-12-31 --holdout-periods 6 --per-customer --json backtest.json
           journey backtest data.csv --holdout-periods 6
+          journey backtest data.csv --holdout-periods 6 --origins 6
           journey backtest data.csv --calibration-end 2024-12-31 --states auto --report backtest.html
         """
     )
@@ -33,6 +35,9 @@ extension JourneyCommand {
 
     @Option(parsing: .unconditional, help: "Periods after the calibration to predict (default: every complete period the data has); alone, the data's last N complete periods.")
     var holdoutPeriods: Int?
+
+    @Option(parsing: .unconditional, help: "Backtest from this many calibration ends, one period apart and ending with --calibration-end's, each predicting as many periods, and summarise the errors over them (default: 1).")
+    var origins: Int = 1
 
     @Flag(help: "Also score each customer's predicted purchases and churn risk.")
     var perCustomer = false
@@ -62,6 +67,10 @@ extension JourneyCommand {
       }
       if let holdoutPeriods, holdoutPeriods < 1 { throw ValidationError("--holdout-periods: '\(holdoutPeriods)' must be at least 1 period") }
       if let baselinePeriods, baselinePeriods < 1 { throw ValidationError("--baseline-periods: '\(baselinePeriods)' must be at least 1 period") }
+      guard origins >= 1 else { throw ValidationError("--origins: '\(origins)' must be at least 1 calibration end") }
+      if origins > 1, report.report != nil {
+        throw ValidationError("--report shows one backtest; with --origins \(origins) the summary goes to the terminal and --json")
+      }
       guard (0...100_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 0 to 100000") }
     }
 
@@ -80,6 +89,12 @@ extension JourneyCommand {
       options.baselinePeriods = baselinePeriods
       options.replicates = replicates
       options.seed = seed
+      if origins > 1 {
+        let rolling = try RollingBacktest.run(ingest.table, options: options, origins: origins)
+        if let json { try AtomicFile.write(try JSONOutput.encode(rolling), to: json) }
+        print(rolling.text())
+        return
+      }
       let backtest = try JourneyKit.Backtest.run(ingest.table, options: options)
       if let json { try AtomicFile.write(try JSONOutput.encode(backtest), to: json) }
       try report.write { BacktestReport(backtest.reportInput()).document() }

@@ -219,6 +219,49 @@ struct BacktestTests {
     }
   }
 
+  /// Three origins one month apart: each is the backtest a user would run from that date (the
+  /// same errors, states and range counts as `Backtest.run` there), earliest first, every one
+  /// predicting as many months; the summary is each KPI's errors averaged by hand over them.
+  @Test func rollingOriginsAreTheBacktestsFromEachEndSummarised() throws {
+    var o = options("2025-06-30", perCustomer: false)
+    o.holdoutPeriods = 4
+    o.replicates = 20
+    let rolling = try RollingBacktest.run(Self.small, options: o, origins: 3)
+    #expect(rolling.origins.map(\.calibrationEnd) == [day("2025-04-30"), day("2025-05-31"), day("2025-06-30")])
+    #expect(rolling.holdoutPeriods == 4)
+    var inside = 0, periods = 0
+    for origin in rolling.origins {
+      var single = o
+      single.calibrationEnd = origin.calibrationEnd
+      let b = try Backtest.run(Self.small, options: single)
+      #expect(b.holdout.periods.count == 4 && origin.states == b.states)
+      for x in b.holdout.accuracy { #expect(origin.totalError[x.kpi] == x.totalError, "\(origin.calibrationEnd) \(x.kpi)") }
+      #expect(origin.insideRange?.transactions == b.holdout.insideRange?.transactions)
+      inside += b.holdout.insideRange!.transactions
+      periods += b.holdout.insideRange!.periods
+    }
+    #expect(rolling.insideRange?.transactions == inside && rolling.insideRange?.periods == periods && periods == 12)
+    let t = try #require(rolling.summary.first { $0.kpi == .transactions })
+    let errors = rolling.origins.map { $0.totalError[.transactions]! }, runRate = rolling.origins.map { $0.runRateError[.transactions]! }
+    #expect(abs(t.meanAbsoluteError - errors.map(abs).reduce(0, +) / 3) < 1e-15)
+    #expect(abs(t.meanError - errors.reduce(0, +) / 3) < 1e-15)
+    #expect(abs(t.worstError) == errors.map(abs).max() && errors.contains(t.worstError))
+    #expect(t.originsBetterThanRunRate == zip(errors, runRate).filter { abs($0) < abs($1) }.count)
+    #expect(abs(t.runRateMeanAbsoluteError - runRate.map(abs).reduce(0, +) / 3) < 1e-15)
+  }
+
+  /// Origins reaching back past two complete months are refused up front, naming how many fit:
+  /// the small base starts in 2023-01, so from 2023-06-30 (6 months) 5 origins keep 2 months each.
+  @Test func tooManyOriginsNameHowManyFit() throws {
+    var o = options("2023-06-30", perCustomer: false)
+    o.replicates = 0
+    o.holdoutPeriods = 1
+    #expect(throws: BacktestError.tooManyOrigins(asked: 6, possible: 5, period: .month, firstCalibrationEnd: day("2023-01-31"))) {
+      try RollingBacktest.run(Self.small, options: o, origins: 6)
+    }
+    #expect(BacktestError.tooManyOrigins(asked: 6, possible: 5, period: .month, firstCalibrationEnd: day("2023-01-31")).description.contains("hint: use --origins 5 or less"))
+  }
+
   /// The state space is chosen on the calibration window only: changing every row after the
   /// calibration end (dropping half, tripling amounts, adding customers) leaves the choice and
   /// every score as they were, while the holdout itself changes.
