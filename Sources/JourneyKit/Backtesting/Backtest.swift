@@ -263,14 +263,18 @@ public struct Backtest: Encodable, Sendable {
   ///   left to fit on; `FitError.emptyData` for a table without rows.
   public static func calibrationEnd(holdingOut periods: Int, of table: TransactionTable, period: PeriodKind, from: CalendarDay? = nil) throws -> CalendarDay {
     guard periods >= 1 else { throw BacktestError.invalidOption(flag: "--holdout-periods", value: "\(periods)", expected: "at least 1 period") }
-    guard let range = table.dayRange else { throw FitError.emptyData }
-    let first = period.index(of: max(from ?? range.lowerBound, range.lowerBound))
-    // The data's last complete period: the one holding its last day when that day ends it.
-    var last = period.index(of: range.upperBound)
-    if period.end(of: last) != range.upperBound { last -= 1 }
-    let complete = max(0, last - first + 1)
-    guard complete - periods >= 2 else { throw BacktestError.holdoutLeavesTooFew(asked: periods, completePeriods: complete, period: period) }
-    return period.end(of: last - periods)
+    // The data's complete periods, as the backtest counts the holdout's.
+    let data: FitWindow
+    do {
+      data = try FitWindow.make(table: table, period: period, from: from)
+    } catch {
+      guard case let .windowTooShort(complete, _, _, _) = error else { throw error }
+      throw BacktestError.holdoutLeavesTooFew(asked: periods, completePeriods: complete, period: period)
+    }
+    guard data.periodCount - periods >= 2 else {
+      throw BacktestError.holdoutLeavesTooFew(asked: periods, completePeriods: data.periodCount, period: period)
+    }
+    return period.end(of: data.lastPeriod - periods)
   }
 
   /// The window up to the calibration end; one too short to fit is named by `--calibration-end`.

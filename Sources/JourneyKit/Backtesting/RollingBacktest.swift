@@ -84,7 +84,8 @@ public struct RollingBacktest: Encodable, Sendable {
   /// every complete period after the latest origin, so that every origin predicts as many).
   ///
   /// - Throws: `BacktestError.tooManyOrigins` when the earliest origin would leave fewer than two
-  ///   complete periods to fit on; whatever `Backtest.run` throws for an origin.
+  ///   complete periods to fit on, `.holdoutTooLong` when the latest cannot predict as many as
+  ///   asked; whatever `Backtest.run` throws for an origin.
   public static func run(_ table: TransactionTable, options: BacktestOptions, origins: Int) throws -> RollingBacktest {
     guard origins >= 1 else { throw BacktestError.invalidOption(flag: "--origins", value: "\(origins)", expected: "at least 1") }
     let period = options.fit.period
@@ -94,8 +95,11 @@ public struct RollingBacktest: Encodable, Sendable {
     guard origins <= possible else {
       throw BacktestError.tooManyOrigins(asked: origins, possible: possible, period: period, firstCalibrationEnd: period.end(of: latest.lastPeriod - origins + 1))
     }
-    let data = try FitWindow.make(table: table, period: period)
-    let steps = options.holdoutPeriods ?? max(1, data.lastPeriod - latest.lastPeriod)
+    // The latest origin has the fewest periods after it: a holdout it cannot fill is refused
+    // before any origin is run.
+    let available = try FitWindow.make(table: table, period: period).lastPeriod - latest.lastPeriod
+    let steps = options.holdoutPeriods ?? max(1, available)
+    if available >= 1, steps > available { throw BacktestError.holdoutTooLong(asked: steps, available: available, period: period) }
     var results: [Origin] = []
     var rows: [Backtest.PeriodRow] = []
     for back in (0..<origins).reversed() {

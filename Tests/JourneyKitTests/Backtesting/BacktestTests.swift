@@ -251,7 +251,8 @@ struct BacktestTests {
   }
 
   /// Origins reaching back past two complete months are refused up front, naming how many fit:
-  /// the small base starts in 2023-01, so from 2023-06-30 (6 months) 5 origins keep 2 months each.
+  /// the small base starts in 2023-01, so from 2023-06-30 (6 months) 5 origins keep 2 months each;
+  /// so is a holdout longer than the latest origin can predict.
   @Test func tooManyOriginsNameHowManyFit() throws {
     var o = options("2023-06-30", perCustomer: false)
     o.replicates = 0
@@ -260,6 +261,12 @@ struct BacktestTests {
       try RollingBacktest.run(Self.small, options: o, origins: 6)
     }
     #expect(BacktestError.tooManyOrigins(asked: 6, possible: 5, period: .month, firstCalibrationEnd: day("2023-01-31")).description.contains("hint: use --origins 5 or less"))
+    // The latest origin, 6 months before the data's end, cannot predict 7: refused before any runs.
+    var late = options("2025-06-30", perCustomer: false)
+    late.holdoutPeriods = 7
+    #expect(throws: BacktestError.holdoutTooLong(asked: 7, available: 6, period: .month)) {
+      try RollingBacktest.run(Self.small, options: late, origins: 2)
+    }
   }
 
   /// The state space is chosen on the calibration window only: changing every row after the
