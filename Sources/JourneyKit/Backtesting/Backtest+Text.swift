@@ -40,9 +40,9 @@ extension Backtest {
       let kpi = x.kpi
       a.append([
         kpi.rawValue + (kpi == .active ? " (mean)" : ""), Format.number(holdout.totals.actual[kpi]),
-        Format.number(holdout.totals.predicted[kpi]), percent(x.totalError), percent(x.mape, signed: false),
-        Format.number(x.bias, decimals: 1), percent(relative(holdout.totals.predictedAssumedAcquisition[kpi], holdout.totals.actual[kpi])),
-        percent(baselines.runRate.accuracy[i].totalError), percent(baselines.seasonalNaive?.accuracy[i].totalError),
+        Format.number(holdout.totals.predicted[kpi]), Self.percentText(x.totalError), Self.percentText(x.mape, signed: false),
+        Format.number(x.bias, decimals: 1), Self.percentText(relative(holdout.totals.predictedAssumedAcquisition[kpi], holdout.totals.actual[kpi])),
+        Self.percentText(baselines.runRate.accuracy[i].totalError), Self.percentText(baselines.seasonalNaive?.accuracy[i].totalError),
       ])
     }
     out.append(a.render())
@@ -57,10 +57,12 @@ extension Backtest {
   private func relative(_ predicted: Double, _ actual: Double) -> Double? { actual != 0 ? predicted / actual - 1 : nil }
 }
 
-/// A share as text, signed by default; "-" for none (shared with `RollingBacktest`).
-func percent(_ value: Double?, signed: Bool = true) -> String {
-  guard let value, value.isFinite else { return "-" }
-  return signed ? signedPercent(value) : Format.percent(value)
+extension Backtest {
+  /// A share as text, signed by default; "-" for none (also `RollingBacktest`'s).
+  static func percentText(_ value: Double?, signed: Bool = true) -> String {
+    guard let value, value.isFinite else { return "-" }
+    return signed ? signedPercent(value) : Format.percent(value)
+  }
 }
 
 /// +4.2%, -0.8%, 0.0%: one decimal, sign always shown.

@@ -148,8 +148,8 @@ public struct RollingBacktest: Encodable, Sendable {
     for o in origins {
       t.append([
         o.calibrationEnd.description, o.states, o.holdout,
-        percent(o.totalError[.transactions]), percent(o.totalError[.revenue]), percent(o.totalError[.active]), percent(o.totalError[.churned]),
-        percent(o.runRateError[.transactions]),
+        Backtest.percentText(o.totalError[.transactions]), Backtest.percentText(o.totalError[.revenue]), Backtest.percentText(o.totalError[.active]), Backtest.percentText(o.totalError[.churned]),
+        Backtest.percentText(o.runRateError[.transactions]),
         o.insideRange.map { "\($0.transactions)/\($0.revenue)/\($0.active)/\($0.churned) of \($0.periods)" } ?? "-",
       ])
     }
@@ -159,8 +159,8 @@ public struct RollingBacktest: Encodable, Sendable {
     var s = TextTable(header: ["kpi", "mean |error|", "mean error", "worst", "from", "run rate mean |error|", "better than run rate"])
     for k in summary {
       s.append([
-        k.kpi.rawValue, percent(k.meanAbsoluteError, signed: false), percent(k.meanError), percent(k.worstError), k.worstCalibrationEnd.description,
-        percent(k.runRateMeanAbsoluteError, signed: false), "\(k.originsBetterThanRunRate) of \(k.origins)",
+        k.kpi.rawValue, Backtest.percentText(k.meanAbsoluteError, signed: false), Backtest.percentText(k.meanError), Backtest.percentText(k.worstError), k.worstCalibrationEnd.description,
+        Backtest.percentText(k.runRateMeanAbsoluteError, signed: false), "\(k.originsBetterThanRunRate) of \(k.origins)",
       ])
     }
     out.append(s.render())
