@@ -80,7 +80,8 @@ struct BacktestCLITests {
   }
 
   /// `--origins 3` backtests from the three month-ends up to the latest and writes each one and
-  /// the summary; the latest origin's errors are the single backtest's from that date.
+  /// the summary; the latest origin's errors are the single backtest's from that date; `--report`
+  /// draws and lists them.
   @Test func originsSummariseTheBacktestsFromSeveralEnds() throws {
     let json = Self.workspace.appendingPathComponent("rolling.json").path
     let r = try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "3", "--states", "lifecycle", "--replicates", "0", "--json", json])
@@ -100,7 +101,12 @@ struct BacktestCLITests {
     #expect(summary.compactMap { $0["kpi"] as? String } == ["transactions", "revenue", "active", "churned"])
 
     #expect(try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "0"]).status == 64)
-    #expect(try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "2", "--report", "x.html"]).status == 64)
+    // The report lists the same origins.
+    let report = Self.workspace.appendingPathComponent("rolling.md").path
+    let m = try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "2", "--states", "lifecycle", "--replicates", "0", "--report", report])
+    #expect(m.status == 0, "\(m.stderr)")
+    let markdown = try String(contentsOfFile: report, encoding: .utf8)
+    #expect(markdown.hasPrefix("# Backtest from 2 calibration ends") && markdown.contains("| 2025-05-31 | lifecycle | 2025-06 to 2025-11 |"))
     let tooMany = try runJourney(["backtest", csv, "--holdout-periods", "6", "--origins", "40"])
     #expect(tooMany.status == 65)
     #expect(tooMany.stderr.contains("hint: use --origins 29 or less"))

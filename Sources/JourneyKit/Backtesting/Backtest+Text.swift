@@ -61,14 +61,8 @@ extension Backtest {
   /// A share as text, signed by default; "-" for none (also `RollingBacktest`'s).
   static func percentText(_ value: Double?, signed: Bool = true) -> String {
     guard let value, value.isFinite else { return "-" }
-    return signed ? signedPercent(value) : Format.percent(value)
+    return signed ? ReportWording.signedPercent(value, decimals: 1) : Format.percent(value)
   }
-}
-
-/// +4.2%, -0.8%, 0.0%: one decimal, sign always shown.
-private func signedPercent(_ fraction: Double) -> String {
-  let text = Format.percent(abs(fraction))
-  return text == Format.percent(0) ? text : (fraction < 0 ? "-" : "+") + text
 }
 
 extension CustomerAccuracy {
@@ -94,14 +88,14 @@ extension CustomerAccuracy {
       g.append([
         x.repeats, Format.number(Double(x.customers)), Format.number(x.actualMean, decimals: 2), Format.number(x.predictedMean, decimals: 2),
         Format.number(x.stateOnlyMean, decimals: 2), Format.number(x.runRateMean, decimals: 2), Format.number(x.mae, decimals: 2),
-        x.actualMean > 0 ? signedPercent(x.predictedMean / x.actualMean - 1) : "-",
+        x.actualMean > 0 ? ReportWording.signedPercent(x.predictedMean / x.actualMean - 1, decimals: 1) : "-",
       ])
     }
     out.append(g.render())
     let missed = byCalibrationRepeats.filter { $0.customers >= 30 && $0.actualMean > 0 && abs($0.predictedMean / $0.actualMean - 1) > 0.2 }
     out.append(
       missed.isEmpty ? "No group with 30+ customers is missed by more than 20%."
-        : "Missed by more than 20%: " + missed.map { "\($0.repeats) repeats (\(signedPercent($0.predictedMean / $0.actualMean - 1)))" }.joined(separator: ", ") + ".")
+        : "Missed by more than 20%: " + missed.map { "\($0.repeats) repeats (\(ReportWording.signedPercent($0.predictedMean / $0.actualMean - 1, decimals: 1)))" }.joined(separator: ", ") + ".")
     out.append("")
     out.append("Churned at the end of the holdout, \(Format.number(Double(churn.customers))) customers living at the calibration end: observed \(Format.percent(churn.observedRate)); Brier score \(String(format: "%.4f", churn.brier)) against \(String(format: "%.4f", churn.referenceBrier)) for the rate alone (skill \(churn.skill.map { Format.percent($0) } ?? "-")).")
     var b = TextTable(header: ["predicted", "customers", "predicted mean", "observed"])
@@ -139,7 +133,7 @@ extension StateSpaceSelection {
       t.append([
         c.states + (c.states == chosenLabel ? " *" : ""), "\(c.stateCount)", String(format: "%.3f", score),
         String(format: "%.3f", mean(c) { $0.occasionsRelativeRMSE }), String(format: "%.3f", mean(c) { $0.revenueRelativeRMSE }),
-        signedPercent(mean(c) { $0.transactionsTotalError }), signedPercent(mean(c) { $0.revenueTotalError }),
+        ReportWording.signedPercent(mean(c) { $0.transactionsTotalError }, decimals: 1), ReportWording.signedPercent(mean(c) { $0.revenueTotalError }, decimals: 1),
         pair(c) { $0.oneTimeBuyers }, pair(c) { $0.heavyBuyers },
       ])
     }

@@ -190,6 +190,16 @@ public struct Backtest: Encodable, Sendable {
       self.halfWidth = halfWidth
     }
 
+    /// Periods inside for one KPI.
+    public subscript(_ measure: Measure) -> Int {
+      switch measure {
+      case .transactions: transactions
+      case .revenue: revenue
+      case .active: active
+      case .churned: churned
+      }
+    }
+
     /// Counted over `rows`; nil when none has a range.
     public init?(_ rows: [PeriodRow]) {
       let ranged = rows.compactMap { r in r.predictedLow.flatMap { low in r.predictedHigh.map { (r.actual, r.predicted, low, $0) } } }

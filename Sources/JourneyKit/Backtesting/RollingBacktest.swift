@@ -177,3 +177,25 @@ public struct RollingBacktest: Encodable, Sendable {
     return out.joined(separator: "\n")
   }
 }
+
+extension RollingBacktest {
+  /// The report's view of these backtests.
+  public func reportInput() -> RollingBacktestReportInput {
+    let kpis = summary.map(\.kpi)
+    return RollingBacktestReportInput(
+      period: period, holdoutPeriods: holdoutPeriods,
+      kpis: summary.map { k in
+        .init(
+          name: k.kpi.rawValue, meanAbsoluteError: k.meanAbsoluteError, meanError: k.meanError, worstError: k.worstError,
+          worstCalibrationEnd: k.worstCalibrationEnd, runRateMeanAbsoluteError: k.runRateMeanAbsoluteError,
+          originsBetterThanRunRate: k.originsBetterThanRunRate, origins: k.origins,
+          inside: insideRange.map { c in (count: c[k.kpi], of: c.periods) })
+      },
+      origins: origins.map { o in
+        .init(
+          calibrationEnd: o.calibrationEnd, states: o.states, holdout: o.holdout, errors: kpis.map { o.totalError[$0] },
+          runRateTransactions: o.runRateError[.transactions],
+          inside: o.insideRange.map { "\($0.transactions)/\($0.revenue)/\($0.active)/\($0.churned) of \($0.periods)" })
+      })
+  }
+}

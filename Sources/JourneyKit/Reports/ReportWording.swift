@@ -1,9 +1,10 @@
 /// Numbers and phrases as the reports' sentences use them.
 enum ReportWording {
   /// `-0.118` -> `-12%`, `0.031` -> `+3%`; one decimal under 1%, so small changes do not read as none.
-  static func signedPercent(_ fraction: Double) -> String {
+  /// `decimals` fixes the decimals instead (an error beside a 5% bar needs one: `+4.6%`).
+  static func signedPercent(_ fraction: Double, decimals fixed: Int? = nil) -> String {
     guard fraction.isFinite else { return "n/a" }
-    let decimals = abs(fraction) < 0.01 ? 1 : 0
+    let decimals = fixed ?? (abs(fraction) < 0.01 ? 1 : 0)
     let text = Format.percent(abs(fraction), decimals: decimals)
     if text == Format.percent(0, decimals: decimals) { return text }
     return (fraction < 0 ? "-" : "+") + text

@@ -68,9 +68,6 @@ extension JourneyCommand {
       if let holdoutPeriods, holdoutPeriods < 1 { throw ValidationError("--holdout-periods: '\(holdoutPeriods)' must be at least 1 period") }
       if let baselinePeriods, baselinePeriods < 1 { throw ValidationError("--baseline-periods: '\(baselinePeriods)' must be at least 1 period") }
       guard origins >= 1 else { throw ValidationError("--origins: '\(origins)' must be at least 1 calibration end") }
-      if origins > 1, report.report != nil {
-        throw ValidationError("--report shows one backtest; with --origins \(origins) the summary goes to the terminal and --json")
-      }
       guard (0...100_000).contains(replicates) else { throw ValidationError("--replicates: '\(replicates)' must be from 0 to 100000") }
     }
 
@@ -92,6 +89,7 @@ extension JourneyCommand {
       if origins > 1 {
         let rolling = try RollingBacktest.run(ingest.table, options: options, origins: origins)
         if let json { try AtomicFile.write(try JSONOutput.encode(rolling), to: json) }
+        try report.write { RollingBacktestReport(rolling.reportInput()).document() }
         print(rolling.text())
         return
       }

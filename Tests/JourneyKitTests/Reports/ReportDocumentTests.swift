@@ -211,4 +211,33 @@ struct ReportDocumentTests {
     #expect(document.charts.count == 2 && document.charts.allSatisfy { $0.insufficientData == nil })
     #expect(document.html().components(separatedBy: "<svg viewBox=").count - 1 == 2)
   }
+
+  /// Backtests from two ends: the summary says each KPI's spread in words with the figures given,
+  /// one decimal where a 5% bar is read (4.6%, not 5%), the bars are drawn for transactions and
+  /// revenue, and a missing error is a dash, not 0.
+  @Test func rollingBacktestReportSaysTheSpreadAndDrawsEachEnd() {
+    let ends = [CalendarDay(year: 2025, month: 5, day: 31)!, CalendarDay(year: 2025, month: 6, day: 30)!]
+    let input = RollingBacktestReportInput(
+      period: .month, holdoutPeriods: 6,
+      kpis: [
+        .init(name: "transactions", meanAbsoluteError: 0.031, meanError: -0.015, worstError: 0.046, worstCalibrationEnd: ends[1],
+              runRateMeanAbsoluteError: 0.12, originsBetterThanRunRate: 2, origins: 2, inside: (count: 11, of: 12)),
+        .init(name: "revenue", meanAbsoluteError: 0.05, meanError: 0.05, worstError: 0.06, worstCalibrationEnd: ends[0],
+              runRateMeanAbsoluteError: 0.2, originsBetterThanRunRate: 1, origins: 2, inside: nil),
+      ],
+      origins: [
+        .init(calibrationEnd: ends[0], states: "lifecycle", holdout: "2025-06 to 2025-11", errors: [-0.016, 0.06], runRateTransactions: 0.1, inside: "6/6/6/6 of 6"),
+        .init(calibrationEnd: ends[1], states: "rf:4", holdout: "2025-07 to 2025-12", errors: [0.046, nil], runRateTransactions: -0.14, inside: nil),
+      ])
+    let document = RollingBacktestReport(input).document()
+    #expect(document.summary == [
+      "Transactions: off by 3.1% on average over 2 calibration ends (mean error -1.5%; the worst +4.6%, from 2025-06-30); the run rate 12.0%, beaten at 2 of 2; 11 of 12 actual month values fell inside the predicted range.",
+      "Revenue: off by 5.0% on average over 2 calibration ends (mean error +5.0%; the worst +6.0%, from 2025-05-31); the run rate 20.0%, beaten at 1 of 2.",
+    ])
+    #expect(document.charts.count == 1 && document.charts.allSatisfy { $0.insufficientData == nil })
+    #expect(document.html().components(separatedBy: "<svg viewBox=").count - 1 == 1)
+    let markdown = document.markdown()
+    #expect(markdown.contains("| 2025-05-31 | lifecycle | 2025-06 to 2025-11 | -1.6% | +6.0% | +10.0% | 6/6/6/6 of 6 |"))
+    #expect(markdown.contains("| 2025-06-30 | rf:4 | 2025-07 to 2025-12 | +4.6% | - | -14.0% | - |"))
+  }
 }
