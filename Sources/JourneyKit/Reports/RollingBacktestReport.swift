@@ -84,7 +84,9 @@ public struct RollingBacktestReport: Sendable {
     let i = input
     return ReportDocument(
       title: "Backtest from \(i.origins.count) calibration ends",
-      subtitle: "Each predicting \(ReportWording.periods(i.holdoutPeriods, i.period)) from data up to its end, \(i.origins.first!.calibrationEnd) to \(i.origins.last!.calibrationEnd)",
+      // An input built by hand may have no origins: the subtitle then names none.
+      subtitle: "Each predicting \(ReportWording.periods(i.holdoutPeriods, i.period)) from data up to its end"
+        + (i.origins.first.flatMap { first in i.origins.last.map { ", \(first.calibrationEnd) to \($0.calibrationEnd)" } } ?? ""),
       summary: summarySentences(),
       assumptions: [.init("Origins", "one \(i.period.rawValue) apart; each model saw the data up to its calibration end only")],
       sections: [section()])
