@@ -34,8 +34,9 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
   /// `--holdout-periods` without a calibration end, more than the data's complete periods less
   /// the two a fit needs.
   case holdoutLeavesTooFew(asked: Int, completePeriods: Int, period: PeriodKind)
-  /// `--origins` reaching back past the point where a calibration keeps two complete periods.
-  case tooManyOrigins(asked: Int, possible: Int, period: PeriodKind, firstCalibrationEnd: CalendarDay)
+  /// `--origins` reaching back past the point where a calibration keeps two complete periods:
+  /// `possible` ends fit, from `earliestCalibrationEnd` to `latestCalibrationEnd`.
+  case tooManyOrigins(asked: Int, possible: Int, period: PeriodKind, earliestCalibrationEnd: CalendarDay, latestCalibrationEnd: CalendarDay)
   case invalidOption(flag: String, value: String, expected: String)
 
   /// The message for the user: what is wrong and what to try.
@@ -49,8 +50,8 @@ public enum BacktestError: Error, Equatable, CustomStringConvertible {
       "--holdout-periods \(asked): the data has only \(available) complete \(period.rawValue)s after the calibration end\n  hint: use --holdout-periods \(available) or less, or an earlier --calibration-end"
     case let .holdoutLeavesTooFew(asked, complete, period):
       "--holdout-periods \(asked): the data has \(complete) complete \(period.rawValue)(s), and holding out \(asked) leaves \(max(0, complete - asked)) to fit on (at least 2 are needed to see a transition)\n  hint: " + (complete >= 3 ? "use --holdout-periods \(complete - 2) or less, or a shorter --period" : "use a shorter --period")
-    case let .tooManyOrigins(asked, possible, period, first):
-      "--origins \(asked): the earliest calibration would end \(first) and leave fewer than 2 complete \(period.rawValue)s to fit on\n  hint: use --origins \(possible) or less, or a later --calibration-end"
+    case let .tooManyOrigins(asked, possible, period, earliest, latest):
+      "--origins \(asked): one \(period.rawValue) apart back from \(latest), \(possible) calibration end(s) keep at least 2 complete \(period.rawValue)s to fit on, the earliest \(earliest)\n  hint: use --origins \(possible) or less, or a later --calibration-end"
     case let .invalidOption(flag, value, expected):
       "\(flag): '\(value)' is not valid; expected \(expected)"
     }

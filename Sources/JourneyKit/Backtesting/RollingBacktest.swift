@@ -93,7 +93,10 @@ public struct RollingBacktest: Encodable, Sendable {
     // The earliest origin must keep the 2 periods a fit needs.
     let possible = latest.lastPeriod - latest.firstPeriod
     guard origins <= possible else {
-      throw BacktestError.tooManyOrigins(asked: origins, possible: possible, period: period, firstCalibrationEnd: period.end(of: latest.lastPeriod - origins + 1))
+      // Named by the earliest end that fits: the one asked for may lie before any calendar date.
+      throw BacktestError.tooManyOrigins(
+        asked: origins, possible: possible, period: period, earliestCalibrationEnd: period.end(of: latest.lastPeriod - possible + 1),
+        latestCalibrationEnd: period.end(of: latest.lastPeriod))
     }
     // The latest origin has the fewest periods after it: a holdout it cannot fill is refused
     // before any origin is run.

@@ -257,10 +257,19 @@ struct BacktestTests {
     var o = options("2023-06-30", perCustomer: false)
     o.replicates = 0
     o.holdoutPeriods = 1
-    #expect(throws: BacktestError.tooManyOrigins(asked: 6, possible: 5, period: .month, firstCalibrationEnd: day("2023-01-31"))) {
+    func tooManyError(asking asked: Int) -> BacktestError {
+      .tooManyOrigins(asked: asked, possible: 5, period: .month, earliestCalibrationEnd: day("2023-02-28"), latestCalibrationEnd: day("2023-06-30"))
+    }
+    let tooMany = tooManyError(asking: 6)
+    #expect(throws: tooMany) {
       try RollingBacktest.run(Self.small, options: o, origins: 6)
     }
-    #expect(BacktestError.tooManyOrigins(asked: 6, possible: 5, period: .month, firstCalibrationEnd: day("2023-01-31")).description.contains("hint: use --origins 5 or less"))
+    #expect(tooMany.description.contains("5 calibration end(s) keep at least 2 complete months to fit on, the earliest 2023-02-28"))
+    #expect(tooMany.description.contains("hint: use --origins 5 or less"))
+    // A count reaching back before any calendar date is refused the same way, not a trap.
+    #expect(throws: tooManyError(asking: Int.max)) {
+      try RollingBacktest.run(Self.small, options: o, origins: Int.max)
+    }
     // The latest origin, 6 months before the data's end, cannot predict 7: refused before any runs.
     var late = options("2025-06-30", perCustomer: false)
     late.holdoutPeriods = 7
